@@ -1,0 +1,40 @@
+# `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run migrate lint test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when pyproject.toml changes, so `make install` is cheap to repeat.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/python app.py
+
+lint: install
+	$(BIN)/ruff check .
+
+# The suite runs on SQLite, then again on PostgreSQL wherever 127.0.0.1:5432 answers.
+test: lint
+	$(BIN)/python -m pytest -q
+	@url=$$($(BIN)/python -m tests.postgres_url); \
+	if [ -n "$$url" ]; then \
+		echo "== the suite again, on PostgreSQL ($$url)"; \
+		TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q; \
+	else \
+		echo "PostgreSQL is not answering on 127.0.0.1:5432: ran on SQLite only"; \
+	fi
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,311 @@
+"""Every piece of Block Kit the bot sends, built in one place.
+
+Pure functions from plain values to the dicts Slack expects. User text reaches mrkdwn only through
+`escape`, and every section is clipped to Slack's limits here, by design, so no idea is too long to show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bot.ideas import FIELDS
+from bot.stages import next_stages
+from models import Idea, Stage
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+INTAKE_CALLBACK = "idea_intake"
+MOVE_ACTION_PREFIX = "idea_move_"
+
+STAGE_NAMES = {
+    Stage.CANDIDATE: "Candidate",
+    Stage.DISCOVERY: "In discovery",
+    Stage.DELIVERY: "In delivery",
+    Stage.SHIPPED: "Shipped",
+    Stage.PARKED: "Parked",
+    Stage.DECLINED: "Declined",
+}
+STAGE_EMOJI = {
+    Stage.CANDIDATE: ":seedling:",
+    Stage.DISCOVERY: ":mag:",
+    Stage.DELIVERY: ":hammer_and_wrench:",
+    Stage.SHIPPED: ":rocket:",
+    Stage.PARKED: ":parking:",
+    Stage.DECLINED: ":no_entry_sign:",
+}
+# Button text names the stage the idea will be in, so nobody presses a button to find out.
+MOVE_BUTTONS = {
+    Stage.DISCOVERY: ("Explore in discovery", None),
+    Stage.DELIVERY: ("Move to delivery", "primary"),
+    Stage.SHIPPED: ("Mark shipped", "primary"),
+    Stage.PARKED: ("Mark parked", None),
+    Stage.DECLINED: ("Mark declined", "danger"),
+}
+
+INTAKE_HINTS = {
+    "ask": "What was asked for, in the asker's words. Keep it: it shows the output behind the outcome.",
+    "outcome": (
+        "What will be different, and for whom, when this works? \"Add a CSV export button\" is an output; "
+        "\"finance closes the month a day sooner\" is an outcome."
+    ),
+    "problem": "What hurts today, who feels it and how often. Describe the problem, not the solution.",
+    "evidence": "Tickets, quotes, numbers, how many people ask. Anything that makes us believe it.",
+    "measure": "The signal or metric that would move if we got it right, e.g. \"close takes 4 days, not 5\".",
+}
+INTAKE_LABELS = {
+    "ask": "The original ask",
+    "outcome": "What outcome are we after?",
+    "problem": "What problem does it solve, and for whom?",
+    "evidence": "What makes us believe it?",
+    "measure": "How would we know it worked?",
+}
+INTAKE_PLACEHOLDERS = {
+    "outcome": "Finance closes the month a day sooner",
+    "problem": "Finance rebuilds the monthly report by hand from three exports",
+}
+
+
+def escape(text: str) -> str:
+    """The one escaping function: user text becomes inert mrkdwn (no pings, no links, no broken blocks)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(mrkdwn: str, limit: int) -> str:
+    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = mrkdwn[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def quote(text: str) -> str:
+    """Escaped user text as a mrkdwn block quote, every line quoted."""
+    return "\n".join("&gt; " + line if line else "&gt;" for line in escape(text).split("\n"))
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn, SECTION_LIMIT)}}
+
+
+def context(*mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in mrkdwn]}
+
+
+def labelled(label: str, user_text: str) -> Block:
+    return section(f"*{label}*\n{escape(user_text)}")
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+
+
+def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback."""
+    return {"text": clip(text, 3000), "blocks": blocks}
+
+
+def stage_words(stage: str) -> str:
+    return f"{STAGE_EMOJI[Stage(stage)]} {STAGE_NAMES[Stage(stage)]}"
+
+
+def age_words(then: datetime, now: datetime) -> str:
+    days = (now - then).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    return f"{days // 30} months ago"
+
+
+def idea_ref(idea: Idea) -> str:
+    return f"#{idea.id}"
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+def intake_modal(*, ask: str = "", source_channel_id: str | None = None) -> dict[str, Any]:
+    """The outcome-first form. The ask is prefilled; the rest is the person's to say."""
+    blocks: list[Block] = [
+        section(
+            "Good ideas start with the difference they make. Tell us the *outcome* you are after and "
+            "the *problem* behind it; a product manager will look at it and you will hear what they decide, and why."
+        )
+    ]
+    for name in FIELDS:
+        blocks.append(_intake_input(name, initial=ask if name == "ask" else ""))
+    return {
+        "type": "modal",
+        "callback_id": INTAKE_CALLBACK,
+        "title": plain("Share an idea", 24),
+        "submit": plain("Submit idea", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"channel": source_channel_id}),
+        "blocks": blocks,
+    }
+
+
+def _intake_input(name: str, *, initial: str) -> Block:
+    spec = FIELDS[name]
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": name,
+        "multiline": True,
+        "max_length": spec.max_chars,
+    }
+    if initial:
+        element["initial_value"] = initial[: spec.max_chars]
+    if name in INTAKE_PLACEHOLDERS:
+        element["placeholder"] = plain(INTAKE_PLACEHOLDERS[name], 150)
+    return {
+        "type": "input",
+        "block_id": name,
+        "optional": not spec.required,
+        "label": plain(INTAKE_LABELS[name], 2000),
+        "hint": plain(INTAKE_HINTS[name], 2000),
+        "element": element,
+    }
+
+
+def read_intake(view: dict[str, Any]) -> tuple[dict[str, str | None], str | None]:
+    """The inverse of `intake_modal`: field values, and the channel the modal was opened from."""
+    values = view.get("state", {}).get("values", {})
+    fields = {name: values.get(name, {}).get(name, {}).get("value") for name in FIELDS}
+    try:
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+    except (ValueError, AttributeError):
+        channel = None
+    return fields, channel
+
+
+def ask_too_long(length: int) -> dict[str, Any]:
+    limit = FIELDS["ask"].max_chars
+    text = (
+        f"That ask is {length:,} characters, and an idea's original ask can hold {limit:,}. "
+        "Try `/idea` with a one-line summary: the form has room for the outcome, the problem and the evidence."
+    )
+    return message(text, [section(text)])
+
+
+# --- an idea, as its requester and the triage channel see it ---------------------------------------
+
+
+def idea_details(idea: Idea) -> list[Block]:
+    blocks = [labelled("Outcome", idea.outcome), labelled("Problem", idea.problem)]
+    if idea.evidence:
+        blocks.append(labelled("Evidence", idea.evidence))
+    if idea.measure:
+        blocks.append(labelled("How we would know", idea.measure))
+    if idea.ask:
+        blocks.append(section("*Original ask*\n" + quote(idea.ask)))
+    return blocks
+
+
+def confirmation(idea: Idea) -> dict[str, Any]:
+    """What the requester hears straight after submitting."""
+    intro = (
+        f":white_check_mark: Thanks! Your idea {idea_ref(idea)} is in as a discovery candidate. "
+        "A product manager will look at it, and you will hear what they decide and why."
+    )
+    blocks = [section(intro), *idea_details(idea), context("See all your ideas with `/idea list` or on my Home tab.")]
+    return message(f"Your idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
+
+
+def triage_card(idea: Idea) -> dict[str, Any]:
+    """The card PMs decide from. Buttons offer only the moves the stage graph allows."""
+    where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    blocks = [
+        section(f"*New idea {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
+        *idea_details(idea),
+        context(f"Stage: *{stage_words(idea.stage)}*", f"Submitted {idea.created_at:%d %b %Y}"),
+    ]
+    buttons = move_buttons(idea)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
+    return message(f"New idea {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+
+
+def move_buttons(idea: Idea) -> list[Block]:
+    """One button per allowed move. The value names the idea and the stage it was shown in; the server
+    re-checks both, so a stale or forged value changes nothing."""
+    buttons = []
+    for stage in next_stages(idea.stage):
+        label, style = MOVE_BUTTONS[stage]
+        button: Block = {
+            "type": "button",
+            "action_id": MOVE_ACTION_PREFIX + stage,
+            "text": plain(label, 75),
+            "value": f"{idea.id}:{idea.stage}",
+        }
+        if style:
+            button["style"] = style
+        buttons.append(button)
+    return buttons
+
+
+# --- lists: /idea list and App Home ---------------------------------------------------------------
+
+LIST_LIMIT = 15
+HOME_LIMIT = 40
+
+
+def idea_line(idea: Idea, now: datetime) -> Block:
+    head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
+    return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
+
+
+def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str) -> list[Block]:
+    blocks = [idea_line(idea, now) for idea in ideas]
+    if total > shown:
+        blocks.append(context(f"and {total - shown} more. {more_hint}"))
+    return blocks
+
+
+def my_ideas(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
+    if not ideas:
+        text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
+        return message(text, [section(text)])
+    blocks = [section(f"*Your ideas* ({total})")]
+    blocks += _idea_list(ideas, total, len(ideas), now, "The full list is on my Home tab.")
+    return message(f"Your ideas ({total})", blocks)
+
+
+def help_message() -> dict[str, Any]:
+    text = (
+        "*Share an idea, outcome first*\n"
+        "`/idea` opens a short form: the outcome you are after, the problem and who has it, "
+        "the evidence, and how we would know it worked.\n"
+        "`/idea <what you would like>` opens the form with your ask filled in.\n"
+        "`/idea list` shows your ideas and where each one stands.\n"
+        "`/idea help` shows this.\n"
+        "A product manager decides on every idea, and you will hear what they decide and why."
+    )
+    return message("How to use /idea", [section(text)])
+
+
+def home_view(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
+    blocks: list[Block] = [
+        {"type": "header", "text": plain("Your ideas", 150)},
+    ]
+    if ideas:
+        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
+    else:
+        blocks.append(
+            section(
+                "Nothing yet. Type `/idea` in any channel to share an idea: start with the outcome "
+                "you are after and the problem behind it."
+            )
+        )
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

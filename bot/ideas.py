@@ -1,0 +1,122 @@
+"""Intake: what makes an idea worth storing, and storing it.
+
+Functions take a `Session` and plain values; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models import Idea, Stage
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    max_chars: int
+    required: bool = False
+
+
+# The intake form's fields, in the order people fill them in. Limits are generous for a sentence or
+# a short paragraph and stay under Slack's 3000-character input maximum.
+FIELDS: dict[str, Field] = {
+    "ask": Field("The original ask", 3000),
+    "outcome": Field("Outcome", 1000, required=True),
+    "problem": Field("Problem", 2000, required=True),
+    "evidence": Field("Evidence", 2000),
+    "measure": Field("How we would know", 1000),
+}
+MIN_WORDS = 3
+_WORD = re.compile(r"\w{2,}")
+
+
+@dataclass(frozen=True)
+class IdeaDraft:
+    ask: str = ""
+    outcome: str = ""
+    problem: str = ""
+    evidence: str = ""
+    measure: str = ""
+
+    @classmethod
+    def from_values(cls, values: dict[str, str | None]) -> IdeaDraft:
+        """Trims each field; absent fields become empty strings."""
+        return cls(**{f.name: (values.get(f.name) or "").strip() for f in fields(cls)})
+
+
+def validate(draft: IdeaDraft) -> dict[str, str]:
+    """Field name -> a message for the person; empty when the draft can be stored."""
+    errors: dict[str, str] = {}
+    for name, spec in FIELDS.items():
+        text: str = getattr(draft, name)
+        if len(text) > spec.max_chars:
+            errors[name] = (
+                f"{spec.label} is {len(text):,} characters; please keep it to {spec.max_chars:,} "
+                "(link to a doc for the rest)."
+            )
+        elif spec.required and not text:
+            errors[name] = f"{spec.label} is needed: a sentence or two is plenty."
+        elif spec.required and len(_WORD.findall(text)) < MIN_WORDS:
+            errors[name] = f"Say a little more: {spec.label.lower()} should be a sentence, not a word or two."
+    return errors
+
+
+def submit_idea(
+    session: Session,
+    *,
+    team_id: str,
+    requester_id: str,
+    draft: IdeaDraft,
+    source_channel_id: str | None = None,
+    submission_id: str | None = None,
+) -> tuple[Idea, bool]:
+    """Stores a valid draft as a candidate; returns (idea, created).
+
+    The same submission (a modal's view id) delivered twice returns the first idea, so a
+    double click or a retry never makes two.
+    """
+    if submission_id is not None:
+        existing = session.scalar(
+            select(Idea).where(Idea.team_id == team_id, Idea.submission_id == submission_id)
+        )
+        if existing is not None:
+            return existing, False
+    idea = Idea(
+        team_id=team_id,
+        requester_id=requester_id,
+        ask=draft.ask,
+        outcome=draft.outcome,
+        problem=draft.problem,
+        evidence=draft.evidence or None,
+        measure=draft.measure or None,
+        stage=Stage.CANDIDATE,
+        source_channel_id=source_channel_id,
+        submission_id=submission_id,
+    )
+    session.add(idea)
+    session.flush()
+    return idea, True
+
+
+def get_idea(session: Session, team_id: str, idea_id: int) -> Idea | None:
+    """Always scoped by team: an id from another workspace finds nothing."""
+    return session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+
+
+def ideas_of(session: Session, team_id: str, requester_id: str, limit: int) -> tuple[list[Idea], int]:
+    """A person's newest ideas, at most `limit`, and how many they have in all."""
+    mine = (Idea.team_id == team_id, Idea.requester_id == requester_id)
+    ideas = session.scalars(select(Idea).where(*mine).order_by(Idea.created_at.desc(), Idea.id.desc()).limit(limit))
+    total = session.scalar(select(func.count()).select_from(Idea).where(*mine)) or 0
+    return list(ideas), total
+
+
+def remember_triage_card(session: Session, idea_id: int, channel_id: str, message_ts: str) -> None:
+    """Where the card lives, so later decisions can update it in place."""
+    session.execute(
+        update(Idea).where(Idea.id == idea_id).values(triage_channel_id=channel_id, triage_message_ts=message_ts)
+    )

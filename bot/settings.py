@@ -1,0 +1,167 @@
+"""The one place that reads configuration.
+
+Everything else receives a `Settings`. Start-up fails with one sentence that names the variable
+and says what to do, never with a traceback, because the person reading it is setting the bot up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///outcomes.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is meant for the operator as is."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    triage_channel: str | None = None
+    pm_user_ids: frozenset[str] = frozenset()
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable of the contract in shared/DESIGN.md."""
+        env = _Env(os.environ if environ is None else environ)
+        app_token = env.get("SLACK_APP_TOKEN")
+        client_id = env.get("SLACK_CLIENT_ID")
+        client_secret = env.get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise ConfigError(
+                f"{missing} is not set: OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."
+            )
+        bot_token = env.get("SLACK_BOT_TOKEN")
+        if bot_token is None and client_id is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
+                "'OAuth & Permissions' page into .env."
+            )
+        _check_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-", "the Bot User OAuth Token on 'OAuth & Permissions'")
+        _check_prefix("SLACK_APP_TOKEN", app_token, "xapp-", "an app-level token with connections:write")
+        signing_secret = env.get("SLACK_SIGNING_SECRET")
+        if signing_secret is None and app_token is None:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your app's "
+                "'Basic Information' page (or set SLACK_APP_TOKEN to use Socket Mode)."
+            )
+        return cls(
+            database_url=database_url_from_env(env.raw),
+            slack_bot_token=bot_token,
+            slack_signing_secret=signing_secret,
+            slack_app_token=app_token,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            slack_api_url=_api_url(env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
+            port=_port(env.get("PORT")),
+            triage_channel=_triage_channel(env.get("TRIAGE_CHANNEL")),
+            pm_user_ids=_user_ids(env.get("PM_USER_IDS")),
+            openai_api_key=env.get("OPENAI_API_KEY"),
+            openai_base_url=env.get("OPENAI_BASE_URL"),
+            openai_model=env.get("OPENAI_MODEL"),
+        )
+
+
+def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The database URL alone, for Alembic, which needs no Slack tokens."""
+    env = _Env(os.environ if environ is None else environ)
+    url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    return render_url(_parse_database_url(url))
+
+
+def render_url(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+class _Env:
+    """Blank values count as unset: an empty line in .env should not become an empty token."""
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
+        self.raw = raw
+
+    def get(self, name: str) -> str | None:
+        value = self.raw.get(name, "").strip()
+        return value or None
+
+
+def _check_prefix(name: str, value: str | None, prefix: str, what: str) -> None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} should start with '{prefix}' ({what}); the value given does not.")
+
+
+def _parse_database_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL: use sqlite:///outcomes.db or postgresql+psycopg://user:pass@host/db."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses '{parsed.get_backend_name()}', which outcome-bot does not support: "
+            "use sqlite:///... or postgresql+psycopg://...."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we install; plain postgresql:// would look for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _api_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("SLACK_API_URL should be an http(s) URL such as https://slack.com/api/.")
+    return url if url.endswith("/") else url + "/"
+
+
+def _port(value: str | None) -> int:
+    if value is None:
+        return 3000
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"PORT should be a number between 1 and 65535, not '{value}'.")
+    return int(value)
+
+
+def _triage_channel(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.match(value):
+        raise ConfigError(
+            f"TRIAGE_CHANNEL should be a channel ID such as C0123456789 (not a name like #{value.lstrip('#')}): "
+            "open the channel's details in Slack and copy the ID at the bottom."
+        )
+    return value
+
+
+def _user_ids(value: str | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [part for part in ids if not _SLACK_ID.match(part)]
+    if bad:
+        raise ConfigError(
+            f"PM_USER_IDS should be comma-separated Slack user IDs such as U0123ABCD; '{bad[0]}' is not one."
+        )
+    return frozenset(ids)

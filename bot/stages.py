@@ -1,0 +1,22 @@
+"""The life of an idea: which stage may follow which. The only place the graph is written down."""
+
+from __future__ import annotations
+
+from models import Stage
+
+MOVES: dict[Stage, tuple[Stage, ...]] = {
+    Stage.CANDIDATE: (Stage.DISCOVERY, Stage.PARKED, Stage.DECLINED),
+    Stage.DISCOVERY: (Stage.DELIVERY, Stage.PARKED, Stage.DECLINED),
+    Stage.DELIVERY: (Stage.SHIPPED,),
+    Stage.PARKED: (Stage.DISCOVERY,),
+    Stage.SHIPPED: (),
+    Stage.DECLINED: (),
+}
+
+
+def next_stages(stage: str) -> tuple[Stage, ...]:
+    return MOVES[Stage(stage)]
+
+
+def can_move(from_stage: str, to_stage: str) -> bool:
+    return Stage(to_stage) in MOVES[Stage(from_stage)]

@@ -1,0 +1,63 @@
+"""Alembic environment: the URL comes from our settings, the target from our models.
+
+A caller that already holds a connection (the tests) passes it in `config.attributes["connection"]`.
+"""
+
+from logging.config import fileConfig
+
+from alembic import context
+from dotenv import find_dotenv, load_dotenv
+from sqlalchemy import Connection, create_engine, pool
+
+from bot.settings import ConfigError, database_url_from_env
+from models import Base
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url")
+    if url:
+        return url
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    try:
+        return database_url_from_env()
+    except ConfigError as error:
+        raise SystemExit(str(error)) from None
+
+
+def _configure(**kwargs) -> None:
+    context.configure(target_metadata=target_metadata, compare_type=True, render_as_batch=True, **kwargs)
+
+
+def run_migrations_offline() -> None:
+    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_on(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run_on(connection)
+        return
+    engine = create_engine(_url(), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run_on(connection)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,49 @@
+"""An idea: someone's ask, restated as an outcome and a problem, moving through stages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+class Stage(StrEnum):
+    CANDIDATE = "candidate"
+    DISCOVERY = "discovery"
+    DELIVERY = "delivery"
+    SHIPPED = "shipped"
+    PARKED = "parked"
+    DECLINED = "declined"
+
+
+class Idea(Base):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        # One idea per submitted modal, however often Slack or a double click delivers it.
+        UniqueConstraint("team_id", "submission_id"),
+        Index("ix_ideas_team_id_requester_id", "team_id", "requester_id"),
+        Index("ix_ideas_team_id_stage", "team_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    requester_id: Mapped[str] = mapped_column(String(32))
+    ask: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    measure: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.CANDIDATE)
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    submission_id: Mapped[str | None] = mapped_column(String(64))
+    triage_channel_id: Mapped[str | None] = mapped_column(String(32))
+    triage_message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Idea(id={self.id!r}, team_id={self.team_id!r}, stage={self.stage!r}, outcome={self.outcome[:40]!r})"

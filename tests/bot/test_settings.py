@@ -1,0 +1,62 @@
+import pytest
+
+from bot.settings import ConfigError, Settings
+
+BASE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+def test_defaults_follow_the_design_contract():
+    settings = Settings.from_env(BASE)
+    assert settings.database_url == "sqlite:///outcomes.db"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.port == 3000
+    assert settings.triage_channel is None and settings.pm_user_ids == frozenset()
+    assert not settings.socket_mode
+
+
+def test_everything_set():
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "SLACK_APP_TOKEN": "xapp-1",
+            "DATABASE_URL": "postgresql://u:p@db/outcomes",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "PORT": "8080",
+            "TRIAGE_CHANNEL": "C0123",
+            "PM_USER_IDS": "U1AA, W2BB ,",
+            "OPENAI_API_KEY": "sk-1",
+        }
+    )
+    assert settings.socket_mode
+    assert settings.database_url == "postgresql+psycopg://u:p@db/outcomes"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.pm_user_ids == {"U1AA", "W2BB"}
+    assert settings.port == 8080 and settings.openai_api_key == "sk-1"
+
+
+@pytest.mark.parametrize(
+    "env, names",
+    [
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({**BASE, "SLACK_BOT_TOKEN": "  "}, "SLACK_BOT_TOKEN"),
+        ({**BASE, "SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN"),
+        ({**BASE, "SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({**BASE, "DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({**BASE, "DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+        ({**BASE, "PORT": "http"}, "PORT"),
+        ({**BASE, "TRIAGE_CHANNEL": "#product"}, "TRIAGE_CHANNEL"),
+        ({**BASE, "PM_USER_IDS": "alice,bob"}, "PM_USER_IDS"),
+        ({**BASE, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
+        ({**BASE, "SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+    ],
+)
+def test_bad_config_is_one_sentence_naming_the_variable(env, names):
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(env)
+    message = str(raised.value)
+    assert message.startswith(names) and "\n" not in message
+
+
+def test_socket_mode_needs_no_signing_secret():
+    assert Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode

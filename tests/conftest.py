@@ -1,0 +1,152 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when TEST_DATABASE_URL says so),
+a fake Slack Web API, and the real app served over HTTP on a local port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+
+from app import _ThreadingWSGIServer, create_app, create_wsgi, make_client
+from bot.settings import Settings
+from models import Base, make_engine
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrates once per run: a SQLite file to copy, or the PostgreSQL database itself."""
+    if PG_URL:
+        reset_postgres(PG_URL)
+        command.upgrade(alembic_config(PG_URL), "head")
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> str:
+    """An empty, migrated database for one test."""
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    path = tmp_path / "test.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack(_slack_server: FakeSlack, request: pytest.FixtureRequest) -> Iterator[FakeSlack]:
+    """The fake Slack Web API, emptied for each test; Block Kit it refused fails the test."""
+    _slack_server.reset()
+    _slack_server.users.clear()
+    yield _slack_server
+    if request.node.get_closest_marker("refusals_expected") is None:
+        refused = _slack_server.refused()
+        assert not refused, f"Slack would refuse: {[(c.method, c.error, c.response.get('errors')) for c in refused]}"
+
+
+@pytest.fixture
+def settings(database_url: str, slack: FakeSlack) -> Settings:
+    return Settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.url,
+        triage_channel="CTRIAGE",
+        pm_user_ids=frozenset({"UPM"}),
+    )
+
+
+class RunningBot:
+    """The real app behind a real local HTTP server, and a sender that speaks to it like Slack."""
+
+    def __init__(self, settings: Settings, engine: Engine, slack: FakeSlack) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.app = create_app(settings, engine, client=make_client(settings))
+        self.server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
+        self.server.set_app(create_wsgi(self.app, engine))
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+        self.slack = SlackSender(f"http://127.0.0.1:{self.server.server_port}", slack.response_url())
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def make_bot(settings: Settings, engine: Engine, slack: FakeSlack) -> Iterator[Callable[..., RunningBot]]:
+    started: list[RunningBot] = []
+
+    def start(**overrides: Any) -> RunningBot:
+        running = RunningBot(replace(settings, **overrides), engine, slack)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.close()
+
+
+@pytest.fixture
+def bot(make_bot: Callable[..., RunningBot]) -> RunningBot:
+    return make_bot()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "refusals_expected: the test makes the fake Slack refuse Block Kit on purpose")

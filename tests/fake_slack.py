@@ -1,0 +1,842 @@
+"""A local HTTP stand-in for Slack's Web API that refuses Block Kit Slack would refuse.
+
+Mocks that accept anything let broken blocks reach production, where Slack answers ``invalid_blocks`` and the
+user sees nothing. This server records every call and applies Slack's documented Block Kit limits, so tests fail
+the same way Slack would. Point ``slack_sdk.WebClient(token="xoxb-...", base_url=fake.url)`` at it, and give
+commands ``fake.response_url()`` as their ``response_url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["Call", "FakeSlack", "validate_message", "validate_view"]
+
+# Errors that mean "your request was malformed", as opposed to Slack being down or you lacking access.
+REFUSAL_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "invalid_attachments",
+        "invalid_json",
+        "no_text",
+        "msg_too_long",
+        "channel_not_found",
+    }
+)
+JSON_ARGS = ("blocks", "view", "attachments")
+
+MESSAGE_MAX_BLOCKS = 50
+VIEW_MAX_BLOCKS = 100
+MESSAGE_MAX_TEXT = 40_000
+
+BLOCK_TYPES = {
+    "actions",
+    "context",
+    "divider",
+    "file",
+    "header",
+    "image",
+    "input",
+    "markdown",
+    "rich_text",
+    "section",
+    "video",
+}
+SELECTS = {
+    "static_select",
+    "multi_static_select",
+    "external_select",
+    "multi_external_select",
+    "users_select",
+    "multi_users_select",
+    "conversations_select",
+    "multi_conversations_select",
+    "channels_select",
+    "multi_channels_select",
+}
+PICKERS = {"datepicker", "timepicker", "datetimepicker"}
+TEXT_INPUTS = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
+ELEMENT_TYPES = (
+    SELECTS
+    | PICKERS
+    | TEXT_INPUTS
+    | {"button", "overflow", "radio_buttons", "checkboxes", "image", "rich_text_input", "file_input", "workflow_button"}
+)
+ACCESSORY_ELEMENTS = (
+    SELECTS | PICKERS | {"button", "overflow", "radio_buttons", "checkboxes", "image", "workflow_button"}
+)
+ACTIONS_ELEMENTS = (
+    SELECTS | PICKERS | {"button", "overflow", "radio_buttons", "checkboxes", "rich_text_input", "workflow_button"}
+)
+INPUT_ELEMENTS = SELECTS | PICKERS | TEXT_INPUTS | {"radio_buttons", "checkboxes", "rich_text_input", "file_input"}
+# element type -> (max options, may option text be mrkdwn)
+OPTION_LIMITS = {
+    "static_select": (100, False),
+    "multi_static_select": (100, False),
+    "overflow": (5, False),
+    "radio_buttons": (10, True),
+    "checkboxes": (10, True),
+}
+
+
+@dataclass
+class Call:
+    """One request the fake received, kept so tests can assert on what the app actually sent."""
+
+    method: str
+    args: dict
+    token: str | None
+    ok: bool
+    error: str | None
+    path: str
+    response: dict = field(default_factory=dict, repr=False)  # the full answer, e.g. response["errors"]
+    injected: bool = False  # answered by a fail() rule rather than by checking the request
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Block Kit validation
+
+
+class _Checker:
+    """Collects every problem at once, because Slack reports them all and one-at-a-time fixing is slow."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.block_ids: set[str] = set()
+
+    def err(self, message: str, pointer: str) -> None:
+        self.errors.append(f"{message} [json-pointer:{pointer}]")
+
+    # -- primitives --------------------------------------------------------------------------------------------
+
+    def string(self, value: Any, pointer: str, max_len: int, required: bool = True) -> bool:
+        if value is None:
+            if required:
+                self.err("must provide a string", pointer)
+            return False
+        if not isinstance(value, str):
+            self.err("must be a string", pointer)
+            return False
+        if len(value) > max_len:
+            self.err(f"must be less than {max_len + 1} characters", pointer)
+        return True
+
+    def text(self, obj: Any, pointer: str, max_len: int, plain_only: bool = False, required: bool = True) -> None:
+        if obj is None:
+            if required:
+                self.err("must provide an object", pointer)
+            return
+        if not isinstance(obj, dict):
+            self.err("must provide an object", pointer)
+            return
+        kind = obj.get("type")
+        if kind not in ("plain_text", "mrkdwn"):
+            self.err("must be a valid enum value (plain_text, mrkdwn)", f"{pointer}/type")
+        elif plain_only and kind != "plain_text":
+            self.err("must be a valid enum value (plain_text)", f"{pointer}/type")
+        value = obj.get("text")
+        if not isinstance(value, str):
+            self.err("must provide a string", f"{pointer}/text")
+        elif not value:
+            self.err("must be more than 0 characters", f"{pointer}/text")
+        elif len(value) > max_len:
+            self.err(f"must be less than {max_len + 1} characters", f"{pointer}/text")
+
+    def items(self, value: Any, pointer: str, max_items: int, min_items: int = 1) -> list:
+        if not isinstance(value, list):
+            self.err("must provide an array", pointer)
+            return []
+        if len(value) < min_items:
+            self.err(f"must provide at least {min_items} items", pointer)
+        if len(value) > max_items:
+            self.err(f"no more than {max_items} items allowed", pointer)
+        return value
+
+    # -- blocks ------------------------------------------------------------------------------------------------
+
+    def blocks(self, blocks: Any, pointer: str, max_blocks: int, allow_input: bool) -> None:
+        for i, block in enumerate(self.items(blocks, pointer, max_blocks, min_items=0)):
+            self.block(block, f"{pointer}/{i}", allow_input)
+
+    def block(self, block: Any, pointer: str, allow_input: bool) -> None:
+        if not isinstance(block, dict):
+            self.err("must provide an object", pointer)
+            return
+        kind = block.get("type")
+        if kind not in BLOCK_TYPES:
+            self.err(f"unsupported type: {kind}", f"{pointer}/type")
+            return
+        block_id = block.get("block_id")
+        if block_id is not None and self.string(block_id, f"{pointer}/block_id", 255):
+            if block_id in self.block_ids:
+                self.err(f"duplicate block_id: {block_id}", f"{pointer}/block_id")
+            self.block_ids.add(block_id)
+        getattr(self, f"block_{kind}", self.block_other)(block, pointer, allow_input)
+
+    def block_section(self, block: dict, pointer: str, allow_input: bool) -> None:
+        if block.get("text") is None and block.get("fields") is None:
+            self.err("must provide text or fields", pointer)
+        self.text(block.get("text"), f"{pointer}/text", 3000, required=False)
+        if block.get("fields") is not None:
+            for i, field in enumerate(self.items(block["fields"], f"{pointer}/fields", 10)):
+                self.text(field, f"{pointer}/fields/{i}", 2000)
+        if block.get("accessory") is not None:
+            self.element(block["accessory"], f"{pointer}/accessory", ACCESSORY_ELEMENTS)
+
+    def block_header(self, block: dict, pointer: str, allow_input: bool) -> None:
+        self.text(block.get("text"), f"{pointer}/text", 150, plain_only=True)
+
+    def block_context(self, block: dict, pointer: str, allow_input: bool) -> None:
+        for i, element in enumerate(self.items(block.get("elements"), f"{pointer}/elements", 10)):
+            sub = f"{pointer}/elements/{i}"
+            if isinstance(element, dict) and element.get("type") == "image":
+                self.element(element, sub, {"image"})
+            else:
+                self.text(element, sub, 3000)
+
+    def block_actions(self, block: dict, pointer: str, allow_input: bool) -> None:
+        seen: set[str] = set()
+        for i, element in enumerate(self.items(block.get("elements"), f"{pointer}/elements", 25)):
+            sub = f"{pointer}/elements/{i}"
+            self.element(element, sub, ACTIONS_ELEMENTS)
+            action_id = element.get("action_id") if isinstance(element, dict) else None
+            if isinstance(action_id, str):
+                if action_id in seen:
+                    self.err(f"duplicate action_id within block: {action_id}", f"{sub}/action_id")
+                seen.add(action_id)
+
+    def block_input(self, block: dict, pointer: str, allow_input: bool) -> None:
+        if not allow_input:
+            self.err("input blocks are not supported in messages", f"{pointer}/type")
+        self.text(block.get("label"), f"{pointer}/label", 2000, plain_only=True)
+        self.text(block.get("hint"), f"{pointer}/hint", 2000, plain_only=True, required=False)
+        if block.get("element") is None:
+            self.err("must provide an object", f"{pointer}/element")
+        else:
+            self.element(block["element"], f"{pointer}/element", INPUT_ELEMENTS)
+
+    def block_image(self, block: dict, pointer: str, allow_input: bool) -> None:
+        self.image(block, pointer)
+        self.text(block.get("title"), f"{pointer}/title", 2000, plain_only=True, required=False)
+
+    def block_rich_text(self, block: dict, pointer: str, allow_input: bool) -> None:
+        if not isinstance(block.get("elements"), list):
+            self.err("must provide an array", f"{pointer}/elements")
+
+    def block_other(self, block: dict, pointer: str, allow_input: bool) -> None:
+        """divider, file, video, markdown: nothing this app could get wrong that is worth modelling."""
+
+    # -- elements ----------------------------------------------------------------------------------------------
+
+    def element(self, element: Any, pointer: str, allowed: set[str]) -> None:
+        if not isinstance(element, dict):
+            self.err("must provide an object", pointer)
+            return
+        kind = element.get("type")
+        if kind not in ELEMENT_TYPES:
+            self.err(f"unsupported type: {kind}", f"{pointer}/type")
+            return
+        if kind not in allowed:
+            self.err(f"{kind} is not allowed here", f"{pointer}/type")
+        if kind == "image":
+            self.image(element, pointer)
+            return
+        action_id = element.get("action_id")
+        if action_id is not None:
+            # Slack asks for unique action_ids within a block (checked there), not across a view.
+            self.string(action_id, f"{pointer}/action_id", 255)
+        if "placeholder" in element:
+            self.text(element["placeholder"], f"{pointer}/placeholder", 150, plain_only=True)
+        if kind == "button":
+            self.button(element, pointer)
+        elif kind in TEXT_INPUTS:
+            self.text_input(element, pointer)
+        elif kind in OPTION_LIMITS:
+            self.options(element, pointer, kind)
+        elif kind == "datepicker" and element.get("initial_date") is not None:
+            self.date(element["initial_date"], f"{pointer}/initial_date")
+        elif kind == "timepicker" and element.get("initial_time") is not None:
+            value = element["initial_time"]
+            if not (isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)):
+                self.err("must match HH:mm", f"{pointer}/initial_time")
+
+    def image(self, element: dict, pointer: str) -> None:
+        if element.get("image_url") is None and element.get("slack_file") is None:
+            self.err("must provide image_url or slack_file", pointer)
+        self.string(element.get("image_url"), f"{pointer}/image_url", 3000, required=False)
+        self.string(element.get("alt_text"), f"{pointer}/alt_text", 2000)
+
+    def button(self, element: dict, pointer: str) -> None:
+        self.text(element.get("text"), f"{pointer}/text", 75, plain_only=True)
+        self.string(element.get("value"), f"{pointer}/value", 2000, required=False)
+        self.string(element.get("url"), f"{pointer}/url", 3000, required=False)
+        if "style" in element and element["style"] not in ("primary", "danger"):
+            self.err("must be a valid enum value (primary, danger)", f"{pointer}/style")
+
+    def text_input(self, element: dict, pointer: str) -> None:
+        limit = 3000
+        for key in ("min_length", "max_length"):
+            value = element.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.err("must be an integer", f"{pointer}/{key}")
+            elif value > 3000:
+                self.err("must be less than 3001", f"{pointer}/{key}")
+            elif value < (1 if key == "max_length" else 0):
+                self.err(
+                    "must be greater than 0" if key == "max_length" else "must not be negative", f"{pointer}/{key}"
+                )
+            elif key == "max_length":
+                limit = value
+        low, high = element.get("min_length"), element.get("max_length")
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            self.err("min_length must not exceed max_length", f"{pointer}/min_length")
+        if element.get("initial_value") is not None and element.get("type") != "number_input":
+            self.string(element["initial_value"], f"{pointer}/initial_value", limit)
+
+    def options(self, element: dict, pointer: str, kind: str) -> None:
+        max_options, mrkdwn_ok = OPTION_LIMITS[kind]
+        if kind.endswith("static_select") and "option_groups" in element and "options" not in element:
+            options = [
+                opt
+                for group in self.items(element["option_groups"], f"{pointer}/option_groups", 100)
+                if isinstance(group, dict)
+                for opt in (group.get("options") if isinstance(group.get("options"), list) else [])
+            ]
+        else:
+            options = self.items(element.get("options"), f"{pointer}/options", max_options)
+        for i, option in enumerate(options):
+            self.option(option, f"{pointer}/options/{i}", plain_only=not mrkdwn_ok)
+        known = [opt for opt in options if isinstance(opt, dict)]
+        if element.get("initial_option") is not None:
+            self.initial(element["initial_option"], known, f"{pointer}/initial_option")
+        for i, chosen in enumerate(element.get("initial_options") or []):
+            self.initial(chosen, known, f"{pointer}/initial_options/{i}")
+
+    def option(self, option: Any, pointer: str, plain_only: bool) -> None:
+        if not isinstance(option, dict):
+            self.err("must provide an object", pointer)
+            return
+        self.text(option.get("text"), f"{pointer}/text", 75, plain_only=plain_only)
+        self.string(option.get("value"), f"{pointer}/value", 150)
+        self.text(option.get("description"), f"{pointer}/description", 75, plain_only=plain_only, required=False)
+        self.string(option.get("url"), f"{pointer}/url", 3000, required=False)
+
+    def initial(self, chosen: Any, options: list[dict], pointer: str) -> None:
+        if not isinstance(chosen, dict) or not any(
+            chosen.get("value") == opt.get("value") and chosen.get("text") == opt.get("text") for opt in options
+        ):
+            self.err("must match one of the provided options", pointer)
+
+    def date(self, value: Any, pointer: str) -> None:
+        try:
+            if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+                raise ValueError(value)
+            dt.date.fromisoformat(value)
+        except ValueError:
+            self.err("must match YYYY-MM-DD", pointer)
+
+
+def validate_message(args: dict) -> list[str]:
+    """Slack's message-surface rules, shared by chat.* and response_url so they can't drift apart."""
+    checker = _Checker()
+    if args.get("blocks") is not None:
+        checker.blocks(args["blocks"], "/blocks", MESSAGE_MAX_BLOCKS, allow_input=False)
+    attachments = args.get("attachments")
+    if isinstance(attachments, list):
+        for i, attachment in enumerate(attachments):
+            if isinstance(attachment, dict) and attachment.get("blocks") is not None:
+                checker.blocks(attachment["blocks"], f"/attachments/{i}/blocks", MESSAGE_MAX_BLOCKS, allow_input=False)
+    return checker.errors
+
+
+def validate_view(view: dict, method: str) -> list[str]:
+    """Slack's view rules; modals carry title/submit limits that home tabs don't."""
+    checker = _Checker()
+    kind = view.get("type")
+    expected = {"views.publish": ("home",), "views.open": ("modal",), "views.push": ("modal",)}.get(
+        method, ("modal", "home")
+    )
+    if kind not in expected:
+        checker.err(f"must be a valid enum value ({', '.join(expected)})", "/view/type")
+    checker.blocks(view.get("blocks"), "/view/blocks", VIEW_MAX_BLOCKS, allow_input=True)
+    if kind == "modal":
+        checker.text(view.get("title"), "/view/title", 24, plain_only=True)
+        checker.text(view.get("submit"), "/view/submit", 24, plain_only=True, required=False)
+        checker.text(view.get("close"), "/view/close", 24, plain_only=True, required=False)
+        has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+        if has_input and view.get("submit") is None:
+            checker.err("must provide submit when blocks contain an input block", "/view/submit")
+    checker.string(view.get("private_metadata"), "/view/private_metadata", 3000, required=False)
+    checker.string(view.get("callback_id"), "/view/callback_id", 255, required=False)
+    checker.string(view.get("external_id"), "/view/external_id", 255, required=False)
+    return checker.errors
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The server
+
+
+class _Refusal(Exception):
+    """Lets handlers bail out with a Slack-style error from any depth."""
+
+    def __init__(self, error: str, status: int = 200, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.extra = extra
+
+
+def _require(args: dict, *names: str) -> None:
+    missing = [name for name in names if args.get(name) in (None, "")]
+    if missing:
+        messages = [f"[ERROR] missing required field: {name}" for name in missing]
+        raise _Refusal("invalid_arguments", response_metadata={"messages": messages})
+
+
+def _check_json_args(args: dict) -> None:
+    # slack_sdk sends JSON-encoded strings inside forms; anything still a string here was not valid JSON.
+    if args.get("blocks") is not None and not isinstance(args["blocks"], list):
+        raise _Refusal("invalid_blocks_format")
+    if args.get("attachments") is not None and not isinstance(args["attachments"], list):
+        raise _Refusal("invalid_attachments")
+
+
+def _refuse_blocks(errors: list[str]) -> None:
+    if errors:
+        messages = [f"[ERROR] {e}" for e in errors]
+        raise _Refusal("invalid_blocks", errors=errors, response_metadata={"messages": messages})
+
+
+class FakeSlack:
+    """Slack Web API on 127.0.0.1, strict about Block Kit, recording every call."""
+
+    def __init__(self, team_id: str = "T1", bot_user_id: str = "UBOT", bot_id: str = "BBOT") -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.users: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._calls: list[Call] = []
+        self._failures: dict[str, list] = {}
+        self._counter = itertools.count(1)
+        self._view_ids: dict[str, str] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    # -- test-facing API ---------------------------------------------------------------------------------------
+
+    def response_url(self, name: str = "r") -> str:
+        """A response_url that lands here, so respond() output is validated like chat.postMessage."""
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """A snapshot, so callers can iterate while the app keeps calling."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """For apps that call Slack from background threads (Bolt's lazy listeners, ack-then-work)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.calls(method)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                seen = [c.method for c in self.calls()]
+                raise AssertionError(
+                    f"expected {count} {method!r} call(s) within {timeout}s, got {len(found)}; methods seen: {seen}"
+                )
+            time.sleep(0.005)
+
+    def refused(self) -> list[Call]:
+        """Calls Slack would have rejected as malformed; most tests should assert this is empty."""
+        return [c for c in self.calls() if c.error in REFUSAL_ERRORS and not c.injected]
+
+    def fail(
+        self,
+        method: str,
+        error: str = "internal_error",
+        status: int = 200,
+        times: int | None = 1,
+        headers: dict | None = None,
+    ) -> None:
+        """Simulate Slack trouble (rate limits, outages, revoked tokens) to exercise the app's error paths."""
+        with self._lock:
+            self._failures[method] = [error, status, times, dict(headers or {})]
+
+    def reset(self) -> None:
+        """Lets one server serve a whole module's tests without calls leaking between them."""
+        with self._lock:
+            self._calls.clear()
+            self._failures.clear()
+
+    def close(self) -> None:
+        """Frees the port; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- request handling --------------------------------------------------------------------------------------
+
+    def _handle(self, path: str, args: dict, token: str | None, bad_json: bool = False) -> tuple[int, dict, dict]:
+        """Returns (status, body, extra headers) and records the call."""
+        route = urlsplit(path).path
+        if route.startswith("/response/"):
+            method = "response_url"
+        elif route.startswith("/api/"):
+            method = route[len("/api/") :]
+        else:
+            method = route
+        status, extra_headers, injected = 200, {}, None
+        try:
+            injected = self._take_failure(method)
+            if injected:
+                error, status, extra_headers = injected
+                raise _Refusal(error, status)
+            if bad_json:
+                raise _Refusal("invalid_json")
+            if method == "response_url":
+                body = self._response_url(args)
+            else:
+                handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+                if handler is None or not route.startswith("/api/"):
+                    raise _Refusal("unknown_method")
+                if not token:
+                    raise _Refusal("not_authed")
+                if not token.startswith(("xoxb-", "xoxp-")):
+                    raise _Refusal("invalid_auth")
+                body = {"ok": True, **handler(args)}
+        except _Refusal as refusal:
+            status = refusal.status
+            if method == "response_url" and not injected and refusal.error in REFUSAL_ERRORS:
+                status = 400  # Slack's response_url answers malformed payloads with HTTP 400.
+            body = {"ok": False, "error": refusal.error, **refusal.extra}
+        call = Call(
+            method=method,
+            args=args,
+            token=token,
+            ok=bool(body.get("ok")),
+            error=body.get("error"),
+            path=path,
+            response=body,
+            injected=injected is not None,
+        )
+        with self._lock:
+            self._calls.append(call)
+        return status, body, extra_headers
+
+    def _take_failure(self, method: str) -> tuple[str, int, dict] | None:
+        with self._lock:
+            failure = self._failures.get(method)
+            if failure is None:
+                return None
+            error, status, times, headers = failure
+            if times is not None:
+                failure[2] = times - 1
+                if failure[2] <= 0:
+                    del self._failures[method]
+            return error, status, headers
+
+    def _next_ts(self) -> str:
+        micros = 1_700_000_000_000_000 + next(self._counter) * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _message(self, args: dict, require_content: bool = True) -> None:
+        _check_json_args(args)
+        if require_content and not any(args.get(k) for k in ("text", "blocks", "attachments")):
+            raise _Refusal("no_text")
+        _refuse_blocks(validate_message(args))
+        text = args.get("text")
+        if isinstance(text, str) and len(text) > MESSAGE_MAX_TEXT:
+            raise _Refusal("msg_too_long")
+
+    def _echo(self, args: dict, ts: str) -> dict:
+        message = {
+            "type": "message",
+            "text": args.get("text") or "",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if args.get(key) is not None:
+                message[key] = args[key]
+        return message
+
+    def _response_url(self, args: dict) -> dict:
+        # response_url payloads may only delete or replace, so text/blocks are optional.
+        self._message(args, require_content=False)
+        return {"ok": True}
+
+    def _api_auth_test(self, args: dict) -> dict:
+        return {
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "outcomebot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _api_chat_postMessage(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        self._message(args)
+        channel = str(args["channel"])
+        if channel[:1] in ("U", "W"):
+            channel = "D" + channel
+        ts = self._next_ts()
+        return {"channel": channel, "ts": ts, "message": self._echo(args, ts)}
+
+    def _api_chat_postEphemeral(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        _require(args, "user")
+        self._message(args)
+        return {"message_ts": self._next_ts()}
+
+    def _api_chat_update(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        _require(args, "ts")
+        self._message(args)
+        ts = str(args["ts"])
+        return {"channel": args["channel"], "ts": ts, "text": args.get("text") or "", "message": self._echo(args, ts)}
+
+    def _api_chat_getPermalink(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        _require(args, "message_ts")
+        ts = str(args["message_ts"]).replace(".", "")
+        return {"channel": args["channel"], "permalink": f"https://acme.slack.com/archives/{args['channel']}/p{ts}"}
+
+    def _api_conversations_open(self, args: dict) -> dict:
+        users = args.get("users")
+        if isinstance(users, str):
+            users = [u for u in users.split(",") if u]
+        if args.get("channel"):
+            channel = str(args["channel"])
+        elif users:
+            channel = "D" + str(users[0])
+        else:
+            raise _Refusal("users_list_not_supplied")
+        return {"no_op": False, "already_open": False, "channel": {"id": channel}}
+
+    def _api_conversations_join(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        return {"channel": self._channel(args["channel"])}
+
+    def _api_conversations_info(self, args: dict) -> dict:
+        if not args.get("channel"):
+            raise _Refusal("channel_not_found")
+        return {"channel": self._channel(args["channel"])}
+
+    def _channel(self, channel_id: str) -> dict:
+        return {
+            "id": channel_id,
+            "name": "general",
+            "is_channel": True,
+            "is_private": False,
+            "is_member": True,
+            "is_archived": False,
+        }
+
+    def _view(self, args: dict, method: str, view_id: str | None = None) -> dict:
+        view = args.get("view")
+        if view is None:
+            _require(args, "view")
+        if not isinstance(view, dict):
+            raise _Refusal("invalid_arguments", response_metadata={"messages": ["[ERROR] view must be an object"]})
+        _refuse_blocks(validate_view(view, method))
+        if view_id is None:
+            view_id = f"V{next(self._counter):08d}"
+        return {
+            "view": {
+                "id": view_id,
+                "team_id": self.team_id,
+                "app_id": "AOUTCOME",
+                "bot_id": self.bot_id,
+                "private_metadata": "",
+                "callback_id": "",
+                "external_id": "",
+                "clear_on_close": False,
+                "notify_on_close": False,
+                **view,
+                "state": {"values": {}},
+                "hash": f"{int(time.time())}.{next(self._counter):08x}",
+                "root_view_id": view_id,
+                "previous_view_id": None,
+            }
+        }
+
+    def _api_views_open(self, args: dict) -> dict:
+        _require(args, "trigger_id")
+        return self._view(args, "views.open")
+
+    def _api_views_push(self, args: dict) -> dict:
+        _require(args, "trigger_id")
+        return self._view(args, "views.push")
+
+    def _api_views_update(self, args: dict) -> dict:
+        view_id = args.get("view_id")
+        external_id = args.get("external_id")
+        if not view_id and not external_id:
+            _require(args, "view_id")
+        if not view_id:
+            with self._lock:
+                view_id = self._view_ids.setdefault(f"ext:{external_id}", f"V{next(self._counter):08d}")
+        return self._view(args, "views.update", view_id=str(view_id))
+
+    def _api_views_publish(self, args: dict) -> dict:
+        _require(args, "user_id")
+        with self._lock:  # Slack keeps one home view per user, so its id is stable across publishes.
+            view_id = self._view_ids.setdefault(f"home:{args['user_id']}", f"V{next(self._counter):08d}")
+        return self._view(args, "views.publish", view_id=view_id)
+
+    def _api_users_info(self, args: dict) -> dict:
+        user_id = args.get("user")
+        if not isinstance(user_id, str) or user_id[:1] not in ("U", "W"):
+            raise _Refusal("user_not_found")
+        return {"user": self._user(user_id)}
+
+    def _user(self, user_id: str) -> dict:
+        extra = dict(self.users.get(user_id, {}))
+        name = "outcomebot" if user_id == self.bot_user_id else user_id.lower()
+        real_name = extra.get("real_name") or ("Outcome Bot" if user_id == self.bot_user_id else f"User {user_id}")
+        user = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": False,
+            "real_name": real_name,
+            "tz": "UTC",
+            "tz_label": "Coordinated Universal Time",
+            "tz_offset": 0,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": user_id == self.bot_user_id,
+            "is_app_user": False,
+            "profile": {"display_name": name, "real_name": real_name, "team": self.team_id},
+        }
+        if "tz" in extra and "tz_offset" not in extra:
+            user.update(_tz_fields(extra["tz"]))
+        profile = extra.pop("profile", None)
+        user.update(extra)
+        if isinstance(profile, dict):
+            user["profile"] = {**user["profile"], **profile}
+        return user
+
+
+def _tz_fields(tz: str) -> dict:
+    """Keeps tz_offset consistent with a tz a test sets, as code often reads the offset rather than the name."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        now = dt.datetime.now(ZoneInfo(tz))
+    except Exception:  # unknown zone or no tzdata: keep UTC numbers rather than crash the server thread
+        return {}
+    offset = now.utcoffset() or dt.timedelta(0)
+    return {"tz_offset": int(offset.total_seconds()), "tz_label": now.tzname() or tz}
+
+
+def _decode_json_args(args: dict) -> dict:
+    for key in JSON_ARGS:
+        value = args.get(key)
+        if isinstance(value, str):
+            try:
+                args[key] = json.loads(value)
+            except ValueError:
+                pass  # left as a string; the method handler refuses it as Slack would
+    return args
+
+
+def _parse_body(content_type: str, raw: bytes) -> dict:
+    if not raw:
+        return {}
+    if "application/json" in content_type:
+        body = json.loads(raw.decode("utf-8"))
+        return body if isinstance(body, dict) else {}
+    if "multipart/form-data" in content_type:
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+        fields: dict = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            fields[name] = payload if part.get_filename() else payload.decode("utf-8", "replace")
+        return fields
+    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+
+
+def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # http.server's naming
+            self._serve()
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            args = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            try:
+                args.update(_parse_body(self.headers.get("Content-Type", ""), raw))
+                bad_json = False
+            except ValueError:  # includes UnicodeDecodeError
+                bad_json = True
+            _decode_json_args(args)
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+            token = token or (args.get("token") if isinstance(args.get("token"), str) else None) or None
+            status, body, headers = fake._handle(self.path, args, token, bad_json)
+            self._send(status, body, headers)
+
+        def _send(self, status: int, body: dict, headers: dict) -> None:
+            data = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, str(value))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+    return Handler

@@ -1,0 +1,203 @@
+"""/idea -> modal -> stored candidate -> confirmation and triage card, driven the way Slack drives it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Idea
+from tests.slack_requests import buttons
+
+GOOD = {
+    "outcome": "Finance closes the month a day sooner",
+    "problem": "Finance rebuilds the monthly report by hand from three exports",
+    "evidence": "Three finance leads asked in the last quarter",
+    "measure": "Close takes four days instead of five",
+}
+
+
+def open_modal(bot, slack, text="Add a CSV export button to the reports page", **kwargs):
+    reply = bot.slack.command(text, **kwargs)
+    assert reply.status == 200
+    return slack.wait_for("views.open")[-1].args["view"]
+
+
+def ideas(engine) -> list[Idea]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Idea).order_by(Idea.id)))
+
+
+def test_slash_command_opens_the_outcome_first_modal_with_the_ask(bot, slack):
+    started = time.monotonic()
+    reply = bot.slack.command("Add a CSV export button to the reports page")
+    assert reply.status == 200 and reply.body == ""
+    assert time.monotonic() - started < 3
+    call = slack.wait_for("views.open")[0]
+    view = call.args["view"]
+    assert call.args["trigger_id"].startswith("trigger-")
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["ask", "outcome", "problem", "evidence", "measure"]
+    assert inputs["ask"]["element"]["initial_value"] == "Add a CSV export button to the reports page"
+    assert not inputs["outcome"]["optional"] and not inputs["problem"]["optional"]
+    assert inputs["evidence"]["optional"] and inputs["measure"]["optional"]
+    assert "outcome" in inputs["outcome"]["hint"]["text"] and "output" in inputs["outcome"]["hint"]["text"]
+
+
+def test_empty_command_opens_an_empty_modal(bot, slack):
+    view = open_modal(bot, slack, text="")
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")
+    assert "initial_value" not in ask["element"]
+
+
+def test_submitting_stores_a_candidate_then_confirms_and_posts_a_triage_card(bot, slack, engine):
+    view = open_modal(bot, slack, channel="CSALES")
+    reply = bot.slack.submit_view(view, GOOD, user="U1")
+    assert reply.status == 200 and reply.body == ""
+
+    [idea] = ideas(engine)
+    assert (idea.team_id, idea.requester_id, idea.stage) == ("T1", "U1", "candidate")
+    assert idea.ask == "Add a CSV export button to the reports page"
+    assert (idea.outcome, idea.problem, idea.evidence, idea.measure) == tuple(GOOD.values())
+    assert idea.source_channel_id == "CSALES"
+
+    dm = slack.wait_for("chat.postMessage", 2)
+    by_channel = {call.args["channel"]: call.args for call in dm}
+    assert GOOD["outcome"] in str(by_channel["U1"]["blocks"])
+    card = by_channel["CTRIAGE"]
+    card_text = str(card["blocks"])
+    for expected in (GOOD["outcome"], GOOD["problem"], GOOD["evidence"], "<@U1>", "<#CSALES>", "Candidate"):
+        assert expected in card_text
+    assert set(buttons(card["blocks"])) == {"idea_move_discovery", "idea_move_parked", "idea_move_declined"}
+    deadline = time.monotonic() + 5
+    while ideas(engine)[0].triage_message_ts is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ideas(engine)[0].triage_channel_id == "CTRIAGE"
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("outcome", "", "needed"),
+        ("outcome", "   \n  ", "needed"),
+        ("outcome", "faster", "sentence"),
+        ("problem", "slow reports", "sentence"),
+        ("outcome", "x " * 600, "1,000"),
+        ("problem", "word " * 401, "2,000"),
+        ("evidence", "e" * 2001, "2,000"),
+    ],
+)
+def test_bad_fields_are_refused_in_the_modal_and_nothing_is_stored(bot, slack, engine, field, value, message):
+    view = open_modal(bot, slack)
+    reply = bot.slack.submit_view(view, {**GOOD, field: value})
+    assert reply.status == 200
+    body = reply.json()
+    assert body["response_action"] == "errors"
+    assert list(body["errors"]) == [field] and message in body["errors"][field]
+    assert ideas(engine) == []
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_the_same_submission_twice_makes_one_idea(bot, slack, engine):
+    view = open_modal(bot, slack)
+    for _ in range(2):
+        assert bot.slack.submit_view(view, GOOD, view_id="VSAME").status == 200
+    slack.wait_for("chat.postMessage", 2)
+    time.sleep(0.2)
+    assert len(ideas(engine)) == 1
+    assert len(slack.calls("chat.postMessage")) == 2
+
+
+def test_without_a_triage_channel_no_card_is_posted(make_bot, slack, engine):
+    bot = make_bot(triage_channel=None)
+    bot.slack.submit_view(open_modal(bot, slack), GOOD)
+    slack.wait_for("chat.postMessage")
+    time.sleep(0.2)
+    assert [c.args["channel"] for c in slack.calls("chat.postMessage")] == ["U1"]
+    assert len(ideas(engine)) == 1
+
+
+def test_slack_failures_after_storing_lose_nothing(bot, slack, engine):
+    view = open_modal(bot, slack, channel="CSALES")
+    slack.fail("chat.postMessage", error="channel_not_found", times=None)
+    bot.slack.submit_view(view, GOOD)
+    ephemeral = slack.wait_for("chat.postEphemeral")[0].args
+    assert (ephemeral["channel"], ephemeral["user"]) == ("CSALES", "U1")
+    assert len(ideas(engine)) == 1
+
+
+def test_list_shows_the_callers_ideas_with_stage_and_age(bot, slack, engine):
+    for user in ("U1", "U2"):
+        bot.slack.submit_view(open_modal(bot, slack), {**GOOD, "outcome": f"Outcome that {user} wants to happen"},
+                              user=user)
+    assert bot.slack.command("list", user="U1").status == 200
+    reply = slack.wait_for("response_url")[0].args
+    text = str(reply["blocks"])
+    assert "Outcome that U1 wants to happen" in text and "U2" not in text
+    assert "Candidate" in text and "today" in text
+    assert reply.get("response_type", "ephemeral") == "ephemeral"
+
+
+def test_list_for_someone_with_no_ideas_says_how_to_start(bot, slack):
+    bot.slack.command("list", user="UNEW")
+    assert "/idea" in slack.wait_for("response_url")[0].args["text"]
+
+
+def test_help_is_ephemeral_usage(bot):
+    reply = bot.slack.command("help")
+    assert reply.status == 200
+    body = reply.json()
+    assert "/idea list" in body["blocks"][0]["text"]["text"]
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+
+
+def test_an_ask_longer_than_the_form_holds_gets_a_clear_message(bot, slack):
+    reply = bot.slack.command("a" * 3001)
+    assert "3,001" in reply.json()["text"]
+    assert slack.calls("views.open") == []
+
+
+def test_app_home_lists_the_viewers_ideas(bot, slack):
+    bot.slack.submit_view(open_modal(bot, slack), GOOD, user="U1")
+    bot.slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    view = slack.wait_for("views.publish")[0].args
+    assert view["user_id"] == "U1"
+    assert view["view"]["type"] == "home"
+    assert GOOD["outcome"] in str(view["view"]["blocks"])
+
+
+def test_hostile_text_round_trips_without_pinging_anyone(bot, slack, engine):
+    hostile = "Stop <!channel> and <!here>, ask <@U999> & see <https://evil.example|this> :tada: مرحبا"
+    bot.slack.submit_view(open_modal(bot, slack, text=hostile), {**GOOD, "outcome": hostile, "problem": hostile})
+    assert ideas(engine)[0].outcome == hostile
+    for call in slack.wait_for("chat.postMessage", 2):
+        sent = str(call.args["blocks"]) + call.args["text"]
+        for raw in ("<!channel>", "<!here>", "<@U999>", "<https://evil"):
+            assert raw not in sent
+        assert "&lt;!channel&gt;" in sent and "&amp;" in sent and "مرحبا" in sent and ":tada:" in sent
+
+
+def test_the_longest_allowed_text_still_fits_slack(bot, slack, engine):
+    long = {"ask": "&" * 3000, "outcome": "<!channel> " * 90, "problem": "ok& " * 500, "evidence": "&" * 2000,
+            "measure": "<" * 1000}
+    view = open_modal(bot, slack, text="&" * 3000)
+    assert bot.slack.submit_view(view, long).status == 200
+    slack.wait_for("chat.postMessage", 2)
+    bot.slack.command("list")
+    slack.wait_for("response_url")
+    assert len(ideas(engine)) == 1  # and the fixture checks Slack refused nothing
+
+
+@pytest.mark.parametrize("signed, age", [(False, 0), (True, 10 * 60)])
+def test_unsigned_or_stale_requests_are_refused(bot, slack, signed, age):
+    reply = bot.slack.form({"command": "/idea", "text": "", "team_id": "T1", "user_id": "U1"},
+                           signed=signed, timestamp=int(time.time()) - age)
+    assert reply.status == 401
+    assert slack.calls("views.open") == []
+
+
+def test_health_check_touches_the_database(bot, engine):
+    reply = bot.slack.get("/healthz")
+    assert (reply.status, reply.json()) == (200, {"ok": True})

@@ -1,0 +1,190 @@
+"""Sends requests to the app the way Slack does: signed, to /slack/events, as form posts or JSON."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T1"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackSender:
+    def __init__(self, base_url: str, response_url: str, secret: str = SIGNING_SECRET) -> None:
+        self.url = base_url + "/slack/events"
+        self.base_url = base_url
+        self.response_url = response_url
+        self.verifier = SignatureVerifier(secret)
+
+    # --- transport -------------------------------------------------------------------------------
+
+    def post(self, body: str, content_type: str, *, signed: bool = True, timestamp: int | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
+        if signed:
+            all_headers["X-Slack-Signature"] = self.verifier.generate_signature(timestamp=ts, body=body)
+        all_headers.update(headers or {})
+        request = urllib.request.Request(self.url, data=body.encode(), headers=all_headers, method="POST")
+        return _send(request)
+
+    def get(self, path: str) -> Reply:
+        return _send(urllib.request.Request(self.base_url + path, method="GET"))
+
+    def form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
+        return self.post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
+
+    def interaction(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
+        return self.form({"payload": json.dumps(payload)}, **kwargs)
+
+    # --- what Slack sends ------------------------------------------------------------------------
+
+    def command(self, text: str = "", *, user: str = "U1", channel: str = "C1", team: str = TEAM,
+                command: str = "/idea", **kwargs: Any) -> Reply:
+        return self.form(
+            {
+                "token": "legacy-verification-token",
+                "team_id": team,
+                "team_domain": "acme",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": self.response_url,
+                "trigger_id": f"trigger-{next(_counter)}",
+            },
+            **kwargs,
+        )
+
+    def submit_view(self, view: dict[str, Any], values: dict[str, str | None], *, user: str = "U1",
+                    team: str = TEAM, view_id: str | None = None) -> Reply:
+        """Submits a view the app opened, with plain-text values typed into its input blocks."""
+        state: dict[str, dict[str, Any]] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            value = values.get(block["block_id"], element.get("initial_value"))
+            state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
+        submitted = {
+            **view,
+            "id": view_id or f"V{next(_counter):06d}",
+            "team_id": team,
+            "state": {"values": state},
+            "hash": "h",
+            "app_id": "A1",
+            "bot_id": "BBOT",
+        }
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "team": {"id": team, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+                "api_app_id": "A1",
+                "token": "legacy-verification-token",
+                "trigger_id": f"trigger-{next(_counter)}",
+                "view": submitted,
+                "response_urls": [],
+                "is_enterprise_install": False,
+            }
+        )
+
+    def press(self, button: dict[str, Any], *, user: str = "U1", team: str = TEAM, channel: str | None = "C1",
+              message_ts: str | None = "1700000000.000100", view: dict[str, Any] | None = None) -> Reply:
+        """Presses a button the app rendered (a block element dict), on a message or in a view."""
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "trigger_id": f"trigger-{next(_counter)}",
+            "response_url": self.response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": button["action_id"],
+                    "block_id": button.get("block_id", "b"),
+                    "value": button.get("value"),
+                    "text": button.get("text"),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if view is not None:
+            payload["container"] = {"type": "view", "view_id": view.get("id", "VHOME")}
+            payload["view"] = view
+        else:
+            payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+            payload["channel"] = {"id": channel, "name": "triage"}
+            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"}
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None,
+              headers: dict[str, str] | None = None) -> Reply:
+        body = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_counter):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(body), "application/json", headers=headers)
+
+
+def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element["type"]
+    if kind == "plain_text_input":
+        return {"type": kind, "value": value}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": value}
+    if kind == "static_select":
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        return {"type": kind, "selected_option": option}
+    raise ValueError(f"no state shape for {kind}")
+
+
+def _send(request: urllib.request.Request) -> Reply:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Reply(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.read().decode())
+
+
+def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Buttons in rendered blocks, by action_id, each with its block_id, as a person would see them."""
+    found = {}
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("type") == "button":
+                found[element["action_id"]] = {**element, "block_id": block.get("block_id")}
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "button":
+            found[accessory["action_id"]] = {**accessory, "block_id": block.get("block_id")}
+    return found
