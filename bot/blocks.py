@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from bot.decisions import DEFAULT_REVISIT, REASON_MAX_CHARS, Refusal, Refused, Triage
 from bot.ideas import FIELDS
 from bot.stages import next_stages
-from models import Idea, Stage
+from models import Decision, Idea, Stage
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 INTAKE_CALLBACK = "idea_intake"
+DECISION_CALLBACK = "idea_decision"
 MOVE_ACTION_PREFIX = "idea_move_"
 
 STAGE_NAMES = {
@@ -223,18 +226,40 @@ def confirmation(idea: Idea) -> dict[str, Any]:
     return message(f"Your idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
 
 
-def triage_card(idea: Idea) -> dict[str, Any]:
-    """The card PMs decide from. Buttons offer only the moves the stage graph allows."""
+def triage_card(idea: Idea, decision: Decision | None = None) -> dict[str, Any]:
+    """The card PMs decide from: the idea, its latest decision, and buttons for the moves allowed now."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    title = "New idea" if decision is None else "Idea"
     blocks = [
-        section(f"*New idea {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
+        section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
         *idea_details(idea),
-        context(f"Stage: *{stage_words(idea.stage)}*", f"Submitted {idea.created_at:%d %b %Y}"),
     ]
+    if decision is not None:
+        blocks.append(decision_summary(decision))
+    blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Submitted {idea.created_at:%d %b %Y}"))
     buttons = move_buttons(idea)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
-    return message(f"New idea {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+
+
+def decision_summary(decision: Decision) -> Block:
+    head = f"*{stage_words(decision.to_stage)}*, decided by <@{decision.decided_by}> on {decision.decided_at:%d %b %Y}"
+    if decision.revisit_on is not None:
+        head += f"; to be looked at again on {decision.revisit_on:%d %b %Y}"
+    return section(f"{head}\n{quote(decision.reason)}")
+
+
+def move_value(idea: Idea) -> str:
+    return f"{idea.id}:{idea.stage}"
+
+
+def read_move(action_id: str, value: str | None) -> tuple[int, str, str] | None:
+    """The inverse of a move button: (idea id, stage it was shown in, stage asked for), or None if garbled."""
+    idea_id, _, shown = (value or "").partition(":")
+    if not idea_id.isdigit() or not shown or not action_id.startswith(MOVE_ACTION_PREFIX):
+        return None
+    return int(idea_id), shown, action_id.removeprefix(MOVE_ACTION_PREFIX)
 
 
 def move_buttons(idea: Idea) -> list[Block]:
@@ -247,7 +272,7 @@ def move_buttons(idea: Idea) -> list[Block]:
             "type": "button",
             "action_id": MOVE_ACTION_PREFIX + stage,
             "text": plain(label, 75),
-            "value": f"{idea.id}:{idea.stage}",
+            "value": move_value(idea),
         }
         if style:
             button["style"] = style
@@ -258,7 +283,6 @@ def move_buttons(idea: Idea) -> list[Block]:
 # --- lists: /idea list and App Home ---------------------------------------------------------------
 
 LIST_LIMIT = 15
-HOME_LIMIT = 40
 
 
 def idea_line(idea: Idea, now: datetime) -> Block:
@@ -295,10 +319,12 @@ def help_message() -> dict[str, Any]:
     return message("How to use /idea", [section(text)])
 
 
-def home_view(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
-    blocks: list[Block] = [
-        {"type": "header", "text": plain("Your ideas", 150)},
-    ]
+def home_view(ideas: list[Idea], total: int, now: datetime, triage: Triage | None = None) -> dict[str, Any]:
+    """Everyone sees their own ideas; product managers see the triage queue first."""
+    blocks: list[Block] = []
+    if triage is not None:
+        blocks += _triage_blocks(triage, now)
+    blocks.append({"type": "header", "text": plain("Your ideas", 150)})
     if ideas:
         blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
     else:
@@ -308,4 +334,146 @@ def home_view(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
                 "you are after and the problem behind it."
             )
         )
-    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+    return {"type": "home", "blocks": blocks}
+
+
+def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
+    blocks: list[Block] = [{"type": "header", "text": plain("Triage queue", 150)}]
+    if not triage.waiting:
+        blocks.append(section("No candidates waiting. :tada:"))
+    for idea in triage.waiting:
+        blocks += [_queue_line(idea, now), _moves_block(idea)]
+    if triage.waiting_total > len(triage.waiting):
+        blocks.append(context(f"and {triage.waiting_total - len(triage.waiting)} more waiting; oldest first."))
+    if triage.due:
+        blocks.append({"type": "header", "text": plain("Parked ideas due for revisit", 150)})
+        for idea, parked in triage.due:
+            blocks += [_queue_line(idea, now), decision_summary(parked), _moves_block(idea)]
+    blocks.append({"type": "divider"})
+    return blocks
+
+
+def _queue_line(idea: Idea, now: datetime) -> Block:
+    head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
+    return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
+
+
+def _moves_block(idea: Idea) -> Block:
+    return {"type": "actions", "block_id": f"moves_{idea.id}", "elements": move_buttons(idea)}
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+DECISION_TITLES = {stage: label for stage, (label, _) in MOVE_BUTTONS.items()}
+NEXT_STEPS = {
+    Stage.DISCOVERY: (
+        ":mag: Your idea {ref} is moving into *discovery*: the team will dig into the problem and test "
+        "whether this is the way to reach the outcome."
+    ),
+    Stage.DELIVERY: ":hammer_and_wrench: Your idea {ref} is moving to *delivery*: the team is going to build it.",
+    Stage.SHIPPED: ":rocket: Your idea {ref} has *shipped*.",
+    Stage.PARKED: ":parking: Your idea {ref} is *parked* for now; it will be looked at again on {revisit}.",
+    Stage.DECLINED: (
+        ":no_entry_sign: Your idea {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
+        "for, so here is the reason."
+    ),
+}
+
+
+def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str) -> dict[str, Any]:
+    """Asks the PM why, and for Park when to look again. The metadata is only a hint: the server re-checks."""
+    blocks: list[Block] = [
+        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        context(f"Now: *{stage_words(idea.stage)}*  →  *{stage_words(to_stage)}*"),
+        {
+            "type": "input",
+            "block_id": "reason",
+            "label": plain("Why?", 2000),
+            "hint": plain("The requester and the channel digest will read this.", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "reason",
+                "multiline": True,
+                "max_length": REASON_MAX_CHARS,
+            },
+        },
+    ]
+    if to_stage == Stage.PARKED:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "revisit",
+                "label": plain("Look at it again on", 2000),
+                "element": {
+                    "type": "datepicker",
+                    "action_id": "revisit",
+                    "initial_date": (today + DEFAULT_REVISIT).isoformat(),
+                },
+            }
+        )
+    metadata = {"idea": idea.id, "from": idea.stage, "to": to_stage, "origin": origin}
+    return {
+        "type": "modal",
+        "callback_id": DECISION_CALLBACK,
+        "title": plain(DECISION_TITLES[Stage(to_stage)], 24),
+        "submit": plain("Decide", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class DecisionForm:
+    idea_id: int
+    shown_stage: str
+    to_stage: str
+    reason: str
+    revisit_on: date | None
+    origin: str
+
+
+def read_decision(view: dict[str, Any]) -> DecisionForm | None:
+    """The inverse of `decision_modal`, or None when the metadata is garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        revisit = values.get("revisit", {}).get("revisit", {}).get("selected_date")
+        return DecisionForm(
+            idea_id=int(meta["idea"]),
+            shown_stage=str(meta["from"]),
+            to_stage=str(meta["to"]),
+            reason=(values.get("reason", {}).get("reason", {}).get("value") or "").strip(),
+            revisit_on=date.fromisoformat(revisit) if revisit else None,
+            origin=str(meta.get("origin", "message")),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def decision_notice(idea: Idea, decision: Decision) -> dict[str, Any]:
+    """What the requester hears: what was decided, by whom and why, in plain words."""
+    revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
+    news = NEXT_STEPS[Stage(decision.to_stage)].format(ref=idea_ref(idea), revisit=revisit)
+    blocks = [
+        section(news),
+        section(f"<@{decision.decided_by}> decided, and said why:\n{quote(decision.reason)}"),
+        labelled("Your outcome", idea.outcome),
+        context("Thank you for sharing it. Questions? Reply to the person who decided, or see `/idea list`."),
+    ]
+    stage = STAGE_NAMES[Stage(decision.to_stage)].lower()
+    text = f"Your idea {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
+    return message(text, blocks)
+
+
+def refusal_text(refused: Refused, triage_channel: str | None) -> str:
+    """Why a button did nothing, for the person who pressed it (plain sentences, fit for modal errors too)."""
+    if refused.refusal is Refusal.NOT_A_PM:
+        where = f"; ask in <#{triage_channel}>" if triage_channel else "; ask a product manager"
+        return f"Only product managers can move ideas{where}."
+    if refused.refusal is Refusal.NOT_FOUND or refused.idea_id is None or refused.stage is None:
+        return "That idea no longer exists, so nothing changed."
+    ref, stage = f"#{refused.idea_id}", STAGE_NAMES[Stage(refused.stage)].lower()
+    if refused.refusal is Refusal.ALREADY_MOVED:
+        return f"Idea {ref} has already moved: it is now {stage}. Nothing was recorded twice."
+    return f"Idea {ref} cannot move from {stage} to there."

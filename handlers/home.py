@@ -1,24 +1,41 @@
-"""App Home: each person's ideas, where they stand."""
+"""App Home: each person's ideas; for product managers, the triage queue first."""
 
 from __future__ import annotations
 
+from logging import Logger
+
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.decisions import may_decide, triage
 from bot.ideas import ideas_of
-from handlers.deps import deps
+from handlers.deps import Deps, deps
+from handlers.people import workspace_admin_check
 from models import utcnow
+
+QUEUE_LIMIT = 12
+MINE_LIMIT = 20
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(app_home_opened_callback)
 
 
-def app_home_opened_callback(event: dict, client: WebClient, context: BoltContext) -> None:
-    if event.get("tab") != "home":
-        return
-    with deps(context).sessions.begin() as session:
-        ideas, total = ideas_of(session, context.team_id, context.user_id, blocks.HOME_LIMIT)
-        view = blocks.home_view(ideas, total, utcnow())
-    client.views_publish(user_id=context.user_id, view=view)
+def app_home_opened_callback(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    if event.get("tab") == "home":
+        publish_home(client, deps(context), context.team_id, context.user_id, logger)
+
+
+def publish_home(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> None:
+    is_pm = may_decide(user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    now = utcnow()
+    with d.sessions.begin() as session:
+        mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
+        queue = triage(session, team_id, now.date(), QUEUE_LIMIT) if is_pm else None
+        view = blocks.home_view(mine, total, now, queue)
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as error:
+        logger.error("Home tab for %s not published: %s", user_id, error.response.get("error"))

@@ -1,4 +1,4 @@
-"""Modal submissions. The idea is stored before anything is said to anyone."""
+"""Modal submissions: intake and decisions. What was submitted is stored before anything is said to anyone."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import blocks
+from bot.decisions import Refusal, Refused, decide, form_errors, may_decide
 from bot.ideas import IdeaDraft, submit_idea, validate
 from handlers.deps import deps
-from handlers.notify import announce_new_idea
+from handlers.home import publish_home
+from handlers.notify import announce_decision, announce_new_idea
+from handlers.people import workspace_admin_check
+from models import utcnow
 
-SAVE_FAILED = "We could not save your idea just now. Please press Submit again in a minute."
+SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
 
 def register(app: App) -> None:
     app.view(blocks.INTAKE_CALLBACK)(intake_submission_callback)
+    app.view(blocks.DECISION_CALLBACK)(decision_submission_callback)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -46,3 +51,41 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     ack()
     if created:
         announce_new_idea(client, d, idea, logger)
+
+
+def decision_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    d = deps(context)
+    form = blocks.read_decision(view)
+    if form is None:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    errors = form_errors(form.to_stage, form.reason, form.revisit_on, utcnow().date())
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    try:
+        if not is_pm:
+            raise Refused(Refusal.NOT_A_PM)
+        with d.sessions.begin() as session:
+            idea, decision = decide(
+                session,
+                team_id=context.team_id,
+                idea_id=form.idea_id,
+                shown_stage=form.shown_stage,
+                to_stage=form.to_stage,
+                reason=form.reason,
+                decided_by=context.user_id,
+                revisit_on=form.revisit_on,
+            )
+    except Refused as refused:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        return
+    except SQLAlchemyError:
+        logger.exception("could not record a decision on idea %s", form.idea_id)
+        ack(response_action="errors", errors={"reason": SAVE_FAILED})
+        return
+    ack()
+    announce_decision(client, idea, decision, logger)
+    if form.origin == "home":
+        publish_home(client, d, context.team_id, context.user_id, logger)

@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.db import make_engine, make_sessions
+from models.decision import Decision
 from models.idea import Idea, Stage
 
-__all__ = ["Base", "Idea", "Stage", "make_engine", "make_sessions", "utcnow"]
+__all__ = ["Base", "Decision", "Idea", "Stage", "make_engine", "make_sessions", "utcnow"]

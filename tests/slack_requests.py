@@ -86,7 +86,7 @@ class SlackSender:
             if block.get("type") != "input":
                 continue
             element = block["element"]
-            value = values.get(block["block_id"], element.get("initial_value"))
+            value = values.get(block["block_id"], _initial(element))
             state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
         submitted = {
             **view,
@@ -155,6 +155,12 @@ class SlackSender:
             "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
         }
         return self.post(json.dumps(body), "application/json", headers=headers)
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    """What a field holds when the person leaves it as the app opened it."""
+    option = element.get("initial_option") or {}
+    return element.get("initial_value") or element.get("initial_date") or option.get("value")
 
 
 def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:

@@ -1,0 +1,35 @@
+"""Who someone is in the workspace, and a word to the person who pressed a button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+
+def workspace_admin_check(client: WebClient, logger: Logger) -> Callable[[str], bool]:
+    """users.info's admin and owner flags; if Slack cannot say, the answer is no."""
+
+    def is_admin(user_id: str) -> bool:
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    return is_admin
+
+
+def tell_presser(client: WebClient, respond: Respond | None, user_id: str, text: str, logger: Logger) -> None:
+    """Ephemeral under the message pressed; from the Home tab (no response_url), a DM."""
+    try:
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            client.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as error:
+        logger.warning("could not tell %s why nothing changed: %s", user_id, error.response.get("error"))

@@ -1,0 +1,59 @@
+"""Steps people take in Slack, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from models import Decision, Idea
+
+GOOD = {
+    "outcome": "Finance closes the month a day sooner",
+    "problem": "Finance rebuilds the monthly report by hand from three exports",
+    "evidence": "Three finance leads asked in the last quarter",
+    "measure": "Close takes four days instead of five",
+}
+
+
+def open_modal(bot: Any, slack: Any, text: str = "Add a CSV export button to the reports page", **kwargs: Any) -> dict:
+    reply = bot.slack.command(text, **kwargs)
+    assert reply.status == 200
+    return slack.wait_for("views.open")[-1].args["view"]
+
+
+def share_idea(bot: Any, slack: Any, *, user: str = "U1", channel: str = "C1", **values: str) -> dict:
+    """Shares an idea through /idea and the modal; returns the triage card as posted."""
+    cards_before = len(cards(slack))
+    reply = bot.slack.submit_view(open_modal(bot, slack, channel=channel), {**GOOD, **values}, user=user)
+    assert reply.status == 200 and reply.body == "", reply.body
+    wait_until(lambda: len(cards(slack)) > cards_before)
+    return cards(slack)[-1]
+
+
+def cards(slack: Any) -> list[dict]:
+    """Triage cards posted so far, each with the ts Slack gave it."""
+    posted = slack.calls("chat.postMessage")
+    return [{**c.args, "ts": c.response.get("ts")} for c in posted if c.args["channel"] == "CTRIAGE"]
+
+
+def ideas(engine: Engine) -> list[Idea]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Idea).order_by(Idea.id)))
+
+
+def decisions(engine: Engine) -> list[Decision]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Decision).order_by(Decision.id)))
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Work after the ack happens on Bolt's thread; wait for its effect rather than guess a sleep."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
