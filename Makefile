@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run migrate lint test clean
+.PHONY: install run migrate lint test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 	else \
 		echo "PostgreSQL is not answering on 127.0.0.1:5432: ran on SQLite only"; \
 	fi
+
+# Speed targets live here, not in the tests; writes bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -18,34 +18,18 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import clock
 from bot.settings import ConfigError, Settings
+from bot.slack import digest_poster, make_client
 from handlers import register_all
 from handlers.deps import Deps
 from models import make_engine, make_sessions
 
 logger = logging.getLogger("outcome_bot")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
-
-
-def make_client(settings: Settings) -> WebClient:
-    """The Web API client, honouring SLACK_API_URL, with slack_sdk's own retries for 429s, 5xx and resets."""
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None) -> App:
@@ -124,6 +108,8 @@ def main() -> int:
     except BoltError as error:
         print(f"outcome-bot cannot start: Slack refused SLACK_BOT_TOKEN ({error}).", file=sys.stderr)
         return 2
+    if settings.run_scheduler:
+        clock.start(make_sessions(engine), digest_poster(app.client))
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

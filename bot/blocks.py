@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.decisions import DEFAULT_REVISIT, REASON_MAX_CHARS, Refusal, Refused, Triage
-from bot.ideas import FIELDS
+from bot.digest import Digest, Pulse
+from bot.ideas import FIELDS, NO_SOURCE, Source
+from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
 from models import Decision, Idea, Stage
 
@@ -24,6 +26,8 @@ VIEW_BLOCKS = 100
 INTAKE_CALLBACK = "idea_intake"
 DECISION_CALLBACK = "idea_decision"
 MOVE_ACTION_PREFIX = "idea_move_"
+SHORTCUT_CALLBACK = "idea_from_message"
+NUDGE_SHARE, NUDGE_DISMISS, NUDGE_OPT_OUT = "nudge_share", "nudge_dismiss", "nudge_opt_out"
 
 STAGE_NAMES = {
     Stage.CANDIDATE: "Candidate",
@@ -139,7 +143,7 @@ def idea_ref(idea: Idea) -> str:
 # --- intake ---------------------------------------------------------------------------------------
 
 
-def intake_modal(*, ask: str = "", source_channel_id: str | None = None) -> dict[str, Any]:
+def intake_modal(*, ask: str = "", source: Source = NO_SOURCE) -> dict[str, Any]:
     """The outcome-first form. The ask is prefilled; the rest is the person's to say."""
     blocks: list[Block] = [
         section(
@@ -147,15 +151,23 @@ def intake_modal(*, ask: str = "", source_channel_id: str | None = None) -> dict
             "the *problem* behind it; a product manager will look at it and you will hear what they decide, and why."
         )
     ]
+    if source.author_id:
+        blocks.append(context(f"From a message by <@{source.author_id}>, who will be credited as the requester."))
+    limit = FIELDS["ask"].max_chars
+    if len(ask) > limit:
+        blocks.append(
+            context(f"The message is longer than {limit:,} characters: its start is below; the idea links to it all.")
+        )
     for name in FIELDS:
         blocks.append(_intake_input(name, initial=ask if name == "ask" else ""))
+    metadata = {"channel": source.channel_id, "ts": source.message_ts, "author": source.author_id}
     return {
         "type": "modal",
         "callback_id": INTAKE_CALLBACK,
         "title": plain("Share an idea", 24),
         "submit": plain("Submit idea", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": json.dumps({"channel": source_channel_id}),
+        "private_metadata": json.dumps({k: v for k, v in metadata.items() if v}),
         "blocks": blocks,
     }
 
@@ -182,15 +194,16 @@ def _intake_input(name: str, *, initial: str) -> Block:
     }
 
 
-def read_intake(view: dict[str, Any]) -> tuple[dict[str, str | None], str | None]:
-    """The inverse of `intake_modal`: field values, and the channel the modal was opened from."""
+def read_intake(view: dict[str, Any]) -> tuple[dict[str, str | None], Source]:
+    """The inverse of `intake_modal`: field values, and where the idea came from."""
     values = view.get("state", {}).get("values", {})
     fields = {name: values.get(name, {}).get(name, {}).get("value") for name in FIELDS}
     try:
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+        meta = json.loads(view.get("private_metadata") or "{}")
+        source = Source(channel_id=meta.get("channel"), message_ts=meta.get("ts"), author_id=meta.get("author"))
     except (ValueError, AttributeError):
-        channel = None
-    return fields, channel
+        source = Source()
+    return fields, source
 
 
 def ask_too_long(length: int) -> dict[str, Any]:
@@ -217,18 +230,40 @@ def idea_details(idea: Idea) -> list[Block]:
 
 
 def confirmation(idea: Idea) -> dict[str, Any]:
-    """What the requester hears straight after submitting."""
+    """What the person who submitted hears straight after."""
     intro = (
         f":white_check_mark: Thanks! Your idea {idea_ref(idea)} is in as a discovery candidate. "
         "A product manager will look at it, and you will hear what they decide and why."
     )
+    if idea.submitted_by:
+        intro = (
+            f":white_check_mark: Thanks! <@{idea.requester_id}>'s message is in as idea {idea_ref(idea)}, "
+            "credited to them. You will both hear what a product manager decides, and why."
+        )
     blocks = [section(intro), *idea_details(idea), context("See all your ideas with `/idea list` or on my Home tab.")]
-    return message(f"Your idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
+    return message(f"Idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
+
+
+def credit_notice(idea: Idea) -> dict[str, Any]:
+    """For the author of a message someone else turned into an idea."""
+    intro = (
+        f":bulb: <@{idea.submitted_by}> turned {_message_link(idea, 'your message')} into idea {idea_ref(idea)}, "
+        "credited to you. A product manager will look at it, and you will hear what they decide and why."
+    )
+    return message(f"Your message is now idea {idea_ref(idea)}", [section(intro), *idea_details(idea)])
+
+
+def _message_link(idea: Idea, words: str) -> str:
+    return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
 
 
 def triage_card(idea: Idea, decision: Decision | None = None) -> dict[str, Any]:
     """The card PMs decide from: the idea, its latest decision, and buttons for the moves allowed now."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    if idea.source_permalink:
+        where += f" ({_message_link(idea, 'original message')})"
+    if idea.submitted_by:
+        where += f", shared by <@{idea.submitted_by}>"
     title = "New idea" if decision is None else "Idea"
     blocks = [
         section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
@@ -313,6 +348,9 @@ def help_message() -> dict[str, Any]:
         "the evidence, and how we would know it worked.\n"
         "`/idea <what you would like>` opens the form with your ask filled in.\n"
         "`/idea list` shows your ideas and where each one stands.\n"
+        "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
+        "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
+        "in a channel.\n"
         "`/idea help` shows this.\n"
         "A product manager decides on every idea, and you will hear what they decide and why."
     )
@@ -451,15 +489,21 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
         return None
 
 
-def decision_notice(idea: Idea, decision: Decision) -> dict[str, Any]:
-    """What the requester hears: what was decided, by whom and why, in plain words."""
+def decision_notice(idea: Idea, decision: Decision, *, to: str | None = None) -> dict[str, Any]:
+    """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
+    the person when the notice is a reply in the thread of their original message."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     news = NEXT_STEPS[Stage(decision.to_stage)].format(ref=idea_ref(idea), revisit=revisit)
+    if to is not None:
+        news = f"<@{to}> {news}"
     blocks = [
         section(news),
         section(f"<@{decision.decided_by}> decided, and said why:\n{quote(decision.reason)}"),
         labelled("Your outcome", idea.outcome),
-        context("Thank you for sharing it. Questions? Reply to the person who decided, or see `/idea list`."),
+        context(
+            f"Thank you for sharing {_message_link(idea, 'it')}. "
+            "Questions? Reply to the person who decided, or see `/idea list`."
+        ),
     ]
     stage = STAGE_NAMES[Stage(decision.to_stage)].lower()
     text = f"Your idea {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
@@ -477,3 +521,122 @@ def refusal_text(refused: Refused, triage_channel: str | None) -> str:
     if refused.refusal is Refusal.ALREADY_MOVED:
         return f"Idea {ref} has already moved: it is now {stage}. Nothing was recorded twice."
     return f"Idea {ref} cannot move from {stage} to there."
+
+
+# --- listening ------------------------------------------------------------------------------------
+
+
+def nudge(nudge_id: int) -> dict[str, Any]:
+    """The private, in-thread invitation to restate a request as an outcome."""
+    text = (
+        ":bulb: That sounds like an idea! Ideas land better with the *outcome* you are after and the "
+        "*problem* behind it. Want to share them? A product manager will read it, and you will hear back."
+    )
+    buttons = [
+        {"type": "button", "action_id": NUDGE_SHARE, "text": plain("Share the outcome", 75),
+         "value": str(nudge_id), "style": "primary"},
+        {"type": "button", "action_id": NUDGE_DISMISS, "text": plain("Not a request", 75), "value": str(nudge_id)},
+        {"type": "button", "action_id": NUDGE_OPT_OUT, "text": plain("Don't ask me again", 75),
+         "value": str(nudge_id)},
+    ]
+    return message("That sounds like an idea: want to share the outcome?",
+                   [section(text), {"type": "actions", "block_id": "nudge", "elements": buttons}])
+
+
+OPTED_OUT = "Got it: I won't ask again. `/idea` still works any time, and `/idea nudges on` brings me back."
+
+
+def nudges_setting(*, on: bool) -> dict[str, Any]:
+    if on:
+        text = "Nudges are on: when you ask for something in a channel, I may privately invite you to say the outcome."
+    else:
+        text = OPTED_OUT
+    return message(text, [section(text)])
+
+
+# --- digests --------------------------------------------------------------------------------------
+
+DIGEST_ITEMS_PER_SECTION = 8  # 4 sections x (title + 8 + overflow) + header, waiting, pulse = 43 blocks < 50
+DIGEST_SECTIONS = (
+    ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
+    ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
+    ("parked", ":parking: Parked", "parked"),
+    ("declined", ":no_entry_sign: Declined", "declined"),
+)
+
+
+def digest_message(digest: Digest) -> dict[str, Any]:
+    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse."""
+    period = f"{digest.period_start:%d %b} – {digest.period_end:%d %b}"
+    blocks: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
+    if digest.is_empty:
+        text = "A quiet week: no ideas moved, none arrived and none are waiting. Have one? Type `/idea`."
+        return message(f"Product digest {period}: a quiet week", [*blocks, section(text)])
+    counts = []
+    for attribute, title, verb in DIGEST_SECTIONS:
+        moved: list[tuple[Idea, Decision]] = getattr(digest, attribute)
+        if not moved:
+            continue
+        counts.append(f"{len(moved)} {verb}")
+        blocks.append(section(f"*{title}* ({len(moved)})"))
+        blocks += [_digest_item(idea, decision) for idea, decision in moved[:DIGEST_ITEMS_PER_SECTION]]
+        if len(moved) > DIGEST_ITEMS_PER_SECTION:
+            blocks.append(context(f"and {len(moved) - DIGEST_ITEMS_PER_SECTION} more {verb}: see App Home."))
+    if digest.waiting_total:
+        oldest = "\n".join(
+            f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
+            f"{age_words(idea.created_at, digest.period_end)})"
+            for idea in digest.waiting
+        )
+        title = f"*:seedling: New candidates waiting for triage* ({digest.waiting_total}), oldest first:"
+        blocks.append(section(f"{title}\n{oldest}"))
+        counts.append(f"{digest.waiting_total} waiting")
+    blocks.append(context(_pulse_words(digest.pulse)))
+    return message(f"Product digest {period}: " + ", ".join(counts), blocks)
+
+
+def _digest_item(idea: Idea, decision: Decision) -> Block:
+    head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
+    if idea.source_permalink:
+        head += f" · {_message_link(idea, 'original message')}"
+    if decision.revisit_on is not None:
+        head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
+    return section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
+
+
+def _pulse_words(pulse: Pulse) -> str:
+    parts = [f"{pulse.received} idea{'s' if pulse.received != 1 else ''} received"]
+    if pulse.received:
+        share = round(100 * pulse.with_outcome_and_problem / pulse.received)
+        parts.append(f"{share}% with a stated outcome and problem")
+    if pulse.median_days_to_first_decision is not None:
+        parts.append(f"median {pulse.median_days_to_first_decision:g} days from submission to first decision")
+    return "Pulse: " + " · ".join(parts)
+
+
+DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
+DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
+DIGEST_WAS_OFF = "This channel had no digest to stop."
+INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
+
+
+def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel: bool) -> dict[str, Any]:
+    scope = "ideas from this channel" if only_this_channel else "ideas from the whole workspace"
+    text = (
+        f":calendar: This channel gets the product digest every {DAYS[schedule.weekday].title()} at "
+        f"{schedule.minute_of_day // 60:02d}:{schedule.minute_of_day % 60:02d} ({scope}).\n"
+        f"Next digest: {in_words(next_time, schedule)}. `/idea digest preview` shows what it would say now; "
+        "`/idea digest off` stops it."
+    )
+    return message(text, [section(text)])
+
+
+def digest_help() -> dict[str, Any]:
+    text = (
+        "*Channel digests* (what moved to delivery and why, what is in discovery, what was parked or declined "
+        "and why):\n"
+        "`/idea digest here [weekly] [<day> <HH:MM>] [only-this-channel]` subscribes this channel "
+        "(Monday 09:00 your time unless you say otherwise)\n"
+        "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"
+    )
+    return message("Channel digests", [section(text)])

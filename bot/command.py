@@ -10,6 +10,13 @@ class Verb(StrEnum):
     INTAKE = "intake"
     LIST = "list"
     HELP = "help"
+    NUDGES_ON = "nudges on"
+    NUDGES_OFF = "nudges off"
+    DIGEST_HERE = "digest here"
+    DIGEST_OFF = "digest off"
+    DIGEST_NOW = "digest now"
+    DIGEST_PREVIEW = "digest preview"
+    DIGEST_HELP = "digest"
 
 
 @dataclass(frozen=True)
@@ -18,13 +25,24 @@ class IdeaCommand:
     text: str = ""
 
 
-_WORDS = {"list": Verb.LIST, "help": Verb.HELP}
+_WORDS = {verb.value: verb for verb in Verb if verb is not Verb.INTAKE}
+_DIGEST = {Verb.DIGEST_HERE, Verb.DIGEST_OFF, Verb.DIGEST_NOW, Verb.DIGEST_PREVIEW}
 
 
 def parse(text: str | None) -> IdeaCommand:
-    """`/idea list` and `/idea help` are subcommands only when alone: "list all the reports" is an ask."""
+    """Subcommands are whole words: `/idea list` lists, "list all the reports" is an ask.
+
+    `digest here` takes its schedule after it (`digest here weekly friday 16:00`).
+    """
     text = (text or "").strip()
-    verb = _WORDS.get(text.lower())
+    words = text.split()
+    verb = _WORDS.get(" ".join(words).lower())
     if verb is not None:
         return IdeaCommand(verb)
+    if len(words) > 2 and _WORDS.get(" ".join(words[:2]).lower()) is Verb.DIGEST_HERE:
+        return IdeaCommand(Verb.DIGEST_HERE, " ".join(words[2:]))
     return IdeaCommand(Verb.INTAKE, text)
+
+
+def is_digest(verb: Verb) -> bool:
+    return verb in _DIGEST or verb is Verb.DIGEST_HELP

@@ -65,20 +65,34 @@ def validate(draft: IdeaDraft) -> dict[str, str]:
     return errors
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where an idea came from: the channel, and the message when it started as one."""
+
+    channel_id: str | None = None
+    message_ts: str | None = None
+    author_id: str | None = None
+
+
+NO_SOURCE = Source()
+
+
 def submit_idea(
     session: Session,
     *,
     team_id: str,
-    requester_id: str,
+    submitter_id: str,
     draft: IdeaDraft,
-    source_channel_id: str | None = None,
+    source: Source = NO_SOURCE,
     submission_id: str | None = None,
 ) -> tuple[Idea, bool]:
     """Stores a valid draft as a candidate; returns (idea, created).
 
-    The same submission (a modal's view id) delivered twice returns the first idea, so a
-    double click or a retry never makes two.
+    The author of the source message is the requester when someone else turned it into an idea;
+    both are kept. The same submission (a modal's view id) delivered twice returns the first idea,
+    so a double click or a retry never makes two.
     """
+    requester_id = source.author_id or submitter_id
     if submission_id is not None:
         existing = session.scalar(
             select(Idea).where(Idea.team_id == team_id, Idea.submission_id == submission_id)
@@ -94,7 +108,9 @@ def submit_idea(
         evidence=draft.evidence or None,
         measure=draft.measure or None,
         stage=Stage.CANDIDATE,
-        source_channel_id=source_channel_id,
+        source_channel_id=source.channel_id,
+        source_message_ts=source.message_ts,
+        submitted_by=submitter_id if submitter_id != requester_id else None,
         submission_id=submission_id,
     )
     session.add(idea)
@@ -113,6 +129,10 @@ def ideas_of(session: Session, team_id: str, requester_id: str, limit: int) -> t
     ideas = session.scalars(select(Idea).where(*mine).order_by(Idea.created_at.desc(), Idea.id.desc()).limit(limit))
     total = session.scalar(select(func.count()).select_from(Idea).where(*mine)) or 0
     return list(ideas), total
+
+
+def remember_permalink(session: Session, idea_id: int, permalink: str) -> None:
+    session.execute(update(Idea).where(Idea.id == idea_id).values(source_permalink=permalink[:500]))
 
 
 def remember_triage_card(session: Session, idea_id: int, channel_id: str, message_ts: str) -> None:

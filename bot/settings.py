@@ -39,6 +39,7 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str | None = None
+    run_scheduler: bool = True
 
     @property
     def socket_mode(self) -> bool:
@@ -84,6 +85,7 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY"),
             openai_base_url=env.get("OPENAI_BASE_URL"),
             openai_model=env.get("OPENAI_MODEL"),
+            run_scheduler=_flag("RUN_SCHEDULER", env.get("RUN_SCHEDULER"), default=True),
         )
 
 
@@ -153,6 +155,16 @@ def _triage_channel(value: str | None) -> str | None:
             "open the channel's details in Slack and copy the ID at the bottom."
         )
     return value
+
+
+def _flag(name: str, value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} should be true or false, not '{value}'.")
 
 
 def _user_ids(value: str | None) -> frozenset[str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, events, home, shortcuts, views
 from handlers.deps import Deps
 
 
@@ -16,5 +16,5 @@ def register_all(app: App, dependencies: Deps) -> None:
         next()
 
     app.middleware(provide_deps)
-    for surface in (commands, views, actions, home, events):
+    for surface in (commands, views, actions, shortcuts, home, events):
         surface.register(app)

@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.decisions import Refusal, Refused, check_move, latest_decision, may_decide
-from bot.ideas import get_idea
+from bot.ideas import Source, get_idea
+from bot.listening import get_nudge, opt_out
 from handlers.deps import deps
 from handlers.notify import refresh_card
 from handlers.people import tell_presser, workspace_admin_check
@@ -19,6 +20,9 @@ from models import utcnow
 
 def register(app: App) -> None:
     app.action(re.compile("^" + re.escape(blocks.MOVE_ACTION_PREFIX)))(move_button_callback)
+    app.action(blocks.NUDGE_SHARE)(nudge_share_callback)
+    app.action(blocks.NUDGE_DISMISS)(nudge_dismiss_callback)
+    app.action(blocks.NUDGE_OPT_OUT)(nudge_opt_out_callback)
 
 
 def move_button_callback(
@@ -48,3 +52,32 @@ def move_button_callback(
     origin = "home" if body.get("container", {}).get("type") == "view" else "message"
     view = blocks.decision_modal(idea, to_stage, utcnow().date(), origin=origin)
     client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def nudge_share_callback(
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """Opens the intake form on the nudged message, linked to it. Only its author sees the nudge;
+    the check below holds even for a forged press."""
+    ack()
+    value = action.get("value") or ""
+    with deps(context).sessions.begin() as session:
+        nudge = get_nudge(session, context.team_id, int(value)) if value.isdigit() else None
+    if nudge is None or nudge.user_id != context.user_id:
+        respond(text="That invitation has expired. Type `/idea` to share an idea.", replace_original=True)
+        return
+    source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.intake_modal(ask=nudge.text, source=source))
+    respond(delete_original=True)
+
+
+def nudge_dismiss_callback(ack: Ack, respond: Respond) -> None:
+    ack()
+    respond(delete_original=True)
+
+
+def nudge_opt_out_callback(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    ack()
+    with deps(context).sessions.begin() as session:
+        opt_out(session, context.team_id, context.user_id)
+    respond(text=blocks.OPTED_OUT, replace_original=True)

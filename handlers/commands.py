@@ -1,4 +1,4 @@
-"""`/idea`: the intake modal, and the caller's own list and help."""
+"""`/idea`: the intake modal, the caller's own list and settings, and channel digests."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.command import Verb, parse
-from bot.ideas import FIELDS, ideas_of
+from bot.command import IdeaCommand, Verb, is_digest, parse
+from bot.decisions import may_decide
+from bot.digest_runs import digest_now, find_subscription, post_now, schedule_of, subscribe, unsubscribe
+from bot.ideas import FIELDS, Source, ideas_of
+from bot.listening import opt_in, opt_out
+from bot.schedule import ScheduleError, next_run
+from bot.schedule import parse as parse_schedule
+from bot.slack import digest_poster
 from handlers.deps import deps
+from handlers.people import workspace_admin_check, workspace_user
 from models import utcnow
 
 
@@ -33,13 +40,100 @@ def idea_command_callback(
             reply = blocks.my_ideas(ideas, total, utcnow())
         respond(**reply)
         return
+    if parsed.verb in (Verb.NUDGES_ON, Verb.NUDGES_OFF):
+        ack()
+        with deps(context).sessions.begin() as session:
+            if parsed.verb is Verb.NUDGES_OFF:
+                opt_out(session, context.team_id, context.user_id)
+            else:
+                opt_in(session, context.team_id, context.user_id)
+        respond(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON))
+        return
+    if is_digest(parsed.verb):
+        ack()
+        digest_command(parsed, command, client, respond, context, logger)
+        return
     if len(parsed.text) > FIELDS["ask"].max_chars:
         ack(**blocks.ask_too_long(len(parsed.text)))
         return
     ack()
-    view = blocks.intake_modal(ask=parsed.text, source_channel_id=command.get("channel_id"))
+    view = blocks.intake_modal(ask=parsed.text, source=Source(channel_id=command.get("channel_id")))
     try:
         client.views_open(trigger_id=command["trigger_id"], view=view)
     except SlackApiError as error:
         logger.warning("views.open failed for /idea: %s", error.response.get("error"))
         respond(text="Slack would not open the idea form just now. Please try `/idea` again.")
+
+
+def digest_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    """`/idea digest here|off|now|preview`; all but preview are for product managers."""
+    d = deps(context)
+    team, channel, user, now = context.team_id, command["channel_id"], context.user_id, utcnow()
+    if parsed.verb is Verb.DIGEST_HELP:
+        respond(**blocks.digest_help())
+        return
+    if parsed.verb is Verb.DIGEST_PREVIEW:
+        with d.sessions() as session:
+            preview = blocks.digest_message(digest_now(session, team, channel, now))
+        respond(**preview)
+        return
+    if not may_decide(user, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        respond(text=blocks.DIGEST_FOR_PMS)
+        return
+    if parsed.verb is Verb.DIGEST_OFF:
+        with d.sessions.begin() as session:
+            was_on = unsubscribe(session, team, channel)
+        respond(text=blocks.DIGEST_OFF if was_on else blocks.DIGEST_WAS_OFF)
+        return
+    if parsed.verb is Verb.DIGEST_NOW:
+        with d.sessions() as session:
+            subscription = find_subscription(session, team, channel)
+            one_off = blocks.digest_message(digest_now(session, team, channel, now)) if subscription is None else None
+        if one_off is not None:
+            client.chat_postMessage(channel=channel, **one_off)
+        else:
+            post_now(d.sessions, digest_poster(client), subscription.id, now)
+        return
+    problem = _can_post_in(client, channel, logger)
+    if problem is not None:
+        respond(text=problem)
+        return
+    try:
+        request = parse_schedule(parsed.text.split(), workspace_user(client, user, logger).get("tz"))
+    except ScheduleError as error:
+        respond(text=str(error))
+        return
+    with d.sessions.begin() as session:
+        subscription = subscribe(
+            session,
+            team_id=team,
+            channel_id=channel,
+            schedule=request.schedule,
+            only_this_channel=request.only_this_channel,
+            created_by=user,
+        )
+        schedule = schedule_of(subscription)
+    respond(**blocks.digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel))
+
+
+def _can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
+    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly."""
+    if channel.startswith("D"):
+        return "Digests go to channels: run `/idea digest here` in the channel that should get it."
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as error:
+        logger.info("conversations.info %s: %s", channel, error.response.get("error"))
+        return blocks.INVITE_ME
+    if info.get("is_member"):
+        return None
+    if info.get("is_private"):
+        return blocks.INVITE_ME
+    try:
+        client.conversations_join(channel=channel)
+    except SlackApiError as error:
+        logger.warning("conversations.join %s: %s", channel, error.response.get("error"))
+        return blocks.INVITE_ME
+    return None

@@ -9,13 +9,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.ideas import remember_triage_card
+from bot.ideas import get_idea, remember_permalink, remember_triage_card
 from handlers.deps import Deps
 from models import Decision, Idea
 
 
 def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> None:
-    tell_requester(client, idea, blocks.confirmation(idea), logger)
+    if idea.source_message_ts is not None:
+        idea = _link_source_message(client, d, idea, logger)
+    tell(client, idea.submitted_by or idea.requester_id, idea.source_channel_id, blocks.confirmation(idea), logger)
+    if idea.submitted_by:
+        tell(client, idea.requester_id, idea.source_channel_id, blocks.credit_notice(idea), logger)
     channel = d.settings.triage_channel
     if channel is None:
         return
@@ -28,9 +32,29 @@ def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) ->
         remember_triage_card(session, idea.id, posted["channel"], posted["ts"])
 
 
+def _link_source_message(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> Idea:
+    """Keeps a permalink to the message the idea came from, for the card and the digest."""
+    try:
+        permalink = client.chat_getPermalink(channel=idea.source_channel_id, message_ts=idea.source_message_ts)
+    except SlackApiError as error:
+        logger.warning("no permalink for idea %s: %s", idea.id, error.response.get("error"))
+        return idea
+    with d.sessions.begin() as session:
+        remember_permalink(session, idea.id, permalink["permalink"])
+        return get_idea(session, idea.team_id, idea.id) or idea
+
+
 def announce_decision(client: WebClient, idea: Idea, decision: Decision, logger: Logger) -> None:
+    """The card, then the requester: in the thread of their message when the idea came from one."""
     refresh_card(client, idea, decision, logger)
-    tell_requester(client, idea, blocks.decision_notice(idea, decision), logger)
+    if idea.source_message_ts is not None and idea.source_channel_id is not None:
+        try:
+            notice = blocks.decision_notice(idea, decision, to=idea.requester_id)
+            client.chat_postMessage(channel=idea.source_channel_id, thread_ts=idea.source_message_ts, **notice)
+            return
+        except SlackApiError as error:
+            logger.warning("thread reply about idea %s failed: %s", idea.id, error.response.get("error"))
+    tell(client, idea.requester_id, idea.source_channel_id, blocks.decision_notice(idea, decision), logger)
 
 
 def refresh_card(client: WebClient, idea: Idea, decision: Decision | None, logger: Logger) -> None:
@@ -45,18 +69,18 @@ def refresh_card(client: WebClient, idea: Idea, decision: Decision | None, logge
         logger.error("triage card for idea %s not updated: %s", idea.id, error.response.get("error"))
 
 
-def tell_requester(client: WebClient, idea: Idea, message: dict, logger: Logger) -> bool:
+def tell(client: WebClient, user_id: str, channel_id: str | None, message: dict, logger: Logger) -> bool:
     """A DM from the bot; where DMs fail, a private note in the channel the idea came from."""
     try:
-        client.chat_postMessage(channel=idea.requester_id, **message)
+        client.chat_postMessage(channel=user_id, **message)
         return True
     except SlackApiError as error:
-        logger.warning("DM about idea %s failed: %s", idea.id, error.response.get("error"))
-    if idea.source_channel_id is None:
+        logger.warning("DM to %s failed: %s", user_id, error.response.get("error"))
+    if channel_id is None:
         return False
     try:
-        client.chat_postEphemeral(channel=idea.source_channel_id, user=idea.requester_id, **message)
+        client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
         return True
     except SlackApiError as error:
-        logger.error("could not tell the requester of idea %s: %s", idea.id, error.response.get("error"))
+        logger.error("could not tell %s: %s", user_id, error.response.get("error"))
         return False

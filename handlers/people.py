@@ -10,15 +10,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 
+def workspace_user(client: WebClient, user_id: str, logger: Logger) -> dict:
+    """users.info's user, or an empty dict when Slack cannot say."""
+    try:
+        return client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+        return {}
+
+
 def workspace_admin_check(client: WebClient, logger: Logger) -> Callable[[str], bool]:
     """users.info's admin and owner flags; if Slack cannot say, the answer is no."""
 
     def is_admin(user_id: str) -> bool:
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
-            return False
+        user = workspace_user(client, user_id, logger)
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     return is_admin

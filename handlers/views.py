@@ -26,7 +26,7 @@ def register(app: App) -> None:
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    values, source_channel = blocks.read_intake(view)
+    values, source = blocks.read_intake(view)
     draft = IdeaDraft.from_values(values)
     errors = validate(draft)
     if errors:
@@ -38,9 +38,9 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
             idea, created = submit_idea(
                 session,
                 team_id=context.team_id,
-                requester_id=context.user_id,
+                submitter_id=context.user_id,
                 draft=draft,
-                source_channel_id=source_channel,
+                source=source,
                 submission_id=view["id"],
             )
     except SQLAlchemyError:

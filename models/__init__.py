@@ -1,8 +1,24 @@
 """SQLAlchemy models; this package imports nothing else of ours."""
 
 from models.base import Base, utcnow
-from models.db import make_engine, make_sessions
+from models.db import dialect_insert, make_engine, make_sessions
 from models.decision import Decision
+from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
+from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 
-__all__ = ["Base", "Decision", "Idea", "Stage", "make_engine", "make_sessions", "utcnow"]
+__all__ = [
+    "Base",
+    "Decision",
+    "DigestRun",
+    "DigestSubscription",
+    "Idea",
+    "Nudge",
+    "NudgeOptOut",
+    "NudgeWindow",
+    "Stage",
+    "dialect_insert",
+    "make_engine",
+    "make_sessions",
+    "utcnow",
+]

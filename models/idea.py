@@ -39,6 +39,11 @@ class Idea(Base):
     measure: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(16), default=Stage.CANDIDATE)
     source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # When the idea started as a channel message: where it is, so decisions can reply in its thread.
+    source_message_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    # Who filled in the form, when that was not the requester (the "Turn into idea" shortcut).
+    submitted_by: Mapped[str | None] = mapped_column(String(32))
     submission_id: Mapped[str | None] = mapped_column(String(64))
     triage_channel_id: Mapped[str | None] = mapped_column(String(32))
     triage_message_ts: Mapped[str | None] = mapped_column(String(32))

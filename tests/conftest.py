@@ -17,8 +17,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
-from app import _ThreadingWSGIServer, create_app, create_wsgi, make_client
+from app import _ThreadingWSGIServer, create_app, create_wsgi
 from bot.settings import Settings
+from bot.slack import make_client
 from models import Base, make_engine
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -88,6 +89,7 @@ def slack(_slack_server: FakeSlack, request: pytest.FixtureRequest) -> Iterator[
     """The fake Slack Web API, emptied for each test; Block Kit it refused fails the test."""
     _slack_server.reset()
     _slack_server.users.clear()
+    _slack_server.channels.clear()
     yield _slack_server
     if request.node.get_closest_marker("refusals_expected") is None:
         refused = _slack_server.refused()
@@ -118,6 +120,11 @@ class RunningBot:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.slack = SlackSender(f"http://127.0.0.1:{self.server.server_port}", slack.response_url())
+
+    def finish_work(self) -> None:
+        """Waits until every listener started so far has finished (Bolt runs them after the ack, on
+        its own threads). A barrier for asserting that something did not happen; no requests after."""
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
 
     def close(self) -> None:
         self.server.shutdown()

@@ -430,6 +430,9 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.users: dict[str, dict] = {}
+        # channel_id -> fields merged into conversations.info's channel (e.g. {"is_member": False});
+        # a channel with {"exists": False} answers channel_not_found, as a private one the bot is not in does.
+        self.channels: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, list] = {}
@@ -470,7 +473,12 @@ class FakeSlack:
 
     def refused(self) -> list[Call]:
         """Calls Slack would have rejected as malformed; most tests should assert this is empty."""
-        return [c for c in self.calls() if c.error in REFUSAL_ERRORS and not c.injected]
+        return [c for c in self.calls() if c.error in REFUSAL_ERRORS and not c.injected and not self._gone(c)]
+
+    def _gone(self, call: Call) -> bool:
+        """A channel a test made unreachable: not-found there is Slack's normal answer, not a refusal."""
+        channel = self.channels.get(call.args.get("channel"), {})
+        return call.error == "channel_not_found" and channel.get("exists") is False
 
     def fail(
         self,
@@ -654,16 +662,20 @@ class FakeSlack:
         return {"no_op": False, "already_open": False, "channel": {"id": channel}}
 
     def _api_conversations_join(self, args: dict) -> dict:
-        if not args.get("channel"):
-            raise _Refusal("channel_not_found")
-        return {"channel": self._channel(args["channel"])}
+        channel = self._channel(args.get("channel"))
+        if channel["is_private"]:
+            raise _Refusal("method_not_supported_for_channel_type")
+        with self._lock:
+            self.channels.setdefault(channel["id"], {})["is_member"] = True
+        return {"channel": {**channel, "is_member": True}}
 
     def _api_conversations_info(self, args: dict) -> dict:
-        if not args.get("channel"):
-            raise _Refusal("channel_not_found")
-        return {"channel": self._channel(args["channel"])}
+        return {"channel": self._channel(args.get("channel"))}
 
-    def _channel(self, channel_id: str) -> dict:
+    def _channel(self, channel_id: str | None) -> dict:
+        extra = dict(self.channels.get(channel_id or "", {}))
+        if not channel_id or extra.pop("exists", True) is False:
+            raise _Refusal("channel_not_found")
         return {
             "id": channel_id,
             "name": "general",
@@ -671,6 +683,7 @@ class FakeSlack:
             "is_private": False,
             "is_member": True,
             "is_archived": False,
+            **extra,
         }
 
     def _view(self, args: dict, method: str, view_id: str | None = None) -> dict:

@@ -142,6 +142,25 @@ class SlackSender:
             payload["message"] = {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"}
         return self.interaction(payload)
 
+    def message_shortcut(self, message: dict[str, Any], *, callback_id: str = "idea_from_message", user: str = "U1",
+                         channel: str = "C1", team: str = TEAM) -> Reply:
+        return self.interaction(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": f"trigger-{next(_counter)}",
+                "response_url": self.response_url,
+                "team": {"id": team, "domain": "acme"},
+                "channel": {"id": channel, "name": "general"},
+                "user": {"id": user, "name": user.lower(), "team_id": team},
+                "message": {"type": "message", **message},
+                "message_ts": message.get("ts"),
+                "token": "legacy-verification-token",
+                "action_ts": f"{time.time():.6f}",
+                "is_enterprise_install": False,
+            }
+        )
+
     def event(self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None,
               headers: dict[str, str] | None = None) -> Reply:
         body = {

@@ -31,6 +31,12 @@ def test_app_refuses_to_start_with_one_sentence(tmp_path, env, variable):
     assert variable in line
 
 
+def test_the_clock_refuses_to_start_with_one_sentence(tmp_path):
+    result = run(["-m", "bot.clock"], {"PYTHONPATH": str(ROOT)}, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN" in result.stderr.strip().splitlines()[-1]
+
+
 def test_migrations_refuse_a_bad_database_url_with_one_sentence(tmp_path):
     alembic = ["-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"]
     result = run(alembic, {"DATABASE_URL": "nope"}, tmp_path)

@@ -21,7 +21,7 @@ def sessions(engine):
 
 def new_idea(sessions, team="T1") -> int:
     with sessions.begin() as session:
-        return submit_idea(session, team_id=team, requester_id="U1", draft=IdeaDraft(**GOOD))[0].id
+        return submit_idea(session, team_id=team, submitter_id="U1", draft=IdeaDraft(**GOOD))[0].id
 
 
 def move(session: Session, idea_id, shown, to, **kwargs):

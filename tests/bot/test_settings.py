@@ -11,7 +11,11 @@ def test_defaults_follow_the_design_contract():
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.port == 3000
     assert settings.triage_channel is None and settings.pm_user_ids == frozenset()
-    assert not settings.socket_mode
+    assert not settings.socket_mode and settings.run_scheduler
+
+
+def test_the_web_process_can_leave_scheduling_to_the_clock():
+    assert not Settings.from_env({**BASE, "RUN_SCHEDULER": "False"}).run_scheduler
 
 
 def test_everything_set():
@@ -49,6 +53,7 @@ def test_everything_set():
         ({**BASE, "PM_USER_IDS": "alice,bob"}, "PM_USER_IDS"),
         ({**BASE, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({**BASE, "SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+        ({**BASE, "RUN_SCHEDULER": "sometimes"}, "RUN_SCHEDULER"),
     ],
 )
 def test_bad_config_is_one_sentence_naming_the_variable(env, names):

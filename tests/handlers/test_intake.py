@@ -80,8 +80,7 @@ def test_the_same_submission_twice_makes_one_idea(bot, slack, engine):
     view = open_modal(bot, slack)
     for _ in range(2):
         assert bot.slack.submit_view(view, GOOD, view_id="VSAME").status == 200
-    slack.wait_for("chat.postMessage", 2)
-    time.sleep(0.2)
+    bot.finish_work()
     assert len(ideas(engine)) == 1
     assert len(slack.calls("chat.postMessage")) == 2
 
@@ -89,8 +88,7 @@ def test_the_same_submission_twice_makes_one_idea(bot, slack, engine):
 def test_without_a_triage_channel_no_card_is_posted(make_bot, slack, engine):
     bot = make_bot(triage_channel=None)
     bot.slack.submit_view(open_modal(bot, slack), GOOD)
-    slack.wait_for("chat.postMessage")
-    time.sleep(0.2)
+    bot.finish_work()
     assert [c.args["channel"] for c in slack.calls("chat.postMessage")] == ["U1"]
     assert len(ideas(engine)) == 1
 

@@ -75,7 +75,7 @@ def test_a_pm_moves_a_candidate_to_discovery_and_everyone_hears_why(bot, slack, 
 
 def new_idea(engine, stage: Stage, team: str = "T1") -> int:
     with Session(engine) as session, session.begin():
-        idea, _ = submit_idea(session, team_id=team, requester_id="U1", draft=IdeaDraft(**GOOD))
+        idea, _ = submit_idea(session, team_id=team, submitter_id="U1", draft=IdeaDraft(**GOOD))
         idea.stage = stage
         session.flush()
         return idea.id

@@ -1,0 +1,107 @@
+"""What a channel's digest says for a period: read from decisions and ideas, never invented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import median
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from models import Decision, Idea, Stage
+
+OLDEST_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Pulse:
+    received: int
+    with_outcome_and_problem: int
+    median_days_to_first_decision: float | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    period_start: datetime
+    period_end: datetime
+    to_delivery: list[tuple[Idea, Decision]] = field(default_factory=list)
+    to_discovery: list[tuple[Idea, Decision]] = field(default_factory=list)
+    parked: list[tuple[Idea, Decision]] = field(default_factory=list)
+    declined: list[tuple[Idea, Decision]] = field(default_factory=list)
+    waiting: list[Idea] = field(default_factory=list)
+    waiting_total: int = 0
+    pulse: Pulse = Pulse(0, 0, None)
+
+    @property
+    def is_empty(self) -> bool:
+        moved = self.to_delivery or self.to_discovery or self.parked or self.declined
+        return not moved and self.waiting_total == 0 and self.pulse.received == 0
+
+
+def compose(session: Session, team_id: str, start: datetime, end: datetime, channel_id: str | None = None) -> Digest:
+    """The digest for decisions made in (start, end]; `channel_id` narrows it to ideas from that channel.
+
+    Each idea appears once, under its latest decision in the period: an idea that went to discovery
+    and on to delivery in the same week is news about delivery.
+    """
+    scope = [Idea.team_id == team_id]
+    if channel_id is not None:
+        scope.append(Idea.source_channel_id == channel_id)
+    later = aliased(Decision)
+    latest = (
+        select(Idea, Decision)
+        .join(Decision, Decision.idea_id == Idea.id)
+        .where(*scope, Decision.decided_at > start, Decision.decided_at <= end)
+        .where(
+            ~select(later.id)
+            .where(later.idea_id == Decision.idea_id, later.decided_at <= end, later.id > Decision.id)
+            .exists()
+        )
+        .order_by(Decision.decided_at, Decision.id)
+    )
+    moved: dict[str, list[tuple[Idea, Decision]]] = {stage: [] for stage in Stage}
+    for idea, decision in session.execute(latest):
+        moved[decision.to_stage].append((idea, decision))
+    waiting = _candidates(scope)
+    return Digest(
+        period_start=start,
+        period_end=end,
+        to_delivery=moved[Stage.DELIVERY],
+        to_discovery=moved[Stage.DISCOVERY],
+        parked=moved[Stage.PARKED],
+        declined=moved[Stage.DECLINED],
+        waiting=list(session.scalars(waiting.order_by(Idea.created_at, Idea.id).limit(OLDEST_CANDIDATES))),
+        waiting_total=session.scalar(select(func.count()).select_from(waiting.subquery())) or 0,
+        pulse=_pulse(session, scope, start, end),
+    )
+
+
+def _candidates(scope: list) -> Select[tuple[Idea]]:
+    return select(Idea).where(*scope, Idea.stage == Stage.CANDIDATE)
+
+
+def _pulse(session: Session, scope: list, start: datetime, end: datetime) -> Pulse:
+    received = session.execute(
+        select(Idea.outcome, Idea.problem).where(*scope, Idea.created_at > start, Idea.created_at <= end)
+    ).all()
+    first = (
+        select(Idea.created_at, func.min(Decision.decided_at))
+        .join(Decision, Decision.idea_id == Idea.id)
+        .where(*scope)
+        .group_by(Idea.id, Idea.created_at)
+        .having(func.min(Decision.decided_at) > start, func.min(Decision.decided_at) <= end)
+    )
+    waits = [(_aware(decided) - created).total_seconds() / 86400 for created, decided in session.execute(first)]
+    return Pulse(
+        received=len(received),
+        with_outcome_and_problem=sum(1 for outcome, problem in received if outcome.strip() and problem.strip()),
+        median_days_to_first_decision=round(median(waits), 1) if waits else None,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    """min() over a column comes back without the column's type on SQLite: a naive UTC value."""
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,113 @@
+"""Listening in channels: which messages the bot reads, and when it may invite someone to share an idea.
+
+The invitation (a nudge) is private and rare: once per message however often Slack delivers the event,
+at most once an hour per person and channel, and never again for someone who said no.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from models import Nudge, NudgeOptOut, NudgeWindow, dialect_insert
+
+NUDGE_INTERVAL = timedelta(hours=1)
+_CHANNEL_TYPES = frozenset({"channel", "group"})
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """The parts of a message event the rules look at."""
+
+    team_id: str
+    channel_id: str
+    channel_type: str | None
+    user_id: str | None
+    ts: str
+    text: str
+    thread_ts: str | None = None
+    subtype: str | None = None
+    bot_id: str | None = None
+
+
+def worth_reading(message: ChannelMessage, *, bot_user_id: str | None, triage_channel: str | None) -> bool:
+    """Only a person's own new top-level message in a channel: not bots, edits, deletions, joins,
+    thread replies, DMs, the bot itself, or the triage channel where PMs work."""
+    return (
+        message.subtype is None
+        and message.bot_id is None
+        and message.user_id is not None
+        and message.user_id != bot_user_id
+        and message.channel_type in _CHANNEL_TYPES
+        and message.channel_id != triage_channel
+        and (message.thread_ts is None or message.thread_ts == message.ts)
+        and bool(message.text.strip())
+    )
+
+
+def record_nudge(session: Session, message: ChannelMessage, trigger: str | None, now: datetime) -> Nudge | None:
+    """Stores the nudge about to be sent and returns it, or None when none may be sent: the person
+    opted out, was nudged in this channel within the hour, or this message was handled already."""
+    team, user, channel = message.team_id, message.user_id, message.channel_id
+    if session.get(NudgeOptOut, (team, user)) is not None:
+        return None
+    if not _claim_window(session, team, user, channel, now):
+        return None
+    nudge_id = _insert_once(
+        session,
+        Nudge.__table__,
+        team_id=team,
+        channel_id=channel,
+        message_ts=message.ts,
+        user_id=user,
+        text=message.text,
+        trigger=(trigger or "")[:200] or None,
+        created_at=now,
+    )
+    return None if nudge_id is None else session.get(Nudge, nudge_id)
+
+
+def _claim_window(session: Session, team_id: str, user_id: str, channel_id: str, now: datetime) -> bool:
+    """One statement that the database runs atomically: start a window, or take over one that is
+    an hour old; False when someone else holds it."""
+    table = NudgeWindow.__table__
+    statement = (
+        dialect_insert(session)(table)
+        .values(team_id=team_id, user_id=user_id, channel_id=channel_id, last_nudged_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.team_id, table.c.user_id, table.c.channel_id],
+            set_={"last_nudged_at": now},
+            where=table.c.last_nudged_at <= now - NUDGE_INTERVAL,
+        )
+        .returning(table.c.team_id)
+    )
+    return session.scalar(statement) is not None
+
+
+def opt_out(session: Session, team_id: str, user_id: str) -> None:
+    """Remembers "don't ask me again"; saying it twice is fine."""
+    _insert_once(session, NudgeOptOut.__table__, team_id=team_id, user_id=user_id)
+
+
+def opt_in(session: Session, team_id: str, user_id: str) -> bool:
+    """Undoes an opt-out; True when there was one."""
+    opted = session.get(NudgeOptOut, (team_id, user_id))
+    if opted is not None:
+        session.delete(opted)
+    return opted is not None
+
+
+def get_nudge(session: Session, team_id: str, nudge_id: int) -> Nudge | None:
+    return session.scalar(select(Nudge).where(Nudge.id == nudge_id, Nudge.team_id == team_id))
+
+
+def _insert_once(session: Session, table: Table, **values: object) -> object | None:
+    """INSERT that does nothing when the row's unique key exists; returns the new primary key or None.
+
+    The database decides, so two deliveries of one event racing each other still make one row.
+    """
+    key = list(table.primary_key.columns)[0]
+    return session.scalar(dialect_insert(session)(table).values(**values).on_conflict_do_nothing().returning(key))

@@ -1,0 +1,105 @@
+"""When a channel's weekly digest runs: parsing "monday 09:00", and finding the run times around now.
+
+Times are kept as a weekday and a minute of the day in the subscriber's own time zone, so "Monday
+09:00 Europe/London" stays 09:00 in London across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_WEEKDAY = 0
+DEFAULT_MINUTE = 9 * 60
+EXAMPLE = "`/idea digest here weekly monday 09:00` (add `only-this-channel` for ideas from this channel only)"
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+
+
+class ScheduleError(ValueError):
+    """Words that are not a day and a time; the message shows the right form."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    weekday: int
+    minute_of_day: int
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    schedule: Schedule
+    only_this_channel: bool
+
+
+def parse(words: list[str], timezone: str) -> DigestRequest:
+    """`[weekly] [<day> <HH:MM>] [only-this-channel]`, in any order; Monday 09:00 when unsaid."""
+    weekday, minute, only_here = DEFAULT_WEEKDAY, DEFAULT_MINUTE, False
+    for word in (w.lower().strip(",") for w in words):
+        if word in ("weekly", ""):
+            continue
+        if word in ("only-this-channel", "this-channel-only", "here-only"):
+            only_here = True
+        elif (day := _day(word)) is not None:
+            weekday = day
+        elif match := _TIME.match(word):
+            minute = int(match.group(1)) * 60 + int(match.group(2))
+        else:
+            raise ScheduleError(f"I didn't understand \u201c{word}\u201d. Try {EXAMPLE}.")
+    return DigestRequest(Schedule(weekday, minute, valid_timezone(timezone)), only_here)
+
+
+def valid_timezone(name: str | None) -> str:
+    """A Slack user's tz, or UTC when Slack gave none we know."""
+    try:
+        ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name or "UTC"
+
+
+def _day(word: str) -> int | None:
+    matches = [i for i, day in enumerate(DAYS) if len(word) >= 3 and day.startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def latest_run(schedule: Schedule, now: datetime) -> datetime:
+    """The most recent scheduled time at or before `now`, in UTC."""
+    local = now.astimezone(schedule.zone)
+    days_back = (local.weekday() - schedule.weekday) % 7
+    for back in (days_back, days_back + 7):
+        day = (local - timedelta(days=back)).date()
+        run = _at(schedule, day)
+        if run <= now:
+            return run
+    raise AssertionError("a weekly schedule always has a run in the last 14 days")
+
+
+def next_run(schedule: Schedule, now: datetime) -> datetime:
+    """The first scheduled time after `now`, in UTC."""
+    local = now.astimezone(schedule.zone)
+    days_ahead = (schedule.weekday - local.weekday()) % 7
+    for ahead in (days_ahead, days_ahead + 7):
+        run = _at(schedule, (local + timedelta(days=ahead)).date())
+        if run > now:
+            return run
+    raise AssertionError("a weekly schedule always has a run in the next 14 days")
+
+
+def _at(schedule: Schedule, day) -> datetime:  # noqa: ANN001 - a date
+    hour, minute = divmod(schedule.minute_of_day, 60)
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=schedule.zone)
+    return local.astimezone(UTC)
+
+
+def in_words(when: datetime, schedule: Schedule) -> str:
+    """"Monday 30 Nov, 09:00 Europe/London"."""
+    local = when.astimezone(schedule.zone)
+    return f"{local:%A} {local.day} {local:%b}, {local:%H:%M} {schedule.timezone}"

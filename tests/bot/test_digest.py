@@ -1,0 +1,100 @@
+"""What the digest says, read from stored decisions; rendered within Slack's limits."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot.blocks import digest_message
+from bot.decisions import decide
+from bot.digest import compose
+from bot.ideas import IdeaDraft, Source, submit_idea
+from models import Decision, Idea, make_sessions
+from tests.flows import GOOD
+
+END = datetime(2026, 11, 30, 9, tzinfo=UTC)
+START = END - timedelta(days=7)
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_sessions(engine)
+
+
+def idea(sessions, *, outcome=GOOD["outcome"], created=START + timedelta(days=1), channel="C1", moves=(),
+         team="T1"):
+    """An idea created at `created`, then moved through `moves`: (stage, reason, when[, revisit])."""
+    with sessions.begin() as session:
+        new, _ = submit_idea(session, team_id=team, submitter_id="U1", draft=IdeaDraft(**{**GOOD, "outcome": outcome}),
+                             source=Source(channel_id=channel))
+        session.execute(update(Idea).where(Idea.id == new.id).values(created_at=created))
+        stage = "candidate"
+        for to, reason, when, *revisit in moves:
+            _, decision = decide(session, team_id=team, idea_id=new.id, shown_stage=stage, to_stage=to, reason=reason,
+                                 decided_by="UPM", revisit_on=revisit[0] if revisit else None)
+            session.execute(update(Decision).where(Decision.id == decision.id).values(decided_at=when))
+            stage = to
+        return new.id
+
+
+def day(n: float) -> datetime:
+    return START + timedelta(days=n)
+
+
+def test_each_idea_appears_once_under_its_latest_decision_in_the_period(sessions):
+    built = idea(sessions, outcome="Built it", moves=[("discovery", "Worth a look now", day(1)),
+                                                      ("delivery", "Evidence & <!channel> demand", day(3))])
+    exploring = idea(sessions, outcome="Exploring", moves=[("discovery", "Three teams asked for it", day(2))])
+    parked = idea(sessions, outcome="Parked one", moves=[("parked", "Not this quarter, sorry", day(4),
+                                                          datetime(2027, 1, 11).date())])
+    declined = idea(sessions, outcome="Declined one", moves=[("declined", "Solved by the new export already", day(5))])
+    old = idea(sessions, outcome="Old news", created=START - timedelta(days=20),
+               moves=[("discovery", "Decided long ago", START - timedelta(days=10))])
+    waiting = idea(sessions, outcome="Still waiting", created=day(6))
+    with sessions() as session:
+        digest = compose(session, "T1", START, END)
+    assert [i.id for i, _ in digest.to_delivery] == [built]
+    assert [i.id for i, _ in digest.to_discovery] == [exploring]
+    assert [i.id for i, _ in digest.parked] == [parked] and [i.id for i, _ in digest.declined] == [declined]
+    assert old not in [i.id for i, _ in digest.to_discovery]
+    assert [i.id for i in digest.waiting] == [waiting] and digest.waiting_total == 1
+    assert digest.pulse.received == 5  # everything but the old idea arrived this week
+    assert digest.pulse.with_outcome_and_problem == 5
+    assert digest.pulse.median_days_to_first_decision == 2.0  # 0, 1, 3 and 4 days; "old" was decided earlier
+
+    rendered = str(digest_message(digest)["blocks"])
+    order = ["Moved to delivery", "Now in discovery", "Parked", "Declined", "New candidates", "Pulse"]
+    positions = [rendered.index(title) for title in order]
+    assert positions == sorted(positions)
+    for reason in ("Evidence &amp; &lt;!channel&gt; demand", "Three teams asked for it", "Not this quarter, sorry",
+                   "Solved by the new export already"):
+        assert reason in rendered
+    assert "<!channel>" not in rendered and "11 Jan 2027" in rendered
+
+
+def test_a_channel_can_hear_only_about_its_own_ideas(sessions):
+    idea(sessions, outcome="From sales", channel="CSALES", moves=[("discovery", "Good evidence here", day(1))])
+    idea(sessions, outcome="From support", channel="CSUPPORT", moves=[("discovery", "Good evidence there", day(1))])
+    idea(sessions, outcome="Other team", team="T2", moves=[("discovery", "Not ours to tell", day(1))])
+    with sessions() as session:
+        assert [i.outcome for i, _ in compose(session, "T1", START, END, "CSALES").to_discovery] == ["From sales"]
+        assert len(compose(session, "T1", START, END).to_discovery) == 2
+
+
+def test_an_empty_week_says_so_in_one_friendly_line(sessions):
+    with sessions() as session:
+        message = digest_message(compose(session, "T1", START, END))
+    assert len(message["blocks"]) == 2 and "quiet week" in message["text"]
+
+
+def test_a_long_week_is_summarised_within_slacks_limits(sessions):
+    for n in range(30):
+        idea(sessions, outcome=f"Outcome {n} " + "&" * 900, moves=[("discovery", "Because " + "<" * 1900, day(1))])
+    for n in range(12):
+        idea(sessions, outcome=f"Waiting {n}", created=day(2))
+    with sessions() as session:
+        message = digest_message(compose(session, "T1", START, END))
+    assert len(message["blocks"]) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    assert "and 22 more moved to discovery: see App Home" in str(message["blocks"])
+    assert message["text"].startswith("Product digest") and "30 moved to discovery" in message["text"]

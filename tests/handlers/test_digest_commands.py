@@ -1,0 +1,88 @@
+"""`/idea digest ...` through signed slash commands against the fake Slack."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.schedule import Schedule, in_words, next_run
+from models import DigestRun, DigestSubscription, utcnow
+from tests.flows import share_idea
+
+
+def subscriptions(engine):
+    with Session(engine) as session:
+        return list(session.scalars(select(DigestSubscription)))
+
+
+def reply(slack, n=1):
+    return slack.wait_for("response_url", n)[n - 1].args
+
+
+def test_a_pm_subscribes_a_channel_in_their_own_time_zone(bot, slack, engine):
+    slack.users["UPM"] = {"tz": "Europe/London"}
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    text = reply(slack)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.channel_id, subscription.weekday, subscription.minute_of_day, subscription.timezone) == (
+        "CPRODUCT", 0, 540, "Europe/London")
+    schedule = Schedule(0, 540, "Europe/London")
+    assert f"Next digest: {in_words(next_run(schedule, utcnow()), schedule)}" in text
+
+
+def test_saying_it_again_changes_the_schedule_and_scope(bot, slack, engine):
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    bot.slack.command("digest here weekly friday 16:30 only-this-channel", user="UPM", channel="CPRODUCT")
+    assert "Friday at 16:30" in reply(slack, 2)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.weekday, subscription.minute_of_day, subscription.only_this_channel) == (4, 990, True)
+
+
+def test_bad_day_or_time_gets_an_example(bot, slack, engine):
+    bot.slack.command("digest here someday 9am", user="UPM", channel="CPRODUCT")
+    assert "/idea digest here weekly monday 09:00" in reply(slack)["text"]
+    assert subscriptions(engine) == []
+
+
+def test_only_pms_set_up_digests(bot, slack, engine):
+    for words in ("digest here", "digest off", "digest now"):
+        bot.slack.command(words, user="U2", channel="CPRODUCT")
+    bot.finish_work()
+    assert all("Only product managers" in c.args["text"] for c in slack.calls("response_url"))
+    assert subscriptions(engine) == [] and slack.calls("chat.postMessage") == []
+
+
+def test_the_bot_joins_a_public_channel_and_asks_to_be_invited_to_a_private_one(bot, slack, engine):
+    slack.channels["CPUBLIC"] = {"is_member": False}
+    slack.channels["CSECRET"] = {"exists": False}  # private and the bot is not in it: Slack says not found
+    bot.slack.command("digest here", user="UPM", channel="CPUBLIC")
+    reply(slack)
+    assert [c.args["channel"] for c in slack.calls("conversations.join")] == ["CPUBLIC"]
+    bot.slack.command("digest here", user="UPM", channel="CSECRET")
+    assert "/invite @outcome-bot" in reply(slack, 2)["text"]
+    assert [s.channel_id for s in subscriptions(engine)] == ["CPUBLIC"]
+
+
+def test_off_stops_it(bot, slack, engine):
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    bot.slack.command("digest off", user="UPM", channel="CPRODUCT")
+    assert "no more digests" in reply(slack, 2)["text"]
+    assert subscriptions(engine) == []
+
+
+def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, slack, engine):
+    share_idea(bot, slack, outcome="Finance closes the month <!here> sooner")
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    bot.slack.command("digest preview", user="U2", channel="CPRODUCT")
+    preview = reply(slack, 2)
+    assert preview.get("response_type", "ephemeral") == "ephemeral"
+    assert "New candidates waiting" in str(preview["blocks"]) and "&lt;!here&gt;" in str(preview["blocks"])
+
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    posted = [c.args for c in slack.wait_for("chat.postMessage", 3) if c.args["channel"] == "CPRODUCT"]
+    assert posted[0]["blocks"] == preview["blocks"]
+    with Session(engine) as session:
+        assert session.scalar(select(DigestRun.message_ts)) is not None

@@ -1,0 +1,204 @@
+"""Listening in channels and the message shortcut, through signed events and interactions."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.blocks import OPTED_OUT
+from models import Nudge, NudgeWindow, utcnow
+from tests.flows import GOOD, cards, decisions, ideas, wait_until
+from tests.slack_requests import buttons
+
+REQUEST = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
+_ts = itertools.count(1)
+
+
+def message(text=REQUEST, *, user="U1", channel="C1", **extra):
+    event = {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "text": text,
+             "ts": f"1700001000.{next(_ts):06d}", "event_ts": "1700001000.000001"}
+    return {**event, **extra}
+
+
+def say(bot, event, **kwargs):
+    reply = bot.slack.event(event, **kwargs)
+    assert reply.status == 200
+    return event
+
+
+def nudges(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Nudge))
+
+
+def test_a_request_in_a_channel_gets_a_private_nudge_in_its_thread(bot, slack, engine):
+    event = say(bot, message())
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    assert (nudge["channel"], nudge["user"], nudge["thread_ts"]) == ("C1", "U1", event["ts"])
+    assert set(buttons(nudge["blocks"])) == {"nudge_share", "nudge_dismiss", "nudge_opt_out"}
+    assert "outcome" in nudge["text"]
+    assert nudges(engine) == 1
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        message("thanks for the quick fix yesterday, works great now"),
+        message("deployed 4.2 to staging, shout if anything looks off"),
+        message(REQUEST, bot_id="B1"),
+        message(REQUEST, subtype="bot_message"),
+        message(REQUEST, subtype="message_changed"),
+        message(REQUEST, subtype="message_deleted"),
+        message(REQUEST, subtype="channel_join"),
+        message(REQUEST, thread_ts="1700000999.000001"),
+        message(REQUEST, channel_type="im", channel="D1"),
+        message(REQUEST, channel_type="mpim", channel="G1"),
+        message(REQUEST, channel="CTRIAGE"),
+        message(REQUEST, user="UBOT"),
+    ],
+    ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "dm", "group-dm",
+         "triage-channel", "the-bot-itself"],
+)
+def test_silence_for_chatter_bots_edits_threads_and_dms(bot, slack, engine, event):
+    say(bot, event)
+    bot.finish_work()
+    assert slack.calls("chat.postEphemeral") == [] and nudges(engine) == 0
+
+
+def test_a_retried_event_nudges_once(bot, slack, engine):
+    event = message()
+    say(bot, event, event_id="EvSAME")
+    say(bot, event, event_id="EvSAME", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    bot.finish_work()
+    assert len(slack.calls("chat.postEphemeral")) == 1 and nudges(engine) == 1
+
+
+def test_simultaneous_deliveries_of_one_event_nudge_once(bot, slack, engine):
+    event = message()
+    senders = [threading.Thread(target=say, args=(bot, event), kwargs={"event_id": "EvRACE"}) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    bot.finish_work()
+    assert len(slack.calls("chat.postEphemeral")) == 1 and nudges(engine) == 1
+
+
+def test_at_most_one_nudge_per_person_and_channel_an_hour(bot, slack, engine):
+    say(bot, message())
+    say(bot, message("would be great if the dashboard remembered my filters"))
+    say(bot, message(channel="C2"))
+    say(bot, message(user="U2"))
+    bot.finish_work()
+    assert sorted((c.args["channel"], c.args["user"]) for c in slack.calls("chat.postEphemeral")) == [
+        ("C1", "U1"), ("C1", "U2"), ("C2", "U1")]
+
+
+def test_an_hour_later_the_same_person_may_be_nudged_again(bot, slack, engine):
+    say(bot, message())
+    slack.wait_for("chat.postEphemeral")
+    with Session(engine) as session, session.begin():
+        session.execute(update(NudgeWindow).values(last_nudged_at=utcnow() - timedelta(minutes=61)))
+    say(bot, message("any chance we could get dark mode in the mobile app?"))
+    slack.wait_for("chat.postEphemeral", 2)
+    assert nudges(engine) == 2
+
+
+def test_dont_ask_me_again_is_remembered(bot, slack, engine):
+    say(bot, message())
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_opt_out"], user="U1", message_ts=None)
+    reply = slack.wait_for("response_url")[0].args
+    assert reply["text"] == OPTED_OUT and reply["replace_original"] is True
+    say(bot, message(channel="C9"))
+    bot.finish_work()
+    assert len(slack.calls("chat.postEphemeral")) == 1
+
+
+def test_nudges_can_be_turned_off_and_on_again(bot, slack, engine):
+    bot.slack.command("nudges off", user="U1")
+    assert slack.wait_for("response_url")[0].args["text"] == OPTED_OUT
+    bot.slack.command("nudges on", user="U1")
+    assert "Nudges are on" in slack.wait_for("response_url", 2)[1].args["text"]
+    say(bot, message(channel="C8"))
+    slack.wait_for("chat.postEphemeral")
+
+
+def test_not_a_request_just_removes_the_nudge(bot, slack, engine):
+    say(bot, message())
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_dismiss"], user="U1")
+    assert slack.wait_for("response_url")[0].args["delete_original"] is True
+
+
+def test_share_the_outcome_opens_the_form_on_the_message_and_links_the_idea(bot, slack, engine):
+    event = say(bot, message("<!here> could we add a CSV export to reports? <@U7> & finance agree", channel="CSALES"))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
+    view = slack.wait_for("views.open")[0].args["view"]
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+    assert ask == event["text"]
+    assert slack.wait_for("response_url")[0].args["delete_original"] is True
+
+    assert bot.slack.submit_view(view, GOOD, user="U1").body == ""
+    [idea] = ideas(engine)
+    assert (idea.requester_id, idea.submitted_by, idea.source_channel_id, idea.source_message_ts) == (
+        "U1", None, "CSALES", event["ts"])
+    permalink = slack.wait_for("chat.getPermalink")[0].args
+    assert (permalink["channel"], permalink["message_ts"]) == ("CSALES", event["ts"])
+    wait_until(lambda: cards(slack))
+    link = f"https://acme.slack.com/archives/CSALES/p{event['ts'].replace('.', '')}"
+    assert ideas(engine)[0].source_permalink == link
+    assert link in str(cards(slack)[0]["blocks"])
+
+
+def test_someone_else_cannot_use_a_nudge(bot, slack, engine):
+    say(bot, message())
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U2")
+    assert "expired" in slack.wait_for("response_url")[0].args["text"]
+    assert slack.calls("views.open") == []
+
+
+def test_decisions_on_an_idea_from_a_message_are_told_in_its_thread(bot, slack, engine):
+    event = say(bot, message(channel="CSALES"))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
+    bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U1")
+    wait_until(lambda: cards(slack))
+    card = cards(slack)[0]
+    bot.slack.press(buttons(card["blocks"])["idea_move_discovery"], user="UPM", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 2)[-1].args["view"],
+                          {"reason": "Finance loses a day every month to this"}, user="UPM")
+    wait_until(lambda: [c for c in slack.calls("chat.postMessage") if c.args.get("thread_ts")])
+    [reply] = [c.args for c in slack.calls("chat.postMessage") if c.args.get("thread_ts")]
+    assert (reply["channel"], reply["thread_ts"]) == ("CSALES", event["ts"])
+    assert "<@U1>" in str(reply["blocks"]) and "Finance loses a day every month to this" in str(reply["blocks"])
+    assert [d.to_stage for d in decisions(engine)] == ["discovery"]
+
+
+def test_turn_into_idea_credits_the_author_and_tells_both(bot, slack, engine):
+    original = {"user": "U1", "ts": "1700002000.000100", "text": "we really need SSO with Okta before the bank signs"}
+    assert bot.slack.message_shortcut(original, user="U2", channel="CSALES").status == 200
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert "<@U1>" in str(view["blocks"])
+    bot.slack.submit_view(view, GOOD, user="U2")
+    [idea] = ideas(engine)
+    assert (idea.requester_id, idea.submitted_by, idea.ask, idea.source_message_ts) == (
+        "U1", "U2", original["text"], original["ts"])
+    wait_until(lambda: cards(slack))
+    dms = {c.args["channel"]: str(c.args["blocks"]) for c in slack.calls("chat.postMessage")}
+    assert "credited to them" in dms["U2"] and "<@U2> turned" in dms["U1"]
+    assert "shared by <@U2>" in str(cards(slack)[0]["blocks"])
+
+
+def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack, engine):
+    original = {"user": "U1", "ts": "1700002000.000200", "text": "word " * 900}
+    bot.slack.message_shortcut(original, user="U1")
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert "longer than 3,000 characters" in str(view["blocks"])
