@@ -21,7 +21,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import clock
+from bot import clock, usage
+from bot.coach import digest_intro_writer, make_coach
 from bot.settings import ConfigError, Settings
 from bot.slack import digest_poster, make_client
 from handlers import register_all
@@ -32,13 +33,20 @@ logger = logging.getLogger("outcome_bot")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None) -> App:
+def make_deps(settings: Settings, engine: Engine) -> Deps:
+    """What listeners and the scheduler share: settings, the session factory, the optional coach."""
+    sessions = make_sessions(engine)
+    coach = make_coach(settings, usage.recorder(sessions))
+    return Deps(settings=settings, sessions=sessions, coach=coach, digest_intro=digest_intro_writer(settings, coach))
+
+
+def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
     )
-    register_all(app, Deps(settings=settings, sessions=make_sessions(engine)))
+    register_all(app, deps or make_deps(settings, engine))
     app.error(_log_error)
     return app
 
@@ -101,7 +109,8 @@ def main() -> int:
     try:
         settings = _load_settings()
         engine = make_engine(settings.database_url)
-        app = create_app(settings, engine)
+        deps = make_deps(settings, engine)
+        app = create_app(settings, engine, deps=deps)
     except ConfigError as error:
         print(f"outcome-bot cannot start: {error}", file=sys.stderr)
         return 2
@@ -109,7 +118,7 @@ def main() -> int:
         print(f"outcome-bot cannot start: Slack refused SLACK_BOT_TOKEN ({error}).", file=sys.stderr)
         return 2
     if settings.run_scheduler:
-        clock.start(make_sessions(engine), digest_poster(app.client))
+        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro))
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -17,6 +17,7 @@ from bot.digest import Digest, Pulse
 from bot.ideas import FIELDS, NO_SOURCE, Source
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
+from bot.usage import Usage
 from models import Decision, Idea, Stage
 
 Block = dict[str, Any]
@@ -143,24 +144,58 @@ def idea_ref(idea: Idea) -> str:
 # --- intake ---------------------------------------------------------------------------------------
 
 
-def intake_modal(*, ask: str = "", source: Source = NO_SOURCE) -> dict[str, Any]:
-    """The outcome-first form. The ask is prefilled; the rest is the person's to say."""
+@dataclass(frozen=True)
+class IntakeState:
+    """What an intake modal carries between its versions: the fields, where the idea came from, the
+    model's suggestion (if any), whether the output-vs-outcome nudge was shown, and the version."""
+
+    values: dict[str, str | None]
+    source: Source = NO_SOURCE
+    suggestion: dict[str, str] | None = None
+    checked: bool = False
+    version: int = 1
+
+
+def intake_modal(
+    *,
+    ask: str = "",
+    source: Source = NO_SOURCE,
+    state: IntakeState | None = None,
+    coaching: str | None = None,
+) -> dict[str, Any]:
+    """The outcome-first form. The ask is prefilled; the rest is the person's to say.
+
+    A later version (a suggestion arrived, or one was used) renames the input blocks, because Slack
+    keeps what was typed in a block it has seen and only applies new initial values to new ones.
+    """
+    state = state or IntakeState(values={"ask": ask}, source=source)
     blocks: list[Block] = [
         section(
             "Good ideas start with the difference they make. Tell us the *outcome* you are after and "
             "the *problem* behind it; a product manager will look at it and you will hear what they decide, and why."
         )
     ]
-    if source.author_id:
-        blocks.append(context(f"From a message by <@{source.author_id}>, who will be credited as the requester."))
+    if state.source.author_id:
+        blocks.append(context(f"From a message by <@{state.source.author_id}>, who will be credited as the requester."))
     limit = FIELDS["ask"].max_chars
-    if len(ask) > limit:
+    if len(state.values.get("ask") or "") > limit:
         blocks.append(
             context(f"The message is longer than {limit:,} characters: its start is below; the idea links to it all.")
         )
+    if state.suggestion:
+        blocks += _suggestion_blocks(state.suggestion)
     for name in FIELDS:
-        blocks.append(_intake_input(name, initial=ask if name == "ask" else ""))
-    metadata = {"channel": source.channel_id, "ts": source.message_ts, "author": source.author_id}
+        if name == "outcome" and coaching:
+            blocks.append(section(":bulb: " + escape(coaching)))
+        blocks.append(_intake_input(name, initial=state.values.get(name) or "", version=state.version))
+    metadata = {
+        "channel": state.source.channel_id,
+        "ts": state.source.message_ts,
+        "author": state.source.author_id,
+        "s": state.suggestion,
+        "checked": state.checked or None,
+        "v": state.version if state.version > 1 else None,
+    }
     return {
         "type": "modal",
         "callback_id": INTAKE_CALLBACK,
@@ -172,7 +207,18 @@ def intake_modal(*, ask: str = "", source: Source = NO_SOURCE) -> dict[str, Any]
     }
 
 
-def _intake_input(name: str, *, initial: str) -> Block:
+USE_SUGGESTION = "use_suggestion"
+
+
+def _suggestion_blocks(suggestion: dict[str, str]) -> list[Block]:
+    """The model's words, shown as a suggestion only; its text is escaped like anyone's."""
+    outcome, problem = clip(escape(suggestion["outcome"]), 1000), clip(escape(suggestion["problem"]), 1200)
+    text = f":sparkles: *A suggestion*, yours to take or leave:\n*Outcome:* {outcome}\n*Problem:* {problem}"
+    button = {"type": "button", "action_id": USE_SUGGESTION, "text": plain("Use it where I left blanks", 75)}
+    return [section(text), {"type": "actions", "block_id": "suggestion", "elements": [button]}]
+
+
+def _intake_input(name: str, *, initial: str, version: int = 1) -> Block:
     spec = FIELDS[name]
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -186,7 +232,7 @@ def _intake_input(name: str, *, initial: str) -> Block:
         element["placeholder"] = plain(INTAKE_PLACEHOLDERS[name], 150)
     return {
         "type": "input",
-        "block_id": name,
+        "block_id": name if version == 1 else f"{name}.{version}",
         "optional": not spec.required,
         "label": plain(INTAKE_LABELS[name], 2000),
         "hint": plain(INTAKE_HINTS[name], 2000),
@@ -194,16 +240,20 @@ def _intake_input(name: str, *, initial: str) -> Block:
     }
 
 
-def read_intake(view: dict[str, Any]) -> tuple[dict[str, str | None], Source]:
-    """The inverse of `intake_modal`: field values, and where the idea came from."""
-    values = view.get("state", {}).get("values", {})
-    fields = {name: values.get(name, {}).get(name, {}).get("value") for name in FIELDS}
+def read_intake(view: dict[str, Any]) -> IntakeState:
+    """The inverse of `intake_modal`: the typed values and everything the modal carried."""
+    values = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        name = block_id.split(".")[0]
+        if name in FIELDS:
+            values[name] = actions.get(name, {}).get("value")
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         source = Source(channel_id=meta.get("channel"), message_ts=meta.get("ts"), author_id=meta.get("author"))
-    except (ValueError, AttributeError):
-        source = Source()
-    return fields, source
+        suggestion = meta.get("s") if isinstance(meta.get("s"), dict) else None
+        return IntakeState(values, source, suggestion, bool(meta.get("checked")), int(meta.get("v") or 1))
+    except (ValueError, AttributeError, TypeError):
+        return IntakeState(values)
 
 
 def ask_too_long(length: int) -> dict[str, Any]:
@@ -357,11 +407,21 @@ def help_message() -> dict[str, Any]:
     return message("How to use /idea", [section(text)])
 
 
-def home_view(ideas: list[Idea], total: int, now: datetime, triage: Triage | None = None) -> dict[str, Any]:
-    """Everyone sees their own ideas; product managers see the triage queue first."""
+def home_view(
+    ideas: list[Idea], total: int, now: datetime, triage: Triage | None = None, model_use: Usage | None = None
+) -> dict[str, Any]:
+    """Everyone sees their own ideas; product managers see the triage queue first, and what the
+    optional model costs."""
     blocks: list[Block] = []
     if triage is not None:
         blocks += _triage_blocks(triage, now)
+    if model_use is not None:
+        blocks.append(
+            context(
+                f":robot_face: Outcome coach model use: {model_use.calls_today} calls, {model_use.tokens_today:,} "
+                f"tokens today; {model_use.calls_30_days} calls, {model_use.tokens_30_days:,} tokens in 30 days."
+            )
+        )
     blocks.append({"type": "header", "text": plain("Your ideas", 150)})
     if ideas:
         blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
@@ -556,7 +616,7 @@ def nudges_setting(*, on: bool) -> dict[str, Any]:
 
 # --- digests --------------------------------------------------------------------------------------
 
-DIGEST_ITEMS_PER_SECTION = 8  # 4 sections x (title + 8 + overflow) + header, waiting, pulse = 43 blocks < 50
+DIGEST_ITEMS_PER_SECTION = 8  # 4 x (title + 8 + overflow) + header, intro, waiting, pulse = 44 blocks < 50
 DIGEST_SECTIONS = (
     ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
     ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
@@ -565,10 +625,13 @@ DIGEST_SECTIONS = (
 )
 
 
-def digest_message(digest: Digest) -> dict[str, Any]:
-    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse."""
+def digest_message(digest: Digest, intro: str | None = None) -> dict[str, Any]:
+    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse.
+    `intro` is the optional model-written paragraph; it is escaped like any text we did not write."""
     period = f"{digest.period_start:%d %b} – {digest.period_end:%d %b}"
     blocks: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
+    if intro:
+        blocks.append(section(":memo: " + clip(escape(intro), 1500)))
     if digest.is_empty:
         text = "A quiet week: no ideas moved, none arrived and none are waiting. Have one? Type `/idea`."
         return message(f"Product digest {period}: a quiet week", [*blocks, section(text)])

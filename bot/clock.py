@@ -39,6 +39,8 @@ def start(sessions: sessionmaker[Session], post: Post, *, blocking: bool = False
 def main() -> int:
     from dotenv import find_dotenv, load_dotenv
 
+    from bot import usage
+    from bot.coach import digest_intro_writer, make_coach
     from bot.settings import ConfigError, Settings
     from bot.slack import digest_poster, make_client
     from models import make_engine, make_sessions
@@ -51,8 +53,9 @@ def main() -> int:
         print(f"outcome-bot clock cannot start: {error}", file=sys.stderr)
         return 2
     sessions = make_sessions(make_engine(settings.database_url))
+    intro = digest_intro_writer(settings, make_coach(settings, usage.recorder(sessions)))
     logging.getLogger(__name__).info("outcome-bot clock: checking for due digests every %ss", TICK_SECONDS)
-    start(sessions, digest_poster(make_client(settings)), blocking=True)
+    start(sessions, digest_poster(make_client(settings), intro), blocking=True)
     return 0
 
 

@@ -48,6 +48,16 @@ def worth_reading(message: ChannelMessage, *, bot_user_id: str | None, triage_ch
     )
 
 
+def may_nudge(session: Session, message: ChannelMessage, now: datetime) -> bool:
+    """A cheap look before asking a model: not opted out, not nudged here within the hour.
+    `record_nudge` decides for real."""
+    team, user, channel = message.team_id, message.user_id, message.channel_id
+    if session.get(NudgeOptOut, (team, user)) is not None:
+        return False
+    window = session.get(NudgeWindow, (team, user, channel))
+    return window is None or window.last_nudged_at <= now - NUDGE_INTERVAL
+
+
 def record_nudge(session: Session, message: ChannelMessage, trigger: str | None, now: datetime) -> Nudge | None:
     """Stores the nudge about to be sent and returns it, or None when none may be sent: the person
     opted out, was nudged in this channel within the hour, or this message was handled already."""

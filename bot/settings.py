@@ -39,7 +39,9 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str | None = None
+    openai_timeout: float = 8.0
     run_scheduler: bool = True
+    digest_summary: bool = False
 
     @property
     def socket_mode(self) -> bool:
@@ -85,7 +87,9 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY"),
             openai_base_url=env.get("OPENAI_BASE_URL"),
             openai_model=env.get("OPENAI_MODEL"),
+            openai_timeout=_seconds("OPENAI_TIMEOUT", env.get("OPENAI_TIMEOUT"), default=8.0),
             run_scheduler=_flag("RUN_SCHEDULER", env.get("RUN_SCHEDULER"), default=True),
+            digest_summary=_flag("DIGEST_SUMMARY", env.get("DIGEST_SUMMARY"), default=False),
         )
 
 
@@ -155,6 +159,18 @@ def _triage_channel(value: str | None) -> str | None:
             "open the channel's details in Slack and copy the ID at the bottom."
         )
     return value
+
+
+def _seconds(name: str, value: str | None, *, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 120:
+        raise ConfigError(f"{name} should be a number of seconds between 0 and 120, not '{value}'.")
+    return seconds
 
 
 def _flag(name: str, value: str | None, *, default: bool) -> bool:

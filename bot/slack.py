@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import blocks
+from bot.coach import IntroWriter
 from bot.digest import Digest
 from bot.digest_runs import Post
 from bot.settings import Settings
@@ -33,8 +34,14 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def digest_poster(client: WebClient) -> Post:
+def digest_poster(client: WebClient, intro: IntroWriter | None = None) -> Post:
     def post(subscription: DigestSubscription, digest: Digest) -> str:
-        return client.chat_postMessage(channel=subscription.channel_id, **blocks.digest_message(digest))["ts"]
+        message = render_digest(digest, subscription.team_id, intro)
+        return client.chat_postMessage(channel=subscription.channel_id, **message)["ts"]
 
     return post
+
+
+def render_digest(digest: Digest, team_id: str, intro: IntroWriter | None) -> dict:
+    """The digest as posted, with the model's intro when one is configured and it answered."""
+    return blocks.digest_message(digest, intro=intro(team_id, digest) if intro is not None else None)

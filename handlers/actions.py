@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.decisions import Refusal, Refused, check_move, latest_decision, may_decide
 from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
 from handlers.deps import deps
+from handlers.intake import open_intake
 from handlers.notify import refresh_card
 from handlers.people import tell_presser, workspace_admin_check
 from models import utcnow
@@ -23,6 +26,7 @@ def register(app: App) -> None:
     app.action(blocks.NUDGE_SHARE)(nudge_share_callback)
     app.action(blocks.NUDGE_DISMISS)(nudge_dismiss_callback)
     app.action(blocks.NUDGE_OPT_OUT)(nudge_opt_out_callback)
+    app.action(blocks.USE_SUGGESTION)(use_suggestion_callback)
 
 
 def move_button_callback(
@@ -55,7 +59,7 @@ def move_button_callback(
 
 
 def nudge_share_callback(
-    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: BoltContext
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
 ) -> None:
     """Opens the intake form on the nudged message, linked to it. Only its author sees the nudge;
     the check below holds even for a forged press."""
@@ -66,9 +70,28 @@ def nudge_share_callback(
     if nudge is None or nudge.user_id != context.user_id:
         respond(text="That invitation has expired. Type `/idea` to share an idea.", replace_original=True)
         return
-    source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.intake_modal(ask=nudge.text, source=source))
     respond(delete_original=True)
+    source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
+    open_intake(client, deps(context), trigger_id=body["trigger_id"], ask=nudge.text, source=source,
+                team_id=context.team_id, logger=logger)
+
+
+def use_suggestion_callback(ack: Ack, body: dict, client: WebClient, logger: Logger) -> None:
+    """Copies the model's suggestion into the outcome and problem fields the person left empty."""
+    ack()
+    view = body["view"]
+    state = blocks.read_intake(view)
+    if not state.suggestion:
+        return
+    values = dict(state.values)
+    for name in ("outcome", "problem"):
+        if not (values.get(name) or "").strip():
+            values[name] = state.suggestion.get(name, "")
+    updated = replace(state, values=values, version=state.version + 1)
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.intake_modal(state=updated))
+    except SlackApiError as error:
+        logger.info("suggestion not applied: %s", error.response.get("error"))
 
 
 def nudge_dismiss_callback(ack: Ack, respond: Respond) -> None:

@@ -16,8 +16,9 @@ from bot.ideas import FIELDS, Source, ideas_of
 from bot.listening import opt_in, opt_out
 from bot.schedule import ScheduleError, next_run
 from bot.schedule import parse as parse_schedule
-from bot.slack import digest_poster
+from bot.slack import digest_poster, render_digest
 from handlers.deps import deps
+from handlers.intake import open_intake
 from handlers.people import workspace_admin_check, workspace_user
 from models import utcnow
 
@@ -57,9 +58,10 @@ def idea_command_callback(
         ack(**blocks.ask_too_long(len(parsed.text)))
         return
     ack()
-    view = blocks.intake_modal(ask=parsed.text, source=Source(channel_id=command.get("channel_id")))
+    source = Source(channel_id=command.get("channel_id"))
     try:
-        client.views_open(trigger_id=command["trigger_id"], view=view)
+        open_intake(client, deps(context), trigger_id=command["trigger_id"], ask=parsed.text, source=source,
+                    team_id=context.team_id, logger=logger)
     except SlackApiError as error:
         logger.warning("views.open failed for /idea: %s", error.response.get("error"))
         respond(text="Slack would not open the idea form just now. Please try `/idea` again.")
@@ -76,7 +78,7 @@ def digest_command(
         return
     if parsed.verb is Verb.DIGEST_PREVIEW:
         with d.sessions() as session:
-            preview = blocks.digest_message(digest_now(session, team, channel, now))
+            preview = render_digest(digest_now(session, team, channel, now), team, d.digest_intro)
         respond(**preview)
         return
     if not may_decide(user, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
@@ -90,11 +92,12 @@ def digest_command(
     if parsed.verb is Verb.DIGEST_NOW:
         with d.sessions() as session:
             subscription = find_subscription(session, team, channel)
-            one_off = blocks.digest_message(digest_now(session, team, channel, now)) if subscription is None else None
-        if one_off is not None:
+            if subscription is None:  # a one-off: posted, not recorded as a run of any schedule
+                one_off = render_digest(digest_now(session, team, channel, now), team, d.digest_intro)
+        if subscription is None:
             client.chat_postMessage(channel=channel, **one_off)
         else:
-            post_now(d.sessions, digest_poster(client), subscription.id, now)
+            post_now(d.sessions, digest_poster(client, d.digest_intro), subscription.id, now)
         return
     problem = _can_post_in(client, channel, logger)
     if problem is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coach import Coach, IntroWriter
 from bot.settings import Settings
 
 
@@ -14,6 +15,8 @@ from bot.settings import Settings
 class Deps:
     settings: Settings
     sessions: sessionmaker[Session]
+    coach: Coach | None = None
+    digest_intro: IntroWriter | None = None
 
     def __deepcopy__(self, memo: dict) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these factories are shared and thread-safe.

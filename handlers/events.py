@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.detect import detect
-from bot.listening import ChannelMessage, record_nudge, worth_reading
+from bot.listening import ChannelMessage, may_nudge, record_nudge, worth_reading
 from handlers.deps import deps
 from models import utcnow
 
@@ -35,7 +35,14 @@ def message_callback(event: dict, client: WebClient, context: BoltContext, logge
     if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=d.settings.triage_channel):
         return
     detection = detect(message.text)
-    if not detection.is_request:
+    is_request = detection.is_request
+    if d.coach is not None and detection.is_borderline:
+        # Only the unsure middle costs a model call; clear requests and chatter never do.
+        with d.sessions() as session:
+            worth_asking = may_nudge(session, message, utcnow())
+        verdict = d.coach.confirm_request(message.team_id, message.text) if worth_asking else None
+        is_request = is_request if verdict is None else verdict
+    if not is_request:
         return
     with d.sessions.begin() as session:
         nudge = record_nudge(session, message, detection.trigger, utcnow())

@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import blocks, usage
 from bot.decisions import may_decide, triage
 from bot.ideas import ideas_of
 from handlers.deps import Deps, deps
@@ -34,7 +34,8 @@ def publish_home(client: WebClient, d: Deps, team_id: str, user_id: str, logger:
     with d.sessions.begin() as session:
         mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
         queue = triage(session, team_id, now.date(), QUEUE_LIMIT) if is_pm else None
-        view = blocks.home_view(mine, total, now, queue)
+        model_use = usage.summary(session, team_id, now.date()) if is_pm and d.coach is not None else None
+        view = blocks.home_view(mine, total, now, queue, model_use)
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:

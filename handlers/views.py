@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
@@ -11,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import blocks
 from bot.decisions import Refusal, Refused, decide, form_errors, may_decide
 from bot.ideas import IdeaDraft, submit_idea, validate
+from bot.outcomes import reads_like_output, rewrite_hint
 from handlers.deps import deps
 from handlers.home import publish_home
 from handlers.notify import announce_decision, announce_new_idea
@@ -26,11 +28,16 @@ def register(app: App) -> None:
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    values, source = blocks.read_intake(view)
-    draft = IdeaDraft.from_values(values)
+    state = blocks.read_intake(view)
+    draft = IdeaDraft.from_values(state.values)
     errors = validate(draft)
     if errors:
-        ack(response_action="errors", errors=errors)
+        ack(response_action="errors", errors=_on_blocks(errors, state.version))
+        return
+    if not state.checked and reads_like_output(draft.outcome):
+        # Once, gently: the same form again with a word under the outcome; submitting again keeps it.
+        again = replace(state, checked=True)
+        ack(response_action="update", view=blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome)))
         return
     d = deps(context)
     try:
@@ -40,17 +47,22 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                 team_id=context.team_id,
                 submitter_id=context.user_id,
                 draft=draft,
-                source=source,
+                source=state.source,
                 submission_id=view["id"],
             )
     except SQLAlchemyError:
         logger.exception("could not store an idea from view %s", view.get("id"))
         # The modal stays open with everything typed, so nothing is lost.
-        ack(response_action="errors", errors={"outcome": SAVE_FAILED})
+        ack(response_action="errors", errors=_on_blocks({"outcome": SAVE_FAILED}, state.version))
         return
     ack()
     if created:
         announce_new_idea(client, d, idea, logger)
+
+
+def _on_blocks(errors: dict[str, str], version: int) -> dict[str, str]:
+    """Field errors are addressed to block ids, which carry the form's version after the first."""
+    return errors if version == 1 else {f"{name}.{version}": text for name, text in errors.items()}
 
 
 def decision_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:

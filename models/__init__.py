@@ -6,6 +6,7 @@ from models.decision import Decision
 from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
+from models.usage import ModelUsage
 
 __all__ = [
     "Base",
@@ -13,6 +14,7 @@ __all__ = [
     "DigestRun",
     "DigestSubscription",
     "Idea",
+    "ModelUsage",
     "Nudge",
     "NudgeOptOut",
     "NudgeWindow",

@@ -54,6 +54,9 @@ def test_everything_set():
         ({**BASE, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({**BASE, "SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
         ({**BASE, "RUN_SCHEDULER": "sometimes"}, "RUN_SCHEDULER"),
+        ({**BASE, "DIGEST_SUMMARY": "2"}, "DIGEST_SUMMARY"),
+        ({**BASE, "OPENAI_TIMEOUT": "soon"}, "OPENAI_TIMEOUT"),
+        ({**BASE, "OPENAI_TIMEOUT": "0"}, "OPENAI_TIMEOUT"),
     ],
 )
 def test_bad_config_is_one_sentence_naming_the_variable(env, names):

@@ -1,0 +1,93 @@
+"""A local HTTP server that speaks the OpenAI chat completions API, for the coach's tests.
+
+It answers structured-output requests with JSON for the schema asked for (by its name), records
+every request, and can be told to be slow, fail with a status, or send unparsable content.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_ANSWERS: dict[str, dict[str, Any]] = {
+    "OutcomeSuggestion": {
+        "outcome": "Finance closes the month a day sooner",
+        "problem": "Finance rebuilds the monthly report by hand from three exports",
+    },
+    "RequestVerdict": {"is_feature_request": True},
+    "DigestIntro": {"paragraph": "A busy week: two ideas moved on, with the reasons below."},
+}
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.answers = {name: dict(answer) for name, answer in DEFAULT_ANSWERS.items()}
+        self.requests: list[dict[str, Any]] = []
+        self.completed = 0
+        self.delay = 0.0
+        self.status = 200
+        self.malformed = False
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def reply(self, body: dict[str, Any]) -> tuple[int, bytes]:
+        with self._lock:
+            self.requests.append(body)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.status != 200:
+            return self.status, json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
+        schema = body.get("response_format", {}).get("json_schema", {}).get("name", "")
+        content = "this is not json {" if self.malformed else json.dumps(self.answers.get(schema, {}))
+        completion = {
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
+        }
+        with self._lock:
+            self.completed += 1
+        return 200, json.dumps(completion).encode()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if not self.path.endswith("/chat/completions"):
+                status, payload = 404, b'{"error": {"message": "not found"}}'
+            else:
+                status, payload = fake.reply(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (its deadline passed): exactly what the slow tests want
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler

@@ -1,0 +1,161 @@
+"""The optional outcome coach against a local server that speaks the OpenAI API."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.detect import detect
+from models import Idea, ModelUsage
+from tests.fake_openai import FakeOpenAI
+from tests.flows import GOOD, ideas, share_idea
+from tests.handlers.test_listening import message, say
+from tests.slack_requests import buttons
+
+ASK = "Add a CSV export button to the reports page <!channel>"
+BORDERLINE = "would be nice if the rota screen worked on phones"
+CLEAR = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
+CHATTER = ["thanks all, great session today!", "lunch at 12?", "deployed 4.2 to staging", "lol"]
+
+
+@pytest.fixture
+def model():
+    fake = FakeOpenAI()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def coached(make_bot, model):
+    return make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+
+
+def input_block(view, name):
+    return next(b for b in view["blocks"] if b.get("block_id", "").split(".")[0] == name)
+
+
+def test_the_suggestion_arrives_after_the_modal_opens_and_fills_only_blanks(coached, slack, model):
+    assert coached.slack.command(ASK).status == 200
+    opened = slack.wait_for("views.open")[0].args["view"]
+    update = slack.wait_for("views.update")[0].args
+    assert update["view_id"].startswith("V") and update["hash"]
+    suggested = update["view"]
+    assert "Finance closes the month a day sooner" in str(suggested["blocks"])
+    assert input_block(suggested, "ask")["element"]["initial_value"] == ASK
+    assert "initial_value" not in input_block(opened, "outcome")["element"]
+
+    # The person typed their own problem, then takes the suggestion: only the blank outcome is filled.
+    typed = {**suggested, "id": update["view_id"], "hash": "h2",
+             "state": {"values": {input_block(suggested, "outcome")["block_id"]: {"outcome": {"value": None}},
+                                  input_block(suggested, "problem")["block_id"]: {"problem": {"value": "My words"}}}}}
+    coached.slack.press(buttons(suggested["blocks"])["use_suggestion"], view=typed)
+    used = slack.wait_for("views.update", 2)[1].args["view"]
+    assert input_block(used, "outcome")["element"]["initial_value"] == "Finance closes the month a day sooner"
+    assert input_block(used, "problem")["element"]["initial_value"] == "My words"
+
+
+def test_the_prompt_keeps_peoples_text_out_of_the_system_message(coached, slack, model):
+    coached.slack.command(ASK)
+    slack.wait_for("views.update")
+    [request] = model.requests
+    system, user = request["messages"]
+    assert system["role"] == "system" and ASK not in system["content"] and "<!channel>" not in system["content"]
+    assert user["role"] == "user" and f"<request>\n{ASK}\n</request>" in user["content"]
+    assert request["response_format"]["type"] == "json_schema"
+
+
+def test_the_modal_opens_at_once_when_the_model_takes_twenty_seconds(coached, slack, model):
+    model.delay = 20
+    assert coached.slack.command(ASK).status == 200
+    slack.wait_for("views.open")
+    assert model.completed == 0
+    coached.finish_work()  # the model call gives up at its deadline
+    assert slack.calls("views.update") == []
+
+
+@pytest.mark.parametrize("failure", ["status", "malformed"])
+def test_model_failures_fall_back_silently_and_are_logged_once(coached, slack, model, caplog, failure):
+    if failure == "status":
+        model.status = 500
+    else:
+        model.malformed = True
+    with caplog.at_level(logging.WARNING, logger="bot.coach"):
+        for _ in range(2):
+            coached.slack.command(ASK)
+        coached.finish_work()
+    assert len(slack.calls("views.open")) == 2 and slack.calls("views.update") == []
+    assert slack.calls("chat.postEphemeral") == [] and slack.calls("response_url") == []
+    assert len(model.requests) >= 2
+    assert sum("outcome coach" in record.message for record in caplog.records) <= 1
+
+
+def test_chatter_never_reaches_the_model_and_clear_cases_never_cost_a_call(coached, slack, model):
+    assert all(detect(text).score < 1.0 for text in CHATTER) and not detect(CLEAR).is_borderline
+    for text in CHATTER:
+        say(coached, message(text))
+    say(coached, message(CLEAR, channel="C7"))
+    coached.finish_work()
+    assert model.requests == []
+    assert len(slack.calls("chat.postEphemeral")) == 1
+
+
+@pytest.mark.parametrize("verdict, nudged", [(True, 1), (False, 0)])
+def test_a_borderline_message_is_confirmed_by_the_model(coached, slack, model, verdict, nudged):
+    assert detect(BORDERLINE).is_borderline
+    model.answers["RequestVerdict"] = {"is_feature_request": verdict}
+    say(coached, message(BORDERLINE))
+    coached.finish_work()
+    assert len(model.requests) == 1 and "<message>" in model.requests[0]["messages"][1]["content"]
+    assert len(slack.calls("chat.postEphemeral")) == nudged
+
+
+def test_without_a_key_nothing_calls_a_model_or_mentions_one(bot, slack, model):
+    bot.slack.command(ASK)
+    say(bot, message(BORDERLINE))
+    bot.finish_work()
+    assert model.requests == [] and slack.calls("views.update") == []
+    assert "openai" not in str([c.args for c in slack.calls()]).lower()
+
+
+def test_token_use_is_recorded_per_team_and_day_and_shown_to_pms(coached, slack, model, engine):
+    coached.slack.command(ASK)
+    slack.wait_for("views.update")
+    with Session(engine) as session:
+        [row] = session.scalars(select(ModelUsage))
+        assert (row.team_id, row.calls, row.prompt_tokens, row.completion_tokens) == ("T1", 1, 120, 30)
+    coached.slack.event({"type": "app_home_opened", "user": "UPM", "channel": "D1", "tab": "home"})
+    assert "1 calls, 150 tokens today" in str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
+
+
+def test_the_digest_intro_is_written_only_from_its_decisions(make_bot, slack, model, engine):
+    bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0, digest_summary=True)
+    card = share_idea(bot, slack, outcome="Finance closes the month a day sooner")
+    model.requests.clear()
+    bot.slack.press(buttons(card["blocks"])["idea_move_discovery"], user="UPM", channel="CTRIAGE")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    bot.slack.submit_view(view, {"reason": "Finance loses a day & more every month"}, user="UPM")
+    slack.wait_for("chat.update")
+    model.answers["DigestIntro"] = {"paragraph": "One idea moved <!here>, with its reason below."}
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    posted = next(c.args for c in slack.wait_for("chat.postMessage", 4) if c.args["channel"] == "CPRODUCT")
+    assert "One idea moved &lt;!here&gt;, with its reason below." in str(posted["blocks"])
+    [request] = [r for r in model.requests if r["response_format"]["json_schema"]["name"] == "DigestIntro"]
+    assert "Finance loses a day & more every month" in request["messages"][1]["content"]
+    assert "Finance loses" not in request["messages"][0]["content"]
+
+
+def test_an_outcome_that_reads_like_an_output_gets_one_gentle_nudge(bot, slack, engine):
+    bot.slack.command("Add a CSV export")
+    view = slack.wait_for("views.open")[0].args["view"]
+    first = bot.slack.submit_view(view, {**GOOD, "outcome": "Add a CSV export button to the reports page"},
+                                  view_id="VOUT").json()
+    assert first["response_action"] == "update" and "sounds like something to build" in str(first["view"])
+    assert ideas(engine) == []
+    again = bot.slack.submit_view({**first["view"], "id": "VOUT"},
+                                  {**GOOD, "outcome": "Add a CSV export button to the reports page"}, view_id="VOUT")
+    assert again.body == ""
+    with Session(engine) as session:
+        assert session.scalar(select(Idea.outcome)) == "Add a CSV export button to the reports page"
