@@ -92,16 +92,9 @@ def _pulse(session: Session, scope: list, start: datetime, end: datetime) -> Pul
         .group_by(Idea.id, Idea.created_at)
         .having(func.min(Decision.decided_at) > start, func.min(Decision.decided_at) <= end)
     )
-    waits = [(_aware(decided) - created).total_seconds() / 86400 for created, decided in session.execute(first)]
+    waits = [(decided - created).total_seconds() / 86400 for created, decided in session.execute(first)]
     return Pulse(
         received=len(received),
         with_outcome_and_problem=sum(1 for outcome, problem in received if outcome.strip() and problem.strip()),
         median_days_to_first_decision=round(median(waits), 1) if waits else None,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    """min() over a column comes back without the column's type on SQLite: a naive UTC value."""
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
