@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import clock, usage
 from bot.coach import digest_intro_writer, make_coach
 from bot.settings import ConfigError, Settings
-from bot.slack import digest_poster, make_client
+from bot.slack import check_in_asker, digest_poster, make_client
 from handlers import register_all
 from handlers.deps import Deps
 from models import make_engine, make_sessions
@@ -118,7 +118,7 @@ def main() -> int:
         print(f"outcome-bot cannot start: Slack refused SLACK_BOT_TOKEN ({error}).", file=sys.stderr)
         return 2
     if settings.run_scheduler:
-        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro))
+        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -7,18 +7,19 @@ Pure functions from plain values to the dicts Slack expects. User text reaches m
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.decisions import DEFAULT_REVISIT, REASON_MAX_CHARS, Refusal, Refused, Triage
+from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused, Triage
 from bot.digest import Digest, Pulse
 from bot.ideas import FIELDS, NO_SOURCE, Source
+from bot.reviews import EVIDENCE_MAX_CHARS, RESULTS, SUPPORTABLE
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
 from bot.usage import Usage
-from models import Decision, Idea, Stage
+from models import Decision, Idea, Stage, Support
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -35,6 +36,7 @@ STAGE_NAMES = {
     Stage.DISCOVERY: "In discovery",
     Stage.DELIVERY: "In delivery",
     Stage.SHIPPED: "Shipped",
+    Stage.REVIEWED: "Outcome reviewed",
     Stage.PARKED: "Parked",
     Stage.DECLINED: "Declined",
 }
@@ -43,6 +45,7 @@ STAGE_EMOJI = {
     Stage.DISCOVERY: ":mag:",
     Stage.DELIVERY: ":hammer_and_wrench:",
     Stage.SHIPPED: ":rocket:",
+    Stage.REVIEWED: ":dart:",
     Stage.PARKED: ":parking:",
     Stage.DECLINED: ":no_entry_sign:",
 }
@@ -307,8 +310,9 @@ def _message_link(idea: Idea, words: str) -> str:
     return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
 
 
-def triage_card(idea: Idea, decision: Decision | None = None) -> dict[str, Any]:
-    """The card PMs decide from: the idea, its latest decision, and buttons for the moves allowed now."""
+def triage_card(idea: Idea, decision: Decision | None = None, backers: Sequence[Support] = ()) -> dict[str, Any]:
+    """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
+    for what can happen next."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
     if idea.source_permalink:
         where += f" ({_message_link(idea, 'original message')})"
@@ -319,18 +323,48 @@ def triage_card(idea: Idea, decision: Decision | None = None) -> dict[str, Any]:
         section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
         *idea_details(idea),
     ]
+    if backers:
+        blocks.append(support_summary(backers))
     if decision is not None:
         blocks.append(decision_summary(decision))
     blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Submitted {idea.created_at:%d %b %Y}"))
-    buttons = move_buttons(idea)
+    buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
+    if idea.stage in SUPPORTABLE:
+        buttons.append(support_button(idea))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
 
 
+SUPPORT_ACTION = "support_idea"
+SUPPORT_CALLBACK = "idea_support"
+SUPPORTERS_SHOWN = 5
+
+
+def support_button(idea: Idea) -> Block:
+    return {"type": "button", "action_id": SUPPORT_ACTION, "text": plain("+1 / I have this problem too", 75),
+            "value": str(idea.id)}
+
+
+def support_summary(backers: Sequence[Support]) -> Block:
+    lines = [f"*:raised_hands: {len(backers)} {'person has' if len(backers) == 1 else 'people have'} this problem too*"]
+    for backer in backers[:SUPPORTERS_SHOWN]:
+        evidence = f": {clip(escape(backer.evidence), 300)}" if backer.evidence else ""
+        lines.append(f"• <@{backer.user_id}>{evidence}")
+    if len(backers) > SUPPORTERS_SHOWN:
+        lines.append(f"and {len(backers) - SUPPORTERS_SHOWN} more")
+    return section("\n".join(lines))
+
+
 def decision_summary(decision: Decision) -> Block:
     head = f"*{stage_words(decision.to_stage)}*, decided by <@{decision.decided_by}> on {decision.decided_at:%d %b %Y}"
-    if decision.revisit_on is not None:
+    if decision.to_stage == Stage.REVIEWED and decision.result:
+        head += f": outcome *{RESULT_WORDS.get(decision.result, decision.result)}*"
+        if decision.measured:
+            head += f" (measured: {clip(escape(decision.measured), 300)})"
+    elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
+        head += f"; we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
+    elif decision.revisit_on is not None:
         head += f"; to be looked at again on {decision.revisit_on:%d %b %Y}"
     return section(f"{head}\n{quote(decision.reason)}")
 
@@ -348,10 +382,13 @@ def read_move(action_id: str, value: str | None) -> tuple[int, str, str] | None:
 
 
 def move_buttons(idea: Idea) -> list[Block]:
-    """One button per allowed move. The value names the idea and the stage it was shown in; the server
-    re-checks both, so a stale or forged value changes nothing."""
+    """One button per allowed move; a review is recorded with the review buttons instead. The value
+    names the idea and the stage it was shown in; the server re-checks both, so a stale or forged
+    value changes nothing."""
     buttons = []
     for stage in next_stages(idea.stage):
+        if stage not in MOVE_BUTTONS:
+            continue
         label, style = MOVE_BUTTONS[stage]
         button: Block = {
             "type": "button",
@@ -463,16 +500,18 @@ def _moves_block(idea: Idea) -> Block:
 # --- decisions ------------------------------------------------------------------------------------
 
 DECISION_TITLES = {stage: label for stage, (label, _) in MOVE_BUTTONS.items()}
+# {whose} is "Your idea" for the requester and "The idea you supported" for supporters.
 NEXT_STEPS = {
     Stage.DISCOVERY: (
-        ":mag: Your idea {ref} is moving into *discovery*: the team will dig into the problem and test "
+        ":mag: {whose} {ref} is moving into *discovery*: the team will dig into the problem and test "
         "whether this is the way to reach the outcome."
     ),
-    Stage.DELIVERY: ":hammer_and_wrench: Your idea {ref} is moving to *delivery*: the team is going to build it.",
-    Stage.SHIPPED: ":rocket: Your idea {ref} has *shipped*.",
-    Stage.PARKED: ":parking: Your idea {ref} is *parked* for now; it will be looked at again on {revisit}.",
+    Stage.DELIVERY: ":hammer_and_wrench: {whose} {ref} is moving to *delivery*: the team is going to build it.",
+    Stage.SHIPPED: ":rocket: {whose} {ref} has *shipped*. On {revisit} we will ask whether the outcome happened.",
+    Stage.REVIEWED: ":dart: {whose} {ref} shipped, and its outcome has been reviewed: it was *{result}*.",
+    Stage.PARKED: ":parking: {whose} {ref} is *parked* for now; it will be looked at again on {revisit}.",
     Stage.DECLINED: (
-        ":no_entry_sign: Your idea {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
+        ":no_entry_sign: {whose} {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
         "for, so here is the reason."
     ),
 }
@@ -496,16 +535,17 @@ def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str) -> di
             },
         },
     ]
-    if to_stage == Stage.PARKED:
+    if to_stage in DATED_STAGES:
+        label = "Look at it again on" if to_stage == Stage.PARKED else "Ask whether the outcome happened on"
         blocks.append(
             {
                 "type": "input",
                 "block_id": "revisit",
-                "label": plain("Look at it again on", 2000),
+                "label": plain(label, 2000),
                 "element": {
                     "type": "datepicker",
                     "action_id": "revisit",
-                    "initial_date": (today + DEFAULT_REVISIT).isoformat(),
+                    "initial_date": (today + DATED_STAGES[Stage(to_stage)]).isoformat(),
                 },
             }
         )
@@ -549,11 +589,18 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
         return None
 
 
-def decision_notice(idea: Idea, decision: Decision, *, to: str | None = None) -> dict[str, Any]:
+def decision_notice(
+    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False
+) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
-    the person when the notice is a reply in the thread of their original message."""
+    the person when the notice is a reply in the thread of their original message; supporters hear
+    the same news about "an idea you supported"."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
-    news = NEXT_STEPS[Stage(decision.to_stage)].format(ref=idea_ref(idea), revisit=revisit)
+    result = RESULT_WORDS.get(decision.result or "", "reviewed")
+    whose = "The idea you supported" if supporter else "Your idea"
+    news = NEXT_STEPS[Stage(decision.to_stage)].format(whose=whose, ref=idea_ref(idea), revisit=revisit, result=result)
+    if decision.measured:
+        news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
         news = f"<@{to}> {news}"
     blocks = [
@@ -616,12 +663,13 @@ def nudges_setting(*, on: bool) -> dict[str, Any]:
 
 # --- digests --------------------------------------------------------------------------------------
 
-DIGEST_ITEMS_PER_SECTION = 8  # 4 x (title + 8 + overflow) + header, intro, waiting, pulse = 44 blocks < 50
+DIGEST_ITEMS_PER_SECTION = 7  # 5 x (title + 7 + overflow) + header, intro, waiting, pulse = 49 blocks <= 50
 DIGEST_SECTIONS = (
     ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
     ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
     ("parked", ":parking: Parked", "parked"),
     ("declined", ":no_entry_sign: Declined", "declined"),
+    ("reviewed", ":dart: Outcomes reviewed", "reviewed"),
 )
 
 
@@ -662,9 +710,16 @@ def _digest_item(idea: Idea, decision: Decision) -> Block:
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
     if idea.source_permalink:
         head += f" · {_message_link(idea, 'original message')}"
-    if decision.revisit_on is not None:
+    if decision.to_stage == Stage.REVIEWED and decision.result:
+        head += f" · outcome *{RESULT_WORDS.get(decision.result, decision.result)}*"
+        if decision.measured:
+            head += f" (measured: {clip(escape(decision.measured), 300)})"
+    elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
-    return section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
+    item = section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
+    if idea.stage in SUPPORTABLE:
+        item["accessory"] = support_button(idea)
+    return item
 
 
 def _pulse_words(pulse: Pulse) -> str:
@@ -703,3 +758,123 @@ def digest_help() -> dict[str, Any]:
         "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"
     )
     return message("Channel digests", [section(text)])
+
+
+# --- closing the loop: supporting ideas, and asking whether outcomes happened -----------------------
+
+RESULT_WORDS = RESULTS
+REVIEW_ACTIONS = {"review_met": "met", "review_partly": "partly", "review_not_yet": None, "review_missed": "missed"}
+REVIEW_CALLBACK = "idea_review"
+
+
+def review_buttons(idea: Idea) -> list[Block]:
+    labels = {"review_met": "Met", "review_partly": "Partly", "review_not_yet": "Not yet", "review_missed": "Missed"}
+    styles = {"review_met": "primary", "review_missed": "danger"}
+    buttons = []
+    for action_id, label in labels.items():
+        button: Block = {"type": "button", "action_id": action_id, "text": plain(label, 75), "value": str(idea.id)}
+        if action_id in styles:
+            button["style"] = styles[action_id]
+        buttons.append(button)
+    return buttons
+
+
+def check_in(idea: Idea) -> dict[str, Any]:
+    """The question a shipped idea was waiting for, to the PM who shipped it and its requester."""
+    text = f":dart: *Did this happen?* Idea {idea_ref(idea)} has shipped. The outcome we were after:"
+    blocks = [section(text), section(quote(idea.outcome))]
+    if idea.measure:
+        blocks.append(labelled("How we said we would know", idea.measure))
+    blocks.append({"type": "actions", "block_id": f"review_{idea.id}", "elements": review_buttons(idea)})
+    return message(f"Did the outcome of idea {idea_ref(idea)} happen? {escape(idea.outcome)}", blocks)
+
+
+def review_modal(idea: Idea, result: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": REVIEW_CALLBACK,
+        "title": plain("Did it happen?", 24),
+        "submit": plain("Record", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"idea": idea.id, "result": result}),
+        "blocks": [
+            section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}\nOutcome: *{RESULT_WORDS[result]}*"),
+            _text_input("measured", "What did you measure?", "The number or signal, e.g. \"close takes 4 days\".",
+                        1000, optional=True),
+            _text_input("learning", "What did we learn?", "A sentence: the requester and the digest will read it.",
+                        REASON_MAX_CHARS),
+        ],
+    }
+
+
+def read_review(view: dict[str, Any]) -> tuple[int, str, str, str] | None:
+    """(idea id, result, measured, learning) from a review modal, or None when garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        result = str(meta["result"])
+        if result not in RESULT_WORDS:
+            return None
+        measured = (values.get("measured", {}).get("measured", {}).get("value") or "").strip()
+        learning = (values.get("learning", {}).get("learning", {}).get("value") or "").strip()
+        return int(meta["idea"]), result, measured, learning
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def support_modal(idea: Idea) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": SUPPORT_CALLBACK,
+        "title": plain("I have this too", 24),
+        "submit": plain("Add my +1", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"idea": idea.id}),
+        "blocks": [
+            section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}"),
+            _text_input("evidence", "Your evidence, in a line", "Who has it, how often, what it costs.",
+                        EVIDENCE_MAX_CHARS, optional=True),
+        ],
+    }
+
+
+def read_support(view: dict[str, Any]) -> tuple[int, str] | None:
+    values = view.get("state", {}).get("values", {})
+    try:
+        idea_id = int(json.loads(view.get("private_metadata") or "")["idea"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return idea_id, (values.get("evidence", {}).get("evidence", {}).get("value") or "").strip()
+
+
+def thanks_view(text: str) -> dict[str, Any]:
+    return {"type": "modal", "title": plain("Thank you", 24), "close": plain("Close", 24), "blocks": [section(text)]}
+
+
+def _text_input(name: str, label: str, hint: str, max_chars: int, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": name,
+        "optional": optional,
+        "label": plain(label, 2000),
+        "hint": plain(hint, 2000),
+        "element": {"type": "plain_text_input", "action_id": name, "multiline": True, "max_length": max_chars},
+    }
+
+
+SUPPORT_OWN = "It's your idea, so you count already. Ask others who have the problem to add their +1."
+SUPPORT_CLOSED = "That idea is no longer open for support."
+REVIEW_CLOSED = "That idea is not waiting for a review any more, so nothing changed."
+REVIEW_WHO = "Only product managers and the person who asked can record whether the outcome happened."
+
+
+def supported(idea: Idea, first: bool) -> str:
+    if first:
+        return f"Thanks: your +1 on {idea_ref(idea)} is counted, and you will hear what is decided, and why."
+    return f"You had already supported {idea_ref(idea)}; your evidence is updated."
+
+
+def asked_again(idea: Idea, when: date | None) -> str:
+    if when is None:
+        return REVIEW_CLOSED
+    return f"Noted: not yet. I will ask again about {idea_ref(idea)} on {when:%A %d %B}."

@@ -1,4 +1,4 @@
-"""The scheduler: every minute, post the digests that are due.
+"""The scheduler: every minute, post the digests that are due and ask the outcome check-ins.
 
 The web process runs it in the background by default; `python -m bot.clock` runs it alone, for
 deployments that set RUN_SCHEDULER=false on their web processes. Running it in several processes
@@ -16,22 +16,23 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digest_runs import Post, run_due_digests
+from bot.reviews import Ask, ask_due_check_ins
 from models import utcnow
 
 TICK_SECONDS = 60
 
 
-def start(sessions: sessionmaker[Session], post: Post, *, blocking: bool = False) -> BaseScheduler:
+def start(sessions: sessionmaker[Session], post: Post, ask: Ask, *, blocking: bool = False) -> BaseScheduler:
+    """Every minute: post due digests, and ask due outcome check-ins."""
     scheduler = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
-    scheduler.add_job(
-        lambda: run_due_digests(sessions, post, utcnow()),
-        "interval",
-        seconds=TICK_SECONDS,
-        id="digests",
-        next_run_time=utcnow(),
-        max_instances=1,
-        coalesce=True,
-    )
+    jobs = {
+        "digests": lambda: run_due_digests(sessions, post, utcnow()),
+        "check_ins": lambda: ask_due_check_ins(sessions, ask, utcnow()),
+    }
+    for job_id, job in jobs.items():
+        scheduler.add_job(
+            job, "interval", seconds=TICK_SECONDS, id=job_id, next_run_time=utcnow(), max_instances=1, coalesce=True
+        )
     scheduler.start()
     return scheduler
 
@@ -42,7 +43,7 @@ def main() -> int:
     from bot import usage
     from bot.coach import digest_intro_writer, make_coach
     from bot.settings import ConfigError, Settings
-    from bot.slack import digest_poster, make_client
+    from bot.slack import check_in_asker, digest_poster, make_client
     from models import make_engine, make_sessions
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -55,7 +56,8 @@ def main() -> int:
     sessions = make_sessions(make_engine(settings.database_url))
     intro = digest_intro_writer(settings, make_coach(settings, usage.recorder(sessions)))
     logging.getLogger(__name__).info("outcome-bot clock: checking for due digests every %ss", TICK_SECONDS)
-    start(sessions, digest_poster(make_client(settings), intro), blocking=True)
+    client = make_client(settings)
+    start(sessions, digest_poster(client, intro), check_in_asker(client), blocking=True)
     return 0
 
 

@@ -15,11 +15,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.stages import can_move
-from models import Decision, Idea, Stage, utcnow
+from models import CheckIn, Decision, Idea, Stage, utcnow
 
 REASON_MAX_CHARS = 2000
 REASON_MIN_WORDS = 3
 DEFAULT_REVISIT = timedelta(weeks=6)
+DEFAULT_CHECK_IN = timedelta(weeks=4)
+DATED_STAGES = {Stage.PARKED: DEFAULT_REVISIT, Stage.SHIPPED: DEFAULT_CHECK_IN}
 _WORD = re.compile(r"\w{2,}")
 _STAGES = frozenset(Stage)
 
@@ -50,14 +52,17 @@ def may_decide(user_id: str, pm_user_ids: frozenset[str], is_workspace_admin: Ca
     return is_workspace_admin(user_id)
 
 
-def check_move(session: Session, *, team_id: str, idea_id: int, shown_stage: str, to_stage: str) -> Idea:
-    """The idea, if it exists in this team, is still where the button showed it, and may make the move."""
+def check_move(
+    session: Session, *, team_id: str, idea_id: int, shown_stage: str, to_stage: str, review: bool = False
+) -> Idea:
+    """The idea, if it exists in this team, is still where the button showed it, and may make the move.
+    A review (shipped -> reviewed) is made only through the review buttons, which ask for the result."""
     idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
     if idea is None:
         raise Refused(Refusal.NOT_FOUND)
     if idea.stage != shown_stage:
         raise Refused(Refusal.ALREADY_MOVED, idea.id, idea.stage)
-    if to_stage not in _STAGES or not can_move(idea.stage, to_stage):
+    if to_stage not in _STAGES or not can_move(idea.stage, to_stage) or (to_stage == Stage.REVIEWED) != review:
         raise Refused(Refusal.NOT_ALLOWED, idea.id, idea.stage)
     return idea
 
@@ -84,7 +89,7 @@ def form_errors(to_stage: str, reason: str, revisit_on: date | None, today: date
     errors = {}
     if (problem := reason_error(reason)) is not None:
         errors["reason"] = problem
-    if to_stage == Stage.PARKED and (problem := revisit_error(revisit_on, today)) is not None:
+    if to_stage in DATED_STAGES and (problem := revisit_error(revisit_on, today)) is not None:
         errors["revisit"] = problem
     return errors
 
@@ -99,13 +104,16 @@ def decide(
     reason: str,
     decided_by: str,
     revisit_on: date | None = None,
+    result: str | None = None,
+    measured: str | None = None,
 ) -> tuple[Idea, Decision]:
     """Moves the idea and records why, or raises `Refused`.
 
     The stage changes only if it is still the one the decider saw (a compare-and-set), so two PMs
     deciding at once record one decision, on SQLite and PostgreSQL alike.
     """
-    idea = check_move(session, team_id=team_id, idea_id=idea_id, shown_stage=shown_stage, to_stage=to_stage)
+    idea = check_move(session, team_id=team_id, idea_id=idea_id, shown_stage=shown_stage, to_stage=to_stage,
+                      review=result is not None)
     moved = session.execute(
         update(Idea)
         .where(Idea.id == idea_id, Idea.team_id == team_id, Idea.stage == shown_stage)
@@ -122,9 +130,19 @@ def decide(
         to_stage=to_stage,
         reason=reason,
         decided_by=decided_by,
-        revisit_on=revisit_on if to_stage == Stage.PARKED else None,
+        revisit_on=revisit_on if to_stage in DATED_STAGES else None,
+        result=result if to_stage == Stage.REVIEWED else None,
+        measured=measured if to_stage == Stage.REVIEWED else None,
     )
     session.add(decision)
+    if to_stage == Stage.SHIPPED and revisit_on is not None:
+        session.add(CheckIn(team_id=team_id, idea_id=idea_id, due_on=revisit_on, ask_user_id=decided_by))
+    if to_stage == Stage.REVIEWED:
+        session.execute(
+            update(CheckIn)
+            .where(CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))
+            .values(answered_at=utcnow())
+        )
     session.flush()
     session.refresh(idea)
     return idea, decision

@@ -29,13 +29,14 @@ class Digest:
     to_discovery: list[tuple[Idea, Decision]] = field(default_factory=list)
     parked: list[tuple[Idea, Decision]] = field(default_factory=list)
     declined: list[tuple[Idea, Decision]] = field(default_factory=list)
+    reviewed: list[tuple[Idea, Decision]] = field(default_factory=list)
     waiting: list[Idea] = field(default_factory=list)
     waiting_total: int = 0
     pulse: Pulse = Pulse(0, 0, None)
 
     @property
     def is_empty(self) -> bool:
-        moved = self.to_delivery or self.to_discovery or self.parked or self.declined
+        moved = self.to_delivery or self.to_discovery or self.parked or self.declined or self.reviewed
         return not moved and self.waiting_total == 0 and self.pulse.received == 0
 
 
@@ -71,6 +72,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         to_discovery=moved[Stage.DISCOVERY],
         parked=moved[Stage.PARKED],
         declined=moved[Stage.DECLINED],
+        reviewed=moved[Stage.REVIEWED],
         waiting=list(session.scalars(waiting.order_by(Idea.created_at, Idea.id).limit(OLDEST_CANDIDATES))),
         waiting_total=session.scalar(select(func.count()).select_from(waiting.subquery())) or 0,
         pulse=_pulse(session, scope, start, end),

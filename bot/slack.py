@@ -17,8 +17,9 @@ from bot import blocks
 from bot.coach import IntroWriter
 from bot.digest import Digest
 from bot.digest_runs import Post
+from bot.reviews import Ask
 from bot.settings import Settings
-from models import DigestSubscription
+from models import CheckIn, DigestSubscription, Idea
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -45,3 +46,13 @@ def digest_poster(client: WebClient, intro: IntroWriter | None = None) -> Post:
 def render_digest(digest: Digest, team_id: str, intro: IntroWriter | None) -> dict:
     """The digest as posted, with the model's intro when one is configured and it answered."""
     return blocks.digest_message(digest, intro=intro(team_id, digest) if intro is not None else None)
+
+
+def check_in_asker(client: WebClient) -> Ask:
+    """DMs the PM who shipped the idea, and its requester, the question with the four buttons."""
+
+    def ask(idea: Idea, check_in: CheckIn) -> None:
+        for user_id in dict.fromkeys((check_in.ask_user_id, idea.requester_id)):
+            client.chat_postMessage(channel=user_id, **blocks.check_in(idea))
+
+    return ask

@@ -9,7 +9,8 @@ MOVES: dict[Stage, tuple[Stage, ...]] = {
     Stage.DISCOVERY: (Stage.DELIVERY, Stage.PARKED, Stage.DECLINED),
     Stage.DELIVERY: (Stage.SHIPPED,),
     Stage.PARKED: (Stage.DISCOVERY,),
-    Stage.SHIPPED: (),
+    Stage.SHIPPED: (Stage.REVIEWED,),
+    Stage.REVIEWED: (),
     Stage.DECLINED: (),
 }
 

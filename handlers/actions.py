@@ -11,14 +11,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.decisions import Refusal, Refused, check_move, latest_decision, may_decide
+from bot.decisions import Refusal, Refused, check_move, may_decide
 from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
+from bot.reviews import ask_again_later, may_review, may_support
 from handlers.deps import deps
 from handlers.intake import open_intake
 from handlers.notify import refresh_card
 from handlers.people import tell_presser, workspace_admin_check
-from models import utcnow
+from models import Idea, Stage, utcnow
 
 
 def register(app: App) -> None:
@@ -27,6 +28,8 @@ def register(app: App) -> None:
     app.action(blocks.NUDGE_DISMISS)(nudge_dismiss_callback)
     app.action(blocks.NUDGE_OPT_OUT)(nudge_opt_out_callback)
     app.action(blocks.USE_SUGGESTION)(use_suggestion_callback)
+    app.action(blocks.SUPPORT_ACTION)(support_button_callback)
+    app.action(re.compile("^review_"))(review_button_callback)
 
 
 def move_button_callback(
@@ -47,11 +50,7 @@ def move_button_callback(
     except Refused as refused:
         tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, d.settings.triage_channel), logger)
         if refused.refusal is Refusal.ALREADY_MOVED:
-            # The card that was pressed is stale: bring it up to date now.
-            with d.sessions.begin() as session:
-                idea = get_idea(session, context.team_id, refused.idea_id)
-                decision = latest_decision(session, refused.idea_id)
-            refresh_card(client, idea, decision, logger)
+            refresh_card(client, d, context.team_id, refused.idea_id, logger)  # the pressed card was stale
         return
     origin = "home" if body.get("container", {}).get("type") == "view" else "message"
     view = blocks.decision_modal(idea, to_stage, utcnow().date(), origin=origin)
@@ -104,3 +103,50 @@ def nudge_opt_out_callback(ack: Ack, respond: Respond, context: BoltContext) -> 
     with deps(context).sessions.begin() as session:
         opt_out(session, context.team_id, context.user_id)
     respond(text=blocks.OPTED_OUT, replace_original=True)
+
+
+def support_button_callback(
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None, context: BoltContext,
+    logger: Logger,
+) -> None:
+    """"+1 / I have this problem too": a small form for one line of evidence."""
+    ack()
+    idea = _idea_from(context, action)
+    if idea is None or not may_support(context.user_id, idea):
+        own = idea is not None and idea.requester_id == context.user_id
+        tell_presser(client, respond, context.user_id, blocks.SUPPORT_OWN if own else blocks.SUPPORT_CLOSED, logger)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.support_modal(idea))
+
+
+def review_button_callback(
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None, context: BoltContext,
+    logger: Logger,
+) -> None:
+    """Met, Partly, Missed: a form for what was measured and learned. Not yet: ask again later."""
+    ack()
+    d = deps(context)
+    idea = _idea_from(context, action)
+    if idea is None or idea.stage != Stage.SHIPPED:
+        tell_presser(client, respond, context.user_id, blocks.REVIEW_CLOSED, logger)
+        return
+    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    if not may_review(context.user_id, idea, is_pm):
+        tell_presser(client, respond, context.user_id, blocks.REVIEW_WHO, logger)
+        return
+    result = blocks.REVIEW_ACTIONS.get(action["action_id"])
+    if result is None:
+        with d.sessions.begin() as session:
+            again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow())
+        tell_presser(client, respond, context.user_id, blocks.asked_again(idea, again), logger)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.review_modal(idea, result))
+
+
+def _idea_from(context: BoltContext, action: dict) -> Idea | None:
+    """The idea a button names, if it exists in the presser's team; the value is only a pointer."""
+    value = action.get("value") or ""
+    if not value.isdigit():
+        return None
+    with deps(context).sessions() as session:
+        return get_idea(session, context.team_id, int(value))

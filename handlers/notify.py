@@ -9,7 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.decisions import latest_decision
 from bot.ideas import get_idea, remember_permalink, remember_triage_card
+from bot.reviews import supporters
 from handlers.deps import Deps
 from models import Decision, Idea
 
@@ -44,27 +46,35 @@ def _link_source_message(client: WebClient, d: Deps, idea: Idea, logger: Logger)
         return get_idea(session, idea.team_id, idea.id) or idea
 
 
-def announce_decision(client: WebClient, idea: Idea, decision: Decision, logger: Logger) -> None:
-    """The card, then the requester: in the thread of their message when the idea came from one."""
-    refresh_card(client, idea, decision, logger)
+def announce_decision(client: WebClient, d: Deps, idea: Idea, decision: Decision, logger: Logger) -> None:
+    """The card; the requester, in the thread of their message when the idea came from one; then
+    everyone who supported it."""
+    refresh_card(client, d, idea.team_id, idea.id, logger)
+    told = False
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
         try:
             notice = blocks.decision_notice(idea, decision, to=idea.requester_id)
             client.chat_postMessage(channel=idea.source_channel_id, thread_ts=idea.source_message_ts, **notice)
-            return
+            told = True
         except SlackApiError as error:
             logger.warning("thread reply about idea %s failed: %s", idea.id, error.response.get("error"))
-    tell(client, idea.requester_id, idea.source_channel_id, blocks.decision_notice(idea, decision), logger)
+    if not told:
+        tell(client, idea.requester_id, idea.source_channel_id, blocks.decision_notice(idea, decision), logger)
+    with d.sessions() as session:
+        backers = [s.user_id for s in supporters(session, idea.id) if s.user_id != idea.requester_id]
+    for user_id in backers:
+        tell(client, user_id, None, blocks.decision_notice(idea, decision, supporter=True), logger)
 
 
-def refresh_card(client: WebClient, idea: Idea, decision: Decision | None, logger: Logger) -> None:
-    """Redraws the triage card in place to show the stored stage, the latest reason and the next moves."""
-    if idea.triage_channel_id is None or idea.triage_message_ts is None:
-        return
+def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger: Logger) -> None:
+    """Redraws the triage card in place from what is stored: stage, latest reason, supporters, next moves."""
+    with d.sessions() as session:
+        idea = get_idea(session, team_id, idea_id)
+        if idea is None or idea.triage_channel_id is None or idea.triage_message_ts is None:
+            return
+        card = blocks.triage_card(idea, latest_decision(session, idea_id), supporters(session, idea_id))
     try:
-        client.chat_update(
-            channel=idea.triage_channel_id, ts=idea.triage_message_ts, **blocks.triage_card(idea, decision)
-        )
+        client.chat_update(channel=idea.triage_channel_id, ts=idea.triage_message_ts, **card)
     except SlackApiError as error:
         logger.error("triage card for idea %s not updated: %s", idea.id, error.response.get("error"))
 

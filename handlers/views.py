@@ -10,14 +10,15 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import blocks
-from bot.decisions import Refusal, Refused, decide, form_errors, may_decide
-from bot.ideas import IdeaDraft, submit_idea, validate
+from bot.decisions import Refusal, Refused, decide, form_errors, may_decide, reason_error
+from bot.ideas import IdeaDraft, get_idea, submit_idea, validate
 from bot.outcomes import reads_like_output, rewrite_hint
+from bot.reviews import may_review, may_support, support
 from handlers.deps import deps
 from handlers.home import publish_home
-from handlers.notify import announce_decision, announce_new_idea
+from handlers.notify import announce_decision, announce_new_idea, refresh_card
 from handlers.people import workspace_admin_check
-from models import utcnow
+from models import Stage, utcnow
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
@@ -25,6 +26,8 @@ SAVE_FAILED = "We could not save this just now. Please press the button again in
 def register(app: App) -> None:
     app.view(blocks.INTAKE_CALLBACK)(intake_submission_callback)
     app.view(blocks.DECISION_CALLBACK)(decision_submission_callback)
+    app.view(blocks.SUPPORT_CALLBACK)(support_submission_callback)
+    app.view(blocks.REVIEW_CALLBACK)(review_submission_callback)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -98,6 +101,54 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors={"reason": SAVE_FAILED})
         return
     ack()
-    announce_decision(client, idea, decision, logger)
+    announce_decision(client, d, idea, decision, logger)
     if form.origin == "home":
         publish_home(client, d, context.team_id, context.user_id, logger)
+
+
+def support_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    d = deps(context)
+    form = blocks.read_support(view)
+    with d.sessions.begin() as session:
+        idea = get_idea(session, context.team_id, form[0]) if form else None
+        if idea is None or not may_support(context.user_id, idea):
+            ack(response_action="errors", errors={"evidence": blocks.SUPPORT_CLOSED})
+            return
+        first = support(session, context.team_id, idea, context.user_id, form[1])
+    ack(response_action="update", view=blocks.thanks_view(blocks.supported(idea, first)))
+    refresh_card(client, d, context.team_id, idea.id, logger)
+
+
+def review_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """Records the review as a decision shipped -> reviewed, with the result and what was measured."""
+    d = deps(context)
+    form = blocks.read_review(view)
+    if form is None:
+        ack(response_action="errors", errors={"learning": blocks.REVIEW_CLOSED})
+        return
+    idea_id, result, measured, learning = form
+    if (problem := reason_error(learning)) is not None:
+        ack(response_action="errors", errors={"learning": problem})
+        return
+    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    try:
+        with d.sessions.begin() as session:
+            idea = get_idea(session, context.team_id, idea_id)
+            if idea is None or not may_review(context.user_id, idea, is_pm):
+                raise Refused(Refusal.NOT_FOUND if idea is None else Refusal.NOT_A_PM)
+            idea, decision = decide(
+                session,
+                team_id=context.team_id,
+                idea_id=idea_id,
+                shown_stage=Stage.SHIPPED,
+                to_stage=Stage.REVIEWED,
+                reason=learning,
+                decided_by=context.user_id,
+                result=result,
+                measured=measured or None,
+            )
+    except Refused as refused:
+        ack(response_action="errors", errors={"learning": blocks.refusal_text(refused, None)})
+        return
+    ack()
+    announce_decision(client, d, idea, decision, logger)

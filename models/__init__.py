@@ -6,10 +6,12 @@ from models.decision import Decision
 from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
+from models.review import CheckIn, Support
 from models.usage import ModelUsage
 
 __all__ = [
     "Base",
+    "CheckIn",
     "Decision",
     "DigestRun",
     "DigestSubscription",
@@ -19,6 +21,7 @@ __all__ = [
     "NudgeOptOut",
     "NudgeWindow",
     "Stage",
+    "Support",
     "dialect_insert",
     "make_engine",
     "make_sessions",

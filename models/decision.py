@@ -28,7 +28,11 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(32))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Parked: when to look again. Shipped: when to ask whether the outcome happened.
     revisit_on: Mapped[date | None] = mapped_column(Date)
+    # Reviewed: met, partly or missed, and what was measured.
+    result: Mapped[str | None] = mapped_column(String(16))
+    measured: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"Decision(id={self.id!r}, idea_id={self.idea_id!r}, {self.from_stage}->{self.to_stage})"

@@ -16,6 +16,7 @@ class Stage(StrEnum):
     DISCOVERY = "discovery"
     DELIVERY = "delivery"
     SHIPPED = "shipped"
+    REVIEWED = "reviewed"
     PARKED = "parked"
     DECLINED = "declined"
 

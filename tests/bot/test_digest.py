@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.blocks import digest_message
+from bot.blocks import DIGEST_ITEMS_PER_SECTION, digest_message
 from bot.decisions import decide
-from bot.digest import compose
+from bot.digest import Digest, Pulse, compose
 from bot.ideas import IdeaDraft, Source, submit_idea
 from models import Decision, Idea, make_sessions
 from tests.flows import GOOD
@@ -96,5 +96,25 @@ def test_a_long_week_is_summarised_within_slacks_limits(sessions):
         message = digest_message(compose(session, "T1", START, END))
     assert len(message["blocks"]) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
-    assert "and 22 more moved to discovery: see App Home" in str(message["blocks"])
+    assert f"and {30 - DIGEST_ITEMS_PER_SECTION} more moved to discovery: see App Home" in str(message["blocks"])
     assert message["text"].startswith("Product digest") and "30 moved to discovery" in message["text"]
+
+
+def test_every_section_overflowing_at_once_still_fits_and_says_how_many_more():
+    def moved(stage: str, n: int) -> list[tuple[Idea, Decision]]:
+        pairs = []
+        for i in range(n):
+            idea = Idea(id=i, team_id="T1", requester_id="U1", ask="", outcome="& " * 500, problem="p", stage=stage,
+                        created_at=START, source_permalink="https://acme.slack.com/archives/C1/p1")
+            decision = Decision(idea_id=i, from_stage="x", to_stage=stage, reason="<" * 2000, decided_by="UPM",
+                                decided_at=END, revisit_on=END.date(), result="met" if stage == "reviewed" else None,
+                                measured="&" * 900)
+            pairs.append((idea, decision))
+        return pairs
+
+    digest = Digest(START, END, moved("delivery", 20), moved("discovery", 20), moved("parked", 20),
+                    moved("declined", 20), moved("reviewed", 20), [], 40, Pulse(40, 40, 1.0))
+    message = digest_message(digest, intro="x" * 5000)
+    assert len(message["blocks"]) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    assert str(message["blocks"]).count(f"and {20 - DIGEST_ITEMS_PER_SECTION} more") == 5

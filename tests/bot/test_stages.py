@@ -14,6 +14,7 @@ ALLOWED = {
     ("discovery", "declined"),
     ("delivery", "shipped"),
     ("parked", "discovery"),
+    ("shipped", "reviewed"),
 }
 
 

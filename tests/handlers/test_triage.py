@@ -63,7 +63,8 @@ def test_a_pm_moves_a_candidate_to_discovery_and_everyone_hears_why(bot, slack, 
     assert (update_call["channel"], update_call["ts"]) == ("CTRIAGE", card["ts"])
     shown = str(update_call["blocks"])
     assert "In discovery" in shown and "<@UPM>" in shown and "&lt;!channel&gt;" in shown and "<!channel>" not in shown
-    assert set(buttons(update_call["blocks"])) == {"idea_move_delivery", "idea_move_parked", "idea_move_declined"}
+    assert set(buttons(update_call["blocks"])) == {"idea_move_delivery", "idea_move_parked", "idea_move_declined",
+                                                   "support_idea"}
 
     wait_until(lambda: len(dms_to(slack, "U1")) == 2)
     notice = dms_to(slack, "U1")[-1]
@@ -83,7 +84,7 @@ def new_idea(engine, stage: Stage, team: str = "T1") -> int:
 
 ALLOWED = {("candidate", "discovery"), ("candidate", "parked"), ("candidate", "declined"),
            ("discovery", "delivery"), ("discovery", "parked"), ("discovery", "declined"),
-           ("delivery", "shipped"), ("parked", "discovery")}
+           ("delivery", "shipped"), ("parked", "discovery")}  # shipped -> reviewed: through the review buttons
 
 
 @pytest.mark.parametrize("from_stage, to_stage", list(itertools.product(Stage, Stage)))
@@ -202,7 +203,8 @@ def test_an_idea_travels_to_shipped_and_declined_ideas_stop(bot, slack, engine):
         assert decide(bot, slack, blocks, action).body == ""
         blocks = slack.wait_for("chat.update", step)[-1].args["blocks"]
     assert [d.to_stage for d in decisions(engine)] == ["discovery", "delivery", "shipped"]
-    assert buttons(blocks) == {}
+    # Shipped: no more moves, only the question whether the outcome happened.
+    assert set(buttons(blocks)) == {"review_met", "review_partly", "review_not_yet", "review_missed"}
 
     declined = share_idea(bot, slack)
     assert decide(bot, slack, declined["blocks"], "idea_move_declined").body == ""

@@ -1,0 +1,116 @@
+"""Did the outcome happen? Check-ins for shipped ideas, and the people who support an idea.
+
+A shipped idea has a check-in due on a date; the scheduler asks its questions once (claimed by the
+asked_at column, so two schedulers ask once). "Not yet" asks again later; Met, Partly and Missed are
+answered by a decision shipped -> reviewed. Supporters count once each, with their evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import CheckIn, Idea, Stage, Support, dialect_insert
+
+RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
+SUPPORTABLE = frozenset({Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED})
+ASK_AGAIN_AFTER = timedelta(weeks=2)
+EVIDENCE_MAX_CHARS = 500
+logger = logging.getLogger(__name__)
+
+# Sends the question about one check-in: (idea, check-in).
+Ask = Callable[[Idea, CheckIn], None]
+
+
+def may_review(user_id: str, idea: Idea, is_pm: bool) -> bool:
+    """The product managers, and the person who asked: both are asked, both may answer."""
+    return is_pm or user_id == idea.requester_id
+
+
+def may_support(user_id: str, idea: Idea) -> bool:
+    """Anyone but the requester, while the idea is still open."""
+    return user_id != idea.requester_id and idea.stage in SUPPORTABLE
+
+
+def ask_due_check_ins(sessions: sessionmaker[Session], ask: Ask, now: datetime) -> int:
+    """Asks every due, unasked check-in of a still-shipped idea; returns how many it asked."""
+    with sessions() as session:
+        due = list(
+            session.scalars(
+                select(CheckIn.id)
+                .join(Idea, Idea.id == CheckIn.idea_id)
+                .where(CheckIn.due_on <= now.date(), CheckIn.asked_at.is_(None), Idea.stage == Stage.SHIPPED)
+            )
+        )
+    asked = 0
+    for check_in_id in due:
+        with sessions.begin() as session:
+            claimed = session.execute(
+                update(CheckIn).where(CheckIn.id == check_in_id, CheckIn.asked_at.is_(None)).values(asked_at=now)
+            ).rowcount
+        if claimed != 1:
+            continue
+        try:
+            with sessions() as session:
+                check_in = session.get(CheckIn, check_in_id)
+                ask(session.get(Idea, check_in.idea_id), check_in)
+            asked += 1
+        except Exception:
+            logger.exception("check-in %s could not be asked", check_in_id)
+    return asked
+
+
+def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
+    """"Not yet": closes the open check-in and schedules the next, two weeks after today or after the
+    check-in's own date, whichever is later; None if the idea is not awaiting one."""
+    idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    if idea is None or idea.stage != Stage.SHIPPED:
+        return None
+    session.execute(
+        update(CheckIn)
+        .where(CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None), CheckIn.asked_at.is_not(None))
+        .values(answered_at=now)
+    )
+    last_due = session.scalar(select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id))
+    due = max(now.date(), last_due or now.date()) + ASK_AGAIN_AFTER
+    table = CheckIn.__table__
+    session.execute(
+        dialect_insert(session)(table)
+        .values(team_id=team_id, idea_id=idea_id, due_on=due, ask_user_id=user_id)
+        .on_conflict_do_nothing()
+    )
+    return due
+
+
+def support(session: Session, team_id: str, idea: Idea, user_id: str, evidence: str | None) -> bool:
+    """Counts the person once; saying it again updates their evidence. True the first time."""
+    table = Support.__table__
+    evidence = (evidence or "").strip()[:EVIDENCE_MAX_CHARS] or None
+    existing = session.get(Support, (idea.id, user_id))
+    if existing is not None:
+        existing.evidence = evidence or existing.evidence
+        return False
+    session.execute(
+        dialect_insert(session)(table)
+        .values(idea_id=idea.id, user_id=user_id, team_id=team_id, evidence=evidence)
+        .on_conflict_do_nothing()
+    )
+    return True
+
+
+def supporters(session: Session, idea_id: int) -> list[Support]:
+    return list(session.scalars(select(Support).where(Support.idea_id == idea_id).order_by(Support.created_at)))
+
+
+def support_counts(session: Session, idea_ids: list[int]) -> dict[int, int]:
+    """How many support each idea, in one query."""
+    if not idea_ids:
+        return {}
+    rows = session.execute(
+        select(Support.idea_id, func.count()).where(Support.idea_id.in_(idea_ids)).group_by(Support.idea_id)
+    )
+    return {idea_id: count for idea_id, count in rows}

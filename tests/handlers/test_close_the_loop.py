@@ -1,0 +1,128 @@
+"""Support with evidence, and asking whether a shipped idea's outcome happened, end to end."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.digest import compose
+from bot.reviews import ask_due_check_ins
+from bot.settings import Settings
+from bot.slack import check_in_asker, make_client
+from models import CheckIn, Support, make_sessions, utcnow
+from tests.flows import decisions, share_idea, wait_until
+from tests.handlers.test_triage import decide
+from tests.slack_requests import buttons
+
+
+def supports(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Support))
+
+
+def dms(slack, user):
+    return [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == user]
+
+
+def test_support_counts_once_with_evidence_and_shows_on_the_card(bot, slack, engine):
+    card = share_idea(bot, slack, user="U1")
+    for attempt, evidence in enumerate(["3 calls a week & <!here> it costs us", "now 5 calls a week"], start=1):
+        opened = len(slack.calls("views.open"))
+        bot.slack.press(buttons(card["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+        view = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+        thanks = bot.slack.submit_view(view, {"evidence": evidence}, user="U2").json()
+        assert thanks["response_action"] == "update"
+        assert ("is counted" if attempt == 1 else "already supported") in str(thanks["view"])
+    assert supports(engine) == 1
+    redrawn = str(slack.wait_for("chat.update", 2)[-1].args["blocks"])
+    assert "1 person has this problem too" in redrawn and "<@U2>: now 5 calls a week" in redrawn
+
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user="U1", channel="CTRIAGE")
+    assert "your idea" in slack.wait_for("response_url")[0].args["text"]
+    assert supports(engine) == 1
+
+
+def test_supporters_hear_the_decision_too(bot, slack, engine):
+    card = share_idea(bot, slack, user="U1")
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 2)[-1].args["view"], {"evidence": "me too"}, user="U2")
+    wait_until(lambda: supports(engine) == 1)
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
+    wait_until(lambda: dms(slack, "U2"))
+    assert "The idea you supported" in str(dms(slack, "U2")[-1]["blocks"])
+
+
+def ship(bot, slack, card):
+    blocks = card["blocks"]
+    for step, action in enumerate(["idea_move_discovery", "idea_move_delivery", "idea_move_shipped"], start=1):
+        assert decide(bot, slack, blocks, action).body == ""
+        blocks = slack.wait_for("chat.update", step)[-1].args["blocks"]
+    return blocks
+
+
+def asker(slack):
+    return check_in_asker(make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=slack.url)))
+
+
+def test_shipped_check_in_met_is_a_decision_and_reaches_the_digest(bot, slack, engine):
+    card = share_idea(bot, slack, user="U1", measure="Close takes four days instead of five")
+    ship(bot, slack, card)
+    sessions = make_sessions(engine)
+    due = utcnow() + timedelta(weeks=4)
+    assert ask_due_check_ins(sessions, asker(slack), due - timedelta(days=1)) == 0
+    assert ask_due_check_ins(sessions, asker(slack), due) == 1
+    assert ask_due_check_ins(sessions, asker(slack), due + timedelta(days=1)) == 0
+    question = dms(slack, "U1")[-1]
+    assert "Did this happen?" in str(question["blocks"]) and dms(slack, "UPM")
+    bot.slack.press(buttons(question["blocks"])["review_met"], user="U1", channel="DU1")
+    view = slack.wait_for("views.open", 5)[-1].args["view"]
+    assert bot.slack.submit_view(view, {"measured": "close took 3.5 days in October",
+                                        "learning": "Automating the export removed the manual day"},
+                                 user="U1").body == ""
+    [*_, review] = decisions(engine)
+    assert (review.from_stage, review.to_stage, review.result, review.measured) == (
+        "shipped", "reviewed", "met", "close took 3.5 days in October")
+    with Session(engine) as session:
+        assert session.scalar(select(CheckIn.answered_at)) is not None
+        digest = compose(session, "T1", utcnow() - timedelta(days=1), utcnow() + timedelta(days=1))
+    assert [d.result for _, d in digest.reviewed] == ["met"]
+
+
+def test_not_yet_asks_again_two_weeks_later_once(bot, slack, engine):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    sessions = make_sessions(engine)
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(sessions, asker(slack), due)
+    question = dms(slack, "UPM")[-1]
+    bot.slack.press(buttons(question["blocks"])["review_not_yet"], user="UPM", channel="DUPM")
+    assert "ask again" in slack.wait_for("response_url")[0].args["text"]
+    wait_until(lambda: len(_check_ins(engine)) == 2)
+    again = due + timedelta(weeks=2)  # pressed before the due date here: two weeks after that date
+    assert max(c.due_on for c in _check_ins(engine)) == again.date()
+    assert ask_due_check_ins(sessions, asker(slack), again - timedelta(days=1)) == 0
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        ask_due_check_ins(sessions, asker(slack), again))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [0, 0, 1]
+
+
+def _check_ins(engine):
+    with Session(engine) as session:
+        return list(session.scalars(select(CheckIn)))
+
+
+def test_only_pms_and_the_requester_record_a_review(bot, slack, engine):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    sessions = make_sessions(engine)
+    ask_due_check_ins(sessions, asker(slack), utcnow() + timedelta(weeks=4))
+    question = dms(slack, "U1")[-1]
+    bot.slack.press(buttons(question["blocks"])["review_missed"], user="U9", channel="DU9")
+    assert "Only product managers and the person who asked" in slack.wait_for("response_url")[0].args["text"]
+    assert [d.to_stage for d in decisions(engine)][-1] == "shipped"
