@@ -18,6 +18,7 @@ from bot.ideas import FIELDS, NO_SOURCE, Source
 from bot.reviews import EVIDENCE_MAX_CHARS, RESULTS, SUPPORTABLE
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
+from bot.stats import Stats
 from bot.usage import Usage
 from models import Decision, Idea, Stage, Support
 
@@ -438,6 +439,8 @@ def help_message() -> dict[str, Any]:
         "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
         "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
         "in a channel.\n"
+        "`/idea stats` shows the build-trap metrics: are we shipping outcomes or outputs?\n"
+        "`/idea export` sends product managers a CSV of every idea.\n"
         "`/idea help` shows this.\n"
         "A product manager decides on every idea, and you will hear what they decide and why."
     )
@@ -445,13 +448,20 @@ def help_message() -> dict[str, Any]:
 
 
 def home_view(
-    ideas: list[Idea], total: int, now: datetime, triage: Triage | None = None, model_use: Usage | None = None
+    ideas: list[Idea],
+    total: int,
+    now: datetime,
+    triage: Triage | None = None,
+    model_use: Usage | None = None,
+    metrics: Stats | None = None,
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see the triage queue first, and what the
     optional model costs."""
     blocks: list[Block] = []
     if triage is not None:
         blocks += _triage_blocks(triage, now)
+    if metrics is not None:
+        blocks.append(section("*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(metrics))))
     if model_use is not None:
         blocks.append(
             context(
@@ -732,6 +742,7 @@ def _pulse_words(pulse: Pulse) -> str:
     return "Pulse: " + " · ".join(parts)
 
 
+EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
 DIGEST_WAS_OFF = "This channel had no digest to stop."
@@ -878,3 +889,32 @@ def asked_again(idea: Idea, when: date | None) -> str:
     if when is None:
         return REVIEW_CLOSED
     return f"Noted: not yet. I will ask again about {idea_ref(idea)} on {when:%A %d %B}."
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}% ({part} of {whole})" if whole else "n/a (none yet)"
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    days = stats.median_days_to_first_decision
+    cycle = stats.median_days_discovery_to_delivery
+    hits = stats.results
+    return [
+        f"• Ideas with a stated outcome and problem: {_share(stats.with_outcome_and_problem, stats.ideas)}",
+        f"• Median days from submission to a first decision: {days:g}" if days is not None
+        else "• Median days from submission to a first decision: n/a (no decisions yet)",
+        f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
+        else "• Median days from discovery to delivery: n/a (nothing has reached delivery from discovery)",
+        f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
+        f"• Outcome hit rate: {_share(hits.get('met', 0), stats.reviewed)} met"
+        + (f", {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed else ""),
+    ]
+
+
+def stats_message(stats: Stats) -> dict[str, Any]:
+    stages = " · ".join(f"{STAGE_NAMES[stage]}: {stats.by_stage.get(stage, 0)}" for stage in Stage)
+    text = "*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(stats))
+    return message("Build-trap metrics", [section(text), context(f"{stats.ideas} ideas · {stages}")])

@@ -10,6 +10,8 @@ class Verb(StrEnum):
     INTAKE = "intake"
     LIST = "list"
     HELP = "help"
+    STATS = "stats"
+    EXPORT = "export"
     NUDGES_ON = "nudges on"
     NUDGES_OFF = "nudges off"
     DIGEST_HERE = "digest here"

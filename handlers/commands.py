@@ -12,11 +12,13 @@ from bot import blocks
 from bot.command import IdeaCommand, Verb, is_digest, parse
 from bot.decisions import may_decide
 from bot.digest_runs import digest_now, find_subscription, post_now, schedule_of, subscribe, unsubscribe
+from bot.export import export_rows, to_csv
 from bot.ideas import FIELDS, Source, ideas_of
 from bot.listening import opt_in, opt_out
 from bot.schedule import ScheduleError, next_run
 from bot.schedule import parse as parse_schedule
 from bot.slack import digest_poster, render_digest
+from bot.stats import build_trap_stats
 from handlers.deps import deps
 from handlers.intake import open_intake
 from handlers.people import workspace_admin_check, workspace_user
@@ -49,6 +51,16 @@ def idea_command_callback(
             else:
                 opt_in(session, context.team_id, context.user_id)
         respond(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON))
+        return
+    if parsed.verb is Verb.STATS:
+        ack()
+        with deps(context).sessions() as session:
+            reply = blocks.stats_message(build_trap_stats(session, context.team_id))
+        respond(**reply)
+        return
+    if parsed.verb is Verb.EXPORT:
+        ack()
+        export_command(client, respond, context, logger)
         return
     if is_digest(parsed.verb):
         ack()
@@ -140,3 +152,22 @@ def _can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
         logger.warning("conversations.join %s: %s", channel, error.response.get("error"))
         return blocks.INVITE_ME
     return None
+
+
+def export_command(client: WebClient, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """A CSV of every idea, sent by DM to the product manager who asked."""
+    d = deps(context)
+    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        respond(text=blocks.EXPORT_FOR_PMS)
+        return
+    with d.sessions() as session:
+        rows = export_rows(session, context.team_id)
+    dm = client.conversations_open(users=context.user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm,
+        content=to_csv(rows),
+        filename=f"outcome-bot-ideas-{utcnow():%Y-%m-%d}.csv",
+        title="Ideas, stages, supporters and decisions",
+        initial_comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
+    )
+    respond(text=f"Sent you a CSV of {len(rows)} ideas in a direct message.")

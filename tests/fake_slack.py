@@ -36,7 +36,7 @@ REFUSAL_ERRORS = frozenset(
         "channel_not_found",
     }
 )
-JSON_ARGS = ("blocks", "view", "attachments")
+JSON_ARGS = ("blocks", "view", "attachments", "files")
 
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
@@ -433,6 +433,8 @@ class FakeSlack:
         # channel_id -> fields merged into conversations.info's channel (e.g. {"is_member": False});
         # a channel with {"exists": False} answers channel_not_found, as a private one the bot is not in does.
         self.channels: dict[str, dict] = {}
+        # file_id -> the bytes uploaded to its upload URL (files.getUploadURLExternal, as files_upload_v2 uses)
+        self.uploads: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, list] = {}
@@ -495,6 +497,7 @@ class FakeSlack:
     def reset(self) -> None:
         """Lets one server serve a whole module's tests without calls leaking between them."""
         with self._lock:
+            self.uploads.clear()
             self._calls.clear()
             self._failures.clear()
 
@@ -661,6 +664,25 @@ class FakeSlack:
             raise _Refusal("users_list_not_supplied")
         return {"no_op": False, "already_open": False, "channel": {"id": channel}}
 
+    def _api_files_getUploadURLExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's method name
+        _require(args, "filename")
+        _require(args, "length")
+        file_id = f"F{next(self._counter):08d}"
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's method name
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise _Refusal("invalid_arguments")
+        missing = [f.get("id") for f in files if f.get("id") not in self.uploads]
+        if missing:
+            raise _Refusal("file_not_found")
+        return {"files": [{"id": f["id"], "title": f.get("title"), "name": f.get("title")} for f in files]}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> None:
+        with self._lock:
+            self.uploads[file_id] = data
+
     def _api_conversations_join(self, args: dict) -> dict:
         channel = self._channel(args.get("channel"))
         if channel["is_private"]:
@@ -826,6 +848,16 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            route = urlsplit(self.path).path
+            if route.startswith("/upload/"):  # where files_upload_v2 sends the bytes
+                fake._receive_upload(route[len("/upload/") :], raw)
+                data = f"OK - {len(raw)}".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             args = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
             try:
                 args.update(_parse_body(self.headers.get("Content-Type", ""), raw))

@@ -1,6 +1,9 @@
-"""`/idea digest ...` through signed slash commands against the fake Slack."""
+"""`/idea digest ...`, `/idea stats` and `/idea export` through signed slash commands against the fake Slack."""
 
 from __future__ import annotations
+
+import csv
+import io
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,3 +89,18 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
     assert posted[0]["blocks"] == preview["blocks"]
     with Session(engine) as session:
         assert session.scalar(select(DigestRun.message_ts)) is not None
+
+
+def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
+    share_idea(bot, slack, outcome='Finance, "ops" close sooner\nünïcödé')
+    bot.slack.command("stats", user="U2")
+    assert "Ideas with a stated outcome and problem: 100% (1 of 1)" in str(reply(slack)["blocks"])
+
+    bot.slack.command("export", user="U2")
+    assert "Only product managers" in reply(slack, 2)["text"]
+    bot.slack.command("export", user="UPM")
+    assert "Sent you a CSV of 1 ideas" in reply(slack, 3)["text"]
+    [upload] = slack.calls("files.completeUploadExternal")
+    assert upload.args["channel_id"] == "DUPM"
+    [row] = csv.DictReader(io.StringIO(slack.uploads[upload.args["files"][0]["id"]].decode()))
+    assert row["outcome"] == 'Finance, "ops" close sooner\nünïcödé'

@@ -1,0 +1,70 @@
+"""Every idea of a team as rows: for `/idea export` (a CSV by DM) and `python -m bot export`.
+
+Three queries whatever the number of ideas: the ideas, their supporters, their decisions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Decision, Idea, Support
+
+COLUMNS = (
+    "id", "submitted", "stage", "requester", "outcome", "problem", "evidence", "how_we_would_know", "original_ask",
+    "source_channel", "original_message", "supporters", "supporter_evidence", "decisions",
+)
+
+
+def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
+    ideas = list(session.scalars(select(Idea).where(Idea.team_id == team_id).order_by(Idea.id)))
+    backers: dict[int, list[Support]] = defaultdict(list)
+    for backer in session.scalars(select(Support).where(Support.team_id == team_id).order_by(Support.created_at)):
+        backers[backer.idea_id].append(backer)
+    history: dict[int, list[Decision]] = defaultdict(list)
+    for decision in session.scalars(select(Decision).where(Decision.team_id == team_id).order_by(Decision.id)):
+        history[decision.idea_id].append(decision)
+    return [
+        {
+            "id": idea.id,
+            "submitted": idea.created_at.isoformat(timespec="seconds"),
+            "stage": idea.stage,
+            "requester": idea.requester_id,
+            "outcome": idea.outcome,
+            "problem": idea.problem,
+            "evidence": idea.evidence or "",
+            "how_we_would_know": idea.measure or "",
+            "original_ask": idea.ask,
+            "source_channel": idea.source_channel_id or "",
+            "original_message": idea.source_permalink or "",
+            "supporters": len(backers[idea.id]),
+            "supporter_evidence": "\n".join(f"{b.user_id}: {b.evidence or ''}" for b in backers[idea.id]),
+            "decisions": "\n".join(_decision_line(d) for d in history[idea.id]),
+        }
+        for idea in ideas
+    ]
+
+
+def _decision_line(decision: Decision) -> str:
+    extra = f" [{decision.result}]" if decision.result else ""
+    return (
+        f"{decision.decided_at:%Y-%m-%d} {decision.from_stage} -> {decision.to_stage}{extra} by "
+        f"{decision.decided_by}: {decision.reason}"
+    )
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_json(rows: list[dict]) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2)

@@ -1,0 +1,82 @@
+"""Build-trap metrics: is the team shipping outcomes or just outputs?
+
+A fixed handful of queries whatever the size of the history (the medians are taken from durations
+the database hands back, since SQLite has no percentile function).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from models import Decision, Idea, Stage
+
+
+@dataclass(frozen=True)
+class Stats:
+    ideas: int
+    with_outcome_and_problem: int
+    by_stage: dict[str, int]
+    median_days_to_first_decision: float | None
+    median_days_discovery_to_delivery: float | None
+    shipped: int  # ever shipped: still shipped, or reviewed since
+    reviewed: int
+    results: dict[str, int]  # met / partly / missed
+
+    @property
+    def review_share(self) -> float | None:
+        return self.reviewed / self.shipped if self.shipped else None
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.results.get("met", 0) / self.reviewed if self.reviewed else None
+
+
+def build_trap_stats(session: Session, team_id: str) -> Stats:
+    mine = Idea.team_id == team_id
+    by_stage = dict(session.execute(select(Idea.stage, func.count()).where(mine).group_by(Idea.stage)).all())
+    stated = session.scalar(
+        select(func.count())
+        .select_from(Idea)
+        .where(mine, func.length(func.trim(Idea.outcome)) > 0, func.length(func.trim(Idea.problem)) > 0)
+    ) or 0
+    first = session.execute(
+        select(Idea.created_at, func.min(Decision.decided_at))
+        .join(Decision, Decision.idea_id == Idea.id)
+        .where(mine)
+        .group_by(Idea.id, Idea.created_at)
+    ).all()
+    into_discovery, into_delivery = aliased(Decision), aliased(Decision)
+    discovery_to_delivery = session.execute(
+        select(func.max(into_discovery.decided_at), func.min(into_delivery.decided_at))
+        .join(into_delivery, into_delivery.idea_id == into_discovery.idea_id)
+        .where(into_discovery.team_id == team_id, into_discovery.to_stage == Stage.DISCOVERY,
+               into_delivery.to_stage == Stage.DELIVERY, into_delivery.decided_at > into_discovery.decided_at)
+        .group_by(into_discovery.idea_id)
+    ).all()
+    results = dict(
+        session.execute(
+            select(Decision.result, func.count())
+            .where(Decision.team_id == team_id, Decision.to_stage == Stage.REVIEWED)
+            .group_by(Decision.result)
+        ).all()
+    )
+    reviewed = sum(results.values())
+    return Stats(
+        ideas=sum(by_stage.values()),
+        with_outcome_and_problem=stated,
+        by_stage=by_stage,
+        median_days_to_first_decision=_median_days(first),
+        median_days_discovery_to_delivery=_median_days(discovery_to_delivery),
+        shipped=by_stage.get(Stage.SHIPPED, 0) + reviewed,
+        reviewed=reviewed,
+        results=results,
+    )
+
+
+def _median_days(spans: list) -> float | None:
+    days = [(end - start).total_seconds() / 86400 for start, end in spans if start is not None and end is not None]
+    return round(median(days), 1) if days else None
