@@ -15,12 +15,13 @@ from typing import Any
 from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused, Triage
 from bot.digest import Digest, Pulse
 from bot.ideas import FIELDS, NO_SOURCE, Source
+from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft
 from bot.reviews import EVIDENCE_MAX_CHARS, RESULTS, SUPPORTABLE
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
 from bot.stats import Stats
 from bot.usage import Usage
-from models import Decision, Idea, Stage, Support
+from models import Decision, Idea, Objective, Stage, Support
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -166,6 +167,7 @@ def intake_modal(
     source: Source = NO_SOURCE,
     state: IntakeState | None = None,
     coaching: str | None = None,
+    objectives: Sequence[Objective] = (),
 ) -> dict[str, Any]:
     """The outcome-first form. The ask is prefilled; the rest is the person's to say.
 
@@ -192,6 +194,15 @@ def intake_modal(
         if name == "outcome" and coaching:
             blocks.append(section(":bulb: " + escape(coaching)))
         blocks.append(_intake_input(name, initial=state.values.get(name) or "", version=state.version))
+    if objectives:
+        blocks.append({
+            "type": "input",
+            "block_id": "objective" if state.version == 1 else f"objective.{state.version}",
+            "optional": True,
+            "label": plain("Which objective does this serve?", 2000),
+            "hint": plain("Leave it empty if none fits: a product manager can link it later.", 2000),
+            "element": objective_select(objectives, read_objective(state.values.get("objective")), "objective"),
+        })
     metadata = {
         "channel": state.source.channel_id,
         "ts": state.source.message_ts,
@@ -251,6 +262,8 @@ def read_intake(view: dict[str, Any]) -> IntakeState:
         name = block_id.split(".")[0]
         if name in FIELDS:
             values[name] = actions.get(name, {}).get("value")
+        elif name == "objective":
+            values[name] = (actions.get(name, {}).get("selected_option") or {}).get("value")
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         source = Source(channel_id=meta.get("channel"), message_ts=meta.get("ts"), author_id=meta.get("author"))
@@ -311,7 +324,9 @@ def _message_link(idea: Idea, words: str) -> str:
     return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
 
 
-def triage_card(idea: Idea, decision: Decision | None = None, backers: Sequence[Support] = ()) -> dict[str, Any]:
+def triage_card(
+    idea: Idea, decision: Decision | None = None, backers: Sequence[Support] = (), objectives: Sequence[Objective] = ()
+) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
     for what can happen next."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
@@ -328,12 +343,17 @@ def triage_card(idea: Idea, decision: Decision | None = None, backers: Sequence[
         blocks.append(support_summary(backers))
     if decision is not None:
         blocks.append(decision_summary(decision))
-    blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Submitted {idea.created_at:%d %b %Y}"))
+    blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
+                          f"Submitted {idea.created_at:%d %b %Y}"))
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
     if idea.stage in SUPPORTABLE:
         buttons.append(support_button(idea))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
+    if objectives:
+        select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE)}
+        select["placeholder"] = plain("Link to an objective", 150)
+        blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
     return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
 
 
@@ -439,6 +459,7 @@ def help_message() -> dict[str, Any]:
         "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
         "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
         "in a channel.\n"
+        "`/idea okr` adds an objective with its key results (product managers).\n"
         "`/idea stats` shows the build-trap metrics: are we shipping outcomes or outputs?\n"
         "`/idea export` sends product managers a CSV of every idea.\n"
         "`/idea help` shows this.\n"
@@ -454,6 +475,7 @@ def home_view(
     triage: Triage | None = None,
     model_use: Usage | None = None,
     metrics: Stats | None = None,
+    objectives: list[Block] = (),
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see the triage queue first, and what the
     optional model costs."""
@@ -469,6 +491,7 @@ def home_view(
                 f"tokens today; {model_use.calls_30_days} calls, {model_use.tokens_30_days:,} tokens in 30 days."
             )
         )
+    blocks += objectives
     blocks.append({"type": "header", "text": plain("Your ideas", 150)})
     if ideas:
         blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
@@ -726,6 +749,7 @@ def _digest_item(idea: Idea, decision: Decision) -> Block:
             head += f" (measured: {clip(escape(decision.measured), 300)})"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
+    head += f"\nObjective: {objective_name(idea.objective)}"
     item = section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
     if idea.stage in SUPPORTABLE:
         item["accessory"] = support_button(idea)
@@ -739,9 +763,12 @@ def _pulse_words(pulse: Pulse) -> str:
         parts.append(f"{share}% with a stated outcome and problem")
     if pulse.median_days_to_first_decision is not None:
         parts.append(f"median {pulse.median_days_to_first_decision:g} days from submission to first decision")
+    if pulse.delivery_without_objective:
+        parts.append(f"{pulse.delivery_without_objective} moved to delivery without an objective")
     return "Pulse: " + " · ".join(parts)
 
 
+OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
 EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
@@ -904,6 +931,7 @@ def stats_lines(stats: Stats) -> list[str]:
     hits = stats.results
     return [
         f"• Ideas with a stated outcome and problem: {_share(stats.with_outcome_and_problem, stats.ideas)}",
+        f"• Delivery work tied to an objective: {_share(stats.tied_to_objective, stats.in_delivery_or_later)}",
         f"• Median days from submission to a first decision: {days:g}" if days is not None
         else "• Median days from submission to a first decision: n/a (no decisions yet)",
         f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
@@ -918,3 +946,114 @@ def stats_message(stats: Stats) -> dict[str, Any]:
     stages = " · ".join(f"{STAGE_NAMES[stage]}: {stats.by_stage.get(stage, 0)}" for stage in Stage)
     text = "*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(stats))
     return message("Build-trap metrics", [section(text), context(f"{stats.ideas} ideas · {stages}")])
+
+
+# --- objectives (OKRs) ------------------------------------------------------------------------------
+
+OKR_CALLBACK = "idea_okr"
+ADD_OBJECTIVE, EDIT_OBJECTIVE, SET_OBJECTIVE = "add_objective", "edit_objective", "set_objective"
+NO_OBJECTIVE = "none"
+OBJECTIVE_OPTIONS = 99  # Slack allows 100 options; one is "No objective"
+
+
+def objective_name(objective: Objective | None) -> str:
+    return escape(objective.title) if objective is not None else "_No objective_"
+
+
+def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
+    """Add or edit an objective and up to three key results (metric, baseline, target, due date)."""
+    results = list(objective.key_results) if objective is not None else []
+    blocks: list[Block] = [
+        _okr_text("title", "Objective", "What should be different? e.g. \"Finance closes faster\"",
+                  objective.title if objective else "", 300),
+    ]
+    for n in range(1, KEY_RESULT_SLOTS + 1):
+        kr = results[n - 1] if n <= len(results) else None
+        blocks.append(section(f"*Key result {n}*" + (" (optional)" if n > 1 else "")))
+        blocks.append(_okr_text(f"kr{n}_metric", "Metric", "e.g. days to close the month",
+                                kr.metric if kr else "", 300, optional=n > 1))
+        blocks.append(_okr_text(f"kr{n}_baseline", "Baseline", "where it is now, e.g. 5",
+                                kr.baseline or "" if kr else "", 200, optional=True))
+        blocks.append(_okr_text(f"kr{n}_target", "Target", "where it should get to, e.g. 4",
+                                kr.target or "" if kr else "", 200, optional=True))
+        due: Block = {"type": "datepicker", "action_id": f"kr{n}_due"}
+        if kr is not None and kr.due_on is not None:
+            due["initial_date"] = kr.due_on.isoformat()
+        blocks.append({"type": "input", "block_id": f"kr{n}_due", "optional": True, "label": plain("Due", 2000),
+                       "element": due})
+    return {
+        "type": "modal",
+        "callback_id": OKR_CALLBACK,
+        "title": plain("Edit objective" if objective else "Add an objective", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"objective": objective.id if objective else None}),
+        "blocks": blocks,
+    }
+
+
+def _okr_text(name: str, label: str, placeholder: str, initial: str, max_chars: int, *,
+              optional: bool = False) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": max_chars,
+                      "placeholder": plain(placeholder, 150)}
+    if initial:
+        element["initial_value"] = initial[:max_chars]
+    return {"type": "input", "block_id": name, "optional": optional, "label": plain(label, 2000), "element": element}
+
+
+def read_okr(view: dict[str, Any]) -> tuple[int | None, str, list[KeyResultDraft]]:
+    values = view.get("state", {}).get("values", {})
+
+    def text(name: str) -> str:
+        return (values.get(name, {}).get(name, {}).get("value") or "").strip()
+
+    drafts = []
+    for n in range(1, KEY_RESULT_SLOTS + 1):
+        due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
+        drafts.append(KeyResultDraft(text(f"kr{n}_metric"), text(f"kr{n}_baseline"), text(f"kr{n}_target"),
+                                     date.fromisoformat(due) if due else None))
+    try:
+        objective_id = json.loads(view.get("private_metadata") or "{}").get("objective")
+    except (ValueError, AttributeError):
+        objective_id = None
+    return (int(objective_id) if objective_id else None), text("title"), drafts
+
+
+def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> list[Block]:
+    """App Home's list of objectives; PMs get Edit and Add buttons."""
+    blocks: list[Block] = [{"type": "header", "text": plain("Objectives", 150)}]
+    if not objectives:
+        blocks.append(section("No objectives yet." + (" Add one, and link ideas to it." if editable else "")))
+    for objective in objectives[:10]:
+        lines = [f"*{escape(objective.title)}*"]
+        for kr in objective.key_results:
+            span = " → ".join(escape(v) for v in (kr.baseline, kr.target) if v)
+            due = f" by {kr.due_on:%d %b %Y}" if kr.due_on else ""
+            lines.append(f"• {escape(kr.metric)}" + (f": {span}" if span else "") + due)
+        block = section("\n".join(lines))
+        if editable:
+            block["accessory"] = {"type": "button", "action_id": EDIT_OBJECTIVE, "text": plain("Edit", 75),
+                                  "value": str(objective.id)}
+        blocks.append(block)
+    if len(objectives) > 10:
+        blocks.append(context(f"and {len(objectives) - 10} more"))
+    if editable:
+        blocks.append({"type": "actions", "block_id": "objectives", "elements": [
+            {"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]})
+    return blocks
+
+
+def objective_select(objectives: Sequence[Objective], current: int | None, action_id: str) -> Block:
+    """A static select of objectives, with "No objective" first."""
+    options = [{"text": plain("No objective", 75), "value": NO_OBJECTIVE}]
+    options += [{"text": plain(o.title, 75), "value": str(o.id)} for o in objectives[:OBJECTIVE_OPTIONS]]
+    element: Block = {"type": "static_select", "action_id": action_id, "options": options,
+                      "placeholder": plain("Which objective does this serve?", 150)}
+    chosen = next((option for option in options if option["value"] == str(current)), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def read_objective(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

@@ -12,6 +12,7 @@ class Verb(StrEnum):
     HELP = "help"
     STATS = "stats"
     EXPORT = "export"
+    OKR = "okr"
     NUDGES_ON = "nudges on"
     NUDGES_OFF = "nudges off"
     DIGEST_HERE = "digest here"

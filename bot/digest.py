@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from statistics import median
 
@@ -19,6 +19,7 @@ class Pulse:
     received: int
     with_outcome_and_problem: int
     median_days_to_first_decision: float | None
+    delivery_without_objective: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         reviewed=moved[Stage.REVIEWED],
         waiting=list(session.scalars(waiting.order_by(Idea.created_at, Idea.id).limit(OLDEST_CANDIDATES))),
         waiting_total=session.scalar(select(func.count()).select_from(waiting.subquery())) or 0,
-        pulse=_pulse(session, scope, start, end),
+        pulse=replace(
+            _pulse(session, scope, start, end),
+            delivery_without_objective=sum(1 for idea, _ in moved[Stage.DELIVERY] if idea.objective_id is None),
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Idea, Stage
+from models import Idea, Objective, Stage
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ def submit_idea(
     draft: IdeaDraft,
     source: Source = NO_SOURCE,
     submission_id: str | None = None,
+    objective_id: int | None = None,
 ) -> tuple[Idea, bool]:
     """Stores a valid draft as a candidate; returns (idea, created).
 
@@ -112,6 +113,12 @@ def submit_idea(
         source_message_ts=source.message_ts,
         submitted_by=submitter_id if submitter_id != requester_id else None,
         submission_id=submission_id,
+    )
+    # Only an objective of this team; set even when None so the idea never needs a lazy load later.
+    idea.objective = (
+        session.scalar(select(Objective).where(Objective.id == objective_id, Objective.team_id == team_id))
+        if objective_id is not None
+        else None
     )
     session.add(idea)
     session.flush()

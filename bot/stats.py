@@ -25,6 +25,8 @@ class Stats:
     shipped: int  # ever shipped: still shipped, or reviewed since
     reviewed: int
     results: dict[str, int]  # met / partly / missed
+    in_delivery_or_later: int
+    tied_to_objective: int
 
     @property
     def review_share(self) -> float | None:
@@ -65,6 +67,10 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
         ).all()
     )
     reviewed = sum(results.values())
+    later = (Stage.DELIVERY, Stage.SHIPPED, Stage.REVIEWED)
+    tied = session.scalar(
+        select(func.count()).select_from(Idea).where(mine, Idea.stage.in_(later), Idea.objective_id.is_not(None))
+    ) or 0
     return Stats(
         ideas=sum(by_stage.values()),
         with_outcome_and_problem=stated,
@@ -74,6 +80,8 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
         shipped=by_stage.get(Stage.SHIPPED, 0) + reviewed,
         reviewed=reviewed,
         results=results,
+        in_delivery_or_later=sum(by_stage.get(stage, 0) for stage in later),
+        tied_to_objective=tied,
     )
 
 

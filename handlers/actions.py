@@ -14,6 +14,7 @@ from bot import blocks
 from bot.decisions import Refusal, Refused, check_move, may_decide
 from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
+from bot.objectives import find_objective, link, objectives_of
 from bot.reviews import ask_again_later, may_review, may_support
 from handlers.deps import deps
 from handlers.intake import open_intake
@@ -30,6 +31,9 @@ def register(app: App) -> None:
     app.action(blocks.USE_SUGGESTION)(use_suggestion_callback)
     app.action(blocks.SUPPORT_ACTION)(support_button_callback)
     app.action(re.compile("^review_"))(review_button_callback)
+    app.action(blocks.SET_OBJECTIVE)(set_objective_callback)
+    app.action(blocks.ADD_OBJECTIVE)(objective_form_callback)
+    app.action(blocks.EDIT_OBJECTIVE)(objective_form_callback)
 
 
 def move_button_callback(
@@ -75,7 +79,7 @@ def nudge_share_callback(
                 team_id=context.team_id, logger=logger)
 
 
-def use_suggestion_callback(ack: Ack, body: dict, client: WebClient, logger: Logger) -> None:
+def use_suggestion_callback(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     """Copies the model's suggestion into the outcome and problem fields the person left empty."""
     ack()
     view = body["view"]
@@ -87,8 +91,10 @@ def use_suggestion_callback(ack: Ack, body: dict, client: WebClient, logger: Log
         if not (values.get(name) or "").strip():
             values[name] = state.suggestion.get(name, "")
     updated = replace(state, values=values, version=state.version + 1)
+    with deps(context).sessions() as session:
+        form = blocks.intake_modal(state=updated, objectives=objectives_of(session, context.team_id))
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.intake_modal(state=updated))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
     except SlackApiError as error:
         logger.info("suggestion not applied: %s", error.response.get("error"))
 
@@ -150,3 +156,40 @@ def _idea_from(context: BoltContext, action: dict) -> Idea | None:
         return None
     with deps(context).sessions() as session:
         return get_idea(session, context.team_id, int(value))
+
+
+def set_objective_callback(
+    ack: Ack, action: dict, client: WebClient, respond: Respond | None, context: BoltContext, logger: Logger
+) -> None:
+    """A PM links the idea on the card to an objective (or to none)."""
+    ack()
+    d = deps(context)
+    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        text = blocks.refusal_text(Refused(Refusal.NOT_A_PM), d.settings.triage_channel)
+        tell_presser(client, respond, context.user_id, text, logger)
+        return
+    idea_id = blocks.read_objective(action.get("block_id", "").removeprefix("objective_"))
+    chosen = blocks.read_objective((action.get("selected_option") or {}).get("value"))
+    with d.sessions.begin() as session:
+        linked = link(session, context.team_id, idea_id, chosen) if idea_id is not None else None
+    if linked is None:
+        tell_presser(client, respond, context.user_id, blocks.refusal_text(Refused(Refusal.NOT_FOUND), None), logger)
+        return
+    refresh_card(client, d, context.team_id, idea_id, logger)
+
+
+def objective_form_callback(
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None, context: BoltContext,
+    logger: Logger,
+) -> None:
+    """Add an objective, or edit one (PMs)."""
+    ack()
+    d = deps(context)
+    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        tell_presser(client, respond, context.user_id, blocks.OBJECTIVES_FOR_PMS, logger)
+        return
+    objective_id = blocks.read_objective(action.get("value"))
+    with d.sessions() as session:
+        objective = find_objective(session, context.team_id, objective_id) if objective_id else None
+        form = blocks.okr_modal(objective)
+    client.views_open(trigger_id=body["trigger_id"], view=form)

@@ -58,6 +58,14 @@ def idea_command_callback(
             reply = blocks.stats_message(build_trap_stats(session, context.team_id))
         respond(**reply)
         return
+    if parsed.verb is Verb.OKR:
+        ack()
+        d = deps(context)
+        if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+            respond(text=blocks.OBJECTIVES_FOR_PMS)
+            return
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.okr_modal())
+        return
     if parsed.verb is Verb.EXPORT:
         ack()
         export_command(client, respond, context, logger)

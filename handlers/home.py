@@ -11,13 +11,14 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks, usage
 from bot.decisions import may_decide, triage
 from bot.ideas import ideas_of
+from bot.objectives import objectives_of
 from bot.stats import build_trap_stats
 from handlers.deps import Deps, deps
 from handlers.people import workspace_admin_check
 from models import utcnow
 
-QUEUE_LIMIT = 12
-MINE_LIMIT = 20
+QUEUE_LIMIT = 10
+MINE_LIMIT = 15
 
 
 def register(app: App) -> None:
@@ -37,7 +38,8 @@ def publish_home(client: WebClient, d: Deps, team_id: str, user_id: str, logger:
         queue = triage(session, team_id, now.date(), QUEUE_LIMIT) if is_pm else None
         model_use = usage.summary(session, team_id, now.date()) if is_pm and d.coach is not None else None
         metrics = build_trap_stats(session, team_id) if is_pm else None
-        view = blocks.home_view(mine, total, now, queue, model_use, metrics)
+        objectives = blocks.objectives_blocks(objectives_of(session, team_id), editable=is_pm)
+        view = blocks.home_view(mine, total, now, queue, model_use, metrics, objectives)
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:

@@ -10,13 +10,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.ideas import Source
+from bot.objectives import objectives_of
 from handlers.deps import Deps
 
 
 def open_intake(
     client: WebClient, d: Deps, *, trigger_id: str, ask: str, source: Source, team_id: str, logger: Logger
 ) -> None:
-    opened = client.views_open(trigger_id=trigger_id, view=blocks.intake_modal(ask=ask, source=source))
+    with d.sessions() as session:
+        objectives = objectives_of(session, team_id)
+    opened = client.views_open(
+        trigger_id=trigger_id, view=blocks.intake_modal(ask=ask, source=source, objectives=objectives)
+    )
     if d.coach is None or not ask.strip():
         return
     suggestion = d.coach.suggest(team_id, ask)
@@ -25,7 +30,8 @@ def open_intake(
     state = blocks.IntakeState(values={"ask": ask}, source=source, suggestion=suggestion.model_dump(), version=2)
     try:
         client.views_update(
-            view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=blocks.intake_modal(state=state)
+            view_id=opened["view"]["id"], hash=opened["view"]["hash"],
+            view=blocks.intake_modal(state=state, objectives=objectives),
         )
     except SlackApiError as error:  # closed or submitted meanwhile: the suggestion is simply not shown
         logger.info("suggestion not shown: %s", error.response.get("error"))

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.decisions import latest_decision
 from bot.ideas import get_idea, remember_permalink, remember_triage_card
+from bot.objectives import objectives_of
 from bot.reviews import supporters
 from handlers.deps import Deps
 from models import Decision, Idea
@@ -25,8 +26,10 @@ def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) ->
     channel = d.settings.triage_channel
     if channel is None:
         return
+    with d.sessions() as session:
+        card = blocks.triage_card(idea, objectives=objectives_of(session, idea.team_id))
     try:
-        posted = client.chat_postMessage(channel=channel, **blocks.triage_card(idea))
+        posted = client.chat_postMessage(channel=channel, **card)
     except SlackApiError as error:
         logger.error("triage card for idea %s not posted: %s", idea.id, error.response.get("error"))
         return
@@ -72,7 +75,9 @@ def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger:
         idea = get_idea(session, team_id, idea_id)
         if idea is None or idea.triage_channel_id is None or idea.triage_message_ts is None:
             return
-        card = blocks.triage_card(idea, latest_decision(session, idea_id), supporters(session, idea_id))
+        card = blocks.triage_card(
+            idea, latest_decision(session, idea_id), supporters(session, idea_id), objectives_of(session, team_id)
+        )
     try:
         client.chat_update(channel=idea.triage_channel_id, ts=idea.triage_message_ts, **card)
     except SlackApiError as error:

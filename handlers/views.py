@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import blocks
 from bot.decisions import Refusal, Refused, decide, form_errors, may_decide, reason_error
 from bot.ideas import IdeaDraft, get_idea, submit_idea, validate
+from bot.objectives import objective_errors, objectives_of, save_objective
 from bot.outcomes import reads_like_output, rewrite_hint
 from bot.reviews import may_review, may_support, support
 from handlers.deps import deps
@@ -28,6 +29,7 @@ def register(app: App) -> None:
     app.view(blocks.DECISION_CALLBACK)(decision_submission_callback)
     app.view(blocks.SUPPORT_CALLBACK)(support_submission_callback)
     app.view(blocks.REVIEW_CALLBACK)(review_submission_callback)
+    app.view(blocks.OKR_CALLBACK)(objective_submission_callback)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -40,7 +42,10 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     if not state.checked and reads_like_output(draft.outcome):
         # Once, gently: the same form again with a word under the outcome; submitting again keeps it.
         again = replace(state, checked=True)
-        ack(response_action="update", view=blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome)))
+        with deps(context).sessions() as session:
+            objectives = objectives_of(session, context.team_id)
+        form = blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome), objectives=objectives)
+        ack(response_action="update", view=form)
         return
     d = deps(context)
     try:
@@ -52,6 +57,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                 draft=draft,
                 source=state.source,
                 submission_id=view["id"],
+                objective_id=blocks.read_objective(state.values.get("objective")),
             )
     except SQLAlchemyError:
         logger.exception("could not store an idea from view %s", view.get("id"))
@@ -152,3 +158,25 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         return
     ack()
     announce_decision(client, d, idea, decision, logger)
+
+
+def objective_submission_callback(
+    ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
+) -> None:
+    d = deps(context)
+    objective_id, title, key_results = blocks.read_okr(view)
+    errors = objective_errors(title, key_results)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        ack(response_action="errors", errors={"title": blocks.OBJECTIVES_FOR_PMS})
+        return
+    with d.sessions.begin() as session:
+        saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
+                               key_results=key_results, objective_id=objective_id)
+    if saved is None:
+        ack(response_action="errors", errors={"title": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    ack()
+    publish_home(client, d, context.team_id, context.user_id, logger)

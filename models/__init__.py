@@ -6,6 +6,7 @@ from models.decision import Decision
 from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
+from models.objective import KeyResult, Objective
 from models.review import CheckIn, Support
 from models.usage import ModelUsage
 
@@ -16,10 +17,12 @@ __all__ = [
     "DigestRun",
     "DigestSubscription",
     "Idea",
+    "KeyResult",
     "ModelUsage",
     "Nudge",
     "NudgeOptOut",
     "NudgeWindow",
+    "Objective",
     "Stage",
     "Support",
     "dialect_insert",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
+from models.objective import Objective
 
 
 class Stage(StrEnum):
@@ -45,6 +46,9 @@ class Idea(Base):
     source_permalink: Mapped[str | None] = mapped_column(String(500))
     # Who filled in the form, when that was not the requester (the "Turn into idea" shortcut).
     submitted_by: Mapped[str | None] = mapped_column(String(32))
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id", ondelete="SET NULL"))
+    # Loaded with the idea (one join), because every place that shows an idea names its objective.
+    objective: Mapped[Objective | None] = relationship(lazy="joined")
     submission_id: Mapped[str | None] = mapped_column(String(64))
     triage_channel_id: Mapped[str | None] = mapped_column(String(32))
     triage_message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -161,6 +161,29 @@ class SlackSender:
             }
         )
 
+    def select(self, element: dict[str, Any], value: str, *, user: str = "U1", team: str = TEAM,
+               channel: str = "C1", message_ts: str = "1700000000.000100") -> Reply:
+        """Chooses an option of a static select the app rendered (with its block_id) on a message."""
+        option = next(o for o in element["options"] if o["value"] == value)
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": team, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+                "api_app_id": "A1",
+                "token": "legacy-verification-token",
+                "trigger_id": f"trigger-{next(_counter)}",
+                "response_url": self.response_url,
+                "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+                "channel": {"id": channel, "name": "triage"},
+                "message": {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"},
+                "actions": [
+                    {"type": "static_select", "action_id": element["action_id"], "block_id": element["block_id"],
+                     "selected_option": option, "action_ts": f"{time.time():.6f}"}
+                ],
+            }
+        )
+
     def event(self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None,
               headers: dict[str, str] | None = None) -> Reply:
         body = {

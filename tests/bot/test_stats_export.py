@@ -57,12 +57,13 @@ def test_metrics_on_a_seeded_history(sessions, engine):
     event.listen(engine, "before_cursor_execute", lambda *args: queries.append(args[2]))
     with sessions() as session:
         stats = build_trap_stats(session, "T1")
-    assert len(queries) == 5  # whatever the size of the history
+    assert len(queries) == 6  # whatever the size of the history
     assert (stats.ideas, stats.with_outcome_and_problem) == (7, 7)
     assert stats.median_days_to_first_decision == 3.5  # 1, 2, 3, 4, 5, 6
     assert stats.median_days_discovery_to_delivery == 8.0  # 2, 6, 10, 14
     assert (stats.shipped, stats.reviewed, stats.results) == (3, 2, {"met": 1, "missed": 1})
     assert stats.hit_rate == 0.5 and stats.review_share == pytest.approx(2 / 3)
+    assert (stats.in_delivery_or_later, stats.tied_to_objective) == (4, 0)
 
 
 AWKWARD = 'Finance, "ops" & payroll close sooner\nsecond line; ünïcödé 🎉 مرحبا'

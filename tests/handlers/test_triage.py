@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.ideas import IdeaDraft, submit_idea
+from handlers.home import QUEUE_LIMIT
 from models import Decision, Idea, Stage, utcnow
 from tests.flows import GOOD, decisions, ideas, share_idea, wait_until
 from tests.slack_requests import buttons
@@ -254,4 +255,4 @@ def test_home_stays_within_slacks_limits_with_a_long_queue(bot, slack, engine):
         session.execute(update(Idea).values(requester_id="UPM"))
     home = open_home(bot, slack, "UPM")
     assert len(home["blocks"]) <= 100
-    assert "28 more waiting" in str(home["blocks"])
+    assert f"{40 - QUEUE_LIMIT} more waiting" in str(home["blocks"])

@@ -1,0 +1,88 @@
+"""Objectives (OKRs): a short list of what the team is trying to move, each with key results,
+and which objective an idea serves. Delivery work tied to none is the build trap made visible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Idea, KeyResult, Objective
+
+KEY_RESULT_SLOTS = 3
+TITLE_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class KeyResultDraft:
+    metric: str
+    baseline: str = ""
+    target: str = ""
+    due_on: date | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.metric or self.baseline or self.target or self.due_on)
+
+
+def objective_errors(title: str, key_results: list[KeyResultDraft]) -> dict[str, str]:
+    """Block id -> message. A key result needs its metric once anything about it is filled in."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Name the objective: what should be different?"
+    elif len(title) > TITLE_MAX_CHARS:
+        errors["title"] = f"Please keep the objective to {TITLE_MAX_CHARS} characters."
+    for n, key_result in enumerate(key_results, start=1):
+        if not key_result.is_blank and not key_result.metric.strip():
+            errors[f"kr{n}_metric"] = "Which metric? A key result needs one."
+    return errors
+
+
+def save_objective(
+    session: Session, *, team_id: str, user_id: str, title: str, key_results: list[KeyResultDraft],
+    objective_id: int | None = None,
+) -> Objective | None:
+    """Adds an objective, or replaces one of this team's; None when the id is not this team's."""
+    if objective_id is None:
+        objective = Objective(team_id=team_id, created_by=user_id, title=title)
+        session.add(objective)
+    else:
+        objective = find_objective(session, team_id, objective_id)
+        if objective is None:
+            return None
+        objective.title = title
+        objective.key_results.clear()
+        session.flush()
+    for position, draft in enumerate((kr for kr in key_results if not kr.is_blank), start=1):
+        objective.key_results.append(
+            KeyResult(position=position, metric=draft.metric, baseline=draft.baseline or None,
+                      target=draft.target or None, due_on=draft.due_on)
+        )
+    session.flush()
+    return objective
+
+
+def find_objective(session: Session, team_id: str, objective_id: int) -> Objective | None:
+    return session.scalar(select(Objective).where(Objective.id == objective_id, Objective.team_id == team_id))
+
+
+def objectives_of(session: Session, team_id: str) -> list[Objective]:
+    return list(
+        session.scalars(
+            select(Objective)
+            .where(Objective.team_id == team_id)
+            .options(selectinload(Objective.key_results))
+            .order_by(Objective.id)
+        )
+    )
+
+
+def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:
+    """Sets (or clears) the objective an idea serves; both must be this team's."""
+    idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    if idea is None or (objective_id is not None and find_objective(session, team_id, objective_id) is None):
+        return None
+    idea.objective_id = objective_id
+    return idea

@@ -1,0 +1,70 @@
+"""Objectives: a PM adds one with key results; ideas link to it at intake or from the card."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Idea, Objective
+from tests.flows import GOOD, cards, submit_keeping_my_words, wait_until
+from tests.slack_requests import buttons
+
+
+def add_objective(bot, slack, title="Finance closes faster", user="UPM"):
+    bot.slack.command("okr", user=user)
+    form = slack.wait_for("views.open")[-1].args["view"]
+    reply = bot.slack.submit_view(form, {"title": title, "kr1_metric": "Days to close the month",
+                                         "kr1_baseline": "5", "kr1_target": "4", "kr1_due": "2027-03-31"}, user=user)
+    return reply
+
+
+def objectives(engine):
+    with Session(engine) as session:
+        return [(o.title, [(k.metric, k.baseline, k.target, str(k.due_on)) for k in o.key_results])
+                for o in session.scalars(select(Objective))]
+
+
+def test_a_pm_adds_an_objective_with_key_results_and_home_lists_it(bot, slack, engine):
+    assert add_objective(bot, slack, title="Finance closes <!here> faster").body == ""
+    assert objectives(engine) == [("Finance closes <!here> faster", [("Days to close the month", "5", "4",
+                                                                       "2027-03-31")])]
+    home = str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
+    assert "Finance closes &lt;!here&gt; faster" in home and "Days to close the month: 5 → 4 by 31 Mar 2027" in home
+
+
+def test_only_pms_manage_objectives(bot, slack, engine):
+    bot.slack.command("okr", user="U2")
+    assert "Only product managers" in slack.wait_for("response_url")[0].args["text"]
+    assert slack.calls("views.open") == []
+
+
+def test_a_key_result_needs_its_metric(bot, slack, engine):
+    bot.slack.command("okr", user="UPM")
+    form = slack.wait_for("views.open")[0].args["view"]
+    reply = bot.slack.submit_view(form, {"title": "Faster close", "kr1_metric": "", "kr1_target": "4"}, user="UPM")
+    assert "metric" in reply.json()["errors"]["kr1_metric"] and objectives(engine) == []
+
+
+def test_ideas_link_to_an_objective_at_intake_and_from_the_card(bot, slack, engine):
+    add_objective(bot, slack)
+    bot.slack.command("Add a CSV export")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    select_block = next(b for b in view["blocks"] if b.get("block_id") == "objective")
+    [option] = [o for o in select_block["element"]["options"] if o["value"] != "none"]
+    submit_keeping_my_words(bot, view, {**GOOD, "objective": option["value"]}, user="U1")
+    wait_until(lambda: cards(slack))
+    card = cards(slack)[0]
+    assert "Objective: Finance closes faster" in str(card["blocks"])
+    with Session(engine) as session:
+        assert session.scalar(select(Idea.objective_id)) == int(option["value"])
+
+    select_on_card = next(b for b in card["blocks"] if b.get("block_id", "").startswith("objective_"))
+    element = {**select_on_card["elements"][0], "block_id": select_on_card["block_id"]}
+    bot.slack.select(element, "none", user="UPM", channel="CTRIAGE")
+    wait_until(lambda: slack.calls("chat.update"))
+    assert "Objective: _No objective_" in str(slack.calls("chat.update")[-1].args["blocks"])
+    bot.slack.select(element, option["value"], user="U2", channel="CTRIAGE")
+    assert "Only product managers" in slack.wait_for("response_url")[0].args["text"]
+    with Session(engine) as session:
+        assert session.scalar(select(Idea.objective_id)) is None
+    assert buttons(card["blocks"])  # the move buttons are still there beside the select
