@@ -39,6 +39,7 @@ STAGE_NAMES = {
     Stage.DELIVERY: "In delivery",
     Stage.SHIPPED: "Shipped",
     Stage.REVIEWED: "Outcome reviewed",
+    Stage.MERGED: "Merged",
     Stage.PARKED: "Parked",
     Stage.DECLINED: "Declined",
 }
@@ -48,6 +49,7 @@ STAGE_EMOJI = {
     Stage.DELIVERY: ":hammer_and_wrench:",
     Stage.SHIPPED: ":rocket:",
     Stage.REVIEWED: ":dart:",
+    Stage.MERGED: ":link:",
     Stage.PARKED: ":parking:",
     Stage.DECLINED: ":no_entry_sign:",
 }
@@ -346,8 +348,13 @@ def triage_card(
     blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
                           f"Submitted {idea.created_at:%d %b %Y}"))
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
+    if Stage.MERGED in next_stages(idea.stage):
+        buttons.append({"type": "button", "action_id": MERGE_ACTION, "text": plain("Merge into another idea", 75),
+                        "value": move_value(idea)})
     if idea.stage in SUPPORTABLE:
         buttons.append(support_button(idea))
+    if idea.merged_into_id:
+        blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     if objectives:
@@ -358,6 +365,8 @@ def triage_card(
 
 
 SUPPORT_ACTION = "support_idea"
+MERGE_ACTION = "merge_idea"
+MERGE_CALLBACK = "idea_merge"
 SUPPORT_CALLBACK = "idea_support"
 SUPPORTERS_SHOWN = 5
 
@@ -543,6 +552,10 @@ NEXT_STEPS = {
     Stage.SHIPPED: ":rocket: {whose} {ref} has *shipped*. On {revisit} we will ask whether the outcome happened.",
     Stage.REVIEWED: ":dart: {whose} {ref} shipped, and its outcome has been reviewed: it was *{result}*.",
     Stage.PARKED: ":parking: {whose} {ref} is *parked* for now; it will be looked at again on {revisit}.",
+    Stage.MERGED: (
+        ":link: {whose} {ref} has been *merged* into idea {target}, which asks for the same thing. You are now "
+        "among its supporters, so you will hear its news."
+    ),
     Stage.DECLINED: (
         ":no_entry_sign: {whose} {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
         "for, so here is the reason."
@@ -631,7 +644,10 @@ def decision_notice(
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     result = RESULT_WORDS.get(decision.result or "", "reviewed")
     whose = "The idea you supported" if supporter else "Your idea"
-    news = NEXT_STEPS[Stage(decision.to_stage)].format(whose=whose, ref=idea_ref(idea), revisit=revisit, result=result)
+    target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
+    news = NEXT_STEPS[Stage(decision.to_stage)].format(
+        whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target
+    )
     if decision.measured:
         news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
@@ -1057,3 +1073,34 @@ def objective_select(objectives: Sequence[Objective], current: int | None, actio
 
 def read_objective(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def merge_modal(idea: Idea) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": MERGE_CALLBACK,
+        "title": plain(f"Merge idea {idea_ref(idea)}", 24),
+        "submit": plain("Merge", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"idea": idea.id, "from": idea.stage}),
+        "blocks": [
+            section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+            {"type": "input", "block_id": "target", "label": plain("Merge into idea number", 2000),
+             "hint": plain("Its requester, supporters and evidence move over to that idea.", 2000),
+             "element": {"type": "plain_text_input", "action_id": "target", "max_length": 12,
+                         "placeholder": plain("e.g. 12", 150)}},
+            _text_input("reason", "Why?", "The requester and the channel digest will read this.", REASON_MAX_CHARS),
+        ],
+    }
+
+
+def read_merge(view: dict[str, Any]) -> tuple[int, str, int | None, str] | None:
+    """(idea id, stage shown, target id or None, reason) from the merge modal, or None when garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        target = (values.get("target", {}).get("target", {}).get("value") or "").strip().lstrip("#")
+        reason = (values.get("reason", {}).get("reason", {}).get("value") or "").strip()
+        return int(meta["idea"]), str(meta["from"]), int(target) if target.isdigit() else None, reason
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

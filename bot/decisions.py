@@ -52,17 +52,22 @@ def may_decide(user_id: str, pm_user_ids: frozenset[str], is_workspace_admin: Ca
     return is_workspace_admin(user_id)
 
 
+# Moves with their own flow (and their own questions): a review asks for the result, a merge for
+# the idea to merge into. The generic move buttons never make them.
+OWN_FLOW = {Stage.REVIEWED: "review", Stage.MERGED: "merge"}
+
+
 def check_move(
-    session: Session, *, team_id: str, idea_id: int, shown_stage: str, to_stage: str, review: bool = False
+    session: Session, *, team_id: str, idea_id: int, shown_stage: str, to_stage: str, flow: str | None = None
 ) -> Idea:
-    """The idea, if it exists in this team, is still where the button showed it, and may make the move.
-    A review (shipped -> reviewed) is made only through the review buttons, which ask for the result."""
+    """The idea, if it exists in this team, is still where the button showed it, and may make the move
+    through this flow."""
     idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
     if idea is None:
         raise Refused(Refusal.NOT_FOUND)
     if idea.stage != shown_stage:
         raise Refused(Refusal.ALREADY_MOVED, idea.id, idea.stage)
-    if to_stage not in _STAGES or not can_move(idea.stage, to_stage) or (to_stage == Stage.REVIEWED) != review:
+    if to_stage not in _STAGES or not can_move(idea.stage, to_stage) or OWN_FLOW.get(Stage(to_stage)) != flow:
         raise Refused(Refusal.NOT_ALLOWED, idea.id, idea.stage)
     return idea
 
@@ -106,6 +111,7 @@ def decide(
     revisit_on: date | None = None,
     result: str | None = None,
     measured: str | None = None,
+    flow: str | None = None,
 ) -> tuple[Idea, Decision]:
     """Moves the idea and records why, or raises `Refused`.
 
@@ -113,7 +119,7 @@ def decide(
     deciding at once record one decision, on SQLite and PostgreSQL alike.
     """
     idea = check_move(session, team_id=team_id, idea_id=idea_id, shown_stage=shown_stage, to_stage=to_stage,
-                      review=result is not None)
+                      flow=flow or ("review" if result is not None else None))
     moved = session.execute(
         update(Idea)
         .where(Idea.id == idea_id, Idea.team_id == team_id, Idea.stage == shown_stage)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from models import Stage
 
 MOVES: dict[Stage, tuple[Stage, ...]] = {
-    Stage.CANDIDATE: (Stage.DISCOVERY, Stage.PARKED, Stage.DECLINED),
-    Stage.DISCOVERY: (Stage.DELIVERY, Stage.PARKED, Stage.DECLINED),
+    Stage.CANDIDATE: (Stage.DISCOVERY, Stage.PARKED, Stage.DECLINED, Stage.MERGED),
+    Stage.DISCOVERY: (Stage.DELIVERY, Stage.PARKED, Stage.DECLINED, Stage.MERGED),
     Stage.DELIVERY: (Stage.SHIPPED,),
-    Stage.PARKED: (Stage.DISCOVERY,),
+    Stage.PARKED: (Stage.DISCOVERY, Stage.MERGED),
     Stage.SHIPPED: (Stage.REVIEWED,),
     Stage.REVIEWED: (),
     Stage.DECLINED: (),
+    Stage.MERGED: (),
 }
 
 

@@ -32,6 +32,7 @@ def register(app: App) -> None:
     app.action(blocks.SUPPORT_ACTION)(support_button_callback)
     app.action(re.compile("^review_"))(review_button_callback)
     app.action(blocks.SET_OBJECTIVE)(set_objective_callback)
+    app.action(blocks.MERGE_ACTION)(merge_button_callback)
     app.action(blocks.ADD_OBJECTIVE)(objective_form_callback)
     app.action(blocks.EDIT_OBJECTIVE)(objective_form_callback)
 
@@ -193,3 +194,26 @@ def objective_form_callback(
         objective = find_objective(session, context.team_id, objective_id) if objective_id else None
         form = blocks.okr_modal(objective)
     client.views_open(trigger_id=body["trigger_id"], view=form)
+
+
+def merge_button_callback(
+    ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None, context: BoltContext,
+    logger: Logger,
+) -> None:
+    """"Merge into another idea": checked like any move, then a form for the target and the reason."""
+    ack()
+    d = deps(context)
+    move = blocks.read_move(blocks.MOVE_ACTION_PREFIX + Stage.MERGED, action.get("value"))
+    try:
+        if move is None:
+            raise Refused(Refusal.NOT_FOUND)
+        idea_id, shown, _ = move
+        with d.sessions() as session:
+            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
+                              to_stage=Stage.MERGED, flow="merge")
+        if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+            raise Refused(Refusal.NOT_A_PM)
+    except Refused as refused:
+        tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, d.settings.triage_channel), logger)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.merge_modal(idea))

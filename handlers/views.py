@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import blocks
 from bot.decisions import Refusal, Refused, decide, form_errors, may_decide, reason_error
 from bot.ideas import IdeaDraft, get_idea, submit_idea, validate
+from bot.merge import NoSuchTarget, merge
 from bot.objectives import objective_errors, objectives_of, save_objective
 from bot.outcomes import reads_like_output, rewrite_hint
 from bot.reviews import may_review, may_support, support
@@ -30,6 +31,7 @@ def register(app: App) -> None:
     app.view(blocks.SUPPORT_CALLBACK)(support_submission_callback)
     app.view(blocks.REVIEW_CALLBACK)(review_submission_callback)
     app.view(blocks.OKR_CALLBACK)(objective_submission_callback)
+    app.view(blocks.MERGE_CALLBACK)(merge_submission_callback)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -180,3 +182,31 @@ def objective_submission_callback(
         return
     ack()
     publish_home(client, d, context.team_id, context.user_id, logger)
+
+
+def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    d = deps(context)
+    form = blocks.read_merge(view)
+    if form is None:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    idea_id, shown, target_id, reason = form
+    if (problem := reason_error(reason)) is not None:
+        ack(response_action="errors", errors={"reason": problem})
+        return
+    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_A_PM), None)})
+        return
+    try:
+        with d.sessions.begin() as session:
+            source, target, decision = merge(session, team_id=context.team_id, source_id=idea_id, shown_stage=shown,
+                                             target_id=target_id, reason=reason, decided_by=context.user_id)
+    except NoSuchTarget as problem:
+        ack(response_action="errors", errors={"target": str(problem)})
+        return
+    except Refused as refused:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        return
+    ack()
+    announce_decision(client, d, source, decision, logger)
+    refresh_card(client, d, context.team_id, target.id, logger)

@@ -18,6 +18,7 @@ class Stage(StrEnum):
     DELIVERY = "delivery"
     SHIPPED = "shipped"
     REVIEWED = "reviewed"
+    MERGED = "merged"
     PARKED = "parked"
     DECLINED = "declined"
 
@@ -47,6 +48,7 @@ class Idea(Base):
     # Who filled in the form, when that was not the requester (the "Turn into idea" shortcut).
     submitted_by: Mapped[str | None] = mapped_column(String(32))
     objective_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     # Loaded with the idea (one join), because every place that shows an idea names its objective.
     objective: Mapped[Objective | None] = relationship(lazy="joined")
     submission_id: Mapped[str | None] = mapped_column(String(64))

@@ -15,6 +15,9 @@ ALLOWED = {
     ("delivery", "shipped"),
     ("parked", "discovery"),
     ("shipped", "reviewed"),
+    ("candidate", "merged"),
+    ("discovery", "merged"),
+    ("parked", "merged"),
 }
 
 

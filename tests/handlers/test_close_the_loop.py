@@ -126,3 +126,38 @@ def test_only_pms_and_the_requester_record_a_review(bot, slack, engine):
     bot.slack.press(buttons(question["blocks"])["review_missed"], user="U9", channel="DU9")
     assert "Only product managers and the person who asked" in slack.wait_for("response_url")[0].args["text"]
     assert [d.to_stage for d in decisions(engine)][-1] == "shipped"
+
+
+def merge_via_card(bot, slack, card, values, user="UPM"):
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(card["blocks"])["merge_idea"], user=user, channel="CTRIAGE")
+    view = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    return bot.slack.submit_view(view, values, user=user)
+
+
+def test_merging_moves_requester_supporters_and_evidence_and_tells_them(bot, slack, engine):
+    keep = share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 3)[-1].args["view"], {"evidence": "weekly pain"}, user="U2")
+    wait_until(lambda: supports(engine) == 1)
+
+    for target, message in (("2", "itself"), ("99", "not an open idea"), ("", "number")):
+        reply = merge_via_card(bot, slack, dupe, {"target": target, "reason": "Both ask for a faster close"}).json()
+        assert message in reply["errors"]["target"]
+    bot.slack.press(buttons(dupe["blocks"])["merge_idea"], user="U2", channel="CTRIAGE")
+    assert slack.wait_for("response_url")[0].args["text"].startswith("Only product managers")
+    why = "Both ask for a faster month end close"
+    assert merge_via_card(bot, slack, dupe, {"target": "#1", "reason": why}).body == ""
+
+    [merged] = [d for d in decisions(engine) if d.to_stage == "merged"]
+    assert (merged.idea_id, merged.from_stage, merged.reason) == (2, "candidate", why)
+    with Session(engine) as session:
+        moved = {(s.user_id, s.evidence) for s in session.scalars(select(Support).where(Support.idea_id == 1))}
+    assert moved == {("U3", "Month end close takes one day less"), ("U2", "weekly pain")}
+    wait_until(lambda: any("merged" in str(m["blocks"]) for m in dms(slack, "U3")))
+    assert "into idea #1" in str(dms(slack, "U3")[-1]["blocks"])
+
+    assert decide(bot, slack, keep["blocks"], "idea_move_discovery").body == ""
+    for supporter in ("U2", "U3"):
+        wait_until(lambda s=supporter: "The idea you supported #1" in str(dms(slack, s)[-1]["blocks"]))

@@ -49,7 +49,7 @@ def test_submitting_stores_a_candidate_then_confirms_and_posts_a_triage_card(bot
     for expected in (GOOD["outcome"], GOOD["problem"], GOOD["evidence"], "<@U1>", "<#CSALES>", "Candidate"):
         assert expected in card_text
     assert set(buttons(card["blocks"])) == {"idea_move_discovery", "idea_move_parked", "idea_move_declined",
-                                            "support_idea"}
+                                            "support_idea", "merge_idea"}
     wait_until(lambda: ideas(engine)[0].triage_message_ts is not None)
     assert ideas(engine)[0].triage_channel_id == "CTRIAGE"
 

@@ -65,7 +65,7 @@ def test_a_pm_moves_a_candidate_to_discovery_and_everyone_hears_why(bot, slack, 
     shown = str(update_call["blocks"])
     assert "In discovery" in shown and "<@UPM>" in shown and "&lt;!channel&gt;" in shown and "<!channel>" not in shown
     assert set(buttons(update_call["blocks"])) == {"idea_move_delivery", "idea_move_parked", "idea_move_declined",
-                                                   "support_idea"}
+                                                   "support_idea", "merge_idea"}
 
     wait_until(lambda: len(dms_to(slack, "U1")) == 2)
     notice = dms_to(slack, "U1")[-1]
@@ -85,7 +85,7 @@ def new_idea(engine, stage: Stage, team: str = "T1") -> int:
 
 ALLOWED = {("candidate", "discovery"), ("candidate", "parked"), ("candidate", "declined"),
            ("discovery", "delivery"), ("discovery", "parked"), ("discovery", "declined"),
-           ("delivery", "shipped"), ("parked", "discovery")}  # shipped -> reviewed: through the review buttons
+           ("delivery", "shipped"), ("parked", "discovery")}  # reviews and merges have their own buttons
 
 
 @pytest.mark.parametrize("from_stage, to_stage", list(itertools.product(Stage, Stage)))

@@ -1,0 +1,49 @@
+"""Merging an idea into another: one problem, one idea. The merge is a decision like any other, and
+the merged idea's requester and supporters, with their evidence, become the other idea's supporters,
+so they hear its news from then on."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.decisions import decide
+from bot.reviews import EVIDENCE_MAX_CHARS, SUPPORTABLE
+from models import Decision, Idea, Stage, Support
+
+
+class NoSuchTarget(ValueError):
+    """The idea to merge into is not an open idea of this team (or is the idea itself)."""
+
+
+def merge_target_error(session: Session, team_id: str, source_id: int, target_id: int | None) -> str | None:
+    if target_id is None:
+        return "Give the number of the idea to merge into, e.g. 12."
+    if target_id == source_id:
+        return "An idea cannot be merged into itself."
+    target = session.scalar(select(Idea).where(Idea.id == target_id, Idea.team_id == team_id))
+    if target is None or target.stage not in SUPPORTABLE:
+        return f"Idea #{target_id} is not an open idea here: merge into one that is still being considered."
+    return None
+
+
+def merge(
+    session: Session, *, team_id: str, source_id: int, shown_stage: str, target_id: int, reason: str, decided_by: str
+) -> tuple[Idea, Idea, Decision]:
+    """Records source -> merged (or raises `Refused`/`NoSuchTarget`) and moves its people over."""
+    if (problem := merge_target_error(session, team_id, source_id, target_id)) is not None:
+        raise NoSuchTarget(problem)
+    source, decision = decide(session, team_id=team_id, idea_id=source_id, shown_stage=shown_stage,
+                              to_stage=Stage.MERGED, reason=reason, decided_by=decided_by, flow="merge")
+    target = session.get(Idea, target_id)
+    source.merged_into_id = target.id
+    already = set(session.scalars(select(Support.user_id).where(Support.idea_id == target.id)))
+    already.add(target.requester_id)
+    moving = [(source.requester_id, source.outcome[:EVIDENCE_MAX_CHARS])]
+    moving += [(s.user_id, s.evidence) for s in session.scalars(select(Support).where(Support.idea_id == source.id))]
+    for user_id, evidence in moving:
+        if user_id not in already:
+            session.add(Support(idea_id=target.id, user_id=user_id, team_id=team_id, evidence=evidence))
+            already.add(user_id)
+    session.flush()
+    return source, target, decision
