@@ -14,12 +14,11 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIServer, make_server
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltResponse, Respond
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import clock, usage
 from bot.coach import digest_intro_writer, make_coach
@@ -27,6 +26,8 @@ from bot.settings import ConfigError, Settings
 from bot.slack import check_in_asker, digest_poster, make_client
 from handlers import register_all
 from handlers.deps import Deps
+from handlers.logs import LoggingRequestHandler
+from handlers.logs import configure as configure_logging
 from models import make_engine, make_sessions
 
 logger = logging.getLogger("outcome_bot")
@@ -51,14 +52,27 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     return app
 
 
-def _log_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse | None:
-    logger.exception("listener failed (team %s): %s", (body.get("team") or {}).get("id", body.get("team_id")), error)
+DATABASE_DOWN = "outcome-bot can't reach its database just now. Nothing was lost; please try again in a minute."
+
+
+def _log_error(
+    error: Exception, body: dict, logger: logging.Logger, respond: Respond | None
+) -> BoltResponse | None:
+    """The one place listener errors land. A database outage gets a polite word to the person, who
+    was already answered within Slack's 3 s; everything else is logged."""
+    logger.exception("listener failed (team %s): %s", (body.get("team") or {}).get("id", body.get("team_id")),
+                     type(error).__name__)
+    if isinstance(error, DBAPIError) and respond is not None:
+        try:
+            respond(text=DATABASE_DOWN, response_type="ephemeral", replace_original=False)
+        except Exception:  # noqa: BLE001 - telling them is best effort; the error is already logged
+            logger.warning("could not tell the user about the database outage")
     return None
 
 
 def create_wsgi(app: App, engine: Engine) -> WSGIApp:
     """Bolt's WSGI adapter for Slack's requests, plus a health check that touches the database."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = LoggingRequestHandler(app, path="/slack/events")
 
     def wsgi_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -91,10 +105,22 @@ def serve_http(wsgi_app: WSGIApp, port: int) -> None:
 
 
 def wsgi() -> WSGIApp:
-    """Factory for WSGI servers: `gunicorn 'app:wsgi()'`."""
-    settings = _load_settings()
-    engine = make_engine(settings.database_url)
-    return create_wsgi(create_app(settings, engine), engine)
+    """Factory for WSGI servers, one app per worker: `gunicorn 'app:wsgi()'` (see Procfile).
+
+    Fails like `python app.py` does on bad configuration: one sentence, then exit.
+    """
+    try:
+        settings = _load_settings()
+        configure_logging(settings.log_format)
+        engine = make_engine(settings.database_url)
+        deps = make_deps(settings, engine)
+        app = create_app(settings, engine, deps=deps)
+    except ConfigError as error:
+        print(f"outcome-bot cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if settings.run_scheduler:
+        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
+    return create_wsgi(app, engine)
 
 
 def _load_settings() -> Settings:
@@ -105,9 +131,9 @@ def _load_settings() -> Settings:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = _load_settings()
+        configure_logging(settings.log_format)
         engine = make_engine(settings.database_url)
         deps = make_deps(settings, engine)
         app = create_app(settings, engine, deps=deps)

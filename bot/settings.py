@@ -42,6 +42,7 @@ class Settings:
     openai_timeout: float = 8.0
     run_scheduler: bool = True
     digest_summary: bool = False
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -90,6 +91,7 @@ class Settings:
             openai_timeout=_seconds("OPENAI_TIMEOUT", env.get("OPENAI_TIMEOUT"), default=8.0),
             run_scheduler=_flag("RUN_SCHEDULER", env.get("RUN_SCHEDULER"), default=True),
             digest_summary=_flag("DIGEST_SUMMARY", env.get("DIGEST_SUMMARY"), default=False),
+            log_format=_log_format(env.get("LOG_FORMAT")),
         )
 
 
@@ -171,6 +173,14 @@ def _seconds(name: str, value: str | None, *, default: float) -> float:
     if not 0 < seconds <= 120:
         raise ConfigError(f"{name} should be a number of seconds between 0 and 120, not '{value}'.")
     return seconds
+
+
+def _log_format(value: str | None) -> str:
+    if value is None:
+        return "text"
+    if value.lower() not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT should be text or json, not '{value}'.")
+    return value.lower()
 
 
 def _flag(name: str, value: str | None, *, default: bool) -> bool:

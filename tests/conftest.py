@@ -140,8 +140,8 @@ class _QuietHandler(WSGIRequestHandler):
 def make_bot(settings: Settings, engine: Engine, slack: FakeSlack) -> Iterator[Callable[..., RunningBot]]:
     started: list[RunningBot] = []
 
-    def start(**overrides: Any) -> RunningBot:
-        running = RunningBot(replace(settings, **overrides), engine, slack)
+    def start(*, on_engine: Engine | None = None, **overrides: Any) -> RunningBot:
+        running = RunningBot(replace(settings, **overrides), on_engine or engine, slack)
         started.append(running)
         return running
 

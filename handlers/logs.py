@@ -1,0 +1,96 @@
+"""One log line per Slack request: who, what, how long until Slack was answered, and how it went.
+
+Never the text people typed, and never a token or secret: only ids, names of commands and actions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+
+logger = logging.getLogger("outcome_bot.requests")
+
+
+def log_request(request: BoltRequest, response: BoltResponse, started: float) -> None:
+    context = request.context
+    logger.info(
+        "slack request",
+        extra={
+            "team": context.team_id,
+            "user": context.user_id,
+            "what": what(request.body),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "status": response.status,
+        },
+    )
+
+
+class LoggingRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, timing each dispatch: the latency logged is how long Slack waited."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        started = time.perf_counter()
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        response = self.app.dispatch(bolt_request)
+        log_request(bolt_request, response, started)
+        return response
+
+
+def what(body: dict) -> str:
+    """"command /idea list", "block_actions idea_move_discovery", "event app_home_opened"..."""
+    if "command" in body:
+        verb = (body.get("text") or "").split(" ", 1)[0].lower()
+        return f"command {body['command']} {verb if verb in _VERBS else ''}".strip()
+    kind = body.get("type")
+    if kind == "event_callback":
+        return f"event {body.get('event', {}).get('type')}"
+    if kind == "block_actions":
+        return f"block_actions {(body.get('actions') or [{}])[0].get('action_id')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind} {body.get('view', {}).get('callback_id')}"
+    if kind in ("shortcut", "message_action"):
+        return f"{kind} {body.get('callback_id')}"
+    return str(kind)
+
+
+_VERBS = {"list", "help", "digest", "nudges", "stats", "export", "okr"}
+
+
+class JsonFormatter(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object per line, with the request fields when there are some."""
+
+    FIELDS = ("team", "user", "what", "latency_ms", "status")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update({field: getattr(record, field) for field in self.FIELDS if hasattr(record, field)})
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = [f"{field}={getattr(record, field)}" for field in JsonFormatter.FIELDS if hasattr(record, field)]
+        return f"{text} {' '.join(fields)}" if fields else text
+
+
+def configure(log_format: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json"
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

@@ -1,0 +1,83 @@
+"""Serving: the Procfile's gunicorn command, request logs, and a database outage."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from alembic import command
+
+from handlers.logs import JsonFormatter
+from models import make_engine
+from tests.conftest import ROOT, alembic_config
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+
+def test_each_request_is_logged_once_without_what_people_typed(bot, slack, caplog):
+    with caplog.at_level(logging.INFO, logger="outcome_bot.requests"):
+        bot.slack.command("help", user="U7")
+        bot.slack.command("my password is hunter2 <!channel>", user="U7")
+        slack.wait_for("views.open")
+    records = [r for r in caplog.records if r.name == "outcome_bot.requests"]
+    assert [(r.team, r.user, r.what, r.status) for r in records] == [
+        ("T1", "U7", "command /idea help", 200), ("T1", "U7", "command /idea", 200)]
+    assert all(isinstance(r.latency_ms, float) for r in records)
+    assert "hunter2" not in caplog.text and "xoxb-" not in caplog.text
+
+
+def test_json_logs_carry_the_request_fields():
+    record = logging.LogRecord("outcome_bot.requests", logging.INFO, __file__, 1, "slack request", None, None)
+    record.team, record.what, record.latency_ms = "T1", "command /idea list", 3.2
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["message"], line["team"], line["what"], line["latency_ms"]) == (
+        "slack request", "T1", "command /idea list", 3.2)
+
+
+def test_a_database_outage_still_answers_slack_and_says_try_again(make_bot, slack, tmp_path):
+    unreachable = make_engine(f"sqlite:///{tmp_path}/missing/dir/outcomes.db")
+    bot = make_bot(on_engine=unreachable)
+    reply = bot.slack.command("list")
+    assert reply.status == 200
+    assert "try again in a minute" in slack.wait_for("response_url")[0].args["text"]
+    assert bot.slack.get("/healthz").status == 503
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_procfile_web_command_serves_slack_under_gunicorn(slack, tmp_path):
+    database = f"sqlite:///{tmp_path}/outcomes.db"
+    command.upgrade(alembic_config(database), "head")
+    port = _free_port()
+    env = {
+        "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "RUN_SCHEDULER": "false",
+        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
+    }
+    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                "app:wsgi()"]
+    server = subprocess.Popen(gunicorn, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as health:
+                    assert json.loads(health.read()) == {"ok": True}
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.2)
+        reply = SlackSender(base, slack.response_url()).command("help")
+        assert reply.status == 200 and "/idea list" in reply.json()["blocks"][0]["text"]["text"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
