@@ -104,23 +104,36 @@ def serve_http(wsgi_app: WSGIApp, port: int) -> None:
         server.serve_forever()
 
 
+def build() -> tuple[Settings, Engine, Deps, App]:
+    """Everything from the environment; raises ConfigError (or BoltError for a refused token)."""
+    settings = _load_settings()
+    configure_logging(settings.log_format)
+    engine = make_engine(settings.database_url)
+    deps = make_deps(settings, engine)
+    return settings, engine, deps, create_app(settings, engine, deps=deps)
+
+
+def start_scheduler(app: App, deps: Deps) -> None:
+    clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
+
+
 def wsgi() -> WSGIApp:
     """Factory for WSGI servers, one app per worker: `gunicorn 'app:wsgi()'` (see Procfile).
 
     Fails like `python app.py` does on bad configuration: one sentence, then exit.
     """
     try:
-        settings = _load_settings()
-        configure_logging(settings.log_format)
-        engine = make_engine(settings.database_url)
-        deps = make_deps(settings, engine)
-        app = create_app(settings, engine, deps=deps)
-    except ConfigError as error:
-        print(f"outcome-bot cannot start: {error}", file=sys.stderr)
+        settings, engine, deps, app = build()
+    except (ConfigError, BoltError) as error:
+        print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         raise SystemExit(2) from None
     if settings.run_scheduler:
-        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
+        start_scheduler(app, deps)
     return create_wsgi(app, engine)
+
+
+def _explain(error: ConfigError | BoltError) -> str:
+    return str(error) if isinstance(error, ConfigError) else f"Slack refused SLACK_BOT_TOKEN ({error})."
 
 
 def _load_settings() -> Settings:
@@ -132,19 +145,12 @@ def _load_settings() -> Settings:
 
 def main() -> int:
     try:
-        settings = _load_settings()
-        configure_logging(settings.log_format)
-        engine = make_engine(settings.database_url)
-        deps = make_deps(settings, engine)
-        app = create_app(settings, engine, deps=deps)
-    except ConfigError as error:
-        print(f"outcome-bot cannot start: {error}", file=sys.stderr)
-        return 2
-    except BoltError as error:
-        print(f"outcome-bot cannot start: Slack refused SLACK_BOT_TOKEN ({error}).", file=sys.stderr)
+        settings, engine, deps, app = build()
+    except (ConfigError, BoltError) as error:
+        print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         return 2
     if settings.run_scheduler:
-        clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
+        start_scheduler(app, deps)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

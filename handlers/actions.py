@@ -42,24 +42,37 @@ def move_button_callback(
     logger: Logger,
 ) -> None:
     ack()
-    d = deps(context)
     move = blocks.read_move(action["action_id"], action.get("value"))
+    idea = _checked_move(client, respond, context, logger, move)
+    if idea is None:
+        return
+    origin = "home" if body.get("container", {}).get("type") == "view" else "message"
+    view = blocks.decision_modal(idea, move[2], utcnow().date(), origin=origin)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _checked_move(
+    client: WebClient, respond: Respond | None, context: BoltContext, logger: Logger,
+    move: tuple[int, str, str] | None, flow: str | None = None,
+) -> Idea | None:
+    """The idea a move button points at, once the stored idea, its stage, the move and the presser all
+    check out; otherwise None, and the presser hears why (a stale card is redrawn)."""
+    d = deps(context)
     try:
         if move is None:
             raise Refused(Refusal.NOT_FOUND)
         idea_id, shown, to_stage = move
-        with d.sessions.begin() as session:
-            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown, to_stage=to_stage)
+        with d.sessions() as session:
+            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
+                              to_stage=to_stage, flow=flow)
         if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
             raise Refused(Refusal.NOT_A_PM)
     except Refused as refused:
         tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, d.settings.triage_channel), logger)
         if refused.refusal is Refusal.ALREADY_MOVED:
             refresh_card(client, d, context.team_id, refused.idea_id, logger)  # the pressed card was stale
-        return
-    origin = "home" if body.get("container", {}).get("type") == "view" else "message"
-    view = blocks.decision_modal(idea, to_stage, utcnow().date(), origin=origin)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+        return None
+    return idea
 
 
 def nudge_share_callback(
@@ -202,18 +215,7 @@ def merge_button_callback(
 ) -> None:
     """"Merge into another idea": checked like any move, then a form for the target and the reason."""
     ack()
-    d = deps(context)
     move = blocks.read_move(blocks.MOVE_ACTION_PREFIX + Stage.MERGED, action.get("value"))
-    try:
-        if move is None:
-            raise Refused(Refusal.NOT_FOUND)
-        idea_id, shown, _ = move
-        with d.sessions() as session:
-            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
-                              to_stage=Stage.MERGED, flow="merge")
-        if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
-            raise Refused(Refusal.NOT_A_PM)
-    except Refused as refused:
-        tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, d.settings.triage_channel), logger)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.merge_modal(idea))
+    idea = _checked_move(client, respond, context, logger, move, flow="merge")
+    if idea is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.merge_modal(idea))
