@@ -54,7 +54,8 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
     latest = (
         select(Idea, Decision)
         .join(Decision, Decision.idea_id == Idea.id)
-        .where(*scope, Decision.decided_at > start, Decision.decided_at <= end)
+        # team_id on the decision too, so the (team_id, decided_at) index drives the query from the period
+        .where(*scope, Decision.team_id == team_id, Decision.decided_at > start, Decision.decided_at <= end)
         .where(
             ~select(later.id)
             .where(later.idea_id == Decision.idea_id, later.decided_at <= end, later.id > Decision.id)
@@ -77,7 +78,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         waiting=list(session.scalars(waiting.order_by(Idea.created_at, Idea.id).limit(OLDEST_CANDIDATES))),
         waiting_total=session.scalar(select(func.count()).select_from(waiting.subquery())) or 0,
         pulse=replace(
-            _pulse(session, scope, start, end),
+            _pulse(session, team_id, scope, start, end),
             delivery_without_objective=sum(1 for idea, _ in moved[Stage.DELIVERY] if idea.objective_id is None),
         ),
     )
@@ -87,12 +88,22 @@ def _candidates(scope: list) -> Select[tuple[Idea]]:
     return select(Idea).where(*scope, Idea.stage == Stage.CANDIDATE)
 
 
-def _pulse(session: Session, scope: list, start: datetime, end: datetime) -> Pulse:
+def _pulse(session: Session, team_id: str, scope: list, start: datetime, end: datetime) -> Pulse:
     received = session.execute(
         select(Idea.outcome, Idea.problem).where(*scope, Idea.created_at > start, Idea.created_at <= end)
     ).all()
+    # Only ideas decided on in the period can have their first decision in it: the query stays as
+    # small as the period, however long the history.
+    decided_in_period = (
+        select(Decision.idea_id)
+        .where(Decision.team_id == team_id, Decision.decided_at > start, Decision.decided_at <= end)
+        .distinct()
+        .subquery()
+    )
     first = (
         select(Idea.created_at, func.min(Decision.decided_at))
+        .select_from(decided_in_period)
+        .join(Idea, Idea.id == decided_in_period.c.idea_id)
         .join(Decision, Decision.idea_id == Idea.id)
         .where(*scope)
         .group_by(Idea.id, Idea.created_at)

@@ -29,7 +29,9 @@ class Idea(Base):
         # One idea per submitted modal, however often Slack or a double click delivers it.
         UniqueConstraint("team_id", "submission_id"),
         Index("ix_ideas_team_id_requester_id", "team_id", "requester_id"),
-        Index("ix_ideas_team_id_stage", "team_id", "stage"),
+        # By stage, oldest first (triage queue, waiting candidates); and by date (ideas received lately).
+        Index("ix_ideas_team_id_stage_created_at", "team_id", "stage", "created_at"),
+        Index("ix_ideas_team_id_created_at", "team_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,128 @@
+"""Ack latency under load, and a web worker's memory after it.
+
+Runs our app and a bare Bolt app that only acks under the same gunicorn settings as the Procfile (2
+workers, 8 threads), against a local fake Slack, and sends each the same signed requests from
+concurrent clients: `/idea help`, `/idea <an ask>` (ack, then views.open) and a decision button for an
+idea that does not exist (ack, then a database read and a reply). Reports p50/p95/p99 and requests per
+second, our p99 as a ratio of the baseline's, and the RSS of our workers after the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from statistics import quantiles
+
+from alembic import command
+from alembic.config import Config
+
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8", target],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).close()
+            return server, base
+        except urllib.error.HTTPError:  # the bare app has no /healthz: a 404 means it is up
+            return server, base
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def _load(base: str, response_url: str, clients: int, per_client: int) -> tuple[list[float], float]:
+    senders = [SlackSender(base, response_url) for _ in range(clients)]
+    button = {"action_id": "idea_move_discovery", "value": "999999:candidate", "block_id": "b"}
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(sender: SlackSender) -> None:
+        mine = []
+        for n in itertools.islice(itertools.count(), per_client):
+            started = time.perf_counter()
+            kind = n % 3
+            if kind == 0:
+                reply = sender.command("help")
+            elif kind == 1:
+                reply = sender.command("Add a CSV export button to the reports page")
+            else:
+                reply = sender.press(button, user="UPM")
+            mine.append(time.perf_counter() - started)
+            assert reply.status == 200, reply
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(sender,)) for sender in senders]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+def _rss_mib(master: int) -> float:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = max(total, int(line.split()[1]))
+    return total / 1024
+
+
+def _figures(latencies: list[float], rate: float) -> dict[str, float]:
+    cuts = quantiles(latencies, n=100)
+    return {"p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "rps": rate,
+            "requests": len(latencies)}
+
+
+def run(clients: int = 50, per_client: int = 200) -> dict[str, dict[str, float]]:
+    with FakeSlack() as slack, tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{folder}/outcomes.db"
+        config = Config(str(ROOT / "alembic.ini"))
+        config.attributes.update(url=database, configure_logger=False)
+        command.upgrade(config, "head")
+        env = {
+            "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "RUN_SCHEDULER": "false",
+            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
+            "LOG_FORMAT": "json",
+        }
+        results = {}
+        for name, target in (("bare Bolt app", "bench.bare_app:wsgi()"), ("outcome-bot", "app:wsgi()")):
+            server, base = _serve(target, env)
+            try:
+                _load(base, slack.response_url(), 10, 10)  # warm up both workers
+                latencies, rate = _load(base, slack.response_url(), clients, per_client)
+                results[name] = _figures(latencies, rate)
+                results[name]["rss_mib"] = _rss_mib(server.pid)
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
+        return results
