@@ -108,7 +108,7 @@ def build() -> tuple[Settings, Engine, Deps, App]:
     """Everything from the environment; raises ConfigError (or BoltError for a refused token)."""
     settings = _load_settings()
     configure_logging(settings.log_format)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size)
     deps = make_deps(settings, engine)
     return settings, engine, deps, create_app(settings, engine, deps=deps)
 

@@ -53,7 +53,7 @@ def main() -> int:
     except ConfigError as error:
         print(f"outcome-bot clock cannot start: {error}", file=sys.stderr)
         return 2
-    sessions = make_sessions(make_engine(settings.database_url))
+    sessions = make_sessions(make_engine(settings.database_url, settings.database_pool_size))
     intro = digest_intro_writer(settings, make_coach(settings, usage.recorder(sessions)))
     logging.getLogger(__name__).info("outcome-bot clock: checking for due digests every %ss", TICK_SECONDS)
     client = make_client(settings)

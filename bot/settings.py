@@ -43,6 +43,7 @@ class Settings:
     run_scheduler: bool = True
     digest_summary: bool = False
     log_format: str = "text"
+    database_pool_size: int = 5
 
     @property
     def socket_mode(self) -> bool:
@@ -92,6 +93,7 @@ class Settings:
             run_scheduler=_flag("RUN_SCHEDULER", env.get("RUN_SCHEDULER"), default=True),
             digest_summary=_flag("DIGEST_SUMMARY", env.get("DIGEST_SUMMARY"), default=False),
             log_format=_log_format(env.get("LOG_FORMAT")),
+            database_pool_size=_pool_size(env.get("DATABASE_POOL_SIZE")),
         )
 
 
@@ -173,6 +175,14 @@ def _seconds(name: str, value: str | None, *, default: float) -> float:
     if not 0 < seconds <= 120:
         raise ConfigError(f"{name} should be a number of seconds between 0 and 120, not '{value}'.")
     return seconds
+
+
+def _pool_size(value: str | None) -> int:
+    if value is None:
+        return 5
+    if not value.isdigit() or not 1 <= int(value) <= 100:
+        raise ConfigError(f"DATABASE_POOL_SIZE should be a number of connections from 1 to 100, not '{value}'.")
+    return int(value)
 
 
 def _log_format(value: str | None) -> str:

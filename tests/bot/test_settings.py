@@ -57,6 +57,8 @@ def test_everything_set():
         ({**BASE, "DIGEST_SUMMARY": "2"}, "DIGEST_SUMMARY"),
         ({**BASE, "OPENAI_TIMEOUT": "soon"}, "OPENAI_TIMEOUT"),
         ({**BASE, "OPENAI_TIMEOUT": "0"}, "OPENAI_TIMEOUT"),
+        ({**BASE, "DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
+        ({**BASE, "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ],
 )
 def test_bad_config_is_one_sentence_naming_the_variable(env, names):
