@@ -16,13 +16,14 @@ from wsgiref.simple_server import WSGIServer, make_server
 
 from slack_bolt import App, BoltResponse, Respond
 from slack_bolt.error import BoltError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import clock, usage
 from bot.coach import digest_intro_writer, make_coach
-from bot.settings import ConfigError, Settings
+from bot.settings import BOT_SCOPES, ConfigError, Settings
 from bot.slack import check_in_asker, digest_poster, make_client
 from handlers import register_all
 from handlers.deps import Deps
@@ -42,17 +43,39 @@ def make_deps(settings: Settings, engine: Engine) -> Deps:
 
 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
+    """One workspace with SLACK_BOT_TOKEN; any number with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."""
+    oauth = oauth_settings(settings, engine)
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
+        oauth_settings=oauth,
     )
+    if oauth is not None:
+        app.enable_token_revocation_listeners()  # app_uninstalled and tokens_revoked clean up installations
     register_all(app, deps or make_deps(settings, engine))
     app.error(_log_error)
     return app
 
 
 DATABASE_DOWN = "outcome-bot can't reach its database just now. Nothing was lost; please try again in a minute."
+
+
+def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
+    """Bolt's OAuth flow (/slack/install, /slack/oauth_redirect) with slack_sdk's SQLAlchemy stores on our
+    database; their tables come from our migrations. Bolt refreshes rotating tokens by itself."""
+    if not settings.slack_client_id:
+        return None
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+    )
 
 
 def _log_error(

@@ -20,6 +20,13 @@ _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
+# The bot scopes manifest.yml asks for; a multi-workspace install asks for the same (a test keeps them equal).
+BOT_SCOPES = (
+    "commands", "chat:write", "channels:history", "groups:history", "users:read", "channels:read", "groups:read",
+    "channels:join", "im:write", "files:write",
+)
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is meant for the operator as is."""
 

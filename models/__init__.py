@@ -6,11 +6,15 @@ from models.decision import Decision
 from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
+from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
 from models.review import CheckIn, Support
 from models.usage import ModelUsage
 
 __all__ = [
+    "BOTS",
+    "INSTALLATIONS",
+    "OAUTH_STATES",
     "Base",
     "CheckIn",
     "Decision",

@@ -391,6 +391,14 @@ def validate_view(view: dict, method: str) -> list[str]:
 # The server
 
 
+class _Answered(Exception):
+    """An answer reached before the usual token check (OAuth's code exchange)."""
+
+    def __init__(self, body: dict) -> None:
+        super().__init__("answered")
+        self.body = body
+
+
 class _Refusal(Exception):
     """Lets handlers bail out with a Slack-style error from any depth."""
 
@@ -541,11 +549,16 @@ class FakeSlack:
                 handler = getattr(self, "_api_" + method.replace(".", "_"), None)
                 if handler is None or not route.startswith("/api/"):
                     raise _Refusal("unknown_method")
+                if method == "oauth.v2.access":
+                    body = {"ok": True, **handler(args)}  # authenticated by the client id and secret instead
+                    raise _Answered(body)
                 if not token:
                     raise _Refusal("not_authed")
                 if not token.startswith(("xoxb-", "xoxp-")):
                     raise _Refusal("invalid_auth")
-                body = {"ok": True, **handler(args)}
+                body = {"ok": True, **handler({**args, "_token": token})}
+        except _Answered as answered:
+            body = answered.body
         except _Refusal as refusal:
             status = refusal.status
             if method == "response_url" and not injected and refusal.error in REFUSAL_ERRORS:
@@ -609,12 +622,27 @@ class FakeSlack:
         self._message(args, require_content=False)
         return {"ok": True}
 
+    def _api_oauth_v2_access(self, args: dict) -> dict:
+        """Exchanges a code "code-<team id>" for a rotating bot token of that team."""
+        code = str(args.get("code") or "")
+        if not code.startswith("code-"):
+            raise _Refusal("invalid_code")
+        team = code[len("code-") :]
+        return {
+            "app_id": "A1", "authed_user": {"id": "U" + team}, "scope": "commands,chat:write", "token_type": "bot",
+            "access_token": f"xoxb-{team}", "bot_user_id": self.bot_user_id, "team": {"id": team, "name": team},
+            "enterprise": None, "is_enterprise_install": False,
+            "refresh_token": f"xoxe-1-{team}", "expires_in": 43200,
+        }
+
     def _api_auth_test(self, args: dict) -> dict:
+        # A token "xoxb-T…" is that team's (issued by oauth.v2.access); any other is the default team's.
+        issued = str(args.get("_token") or "")[len("xoxb-") :]
         return {
             "url": "https://acme.slack.com/",
             "team": "Acme",
             "user": "outcomebot",
-            "team_id": self.team_id,
+            "team_id": issued if issued[:1] == "T" else self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,

@@ -22,6 +22,7 @@ _counter = itertools.count(1)
 class Reply:
     status: int
     body: str
+    headers: dict[str, str] | None = None
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -46,8 +47,8 @@ class SlackSender:
         request = urllib.request.Request(self.url, data=body.encode(), headers=all_headers, method="POST")
         return _send(request)
 
-    def get(self, path: str) -> Reply:
-        return _send(urllib.request.Request(self.base_url + path, method="GET"))
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
+        return _send(urllib.request.Request(self.base_url + path, headers=headers or {}, method="GET"))
 
     def form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
         return self.post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
@@ -220,7 +221,7 @@ def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
 def _send(request: urllib.request.Request) -> Reply:
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return Reply(response.status, response.read().decode())
+            return Reply(response.status, response.read().decode(), {k.lower(): v for k, v in response.headers.items()})
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.read().decode())
 

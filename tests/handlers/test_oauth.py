@@ -1,0 +1,62 @@
+"""Multi-workspace installs: Bolt's OAuth flow with slack_sdk's SQLAlchemy stores on our database."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.settings import BOT_SCOPES
+from models import BOTS
+from tests.conftest import ROOT
+
+
+def oauth_bot(make_bot):
+    return make_bot(slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh")
+
+
+def install(bot, team: str) -> None:
+    page = bot.slack.get("/slack/install")
+    assert page.status == 200
+    state = re.search(r"state=([\w-]+)", page.body).group(1)
+    cookie = page.headers["set-cookie"].split(";")[0]
+    done = bot.slack.get(f"/slack/oauth_redirect?code=code-{team}&state={state}", headers={"Cookie": cookie})
+    assert done.status == 200, done.body
+
+
+def bots(engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {row.team_id: row.bot_token for row in session.execute(select(BOTS))}
+
+
+def test_two_workspaces_install_and_each_is_served_with_its_own_token(make_bot, slack, engine):
+    bot = oauth_bot(make_bot)
+    for team in ("T2", "T3"):
+        install(bot, team)
+    assert bots(engine) == {"T2": "xoxb-T2", "T3": "xoxb-T3"}
+    assert [c.args["code"] for c in slack.calls("oauth.v2.access")] == ["code-T2", "code-T3"]
+
+    bot.slack.command("Add a CSV export", team="T3", user="UX")
+    assert slack.wait_for("views.open")[0].token == "xoxb-T3"
+
+
+def test_a_workspace_that_did_not_install_is_not_served(make_bot, slack, engine):
+    bot = oauth_bot(make_bot)
+    assert bot.slack.command("Add a CSV export", team="T9").status == 200
+    bot.finish_work()
+    assert slack.calls("views.open") == []
+
+
+def test_uninstalling_removes_the_installation(make_bot, slack, engine):
+    bot = oauth_bot(make_bot)
+    install(bot, "T2")
+    bot.slack.event({"type": "app_uninstalled"}, team="T2")
+    bot.finish_work()
+    assert bots(engine) == {}
+
+
+def test_the_oauth_install_asks_for_the_scopes_the_manifest_lists():
+    manifest = (ROOT / "manifest.yml").read_text()
+    listed = re.findall(r"^\s+- ([a-z]+:[a-z:]+|commands)\s", manifest.split("bot:")[1].split("settings:")[0], re.M)
+    assert tuple(listed) == BOT_SCOPES
