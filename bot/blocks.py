@@ -20,6 +20,7 @@ from bot.reviews import EVIDENCE_MAX_CHARS, RESULTS, SUPPORTABLE
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
 from bot.stats import Stats
+from bot.team_settings import TeamConfig
 from bot.usage import Usage
 from models import Decision, Idea, Objective, Stage, Support
 
@@ -469,6 +470,7 @@ def help_message() -> dict[str, Any]:
         "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
         "in a channel.\n"
         "`/idea okr` adds an objective with its key results (product managers).\n"
+        "`/idea settings` sets this workspace's triage channel, PMs and digest time (admins).\n"
         "`/idea stats` shows the build-trap metrics: are we shipping outcomes or outputs?\n"
         "`/idea export` sends product managers a CSV of every idea.\n"
         "`/idea help` shows this.\n"
@@ -1104,3 +1106,62 @@ def read_merge(view: dict[str, Any]) -> tuple[int, str, int | None, str] | None:
         return int(meta["idea"]), str(meta["from"]), int(target) if target.isdigit() else None, reason
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+# --- workspace settings -------------------------------------------------------------------------------
+
+SETTINGS_CALLBACK = "idea_settings"
+SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
+
+
+def settings_modal(config: TeamConfig) -> dict[str, Any]:
+    """Triage channel, PMs and the digest's default day and time, for this workspace."""
+    channel: Block = {"type": "conversations_select", "action_id": "triage_channel",
+                      "placeholder": plain("Where new ideas are posted for PMs", 150)}
+    if config.triage_channel:
+        channel["initial_conversation"] = config.triage_channel
+    pms: Block = {"type": "multi_users_select", "action_id": "pm_user_ids",
+                  "placeholder": plain("Who may decide on ideas", 150)}
+    if config.pm_user_ids:
+        pms["initial_users"] = sorted(config.pm_user_ids)
+    days = [{"text": plain(day.title(), 75), "value": str(n)} for n, day in enumerate(DAYS)]
+    day = {"type": "static_select", "action_id": "digest_weekday", "options": days,
+           "initial_option": days[config.digest_weekday]}
+    time = {"type": "timepicker", "action_id": "digest_time",
+            "initial_time": f"{config.digest_minute // 60:02d}:{config.digest_minute % 60:02d}"}
+    return {
+        "type": "modal",
+        "callback_id": SETTINGS_CALLBACK,
+        "title": plain("outcome-bot settings", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {"type": "input", "block_id": "triage_channel", "optional": True,
+             "label": plain("Triage channel", 2000), "element": channel},
+            {"type": "input", "block_id": "pm_user_ids", "optional": True,
+             "label": plain("Product managers", 2000),
+             "hint": plain("Leave empty to let workspace admins and owners decide.", 2000), "element": pms},
+            {"type": "input", "block_id": "digest_weekday", "label": plain("Digests go out on", 2000),
+             "element": day},
+            {"type": "input", "block_id": "digest_time", "label": plain("at", 2000), "element": time},
+        ],
+    }
+
+
+def read_settings(view: dict[str, Any]) -> tuple[str | None, list[str], int | None, int | None]:
+    values = view.get("state", {}).get("values", {})
+
+    def state(name: str) -> dict[str, Any]:
+        return values.get(name, {}).get(name, {}) or {}
+
+    day = (state("digest_weekday").get("selected_option") or {}).get("value")
+    time = state("digest_time").get("selected_time") or ""
+    minute = None
+    if len(time) == 5 and time[2] == ":" and time.replace(":", "").isdigit():
+        minute = int(time[:2]) * 60 + int(time[3:])
+    return (
+        state("triage_channel").get("selected_conversation"),
+        list(state("pm_user_ids").get("selected_users") or []),
+        int(day) if day and day.isdigit() and 0 <= int(day) < 7 else None,
+        minute,
+    )

@@ -13,6 +13,7 @@ class Verb(StrEnum):
     STATS = "stats"
     EXPORT = "export"
     OKR = "okr"
+    SETTINGS = "settings"
     NUDGES_ON = "nudges on"
     NUDGES_OFF = "nudges off"
     DIGEST_HERE = "digest here"

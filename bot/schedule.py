@@ -39,9 +39,12 @@ class DigestRequest:
     only_this_channel: bool
 
 
-def parse(words: list[str], timezone: str) -> DigestRequest:
-    """`[weekly] [<day> <HH:MM>] [only-this-channel]`, in any order; Monday 09:00 when unsaid."""
-    weekday, minute, only_here = DEFAULT_WEEKDAY, DEFAULT_MINUTE, False
+def parse(
+    words: list[str], timezone: str, *, weekday: int = DEFAULT_WEEKDAY, minute: int = DEFAULT_MINUTE
+) -> DigestRequest:
+    """`[weekly] [<day> <HH:MM>] [only-this-channel]`, in any order; the workspace's default day and
+    time (Monday 09:00 unless an admin chose otherwise) when unsaid."""
+    only_here = False
     for word in (w.lower().strip(",") for w in words):
         if word in ("weekly", ""):
             continue

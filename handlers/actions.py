@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.decisions import Refusal, Refused, check_move, may_decide
+from bot.decisions import Refusal, Refused, check_move
 from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
 from bot.objectives import find_objective, link, objectives_of
@@ -19,7 +19,7 @@ from bot.reviews import ask_again_later, may_review, may_support
 from handlers.deps import deps
 from handlers.intake import open_intake
 from handlers.notify import refresh_card
-from handlers.people import tell_presser, workspace_admin_check
+from handlers.people import is_pm, team, tell_presser
 from models import Idea, Stage, utcnow
 
 
@@ -65,10 +65,11 @@ def _checked_move(
         with d.sessions() as session:
             idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
                               to_stage=to_stage, flow=flow)
-        if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        if not is_pm(client, d, context.team_id, context.user_id, logger):
             raise Refused(Refusal.NOT_A_PM)
     except Refused as refused:
-        tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, d.settings.triage_channel), logger)
+        text = blocks.refusal_text(refused, team(d, context.team_id).triage_channel)
+        tell_presser(client, respond, context.user_id, text, logger)
         if refused.refusal is Refusal.ALREADY_MOVED:
             refresh_card(client, d, context.team_id, refused.idea_id, logger)  # the pressed card was stale
         return None
@@ -150,8 +151,8 @@ def review_button_callback(
     if idea is None or idea.stage != Stage.SHIPPED:
         tell_presser(client, respond, context.user_id, blocks.REVIEW_CLOSED, logger)
         return
-    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
-    if not may_review(context.user_id, idea, is_pm):
+    pm = is_pm(client, d, context.team_id, context.user_id, logger)
+    if not may_review(context.user_id, idea, pm):
         tell_presser(client, respond, context.user_id, blocks.REVIEW_WHO, logger)
         return
     result = blocks.REVIEW_ACTIONS.get(action["action_id"])
@@ -178,8 +179,8 @@ def set_objective_callback(
     """A PM links the idea on the card to an objective (or to none)."""
     ack()
     d = deps(context)
-    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
-        text = blocks.refusal_text(Refused(Refusal.NOT_A_PM), d.settings.triage_channel)
+    if not is_pm(client, d, context.team_id, context.user_id, logger):
+        text = blocks.refusal_text(Refused(Refusal.NOT_A_PM), team(d, context.team_id).triage_channel)
         tell_presser(client, respond, context.user_id, text, logger)
         return
     idea_id = blocks.read_objective(action.get("block_id", "").removeprefix("objective_"))
@@ -199,7 +200,7 @@ def objective_form_callback(
     """Add an objective, or edit one (PMs)."""
     ack()
     d = deps(context)
-    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+    if not is_pm(client, d, context.team_id, context.user_id, logger):
         tell_presser(client, respond, context.user_id, blocks.OBJECTIVES_FOR_PMS, logger)
         return
     objective_id = blocks.read_objective(action.get("value"))

@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.command import IdeaCommand, Verb, is_digest, parse
-from bot.decisions import may_decide
 from bot.digest_runs import digest_now, find_subscription, post_now, schedule_of, subscribe, unsubscribe
 from bot.export import export_rows, to_csv
 from bot.ideas import FIELDS, Source, ideas_of
@@ -21,7 +20,7 @@ from bot.slack import digest_poster, render_digest
 from bot.stats import build_trap_stats
 from handlers.deps import deps
 from handlers.intake import open_intake
-from handlers.people import workspace_admin_check, workspace_user
+from handlers.people import is_pm, team, workspace_admin_check, workspace_user
 from models import utcnow
 
 
@@ -58,10 +57,18 @@ def idea_command_callback(
             reply = blocks.stats_message(build_trap_stats(session, context.team_id))
         respond(**reply)
         return
+    if parsed.verb is Verb.SETTINGS:
+        ack()
+        if not workspace_admin_check(client, logger)(context.user_id):
+            respond(text=blocks.SETTINGS_FOR_ADMINS)
+            return
+        config = team(deps(context), context.team_id)
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.settings_modal(config))
+        return
     if parsed.verb is Verb.OKR:
         ack()
         d = deps(context)
-        if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+        if not is_pm(client, d, context.team_id, context.user_id, logger):
             respond(text=blocks.OBJECTIVES_FOR_PMS)
             return
         client.views_open(trigger_id=command["trigger_id"], view=blocks.okr_modal())
@@ -92,28 +99,28 @@ def digest_command(
 ) -> None:
     """`/idea digest here|off|now|preview`; all but preview are for product managers."""
     d = deps(context)
-    team, channel, user, now = context.team_id, command["channel_id"], context.user_id, utcnow()
+    team_id, channel, user, now = context.team_id, command["channel_id"], context.user_id, utcnow()
     if parsed.verb is Verb.DIGEST_HELP:
         respond(**blocks.digest_help())
         return
     if parsed.verb is Verb.DIGEST_PREVIEW:
         with d.sessions() as session:
-            preview = render_digest(digest_now(session, team, channel, now), team, d.digest_intro)
+            preview = render_digest(digest_now(session, team_id, channel, now), team_id, d.digest_intro)
         respond(**preview)
         return
-    if not may_decide(user, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+    if not is_pm(client, d, team_id, user, logger):
         respond(text=blocks.DIGEST_FOR_PMS)
         return
     if parsed.verb is Verb.DIGEST_OFF:
         with d.sessions.begin() as session:
-            was_on = unsubscribe(session, team, channel)
+            was_on = unsubscribe(session, team_id, channel)
         respond(text=blocks.DIGEST_OFF if was_on else blocks.DIGEST_WAS_OFF)
         return
     if parsed.verb is Verb.DIGEST_NOW:
         with d.sessions() as session:
-            subscription = find_subscription(session, team, channel)
+            subscription = find_subscription(session, team_id, channel)
             if subscription is None:  # a one-off: posted, not recorded as a run of any schedule
-                one_off = render_digest(digest_now(session, team, channel, now), team, d.digest_intro)
+                one_off = render_digest(digest_now(session, team_id, channel, now), team_id, d.digest_intro)
         if subscription is None:
             client.chat_postMessage(channel=channel, **one_off)
         else:
@@ -124,14 +131,16 @@ def digest_command(
         respond(text=problem)
         return
     try:
-        request = parse_schedule(parsed.text.split(), workspace_user(client, user, logger).get("tz"))
+        defaults = team(d, team_id)
+        request = parse_schedule(parsed.text.split(), workspace_user(client, user, logger).get("tz"),
+                                 weekday=defaults.digest_weekday, minute=defaults.digest_minute)
     except ScheduleError as error:
         respond(text=str(error))
         return
     with d.sessions.begin() as session:
         subscription = subscribe(
             session,
-            team_id=team,
+            team_id=team_id,
             channel_id=channel,
             schedule=request.schedule,
             only_this_channel=request.only_this_channel,
@@ -165,7 +174,7 @@ def _can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
 def export_command(client: WebClient, respond: Respond, context: BoltContext, logger: Logger) -> None:
     """A CSV of every idea, sent by DM to the product manager who asked."""
     d = deps(context)
-    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+    if not is_pm(client, d, context.team_id, context.user_id, logger):
         respond(text=blocks.EXPORT_FOR_PMS)
         return
     with d.sessions() as session:

@@ -12,6 +12,7 @@ from bot import blocks
 from bot.detect import detect
 from bot.listening import ChannelMessage, may_nudge, record_nudge, worth_reading
 from handlers.deps import deps
+from handlers.people import team
 from models import utcnow
 
 
@@ -32,7 +33,8 @@ def message_callback(event: dict, client: WebClient, context: BoltContext, logge
         subtype=event.get("subtype"),
         bot_id=event.get("bot_id"),
     )
-    if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=d.settings.triage_channel):
+    triage_channel = team(d, context.team_id).triage_channel
+    if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=triage_channel):
         return
     detection = detect(message.text)
     is_request = detection.is_request

@@ -14,6 +14,7 @@ from bot.ideas import get_idea, remember_permalink, remember_triage_card
 from bot.objectives import objectives_of
 from bot.reviews import supporters
 from handlers.deps import Deps
+from handlers.people import team
 from models import Decision, Idea
 
 
@@ -23,7 +24,7 @@ def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) ->
     tell(client, idea.submitted_by or idea.requester_id, idea.source_channel_id, blocks.confirmation(idea), logger)
     if idea.submitted_by:
         tell(client, idea.requester_id, idea.source_channel_id, blocks.credit_notice(idea), logger)
-    channel = d.settings.triage_channel
+    channel = team(d, idea.team_id).triage_channel
     if channel is None:
         return
     with d.sessions() as session:

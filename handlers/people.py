@@ -9,6 +9,10 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.decisions import may_decide
+from bot.team_settings import TeamConfig, team_config
+from handlers.deps import Deps
+
 
 def workspace_user(client: WebClient, user_id: str, logger: Logger) -> dict:
     """users.info's user, or an empty dict when Slack cannot say."""
@@ -38,3 +42,14 @@ def tell_presser(client: WebClient, respond: Respond | None, user_id: str, text:
             client.chat_postMessage(channel=user_id, text=text)
     except SlackApiError as error:
         logger.warning("could not tell %s why nothing changed: %s", user_id, error.response.get("error"))
+
+
+def team(d: Deps, team_id: str) -> TeamConfig:
+    """The workspace's own settings (from /idea settings), falling back to the env's."""
+    with d.sessions() as session:
+        return team_config(session, team_id, d.settings)
+
+
+def is_pm(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> bool:
+    """Product managers: the workspace's PM list, or when there is none, its admins and owners."""
+    return may_decide(user_id, team(d, team_id).pm_user_ids, workspace_admin_check(client, logger))

@@ -10,16 +10,17 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import blocks
-from bot.decisions import Refusal, Refused, decide, form_errors, may_decide, reason_error
+from bot.decisions import Refusal, Refused, decide, form_errors, reason_error
 from bot.ideas import IdeaDraft, get_idea, submit_idea, validate
 from bot.merge import NoSuchTarget, merge
 from bot.objectives import objective_errors, objectives_of, save_objective
 from bot.outcomes import reads_like_output, rewrite_hint
 from bot.reviews import may_review, may_support, support
+from bot.team_settings import save_team_settings
 from handlers.deps import deps
 from handlers.home import publish_home
 from handlers.notify import announce_decision, announce_new_idea, refresh_card
-from handlers.people import workspace_admin_check
+from handlers.people import is_pm, workspace_admin_check
 from models import Stage, utcnow
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
@@ -32,6 +33,7 @@ def register(app: App) -> None:
     app.view(blocks.REVIEW_CALLBACK)(review_submission_callback)
     app.view(blocks.OKR_CALLBACK)(objective_submission_callback)
     app.view(blocks.MERGE_CALLBACK)(merge_submission_callback)
+    app.view(blocks.SETTINGS_CALLBACK)(settings_submission_callback)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -86,9 +88,9 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    pm = is_pm(client, d, context.team_id, context.user_id, logger)
     try:
-        if not is_pm:
+        if not pm:
             raise Refused(Refusal.NOT_A_PM)
         with d.sessions.begin() as session:
             idea, decision = decide(
@@ -138,11 +140,11 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     if (problem := reason_error(learning)) is not None:
         ack(response_action="errors", errors={"learning": problem})
         return
-    is_pm = may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger))
+    pm = is_pm(client, d, context.team_id, context.user_id, logger)
     try:
         with d.sessions.begin() as session:
             idea = get_idea(session, context.team_id, idea_id)
-            if idea is None or not may_review(context.user_id, idea, is_pm):
+            if idea is None or not may_review(context.user_id, idea, pm):
                 raise Refused(Refusal.NOT_FOUND if idea is None else Refusal.NOT_A_PM)
             idea, decision = decide(
                 session,
@@ -171,7 +173,7 @@ def objective_submission_callback(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+    if not is_pm(client, d, context.team_id, context.user_id, logger):
         ack(response_action="errors", errors={"title": blocks.OBJECTIVES_FOR_PMS})
         return
     with d.sessions.begin() as session:
@@ -194,7 +196,7 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
     if (problem := reason_error(reason)) is not None:
         ack(response_action="errors", errors={"reason": problem})
         return
-    if not may_decide(context.user_id, d.settings.pm_user_ids, workspace_admin_check(client, logger)):
+    if not is_pm(client, d, context.team_id, context.user_id, logger):
         ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_A_PM), None)})
         return
     try:
@@ -210,3 +212,15 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
     ack()
     announce_decision(client, d, source, decision, logger)
     refresh_card(client, d, context.team_id, target.id, logger)
+
+
+def settings_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """Workspace admins and owners set the triage channel, the PMs and the digest defaults."""
+    if not workspace_admin_check(client, logger)(context.user_id):
+        ack(response_action="errors", errors={"triage_channel": blocks.SETTINGS_FOR_ADMINS})
+        return
+    channel, pms, weekday, minute = blocks.read_settings(view)
+    with deps(context).sessions.begin() as session:
+        save_team_settings(session, team_id=context.team_id, user_id=context.user_id, triage_channel=channel,
+                           pm_user_ids=pms, digest_weekday=weekday, digest_minute=minute)
+    ack()

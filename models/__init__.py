@@ -9,6 +9,7 @@ from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
 from models.review import CheckIn, Support
+from models.team_settings import TeamSettings
 from models.usage import ModelUsage
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Objective",
     "Stage",
     "Support",
+    "TeamSettings",
     "dialect_insert",
     "make_engine",
     "make_sessions",

@@ -203,7 +203,8 @@ class SlackSender:
 def _initial(element: dict[str, Any]) -> Any:
     """What a field holds when the person leaves it as the app opened it."""
     option = element.get("initial_option") or {}
-    return element.get("initial_value") or element.get("initial_date") or option.get("value")
+    return (element.get("initial_value") or element.get("initial_date") or option.get("value")
+            or element.get("initial_conversation") or element.get("initial_users") or element.get("initial_time"))
 
 
 def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -215,6 +216,12 @@ def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind == "static_select":
         option = next((o for o in element.get("options", []) if o["value"] == value), None)
         return {"type": kind, "selected_option": option}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": value}
+    if kind == "multi_users_select":
+        return {"type": kind, "selected_users": value or []}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": value}
     raise ValueError(f"no state shape for {kind}")
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.schedule import Schedule, in_words, next_run
 from models import DigestRun, DigestSubscription, utcnow
-from tests.flows import share_idea
+from tests.flows import share_idea, wait_until
 
 
 def subscriptions(engine):
@@ -87,8 +87,11 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     posted = [c.args for c in slack.wait_for("chat.postMessage", 3) if c.args["channel"] == "CPRODUCT"]
     assert posted[0]["blocks"] == preview["blocks"]
-    with Session(engine) as session:
-        assert session.scalar(select(DigestRun.message_ts)) is not None
+    def recorded() -> bool:  # marked after the post returns: wait for it rather than race it
+        with Session(engine) as session:
+            return session.scalar(select(DigestRun.message_ts)) is not None
+
+    wait_until(recorded)
 
 
 def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):

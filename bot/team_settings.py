@@ -1,0 +1,48 @@
+"""What applies to a workspace: its own settings where an admin set them in Slack, else the env's.
+
+The env values stay the single-workspace default; a multi-workspace install sets these per team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
+from bot.settings import Settings
+from models import TeamSettings
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    triage_channel: str | None
+    pm_user_ids: frozenset[str]
+    digest_weekday: int
+    digest_minute: int
+
+
+def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
+    own = session.get(TeamSettings, team_id)
+    if own is None:
+        return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE)
+    return TeamConfig(
+        triage_channel=own.triage_channel or defaults.triage_channel,
+        pm_user_ids=frozenset(filter(None, (own.pm_user_ids or "").split(","))) or defaults.pm_user_ids,
+        digest_weekday=DEFAULT_WEEKDAY if own.digest_weekday is None else own.digest_weekday,
+        digest_minute=DEFAULT_MINUTE if own.digest_minute is None else own.digest_minute,
+    )
+
+
+def save_team_settings(
+    session: Session, *, team_id: str, user_id: str, triage_channel: str | None, pm_user_ids: list[str],
+    digest_weekday: int | None, digest_minute: int | None,
+) -> TeamSettings:
+    """Empty fields mean "use the default" (the env's, or Monday 09:00)."""
+    own = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id, updated_by=user_id)
+    own.triage_channel = triage_channel or None
+    own.pm_user_ids = ",".join(sorted(set(pm_user_ids))) or None
+    own.digest_weekday, own.digest_minute, own.updated_by = digest_weekday, digest_minute, user_id
+    session.add(own)
+    session.flush()
+    return own
