@@ -7,9 +7,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ideas import IdeaDraft, submit_idea
 from bot.settings import BOT_SCOPES
-from models import BOTS
+from models import BOTS, Idea
 from tests.conftest import ROOT
+from tests.flows import GOOD
 
 
 def oauth_bot(make_bot):
@@ -60,3 +62,18 @@ def test_the_oauth_install_asks_for_the_scopes_the_manifest_lists():
     manifest = (ROOT / "manifest.yml").read_text()
     listed = re.findall(r"^\s+- ([a-z]+:[a-z:]+|commands)\s", manifest.split("bot:")[1].split("settings:")[0], re.M)
     assert tuple(listed) == BOT_SCOPES
+
+
+def test_two_installed_workspaces_cannot_touch_each_others_ideas(make_bot, slack, engine):
+    bot = oauth_bot(make_bot)
+    for team in ("T2", "T3"):
+        install(bot, team)
+    with Session(engine) as session, session.begin():
+        idea, _ = submit_idea(session, team_id="T2", submitter_id="U1", draft=IdeaDraft(**GOOD))
+        idea_id = idea.id
+    button = {"action_id": "idea_move_discovery", "value": f"{idea_id}:candidate", "block_id": "b"}
+    assert bot.slack.press(button, user="UPM", team="T3").status == 200
+    assert "no longer exists" in slack.wait_for("response_url")[0].args["text"]
+    assert slack.calls("views.open") == []
+    with Session(engine) as session:
+        assert session.get(Idea, idea_id).stage == "candidate"
