@@ -440,6 +440,8 @@ LIST_LIMIT = 15
 
 def idea_line(idea: Idea, now: datetime) -> Block:
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
+    if idea.objective is not None:
+        head += f" · objective: {clip(escape(idea.objective.title), 100)}"
     return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
 
 
@@ -534,6 +536,7 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
 
 def _queue_line(idea: Idea, now: datetime) -> Block:
     head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
+    head += f" · objective: {objective_name(idea.objective)}"
     return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
 
 
@@ -741,7 +744,7 @@ def digest_message(digest: Digest, intro: str | None = None) -> dict[str, Any]:
             continue
         counts.append(f"{len(moved)} {verb}")
         blocks.append(section(f"*{title}* ({len(moved)})"))
-        blocks += [_digest_item(idea, decision) for idea, decision in moved[:DIGEST_ITEMS_PER_SECTION]]
+        blocks += _grouped_by_objective(moved[:DIGEST_ITEMS_PER_SECTION])
         if len(moved) > DIGEST_ITEMS_PER_SECTION:
             blocks.append(context(f"and {len(moved) - DIGEST_ITEMS_PER_SECTION} more {verb}: see App Home."))
     if digest.waiting_total:
@@ -757,8 +760,22 @@ def digest_message(digest: Digest, intro: str | None = None) -> dict[str, Any]:
     return message(f"Product digest {period}: " + ", ".join(counts), blocks)
 
 
-def _digest_item(idea: Idea, decision: Decision) -> Block:
+def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[Block]:
+    """Items under each objective, those with none last; the objective is named where its group starts
+    (in the item's own section, so grouping costs no blocks)."""
+    ordered = sorted(moved, key=lambda pair: (pair[0].objective is None, pair[0].objective_id or 0))
+    items, previous = [], object()
+    for idea, decision in ordered:
+        heading = None if idea.objective_id == previous else f"*Objective: {objective_name(idea.objective)}*"
+        items.append(_digest_item(idea, decision, heading))
+        previous = idea.objective_id
+    return items
+
+
+def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> Block:
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
+    if heading:
+        head = f"{heading}\n{head}"
     if idea.source_permalink:
         head += f" · {_message_link(idea, 'original message')}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
@@ -767,7 +784,6 @@ def _digest_item(idea: Idea, decision: Decision) -> Block:
             head += f" (measured: {clip(escape(decision.measured), 300)})"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
-    head += f"\nObjective: {objective_name(idea.objective)}"
     item = section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
     if idea.stage in SUPPORTABLE:
         item["accessory"] = support_button(idea)

@@ -9,7 +9,7 @@ from bot.blocks import DIGEST_ITEMS_PER_SECTION, digest_message
 from bot.decisions import decide
 from bot.digest import Digest, Pulse, compose
 from bot.ideas import IdeaDraft, Source, submit_idea
-from models import Decision, Idea, make_sessions
+from models import Decision, Idea, Objective, make_sessions
 from tests.flows import GOOD
 
 END = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -118,3 +118,20 @@ def test_every_section_overflowing_at_once_still_fits_and_says_how_many_more():
     assert len(message["blocks"]) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
     assert str(message["blocks"]).count(f"and {20 - DIGEST_ITEMS_PER_SECTION} more") == 5
+
+
+def test_digest_sections_group_ideas_by_objective_with_none_last():
+    close = Objective(id=7, team_id="T1", title="Finance closes faster", created_by="UPM")
+
+    def pair(n: int, objective: Objective | None) -> tuple[Idea, Decision]:
+        idea = Idea(id=n, team_id="T1", requester_id="U1", ask="", outcome=f"Outcome {n}", problem="p",
+                    stage="discovery", created_at=START, objective=objective,
+                    objective_id=objective.id if objective else None)
+        return idea, Decision(idea_id=n, from_stage="candidate", to_stage="discovery", reason="why",
+                              decided_by="UPM", decided_at=END)
+
+    digest = Digest(START, END, to_discovery=[pair(1, None), pair(2, close), pair(3, close)])
+    text = str(digest_message(digest)["blocks"])
+    assert text.count("Objective: Finance closes faster") == 1 and text.count("Objective: _No objective_") == 1
+    assert text.index("Finance closes faster") < text.index("Outcome 2") < text.index("Outcome 3") < text.index(
+        "_No objective_") < text.index("Outcome 1")
