@@ -79,9 +79,9 @@ class SlackSender:
             **kwargs,
         )
 
-    def submit_view(self, view: dict[str, Any], values: dict[str, str | None], *, user: str = "U1",
+    def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1",
                     team: str = TEAM, view_id: str | None = None) -> Reply:
-        """Submits a view the app opened, with plain-text values typed into its input blocks."""
+        """Submits a view the app opened, with values typed or chosen in its input blocks."""
         state: dict[str, dict[str, Any]] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -89,99 +89,47 @@ class SlackSender:
             element = block["element"]
             value = values.get(block["block_id"], _initial(element))
             state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
-        submitted = {
-            **view,
-            "id": view_id or f"V{next(_counter):06d}",
-            "team_id": team,
-            "state": {"values": state},
-            "hash": "h",
-            "app_id": "A1",
-            "bot_id": "BBOT",
-        }
-        return self.interaction(
-            {
-                "type": "view_submission",
-                "team": {"id": team, "domain": "acme"},
-                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-                "api_app_id": "A1",
-                "token": "legacy-verification-token",
-                "trigger_id": f"trigger-{next(_counter)}",
-                "view": submitted,
-                "response_urls": [],
-                "is_enterprise_install": False,
-            }
-        )
+        submitted = {**view, "id": view_id or f"V{next(_counter):06d}", "team_id": team,
+                     "state": {"values": state}, "hash": "h", "app_id": "A1", "bot_id": "BBOT"}
+        return self.interaction({**_from(user, team, "view_submission"), "view": submitted, "response_urls": []})
 
     def press(self, button: dict[str, Any], *, user: str = "U1", team: str = TEAM, channel: str | None = "C1",
               message_ts: str | None = "1700000000.000100", view: dict[str, Any] | None = None) -> Reply:
         """Presses a button the app rendered (a block element dict), on a message or in a view."""
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": team, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-            "api_app_id": "A1",
-            "token": "legacy-verification-token",
-            "trigger_id": f"trigger-{next(_counter)}",
-            "response_url": self.response_url,
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": button.get("block_id", "b"),
-                    "value": button.get("value"),
-                    "text": button.get("text"),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        if view is not None:
-            payload["container"] = {"type": "view", "view_id": view.get("id", "VHOME")}
-            payload["view"] = view
-        else:
-            payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
-            payload["channel"] = {"id": channel, "name": "triage"}
-            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"}
-        return self.interaction(payload)
-
-    def message_shortcut(self, message: dict[str, Any], *, callback_id: str = "idea_from_message", user: str = "U1",
-                         channel: str = "C1", team: str = TEAM) -> Reply:
-        return self.interaction(
-            {
-                "type": "message_action",
-                "callback_id": callback_id,
-                "trigger_id": f"trigger-{next(_counter)}",
-                "response_url": self.response_url,
-                "team": {"id": team, "domain": "acme"},
-                "channel": {"id": channel, "name": "general"},
-                "user": {"id": user, "name": user.lower(), "team_id": team},
-                "message": {"type": "message", **message},
-                "message_ts": message.get("ts"),
-                "token": "legacy-verification-token",
-                "action_ts": f"{time.time():.6f}",
-                "is_enterprise_install": False,
-            }
-        )
+        action = {"type": "button", "action_id": button["action_id"], "block_id": button.get("block_id", "b"),
+                  "value": button.get("value"), "text": button.get("text")}
+        where = _in_view(view) if view is not None else _on_message(channel, message_ts)
+        return self._act(action, user, team, where)
 
     def select(self, element: dict[str, Any], value: str, *, user: str = "U1", team: str = TEAM,
                channel: str = "C1", message_ts: str = "1700000000.000100") -> Reply:
         """Chooses an option of a static select the app rendered (with its block_id) on a message."""
         option = next(o for o in element["options"] if o["value"] == value)
+        action = {"type": "static_select", "action_id": element["action_id"], "block_id": element["block_id"],
+                  "selected_option": option}
+        return self._act(action, user, team, _on_message(channel, message_ts))
+
+    def _act(self, action: dict[str, Any], user: str, team: str, where: dict[str, Any]) -> Reply:
         return self.interaction(
             {
-                "type": "block_actions",
-                "team": {"id": team, "domain": "acme"},
-                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-                "api_app_id": "A1",
-                "token": "legacy-verification-token",
-                "trigger_id": f"trigger-{next(_counter)}",
+                **_from(user, team, "block_actions"),
+                **where,
                 "response_url": self.response_url,
-                "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-                "channel": {"id": channel, "name": "triage"},
-                "message": {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"},
-                "actions": [
-                    {"type": "static_select", "action_id": element["action_id"], "block_id": element["block_id"],
-                     "selected_option": option, "action_ts": f"{time.time():.6f}"}
-                ],
+                "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+            }
+        )
+
+    def message_shortcut(self, message: dict[str, Any], *, callback_id: str = "idea_from_message", user: str = "U1",
+                         channel: str = "C1", team: str = TEAM) -> Reply:
+        return self.interaction(
+            {
+                **_from(user, team, "message_action"),
+                "callback_id": callback_id,
+                "response_url": self.response_url,
+                "channel": {"id": channel, "name": "general"},
+                "message": {"type": "message", **message},
+                "message_ts": message.get("ts"),
+                "action_ts": f"{time.time():.6f}",
             }
         )
 
@@ -198,6 +146,31 @@ class SlackSender:
             "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
         }
         return self.post(json.dumps(body), "application/json", headers=headers)
+
+
+def _from(user: str, team: str, kind: str) -> dict[str, Any]:
+    """What every interaction payload says about who sent it, and from where."""
+    return {
+        "type": kind,
+        "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A1",
+        "token": "legacy-verification-token",
+        "trigger_id": f"trigger-{next(_counter)}",
+        "is_enterprise_install": False,
+    }
+
+
+def _on_message(channel: str | None, message_ts: str | None) -> dict[str, Any]:
+    return {
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+        "channel": {"id": channel, "name": "triage"},
+        "message": {"type": "message", "ts": message_ts, "text": "", "user": "UBOT"},
+    }
+
+
+def _in_view(view: dict[str, Any]) -> dict[str, Any]:
+    return {"container": {"type": "view", "view_id": view.get("id", "VHOME")}, "view": view}
 
 
 def _initial(element: dict[str, Any]) -> Any:
