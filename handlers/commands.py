@@ -31,60 +31,22 @@ def register(app: App) -> None:
 def idea_command_callback(
     ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
 ) -> None:
+    """Acks at once (with the answer when it is ready: help, an ask too long); the rest replies after."""
     parsed = parse(command.get("text"))
     if parsed.verb is Verb.HELP:
         ack(**blocks.help_message())
         return
-    if parsed.verb is Verb.LIST:
-        ack()
-        with deps(context).sessions.begin() as session:
-            ideas, total = ideas_of(session, context.team_id, context.user_id, blocks.LIST_LIMIT)
-            reply = blocks.my_ideas(ideas, total, utcnow())
-        respond(**reply)
-        return
-    if parsed.verb in (Verb.NUDGES_ON, Verb.NUDGES_OFF):
-        ack()
-        with deps(context).sessions.begin() as session:
-            if parsed.verb is Verb.NUDGES_OFF:
-                opt_out(session, context.team_id, context.user_id)
-            else:
-                opt_in(session, context.team_id, context.user_id)
-        respond(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON))
-        return
-    if parsed.verb is Verb.STATS:
-        ack()
-        with deps(context).sessions() as session:
-            reply = blocks.stats_message(build_trap_stats(session, context.team_id))
-        respond(**reply)
-        return
-    if parsed.verb is Verb.SETTINGS:
-        ack()
-        if not workspace_admin_check(client, logger)(context.user_id):
-            respond(text=blocks.SETTINGS_FOR_ADMINS)
-            return
-        config = team(deps(context), context.team_id)
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.settings_modal(config))
-        return
-    if parsed.verb is Verb.OKR:
-        ack()
-        d = deps(context)
-        if not is_pm(client, d, context.team_id, context.user_id, logger):
-            respond(text=blocks.OBJECTIVES_FOR_PMS)
-            return
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.okr_modal())
-        return
-    if parsed.verb is Verb.EXPORT:
-        ack()
-        export_command(client, respond, context, logger)
-        return
-    if is_digest(parsed.verb):
-        ack()
-        digest_command(parsed, command, client, respond, context, logger)
-        return
-    if len(parsed.text) > FIELDS["ask"].max_chars:
+    if parsed.verb is Verb.INTAKE and len(parsed.text) > FIELDS["ask"].max_chars:
         ack(**blocks.ask_too_long(len(parsed.text)))
         return
     ack()
+    handler = digest_command if is_digest(parsed.verb) else SUBCOMMANDS[parsed.verb]
+    handler(parsed, command, client, respond, context, logger)
+
+
+def intake_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
     source = Source(channel_id=command.get("channel_id"))
     try:
         open_intake(client, deps(context), trigger_id=command["trigger_id"], ask=parsed.text, source=source,
@@ -92,6 +54,54 @@ def idea_command_callback(
     except SlackApiError as error:
         logger.warning("views.open failed for /idea: %s", error.response.get("error"))
         respond(text="Slack would not open the idea form just now. Please try `/idea` again.")
+
+
+def list_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    with deps(context).sessions() as session:
+        ideas, total = ideas_of(session, context.team_id, context.user_id, blocks.LIST_LIMIT)
+        reply = blocks.my_ideas(ideas, total, utcnow())
+    respond(**reply)
+
+
+def nudges_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    with deps(context).sessions.begin() as session:
+        if parsed.verb is Verb.NUDGES_OFF:
+            opt_out(session, context.team_id, context.user_id)
+        else:
+            opt_in(session, context.team_id, context.user_id)
+    respond(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON))
+
+
+def stats_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    with deps(context).sessions() as session:
+        reply = blocks.stats_message(build_trap_stats(session, context.team_id))
+    respond(**reply)
+
+
+def settings_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    """Workspace admins and owners only: the triage channel, PMs and digest defaults."""
+    if not workspace_admin_check(client, logger)(context.user_id):
+        respond(text=blocks.SETTINGS_FOR_ADMINS)
+        return
+    config = team(deps(context), context.team_id)
+    client.views_open(trigger_id=command["trigger_id"], view=blocks.settings_modal(config))
+
+
+def okr_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    if not is_pm(client, deps(context), context.team_id, context.user_id, logger):
+        respond(text=blocks.OBJECTIVES_FOR_PMS)
+        return
+    client.views_open(trigger_id=command["trigger_id"], view=blocks.okr_modal())
 
 
 def digest_command(
@@ -171,7 +181,9 @@ def _can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
     return None
 
 
-def export_command(client: WebClient, respond: Respond, context: BoltContext, logger: Logger) -> None:
+def export_command(
+    parsed: IdeaCommand, command: dict, client: WebClient, respond: Respond, context: BoltContext, logger: Logger
+) -> None:
     """A CSV of every idea, sent by DM to the product manager who asked."""
     d = deps(context)
     if not is_pm(client, d, context.team_id, context.user_id, logger):
@@ -188,3 +200,15 @@ def export_command(client: WebClient, respond: Respond, context: BoltContext, lo
         initial_comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
     )
     respond(text=f"Sent you a CSV of {len(rows)} ideas in a direct message.")
+
+
+SUBCOMMANDS = {
+    Verb.INTAKE: intake_command,
+    Verb.LIST: list_command,
+    Verb.NUDGES_ON: nudges_command,
+    Verb.NUDGES_OFF: nudges_command,
+    Verb.STATS: stats_command,
+    Verb.SETTINGS: settings_command,
+    Verb.OKR: okr_command,
+    Verb.EXPORT: export_command,
+}
