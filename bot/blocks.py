@@ -387,12 +387,18 @@ def support_summary(backers: Sequence[Support]) -> Block:
     return section("\n".join(lines))
 
 
+def review_words(decision: Decision) -> str:
+    """"outcome *met* (measured: …)" for a review decision, on the card and in the digest alike."""
+    words = f"outcome *{RESULT_WORDS.get(decision.result or '', decision.result)}*"
+    if decision.measured:
+        words += f" (measured: {clip(escape(decision.measured), 300)})"
+    return words
+
+
 def decision_summary(decision: Decision) -> Block:
     head = f"*{stage_words(decision.to_stage)}*, decided by <@{decision.decided_by}> on {decision.decided_at:%d %b %Y}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
-        head += f": outcome *{RESULT_WORDS.get(decision.result, decision.result)}*"
-        if decision.measured:
-            head += f" (measured: {clip(escape(decision.measured), 300)})"
+        head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
         head += f"; we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
     elif decision.revisit_on is not None:
@@ -779,9 +785,7 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> 
     if idea.source_permalink:
         head += f" · {_message_link(idea, 'original message')}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
-        head += f" · outcome *{RESULT_WORDS.get(decision.result, decision.result)}*"
-        if decision.measured:
-            head += f" (measured: {clip(escape(decision.measured), 300)})"
+        head += f" · {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
     item = section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")

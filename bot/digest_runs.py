@@ -162,17 +162,19 @@ def _run_one(sessions: sessionmaker[Session], post: Post, subscription_id: int, 
             _skip_once(session, subscription_id, period_end, now)
             return 0
         taken = claim(session, subscription_id, period_end, now)
-    if taken is None:
-        return 0
+    return 0 if taken is None else int(_post_claimed(sessions, post, taken, now))
+
+
+def _post_claimed(sessions: sessionmaker[Session], post: Post, taken: Claim, now: datetime) -> bool:
+    """Posts a claimed run and marks it posted; a failure leaves the claim to expire and be retried."""
     with sessions() as session:
-        subscription = session.get(DigestSubscription, subscription_id)
+        subscription = session.get(DigestSubscription, taken.subscription_id)
         if subscription is None:
-            return 0
-        digest = digest_for(session, subscription, period_end)
-        message_ts = post(subscription, digest)
+            return False
+        message_ts = post(subscription, digest_for(session, subscription, taken.period_end))
     with sessions.begin() as session:
         mark_posted(session, taken.run_id, message_ts, now)
-    return 1
+    return True
 
 
 def _skip_once(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> None:
@@ -193,11 +195,4 @@ def post_now(sessions: sessionmaker[Session], post: Post, subscription_id: int, 
     """`/idea digest now`: a run like any other, so the next scheduled digest starts from here."""
     with sessions.begin() as session:
         taken = claim(session, subscription_id, now, now)
-    if taken is None:
-        return False
-    with sessions() as session:
-        subscription = session.get(DigestSubscription, subscription_id)
-        message_ts = post(subscription, digest_for(session, subscription, now))
-    with sessions.begin() as session:
-        mark_posted(session, taken.run_id, message_ts, now)
-    return True
+    return taken is not None and _post_claimed(sessions, post, taken, now)
