@@ -49,7 +49,9 @@ SYSTEM_WORDS = frozenset(
     response schema tab icon menu sms feature version docs catalog sidebar editor inbox queue workflow pipeline
     build board launcher checklist wizard onboarding email receipt label barcode list flag link handheld erp mes
     forum macro caption footer timeline feed booking scheduler status tracking map route planner lookup
-    self-service reader printer
+    self-service reader printer profile pin history messaging message template reply draft signature row tile
+    preference password checkbox refund payout calendar deadline validation upload tipping chat webchat engine
+    recommendation control limit account notes type
     """.split()
 )
 SYSTEM_PHRASES = ("audit log", "audit trail", "dark mode", "calendar view", "qr code", "progress bar", "search bar",
@@ -60,7 +62,7 @@ CAPABILITY_WORDS = frozenset(
     show shows display support supports allow allows accept return expose cache cached remember remembered
     automatically retry retried restrict enforce enforced sort notify remind warn warning warnings highlight
     generate calculate embed preview exportable offline bulk batch in-app one-click two-way prefill pre-fill
-    autofill
+    autofill save saved autosave translate auto-translate remove assign lock locks duplicate schedule scheduled
     """.split()
 )
 # How people cope without the feature today: a strong sign that the message asks for one.
@@ -84,7 +86,8 @@ CAPABILITY = (
 ASK: list[tuple[float, str]] = [
     (1.6, r"\bfeature (?:request|idea|ask|suggestion|wish)\b|\bfr\s*(?:from|:)|\benhancement\s*:|"
           r"\bdream feature\b"),
-    (1.3, r"\b(?:request|ask|idea|proposal|suggestion|wishlist|wish list|wish)\s*(?:from [\w\s]{1,20})?:"),
+    (1.3, r"\b(?:requests?|asks?|ideas?|proposals?|suggestions?|wishlist|wish list|wish)\s*"
+          r"(?:(?:from|via) [\w\s'-]{1,25})?:"),
     (1.3, r"\b(?:would|it'?d|wouldn'?t it|that'?d|this would) (?:really |be )?(?:be |help |make )?"
           r"(?:really |so |super |"
           r"very |a )?(?:great|nice|awesome|amazing|helpful|useful|cool|handy|lovely|ideal|good|game.?changer|"
@@ -122,7 +125,8 @@ ASK: list[tuple[float, str]] = [
           r"only (?:lets|allows|supports|shows)|one at a time|"
           r"it really should|should really|should be possible|painful that|annoying that|frustrating that|"
           r"the fact that)\b"),
-    (1.0, r"^(?:\W*(?:<@\w+>|@\w+|hey \S+|cc \S+|pls|please|tiny ux ask|ux ask|quick ask)\W*)*(?:add|make|put|"
+    (1.0, r"^(?:\W*(?:<@\w+>|@\w+|hey \S+|cc \S+|pls|please|tiny ux ask|ux ask|quick ask|[\w -]{1,25}(?::|->|—))\W*)*"
+          r"(?:add|make|put|"
           r"bring back|give|expose|let|allow|show|include|support|please add|pls add)\b"),
     (0.9, r"\b(?:please|pls|plz) (?:add|expose|make|put|bring back|give|support|include|let)\b"),
     (1.1, r"\b(?:imagine if|is (?:that|this|it) something (?:we|you|they) could|worth doing|"
@@ -142,7 +146,7 @@ ASK: list[tuple[float, str]] = [
     (1.1, r"\b(?:i'?d pay (?:good )?money|pitch for|is there (?:any )?appetite|is it just me or|"
           r"(?:como )?sugerencia|nit(?: but)?:?|i think (?:\S+ ){1,4}should|proposing|hate that|"
           r"the one thing missing|long shot|game.?changer|would be (?:a )?(?:huge|massive|big) (?:win|help))\b"),
-    (1.0, r"\bif (?:the|our|this|that) \w+(?: \w+)? (?:could|would|can|had|showed|let|was able|were able|"
+    (1.0, r"\bif (?:the|our|this|that) \w+(?: \w+){0,2} (?:could|would|can|had|showed|let|was able|were able|"
           r"supported|remembered|grouped|went|sent|did)\b"),
     (1.1, r"\b(?:i'?d|we'?d|they'?d|would) (?:really )?like (?:to (?:propose|see|be able)|the|a|an|it|to have)\b|"
           r"\bwould kill for\b|\bwould (?:cut|shave|halve|save|spare)\b|\bit'?d be (?:sweet|handy|nice|great)\b|"
@@ -160,6 +164,19 @@ ASK: list[tuple[float, str]] = [
     (0.8, r"\b(?:plus one|upvote|seconding|raising (?:this )?again|for the backlog|adding to your list|"
           r"flagging for (?:the )?roadmap|nice to have|low priority but|would unlock|would save)\b"),
     (0.6, r"\b(?:can|could|would) (?:\w+ ){0,6}?(?:be|get|have)\b"),
+    # A bare noun phrase asked as a question: "saved searches for buyers?", "in-app tipping after the ride?"
+    (1.2, r"^(?:[\w -]{1,20}: ?)?(?!(?:how|what|who|whom|where|when|why|which|is|are|am|was|were|do|does|did|can|"
+          r"could|would|will|should|shall|may|might|have|has|had|anyone|any|so|ok|hey|hi|and|but|or|i|you|we|he|she|"
+          r"they|it|this|that|there|lol|wait|whats|what'?s|who'?s|where'?s|isn'?t|aren'?t|don'?t|doesn'?t|also|"
+          r"still|same|ready|free|coffee|lunch|drinks|anybody|someone|everyone|quick|just)\b)[\"'a-z][\w'/&+\"-]*"
+          r"(?:(?:,(?! (?:is|are|was|does|do|did|any|anyone|right|ok|or|can|could|should)\b))? [\w'/&+()\"-]+)"
+          r"{1,11}\?"),
+    (1.1, r"\b(?:would (?:really )?benefit|why [\w' ]{1,40} can'?t|asks? from|miss(?:es)? most|"
+          r"top \d+ requests?|most requested|doable\?|i'?d (?:really )?(?:love|like) (?:a|an|the|it if|if|to see|"
+          r"to be able)|(?:we|they)'?d like \w+ to|"
+          r"could use (?:a|an|some)|(?:i'?d|we'?d|i would|we would) kill for|biggest gap|spitballing|"
+          r"thinking out loud|how is (?:this|that|it) not a thing|every competitor|(?:they'?d|they would) like|"
+          r"(?:a|some) way to|qol|quality of life|would be (?:a )?small (?:thing|change) but)\b|\+1\d+|:\+1:"),
 ]
 
 # Against: the same forms, used for people, meetings, chores, or news.
@@ -209,6 +226,16 @@ NOT: list[tuple[float, str]] = [
           r"karaoke|whatsapp|whiteboard|paper|stay open|in person|pick up|tablets|phone cases)\b"),
     (1.0, r"\b(?:move|swap|push|reschedule|postpone|bring forward) (?:the |our |\w+'s )?(?:\w+ ){0,2}?"
           r"(?:to|til|until) (?:\d|mon|tue|wed|thu|fri|sat|sun|next|tomorrow|after|before|the)"),
+    # Dates and times belong to chores and logistics, rarely to a product ask.
+    (0.8, r"\b(?:on|by|before|after|from|until) (?:the )?\d{1,2}(?:st|nd|rd|th)\b|"
+          r"\b(?:before|by|at) \d{1,2} ?(?:am|pm)\b|"
+          r"\bby eom\b|\bbefore (?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b|"
+          r"\b(?:on|this|next) (?:mon|tues|wednes|thurs|fri|satur|sun)day\b"),
+    (0.9, r"\b(?:booked|book (?:a|the)|paid|renew|cert|distribution list|shared (?:drive|calendar)|holidays?|ooo|"
+          r"badges?|cleaner|hard hat|handover|shadow(?:ing)?|buddy system|session|feedback on (?:my|the)|"
+          r"(?:second|extra) pair of eyes|whoever|new (?:phone|laptop|supplier|hire|writer)|another \w+ (?:on|for) the|"
+          r"write-?ups?|meeting notes|notes (?:at|from|for) (?:today|the)|in person)\b"),
+    (1.0, r"\bshould be \w+ing\b[^.?!]*\bbut\b"),
     (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
           r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
 ]
@@ -221,11 +248,14 @@ SYSTEM_WEIGHT = 0.8
 CAPABILITY_WEIGHT = 0.8
 NO_PRODUCT_PENALTY = 0.8
 _TOKEN = re.compile(r"[\w-]+")
+_HOW_TO = re.compile(r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b")
+HOW_TO_WEIGHT = 1.1
 
 _SLACK_MARKUP = re.compile(r"<([@#!])[^>]*>|<(https?://[^|>]*)(?:\|([^>]*))?>")
 _CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_SPACES = re.compile(r"[ \t]+")
 
 
 def _plain(text: str) -> str:
@@ -238,7 +268,7 @@ def _plain(text: str) -> str:
             return {"@": " <@U> ", "#": " channel ", "!": " everyone "}[match.group(1)]
         return f" {match.group(3) or ''} "
 
-    return _SLACK_MARKUP.sub(replace, text).strip()
+    return _SPACES.sub(" ", _SLACK_MARKUP.sub(replace, text)).strip()
 
 
 def detect(text: str) -> Detection:
@@ -269,6 +299,8 @@ def detect(text: str) -> Detection:
     # ("we do it by hand", "failed twice this week"), which is no reason to doubt the ask.
     asking = _sentence_around(plain, found[0][1].start())
     against = sum(weight for weight, pattern in _NOT if pattern.search(asking))
+    if _HOW_TO.match(plain) and not _HOW_TO.match(asking):
+        against += HOW_TO_WEIGHT  # "how do I export to PDF? my boss wants it printed": a question, then why
     return Detection(round(ask + product - against, 3), found[0][1].group(0))
 
 

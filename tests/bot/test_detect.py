@@ -1,10 +1,10 @@
 """The request detector, scored on labelled corpora written by others.
 
-requests_dev*.jsonl (four corpora, each by a different author about different organisations) were
+requests_dev*.jsonl (five corpora, each by a different author about different organisations) were
 used to tune the rules; requests_holdout.jsonl was written separately and never looked at while
 tuning: its figures are the honest ones. The target is precision 0.9 and recall 0.8 on both; on
-the held-out corpus the heuristic does not reach it yet (see HELD_OUT_FLOOR), and the floor keeps
-it from getting worse unnoticed.
+the held-out corpus the heuristic does not reach that recall yet (see HELD_OUT_FLOOR), and the floor
+keeps it from getting worse unnoticed.
 """
 
 import json
@@ -15,7 +15,7 @@ import pytest
 from bot.detect import detect
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TUNING = ["requests_dev.jsonl", "requests_dev2.jsonl", "requests_dev3.jsonl", "requests_dev4.jsonl"]
+TUNING = [f"requests_dev{n}.jsonl" for n in ("", "2", "3", "4", "5")]
 HELD_OUT = ["requests_holdout.jsonl"]
 
 
@@ -35,7 +35,7 @@ def precision_recall(rows: list[dict]) -> tuple[float, float]:
 
 
 TARGET = (0.9, 0.8)
-HELD_OUT_FLOOR = (0.8, 0.65)  # measured 0.824 / 0.655 on 353 held-out messages: below TARGET
+HELD_OUT_FLOOR = (0.9, 0.75)  # measured 0.945 / 0.767 on 400 held-out messages: recall below TARGET
 
 
 @pytest.mark.parametrize("names, bounds", [(TUNING, TARGET), (HELD_OUT, HELD_OUT_FLOOR)], ids=["tuning", "held-out"])
