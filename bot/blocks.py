@@ -299,8 +299,8 @@ def idea_details(idea: Idea) -> list[Block]:
     return blocks
 
 
-def confirmation(idea: Idea) -> dict[str, Any]:
-    """What the person who submitted hears straight after."""
+def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:
+    """What the person who submitted hears straight after, with open ideas that look like theirs."""
     intro = (
         f":white_check_mark: Thanks! Your idea {idea_ref(idea)} is in as a discovery candidate. "
         "A product manager will look at it, and you will hear what they decide and why."
@@ -310,8 +310,29 @@ def confirmation(idea: Idea) -> dict[str, Any]:
             f":white_check_mark: Thanks! <@{idea.requester_id}>'s message is in as idea {idea_ref(idea)}, "
             "credited to them. You will both hear what a product manager decides, and why."
         )
-    blocks = [section(intro), *idea_details(idea), context("See all your ideas with `/idea list` or on my Home tab.")]
+    blocks = [section(intro), *idea_details(idea), *look_alike_blocks(idea, look_alikes),
+              context("See all your ideas with `/idea list` or on my Home tab.")]
     return message(f"Idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
+
+
+def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
+    """"Looks like #12 …; support it instead?", one line per open idea, with its +1 button when the
+    person may support it (not their own)."""
+    if not look_alikes:
+        return []
+    blocks: list[Block] = [section(
+        "*This looks like an idea we already have.* If it is the same need, add your +1 and evidence there: "
+        "one idea with many supporters weighs more than several alone."
+    )]
+    for other in look_alikes:
+        line = f"*{idea_ref(other)}* \"{clip(escape(other.outcome), 300)}\" _({stage_words(other.stage)})_"
+        block = section(line)
+        if other.requester_id == idea.requester_id:
+            block = section(f"{line}\nYou asked for this one already.")
+        elif other.stage in SUPPORTABLE:
+            block["accessory"] = {**support_button(other), "text": plain("Support it instead", 75)}
+        blocks.append(block)
+    return blocks
 
 
 def credit_notice(idea: Idea) -> dict[str, Any]:
@@ -328,7 +349,11 @@ def _message_link(idea: Idea, words: str) -> str:
 
 
 def triage_card(
-    idea: Idea, decision: Decision | None = None, backers: Sequence[Support] = (), objectives: Sequence[Objective] = ()
+    idea: Idea,
+    decision: Decision | None = None,
+    backers: Sequence[Support] = (),
+    objectives: Sequence[Objective] = (),
+    looks_like: Idea | None = None,
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
     for what can happen next."""
@@ -356,6 +381,9 @@ def triage_card(
         buttons.append(support_button(idea))
     if idea.merged_into_id:
         blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
+    elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
+        blocks.append(context(f":twisted_rightwards_arrows: Looks like {idea_ref(looks_like)} "
+                              f"{clip(escape(looks_like.outcome), 200)}: merge it there if it is the same need."))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     if objectives:
@@ -1098,6 +1126,10 @@ def read_objective(value: str | None) -> int | None:
 
 
 def merge_modal(idea: Idea) -> dict[str, Any]:
+    target: Block = {"type": "plain_text_input", "action_id": "target", "max_length": 12,
+                     "placeholder": plain("e.g. 12", 150)}
+    if idea.looks_like_id:
+        target["initial_value"] = str(idea.looks_like_id)
     return {
         "type": "modal",
         "callback_id": MERGE_CALLBACK,
@@ -1109,8 +1141,7 @@ def merge_modal(idea: Idea) -> dict[str, Any]:
             section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
             {"type": "input", "block_id": "target", "label": plain("Merge into idea number", 2000),
              "hint": plain("Its requester, supporters and evidence move over to that idea.", 2000),
-             "element": {"type": "plain_text_input", "action_id": "target", "max_length": 12,
-                         "placeholder": plain("e.g. 12", 150)}},
+             "element": target},
             _text_input("reason", "Why?", "The requester and the channel digest will read this.", REASON_MAX_CHARS),
         ],
     }

@@ -46,6 +46,7 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str | None = None
+    openai_embedding_model: str | None = None
     openai_timeout: float = 8.0
     run_scheduler: bool = True
     digest_summary: bool = False
@@ -96,6 +97,7 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY"),
             openai_base_url=env.get("OPENAI_BASE_URL"),
             openai_model=env.get("OPENAI_MODEL"),
+            openai_embedding_model=env.get("OPENAI_EMBEDDING_MODEL"),
             openai_timeout=_seconds("OPENAI_TIMEOUT", env.get("OPENAI_TIMEOUT"), default=8.0),
             run_scheduler=_flag("RUN_SCHEDULER", env.get("RUN_SCHEDULER"), default=True),
             digest_summary=_flag("DIGEST_SUMMARY", env.get("DIGEST_SUMMARY"), default=False),

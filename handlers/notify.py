@@ -13,6 +13,7 @@ from bot.decisions import latest_decision
 from bot.ideas import get_idea, remember_permalink, remember_triage_card
 from bot.objectives import objectives_of
 from bot.reviews import supporters
+from bot.similar import OPEN, looks_like, open_ideas, remember_looks_like
 from handlers.deps import Deps
 from handlers.people import team
 from models import Decision, Idea
@@ -21,14 +22,17 @@ from models import Decision, Idea
 def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> None:
     if idea.source_message_ts is not None:
         idea = _link_source_message(client, d, idea, logger)
-    tell(client, idea.submitted_by or idea.requester_id, idea.source_channel_id, blocks.confirmation(idea), logger)
+    look_alikes = _look_alikes(d, idea)
+    confirmation = blocks.confirmation(idea, look_alikes)
+    tell(client, idea.submitted_by or idea.requester_id, idea.source_channel_id, confirmation, logger)
     if idea.submitted_by:
         tell(client, idea.requester_id, idea.source_channel_id, blocks.credit_notice(idea), logger)
     channel = team(d, idea.team_id).triage_channel
     if channel is None:
         return
     with d.sessions() as session:
-        card = blocks.triage_card(idea, objectives=objectives_of(session, idea.team_id))
+        card = blocks.triage_card(idea, objectives=objectives_of(session, idea.team_id),
+                                  looks_like=look_alikes[0] if look_alikes else None)
     try:
         posted = client.chat_postMessage(channel=channel, **card)
     except SlackApiError as error:
@@ -36,6 +40,19 @@ def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) ->
         return
     with d.sessions.begin() as session:
         remember_triage_card(session, idea.id, posted["channel"], posted["ts"])
+
+
+def _look_alikes(d: Deps, idea: Idea) -> list[Idea]:
+    """Open ideas of the team that look like this new one; the closest is kept for the card's merge hint."""
+    with d.sessions() as session:
+        pool = open_ideas(session, idea.team_id, excluding=idea.id)
+    coach = d.coach
+    matches = looks_like(idea, pool, coach and coach.same_need, coach and coach.embed) if pool else []
+    if matches:
+        with d.sessions.begin() as session:
+            remember_looks_like(session, idea.id, matches[0].idea.id)
+        idea.looks_like_id = matches[0].idea.id
+    return [m.idea for m in matches]
 
 
 def _link_source_message(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> Idea:
@@ -76,8 +93,10 @@ def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger:
         idea = get_idea(session, team_id, idea_id)
         if idea is None or idea.triage_channel_id is None or idea.triage_message_ts is None:
             return
+        looks_like = get_idea(session, team_id, idea.looks_like_id) if idea.looks_like_id else None
         card = blocks.triage_card(
-            idea, latest_decision(session, idea_id), supporters(session, idea_id), objectives_of(session, team_id)
+            idea, latest_decision(session, idea_id), supporters(session, idea_id), objectives_of(session, team_id),
+            looks_like if looks_like is not None and looks_like.stage in OPEN else None,
         )
     try:
         client.chat_update(channel=idea.triage_channel_id, ts=idea.triage_message_ts, **card)

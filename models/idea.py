@@ -51,6 +51,8 @@ class Idea(Base):
     submitted_by: Mapped[str | None] = mapped_column(String(32))
     objective_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id", ondelete="SET NULL"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    # The open idea this one most resembles when it came in (bot/similar.py), for the PM deciding on a merge.
+    looks_like_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     # Loaded with the idea (one join), because every place that shows an idea names its objective.
     objective: Mapped[Objective | None] = relationship(lazy="joined")
     submission_id: Mapped[str | None] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,6 +19,7 @@ DEFAULT_ANSWERS: dict[str, dict[str, Any]] = {
         "problem": "Finance rebuilds the monthly report by hand from three exports",
     },
     "RequestVerdict": {"is_feature_request": True},
+    "SameNeed": {"same_need": []},
     "DigestIntro": {"paragraph": "A busy week: two ideas moved on, with the reasons below."},
 }
 
@@ -30,6 +32,7 @@ class FakeOpenAI:
         self.delay = 0.0
         self.status = 200
         self.malformed = False
+        self.embeddings_status = 200
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -64,6 +67,22 @@ class FakeOpenAI:
             self.completed += 1
         return 200, json.dumps(completion).encode()
 
+    def embed(self, body: dict[str, Any]) -> tuple[int, bytes]:
+        """Vectors of hashed words: texts sharing words point the same way, as real embeddings roughly do."""
+        with self._lock:
+            self.requests.append(body)
+        if self.embeddings_status != 200:
+            return self.embeddings_status, json.dumps({"error": {"message": "no embeddings here"}}).encode()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = []
+        for index, text in enumerate(texts):
+            vector = [0.0] * 64
+            for word in text.lower().split():
+                vector[zlib.crc32(word.encode()) % 64] += 1.0
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        usage = {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}
+        return 200, json.dumps({"object": "list", "data": data, "model": body.get("model"), "usage": usage}).encode()
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -74,7 +93,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            if not self.path.endswith("/chat/completions"):
+            if self.path.endswith("/embeddings"):
+                status, payload = fake.embed(body)
+            elif not self.path.endswith("/chat/completions"):
                 status, payload = 404, b'{"error": {"message": "not found"}}'
             else:
                 status, payload = fake.reply(body)

@@ -1,0 +1,171 @@
+"""Duplicates at submit: "looks like #1, support it instead?", the card's merge hint, and the model's say."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.ideas import IdeaDraft, submit_idea
+from tests.fake_openai import FakeOpenAI
+from tests.flows import GOOD, ideas, share_idea, wait_until
+from tests.handlers.test_close_the_loop import dms, supports
+from tests.slack_requests import buttons
+
+SAME_NEED = {
+    "outcome": "Finance can close the month faster",
+    "problem": "Finance rebuilds the monthly report by hand every month from the exports",
+}
+OTHER_NEED = {
+    "outcome": "Night shift nurses stop getting blinded by the rota screen",
+    "problem": "The rota screen is bright white and nurses read it in dark wards",
+}
+
+IMPORT = {
+    "ask": "Add a CSV import to the reports page",
+    "outcome": "Finance loads budget figures into the reports page from spreadsheets",
+    "problem": "Finance types budget figures from spreadsheets into the monthly report by hand",
+}
+
+
+def confirmation(slack, user):
+    """The DM a person gets straight after submitting."""
+    return next(m for m in reversed(dms(slack, user)) if "is in as" in str(m["blocks"]))
+
+
+def test_a_look_alike_is_offered_for_support_and_hinted_on_the_card(bot, slack, engine):
+    share_idea(bot, slack, user="U1")
+    card = share_idea(bot, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: dms(slack, "U2"))
+    told = confirmation(slack, "U2")["blocks"]
+    assert "looks like an idea we already have" in str(told) and '*#1* "Finance closes the month a day sooner"' in str(
+        told)
+    assert "Looks like #1" in str(card["blocks"])
+    assert ideas(engine)[1].looks_like_id == 1
+
+    # "Support it instead" is the +1 on idea #1, checked on the server like any other.
+    bot.slack.press(buttons(told)["support_idea"], user="U2", channel="DU2")
+    view = slack.wait_for("views.open", 3)[-1].args["view"]
+    assert "#1" in str(view)
+    bot.slack.submit_view(view, {"evidence": "I rebuild it too, every month"}, user="U2")
+    assert supports(engine) == 1
+
+    # The PM merging #2 finds #1 already filled in.
+    bot.slack.press(buttons(card["blocks"])["merge_idea"], user="UPM", channel="CTRIAGE")
+    merge = slack.wait_for("views.open", 4)[-1].args["view"]
+    assert next(b for b in merge["blocks"] if b.get("block_id") == "target")["element"]["initial_value"] == "1"
+
+
+@pytest.mark.parametrize(
+    "first, second, offered",
+    [
+        pytest.param(GOOD, OTHER_NEED, False, id="another-need"),
+        pytest.param(GOOD, IMPORT, False, id="import-not-export"),
+    ],
+)
+def test_different_needs_are_not_offered(bot, slack, engine, first, second, offered):
+    share_idea(bot, slack, user="U1", **first)
+    card = share_idea(bot, slack, user="U2", **second)
+    wait_until(lambda: dms(slack, "U2"))
+    assert ("looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])) is offered
+    assert "Looks like" not in str(card["blocks"])
+
+
+def test_my_own_earlier_idea_is_named_without_a_button(bot, slack):
+    share_idea(bot, slack, user="U1")
+    share_idea(bot, slack, user="U1", **SAME_NEED)
+    told = confirmation(slack, "U1")["blocks"]
+    assert "You asked for this one already" in str(told) and "support_idea" not in str(told)
+
+
+def test_another_workspaces_ideas_are_never_offered(bot, slack, engine):
+    with Session(engine) as session, session.begin():
+        submit_idea(session, team_id="T9", submitter_id="U9", draft=IdeaDraft(**GOOD))
+    share_idea(bot, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: dms(slack, "U2"))
+    assert "looks like" not in str(confirmation(slack, "U2")["blocks"])
+
+
+@pytest.fixture
+def model():
+    fake = FakeOpenAI()
+    yield fake
+    fake.close()
+
+
+def same_need_requests(model):
+    return [r for r in model.requests if r.get("response_format", {}).get("json_schema", {}).get("name") == "SameNeed"]
+
+
+def embedding_requests(model):
+    return [r for r in model.requests if "input" in r]
+
+
+@pytest.mark.parametrize(
+    "answer, status, offered",
+    [
+        pytest.param({"same_need": [1]}, 200, True, id="model-says-same"),
+        pytest.param({"same_need": []}, 200, False, id="model-says-different"),
+        pytest.param({"same_need": [1, 99]}, 200, True, id="ids-not-shown-are-ignored"),
+        pytest.param(None, 500, True, id="model-fails-lexical-stands"),
+    ],
+)
+def test_with_a_model_it_confirms_the_candidates(make_bot, slack, model, answer, status, offered):
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    model.answers["SameNeed"] = answer
+    share_idea(coached, slack, user="U1")
+    model.status = status
+    share_idea(coached, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: dms(slack, "U2"))
+    told = str(confirmation(slack, "U2")["blocks"])
+    assert ("looks like an idea we already have" in told) is offered
+    assert "#99" not in told
+    asked = same_need_requests(model)
+    assert len(asked) == (1 if status == 200 else 2)  # the client's one retry on a 500
+    user_text = asked[0]["messages"][1]["content"]
+    assert "<idea id=1>" in user_text and "Finance closes the month a day sooner" in user_text
+    assert "Finance" not in asked[0]["messages"][0]["content"]
+
+
+REWORDED = [
+    {"outcome": "Owners stop worrying that one employee drains the account",
+     "problem": "Any single employee with access can send a business payment alone"},
+    {"outcome": "Business banking transfers need a second signer to approve",
+     "problem": "Small businesses want dual authorization on outgoing money"},
+]
+
+
+@pytest.mark.parametrize("with_model", [True, False], ids=["model", "words-only"])
+def test_a_model_sees_reworded_asks_the_words_miss(make_bot, slack, model, with_model):
+    overrides = {"openai_api_key": "sk-test", "openai_base_url": model.url, "openai_timeout": 1.0}
+    running = make_bot(**(overrides if with_model else {}))
+    model.answers["SameNeed"] = {"same_need": [1]}
+    share_idea(running, slack, user="U1", **REWORDED[0])
+    share_idea(running, slack, user="U2", **REWORDED[1])
+    wait_until(lambda: dms(slack, "U2"))
+    assert ("looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])) is with_model
+
+
+@pytest.mark.parametrize(
+    "embedding_model, embeddings_status, embedded",
+    [
+        pytest.param(None, 200, True, id="embeddings-pick-the-candidates"),
+        pytest.param(None, 404, True, id="no-embeddings-at-this-endpoint-words-pick"),
+        pytest.param("off", 200, False, id="embeddings-off"),
+    ],
+)
+def test_embeddings_choose_what_the_model_compares(make_bot, slack, model, embedding_model, embeddings_status,
+                                                   embedded):
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0,
+                       openai_embedding_model=embedding_model)
+    model.embeddings_status = embeddings_status
+    model.answers["SameNeed"] = {"same_need": [1]}
+    share_idea(coached, slack, user="U1")
+    share_idea(coached, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: dms(slack, "U2"))
+    assert "looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])
+    asked = embedding_requests(model)
+    assert bool(asked) is embedded
+    if asked:
+        assert asked[-1]["model"] == "text-embedding-3-small"
+        assert asked[-1]["input"][0].startswith("Add a CSV export") and len(asked[-1]["input"]) == 2
+    assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]
