@@ -326,10 +326,11 @@ def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
     )]
     for other in look_alikes:
         line = f"*{idea_ref(other)}* \"{clip(escape(other.outcome), 300)}\" _({stage_words(other.stage)})_"
-        block = section(line)
         if other.requester_id == idea.requester_id:
-            block = section(f"{line}\nYou asked for this one already.")
-        elif other.stage in SUPPORTABLE:
+            blocks.append(section(f"{line}\nYou asked for this one already."))
+            continue
+        block = section(line)
+        if other.stage in SUPPORTABLE:
             block["accessory"] = {**support_button(other), "text": plain("Support it instead", 75)}
         blocks.append(block)
     return blocks

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Idea, Stage
+from bot.reviews import SUPPORTABLE
+from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
 # a reader's attention and some trust, a missed one only what we had before. Words alone find few
@@ -30,7 +31,6 @@ from models import Idea, Stage
 THRESHOLD = 0.55
 SHOWN = 3
 POOL = 500  # the newest open ideas compared against; older ones have had their chance
-OPEN = (Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED)
 
 _STOP_WORDS = frozenset(
     """a about after again all allow also an and any app are as at be been before being but by can cannot could
@@ -145,7 +145,7 @@ Confirm = Callable[[str, str, list[tuple[int, str]]], list[int] | None]
 
 
 def open_ideas(session: Session, team_id: str, *, excluding: int | None = None) -> list[Idea]:
-    query = select(Idea).where(Idea.team_id == team_id, Idea.stage.in_(OPEN))
+    query = select(Idea).where(Idea.team_id == team_id, Idea.stage.in_(SUPPORTABLE))
     if excluding is not None:
         query = query.where(Idea.id != excluding)
     return list(session.scalars(query.order_by(Idea.created_at.desc(), Idea.id.desc()).limit(POOL)))

@@ -12,8 +12,8 @@ from bot import blocks
 from bot.decisions import latest_decision
 from bot.ideas import get_idea, remember_permalink, remember_triage_card
 from bot.objectives import objectives_of
-from bot.reviews import supporters
-from bot.similar import OPEN, looks_like, open_ideas, remember_looks_like
+from bot.reviews import SUPPORTABLE, supporters
+from bot.similar import looks_like, open_ideas, remember_looks_like
 from handlers.deps import Deps
 from handlers.people import team
 from models import Decision, Idea
@@ -51,7 +51,6 @@ def _look_alikes(d: Deps, idea: Idea) -> list[Idea]:
     if matches:
         with d.sessions.begin() as session:
             remember_looks_like(session, idea.id, matches[0].idea.id)
-        idea.looks_like_id = matches[0].idea.id
     return [m.idea for m in matches]
 
 
@@ -96,7 +95,7 @@ def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger:
         looks_like = get_idea(session, team_id, idea.looks_like_id) if idea.looks_like_id else None
         card = blocks.triage_card(
             idea, latest_decision(session, idea_id), supporters(session, idea_id), objectives_of(session, team_id),
-            looks_like if looks_like is not None and looks_like.stage in OPEN else None,
+            looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
         )
     try:
         client.chat_update(channel=idea.triage_channel_id, ts=idea.triage_message_ts, **card)
