@@ -1,10 +1,10 @@
 """The request detector, scored on labelled corpora written by others.
 
-requests_dev*.jsonl (five corpora, each by a different author about different organisations) were
-used to tune the rules; requests_holdout.jsonl was written separately and never looked at while
-tuning: its figures are the honest ones. The target is precision 0.9 and recall 0.8 on both; on
-the held-out corpus the heuristic does not reach that recall yet (see HELD_OUT_FLOOR), and the floor
-keeps it from getting worse unnoticed.
+requests_dev*.jsonl (six corpora, each by a different author about different organisations) tuned
+the rules and trained the word weights, so on them the detector is scored leave-one-corpus-out: the
+words learned from five corpora, scored on the sixth. requests_holdout.jsonl was written separately
+and never tuned or trained on: its figures are the honest ones. The target is precision 0.9 and
+recall 0.8 on both.
 """
 
 import json
@@ -12,39 +12,54 @@ from pathlib import Path
 
 import pytest
 
-from bot.detect import detect
+from bot import request_words
+from bot.detect import THRESHOLD, detect, rule_score
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TUNING = [f"requests_dev{n}.jsonl" for n in ("", "2", "3", "4", "5")]
-HELD_OUT = ["requests_holdout.jsonl"]
+TUNING = sorted(DATA.glob("requests_dev*.jsonl"))
+HELD_OUT = DATA / "requests_holdout.jsonl"
+TARGET = (0.9, 0.8)
 
 
-def load(names: list[str]) -> list[dict]:
-    rows = []
-    for name in names:
-        rows += [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return rows
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def precision_recall(rows: list[dict]) -> tuple[float, float]:
-    predicted = [detect(row["text"]).is_request for row in rows]
+def precision_recall(predicted: list[bool], rows: list[dict]) -> tuple[float, float]:
     tp = sum(p and r["label"] for p, r in zip(predicted, rows, strict=True))
     fp = sum(p and not r["label"] for p, r in zip(predicted, rows, strict=True))
     fn = sum(not p and r["label"] for p, r in zip(predicted, rows, strict=True))
     return tp / (tp + fp), tp / (tp + fn)
 
 
-TARGET = (0.9, 0.8)
-HELD_OUT_FLOOR = (0.9, 0.75)  # measured 0.945 / 0.767 on 400 held-out messages: recall below TARGET
-
-
-@pytest.mark.parametrize("names, bounds", [(TUNING, TARGET), (HELD_OUT, HELD_OUT_FLOOR)], ids=["tuning", "held-out"])
-def test_precision_and_recall(names, bounds):
-    rows = load(names)
+def test_held_out_corpus_meets_the_target():
+    rows = load(HELD_OUT)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
-    precision, recall = precision_recall(rows)
-    assert precision >= bounds[0], f"precision {precision:.3f}"
-    assert recall >= bounds[1], f"recall {recall:.3f}"
+    precision, recall = precision_recall([detect(r["text"]).is_request for r in rows], rows)
+    assert precision >= TARGET[0], f"precision {precision:.3f}"  # measured 0.922 on 420 messages
+    assert recall >= TARGET[1], f"recall {recall:.3f}"  # measured 0.801
+
+
+@pytest.mark.parametrize("held", TUNING, ids=lambda path: path.stem)
+def test_each_tuning_corpus_meets_the_target_when_left_out_of_training(held):
+    weights = request_words.train(request_words.corpus_examples(p for p in TUNING if p != held))
+    examples = request_words.corpus_examples([held])
+    predicted = [weights.evidence(found) + weights.rule * margin >= 0 for found, margin, _ in examples]
+    precision, recall = precision_recall(predicted, load(held))
+    assert precision >= TARGET[0], f"precision {precision:.3f}"
+    assert recall >= TARGET[1], f"recall {recall:.3f}"
+
+
+def test_shipped_word_weights_are_the_ones_the_tuning_corpora_train():
+    """Edit a corpus or a rule, run `python -m bot.request_words`, commit both."""
+    assert request_words.train(request_words.corpus_examples(TUNING)) == request_words.load()
+
+
+def test_learned_words_carry_an_ask_the_rules_alone_would_miss():
+    text = "biggest pain this week: no way to undo a sent invoice"
+    assert rule_score(text)[0] < THRESHOLD
+    detection = detect(text)
+    assert detection.is_request and detection.trigger == "no way to"
 
 
 @pytest.mark.parametrize(

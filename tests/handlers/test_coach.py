@@ -16,7 +16,7 @@ from tests.handlers.test_listening import message, say
 from tests.slack_requests import buttons
 
 ASK = "Add a CSV export button to the reports page <!channel>"
-BORDERLINE = "would be nice if the rota screen worked on phones"
+BORDERLINE = "the rota screen on phones could be better"
 CLEAR = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
 CHATTER = ["thanks all, great session today!", "lunch at 12?", "deployed 4.2 to staging", "lol"]
 
