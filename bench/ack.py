@@ -4,7 +4,8 @@ Runs our app and a bare Bolt app that only acks under the same gunicorn settings
 workers, 8 threads), against a local fake Slack, and sends each the same signed requests from
 concurrent clients: `/idea help`, `/idea <an ask>` (ack, then views.open) and a decision button for an
 idea that does not exist (ack, then a database read and a reply). Reports p50/p95/p99 and requests per
-second, our p99 as a ratio of the baseline's, and the RSS of our workers after the run.
+second, our p99 as a ratio of the baseline's, and the RSS of our workers after the run. By default
+each client sends as soon as it has its answer (saturation); with `interval` it sends on a steady beat.
 
 Slack's side runs in a process of its own: only our app calls it, and served from the load
 generator's process it would take that process's interpreter lock from the clients timing us, and
@@ -14,12 +15,14 @@ spends none of our CPU; `run(checked=True)` uses the tests' fake, which validate
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.synchronize
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -27,7 +30,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import quantiles
 
@@ -66,7 +68,10 @@ def _serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"{target} did not start")
 
 
-def _load(base: str, response_url: str, clients: int, per_client: int) -> tuple[list[float], float]:
+def _load(base: str, response_url: str, clients: int, per_client: int, interval: float = 0.0
+          ) -> tuple[list[float], float]:
+    """Each client sends as soon as its last request is answered, or with `interval`, on a fixed beat
+    (a late request goes at once): closed-loop saturation, or a steady offered load."""
     senders = [SlackSender(base, response_url) for _ in range(clients)]
     button = {"action_id": "idea_move_discovery", "value": "999999:candidate", "block_id": "b"}
     latencies: list[float] = []
@@ -74,7 +79,11 @@ def _load(base: str, response_url: str, clients: int, per_client: int) -> tuple[
 
     def client(sender: SlackSender) -> None:
         mine = []
+        beat = time.perf_counter() + random.uniform(0, interval)  # clients out of step, as people are
         for n in itertools.islice(itertools.count(), per_client):
+            if interval:
+                time.sleep(max(0.0, beat - time.perf_counter()))
+                beat += interval
             started = time.perf_counter()
             kind = n % 3
             if kind == 0:
@@ -120,47 +129,50 @@ def _fake_slack(addresses: multiprocessing.connection.Connection, stop: multipro
             addresses.send((slack.url, slack.response_url()))
             stop.wait()
         return
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    asyncio.run(_answer_ok(addresses, stop))
+
+
+_OK_BODY = json.dumps({"ok": True, "view": {"id": "VBENCH", "hash": "h"}, "channel": "C1", "ts": "1.1"}).encode()
+_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+       b"Content-Length: %d\r\n\r\n%s" % (len(_OK_BODY), _OK_BODY))
+
+
+async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event
+                     ) -> None:
+    """Slack's side at the least CPU: one event loop that reads each request and says ok."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+        writer.write(_OK)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=1024)
+    base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     addresses.send((base + "/api/", base + "/respond"))
-    stop.wait()
-    server.shutdown()
+    await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+    server.close()
 
 
-class _Ok(BaseHTTPRequestHandler):
-    """Slack's side at the least cost: reads the request and says ok."""
-
-    protocol_version = "HTTP/1.1"
-    body = json.dumps({"ok": True, "view": {"id": "VBENCH", "hash": "h"}, "channel": "C1", "ts": "1.1"}).encode()
-
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def run(clients: int = 50, per_client: int = 200, checked: bool = False) -> dict[str, dict[str, float]]:
+def run(clients: int = 50, per_client: int = 200, checked: bool = False, interval: float = 0.0
+        ) -> dict[str, dict[str, float]]:
     receiving, sending = multiprocessing.Pipe(duplex=False)
     stop = multiprocessing.Event()
     fake = multiprocessing.Process(target=_fake_slack, args=(sending, stop, checked), daemon=True)
     fake.start()
     slack_url, response_url = receiving.recv()
     try:
-        return _run(slack_url, response_url, clients, per_client)
+        return _run(slack_url, response_url, clients, per_client, interval)
     finally:
         stop.set()
         fake.join(timeout=10)
 
 
-def _run(slack_url: str, response_url: str, clients: int, per_client: int) -> dict[str, dict[str, float]]:
+def _run(slack_url: str, response_url: str, clients: int, per_client: int, interval: float
+         ) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{folder}/outcomes.db"
         config = Config(str(ROOT / "alembic.ini"))
@@ -176,7 +188,7 @@ def _run(slack_url: str, response_url: str, clients: int, per_client: int) -> di
             server, base = _serve(target, env)
             try:
                 _load(base, response_url, 10, 10)  # warm up both workers
-                latencies, rate = _load(base, response_url, clients, per_client)
+                latencies, rate = _load(base, response_url, clients, per_client, interval)
                 results[name] = _figures(latencies, rate)
                 results[name]["rss_mib"] = _rss_mib(server.pid)
             finally:

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 
 logger = logging.getLogger("outcome_bot.requests")
 
 
-def log_request(request: BoltRequest, response: BoltResponse, started: float) -> None:
+def log_request(request: BoltRequest, response: BoltResponse, latency_ms: float) -> None:
     context = request.context
     logger.info(
         "slack request",
@@ -25,21 +27,46 @@ def log_request(request: BoltRequest, response: BoltResponse, started: float) ->
             "team": context.team_id,
             "user": context.user_id,
             "what": what(request.body),
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "latency_ms": round(latency_ms, 1),
             "status": response.status,
         },
     )
 
 
 class LoggingRequestHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, timing each dispatch: the latency logged is how long Slack waited."""
+    """Bolt's WSGI adapter, timing each dispatch: the latency logged is how long Slack waited.
+
+    The line is written once the answer has gone (the server closes the body it sent), so writing
+    it never keeps Slack waiting.
+    """
+
+    def __init__(self, app: App, path: str = "/slack/events") -> None:
+        super().__init__(app, path)
+        self._dispatched = threading.local()
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         started = time.perf_counter()
         bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
         response = self.app.dispatch(bolt_request)
-        log_request(bolt_request, response, started)
+        self._dispatched.line = (bolt_request, response, (time.perf_counter() - started) * 1000)
         return response
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        self._dispatched.line = None
+        body = super().__call__(environ, start_response)
+        line, self._dispatched.line = self._dispatched.line, None
+        return body if line is None else _ThenLog(body, line)
+
+
+class _ThenLog(list):
+    """A WSGI body that logs its request when the server closes it, after sending it."""
+
+    def __init__(self, body: Iterable[bytes], line: tuple[BoltRequest, BoltResponse, float]) -> None:
+        super().__init__(body)
+        self.line = line
+
+    def close(self) -> None:
+        log_request(*self.line)
 
 
 def what(body: dict) -> str:

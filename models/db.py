@@ -8,9 +8,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """pool_pre_ping: a connection the database dropped (a restart, a blip) is replaced, not failed on."""
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
-    if engine.dialect.name == "sqlite":
+    """pool_pre_ping: a connection a database server dropped (a restart, a blip) is replaced, not failed on.
+
+    A SQLite file has no server to drop it, so there the ping would be one more query per checkout.
+    """
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, pool_pre_ping=not sqlite, pool_size=pool_size, max_overflow=pool_size)
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
