@@ -262,7 +262,7 @@ _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SPACES = re.compile(r"[ \t]+")
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     """Slack markup out: mentions keep a placeholder, links become their label, code is set aside."""
     text = _CODE_BLOCK.sub(" ", text)
     text = _INLINE_CODE.sub(" code ", text)
@@ -276,7 +276,7 @@ def _plain(text: str) -> str:
 
 
 def detect(text: str) -> Detection:
-    plain = _plain(text).lower()
+    plain = plain_text(text).lower()
     if len(_WORDS.findall(plain)) < 3:
         return Detection(0.0, None)  # links only, code only, emoji, "+1", "lol"
     rules, trigger = rule_score(plain)

@@ -92,14 +92,14 @@ def to_json(weights: Weights) -> str:
 
 
 def corpus_examples(paths: Iterable[Path]) -> list[tuple[set[str], float, bool]]:
-    from bot.detect import THRESHOLD, _plain, rule_score  # the rules come first; this module only adds to them
+    from bot.detect import THRESHOLD, plain_text, rule_score  # the rules come first; this module only adds to them
 
     examples = []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                plain = _plain(row["text"]).lower()
+                plain = plain_text(row["text"]).lower()
                 examples.append((features(plain), rule_score(plain)[0] - THRESHOLD, bool(row["label"])))
     return examples
 
