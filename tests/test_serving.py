@@ -11,12 +11,18 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from alembic import command
 
 from handlers.logs import JsonFormatter
 from models import make_engine
 from tests.conftest import ROOT, alembic_config
+from tests.flows import wait_until
 from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+
+def requests_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "outcome_bot.requests"]
 
 
 def test_each_request_is_logged_once_without_what_people_typed(bot, slack, caplog):
@@ -24,10 +30,8 @@ def test_each_request_is_logged_once_without_what_people_typed(bot, slack, caplo
         bot.slack.command("help", user="U7")
         bot.slack.command("my password is hunter2 <!channel>", user="U7")
         slack.wait_for("views.open")
-        deadline = time.monotonic() + 5  # each line is written once its answer has been sent
-        while len(records := [r for r in caplog.records if r.name == "outcome_bot.requests"]) < 2:
-            assert time.monotonic() < deadline, records
-            time.sleep(0.01)
+        wait_until(lambda: len(requests_logged(caplog)) == 2)  # each line is written once its answer has gone
+    records = requests_logged(caplog)
     assert [(r.team, r.user, r.what, r.status) for r in records] == [
         ("T1", "U7", "command /idea help", 200), ("T1", "U7", "command /idea", 200)]
     assert all(isinstance(r.latency_ms, float) for r in records)
