@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from bot.ideas import get_idea
 from bot.stages import can_move
 from models import CheckIn, Decision, Idea, Stage, utcnow
 
@@ -62,7 +63,7 @@ def check_move(
 ) -> Idea:
     """The idea, if it exists in this team, is still where the button showed it, and may make the move
     through this flow."""
-    idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    idea = get_idea(session, team_id, idea_id)
     if idea is None:
         raise Refused(Refusal.NOT_FOUND)
     if idea.stage != shown_stage:

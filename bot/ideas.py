@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Idea, Objective, Stage
@@ -125,9 +125,14 @@ def submit_idea(
     return idea, True
 
 
+# Every button press looks an idea up; built once, because building a statement costs SQLAlchemy
+# more than running this one.
+_IDEA_IN_TEAM = select(Idea).where(Idea.id == bindparam("idea_id"), Idea.team_id == bindparam("team_id"))
+
+
 def get_idea(session: Session, team_id: str, idea_id: int) -> Idea | None:
     """Always scoped by team: an id from another workspace finds nothing."""
-    return session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    return session.scalar(_IDEA_IN_TEAM, {"idea_id": idea_id, "team_id": team_id})
 
 
 def ideas_of(session: Session, team_id: str, requester_id: str, limit: int) -> tuple[list[Idea], int]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.decisions import decide
+from bot.ideas import get_idea
 from bot.reviews import EVIDENCE_MAX_CHARS, SUPPORTABLE
 from models import Decision, Idea, Stage, Support
 
@@ -21,7 +22,7 @@ def merge_target_error(session: Session, team_id: str, source_id: int, target_id
         return "Give the number of the idea to merge into, e.g. 12."
     if target_id == source_id:
         return "An idea cannot be merged into itself."
-    target = session.scalar(select(Idea).where(Idea.id == target_id, Idea.team_id == team_id))
+    target = get_idea(session, team_id, target_id)
     if target is None or target.stage not in SUPPORTABLE:
         return f"Idea #{target_id} is not an open idea here: merge into one that is still being considered."
     return None

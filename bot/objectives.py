@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.ideas import get_idea
 from models import Idea, KeyResult, Objective
 
 KEY_RESULT_SLOTS = 3
@@ -68,20 +69,22 @@ def find_objective(session: Session, team_id: str, objective_id: int) -> Objecti
     return session.scalar(select(Objective).where(Objective.id == objective_id, Objective.team_id == team_id))
 
 
+# Every /idea form lists them; built once, like get_idea's lookup.
+_TEAM_OBJECTIVES = (
+    select(Objective)
+    .where(Objective.team_id == bindparam("team_id"))
+    .options(selectinload(Objective.key_results))
+    .order_by(Objective.id)
+)
+
+
 def objectives_of(session: Session, team_id: str) -> list[Objective]:
-    return list(
-        session.scalars(
-            select(Objective)
-            .where(Objective.team_id == team_id)
-            .options(selectinload(Objective.key_results))
-            .order_by(Objective.id)
-        )
-    )
+    return list(session.scalars(_TEAM_OBJECTIVES, {"team_id": team_id}))
 
 
 def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:
     """Sets (or clears) the objective an idea serves; both must be this team's."""
-    idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    idea = get_idea(session, team_id, idea_id)
     if idea is None or (objective_id is not None and find_objective(session, team_id, objective_id) is None):
         return None
     idea.objective_id = objective_id

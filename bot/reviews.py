@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ideas import get_idea
 from models import CheckIn, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
@@ -67,7 +68,7 @@ def ask_due_check_ins(sessions: sessionmaker[Session], ask: Ask, now: datetime) 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
     """"Not yet": closes the open check-in and schedules the next, two weeks after today or after the
     check-in's own date, whichever is later; None if the idea is not awaiting one."""
-    idea = session.scalar(select(Idea).where(Idea.id == idea_id, Idea.team_id == team_id))
+    idea = get_idea(session, team_id, idea_id)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
     session.execute(

@@ -16,5 +16,7 @@ def register_all(app: App, dependencies: Deps) -> None:
         next()
 
     app.middleware(provide_deps)
-    for surface in (commands, views, actions, shortcuts, home, events):
+    # Bolt tries each listener's matcher in turn, so the most frequent requests come first: channel
+    # messages, then commands and buttons, then form submissions.
+    for surface in (events, commands, actions, views, shortcuts, home):
         surface.register(app)

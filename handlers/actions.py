@@ -16,10 +16,11 @@ from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
 from bot.objectives import find_objective, link, objectives_of
 from bot.reviews import ask_again_later, may_review, may_support
+from bot.team_settings import team_config
 from handlers.deps import deps
 from handlers.intake import open_intake
 from handlers.notify import refresh_card
-from handlers.people import is_pm, team, tell_presser
+from handlers.people import is_pm, is_pm_of, team, tell_presser
 from models import Idea, Stage, utcnow
 
 
@@ -58,18 +59,21 @@ def _checked_move(
     """The idea a move button points at, once the stored idea, its stage, the move and the presser all
     check out; otherwise None, and the presser hears why (a stale card is redrawn)."""
     d = deps(context)
-    try:
-        if move is None:
-            raise Refused(Refusal.NOT_FOUND)
-        idea_id, shown, to_stage = move
-        with d.sessions() as session:
+    refused: Refused | None = None
+    with d.sessions() as session:
+        config = team_config(session, context.team_id, d.settings)
+        try:
+            if move is None:
+                raise Refused(Refusal.NOT_FOUND)
+            idea_id, shown, to_stage = move
             idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
                               to_stage=to_stage, flow=flow)
-        if not is_pm(client, d, context.team_id, context.user_id, logger):
-            raise Refused(Refusal.NOT_A_PM)
-    except Refused as refused:
-        text = blocks.refusal_text(refused, team(d, context.team_id).triage_channel)
-        tell_presser(client, respond, context.user_id, text, logger)
+        except Refused as error:
+            refused = error
+    if refused is None and not is_pm_of(client, config, context.user_id, logger):
+        refused = Refused(Refusal.NOT_A_PM)
+    if refused is not None:
+        tell_presser(client, respond, context.user_id, blocks.refusal_text(refused, config.triage_channel), logger)
         if refused.refusal is Refusal.ALREADY_MOVED:
             refresh_card(client, d, context.team_id, refused.idea_id, logger)  # the pressed card was stale
         return None

@@ -52,4 +52,9 @@ def team(d: Deps, team_id: str) -> TeamConfig:
 
 def is_pm(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> bool:
     """Product managers: the workspace's PM list, or when there is none, its admins and owners."""
-    return may_decide(user_id, team(d, team_id).pm_user_ids, workspace_admin_check(client, logger))
+    return is_pm_of(client, team(d, team_id), user_id, logger)
+
+
+def is_pm_of(client: WebClient, config: TeamConfig, user_id: str, logger: Logger) -> bool:
+    """`is_pm` with the workspace's settings already read."""
+    return may_decide(user_id, config.pm_user_ids, workspace_admin_check(client, logger))
