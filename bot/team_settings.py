@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
@@ -22,8 +23,13 @@ class TeamConfig:
     digest_minute: int
 
 
+# Read on nearly every button press and command; built once, like get_idea's lookup (Session.get
+# builds its statement anew each time).
+_TEAM_SETTINGS = select(TeamSettings).where(TeamSettings.team_id == bindparam("team_id"))
+
+
 def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
-    own = session.get(TeamSettings, team_id)
+    own = session.scalar(_TEAM_SETTINGS, {"team_id": team_id})
     if own is None:
         return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE)
     return TeamConfig(
