@@ -6,6 +6,7 @@ concurrent clients: `/idea help`, `/idea <an ask>` (ack, then views.open) and a 
 idea that does not exist (ack, then a database read and a reply). Reports p50/p95/p99 and requests per
 second, our p99 as a ratio of the baseline's, and the RSS of our workers after the run. By default
 each client sends as soon as it has its answer (saturation); with `interval` it sends on a steady beat.
+The two apps take turns for several rounds, so a noisy minute on a shared machine falls on both.
 
 Slack's side runs in a process of its own: only our app calls it, and served from the load
 generator's process it would take that process's interpreter lock from the clients timing us, and
@@ -157,22 +158,26 @@ async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: mul
     server.close()
 
 
-def run(clients: int = 50, per_client: int = 200, checked: bool = False, interval: float = 0.0
-        ) -> dict[str, dict[str, float]]:
+APPS = (("bare Bolt app", "bench.bare_app:wsgi()"), ("outcome-bot", "app:wsgi()"))
+
+
+def run(clients: int = 50, per_client: int = 200, checked: bool = False, interval: float = 0.0, rounds: int = 3
+        ) -> dict[str, list[dict[str, float]]]:
+    """Each app's figures, one per round."""
     receiving, sending = multiprocessing.Pipe(duplex=False)
     stop = multiprocessing.Event()
     fake = multiprocessing.Process(target=_fake_slack, args=(sending, stop, checked), daemon=True)
     fake.start()
     slack_url, response_url = receiving.recv()
     try:
-        return _run(slack_url, response_url, clients, per_client, interval)
+        return _run(slack_url, response_url, clients, per_client, interval, rounds)
     finally:
         stop.set()
         fake.join(timeout=10)
 
 
-def _run(slack_url: str, response_url: str, clients: int, per_client: int, interval: float
-         ) -> dict[str, dict[str, float]]:
+def _run(slack_url: str, response_url: str, clients: int, per_client: int, interval: float, rounds: int
+         ) -> dict[str, list[dict[str, float]]]:
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{folder}/outcomes.db"
         config = Config(str(ROOT / "alembic.ini"))
@@ -183,15 +188,21 @@ def _run(slack_url: str, response_url: str, clients: int, per_client: int, inter
             "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_url,
             "LOG_FORMAT": "json",
         }
-        results = {}
-        for name, target in (("bare Bolt app", "bench.bare_app:wsgi()"), ("outcome-bot", "app:wsgi()")):
-            server, base = _serve(target, env)
-            try:
-                _load(base, response_url, 10, 10)  # warm up both workers
-                latencies, rate = _load(base, response_url, clients, per_client, interval)
-                results[name] = _figures(latencies, rate)
-                results[name]["rss_mib"] = _rss_mib(server.pid)
-            finally:
-                server.terminate()
-                server.wait(timeout=20)
+        results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in APPS}
+        for _ in range(rounds):
+            for name, target in APPS:
+                server, base = _serve(target, env)
+                try:
+                    _load(base, response_url, 10, 10)  # warm up both workers
+                    latencies, rate = _load(base, response_url, clients, per_client, interval)
+                    results[name].append(_figures(latencies, rate) | {"rss_mib": _rss_mib(server.pid)})
+                finally:
+                    server.terminate()
+                    server.wait(timeout=20)
         return results
+
+
+def p99_ratios(results: dict[str, list[dict[str, float]]]) -> list[float]:
+    """Our p99 over the bare app's, round by round."""
+    pairs = zip(results["bare Bolt app"], results["outcome-bot"], strict=True)
+    return [ours["p99"] / bare["p99"] for bare, ours in pairs]
