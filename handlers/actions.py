@@ -59,7 +59,7 @@ def _checked_move(
     """The idea a move button points at, once the stored idea, its stage, the move and the presser all
     check out; otherwise None, and the presser hears why (a stale card is redrawn)."""
     d = deps(context)
-    refused: Refused | None = None
+    idea, refused = None, None
     with d.sessions() as session:
         config = team_config(session, context.team_id, d.settings)
         try:
