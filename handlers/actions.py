@@ -183,8 +183,9 @@ def set_objective_callback(
     """A PM links the idea on the card to an objective (or to none)."""
     ack()
     d = deps(context)
-    if not is_pm(client, d, context.team_id, context.user_id, logger):
-        text = blocks.refusal_text(Refused(Refusal.NOT_A_PM), team(d, context.team_id).triage_channel)
+    config = team(d, context.team_id)
+    if not is_pm_of(client, config, context.user_id, logger):
+        text = blocks.refusal_text(Refused(Refusal.NOT_A_PM), config.triage_channel)
         tell_presser(client, respond, context.user_id, text, logger)
         return
     idea_id = blocks.read_objective(action.get("block_id", "").removeprefix("objective_"))

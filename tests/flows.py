@@ -20,10 +20,6 @@ GOOD = {
 
 
 def open_modal(bot: Any, slack: Any, text: str = "Add a CSV export button to the reports page", **kwargs: Any) -> dict:
-    return command_form(bot, slack, text, **kwargs)
-
-
-def command_form(bot: Any, slack: Any, text: str, **kwargs: Any) -> dict:
     """The form a command opens: the views.open it causes, not an earlier one still the last by the
     time the command's own opens after its ack."""
     opened = len(slack.calls("views.open"))

@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Idea, Objective
-from tests.flows import GOOD, cards, command_form, submit_keeping_my_words, wait_until
+from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words, wait_until
 from tests.slack_requests import buttons
 
 
 def add_objective(bot, slack, title="Finance closes faster", user="UPM"):
-    form = command_form(bot, slack, "okr", user=user)
+    form = open_modal(bot, slack, "okr", user=user)
     reply = bot.slack.submit_view(form, {"title": title, "kr1_metric": "Days to close the month",
                                          "kr1_baseline": "5", "kr1_target": "4", "kr1_due": "2027-03-31"}, user=user)
     return reply

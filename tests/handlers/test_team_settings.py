@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DigestSubscription
-from tests.flows import GOOD, cards, command_form, submit_keeping_my_words
+from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words
 from tests.slack_requests import buttons
 
 
 def save_settings(bot, slack, values, user="UADMIN"):
-    form = command_form(bot, slack, "settings", user=user)
+    form = open_modal(bot, slack, "settings", user=user)
     return bot.slack.submit_view(form, values, user=user)
 
 
