@@ -6,6 +6,8 @@ connections, so no code here loops on Slack errors.
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -24,6 +26,7 @@ from models import CheckIn, DigestSubscription, Idea
 
 def make_client(settings: Settings) -> WebClient:
     """Honours SLACK_API_URL (GovSlack, a proxy, the tests)."""
+    skip_unprinted_debug_lines()
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -33,6 +36,20 @@ def make_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+# slack_sdk builds a debug line holding each whole request and response (a modal, a digest) whenever
+# its loggers' own level is unset, even when no handler would print it: it tests `logger.level`, not
+# the effective level. Bolt gives its own loggers the root's level; these get the same.
+SDK_LOGGERS = ("slack_sdk.web.base_client", "slack_sdk.webhook.client")
+
+
+def skip_unprinted_debug_lines() -> None:
+    level = logging.getLogger().getEffectiveLevel()
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)
 
 
 def digest_poster(client: WebClient, intro: IntroWriter | None = None) -> Post:

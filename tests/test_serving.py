@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 from alembic import command
 
+from bot.slack import SDK_LOGGERS, make_client
 from handlers.logs import JsonFormatter
 from models import make_engine
 from tests.conftest import ROOT, alembic_config
@@ -44,6 +45,31 @@ def test_json_logs_carry_the_request_fields():
     line = json.loads(JsonFormatter().format(record))
     assert (line["message"], line["team"], line["what"], line["latency_ms"]) == (
         "slack request", "T1", "command /idea list", 3.2)
+
+
+@pytest.fixture
+def sdk_loggers_unset():
+    loggers = [logging.getLogger(name) for name in SDK_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.NOTSET)
+    yield loggers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.parametrize("root_level", [logging.INFO, logging.DEBUG], ids=["info", "debug"])
+def test_slack_sdk_builds_its_debug_lines_only_when_debug_is_on(sdk_loggers_unset, settings, root_level):
+    """slack_sdk formats each whole request and response for a debug line when `logger.level <= DEBUG`
+    (unset counts); the client we make leaves that true only when the root logger is at DEBUG."""
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(root_level)
+    try:
+        make_client(settings)
+    finally:
+        root.setLevel(before)
+    assert [logger.level <= logging.DEBUG for logger in sdk_loggers_unset] == [root_level <= logging.DEBUG] * 2
 
 
 def test_a_database_outage_still_answers_slack_and_says_try_again(make_bot, slack, tmp_path):
