@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coach import Coach, IntroWriter
@@ -25,3 +27,17 @@ class Deps:
 
 def deps(context: BoltContext) -> Deps:
     return context["deps"]
+
+
+class ProvideDeps(Middleware):
+    """Puts the deps in every request's context. A class, not a function: Bolt calls a class's
+    `process` directly, where a function middleware has its arguments worked out on each request."""
+
+    def __init__(self, dependencies: Deps) -> None:
+        self.dependencies = dependencies
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]  # noqa: A002 - Bolt's name
+    ) -> BoltResponse:
+        req.context["deps"] = self.dependencies
+        return next()
