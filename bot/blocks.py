@@ -15,7 +15,7 @@ from typing import Any
 from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused, Triage
 from bot.digest import Digest, Pulse
 from bot.ideas import FIELDS, NO_SOURCE, Source
-from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft
+from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft, ObjectiveChoice
 from bot.reviews import EVIDENCE_MAX_CHARS, RESULTS, SUPPORTABLE
 from bot.schedule import DAYS, Schedule, in_words
 from bot.stages import next_stages
@@ -170,7 +170,7 @@ def intake_modal(
     source: Source = NO_SOURCE,
     state: IntakeState | None = None,
     coaching: str | None = None,
-    objectives: Sequence[Objective] = (),
+    objectives: Sequence[ObjectiveChoice] = (),
 ) -> dict[str, Any]:
     """The outcome-first form. The ask is prefilled; the rest is the person's to say.
 
@@ -353,7 +353,7 @@ def triage_card(
     idea: Idea,
     decision: Decision | None = None,
     backers: Sequence[Support] = (),
-    objectives: Sequence[Objective] = (),
+    objectives: Sequence[ObjectiveChoice] = (),
     looks_like: Idea | None = None,
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
@@ -1110,7 +1110,7 @@ def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> lis
     return blocks
 
 
-def objective_select(objectives: Sequence[Objective], current: int | None, action_id: str) -> Block:
+def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None, action_id: str) -> Block:
     """A static select of objectives, with "No objective" first."""
     options = [{"text": plain("No objective", 75), "value": NO_OBJECTIVE}]
     options += [{"text": plain(o.title, 75), "value": str(o.id)} for o in objectives[:OBJECTIVE_OPTIONS]]

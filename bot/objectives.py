@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
@@ -69,17 +70,29 @@ def find_objective(session: Session, team_id: str, objective_id: int) -> Objecti
     return session.scalar(select(Objective).where(Objective.id == objective_id, Objective.team_id == team_id))
 
 
-# Every /idea form lists them; built once, like get_idea's lookup.
-_TEAM_OBJECTIVES = (
-    select(Objective)
-    .where(Objective.team_id == bindparam("team_id"))
-    .options(selectinload(Objective.key_results))
-    .order_by(Objective.id)
+def objectives_of(session: Session, team_id: str) -> list[Objective]:
+    """With their key results, for App Home's list."""
+    return list(session.scalars(
+        select(Objective).where(Objective.team_id == team_id).options(selectinload(Objective.key_results))
+        .order_by(Objective.id)
+    ))
+
+
+class ObjectiveChoice(NamedTuple):
+    id: int
+    title: str
+
+
+# Every /idea form and triage card offers them, so built once and read as plain rows: a select needs
+# only ids and titles, and loading ORM objects would cost more than the query.
+_TABLE = Objective.__table__
+_TEAM_CHOICES = (
+    select(_TABLE.c.id, _TABLE.c.title).where(_TABLE.c.team_id == bindparam("team_id")).order_by(_TABLE.c.id)
 )
 
 
-def objectives_of(session: Session, team_id: str) -> list[Objective]:
-    return list(session.scalars(_TEAM_OBJECTIVES, {"team_id": team_id}))
+def objective_choices(session: Session, team_id: str) -> list[ObjectiveChoice]:
+    return [ObjectiveChoice(id, title) for id, title in session.execute(_TEAM_CHOICES, {"team_id": team_id})]
 
 
 def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:

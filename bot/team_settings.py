@@ -23,13 +23,14 @@ class TeamConfig:
     digest_minute: int
 
 
-# Read on nearly every button press and command; built once, like get_idea's lookup (Session.get
-# builds its statement anew each time).
-_TEAM_SETTINGS = select(TeamSettings).where(TeamSettings.team_id == bindparam("team_id"))
+# Read on nearly every button press and command, so built once (Session.get builds its statement
+# anew each time) and read as a plain row: loading an ORM object would cost more than the query.
+_TABLE = TeamSettings.__table__
+_TEAM_SETTINGS = select(_TABLE).where(_TABLE.c.team_id == bindparam("team_id"))
 
 
 def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
-    own = session.scalar(_TEAM_SETTINGS, {"team_id": team_id})
+    own = session.execute(_TEAM_SETTINGS, {"team_id": team_id}).first()
     if own is None:
         return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE)
     return TeamConfig(

@@ -14,7 +14,7 @@ from bot import blocks
 from bot.decisions import Refusal, Refused, check_move
 from bot.ideas import Source, get_idea
 from bot.listening import get_nudge, opt_out
-from bot.objectives import find_objective, link, objectives_of
+from bot.objectives import find_objective, link, objective_choices
 from bot.reviews import ask_again_later, may_review, may_support
 from bot.team_settings import team_config
 from handlers.deps import deps
@@ -111,7 +111,7 @@ def use_suggestion_callback(ack: Ack, body: dict, client: WebClient, context: Bo
             values[name] = state.suggestion.get(name, "")
     updated = replace(state, values=values, version=state.version + 1)
     with deps(context).sessions() as session:
-        form = blocks.intake_modal(state=updated, objectives=objectives_of(session, context.team_id))
+        form = blocks.intake_modal(state=updated, objectives=objective_choices(session, context.team_id))
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
     except SlackApiError as error:

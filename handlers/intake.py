@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.ideas import Source
-from bot.objectives import objectives_of
+from bot.objectives import objective_choices
 from handlers.deps import Deps
 
 
@@ -18,7 +18,7 @@ def open_intake(
     client: WebClient, d: Deps, *, trigger_id: str, ask: str, source: Source, team_id: str, logger: Logger
 ) -> None:
     with d.sessions() as session:
-        objectives = objectives_of(session, team_id)
+        objectives = objective_choices(session, team_id)
     opened = client.views_open(
         trigger_id=trigger_id, view=blocks.intake_modal(ask=ask, source=source, objectives=objectives)
     )

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.decisions import latest_decision
 from bot.ideas import get_idea, remember_permalink, remember_triage_card
-from bot.objectives import objectives_of
+from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, supporters
 from bot.similar import looks_like, open_ideas, remember_looks_like
 from handlers.deps import Deps
@@ -31,7 +31,7 @@ def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) ->
     if channel is None:
         return
     with d.sessions() as session:
-        card = blocks.triage_card(idea, objectives=objectives_of(session, idea.team_id),
+        card = blocks.triage_card(idea, objectives=objective_choices(session, idea.team_id),
                                   looks_like=look_alikes[0] if look_alikes else None)
     try:
         posted = client.chat_postMessage(channel=channel, **card)
@@ -94,7 +94,7 @@ def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger:
             return
         looks_like = get_idea(session, team_id, idea.looks_like_id) if idea.looks_like_id else None
         card = blocks.triage_card(
-            idea, latest_decision(session, idea_id), supporters(session, idea_id), objectives_of(session, team_id),
+            idea, latest_decision(session, idea_id), supporters(session, idea_id), objective_choices(session, team_id),
             looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
         )
     try:

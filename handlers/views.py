@@ -13,7 +13,7 @@ from bot import blocks
 from bot.decisions import Refusal, Refused, decide, form_errors, reason_error
 from bot.ideas import IdeaDraft, get_idea, submit_idea, validate
 from bot.merge import NoSuchTarget, merge
-from bot.objectives import objective_errors, objectives_of, save_objective
+from bot.objectives import objective_choices, objective_errors, save_objective
 from bot.outcomes import reads_like_output, rewrite_hint
 from bot.reviews import may_review, may_support, support
 from bot.team_settings import save_team_settings
@@ -47,7 +47,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         # Once, gently: the same form again with a word under the outcome; submitting again keeps it.
         again = replace(state, checked=True)
         with deps(context).sessions() as session:
-            objectives = objectives_of(session, context.team_id)
+            objectives = objective_choices(session, context.team_id)
         form = blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome), objectives=objectives)
         ack(response_action="update", view=form)
         return
