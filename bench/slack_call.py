@@ -1,0 +1,96 @@
+"""CPU per Slack Web API call over TLS, as production makes them: slack_sdk as it comes, and as
+`bot.slack.make_client` sets it up. The ack benchmark's stand-in for Slack speaks plain HTTP, so it
+leaves this cost out.
+
+Slack's side is a local HTTPS server in a process of its own, with a throwaway self-signed
+certificate (made by the `openssl` command). The client trusts it through SSL_CERT_FILE, next to
+the system's CA bundle, so that loading the trust store costs what it does in production.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from bot.settings import Settings
+from bot.slack import make_client
+
+_VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Share an idea"}, "blocks": []}
+
+
+def _serve(cert: str, key: str, port: multiprocessing.connection.Connection) -> None:
+    class Slack(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json.dumps({"ok": True, "view": {"id": "V1", "hash": "h"}}).encode()
+            self.send_response(200)
+            for name, value in (("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                ("Connection", "close")):
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slack)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    port.send(server.server_address[1])
+    server.serve_forever()
+
+
+def _cpu_per_call(client: WebClient, calls: int) -> float:
+    client.views_open(trigger_id="t", view=_VIEW)
+    started = time.process_time()
+    for _ in range(calls):
+        client.views_open(trigger_id="t", view=_VIEW)
+    return (time.process_time() - started) / calls
+
+
+def run(calls: int = 100) -> list[dict[str, float | str]] | None:
+    """ms of CPU per views.open, per set-up; None without the `openssl` command."""
+    if shutil.which("openssl") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key, bundle = (str(Path(folder) / name) for name in ("cert.pem", "key.pem", "bundle.pem"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                       check=True, capture_output=True)
+        system = ssl.get_default_verify_paths().cafile
+        Path(bundle).write_text((Path(system).read_text() if system else "") + Path(cert).read_text())
+        receiving, sending = multiprocessing.Pipe(duplex=False)
+        slack = multiprocessing.Process(target=_serve, args=(cert, key, sending), daemon=True)
+        slack.start()
+        api_url = f"https://localhost:{receiving.recv()}/api/"
+        before = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = bundle
+        try:
+            urllib.request.install_opener(None)  # urllib's own opener, as slack_sdk finds it
+            as_it_comes = _cpu_per_call(WebClient(token="xoxb-bench", base_url=api_url), calls)
+            settings = Settings(slack_bot_token="xoxb-bench", slack_signing_secret="bench", slack_api_url=api_url)
+            ours = _cpu_per_call(make_client(settings), calls)
+        finally:
+            slack.kill()
+            if before is None:
+                os.environ.pop("SSL_CERT_FILE")
+            else:
+                os.environ["SSL_CERT_FILE"] = before
+        certificates = Path(bundle).read_text().count("BEGIN CERTIFICATE")
+    return [{"client": "slack_sdk as it comes", "ms": as_it_comes * 1000, "certificates": certificates},
+            {"client": "make_client (one shared TLS context)", "ms": ours * 1000, "certificates": certificates}]
