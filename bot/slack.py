@@ -6,6 +6,7 @@ connections, so no code here loops on Slack errors.
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 import urllib.request
@@ -46,10 +47,14 @@ def share_one_tls_context() -> None:
     """slack_sdk's clients call urllib without an SSL context, so http.client makes a default one for
     each connection, loading the whole CA bundle every time: about 20 ms of CPU per Slack call
     (views.open, respond), where the handshake and the rest of the call take about 1 ms. urllib's
-    process-wide opener, built once with one verifying context, is what every such call then uses.
+    process-wide opener, given one verifying context, is what every such call then uses.
     (Handing the context to WebClient instead would rebuild urllib's opener on every call.)"""
-    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
-    urllib.request.install_opener(urllib.request.build_opener(https))
+    urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=_tls_context())))
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()  # made once per process: making one is the expensive part
 
 
 # slack_sdk builds a debug line holding each whole request and response (a modal, a digest) whenever
