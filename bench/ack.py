@@ -25,6 +25,7 @@ import multiprocessing.synchronize
 import os
 import random
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -123,14 +124,16 @@ def _figures(latencies: list[float], rate: float) -> dict[str, float]:
             "requests": len(latencies)}
 
 
-def _fake_slack(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event,
-                checked: bool) -> None:
+def fake_slack(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event,
+               checked: bool, certificate: tuple[str, str] | None = None) -> None:
+    """Sends (API url, response url) on `addresses`, then answers until `stop`; over TLS with a
+    (certificate, key) pair."""
     if checked:
         with FakeSlack() as slack:
             addresses.send((slack.url, slack.response_url()))
             stop.wait()
         return
-    asyncio.run(_answer_ok(addresses, stop))
+    asyncio.run(_answer_ok(addresses, stop, certificate))
 
 
 _OK_BODY = json.dumps({"ok": True, "view": {"id": "VBENCH", "hash": "h"}, "channel": "C1", "ts": "1.1"}).encode()
@@ -138,8 +141,8 @@ _OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\
        b"Content-Length: %d\r\n\r\n%s" % (len(_OK_BODY), _OK_BODY))
 
 
-async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event
-                     ) -> None:
+async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event,
+                     certificate: tuple[str, str] | None) -> None:
     """Slack's side at the least CPU: one event loop that reads each request and says ok."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -151,8 +154,12 @@ async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: mul
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=1024)
-    base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    tls = None
+    if certificate is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*certificate)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=1024, ssl=tls)
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     addresses.send((base + "/api/", base + "/respond"))
     await asyncio.get_running_loop().run_in_executor(None, stop.wait)
     server.close()
@@ -166,7 +173,7 @@ def run(clients: int = 50, per_client: int = 200, checked: bool = False, interva
     """Each app's figures, one per round."""
     receiving, sending = multiprocessing.Pipe(duplex=False)
     stop = multiprocessing.Event()
-    fake = multiprocessing.Process(target=_fake_slack, args=(sending, stop, checked), daemon=True)
+    fake = multiprocessing.Process(target=fake_slack, args=(sending, stop, checked), daemon=True)
     fake.start()
     slack_url, response_url = receiving.recv()
     try:

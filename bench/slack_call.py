@@ -2,18 +2,15 @@
 `bot.slack.make_client` sets it up. The ack benchmark's stand-in for Slack speaks plain HTTP, so it
 leaves this cost out.
 
-Slack's side is a local HTTPS server in a process of its own, with a throwaway self-signed
-certificate (made by the `openssl` command). The client trusts it through SSL_CERT_FILE, next to
-the system's CA bundle, so that loading the trust store costs what it does in production. The
-process's one shared context is made at its first make_client, so run() must come before any other.
+Slack's side is the ack benchmark's responder, over TLS, with a throwaway self-signed certificate
+(made by the `openssl` command). The client trusts it through SSL_CERT_FILE, next to the system's CA
+bundle, so that loading the trust store costs what it does in production. The process's one shared
+context is made at its first make_client, so run() must come before any other.
 """
 
 from __future__ import annotations
 
-import http.server
-import json
 import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
 import ssl
@@ -25,35 +22,11 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
+from bench.ack import fake_slack
 from bot.settings import Settings
 from bot.slack import make_client
 
 _VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Share an idea"}, "blocks": []}
-
-
-def _serve(cert: str, key: str, port: multiprocessing.connection.Connection) -> None:
-    class Slack(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            body = json.dumps({"ok": True, "view": {"id": "V1", "hash": "h"}}).encode()
-            self.send_response(200)
-            for name, value in (("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                                ("Connection", "close")):
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slack)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    port.send(server.server_address[1])
-    server.serve_forever()
 
 
 def _cpu_per_call(client: WebClient, calls: int) -> float:
@@ -71,14 +44,15 @@ def run(calls: int = 100) -> list[dict[str, float | str]] | None:
     with tempfile.TemporaryDirectory() as folder:
         cert, key, bundle = (str(Path(folder) / name) for name in ("cert.pem", "key.pem", "bundle.pem"))
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                        check=True, capture_output=True)
         system = ssl.get_default_verify_paths().cafile
         Path(bundle).write_text((Path(system).read_text() if system else "") + Path(cert).read_text())
         receiving, sending = multiprocessing.Pipe(duplex=False)
-        slack = multiprocessing.Process(target=_serve, args=(cert, key, sending), daemon=True)
+        stop = multiprocessing.Event()
+        slack = multiprocessing.Process(target=fake_slack, args=(sending, stop, False, (cert, key)), daemon=True)
         slack.start()
-        api_url = f"https://localhost:{receiving.recv()}/api/"
+        api_url, _ = receiving.recv()
         before = os.environ.get("SSL_CERT_FILE")
         os.environ["SSL_CERT_FILE"] = bundle
         try:
@@ -87,7 +61,8 @@ def run(calls: int = 100) -> list[dict[str, float | str]] | None:
             settings = Settings(slack_bot_token="xoxb-bench", slack_signing_secret="bench", slack_api_url=api_url)
             ours = _cpu_per_call(make_client(settings), calls)
         finally:
-            slack.kill()
+            stop.set()
+            slack.join(timeout=10)
             if before is None:
                 os.environ.pop("SSL_CERT_FILE")
             else:
