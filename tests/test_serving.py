@@ -72,7 +72,8 @@ def test_slack_sdk_builds_its_debug_lines_only_when_debug_is_on(sdk_loggers_unse
         make_client(settings)
     finally:
         root.setLevel(before)
-    assert [logger.level <= logging.DEBUG for logger in sdk_loggers_unset] == [root_level <= logging.DEBUG] * 2
+    debug_on = root_level <= logging.DEBUG
+    assert [logger.level <= logging.DEBUG for logger in sdk_loggers_unset] == [debug_on] * len(SDK_LOGGERS)
 
 
 def test_slack_calls_over_https_share_one_tls_context(settings, monkeypatch):
