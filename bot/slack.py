@@ -6,10 +6,7 @@ connections, so no code here loops on Slack errors.
 
 from __future__ import annotations
 
-import functools
 import logging
-import ssl
-import urllib.request
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -18,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot import blocks
+from bot import blocks, slack_http
 from bot.coach import IntroWriter
 from bot.digest import Digest
 from bot.digest_runs import Post
@@ -28,9 +25,9 @@ from models import CheckIn, DigestSubscription, Idea
 
 
 def make_client(settings: Settings) -> WebClient:
-    """Honours SLACK_API_URL (GovSlack, a proxy, the tests). Also sets up, once per process, how
-    slack_sdk uses urllib and logging (below): both cost far more than they need to by default."""
-    share_one_tls_context()
+    """Honours SLACK_API_URL (GovSlack, a proxy, the tests). Also sets up how slack_sdk uses urllib
+    (bot/slack_http.py) and logging (below): both cost far more than they need to by default."""
+    slack_http.install_opener()
     skip_unprinted_debug_lines()
     return WebClient(
         token=settings.slack_bot_token,
@@ -41,20 +38,6 @@ def make_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
-
-
-def share_one_tls_context() -> None:
-    """slack_sdk's clients call urllib without an SSL context, so http.client makes a default one for
-    each connection, loading the whole CA bundle every time: about 20 ms of CPU per Slack call
-    (views.open, respond), where the handshake and the rest of the call take about 1 ms. urllib's
-    process-wide opener, given one verifying context, is what every such call then uses.
-    (Handing the context to WebClient instead would rebuild urllib's opener on every call.)"""
-    urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=_tls_context())))
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()  # made once per process: making one is the expensive part
 
 
 # slack_sdk builds a debug line holding each whole request and response (a modal, a digest) whenever

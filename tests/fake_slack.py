@@ -8,10 +8,12 @@ commands ``fake.response_url()`` as their ``response_url``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -448,6 +450,7 @@ class FakeSlack:
         self._failures: dict[str, list] = {}
         self._counter = itertools.count(1)
         self._view_ids: dict[str, str] = {}
+        self._connections: set[socket.socket] = set()  # open now, closed with the server
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -516,6 +519,10 @@ class FakeSlack:
         self._closed = True
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> FakeSlack:
@@ -867,6 +874,20 @@ def _parse_body(content_type: str, raw: bytes) -> dict:
 
 def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open between calls, as Slack does
+        timeout = 2  # then closes them when idle, as Slack does, without saying so beforehand
+        disable_nagle_algorithm = True  # or each answer's body waits on the client's delayed ack
+
+        def setup(self) -> None:
+            super().setup()
+            with fake._lock:
+                fake._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with fake._lock:
+                fake._connections.discard(self.connection)
+            super().finish()
+
         def do_GET(self) -> None:  # http.server's naming
             self._serve()
 

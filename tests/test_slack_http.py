@@ -1,0 +1,131 @@
+"""Slack calls keep their connection open between calls, and survive servers that close it."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import slack_http
+
+
+class _Server:
+    """An HTTP/1.1 server answering {"ok": true}, counting connections and answers, that treats each
+    connection as `behaviour` says."""
+
+    def __init__(self, behaviour: str, certificate: tuple[str, str] | None = None) -> None:
+        self.connections = self.received = self.answered = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                server.connections += 1
+                self.requests_here = 0
+
+            def do_POST(self) -> None:  # http.server's naming
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.received += 1
+                self.requests_here += 1
+                if behaviour == "drops a second request" and self.requests_here == 2:
+                    self.close_connection = True  # read, then gone: as if closed while we were sending
+                    return
+                if behaviour == "drops every request":
+                    self.close_connection = True
+                    return
+                body = b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if behaviour == "says it closes":
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                server.answered += 1  # before the answer leaves: the client may count as soon as it has it
+                self.wfile.write(body)
+                if behaviour == "closes when idle":
+                    self.close_connection = True  # without saying so
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+        scheme = "http"
+        if certificate is not None:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(*certificate)
+            self._http.socket = tls.wrap_socket(self._http.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._http.server_address[1]}/api/"
+        threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    servers: list[_Server] = []
+
+    def start(behaviour: str, certificate: tuple[str, str] | None = None) -> _Server:
+        servers.append(_Server(behaviour, certificate))
+        return servers[-1]
+
+    slack_http.install_opener()
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "connections"),
+    [
+        ("keeps connections open", 1),
+        ("says it closes", 3),
+        ("closes when idle", 3),
+        ("drops a second request", 3),
+    ],
+)
+def test_three_calls_are_answered_on_as_few_connections_as_the_server_allows(serve, behaviour, connections):
+    server = serve(behaviour)
+    client = WebClient(token="xoxb-test", base_url=server.url, retry_handlers=[])  # no retries but ours
+
+    assert [client.api_test()["ok"] for _ in range(3)] == [True] * 3
+    assert (server.connections, server.answered) == (connections, 3)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_calls_over_tls_keep_their_connection(serve, tmp_path):
+    """Production's case: the TLS handshake, too, is paid once per connection, not once per call."""
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    slack_http.tls_context().load_verify_locations(cert)  # the process's one context now trusts it too
+    server = serve("keeps connections open", (cert, key))
+    client = WebClient(token="xoxb-test", base_url=server.url, retry_handlers=[])
+
+    assert [client.api_test()["ok"] for _ in range(3)] == [True] * 3
+    assert (server.connections, server.answered) == (1, 3)
+
+
+def test_a_request_dropped_on_a_new_connection_is_not_sent_again(serve):
+    """Only a reused connection may have been closed before our request reached the server; on a new
+    one the server had it, so sending it again could post a message twice. slack_sdk's own retry
+    handlers decide about that one."""
+    server = serve("drops every request")
+    client = WebClient(token="xoxb-test", base_url=server.url, retry_handlers=[])
+
+    with pytest.raises(ConnectionError):
+        client.api_test()
+    assert (server.connections, server.received) == (1, 1)
