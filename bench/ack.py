@@ -10,8 +10,9 @@ The two apps take turns for several rounds, so a noisy minute on a shared machin
 
 Slack's side runs in a process of its own: only our app calls it, and served from the load
 generator's process it would take that process's interpreter lock from the clients timing us, and
-from no one timing the bare app. By default it is a responder that only says ok, since the real Slack
-spends none of our CPU; `run(checked=True)` uses the tests' fake, which validates every payload.
+from no one timing the bare app. By default it is a responder that only says ok and, like Slack, keeps
+connections open, since the real Slack spends none of our CPU; `run(checked=True)` uses the tests'
+fake, which validates every payload.
 """
 
 from __future__ import annotations
@@ -137,21 +138,27 @@ def fake_slack(addresses: multiprocessing.connection.Connection, stop: multiproc
 
 
 _OK_BODY = json.dumps({"ok": True, "view": {"id": "VBENCH", "hash": "h"}, "channel": "C1", "ts": "1.1"}).encode()
-_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
        b"Content-Length: %d\r\n\r\n%s" % (len(_OK_BODY), _OK_BODY))
 
 
 async def _answer_ok(addresses: multiprocessing.connection.Connection, stop: multiprocessing.synchronize.Event,
                      certificate: tuple[str, str] | None) -> None:
-    """Slack's side at the least CPU: one event loop that reads each request and says ok."""
+    """Slack's side at the least CPU: one event loop that reads each request and says ok, keeping the
+    connection open for the next, as Slack does."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        await reader.readexactly(length)
-        writer.write(_OK)
-        await writer.drain()
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                await reader.readexactly(length)
+                writer.write(_OK)
+                await writer.drain()
+                if b"\r\nconnection: close" in head.lower():
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client closed the connection, or we are shutting down with it open
         writer.close()
 
     tls = None
