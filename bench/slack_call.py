@@ -6,7 +6,7 @@ this cost out.
 Slack's side is the ack benchmark's responder, over TLS, with a throwaway self-signed certificate
 (made by the `openssl` command). The client trusts it through SSL_CERT_FILE, next to the system's CA
 bundle, so that loading the trust store costs what it does in production. The process's one shared
-context is made at its first make_client, so run() must come before any other.
+context is made at its first use, so run() must come before any other.
 """
 
 from __future__ import annotations

@@ -88,6 +88,9 @@ def _closed_while_idle(error: BaseException) -> bool:
     return isinstance(error.reason if isinstance(error, URLError) else error, _CLOSED_WHILE_IDLE)
 
 
+_NO_TIMEOUT_GIVEN = socket._GLOBAL_DEFAULT_TIMEOUT  # what urlopen passes without one, as http.client knows it
+
+
 def _reusable(kept: tuple[http.client.HTTPConnection, http.client.HTTPResponse] | None, timeout: float | None
               ) -> http.client.HTTPConnection | None:
     """The kept connection if its last response was read to the end and the server has neither closed
@@ -99,7 +102,7 @@ def _reusable(kept: tuple[http.client.HTTPConnection, http.client.HTTPResponse] 
         connection.close()
         return None
     connection.timeout = timeout
-    connection.sock.settimeout(timeout)
+    connection.sock.settimeout(socket.getdefaulttimeout() if timeout is _NO_TIMEOUT_GIVEN else timeout)
     return connection
 
 

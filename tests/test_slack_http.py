@@ -6,6 +6,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -129,3 +130,13 @@ def test_a_request_dropped_on_a_new_connection_is_not_sent_again(serve):
     with pytest.raises(ConnectionError):
         client.api_test()
     assert (server.connections, server.received) == (1, 1)
+
+
+def test_urlopen_without_a_timeout_reuses_a_connection_too(serve):
+    """urllib's callers that give no timeout pass a marker, not a number; a kept connection takes it."""
+    server = serve("keeps connections open")
+    answers = []
+    for _ in range(2):
+        with urllib.request.urlopen(urllib.request.Request(server.url + "api.test", data=b"")) as response:
+            answers.append(response.read())
+    assert (answers, server.connections) == ([b'{"ok": true}'] * 2, 1)
