@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import ssl
-import subprocess
 import tempfile
 import time
 import urllib.request
@@ -27,6 +25,7 @@ from bench.ack import fake_slack
 from bot import slack_http
 from bot.settings import Settings
 from bot.slack import make_client
+from tests.certificates import self_signed
 
 _VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Share an idea"}, "blocks": []}
 
@@ -41,13 +40,11 @@ def _cpu_per_call(client: WebClient, calls: int) -> float:
 
 def run(calls: int = 100) -> list[dict[str, float | str]] | None:
     """ms of CPU per views.open, per set-up; None without the `openssl` command."""
-    if shutil.which("openssl") is None:
-        return None
     with tempfile.TemporaryDirectory() as folder:
-        cert, key, bundle = (str(Path(folder) / name) for name in ("cert.pem", "key.pem", "bundle.pem"))
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True)
+        certificate = self_signed(Path(folder))
+        if certificate is None:
+            return None
+        (cert, key), bundle = certificate, str(Path(folder) / "bundle.pem")
         system = ssl.get_default_verify_paths().cafile
         Path(bundle).write_text((Path(system).read_text() if system else "") + Path(cert).read_text())
         receiving, sending = multiprocessing.Pipe(duplex=False)

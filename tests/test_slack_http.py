@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import slack_http
+from tests.certificates import self_signed
 
 
 class _Server:
@@ -105,15 +104,13 @@ def test_three_calls_are_answered_on_as_few_connections_as_the_server_allows(ser
     assert (server.connections, server.answered) == (connections, 3)
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_calls_over_tls_keep_their_connection(serve, tmp_path):
     """Production's case: the TLS handshake, too, is paid once per connection, not once per call."""
-    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    slack_http.tls_context().load_verify_locations(cert)  # the process's one context now trusts it too
-    server = serve("keeps connections open", (cert, key))
+    certificate = self_signed(tmp_path)
+    if certificate is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    slack_http.tls_context().load_verify_locations(certificate[0])  # the process's one context now trusts it too
+    server = serve("keeps connections open", certificate)
     client = WebClient(token="xoxb-test", base_url=server.url, retry_handlers=[])
 
     assert [client.api_test()["ok"] for _ in range(3)] == [True] * 3
