@@ -1,7 +1,9 @@
-"""Composition root: settings -> engine -> Bolt app -> handlers -> run.
+"""Composition root: settings -> engine -> sender -> Bolt app -> handlers -> serve.
 
-`python app.py` runs Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT. `wsgi()` builds the
-same app as a WSGI callable (POST /slack/events, GET /healthz) for any WSGI server.
+`python app.py` runs Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT, with the scheduler
+and the sender in the same process. `python app.py clock` runs only the scheduler and a sender, for
+deployments whose web processes set RUN_SCHEDULER=false. `wsgi()` builds the web app as a WSGI
+callable (POST /slack/events, GET /healthz) for any WSGI server.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIServer, make_server
@@ -21,25 +25,30 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from bot import clock, usage
+from bot import usage
 from bot.coach import digest_intro_writer, make_coach
 from bot.settings import BOT_SCOPES, ConfigError, Settings
-from bot.slack import check_in_asker, digest_poster, make_client
 from handlers import register_all
-from handlers.deps import Deps
+from handlers.access import Deps
 from handlers.logs import LoggingRequestHandler
 from handlers.logs import configure as configure_logging
 from models import make_engine, make_sessions
+from runtime import clock
+from runtime.sender import Sender
+from runtime.slack import make_client, sender_clients
 
 logger = logging.getLogger("outcome_bot")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def make_deps(settings: Settings, engine: Engine) -> Deps:
-    """What listeners and the scheduler share: settings, the session factory, the optional coach."""
+def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = None) -> Deps:
+    """What listeners, the scheduler and the sender share: settings, sessions, the sender, the optional coach."""
     sessions = make_sessions(engine)
     coach = make_coach(settings, usage.recorder(sessions))
-    return Deps(settings=settings, sessions=sessions, coach=coach, digest_intro=digest_intro_writer(settings, coach))
+    sender = Sender(sessions, sender_clients(settings, oauth.installation_store if oauth else None),
+                    threads=settings.delivery_threads)
+    return Deps(settings=settings, sessions=sessions, sender=sender, coach=coach,
+                digest_intro=digest_intro_writer(settings, coach))
 
 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
@@ -50,10 +59,14 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         oauth_settings=oauth,
+        # Listeners wait on Slack and the database after their ack; Bolt's default of 5 threads would
+        # make every other request wait for its ack behind them.
+        listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads,
+                                             thread_name_prefix="outcome-listener"),
     )
     if oauth is not None:
         app.enable_token_revocation_listeners()  # app_uninstalled and tokens_revoked clean up installations
-    register_all(app, deps or make_deps(settings, engine))
+    register_all(app, deps or make_deps(settings, engine, oauth))
     app.error(_log_error)
     return app
 
@@ -127,17 +140,30 @@ def serve_http(wsgi_app: WSGIApp, port: int) -> None:
         server.serve_forever()
 
 
-def build() -> tuple[Settings, Engine, Deps, App]:
+@dataclass(frozen=True)
+class Built:
+    settings: Settings
+    engine: Engine
+    deps: Deps
+    app: App
+
+
+def build() -> Built:
     """Everything from the environment; raises ConfigError (or BoltError for a refused token)."""
     settings = _load_settings()
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, settings.database_pool_size)
-    deps = make_deps(settings, engine)
-    return settings, engine, deps, create_app(settings, engine, deps=deps)
+    oauth = oauth_settings(settings, engine)
+    deps = make_deps(settings, engine, oauth)
+    return Built(settings, engine, deps, create_app(settings, engine, deps=deps))
 
 
-def start_scheduler(app: App, deps: Deps) -> None:
-    clock.start(deps.sessions, digest_poster(app.client, deps.digest_intro), check_in_asker(app.client))
+def start_background(built: Built, *, blocking_scheduler: bool = False) -> None:
+    """The sender, always; the scheduler where RUN_SCHEDULER says (or blocking, for the clock process)."""
+    built.deps.sender.start()
+    if built.settings.run_scheduler or blocking_scheduler:
+        d = built.deps
+        clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler)
 
 
 def wsgi() -> WSGIApp:
@@ -146,13 +172,12 @@ def wsgi() -> WSGIApp:
     Fails like `python app.py` does on bad configuration: one sentence, then exit.
     """
     try:
-        settings, engine, deps, app = build()
+        built = build()
     except (ConfigError, BoltError) as error:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         raise SystemExit(2) from None
-    if settings.run_scheduler:
-        start_scheduler(app, deps)
-    return create_wsgi(app, engine)
+    start_background(built)
+    return create_wsgi(built.app, built.engine)
 
 
 def _explain(error: ConfigError | BoltError) -> str:
@@ -166,20 +191,24 @@ def _load_settings() -> Settings:
     return Settings.from_env()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        settings, engine, deps, app = build()
+        built = build()
     except (ConfigError, BoltError) as error:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         return 2
-    if settings.run_scheduler:
-        start_scheduler(app, deps)
-    if settings.socket_mode:
+    if args[:1] == ["clock"]:
+        logger.info("outcome-bot clock: digests and check-ins every %ss; delivering what is owed", clock.TICK_SECONDS)
+        start_background(built, blocking_scheduler=True)
+        return 0
+    start_background(built)
+    if built.settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        SocketModeHandler(app, settings.slack_app_token).start()
+        SocketModeHandler(built.app, built.settings.slack_app_token).start()
     else:
-        serve_http(create_wsgi(app, engine), settings.port)
+        serve_http(create_wsgi(built.app, built.engine), built.settings.port)
     return 0
 
 

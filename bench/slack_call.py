@@ -22,9 +22,9 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bench.ack import fake_slack
-from bot import slack_http
 from bot.settings import Settings
-from bot.slack import make_client
+from runtime import slack_http
+from runtime.slack import make_client
 from tests.certificates import self_signed
 
 _VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Share an idea"}, "blocks": []}

@@ -7,6 +7,7 @@ Pure functions from plain values to the dicts Slack expects. User text reaches m
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +23,7 @@ from bot.stages import next_stages
 from bot.stats import Stats
 from bot.team_settings import TeamConfig
 from bot.usage import Usage
-from models import Decision, Idea, Objective, Stage, Support
+from models import Decision, Delivery, Idea, Objective, Stage, Support
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -123,9 +124,45 @@ def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
 
 
+# Slack refuses a message whose blocks' text adds up to roughly 12,000 characters (msg_blocks_too_long),
+# long before 50 blocks; every message stays well under that, counted as sent (escaped).
+MESSAGE_TEXT_BUDGET = 9_000
+
+
+def text_size(value: Any) -> int:
+    """The characters of text in blocks, as Slack adds them up: every "text" string, however deep."""
+    if isinstance(value, list):
+        return sum(text_size(item) for item in value)
+    if isinstance(value, dict):
+        return sum(len(item) if key == "text" and isinstance(item, str) else text_size(item)
+                   for key, item in value.items())
+    return 0
+
+
+def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET) -> list[Block]:
+    """Clips the longest sections (people's text: an outcome, evidence, a reason) until the message fits
+    Slack's total; what is cut ends in "…", so nothing is lost without a sign."""
+    over = text_size(blocks) - budget
+    if over <= 0:
+        return blocks
+    blocks = [dict(block) for block in blocks]
+    sections = sorted((b for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)),
+                      key=lambda b: -len(b["text"]["text"]))
+    for block in sections:
+        if over <= 0:
+            break
+        text = block["text"]["text"]
+        keep = max(200, len(text) - over)
+        if keep < len(text):
+            block["text"] = {**block["text"], "text": clip(text, keep)}
+            over -= len(text) - len(block["text"]["text"])
+    return blocks
+
+
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
-    """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback."""
-    return {"text": clip(text, 3000), "blocks": blocks}
+    """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback. Within
+    Slack's limits by construction: at most 50 blocks, and the text budget above."""
+    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS])}
 
 
 def stage_words(stage: str) -> str:
@@ -162,6 +199,9 @@ class IntakeState:
     suggestion: dict[str, str] | None = None
     checked: bool = False
     version: int = 1
+    # The key of what the server keeps for this form (the suggestion, an ask longer than its field):
+    # the form itself carries only this key, so it stays within Slack's 3,000 characters in any script.
+    draft: str | None = None
 
 
 def intake_modal(
@@ -188,9 +228,8 @@ def intake_modal(
         blocks.append(context(f"From a message by <@{state.source.author_id}>, who will be credited as the requester."))
     limit = FIELDS["ask"].max_chars
     if len(state.values.get("ask") or "") > limit:
-        blocks.append(
-            context(f"The message is longer than {limit:,} characters: its start is below; the idea links to it all.")
-        )
+        blocks.append(context(f"The ask is longer than the {limit:,} characters this field holds: its start is "
+                              "below, and the whole of it is kept with the idea."))
     if state.suggestion:
         blocks += _suggestion_blocks(state.suggestion)
     for name in FIELDS:
@@ -210,7 +249,7 @@ def intake_modal(
         "channel": state.source.channel_id,
         "ts": state.source.message_ts,
         "author": state.source.author_id,
-        "s": state.suggestion,
+        "d": state.draft,
         "checked": state.checked or None,
         "v": state.version if state.version > 1 else None,
     }
@@ -269,20 +308,21 @@ def read_intake(view: dict[str, Any]) -> IntakeState:
             values[name] = (actions.get(name, {}).get("selected_option") or {}).get("value")
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        source = Source(channel_id=meta.get("channel"), message_ts=meta.get("ts"), author_id=meta.get("author"))
-        suggestion = meta.get("s") if isinstance(meta.get("s"), dict) else None
-        return IntakeState(values, source, suggestion, bool(meta.get("checked")), int(meta.get("v") or 1))
+        source = Source(channel_id=_id(meta.get("channel")), message_ts=_id(meta.get("ts")),
+                        author_id=_id(meta.get("author")))
+        version = int(meta.get("v") or 1)
+        return IntakeState(values, source, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
+                           _id(meta.get("d")))
     except (ValueError, AttributeError, TypeError):
         return IntakeState(values)
 
 
-def ask_too_long(length: int) -> dict[str, Any]:
-    limit = FIELDS["ask"].max_chars
-    text = (
-        f"That ask is {length:,} characters, and an idea's original ask can hold {limit:,}. "
-        "Try `/idea` with a one-line summary: the form has room for the outcome, the problem and the evidence."
-    )
-    return message(text, [section(text)])
+_CARRIED = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+def _id(value: object) -> str | None:
+    """An id, ts or key the form carried, or None: metadata can be forged, and these end up in Slack calls."""
+    return value if isinstance(value, str) and _CARRIED.match(value) else None
 
 
 # --- an idea, as its requester and the triage channel see it ---------------------------------------
@@ -442,9 +482,10 @@ def move_value(idea: Idea) -> str:
 def read_move(action_id: str, value: str | None) -> tuple[int, str, str] | None:
     """The inverse of a move button: (idea id, stage it was shown in, stage asked for), or None if garbled."""
     idea_id, _, shown = (value or "").partition(":")
-    if not idea_id.isdigit() or not shown or not action_id.startswith(MOVE_ACTION_PREFIX):
+    number = read_id(idea_id)
+    if number is None or shown not in STAGE_NAMES or not action_id.startswith(MOVE_ACTION_PREFIX):
         return None
-    return int(idea_id), shown, action_id.removeprefix(MOVE_ACTION_PREFIX)
+    return number, shown, action_id.removeprefix(MOVE_ACTION_PREFIX)
 
 
 def move_buttons(idea: Idea) -> list[Block]:
@@ -524,10 +565,11 @@ def home_view(
     model_use: Usage | None = None,
     metrics: Stats | None = None,
     objectives: list[Block] = (),
+    undelivered: Sequence[Delivery] = (),
 ) -> dict[str, Any]:
-    """Everyone sees their own ideas; product managers see the triage queue first, and what the
-    optional model costs."""
-    blocks: list[Block] = []
+    """Everyone sees their own ideas; product managers see what could not be delivered, the triage
+    queue, and what the optional model costs."""
+    blocks: list[Block] = undelivered_blocks(undelivered)
     if triage is not None:
         blocks += _triage_blocks(triage, now)
     if metrics is not None:
@@ -551,6 +593,65 @@ def home_view(
             )
         )
     return {"type": "home", "blocks": blocks}
+
+
+RETRY_DELIVERIES, DISMISS_DELIVERIES = "deliveries_retry", "deliveries_dismiss"
+# Why Slack would not take a message, in words a PM can act on; {where} is the channel or person.
+UNDELIVERED_WORDS = {
+    "channel_not_found": "I can't see {where}: it was deleted, or it is private and I am not in it",
+    "not_in_channel": "I am not in {where}: invite me with `/invite @outcome-bot`",
+    "is_archived": "{where} is archived",
+    "account_inactive": "{where} is deactivated",
+    "user_not_found": "{where} is not in this workspace any more",
+    "user_disabled": "{where} is deactivated",
+    "cannot_dm_bot": "{where} is a bot",
+    "not_installed": "outcome-bot is not installed in this workspace any more",
+    "invalid_auth": "Slack no longer accepts outcome-bot's token: reinstall the app",
+    "token_revoked": "Slack no longer accepts outcome-bot's token: reinstall the app",
+    "missing_scope": "outcome-bot lacks a permission: reinstall the app from its manifest",
+}
+LAYOUT_REFUSED = "Slack refused the message's layout (please report this: it is a bug)"
+
+
+def undelivered_words(error: str, where: str) -> str:
+    if error.startswith("gave_up"):
+        return f"Slack could not be reached for a day, so the message to {where} was not sent"
+    if error.startswith("parent_"):
+        return f"the digest it belonged to could not be posted in {where}"
+    if error in ("invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text",
+                 "invalid_arguments"):
+        return LAYOUT_REFUSED
+    return UNDELIVERED_WORDS.get(error, "Slack said `{error}` for {where}").format(where=where, error=escape(error))
+
+
+def _where(delivery: Delivery) -> str:
+    channel = str(delivery.payload.get("channel") or delivery.payload.get("user") or "")
+    return f"<@{channel}>" if channel[:1] in ("U", "W") else f"<#{channel}>" if channel else "Slack"
+
+
+def undelivered_blocks(failures: Sequence[Delivery]) -> list[Block]:
+    """"2 messages could not be delivered: the triage channel is archived", grouped by cause, with
+    Try again and Dismiss; a message that went to its alternate instead is counted apart."""
+    if not failures:
+        return []
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    for failure in failures:
+        groups.setdefault((failure.state, undelivered_words(failure.error or "", _where(failure))), []).append(failure)
+    failed = sum(1 for f in failures if f.state == "failed")
+    title = f"*:warning: {failed} message{'s' if failed != 1 else ''} could not be delivered*" if failed \
+        else "*:information_source: Some messages went elsewhere*"
+    lines = []
+    for (state, words), members in list(groups.items())[:8]:
+        ideas = sorted({f"#{m.payload['idea']}" for m in members if isinstance(m.payload.get("idea"), int)})
+        about = f" (triage card{'s' if len(ideas) > 1 else ''} for {', '.join(ideas[:5])})" if ideas else ""
+        rerouted = ", so it went to its next recipient" if state == "rerouted" else ""
+        lines.append(f"• {len(members)}{about}: {words}{rerouted}")
+    buttons = [{"type": "button", "action_id": DISMISS_DELIVERIES, "text": plain("Dismiss", 75)}]
+    if failed:
+        buttons.insert(0, {"type": "button", "action_id": RETRY_DELIVERIES, "text": plain("Try again", 75),
+                           "style": "primary"})
+    return [section(title + "\n" + "\n".join(lines)),
+            {"type": "actions", "block_id": "deliveries", "elements": buttons}, {"type": "divider"}]
 
 
 def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
@@ -752,7 +853,6 @@ def nudges_setting(*, on: bool) -> dict[str, Any]:
 
 # --- digests --------------------------------------------------------------------------------------
 
-DIGEST_ITEMS_PER_SECTION = 7  # 5 x (title + 7 + overflow) + header, intro, waiting, pulse = 49 blocks <= 50
 DIGEST_SECTIONS = (
     ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
     ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
@@ -760,28 +860,29 @@ DIGEST_SECTIONS = (
     ("declined", ":no_entry_sign: Declined", "declined"),
     ("reviewed", ":dart: Outcomes reviewed", "reviewed"),
 )
+# Each message of a digest: a few blocks short of Slack's 50, and its text within the budget.
+DIGEST_MESSAGE_BLOCKS = 45
 
 
-def digest_message(digest: Digest, intro: str | None = None) -> dict[str, Any]:
-    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse.
-    `intro` is the optional model-written paragraph; it is escaped like any text we did not write."""
+def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, Any]]:
+    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse. One message
+    when it fits; otherwise the headline, counts and pulse in the channel and every section, whole, in
+    its thread, in as many replies as it takes. `intro` is the optional model-written paragraph,
+    escaped like any text we did not write."""
     period = f"{digest.period_start:%d %b} – {digest.period_end:%d %b}"
-    blocks: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
+    head: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
     if intro:
-        blocks.append(section(":memo: " + clip(escape(intro), 1500)))
+        head.append(section(":memo: " + clip(escape(intro), 1500)))
     if digest.is_empty:
         text = "A quiet week: no ideas moved, none arrived and none are waiting. Have one? Type `/idea`."
-        return message(f"Product digest {period}: a quiet week", [*blocks, section(text)])
-    counts = []
+        return [message(f"Product digest {period}: a quiet week", [*head, section(text)])]
+    counts, body = [], []
     for attribute, title, verb in DIGEST_SECTIONS:
         moved: list[tuple[Idea, Decision]] = getattr(digest, attribute)
-        if not moved:
-            continue
-        counts.append(f"{len(moved)} {verb}")
-        blocks.append(section(f"*{title}* ({len(moved)})"))
-        blocks += _grouped_by_objective(moved[:DIGEST_ITEMS_PER_SECTION])
-        if len(moved) > DIGEST_ITEMS_PER_SECTION:
-            blocks.append(context(f"and {len(moved) - DIGEST_ITEMS_PER_SECTION} more {verb}: see App Home."))
+        if moved:
+            counts.append(f"{len(moved)} {verb}")
+            body.append([section(f"*{title}* ({len(moved)})")])
+            body += _grouped_by_objective(moved)
     if digest.waiting_total:
         oldest = "\n".join(
             f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
@@ -789,13 +890,36 @@ def digest_message(digest: Digest, intro: str | None = None) -> dict[str, Any]:
             for idea in digest.waiting
         )
         title = f"*:seedling: New candidates waiting for triage* ({digest.waiting_total}), oldest first:"
-        blocks.append(section(f"{title}\n{oldest}"))
+        body.append([section(f"{title}\n{oldest}")])
         counts.append(f"{digest.waiting_total} waiting")
-    blocks.append(context(_pulse_words(digest.pulse)))
-    return message(f"Product digest {period}: " + ", ".join(counts), blocks)
+    summary = f"Product digest {period}: " + ", ".join(counts)
+    pulse = context(_pulse_words(digest.pulse))
+    whole = [*head, *(block for unit in body for block in unit), pulse]
+    if len(whole) <= DIGEST_MESSAGE_BLOCKS and text_size(whole) <= MESSAGE_TEXT_BUDGET:
+        return [message(summary, whole)]
+    headline = [*head, section("*This period:* " + ", ".join(counts) + ". Every decision and its reason is in "
+                               "the thread below."), pulse]
+    parts = _pack(body)
+    return [message(summary, headline)] + [message(f"{summary} ({n} of {len(parts)})", part)
+                                           for n, part in enumerate(parts, start=1)]
 
 
-def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[Block]:
+def _pack(units: list[list[Block]]) -> list[list[Block]]:
+    """Fills messages with whole units (an item is not split where it fits) within the block and text budgets."""
+    parts: list[list[Block]] = [[]]
+    # A unit too big for any message (a very long reason, escaped) goes block by block instead.
+    units = [piece for unit in units for piece in
+             ([unit] if text_size(unit) <= MESSAGE_TEXT_BUDGET else [[block] for block in unit])]
+    for unit in units:
+        current = parts[-1]
+        if current and (len(current) + len(unit) > DIGEST_MESSAGE_BLOCKS
+                        or text_size(current) + text_size(unit) > MESSAGE_TEXT_BUDGET):
+            parts.append([])
+        parts[-1].extend(unit)
+    return [part for part in parts if part]
+
+
+def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[list[Block]]:
     """Items under each objective, those with none last; the objective is named where its group starts
     (in the item's own section, so grouping costs no blocks)."""
     ordered = sorted(moved, key=lambda pair: (pair[0].objective is None, pair[0].objective_id or 0))
@@ -807,7 +931,8 @@ def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[Block]:
     return items
 
 
-def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> Block:
+def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> list[Block]:
+    """An idea and its decision: the whole reason, in as many sections as it takes."""
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
     if heading:
         head = f"{heading}\n{head}"
@@ -817,10 +942,32 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> 
         head += f" · {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
-    item = section(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}")
+    pieces = chunks(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}", SECTION_LIMIT)
+    item = [section(piece) for piece in pieces]
     if idea.stage in SUPPORTABLE:
-        item["accessory"] = support_button(idea)
+        item[0]["accessory"] = support_button(idea)
     return item
+
+
+def chunks(mrkdwn: str, limit: int) -> list[str]:
+    """Escaped text in pieces of at most `limit` characters, cut at a line's end where one is near and never
+    inside an entity like `&amp;`; a quote cut mid-line goes on quoted."""
+    pieces = []
+    while len(mrkdwn) > limit:
+        cut = mrkdwn.rfind("\n", 0, limit)
+        if cut >= limit // 2:
+            pieces.append(mrkdwn[:cut])
+            mrkdwn = mrkdwn[cut + 1:]
+            continue
+        cut = limit - len("&gt; ")
+        amp = mrkdwn.rfind("&", 0, cut)
+        if amp > 0 and ";" not in mrkdwn[amp:cut]:
+            cut = amp
+        piece = mrkdwn[:cut]
+        pieces.append(piece)
+        quoted = piece[piece.rfind("\n") + 1:].startswith("&gt;")
+        mrkdwn = ("&gt; " if quoted else "") + mrkdwn[cut:]
+    return [*pieces, mrkdwn]
 
 
 def _pulse_words(pulse: Pulse) -> str:
@@ -836,6 +983,7 @@ def _pulse_words(pulse: Pulse) -> str:
 
 
 OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
+DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
 EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
@@ -1122,8 +1270,20 @@ def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None,
     return element
 
 
+MAX_ID = 2**31 - 1  # the databases' integer ids
+
+
+def read_id(value: object) -> int | None:
+    """An id a button or a form carried, or None: values can be forged, so only ASCII digits that fit
+    the database's ids pass ("²" is a digit to Python, and 30 digits overflow SQLite)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 10 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def read_objective(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return read_id(value)
 
 
 def merge_modal(idea: Idea) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The `/idea` grammar (shared/DESIGN.md): a subcommand word, or else the ask itself."""
+"""The `/idea` grammar (the README lists it): a subcommand word, or else the ask itself."""
 
 from __future__ import annotations
 

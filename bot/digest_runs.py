@@ -1,20 +1,21 @@
 """Digest subscriptions and runs: each period of each channel posts exactly once.
 
 A run is claimed in the database first (a row unique on subscription and period, in its own
-transaction), then posted, then marked with the message ts. Two schedulers racing for a period both
-try the insert and one wins. A claim that was never marked posted (its process died) expires after
-CLAIM_TTL and may be taken over. A run missed by more than CATCH_UP is skipped, and logged once.
+transaction); its digest is written (maybe with the model's help) outside any transaction; then, if
+the claim is still ours, the run is marked owed in the same transaction as its messages, which the
+sender delivers. Two schedulers racing for a period both try the insert and one wins. A claim never
+marked owed (its process died) expires after CLAIM_TTL and may be taken over. A run missed by more than
+CATCH_UP is skipped, and logged once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.digest import Digest, compose
 from bot.schedule import Schedule, latest_run
@@ -24,10 +25,6 @@ CLAIM_TTL = timedelta(minutes=10)
 CATCH_UP = timedelta(days=1)
 FIRST_PERIOD = timedelta(days=7)
 logger = logging.getLogger(__name__)
-
-# Posts a digest to a channel and returns the message ts; raises when Slack refuses.
-Post = Callable[[DigestSubscription, Digest], str]
-
 
 def subscribe(
     session: Session, *, team_id: str, channel_id: str, schedule: Schedule, only_this_channel: bool, created_by: str
@@ -100,6 +97,7 @@ class Claim:
     run_id: int
     subscription_id: int
     period_end: datetime
+    claimed_at: datetime
 
 
 def claim(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> Claim | None:
@@ -118,7 +116,7 @@ def claim(session: Session, subscription_id: int, period_end: datetime, now: dat
         .returning(runs.c.id)
     )
     if inserted is not None:
-        return Claim(inserted, subscription_id, period_end)
+        return Claim(inserted, subscription_id, period_end, now)
     expired = session.scalar(
         update(DigestRun)
         .where(
@@ -131,50 +129,48 @@ def claim(session: Session, subscription_id: int, period_end: datetime, now: dat
         .values(claimed_at=now)
         .returning(DigestRun.id)
     )
-    return None if expired is None else Claim(expired, subscription_id, period_end)
+    return None if expired is None else Claim(expired, subscription_id, period_end, now)
 
 
-def mark_posted(session: Session, run_id: int, message_ts: str, now: datetime) -> None:
-    session.execute(update(DigestRun).where(DigestRun.id == run_id).values(posted_at=now, message_ts=message_ts))
+def mark_posted(session: Session, run_id: int, message_ts: str | None, now: datetime) -> None:
+    """The run's messages are owed (posted_at), and once the first went out, where it is (message_ts)."""
+    run = session.get(DigestRun, run_id)
+    if run is None:
+        return
+    run.posted_at = run.posted_at or now
+    run.message_ts = message_ts or run.message_ts
 
 
-def run_due_digests(sessions: sessionmaker[Session], post: Post, now: datetime) -> int:
-    """Posts every digest whose time has come and that nobody has posted; returns how many it posted.
+def take_claimed(session: Session, taken: Claim, now: datetime) -> bool:
+    """Marks a claimed run as owed, if the claim is still ours (it may have expired and been taken over
+    while the digest was being written); the caller owes its messages in the same transaction."""
+    done = session.execute(
+        update(DigestRun)
+        .where(DigestRun.id == taken.run_id, DigestRun.posted_at.is_(None), DigestRun.claimed_at == taken.claimed_at)
+        .values(posted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
 
-    Called every minute by the scheduler, in as many processes as run one. One channel failing
-    does not stop the others.
-    """
-    with sessions() as session:
-        subscriptions = [(s.id, latest_run(schedule_of(s), now)) for s in session.scalars(select(DigestSubscription))]
-    posted = 0
-    for subscription_id, period_end in subscriptions:
+
+def due_runs(session: Session, now: datetime) -> list[tuple[int, datetime]]:
+    """Each subscription with the latest time its digest was due; bad rows are skipped, not fatal."""
+    runs = []
+    for subscription in session.scalars(select(DigestSubscription)):
         try:
-            posted += _run_one(sessions, post, subscription_id, period_end, now)
-        except Exception:
-            logger.exception("digest for subscription %s (period ending %s) failed", subscription_id, period_end)
-    return posted
+            runs.append((subscription.id, latest_run(schedule_of(subscription), now)))
+        except (ValueError, KeyError, OverflowError) as error:
+            logger.error("digest subscription %s has a schedule that cannot run: %s", subscription.id, error)
+    return runs
 
 
-def _run_one(sessions: sessionmaker[Session], post: Post, subscription_id: int, period_end: datetime,
-             now: datetime) -> int:
-    with sessions.begin() as session:
-        if now - period_end > CATCH_UP:
-            _skip_once(session, subscription_id, period_end, now)
-            return 0
-        taken = claim(session, subscription_id, period_end, now)
-    return 0 if taken is None else int(_post_claimed(sessions, post, taken, now))
-
-
-def _post_claimed(sessions: sessionmaker[Session], post: Post, taken: Claim, now: datetime) -> bool:
-    """Posts a claimed run and marks it posted; a failure leaves the claim to expire and be retried."""
-    with sessions() as session:
-        subscription = session.get(DigestSubscription, taken.subscription_id)
-        if subscription is None:
-            return False
-        message_ts = post(subscription, digest_for(session, subscription, taken.period_end))
-    with sessions.begin() as session:
-        mark_posted(session, taken.run_id, message_ts, now)
-    return True
+def claim_due(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> Claim | None:
+    """The claim for a due period, or None: someone else has it, or it was missed by more than a day
+    (skipped, and logged once)."""
+    if now - period_end > CATCH_UP:
+        _skip_once(session, subscription_id, period_end, now)
+        return None
+    return claim(session, subscription_id, period_end, now)
 
 
 def _skip_once(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> None:
@@ -189,10 +185,3 @@ def _skip_once(session: Session, subscription_id: int, period_end: datetime, now
     if skipped is not None:
         logger.warning("digest for subscription %s due %s was missed by more than a day: skipped",
                        subscription_id, period_end)
-
-
-def post_now(sessions: sessionmaker[Session], post: Post, subscription_id: int, now: datetime) -> bool:
-    """`/idea digest now`: a run like any other, so the next scheduled digest starts from here."""
-    with sessions.begin() as session:
-        taken = claim(session, subscription_id, now, now)
-    return taken is not None and _post_claimed(sessions, post, taken, now)

@@ -48,12 +48,16 @@ class IdeaDraft:
         return cls(**{f.name: (values.get(f.name) or "").strip() for f in fields(cls)})
 
 
-def validate(draft: IdeaDraft) -> dict[str, str]:
-    """Field name -> a message for the person; empty when the draft can be stored."""
+def validate(draft: IdeaDraft, *, ask_limit: int | None = None) -> dict[str, str]:
+    """Field name -> a message for the person; empty when the draft can be stored. `ask_limit` lets an ask
+    longer than its field through when the whole of it came from the person's own message or command."""
     errors: dict[str, str] = {}
     for name, spec in FIELDS.items():
         text: str = getattr(draft, name)
-        if len(text) > spec.max_chars:
+        limit = ask_limit if name == "ask" and ask_limit is not None else spec.max_chars
+        if "\x00" in text:
+            errors[name] = f"{spec.label} holds a character that cannot be stored (NUL); please remove it."
+        elif len(text) > limit:
             errors[name] = (
                 f"{spec.label} is {len(text):,} characters; please keep it to {spec.max_chars:,} "
                 "(link to a doc for the rest)."
@@ -95,9 +99,7 @@ def submit_idea(
     """
     requester_id = source.author_id or submitter_id
     if submission_id is not None:
-        existing = session.scalar(
-            select(Idea).where(Idea.team_id == team_id, Idea.submission_id == submission_id)
-        )
+        existing = find_submission(session, team_id, submission_id)
         if existing is not None:
             return existing, False
     idea = Idea(
@@ -123,6 +125,10 @@ def submit_idea(
     session.add(idea)
     session.flush()
     return idea, True
+
+
+def find_submission(session: Session, team_id: str, submission_id: str) -> Idea | None:
+    return session.scalar(select(Idea).where(Idea.team_id == team_id, Idea.submission_id == submission_id))
 
 
 # Every button press looks an idea up; built once, because building a statement costs SQLAlchemy

@@ -98,7 +98,8 @@ def objective_choices(session: Session, team_id: str) -> list[ObjectiveChoice]:
 def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:
     """Sets (or clears) the objective an idea serves; both must be this team's."""
     idea = get_idea(session, team_id, idea_id)
-    if idea is None or (objective_id is not None and find_objective(session, team_id, objective_id) is None):
+    objective = find_objective(session, team_id, objective_id) if objective_id is not None else None
+    if idea is None or (objective_id is not None and objective is None):
         return None
-    idea.objective_id = objective_id
+    idea.objective = objective  # the relationship, so the card drawn in this transaction names it
     return idea

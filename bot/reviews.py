@@ -1,18 +1,18 @@
 """Did the outcome happen? Check-ins for shipped ideas, and the people who support an idea.
 
 A shipped idea has a check-in due on a date; the scheduler asks its questions once (claimed by the
-asked_at column, so two schedulers ask once). "Not yet" asks again later; Met, Partly and Missed are
-answered by a decision shipped -> reviewed. Supporters count once each, with their evidence.
+asked_at column in the transaction that owes the questions, so two schedulers ask once). "Not yet"
+asks again later; Met, Partly and Missed are answered by a decision shipped -> reviewed. Supporters
+count once each, with their evidence.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.ideas import get_idea
 from models import CheckIn, Idea, Stage, Support, dialect_insert
@@ -22,10 +22,6 @@ SUPPORTABLE = frozenset({Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage
 ASK_AGAIN_AFTER = timedelta(weeks=2)
 EVIDENCE_MAX_CHARS = 500
 logger = logging.getLogger(__name__)
-
-# Sends the question about one check-in: (idea, check-in).
-Ask = Callable[[Idea, CheckIn], None]
-
 
 def may_review(user_id: str, idea: Idea, is_pm: bool) -> bool:
     """The product managers, and the person who asked: both are asked, both may answer."""
@@ -37,32 +33,27 @@ def may_support(user_id: str, idea: Idea) -> bool:
     return user_id != idea.requester_id and idea.stage in SUPPORTABLE
 
 
-def ask_due_check_ins(sessions: sessionmaker[Session], ask: Ask, now: datetime) -> int:
-    """Asks every due, unasked check-in of a still-shipped idea; returns how many it asked."""
-    with sessions() as session:
-        due = list(
-            session.scalars(
-                select(CheckIn.id)
-                .join(Idea, Idea.id == CheckIn.idea_id)
-                .where(CheckIn.due_on <= now.date(), CheckIn.asked_at.is_(None), Idea.stage == Stage.SHIPPED)
-            )
-        )
-    asked = 0
-    for check_in_id in due:
-        with sessions.begin() as session:
-            claimed = session.execute(
-                update(CheckIn).where(CheckIn.id == check_in_id, CheckIn.asked_at.is_(None)).values(asked_at=now)
-            ).rowcount
-        if claimed != 1:
-            continue
-        try:
-            with sessions() as session:
-                check_in = session.get(CheckIn, check_in_id)
-                ask(session.get(Idea, check_in.idea_id), check_in)
-            asked += 1
-        except Exception:
-            logger.exception("check-in %s could not be asked", check_in_id)
-    return asked
+def due_check_ins(session: Session, now: datetime) -> list[int]:
+    """Every due, unasked check-in of a still-shipped idea."""
+    return list(session.scalars(
+        select(CheckIn.id)
+        .join(Idea, Idea.id == CheckIn.idea_id)
+        .where(CheckIn.due_on <= now.date(), CheckIn.asked_at.is_(None), Idea.stage == Stage.SHIPPED)
+        .order_by(CheckIn.id)
+    ))
+
+
+def claim_check_in(session: Session, check_in_id: int, now: datetime) -> tuple[Idea, CheckIn] | None:
+    """Marks the check-in asked, if no one else has; the caller owes its questions in the same transaction,
+    so it is asked exactly when it is marked."""
+    claimed = session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id, CheckIn.asked_at.is_(None)).values(asked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    check_in = session.get(CheckIn, check_in_id)
+    return session.get(Idea, check_in.idea_id), check_in
 
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:

@@ -52,6 +52,11 @@ class Settings:
     digest_summary: bool = False
     log_format: str = "text"
     database_pool_size: int = 5
+    # Threads that run listeners after the ack: they wait on Slack (views.open) and the database, so
+    # there are many more of them than cores.
+    listener_threads: int = 32
+    # Threads that deliver what the bot owes people; each waits on one Slack call at a time.
+    delivery_threads: int = 8
 
     @property
     def socket_mode(self) -> bool:
@@ -59,7 +64,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read and check every variable of the contract in shared/DESIGN.md."""
+        """Read and check every variable the README lists."""
         env = _Env(os.environ if environ is None else environ)
         app_token = env.get("SLACK_APP_TOKEN")
         client_id = env.get("SLACK_CLIENT_ID")
@@ -103,6 +108,8 @@ class Settings:
             digest_summary=_flag("DIGEST_SUMMARY", env.get("DIGEST_SUMMARY"), default=False),
             log_format=_log_format(env.get("LOG_FORMAT")),
             database_pool_size=_pool_size(env.get("DATABASE_POOL_SIZE")),
+            listener_threads=_threads("LISTENER_THREADS", env.get("LISTENER_THREADS"), default=32),
+            delivery_threads=_threads("DELIVERY_THREADS", env.get("DELIVERY_THREADS"), default=8),
         )
 
 
@@ -191,6 +198,14 @@ def _pool_size(value: str | None) -> int:
         return 5
     if not value.isdigit() or not 1 <= int(value) <= 100:
         raise ConfigError(f"DATABASE_POOL_SIZE should be a number of connections from 1 to 100, not '{value}'.")
+    return int(value)
+
+
+def _threads(name: str, value: str | None, *, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 512:
+        raise ConfigError(f"{name} should be a number of threads from 1 to 512, not '{value}'.")
     return int(value)
 
 

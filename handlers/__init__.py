@@ -1,16 +1,19 @@
-"""Bolt listeners, one module per surface. Each listener parses the payload, calls bot/, renders, replies."""
+"""Bolt listeners, one module per flow: each parses what Slack sent, calls bot/, renders with Block Kit,
+and hands what it owes people to the sender. `access` holds what they share."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home, shortcuts, views
-from handlers.deps import Deps, ProvideDeps
+from handlers import admin, commands, home, intake, listening, objectives, support, triage
+from handlers.access import Deps, ProvideDeps
+
+__all__ = ["Deps", "register_all"]
 
 
 def register_all(app: App, dependencies: Deps) -> None:
     app.middleware(ProvideDeps(dependencies))
     # Bolt tries each listener's matcher in turn, so the most frequent requests come first: channel
     # messages, then commands and buttons, then form submissions.
-    for surface in (events, commands, actions, views, shortcuts, home):
-        surface.register(app)
+    for flow in (listening, commands, triage, intake, support, objectives, home, admin):
+        flow.register(app, dependencies)

@@ -1,46 +1,104 @@
-"""App Home: each person's ideas; for product managers, the triage queue first."""
+"""What people see of the ideas: App Home (their own ideas; for PMs the triage queue, the metrics and what
+could not be delivered), `/idea list`, `/idea stats` and `/idea export`."""
 
 from __future__ import annotations
 
 from logging import Logger
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import blocks, usage
+from bot.command import IdeaCommand
 from bot.decisions import triage
+from bot.export import export_rows, to_csv
 from bot.ideas import ideas_of
 from bot.objectives import objectives_of
 from bot.stats import build_trap_stats
-from handlers.deps import Deps, deps
-from handlers.people import is_pm
+from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
 from models import utcnow
+from runtime import outbox
+from runtime.outbox import Owed
 
 QUEUE_LIMIT = 10
 MINE_LIMIT = 15
 
 
-def register(app: App) -> None:
-    app.event("app_home_opened")(app_home_opened_callback)
+def register(app: App, d: Deps) -> None:
+    app.event("app_home_opened")(guarded(app_home_opened_callback))
+    app.action(blocks.RETRY_DELIVERIES)(guarded(deliveries_callback))
+    app.action(blocks.DISMISS_DELIVERIES)(guarded(deliveries_callback))
 
 
 def app_home_opened_callback(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    if event.get("tab") == "home":
-        publish_home(client, deps(context), context.team_id, context.user_id, logger)
+    if event.get("tab") != "home":
+        return
+    d = deps(context)
+    pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
+    with changing(d) as session:
+        outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, pm))
 
 
-def publish_home(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> None:
-    pm = is_pm(client, d, team_id, user_id, logger)
+def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> Owed:
+    """The person's Home tab as it stands, to publish."""
     now = utcnow()
-    with d.sessions.begin() as session:
-        mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
-        queue = triage(session, team_id, now.date(), QUEUE_LIMIT) if pm else None
-        model_use = usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None
-        metrics = build_trap_stats(session, team_id) if pm else None
-        objectives = blocks.objectives_blocks(objectives_of(session, team_id), editable=pm)
-        view = blocks.home_view(mine, total, now, queue, model_use, metrics, objectives)
-    try:
-        client.views_publish(user_id=user_id, view=view)
-    except SlackApiError as error:
-        logger.error("Home tab for %s not published: %s", user_id, error.response.get("error"))
+    mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
+    view = blocks.home_view(
+        mine, total, now,
+        triage=triage(session, team_id, now.date(), QUEUE_LIMIT) if pm else None,
+        model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
+        metrics=build_trap_stats(session, team_id) if pm else None,
+        objectives=blocks.objectives_blocks(objectives_of(session, team_id), editable=pm),
+        undelivered=outbox.undelivered(session, team_id) if pm else (),
+    )
+    return outbox.home(user_id, view)
+
+
+def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                        logger: Logger) -> None:
+    """A PM sends what failed again (after inviting the bot back, say), or dismisses it."""
+    ack()
+    d = deps(context)
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        tell(d, body, context.team_id, context.user_id, blocks.DELIVERIES_FOR_PMS)
+        return
+    with changing(d) as session:
+        if action["action_id"] == blocks.RETRY_DELIVERIES:
+            outbox.retry_undelivered(session, context.team_id, utcnow())
+        else:
+            outbox.dismiss_undelivered(session, context.team_id, utcnow())
+        outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, True))
+
+
+def list_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                 logger: Logger) -> None:
+    with deps(context).sessions() as session:
+        ideas, total = ideas_of(session, context.team_id, context.user_id, blocks.LIST_LIMIT)
+        reply = blocks.my_ideas(ideas, total, utcnow())
+    ack(**reply, response_type="ephemeral")
+
+
+def stats_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                  logger: Logger) -> None:
+    with deps(context).sessions() as session:
+        reply = blocks.stats_message(build_trap_stats(session, context.team_id))
+    ack(**reply, response_type="ephemeral")
+
+
+def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                   logger: Logger) -> None:
+    """A CSV of every idea, sent by DM to the product manager who asked."""
+    ack()
+    d = deps(context)
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        tell(d, command, context.team_id, context.user_id, blocks.EXPORT_FOR_PMS)
+        return
+    with changing(d) as session:
+        rows = export_rows(session, context.team_id)
+        outbox.owe(session, context.team_id, outbox.upload(
+            context.user_id, content=to_csv(rows), filename=f"outcome-bot-ideas-{utcnow():%Y-%m-%d}.csv",
+            title="Ideas, stages, supporters and decisions",
+            comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
+        ), outbox.reply(command["response_url"], {"text": f"Sending you a CSV of {len(rows)} ideas in a direct "
+                                                          "message.", "response_type": "ephemeral"}))

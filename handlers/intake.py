@@ -1,37 +1,195 @@
-"""Opening the intake form, from /idea, a nudge or the message shortcut; then, if a model is
-configured, offering its suggestion. The form opens first: the model never delays it."""
+"""Sharing an idea: the form (from /idea, a nudge or the "Turn into idea" shortcut), the model's
+suggestion, the submission, and announcing the new idea.
+
+The form opens first: the model never delays it, and its suggestion arrives through the sender. The
+submission stores the idea and, in the same transaction, the work of announcing it; looking for
+look-alikes (which may ask the model) and telling people happen after Slack has been answered.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from logging import Logger
 
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import blocks
-from bot.ideas import Source
+from bot.drafts import load_draft, save_draft
+from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
 from bot.objectives import objective_choices
-from handlers.deps import Deps
+from bot.outcomes import reads_like_output, rewrite_hint
+from bot.similar import looks_like, open_ideas, remember_looks_like
+from bot.team_settings import team_config
+from handlers import notify
+from handlers.access import Deps, changing, deps, guarded, open_form
+from runtime import outbox
+from runtime.sender import Job
+
+SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
 
-def open_intake(
-    client: WebClient, d: Deps, *, trigger_id: str, ask: str, source: Source, team_id: str, logger: Logger
-) -> None:
-    with d.sessions() as session:
+def register(app: App, d: Deps) -> None:
+    app.view(blocks.INTAKE_CALLBACK)(guarded(intake_submission_callback))
+    app.action(blocks.USE_SUGGESTION)(guarded(use_suggestion_callback))
+    app.shortcut(blocks.SHORTCUT_CALLBACK)(guarded(turn_into_idea_callback))
+    d.sender.register("announce", lambda job: announce(d, job))
+    d.sender.register("suggest", lambda job: suggest(d, job))
+
+
+def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,
+                logger: Logger) -> None:
+    """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
+    there is one, is asked for a suggestion after."""
+    limit = FIELDS["ask"].max_chars
+    with d.sessions.begin() as session:
         objectives = objective_choices(session, team_id)
-    opened = client.views_open(
-        trigger_id=trigger_id, view=blocks.intake_modal(ask=ask, source=source, objectives=objectives)
+        draft = save_draft(session, team_id, {"ask": ask}) if len(ask) > limit else None
+    state = blocks.IntakeState(values={"ask": ask}, source=source, draft=draft)
+    view = open_form(client, d, body, team_id, user_id, blocks.intake_modal(state=state, objectives=objectives),
+                     logger)
+    if view is None or d.coach is None or not ask.strip():
+        return
+    with changing(d) as session:
+        outbox.owe(session, team_id, outbox.job("suggest", {
+            "view_id": view["id"], "hash": view.get("hash"), "ask": ask[:limit], "draft": draft,
+            "source": [source.channel_id, source.message_ts, source.author_id],
+        }))
+
+
+def suggest(d: Deps, job: Job) -> None:
+    """Asks the model for an outcome and a problem, and shows them in the form as a suggestion. The form
+    keeps its block ids, so whatever the person typed meanwhile stays where it is."""
+    payload = job.payload
+    suggestion = d.coach.suggest(job.team_id, payload["ask"]) if d.coach is not None else None
+    with changing(d) as session:
+        if suggestion is not None:
+            kept = load_draft(session, job.team_id, payload.get("draft"))
+            draft = save_draft(session, job.team_id, {**kept, "suggestion": suggestion.model_dump()})
+            channel, ts, author = payload["source"]
+            state = blocks.IntakeState(values={"ask": payload["ask"]}, source=Source(channel, ts, author),
+                                       suggestion=suggestion.model_dump(), draft=draft)
+            form = blocks.intake_modal(state=state, objectives=objective_choices(session, job.team_id))
+            outbox.owe(session, job.team_id, outbox.view_update(payload["view_id"], payload.get("hash"), form))
+        job.finish(session)
+
+
+def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Copies the model's suggestion into the outcome and problem fields the person left empty."""
+    ack()
+    d = deps(context)
+    view = body["view"]
+    state = blocks.read_intake(view)
+    with changing(d) as session:
+        suggestion = load_draft(session, context.team_id, state.draft).get("suggestion")
+        if not isinstance(suggestion, dict):
+            return
+        values = dict(state.values)
+        for name in ("outcome", "problem"):
+            if not (values.get(name) or "").strip():
+                values[name] = str(suggestion.get(name) or "")
+        updated = replace(state, values=values, suggestion=suggestion, version=state.version + 1)
+        form = blocks.intake_modal(state=updated, objectives=objective_choices(session, context.team_id))
+        outbox.owe(session, context.team_id, outbox.view_update(view["id"], view.get("hash"), form))
+
+
+def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, logger: Logger
+                            ) -> None:
+    """Anyone turns any message into an idea, crediting its author."""
+    ack()
+    message = shortcut.get("message", {})
+    source = Source(
+        channel_id=shortcut.get("channel", {}).get("id"),
+        message_ts=message.get("ts"),
+        # A bot's message has no person behind it: the one who pressed is the requester then.
+        author_id=message.get("user") or context.user_id,
     )
-    if d.coach is None or not ask.strip():
+    open_intake(client, deps(context), shortcut, ask=message.get("text") or "", source=source,
+                team_id=context.team_id, user_id=context.user_id, logger=logger)
+
+
+def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logger: Logger) -> None:
+    d = deps(context)
+    state = blocks.read_intake(view)
+    with d.sessions() as session:
+        kept = load_draft(session, context.team_id, state.draft)
+        objectives = objective_choices(session, context.team_id)
+    values = _whole_ask(state.values, kept.get("ask"))
+    draft = IdeaDraft.from_values(values)
+    errors = validate(draft, ask_limit=max(FIELDS["ask"].max_chars, len(values.get("ask") or "")))
+    if errors:
+        ack(response_action="errors", errors=_on_blocks(errors, state.version))
         return
-    suggestion = d.coach.suggest(team_id, ask)
-    if suggestion is None:
+    if not state.checked and reads_like_output(draft.outcome):
+        # Once, gently: the same form again with a word under the outcome; submitting again keeps it.
+        again = replace(state, checked=True, suggestion=kept.get("suggestion"))
+        ack(response_action="update", view=blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome),
+                                                               objectives=objectives))
         return
-    state = blocks.IntakeState(values={"ask": ask}, source=source, suggestion=suggestion.model_dump(), version=2)
     try:
-        client.views_update(
-            view_id=opened["view"]["id"], hash=opened["view"]["hash"],
-            view=blocks.intake_modal(state=state, objectives=objectives),
-        )
-    except SlackApiError as error:  # closed or submitted meanwhile: the suggestion is simply not shown
-        logger.info("suggestion not shown: %s", error.response.get("error"))
+        with changing(d) as session:
+            idea, created = submit_idea(
+                session, team_id=context.team_id, submitter_id=context.user_id, draft=draft, source=state.source,
+                submission_id=view["id"], objective_id=blocks.read_objective(state.values.get("objective")),
+            )
+            if created:
+                outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))
+    except IntegrityError:
+        # The same form delivered twice at once: the other delivery stored it, and this one is answered alike.
+        with d.sessions() as session:
+            stored = find_submission(session, context.team_id, view["id"])
+        if stored is None:
+            logger.exception("could not store an idea from view %s", view.get("id"))
+            ack(response_action="errors", errors=_on_blocks({"outcome": SAVE_FAILED}, state.version))
+            return
+    except SQLAlchemyError:
+        logger.exception("could not store an idea from view %s", view.get("id"))
+        # The modal stays open with everything typed, so nothing is lost.
+        ack(response_action="errors", errors=_on_blocks({"outcome": SAVE_FAILED}, state.version))
+        return
+    ack()
+
+
+def _whole_ask(values: dict[str, str | None], whole: object) -> dict[str, str | None]:
+    """The ask as typed, or, when the person left the start of a longer ask as it was, all of it."""
+    typed = values.get("ask") or ""
+    if isinstance(whole, str) and typed and whole.startswith(typed.strip()) and len(whole) > len(typed):
+        return {**values, "ask": whole}
+    return values
+
+
+def _on_blocks(errors: dict[str, str], version: int) -> dict[str, str]:
+    """Field errors are addressed to block ids, which carry the form's version after the first."""
+    return errors if version == 1 else {f"{name}.{version}": text for name, text in errors.items()}
+
+
+def announce(d: Deps, job: Job) -> None:
+    """Tells the submitter (with open ideas that look like theirs), the credited author, and the PMs."""
+    with d.sessions() as session:
+        idea = get_idea(session, job.team_id, int(job.payload["idea"]))
+        pool = open_ideas(session, job.team_id, excluding=idea.id) if idea is not None else []
+    if idea is None:
+        with d.sessions.begin() as session:
+            job.finish(session)
+        return
+    permalink = None
+    if idea.source_message_ts is not None and idea.source_channel_id is not None and not idea.source_permalink:
+        try:
+            permalink = job.client().chat_getPermalink(channel=idea.source_channel_id,
+                                                       message_ts=idea.source_message_ts)["permalink"]
+        except SlackApiError as error:
+            if error.response.status_code == 429 or error.response.status_code >= 500:
+                raise
+    coach = d.coach
+    matches = looks_like(idea, pool, coach and coach.same_need, coach and coach.embed) if pool else []
+    with changing(d) as session:
+        if permalink:
+            remember_permalink(session, idea.id, permalink)
+        if matches:
+            remember_looks_like(session, idea.id, matches[0].idea.id)
+        idea = get_idea(session, job.team_id, idea.id)
+        config = team_config(session, job.team_id, d.settings)
+        outbox.owe(session, job.team_id, *notify.new_idea(session, idea, [m.idea for m in matches], config))
+        job.finish(session)

@@ -1,120 +1,81 @@
-"""Telling people about ideas and decisions, after the ack. A failure here is logged with the idea id;
-what was stored stands, and the card is refreshed the next time anyone presses on it."""
+"""What the bot owes people when an idea arrives or moves, as rows for the sender.
+
+Each function reads what its messages need in the caller's transaction and returns them; the caller
+writes them with `owe` in that same transaction, so the news exists exactly when the change does.
+"""
 
 from __future__ import annotations
 
-from logging import Logger
+from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import blocks
 from bot.decisions import latest_decision
-from bot.ideas import get_idea, remember_permalink, remember_triage_card
+from bot.ideas import get_idea
 from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, supporters
-from bot.similar import looks_like, open_ideas, remember_looks_like
-from handlers.deps import Deps
-from handlers.people import team
-from models import Decision, Idea
+from bot.team_settings import TeamConfig
+from models import Decision, Idea, Support
+from runtime import outbox
+from runtime.outbox import Owed
 
 
-def announce_new_idea(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> None:
-    if idea.source_message_ts is not None:
-        idea = _link_source_message(client, d, idea, logger)
-    look_alikes = _look_alikes(d, idea)
-    confirmation = blocks.confirmation(idea, look_alikes)
-    tell(client, idea.submitted_by or idea.requester_id, idea.source_channel_id, confirmation, logger)
-    if idea.submitted_by:
-        tell(client, idea.requester_id, idea.source_channel_id, blocks.credit_notice(idea), logger)
-    channel = team(d, idea.team_id).triage_channel
+def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None) -> Owed:
+    """A DM from the bot; where Slack cannot deliver it, a private note in the channel the idea came from."""
+    alternates = [{"method": "chat.postEphemeral", "channel": fallback_channel, "user": user_id}] \
+        if fallback_channel else []
+    return outbox.post(user_id, message, alternates=alternates)
+
+
+def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision | None = None,
+         backers: list[Support] | None = None) -> Owed | None:
+    """The idea's triage card as stored state says: redrawn where it is, or posted to the triage channel."""
+    channel = idea.triage_channel_id or config.triage_channel
     if channel is None:
-        return
-    with d.sessions() as session:
-        card = blocks.triage_card(idea, objectives=objective_choices(session, idea.team_id),
-                                  looks_like=look_alikes[0] if look_alikes else None)
-    try:
-        posted = client.chat_postMessage(channel=channel, **card)
-    except SlackApiError as error:
-        logger.error("triage card for idea %s not posted: %s", idea.id, error.response.get("error"))
-        return
-    with d.sessions.begin() as session:
-        remember_triage_card(session, idea.id, posted["channel"], posted["ts"])
+        return None
+    looks_like = get_idea(session, idea.team_id, idea.looks_like_id) if idea.looks_like_id else None
+    drawn = blocks.triage_card(
+        idea,
+        decision if decision is not None else latest_decision(session, idea.id),
+        backers if backers is not None else supporters(session, idea.id),
+        objective_choices(session, idea.team_id),
+        looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
+    )
+    return outbox.card(idea.id, channel, drawn)
 
 
-def _look_alikes(d: Deps, idea: Idea) -> list[Idea]:
-    """Open ideas of the team that look like this new one; the closest is kept for the card's merge hint."""
-    with d.sessions() as session:
-        pool = open_ideas(session, idea.team_id, excluding=idea.id)
-    coach = d.coach
-    matches = looks_like(idea, pool, coach and coach.same_need, coach and coach.embed) if pool else []
-    if matches:
-        with d.sessions.begin() as session:
-            remember_looks_like(session, idea.id, matches[0].idea.id)
-    return [m.idea for m in matches]
+def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:
+    """The confirmation to whoever submitted, a word to the credited author, and the card for PMs."""
+    owed = [dm(idea.submitted_by or idea.requester_id, blocks.confirmation(idea, look_alikes),
+               fallback_channel=idea.source_channel_id)]
+    if idea.submitted_by:
+        owed.append(dm(idea.requester_id, blocks.credit_notice(idea), fallback_channel=idea.source_channel_id))
+    drawn = card(session, idea, config, backers=[])
+    return owed + ([drawn] if drawn is not None else [])
 
 
-def _link_source_message(client: WebClient, d: Deps, idea: Idea, logger: Logger) -> Idea:
-    """Keeps a permalink to the message the idea came from, for the card and the digest."""
-    try:
-        permalink = client.chat_getPermalink(channel=idea.source_channel_id, message_ts=idea.source_message_ts)
-    except SlackApiError as error:
-        logger.warning("no permalink for idea %s: %s", idea.id, error.response.get("error"))
-        return idea
-    with d.sessions.begin() as session:
-        remember_permalink(session, idea.id, permalink["permalink"])
-        return get_idea(session, idea.team_id, idea.id) or idea
-
-
-def announce_decision(client: WebClient, d: Deps, idea: Idea, decision: Decision, logger: Logger) -> None:
+def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; then
     everyone who supported it."""
-    refresh_card(client, d, idea.team_id, idea.id, logger)
-    told = False
+    backers = supporters(session, idea.id)
+    owed = [item for item in [card(session, idea, config, decision=decision, backers=backers)] if item is not None]
+    notice = blocks.decision_notice(idea, decision)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
-        try:
-            notice = blocks.decision_notice(idea, decision, to=idea.requester_id)
-            client.chat_postMessage(channel=idea.source_channel_id, thread_ts=idea.source_message_ts, **notice)
-            told = True
-        except SlackApiError as error:
-            logger.warning("thread reply about idea %s failed: %s", idea.id, error.response.get("error"))
-    if not told:
-        tell(client, idea.requester_id, idea.source_channel_id, blocks.decision_notice(idea, decision), logger)
-    with d.sessions() as session:
-        backers = [s.user_id for s in supporters(session, idea.id) if s.user_id != idea.requester_id]
-    for user_id in backers:
-        tell(client, user_id, None, blocks.decision_notice(idea, decision, supporter=True), logger)
+        in_thread = blocks.decision_notice(idea, decision, to=idea.requester_id)
+        owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
+            {"channel": idea.requester_id, **notice},
+            {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
+        ]))
+    else:
+        owed.append(dm(idea.requester_id, notice, fallback_channel=idea.source_channel_id))
+    to_backers = blocks.decision_notice(idea, decision, supporter=True)
+    owed += [dm(b.user_id, to_backers) for b in backers if b.user_id != idea.requester_id]
+    return owed
 
 
-def refresh_card(client: WebClient, d: Deps, team_id: str, idea_id: int, logger: Logger) -> None:
-    """Redraws the triage card in place from what is stored: stage, latest reason, supporters, next moves."""
-    with d.sessions() as session:
-        idea = get_idea(session, team_id, idea_id)
-        if idea is None or idea.triage_channel_id is None or idea.triage_message_ts is None:
-            return
-        looks_like = get_idea(session, team_id, idea.looks_like_id) if idea.looks_like_id else None
-        card = blocks.triage_card(
-            idea, latest_decision(session, idea_id), supporters(session, idea_id), objective_choices(session, team_id),
-            looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
-        )
-    try:
-        client.chat_update(channel=idea.triage_channel_id, ts=idea.triage_message_ts, **card)
-    except SlackApiError as error:
-        logger.error("triage card for idea %s not updated: %s", idea.id, error.response.get("error"))
-
-
-def tell(client: WebClient, user_id: str, channel_id: str | None, message: dict, logger: Logger) -> bool:
-    """A DM from the bot; where DMs fail, a private note in the channel the idea came from."""
-    try:
-        client.chat_postMessage(channel=user_id, **message)
-        return True
-    except SlackApiError as error:
-        logger.warning("DM to %s failed: %s", user_id, error.response.get("error"))
-    if channel_id is None:
-        return False
-    try:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
-        return True
-    except SlackApiError as error:
-        logger.error("could not tell %s: %s", user_id, error.response.get("error"))
-        return False
+def card_of(session: Session, team_id: str, idea_id: int, config: TeamConfig) -> list[Owed]:
+    """The card of an idea that changed without a decision (a +1, an objective): redrawn, if it has one."""
+    idea = get_idea(session, team_id, idea_id)
+    drawn = card(session, idea, config) if idea is not None and idea.triage_message_ts is not None else None
+    return [drawn] if drawn is not None else []

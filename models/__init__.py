@@ -8,6 +8,7 @@ from models.idea import Idea, Stage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
+from models.outbox import Delivery, Draft
 from models.review import CheckIn, Support
 from models.team_settings import TeamSettings
 from models.usage import ModelUsage
@@ -19,8 +20,10 @@ __all__ = [
     "Base",
     "CheckIn",
     "Decision",
+    "Delivery",
     "DigestRun",
     "DigestSubscription",
+    "Draft",
     "Idea",
     "KeyResult",
     "ModelUsage",

@@ -17,10 +17,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
-from app import _ThreadingWSGIServer, create_app, create_wsgi
+from app import _ThreadingWSGIServer, create_app, create_wsgi, make_deps, oauth_settings
 from bot.settings import Settings
-from bot.slack import make_client
-from models import Base, make_engine
+from models import Base, make_engine, make_sessions
+from runtime.sender import Sender
+from runtime.slack import make_client, sender_clients
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
@@ -114,7 +115,9 @@ class RunningBot:
     def __init__(self, settings: Settings, engine: Engine, slack: FakeSlack) -> None:
         self.settings = settings
         self.engine = engine
-        self.app = create_app(settings, engine, client=make_client(settings))
+        self.deps = make_deps(settings, engine, oauth_settings(settings, engine))
+        self.app = create_app(settings, engine, client=make_client(settings), deps=self.deps)
+        self.sender = self.deps.sender.start()
         self.server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
         self.server.set_app(create_wsgi(self.app, engine))
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -123,12 +126,19 @@ class RunningBot:
 
     def finish_work(self) -> None:
         """Waits until every listener started so far has finished (Bolt runs them after the ack, on
-        its own threads). A barrier for asserting that something did not happen; no requests after."""
+        its own threads) and the sender has delivered everything due. A barrier for asserting that
+        something did not happen; no requests after."""
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.deliver()
+
+    def deliver(self, timeout: float = 10.0) -> None:
+        """Waits until the sender has delivered (or given up on) everything due now."""
+        self.sender.drain(timeout)
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.sender.stop()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -157,3 +167,12 @@ def bot(make_bot: Callable[..., RunningBot]) -> RunningBot:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "refusals_expected: the test makes the fake Slack refuse Block Kit on purpose")
+
+
+@pytest.fixture
+def sender(engine: Engine, slack: FakeSlack) -> Iterator[Sender]:
+    """The sender alone, delivering to the fake Slack, for tests of the scheduler's side."""
+    settings = Settings(slack_bot_token="xoxb-test", slack_api_url=slack.url)
+    running = Sender(make_sessions(engine), sender_clients(settings), poll_seconds=0.05).start()
+    yield running
+    running.stop()

@@ -4,12 +4,19 @@ Mocks that accept anything let broken blocks reach production, where Slack answe
 user sees nothing. This server records every call and applies Slack's documented Block Kit limits, so tests fail
 the same way Slack would. Point ``slack_sdk.WebClient(token="xoxb-...", base_url=fake.url)`` at it, and give
 commands ``fake.response_url()`` as their ``response_url``.
+
+It also misbehaves as production Slack does, when a test asks: ``latency`` before each answer, ``fail()`` rules that
+answer an error, drop the connection or hang (before or after the call took effect), channels and users in states
+Slack answers with errors (``channels``, ``users``), and a message history (``conversations.history``, ``messages()``).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import copy
 import datetime as dt
+import decimal
 import itertools
 import json
 import re
@@ -20,10 +27,10 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Call", "FakeSlack", "validate_message", "validate_view"]
+__all__ = ["Call", "FakeSlack", "blocks_text_length", "validate_message", "validate_view"]
 
 # Errors that mean "your request was malformed", as opposed to Slack being down or you lacking access.
 REFUSAL_ERRORS = frozenset(
@@ -35,14 +42,26 @@ REFUSAL_ERRORS = frozenset(
         "invalid_json",
         "no_text",
         "msg_too_long",
+        "msg_blocks_too_long",
         "channel_not_found",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "invalid_ts_oldest",
+        "invalid_ts_latest",
+        "invalid_cursor",
     }
 )
-JSON_ARGS = ("blocks", "view", "attachments", "files")
+JSON_ARGS = ("blocks", "view", "attachments", "files", "metadata")
 
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
 MESSAGE_MAX_TEXT = 40_000
+MESSAGE_MAX_BLOCKS_TEXT = 12_000  # all "text" strings in a message's blocks together: msg_blocks_too_long beyond
+
+# How a fail() rule ends a call: "answer" sends the error; the others send nothing and close the connection,
+# either instead of the call ("drop", "hang") or after carrying it out ("drop_after", "hang_after").
+FAILURE_MODES = ("answer", "drop", "hang", "drop_after", "hang_after")
+MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 
 BLOCK_TYPES = {
     "actions",
@@ -106,6 +125,8 @@ class Call:
     path: str
     response: dict = field(default_factory=dict, repr=False)  # the full answer, e.g. response["errors"]
     injected: bool = False  # answered by a fail() rule rather than by checking the request
+    at: float = 0.0  # time.monotonic() when the request arrived, to measure when the app sent it
+    unanswered: bool = False  # the client got no answer: dropped or hung, before or after the call took effect
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -366,6 +387,19 @@ def validate_message(args: dict) -> list[str]:
     return checker.errors
 
 
+def blocks_text_length(value: Any) -> int:
+    """What Slack adds up for msg_blocks_too_long: every "text" string, however deep, so 50 valid blocks can
+    still be refused."""
+    if isinstance(value, list):
+        return sum(blocks_text_length(item) for item in value)
+    if isinstance(value, dict):
+        return sum(
+            len(item) if key == "text" and isinstance(item, str) else blocks_text_length(item)
+            for key, item in value.items()
+        )
+    return 0
+
+
 def validate_view(view: dict, method: str) -> list[str]:
     """Slack's view rules; modals carry title/submit limits that home tabs don't."""
     checker = _Checker()
@@ -432,6 +466,81 @@ def _refuse_blocks(errors: list[str]) -> None:
         raise _Refusal("invalid_blocks", errors=errors, response_metadata={"messages": messages})
 
 
+def _check_metadata(args: dict) -> None:
+    metadata = args.get("metadata")
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):  # still a string: not JSON
+        raise _Refusal("invalid_metadata_format")
+    if not (isinstance(metadata.get("event_type"), str) and metadata["event_type"]) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        raise _Refusal("invalid_metadata_schema")
+
+
+def _dm(channel: str) -> str:
+    """Where a post to a user id lands: the DM channel conversations.open answers for that user."""
+    return "D" + channel if channel[:1] in ("U", "W") else channel
+
+
+def _flag(value: Any) -> bool:
+    """A boolean argument as it arrives: 1/0 from slack_sdk's forms and queries, true/false in JSON."""
+    return value is True or (not isinstance(value, bool) and str(value).lower() in ("1", "true"))
+
+
+def _ts_arg(args: dict, name: str) -> decimal.Decimal | None:
+    value = args.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        raise _Refusal(f"invalid_ts_{name}") from None
+
+
+def _cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()  # the shape of Slack's history cursors
+
+
+def _cursor_ts(cursor: str) -> decimal.Decimal:
+    try:
+        return decimal.Decimal(base64.b64decode(cursor).decode().removeprefix("next_ts:"))
+    except (ValueError, decimal.InvalidOperation):
+        raise _Refusal("invalid_cursor") from None
+
+
+@dataclass
+class _Rule:
+    """One fail() instruction; a method may have several, tried in the order they were given."""
+
+    error: str
+    status: int
+    times: int | None
+    headers: dict
+    mode: str
+    match: dict
+    hang_seconds: float
+
+    def applies_to(self, args: dict) -> bool:
+        # Form-encoded arguments arrive as strings, so "match" may give them as strings or as what was sent.
+        return all(
+            args.get(key) == value or (isinstance(args.get(key), str) and args.get(key) == str(value))
+            for key, value in self.match.items()
+        )
+
+
+class _Outcome(NamedTuple):
+    """How the handler ends a call: the answer to send, or that it sends nothing (mode other than "answer")."""
+
+    status: int
+    body: dict
+    headers: dict
+    mode: str
+    hang_seconds: float
+    delay: float  # latency before answering, closing or hanging
+    release: threading.Event  # set by reset() and close(), so no wait outlives its test
+
+
 class FakeSlack:
     """Slack Web API on 127.0.0.1, strict about Block Kit, recording every call."""
 
@@ -442,12 +551,18 @@ class FakeSlack:
         self.users: dict[str, dict] = {}
         # channel_id -> fields merged into conversations.info's channel (e.g. {"is_member": False});
         # a channel with {"exists": False} answers channel_not_found, as a private one the bot is not in does.
+        # {"is_archived": True} and {"is_member": False} make chat.* there answer is_archived / not_in_channel.
+        # users[U] = {"deleted": True} makes DMs to U answer account_inactive, as a deactivated account does.
         self.channels: dict[str, dict] = {}
+        self.latency = 0.0  # seconds every call waits before its answer (set_latency() for one method)
         # file_id -> the bytes uploaded to its upload URL (files.getUploadURLExternal, as files_upload_v2 uses)
         self.uploads: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._calls: list[Call] = []
-        self._failures: dict[str, list] = {}
+        self._failures: dict[str, list[_Rule]] = {}
+        self._latencies: dict[str, float] = {}
+        self._messages: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
+        self._release = threading.Event()
         self._counter = itertools.count(1)
         self._view_ids: dict[str, str] = {}
         self._connections: set[socket.socket] = set()  # open now, closed with the server
@@ -490,8 +605,26 @@ class FakeSlack:
 
     def _gone(self, call: Call) -> bool:
         """A channel a test made unreachable: not-found there is Slack's normal answer, not a refusal."""
-        channel = self.channels.get(call.args.get("channel"), {})
-        return call.error == "channel_not_found" and channel.get("exists") is False
+        channel = str(call.args.get("channel") or "")
+        states = (self.channels.get(channel, {}), self.channels.get(_dm(channel), {}))
+        return call.error == "channel_not_found" and any(state.get("exists") is False for state in states)
+
+    def messages(self, channel: str) -> list[dict]:
+        """What people see in a channel (a user id means the bot's DM with them), oldest first, thread replies
+        included, whatever calls the app made to get there. Each has ts, text, blocks, thread_ts and metadata."""
+        keys = ("ts", "text", "blocks", "thread_ts", "metadata")
+        with self._lock:
+            return [{key: copy.deepcopy(m[key]) for key in keys} for m in self._messages.get(_dm(channel), [])]
+
+    def set_latency(self, seconds: float, method: str | None = None) -> None:
+        """Slack's answers take time; one method's latency replaces ``latency`` for that method."""
+        if seconds < 0:
+            raise ValueError("latency must not be negative")
+        if method is None:
+            self.latency = seconds
+        else:
+            with self._lock:
+                self._latencies[method] = seconds
 
     def fail(
         self,
@@ -500,23 +633,40 @@ class FakeSlack:
         status: int = 200,
         times: int | None = 1,
         headers: dict | None = None,
+        *,
+        mode: str = "answer",
+        match: dict | None = None,
+        hang_seconds: float = 30.0,
     ) -> None:
-        """Simulate Slack trouble (rate limits, outages, revoked tokens) to exercise the app's error paths."""
+        """Simulate Slack trouble (rate limits, outages, revoked tokens, lost connections) to exercise the app's
+        error paths. Rules add up: a call gets the first one given for its method that matches its arguments."""
+        if mode not in FAILURE_MODES:
+            raise ValueError(f"mode must be one of {FAILURE_MODES}, not {mode!r}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for every call")
+        rule = _Rule(error, status, times, dict(headers or {}), mode, dict(match or {}), hang_seconds)
         with self._lock:
-            self._failures[method] = [error, status, times, dict(headers or {})]
+            self._failures.setdefault(method, []).append(rule)
 
     def reset(self) -> None:
-        """Lets one server serve a whole module's tests without calls leaking between them."""
+        """Lets one server serve a whole module's tests without calls, rules or messages leaking between them;
+        calls still hanging or waiting out their latency are let go."""
         with self._lock:
             self.uploads.clear()
             self._calls.clear()
             self._failures.clear()
+            self._latencies.clear()
+            self._messages.clear()
+            self.latency = 0.0
+            self._release.set()
+            self._release = threading.Event()
 
     def close(self) -> None:
         """Frees the port; safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        self._release.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -533,8 +683,11 @@ class FakeSlack:
 
     # -- request handling --------------------------------------------------------------------------------------
 
-    def _handle(self, path: str, args: dict, token: str | None, bad_json: bool = False) -> tuple[int, dict, dict]:
-        """Returns (status, body, extra headers) and records the call."""
+    def _handle(
+        self, path: str, args: dict, token: str | None, bad_json: bool = False, at: float | None = None
+    ) -> _Outcome:
+        """Carries out and records one call; the outcome says how to answer it, or not to."""
+        at = time.monotonic() if at is None else at
         route = urlsplit(path).path
         if route.startswith("/response/"):
             method = "response_url"
@@ -542,12 +695,19 @@ class FakeSlack:
             method = route[len("/api/") :]
         else:
             method = route
-        status, extra_headers, injected = 200, {}, None
+        release = self._release
+        delay = self._latencies.get(method, self.latency)
+        rule = self._take_failure(method, args)
+        if rule is not None and rule.mode in ("drop", "hang"):  # before anything: the call has no effect
+            error = "dropped" if rule.mode == "drop" else "hung"
+            self._record(Call(method, args, token, False, error, path, {}, injected=True, at=at, unanswered=True))
+            return _Outcome(200, {}, {}, rule.mode, rule.hang_seconds, delay, release)
+        answering = rule is not None and rule.mode == "answer"
+        status, extra_headers = 200, {}
         try:
-            injected = self._take_failure(method)
-            if injected:
-                error, status, extra_headers = injected
-                raise _Refusal(error, status)
+            if answering:
+                extra_headers = dict(rule.headers)
+                raise _Refusal(rule.error, rule.status)
             if bad_json:
                 raise _Refusal("invalid_json")
             if method == "response_url":
@@ -568,34 +728,42 @@ class FakeSlack:
             body = answered.body
         except _Refusal as refusal:
             status = refusal.status
-            if method == "response_url" and not injected and refusal.error in REFUSAL_ERRORS:
+            if method == "response_url" and not answering and refusal.error in REFUSAL_ERRORS:
                 status = 400  # Slack's response_url answers malformed payloads with HTTP 400.
             body = {"ok": False, "error": refusal.error, **refusal.extra}
-        call = Call(
-            method=method,
-            args=args,
-            token=token,
-            ok=bool(body.get("ok")),
-            error=body.get("error"),
-            path=path,
-            response=body,
-            injected=injected is not None,
+        unanswered = rule is not None and not answering  # drop_after / hang_after: done, but never heard of
+        self._record(
+            Call(
+                method=method,
+                args=args,
+                token=token,
+                ok=bool(body.get("ok")),
+                error=body.get("error"),
+                path=path,
+                response=body,
+                injected=answering,
+                at=at,
+                unanswered=unanswered,
+            )
         )
+        mode = rule.mode if unanswered else "answer"
+        return _Outcome(status, body, extra_headers, mode, rule.hang_seconds if unanswered else 0.0, delay, release)
+
+    def _record(self, call: Call) -> None:
         with self._lock:
             self._calls.append(call)
-        return status, body, extra_headers
 
-    def _take_failure(self, method: str) -> tuple[str, int, dict] | None:
+    def _take_failure(self, method: str, args: dict) -> _Rule | None:
         with self._lock:
-            failure = self._failures.get(method)
-            if failure is None:
-                return None
-            error, status, times, headers = failure
-            if times is not None:
-                failure[2] = times - 1
-                if failure[2] <= 0:
-                    del self._failures[method]
-            return error, status, headers
+            rules = self._failures.get(method, [])
+            for rule in rules:
+                if rule.applies_to(args):
+                    if rule.times is not None:
+                        rule.times -= 1
+                        if rule.times <= 0:
+                            rules.remove(rule)
+                    return rule
+            return None
 
     def _next_ts(self) -> str:
         micros = 1_700_000_000_000_000 + next(self._counter) * 100
@@ -606,9 +774,27 @@ class FakeSlack:
         if require_content and not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise _Refusal("no_text")
         _refuse_blocks(validate_message(args))
+        if blocks_text_length(args.get("blocks")) > MESSAGE_MAX_BLOCKS_TEXT:
+            raise _Refusal("msg_blocks_too_long")
         text = args.get("text")
         if isinstance(text, str) and len(text) > MESSAGE_MAX_TEXT:
             raise _Refusal("msg_too_long")
+        _check_metadata(args)
+
+    def _writable(self, method: str, args: dict) -> str:
+        """The channel a chat.* call writes to (a user id's DM for a user id), once Slack's checks of its state,
+        which come after the checks of the request, pass."""
+        channel = _dm(str(args["channel"]))
+        state = self.channels.get(channel, {})
+        if state.get("exists", True) is False:
+            raise _Refusal("channel_not_found")
+        if method in MESSAGE_METHODS and state.get("is_archived"):
+            raise _Refusal("is_archived")
+        if method in MESSAGE_METHODS and state.get("is_member", True) is False:
+            raise _Refusal("not_in_channel")
+        if method == "chat.postMessage" and channel[:1] == "D" and self.users.get(channel[1:], {}).get("deleted"):
+            raise _Refusal("account_inactive")
+        return channel
 
     def _echo(self, args: dict, ts: str) -> dict:
         message = {
@@ -659,10 +845,20 @@ class FakeSlack:
         if not args.get("channel"):
             raise _Refusal("channel_not_found")
         self._message(args)
-        channel = str(args["channel"])
-        if channel[:1] in ("U", "W"):
-            channel = "D" + channel
-        ts = self._next_ts()
+        channel = self._writable("chat.postMessage", args)
+        thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+        with self._lock:  # ts and storing together, so a channel's messages stay in ts order
+            ts = self._next_ts()
+            self._messages.setdefault(channel, []).append(
+                {
+                    "ts": ts,
+                    "text": args.get("text") or "",
+                    "blocks": copy.deepcopy(args.get("blocks")),
+                    "attachments": copy.deepcopy(args.get("attachments")),
+                    "thread_ts": thread_ts,
+                    "metadata": copy.deepcopy(args.get("metadata")),
+                }
+            )
         return {"channel": channel, "ts": ts, "message": self._echo(args, ts)}
 
     def _api_chat_postEphemeral(self, args: dict) -> dict:
@@ -670,6 +866,9 @@ class FakeSlack:
             raise _Refusal("channel_not_found")
         _require(args, "user")
         self._message(args)
+        self._writable("chat.postEphemeral", args)
+        if self.users.get(str(args["user"]), {}).get("deleted"):
+            raise _Refusal("user_not_found")
         return {"message_ts": self._next_ts()}
 
     def _api_chat_update(self, args: dict) -> dict:
@@ -677,12 +876,21 @@ class FakeSlack:
             raise _Refusal("channel_not_found")
         _require(args, "ts")
         self._message(args)
+        channel = self._writable("chat.update", args)
         ts = str(args["ts"])
+        with self._lock:  # a ts the fake never stored (posted before it started) is answered ok, as before
+            for message in self._messages.get(channel, []):
+                if message["ts"] == ts:
+                    message["text"] = args.get("text") or ""
+                    for key in ("blocks", "attachments", "metadata"):  # Slack keeps what an update leaves out
+                        if key in args:
+                            message[key] = copy.deepcopy(args[key])
         return {"channel": args["channel"], "ts": ts, "text": args.get("text") or "", "message": self._echo(args, ts)}
 
     def _api_chat_getPermalink(self, args: dict) -> dict:
         if not args.get("channel"):
             raise _Refusal("channel_not_found")
+        self._writable("chat.getPermalink", args)
         _require(args, "message_ts")
         ts = str(args["message_ts"]).replace(".", "")
         return {"channel": args["channel"], "permalink": f"https://acme.slack.com/archives/{args['channel']}/p{ts}"}
@@ -697,6 +905,8 @@ class FakeSlack:
             channel = "D" + str(users[0])
         else:
             raise _Refusal("users_list_not_supplied")
+        if any(self.users.get(str(user), {}).get("deleted") for user in users or []):
+            raise _Refusal("account_inactive")
         return {"no_op": False, "already_open": False, "channel": {"id": channel}}
 
     def _api_files_getUploadURLExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's method name
@@ -720,6 +930,8 @@ class FakeSlack:
 
     def _api_conversations_join(self, args: dict) -> dict:
         channel = self._channel(args.get("channel"))
+        if channel["is_archived"]:
+            raise _Refusal("is_archived")
         if channel["is_private"]:
             raise _Refusal("method_not_supported_for_channel_type")
         with self._lock:
@@ -728,6 +940,86 @@ class FakeSlack:
 
     def _api_conversations_info(self, args: dict) -> dict:
         return {"channel": self._channel(args.get("channel"))}
+
+    def _api_conversations_history(self, args: dict) -> dict:
+        """Top-level messages, newest first, as Slack lists them; metadata only when asked for."""
+        channel = self._history_channel(args)
+        with self._lock:
+            stored = copy.deepcopy(self._messages.get(channel, []))
+        shown = [self._shown(m, stored, args) for m in stored if m["thread_ts"] is None]
+        return self._page(shown, args, newest_first=True)
+
+    def _api_conversations_replies(self, args: dict) -> dict:
+        """A thread: its parent, then the replies, oldest first."""
+        channel = self._history_channel(args)
+        _require(args, "ts")
+        with self._lock:
+            stored = copy.deepcopy(self._messages.get(channel, []))
+        asked = next((m for m in stored if m["ts"] == str(args["ts"])), None)
+        if asked is None:
+            raise _Refusal("thread_not_found")
+        root = asked["thread_ts"] or asked["ts"]
+        thread = [m for m in stored if root in (m["ts"], m["thread_ts"])]
+        return self._page([self._shown(m, stored, args) for m in thread], args, newest_first=False)
+
+    def _history_channel(self, args: dict) -> str:
+        channel = str(args.get("channel") or "")
+        if not channel or channel[:1] in ("U", "W"):  # history wants the DM's id, not the user's
+            raise _Refusal("channel_not_found")
+        state = self.channels.get(channel, {})
+        if state.get("exists", True) is False:
+            raise _Refusal("channel_not_found")
+        if state.get("is_member", True) is False:
+            raise _Refusal("not_in_channel")
+        return channel
+
+    def _shown(self, message: dict, stored: list[dict], args: dict) -> dict:
+        shown = {
+            "type": "message",
+            "text": message["text"],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+            "ts": message["ts"],
+        }
+        for key in ("blocks", "attachments"):
+            if message[key] is not None:
+                shown[key] = message[key]
+        if message["thread_ts"] is not None:
+            shown.update(thread_ts=message["thread_ts"], parent_user_id=self.bot_user_id)
+        else:
+            replies = [m["ts"] for m in stored if m["thread_ts"] == message["ts"]]
+            if replies:
+                shown.update(thread_ts=message["ts"], reply_count=len(replies), latest_reply=replies[-1])
+        if message["metadata"] is not None and _flag(args.get("include_all_metadata")):
+            shown["metadata"] = message["metadata"]
+        return shown
+
+    def _page(self, messages: list[dict], args: dict, newest_first: bool) -> dict:
+        """oldest/latest (exclusive unless inclusive), limit and cursor, as Slack applies them to both listings."""
+        oldest, latest = _ts_arg(args, "oldest"), _ts_arg(args, "latest")
+        inclusive = _flag(args.get("inclusive"))
+        start = _cursor_ts(str(args["cursor"])) if args.get("cursor") else None
+        try:
+            limit = int(args.get("limit") or 100)
+        except (TypeError, ValueError):
+            raise _Refusal("invalid_arguments") from None
+        limit = min(max(limit, 1), 999)
+
+        def wanted(ts: decimal.Decimal) -> bool:
+            if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+                return False
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                return False
+            return start is None or (ts <= start if newest_first else ts >= start)
+
+        chosen = [m for m in messages if wanted(decimal.Decimal(m["ts"]))]
+        chosen.sort(key=lambda m: decimal.Decimal(m["ts"]), reverse=newest_first)
+        page, rest = chosen[:limit], chosen[limit:]
+        answer: dict = {"messages": page, "has_more": bool(rest)}
+        if rest:
+            answer["response_metadata"] = {"next_cursor": _cursor(rest[0]["ts"])}
+        return answer
 
     def _channel(self, channel_id: str | None) -> dict:
         extra = dict(self.channels.get(channel_id or "", {}))
@@ -895,6 +1187,7 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._serve()
 
         def _serve(self) -> None:
+            arrived = time.monotonic()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             route = urlsplit(self.path).path
@@ -917,8 +1210,15 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
             token = token or (args.get("token") if isinstance(args.get("token"), str) else None) or None
-            status, body, headers = fake._handle(self.path, args, token, bad_json)
-            self._send(status, body, headers)
+            outcome = fake._handle(self.path, args, token, bad_json, arrived)
+            if outcome.delay > 0:
+                outcome.release.wait(outcome.delay)
+            if outcome.mode == "answer":
+                self._send(outcome.status, outcome.body, outcome.headers)
+                return
+            if outcome.mode in ("hang", "hang_after"):
+                outcome.release.wait(outcome.hang_seconds)
+            self.close_connection = True  # and nothing sent: the client sees the connection end unanswered
 
         def _send(self, status: int, body: dict, headers: dict) -> None:
             data = json.dumps(body).encode("utf-8")

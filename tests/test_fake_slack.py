@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import threading
@@ -19,7 +20,7 @@ from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import MESSAGE_MAX_BLOCKS_TEXT, FakeSlack
 
 Mutation = Callable[[dict], None]
 
@@ -34,13 +35,29 @@ def server() -> Iterator[FakeSlack]:
 def fake(server: FakeSlack) -> FakeSlack:
     server.reset()
     server.users.clear()
+    server.channels.clear()
     return server
+
+
+@pytest.fixture(autouse=True)
+def plain_urllib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app installs a process-wide urllib opener that resends a request whose kept connection was closed;
+    these tests are about what the fake does, so they go through urllib's own."""
+    monkeypatch.setattr(urllib.request, "_opener", None)
+
+
+def web(fake: FakeSlack, timeout: float = 5) -> WebClient:
+    # No retry handlers: a refusal must surface as SlackApiError, not be retried away.
+    return WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[], timeout=timeout)
+
+
+def hook(fake: FakeSlack, timeout: float = 5) -> WebhookClient:
+    return WebhookClient(fake.response_url(), retry_handlers=[], timeout=timeout)  # its default retries drops
 
 
 @pytest.fixture
 def client(fake: FakeSlack) -> WebClient:
-    # No retry handlers: a refusal must surface as SlackApiError, not be retried away.
-    return WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[])
+    return web(fake)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -748,3 +765,480 @@ def test_close_frees_the_port() -> None:
     with pytest.raises(OSError):
         WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[], timeout=1).auth_test()
     fake.close()  # idempotent
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Latency
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages]
+
+
+def timed(send: Callable[[], Any]) -> float:
+    started = time.monotonic()
+    send()
+    return time.monotonic() - started
+
+
+def test_latency_delays_every_answer_and_one_method_can_differ(fake: FakeSlack, client: WebClient) -> None:
+    fake.set_latency(0.2)
+    fake.set_latency(0.4, "users.info")
+
+    assert fake.latency == 0.2
+    assert 0.2 <= timed(client.auth_test) < 0.4
+    assert timed(lambda: client.users_info(user="U1")) >= 0.4
+    assert timed(lambda: hook(fake).send(text="hi")) >= 0.2
+
+
+def test_a_call_is_recorded_when_it_arrives_not_when_it_is_answered(fake: FakeSlack, client: WebClient) -> None:
+    fake.latency = 0.2
+    before = time.monotonic()
+    client.chat_postMessage(channel="C1", text="hi")
+    after = time.monotonic()
+
+    [call] = fake.calls()
+    assert before <= call.at <= after - 0.2
+
+
+def test_latency_does_not_hold_up_other_connections(fake: FakeSlack) -> None:
+    fake.latency = 0.3
+    threads = [threading.Thread(target=web(fake).auth_test) for _ in range(2)]
+
+    def both() -> None:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert timed(both) < 0.5
+    assert [c.ok for c in fake.calls()] == [True, True]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Failure modes
+
+
+def test_an_injected_answer_carries_its_status_and_headers(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "30"}, times=3)
+
+    for _ in range(3):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="C1", text="hi")
+        response = excinfo.value.response
+        assert (response.status_code, response["error"], response.headers["Retry-After"]) == (429, "ratelimited", "30")
+    client.chat_postMessage(channel="C1", text="at last")
+
+    assert texts(fake.messages("C1")) == ["at last"]
+    assert [c.injected for c in fake.calls()] == [True, True, True, False] and fake.refused() == []
+
+
+UNANSWERED = [  # mode, what the client raises, what got posted, the call as recorded (error, ok, injected)
+    pytest.param("drop", ConnectionError, [], ("dropped", False, True), id="drop"),
+    pytest.param("hang", TimeoutError, [], ("hung", False, True), id="hang"),
+    pytest.param("drop_after", ConnectionError, ["hi"], (None, True, False), id="drop-after"),
+    pytest.param("hang_after", TimeoutError, ["hi"], (None, True, False), id="hang-after"),
+]
+
+
+@pytest.mark.parametrize(("mode", "raised", "posted", "recorded"), UNANSWERED)
+def test_a_call_can_go_unanswered(
+    fake: FakeSlack, mode: str, raised: type[Exception], posted: list[str], recorded: tuple
+) -> None:
+    fake.fail("chat.postMessage", mode=mode, hang_seconds=2)
+
+    with pytest.raises(raised):
+        web(fake, timeout=0.5).chat_postMessage(channel="C1", text="hi")
+
+    assert texts(fake.messages("C1")) == posted
+    [call] = fake.calls()
+    assert (call.error, call.ok, call.injected, call.unanswered) == (*recorded, True)
+    assert fake.refused() == []
+    assert web(fake).chat_postMessage(channel="C1", text="next")["ok"]  # times=1: the rule is used up
+
+
+def test_a_drop_happens_at_once_and_a_hang_lasts_hang_seconds(fake: FakeSlack) -> None:
+    fake.fail("auth.test", mode="drop")
+    fake.fail("auth.test", mode="hang", hang_seconds=0.3)
+
+    def dropped() -> None:
+        with pytest.raises(ConnectionError):
+            web(fake).auth_test()
+
+    assert timed(dropped) < 0.2
+    assert 0.3 <= timed(dropped) < 1  # closed, unanswered, once hang_seconds are up
+
+
+def test_reset_lets_a_hanging_call_go(fake: FakeSlack) -> None:
+    fake.fail("auth.test", mode="hang", hang_seconds=30)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            web(fake).auth_test()
+        except Exception as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    fake.wait_for("auth.test")
+    fake.reset()
+    thread.join(timeout=2)
+
+    assert not thread.is_alive() and isinstance(errors[0], ConnectionError)
+
+
+@pytest.mark.parametrize(
+    ("mode", "check"),
+    [
+        pytest.param("answer", lambda send: send().status_code == 503, id="answer"),
+        pytest.param("drop", lambda send: pytest.raises(ConnectionError, send), id="drop"),
+        pytest.param("hang", lambda send: pytest.raises(TimeoutError, send), id="hang"),
+    ],
+)
+def test_response_url_fails_the_same_ways(fake: FakeSlack, mode: str, check: Callable) -> None:
+    fake.fail("response_url", "internal_error", status=503, mode=mode, hang_seconds=1)
+
+    assert check(lambda: hook(fake, timeout=0.5).send(text="hi"))
+    assert hook(fake).send(text="hi").status_code == 200
+    assert [c.ok for c in fake.calls("response_url")] == [False, True]
+
+
+def test_drop_after_a_response_url_post_still_counts_it(fake: FakeSlack) -> None:
+    fake.fail("response_url", mode="drop_after")
+
+    with pytest.raises(ConnectionError):
+        hook(fake).send(text="hi")
+
+    [call] = fake.calls()
+    assert (call.ok, call.unanswered, call.args["text"]) == (True, True, "hi")
+
+
+def test_match_fails_only_the_matching_calls(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", "account_inactive", match={"channel": "UPM"}, times=None)
+
+    for _ in range(2):
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="UPM", text="for the PM")
+        client.chat_postMessage(channel="C1", text="for everyone")
+
+    assert texts(fake.messages("C1")) == ["for everyone", "for everyone"] and fake.messages("UPM") == []
+    assert [c.error for c in fake.calls()] == ["account_inactive", None, "account_inactive", None]
+
+
+def test_match_takes_values_as_sent_though_forms_turn_them_into_strings(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("conversations.history", "ratelimited", match={"limit": 2})
+
+    assert client.conversations_history(channel="C1", limit=3)["ok"]
+    with pytest.raises(SlackApiError):
+        client.conversations_history(channel="C1", limit=2)
+
+
+def test_rules_add_up_and_the_first_matching_one_with_times_left_applies(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", "ratelimited", status=429, match={"channel": "C1"}, times=2)
+    fake.fail("chat.postMessage", "fatal_error")
+    fake.fail("chat.postMessage", "channel_not_found", match={"channel": "C3"}, times=None)
+
+    for channel in ("C2", "C1", "C1", "C1", "C2", "C3", "C3"):
+        with contextlib.suppress(SlackApiError):
+            client.chat_postMessage(channel=channel, text="hi")
+
+    assert [(c.args["channel"], c.error) for c in fake.calls()] == [
+        ("C2", "fatal_error"),
+        ("C1", "ratelimited"),
+        ("C1", "ratelimited"),
+        ("C1", None),
+        ("C2", None),
+        ("C3", "channel_not_found"),
+        ("C3", "channel_not_found"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"mode": "explode"}, id="unknown-mode"),
+        pytest.param({"times": 0}, id="zero-times"),
+    ],
+)
+def test_fail_refuses_rules_that_could_never_apply(fake: FakeSlack, kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        fake.fail("auth.test", **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Slack's limit on all the text in a message's blocks
+
+
+def section(length: int) -> dict:
+    return {"type": "section", "text": mrkdwn("x" * length)}
+
+
+def at_limit() -> list[dict]:
+    return [section(3000)] * (MESSAGE_MAX_BLOCKS_TEXT // 3000)
+
+
+# One character of text in each place Slack counts it, for a message already at the limit.
+ONE_MORE = {
+    "button": {"type": "actions", "elements": [{"type": "button", "action_id": "b", "text": plain("x")}]},
+    "field": {"type": "section", "fields": [mrkdwn("x")]},
+    "context": {"type": "context", "elements": [mrkdwn("x")]},
+    "rich_text": {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": "x"}]}],
+    },
+    "option": {
+        "type": "actions",
+        "elements": [{"type": "static_select", "action_id": "s", "options": [option("x", "v")]}],
+    },
+}
+
+
+def one_over(where: str) -> list[dict]:
+    return [*at_limit(), ONE_MORE[where]]
+
+
+SENDS = [
+    pytest.param(lambda c, blocks: c.chat_postMessage(channel="C1", text="t", blocks=blocks), id="post"),
+    pytest.param(lambda c, blocks: c.chat_postEphemeral(channel="C1", user="U1", text="t", blocks=blocks), id="eph"),
+    pytest.param(lambda c, blocks: c.chat_update(channel="C1", ts="1.2", text="t", blocks=blocks), id="update"),
+]
+
+
+@pytest.mark.parametrize("send", SENDS)
+@pytest.mark.parametrize("where", list(ONE_MORE))
+def test_blocks_with_too_much_text_are_refused(fake: FakeSlack, client: WebClient, send: Callable, where: str) -> None:
+    send(client, at_limit())
+    with pytest.raises(SlackApiError) as excinfo:
+        send(client, one_over(where))
+
+    assert refusal(excinfo)[0] == "msg_blocks_too_long"
+    assert [c.error for c in fake.refused()] == ["msg_blocks_too_long"]
+
+
+def test_response_url_has_the_same_text_limit(fake: FakeSlack) -> None:
+    assert hook(fake).send(text="t", blocks=at_limit()).status_code == 200
+    too_long = hook(fake).send(text="t", blocks=one_over("button"))
+
+    assert too_long.status_code == 400 and json.loads(too_long.body)["error"] == "msg_blocks_too_long"
+
+
+def test_the_top_level_text_is_not_counted_with_the_blocks(client: WebClient) -> None:
+    assert client.chat_postMessage(channel="C1", text="x" * 39_000, blocks=at_limit())["ok"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Channel and user states
+
+
+def setter(table: str, key: str, state: dict) -> Callable[[FakeSlack], None]:
+    return lambda fake: getattr(fake, table).__setitem__(key, state)
+
+
+ARCHIVED = setter("channels", "C9", {"is_archived": True})
+OUTSIDE = setter("channels", "C9", {"is_member": False})
+GONE = setter("channels", "C9", {"exists": False})
+DEACTIVATED = setter("users", "U9", {"deleted": True})
+
+POST = lambda c: c.chat_postMessage(channel="C9", text="hi")  # noqa: E731 - a table of one-liners
+UPDATE = lambda c: c.chat_update(channel="C9", ts="1.2", text="hi")  # noqa: E731
+EPHEMERAL = lambda c: c.chat_postEphemeral(channel="C9", user="U1", text="hi")  # noqa: E731
+PERMALINK = lambda c: c.chat_getPermalink(channel="C9", message_ts="1.2")  # noqa: E731
+HISTORY = lambda c: c.conversations_history(channel="C9")  # noqa: E731
+
+
+@pytest.mark.parametrize(
+    ("state", "send", "error"),
+    [
+        pytest.param(ARCHIVED, POST, "is_archived", id="archived-post"),
+        pytest.param(ARCHIVED, UPDATE, "is_archived", id="archived-update"),
+        pytest.param(ARCHIVED, EPHEMERAL, "is_archived", id="archived-ephemeral"),
+        pytest.param(ARCHIVED, lambda c: c.conversations_join(channel="C9"), "is_archived", id="archived-join"),
+        pytest.param(OUTSIDE, POST, "not_in_channel", id="outside-post"),
+        pytest.param(OUTSIDE, UPDATE, "not_in_channel", id="outside-update"),
+        pytest.param(OUTSIDE, EPHEMERAL, "not_in_channel", id="outside-ephemeral"),
+        pytest.param(OUTSIDE, HISTORY, "not_in_channel", id="outside-history"),
+        pytest.param(GONE, POST, "channel_not_found", id="gone-post"),
+        pytest.param(GONE, UPDATE, "channel_not_found", id="gone-update"),
+        pytest.param(GONE, EPHEMERAL, "channel_not_found", id="gone-ephemeral"),
+        pytest.param(GONE, PERMALINK, "channel_not_found", id="gone-permalink"),
+        pytest.param(GONE, HISTORY, "channel_not_found", id="gone-history"),
+        pytest.param(DEACTIVATED, lambda c: c.chat_postMessage(channel="U9", text="hi"), "account_inactive", id="dm"),
+        pytest.param(
+            DEACTIVATED, lambda c: c.chat_postMessage(channel="DU9", text="hi"), "account_inactive", id="dm-channel"
+        ),
+        pytest.param(DEACTIVATED, lambda c: c.conversations_open(users=["U9"]), "account_inactive", id="dm-open"),
+        pytest.param(
+            DEACTIVATED,
+            lambda c: c.chat_postEphemeral(channel="C1", user="U9", text="hi"),
+            "user_not_found",
+            id="ephemeral-to-deactivated",
+        ),
+    ],
+)
+def test_channel_and_user_states_get_slacks_answers(
+    fake: FakeSlack, client: WebClient, state: Callable, send: Callable, error: str
+) -> None:
+    state(fake)
+
+    with pytest.raises(SlackApiError) as excinfo:
+        send(client)
+
+    assert excinfo.value.response["error"] == error
+    assert fake.refused() == []  # Slack's normal answers, not malformed requests
+    assert fake.messages("C9") == fake.messages("U9") == []
+
+
+def test_the_bot_can_post_once_it_has_joined(fake: FakeSlack, client: WebClient) -> None:
+    fake.channels["C9"] = {"is_member": False}
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C9", text="before")
+
+    client.conversations_join(channel="C9")
+    client.chat_postMessage(channel="C9", text="after")
+
+    assert texts(fake.messages("C9")) == ["after"]
+
+
+def test_a_deactivated_user_still_has_a_profile(fake: FakeSlack, client: WebClient) -> None:
+    fake.users["U9"] = {"deleted": True}
+
+    assert client.users_info(user="U9")["user"]["deleted"] is True
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Message history and metadata
+
+
+EVENT = {"event_type": "idea_shared", "event_payload": {"idea": 42}}
+
+
+def test_history_lists_top_level_messages_newest_first(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="first", metadata=EVENT)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=parent)
+    client.api_call("chat.postMessage", params={"channel": "C1", "text": "second", "metadata": json.dumps(EVENT)})
+    client.chat_postMessage(channel="C2", text="elsewhere")
+
+    plain_history = client.conversations_history(channel="C1")
+    with_metadata = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+
+    assert (texts(plain_history["messages"]), plain_history["has_more"]) == (["second", "first"], False)
+    assert all("metadata" not in m for m in plain_history["messages"])
+    assert [m["metadata"] for m in with_metadata] == [EVENT, EVENT]
+    first = with_metadata[1]
+    assert (first["ts"], first["thread_ts"], first["reply_count"], first["bot_id"]) == (parent, parent, 1, "BBOT")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected", "has_more"),  # arguments made from the ts of four messages m0..m3
+    [
+        pytest.param(lambda ts: {"oldest": ts[0], "latest": ts[3]}, ["m2", "m1"], False, id="exclusive"),
+        pytest.param(
+            lambda ts: {"oldest": ts[0], "latest": ts[3], "inclusive": True},
+            ["m3", "m2", "m1", "m0"],
+            False,
+            id="inclusive",
+        ),
+        pytest.param(lambda ts: {"oldest": ts[1]}, ["m3", "m2"], False, id="oldest"),
+        pytest.param(lambda ts: {"latest": ts[1]}, ["m0"], False, id="latest"),
+        pytest.param(lambda ts: {"limit": 3}, ["m3", "m2", "m1"], True, id="limit"),
+    ],
+)
+def test_history_filters_by_ts(client: WebClient, arguments: Callable, expected: list[str], has_more: bool) -> None:
+    ts = [client.chat_postMessage(channel="C1", text=f"m{i}")["ts"] for i in range(4)]
+
+    history = client.conversations_history(channel="C1", **arguments(ts))
+
+    assert (texts(history["messages"]), history["has_more"]) == (expected, has_more)
+
+
+def test_history_pages_with_slacks_cursor(client: WebClient) -> None:
+    for i in range(5):
+        client.chat_postMessage(channel="C1", text=f"m{i}")
+
+    pages = [texts(page["messages"]) for page in client.conversations_history(channel="C1", limit=2)]
+
+    assert pages == [["m4", "m3"], ["m2", "m1"], ["m0"]]
+
+
+def test_replies_list_a_thread_oldest_first(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    client.chat_postMessage(channel="C1", text="unrelated")
+    reply = client.chat_postMessage(channel="C1", text="one", thread_ts=parent)["ts"]
+    client.chat_postMessage(channel="C1", text="two", thread_ts=parent)
+
+    from_parent = client.conversations_replies(channel="C1", ts=parent)["messages"]
+    from_reply = client.conversations_replies(channel="C1", ts=reply)["messages"]
+
+    assert texts(from_parent) == texts(from_reply) == ["parent", "one", "two"]
+    assert from_parent[1]["thread_ts"] == parent
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_replies(channel="C1", ts="1.000001")
+    assert excinfo.value.response["error"] == "thread_not_found"
+
+
+def test_messages_shows_every_message_with_updates_applied(fake: FakeSlack, client: WebClient) -> None:
+    blocks = [section(5)]
+    card = client.chat_postMessage(channel="C1", text="card", blocks=blocks, metadata=EVENT)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=card)
+    client.chat_update(channel="C1", ts=card, text="card, updated")
+    after_text_only = fake.messages("C1")[0]["blocks"]
+    client.chat_update(channel="C1", ts=card, text="card, again", blocks=[section(7)])
+
+    [first, second] = fake.messages("C1")
+    assert after_text_only == blocks  # Slack keeps the blocks an update leaves out
+    assert first == {"ts": card, "text": "card, again", "blocks": [section(7)], "thread_ts": None, "metadata": EVENT}
+    assert (second["text"], second["thread_ts"], second["blocks"], second["metadata"]) == ("reply", card, None, None)
+
+
+def test_a_dm_to_a_user_is_the_channel_conversations_open_names(fake: FakeSlack, client: WebClient) -> None:
+    client.chat_postMessage(channel="U7", text="by user id")
+    dm = client.conversations_open(users=["U7"])["channel"]["id"]
+    client.chat_postMessage(channel=dm, text="by DM id")
+
+    assert texts(fake.messages("U7")) == texts(fake.messages(dm)) == ["by user id", "by DM id"]
+    assert texts(client.conversations_history(channel=dm)["messages"]) == ["by DM id", "by user id"]
+
+
+@pytest.mark.parametrize(
+    ("send", "error"),
+    [
+        pytest.param(
+            lambda c: c.api_call("chat.postMessage", params={"channel": "C1", "text": "t", "metadata": "{"}),
+            "invalid_metadata_format",
+            id="metadata-not-json",
+        ),
+        pytest.param(
+            lambda c: c.chat_postMessage(channel="C1", text="t", metadata={"event_payload": {}}),
+            "invalid_metadata_schema",
+            id="metadata-without-event-type",
+        ),
+        pytest.param(lambda c: c.conversations_history(channel="U7"), "channel_not_found", id="history-of-a-user"),
+        pytest.param(lambda c: c.conversations_history(channel="C1", oldest="soon"), "invalid_ts_oldest", id="ts"),
+        pytest.param(lambda c: c.conversations_history(channel="C1", cursor="%%"), "invalid_cursor", id="cursor"),
+    ],
+)
+def test_malformed_history_and_metadata_are_refused(
+    fake: FakeSlack, client: WebClient, send: Callable, error: str
+) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        send(client)
+
+    assert excinfo.value.response["error"] == error
+    assert [c.error for c in fake.refused()] == [error]
+    assert fake.messages("C1") == []
+
+
+def test_reset_clears_rules_latency_and_messages(fake: FakeSlack, client: WebClient) -> None:
+    client.chat_postMessage(channel="C1", text="old")
+    fake.fail("chat.postMessage", times=None)
+    fake.fail("auth.test", mode="drop", times=None)
+    fake.set_latency(0.5)
+    fake.set_latency(0.5, "conversations.history")
+
+    fake.reset()
+
+    assert fake.latency == 0 and fake.messages("C1") == []
+    assert timed(lambda: client.conversations_history(channel="C1")) < 0.2
+    assert client.chat_postMessage(channel="C1", text="new")["ok"] and client.auth_test()["ok"]
+    assert texts(client.conversations_history(channel="C1")["messages"]) == ["new"]

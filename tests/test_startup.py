@@ -32,7 +32,7 @@ def test_app_refuses_to_start_with_one_sentence(tmp_path, env, variable):
 
 
 def test_the_clock_refuses_to_start_with_one_sentence(tmp_path):
-    result = run(["-m", "bot.clock"], {"PYTHONPATH": str(ROOT)}, tmp_path)
+    result = run([str(ROOT / "app.py"), "clock"], {"PYTHONPATH": str(ROOT)}, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "SLACK_BOT_TOKEN" in result.stderr.strip().splitlines()[-1]
 

@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.blocks import DIGEST_ITEMS_PER_SECTION, digest_message
+from bot.blocks import digest_messages
 from bot.decisions import decide
 from bot.digest import Digest, Pulse, compose
 from bot.ideas import IdeaDraft, Source, submit_idea
 from models import Decision, Idea, Objective, make_sessions
+from tests.fake_slack import MESSAGE_MAX_BLOCKS_TEXT, blocks_text_length, validate_message
 from tests.flows import GOOD
 
 END = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -39,6 +40,20 @@ def idea(sessions, *, outcome=GOOD["outcome"], created=START + timedelta(days=1)
 
 def day(n: float) -> datetime:
     return START + timedelta(days=n)
+
+
+def digest_message(digest: Digest, intro: str | None = None) -> dict:
+    """The digest when it fits one message."""
+    [message] = digest_messages(digest, intro)
+    return message
+
+
+def within_slacks_limits(messages: list[dict]) -> str:
+    """Every message as Slack would take it; all their blocks as one text, to look for what they say."""
+    for message in messages:
+        assert validate_message(message) == [] and len(message["blocks"]) <= 50
+        assert blocks_text_length(message["blocks"]) <= MESSAGE_MAX_BLOCKS_TEXT
+    return str([block for message in messages for block in message["blocks"]])
 
 
 def test_each_idea_appears_once_under_its_latest_decision_in_the_period(sessions):
@@ -87,37 +102,42 @@ def test_an_empty_week_says_so_in_one_friendly_line(sessions):
     assert len(message["blocks"]) == 2 and "quiet week" in message["text"]
 
 
-def test_a_long_week_is_summarised_within_slacks_limits(sessions):
-    for n in range(30):
-        idea(sessions, outcome=f"Outcome {n} " + "&" * 900, moves=[("discovery", "Because " + "<" * 1900, day(1))])
+def test_a_busy_week_posts_whole_in_a_thread_within_slacks_limits(sessions):
+    reasons = [f"Reason {n:02d}: " + "finance loses a day & more " * 18 for n in range(60)]
+    for n, reason in enumerate(reasons):
+        idea(sessions, outcome=f"Outcome {n} " + "&" * 900, moves=[("discovery", reason[:500], day(1))])
     for n in range(12):
         idea(sessions, outcome=f"Waiting {n}", created=day(2))
     with sessions() as session:
-        message = digest_message(compose(session, "T1", START, END))
-    assert len(message["blocks"]) <= 50
-    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
-    assert f"and {30 - DIGEST_ITEMS_PER_SECTION} more moved to discovery: see App Home" in str(message["blocks"])
-    assert message["text"].startswith("Product digest") and "30 moved to discovery" in message["text"]
+        head, *thread = digest_messages(compose(session, "T1", START, END))
+    assert thread, "a week this busy does not fit one message"
+    assert "60 moved to discovery" in head["text"] and "Pulse" in str(head["blocks"])
+    everything = within_slacks_limits([head, *thread])
+    for reason in reasons:
+        assert reason[:500].replace("&", "&amp;") in everything
+    assert "see App Home" not in everything
 
 
-def test_every_section_overflowing_at_once_still_fits_and_says_how_many_more():
+def test_every_section_overflowing_at_once_still_says_everything():
     def moved(stage: str, n: int) -> list[tuple[Idea, Decision]]:
         pairs = []
         for i in range(n):
             idea = Idea(id=i, team_id="T1", requester_id="U1", ask="", outcome="& " * 500, problem="p", stage=stage,
                         created_at=START, source_permalink="https://acme.slack.com/archives/C1/p1")
-            decision = Decision(idea_id=i, from_stage="x", to_stage=stage, reason="<" * 2000, decided_by="UPM",
-                                decided_at=END, revisit_on=END.date(), result="met" if stage == "reviewed" else None,
-                                measured="&" * 900)
+            decision = Decision(idea_id=i, from_stage="x", to_stage=stage, reason=f"{stage}{i}:" + "<" * 2000,
+                                decided_by="UPM", decided_at=END, revisit_on=END.date(),
+                                result="met" if stage == "reviewed" else None, measured="&" * 900)
             pairs.append((idea, decision))
         return pairs
 
     digest = Digest(START, END, moved("delivery", 20), moved("discovery", 20), moved("parked", 20),
                     moved("declined", 20), moved("reviewed", 20), [], 40, Pulse(40, 40, 1.0))
-    message = digest_message(digest, intro="x" * 5000)
-    assert len(message["blocks"]) <= 50
-    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
-    assert str(message["blocks"]).count(f"and {20 - DIGEST_ITEMS_PER_SECTION} more") == 5
+    messages = digest_messages(digest, intro="x" * 5000)
+    everything = within_slacks_limits(messages)
+    for stage in ("delivery", "discovery", "parked", "declined", "reviewed"):
+        for i in range(20):
+            assert f"{stage}{i}:" in everything
+    assert everything.count("&lt;") == 100 * 2000  # every character of every reason
 
 
 def test_digest_sections_group_ideas_by_objective_with_none_last():

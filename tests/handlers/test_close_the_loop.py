@@ -9,10 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.digest import compose
-from bot.reviews import ask_due_check_ins
-from bot.settings import Settings
-from bot.slack import check_in_asker, make_client
 from models import CheckIn, Support, make_sessions, utcnow
+from runtime.scheduled import owe_due_check_ins
 from tests.flows import decisions, share_idea, wait_until
 from tests.handlers.test_triage import decide
 from tests.slack_requests import buttons
@@ -63,18 +61,20 @@ def ship(bot, slack, card):
     return blocks
 
 
-def asker(slack):
-    return check_in_asker(make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=slack.url)))
+def ask_due_check_ins(bot, now):
+    """The scheduler's check-in job at `now`, then the sender's delivery of what it owed; how many it asked."""
+    asked = owe_due_check_ins(make_sessions(bot.engine), bot.settings, now, bot.sender.wake)
+    bot.deliver()
+    return asked
 
 
 def test_shipped_check_in_met_is_a_decision_and_reaches_the_digest(bot, slack, engine):
     card = share_idea(bot, slack, user="U1", measure="Close takes four days instead of five")
     ship(bot, slack, card)
-    sessions = make_sessions(engine)
     due = utcnow() + timedelta(weeks=4)
-    assert ask_due_check_ins(sessions, asker(slack), due - timedelta(days=1)) == 0
-    assert ask_due_check_ins(sessions, asker(slack), due) == 1
-    assert ask_due_check_ins(sessions, asker(slack), due + timedelta(days=1)) == 0
+    assert ask_due_check_ins(bot, due - timedelta(days=1)) == 0
+    assert ask_due_check_ins(bot, due) == 1
+    assert ask_due_check_ins(bot, due + timedelta(days=1)) == 0
     question = dms(slack, "U1")[-1]
     assert "Did this happen?" in str(question["blocks"]) and dms(slack, "UPM")
     bot.slack.press(buttons(question["blocks"])["review_met"], user="U1", channel="DU1")
@@ -93,19 +93,18 @@ def test_shipped_check_in_met_is_a_decision_and_reaches_the_digest(bot, slack, e
 
 def test_not_yet_asks_again_two_weeks_later_once(bot, slack, engine):
     ship(bot, slack, share_idea(bot, slack, user="U1"))
-    sessions = make_sessions(engine)
     due = utcnow() + timedelta(weeks=4)
-    ask_due_check_ins(sessions, asker(slack), due)
+    ask_due_check_ins(bot, due)
     question = dms(slack, "UPM")[-1]
     bot.slack.press(buttons(question["blocks"])["review_not_yet"], user="UPM", channel="DUPM")
     assert "ask again" in slack.wait_for("response_url")[0].args["text"]
     wait_until(lambda: len(_check_ins(engine)) == 2)
     again = due + timedelta(weeks=2)  # pressed before the due date here: two weeks after that date
     assert max(c.due_on for c in _check_ins(engine)) == again.date()
-    assert ask_due_check_ins(sessions, asker(slack), again - timedelta(days=1)) == 0
+    assert ask_due_check_ins(bot, again - timedelta(days=1)) == 0
     results: list[int] = []
     threads = [threading.Thread(target=lambda: results.append(
-        ask_due_check_ins(sessions, asker(slack), again))) for _ in range(3)]
+        ask_due_check_ins(bot, again))) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -120,8 +119,7 @@ def _check_ins(engine):
 
 def test_only_pms_and_the_requester_record_a_review(bot, slack, engine):
     ship(bot, slack, share_idea(bot, slack, user="U1"))
-    sessions = make_sessions(engine)
-    ask_due_check_ins(sessions, asker(slack), utcnow() + timedelta(weeks=4))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
     question = dms(slack, "U1")[-1]
     bot.slack.press(buttons(question["blocks"])["review_missed"], user="U9", channel="DU9")
     assert "Only product managers and the person who asked" in slack.wait_for("response_url")[0].args["text"]

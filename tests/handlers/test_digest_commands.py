@@ -79,9 +79,8 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
     share_idea(bot, slack, outcome="Finance closes the month <!here> sooner")
     bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
     reply(slack)
-    bot.slack.command("digest preview", user="U2", channel="CPRODUCT")
-    preview = reply(slack, 2)
-    assert preview.get("response_type", "ephemeral") == "ephemeral"
+    preview = bot.slack.command("digest preview", user="U2", channel="CPRODUCT").json()  # answered at once
+    assert preview["response_type"] == "ephemeral"
     assert "New candidates waiting" in str(preview["blocks"]) and "&lt;!here&gt;" in str(preview["blocks"])
 
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
@@ -96,14 +95,14 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
 
 def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
     share_idea(bot, slack, outcome='Finance, "ops" close sooner\nünïcödé')
-    bot.slack.command("stats", user="U2")
-    assert "Ideas with a stated outcome and problem: 100% (1 of 1)" in str(reply(slack)["blocks"])
+    stats = bot.slack.command("stats", user="U2").json()  # answered at once
+    assert "Ideas with a stated outcome and problem: 100% (1 of 1)" in str(stats["blocks"])
 
     bot.slack.command("export", user="U2")
-    assert "Only product managers" in reply(slack, 2)["text"]
+    assert "Only product managers" in reply(slack)["text"]
     bot.slack.command("export", user="UPM")
-    assert "Sent you a CSV of 1 ideas" in reply(slack, 3)["text"]
-    [upload] = slack.calls("files.completeUploadExternal")
+    assert "Sending you a CSV of 1 ideas" in reply(slack, 2)["text"]
+    [upload] = slack.wait_for("files.completeUploadExternal")
     assert upload.args["channel_id"] == "DUPM"
     [row] = csv.DictReader(io.StringIO(slack.uploads[upload.args["files"][0]["id"]].decode()))
     assert row["outcome"] == 'Finance, "ops" close sooner\nünïcödé'

@@ -121,10 +121,8 @@ def test_dont_ask_me_again_is_remembered(bot, slack, engine):
 
 
 def test_nudges_can_be_turned_off_and_on_again(bot, slack, engine):
-    bot.slack.command("nudges off", user="U1")
-    assert slack.wait_for("response_url")[0].args["text"] == OPTED_OUT
-    bot.slack.command("nudges on", user="U1")
-    assert "Nudges are on" in slack.wait_for("response_url", 2)[1].args["text"]
+    assert bot.slack.command("nudges off", user="U1").json()["text"] == OPTED_OUT
+    assert "Nudges are on" in bot.slack.command("nudges on", user="U1").json()["text"]
     say(bot, message(channel="C8"))
     slack.wait_for("chat.postEphemeral")
 
@@ -201,4 +199,7 @@ def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack
     original = {"user": "U1", "ts": "1700002000.000200", "text": "word " * 900}
     bot.slack.message_shortcut(original, user="U1")
     view = slack.wait_for("views.open")[0].args["view"]
-    assert "longer than 3,000 characters" in str(view["blocks"])
+    assert "longer than the 3,000 characters" in str(view["blocks"])
+    assert bot.slack.submit_view(view, GOOD, user="U1").body == ""
+    wait_until(lambda: ideas(engine))
+    assert ideas(engine)[0].ask == original["text"].strip()

@@ -6,7 +6,9 @@ Slack call made a default context, loading the whole CA bundle (about 20 ms of C
 TCP and TLS handshake (about 1 ms of CPU and two round trips to Slack). urllib's process-wide opener,
 which those calls use, gets handlers that keep one open connection per thread and host, all made with
 one verifying context. A connection is used again only once its last response has been read to the
-end and the server has not closed it; one the server closed as we reused it is replaced, once.
+end and the server has not closed it; one the server closed as we reused it is replaced, once, but
+only when the request could not even be sent: a connection dropped while we await the answer may
+have been acted on (a message posted), and whether to try again is the caller's call.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import urllib.request
 from urllib.error import URLError
 
 # What a server's closing of an idle connection looks like when we send on it: the request never
-# reached it, so sending again on a new connection is safe (the stdlib's xmlrpc client does the same).
+# reached it, so sending again on a new connection is safe.
 _CLOSED_WHILE_IDLE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
@@ -85,7 +87,8 @@ def _send(connection: http.client.HTTPConnection, req: urllib.request.Request, h
 
 
 def _closed_while_idle(error: BaseException) -> bool:
-    return isinstance(error.reason if isinstance(error, URLError) else error, _CLOSED_WHILE_IDLE)
+    """Refused while sending (reported as a URLError by `_send`); never a drop while awaiting the answer."""
+    return isinstance(error, URLError) and isinstance(error.reason, _CLOSED_WHILE_IDLE)
 
 
 _NO_TIMEOUT_GIVEN = socket._GLOBAL_DEFAULT_TIMEOUT  # what urlopen passes without one, as http.client knows it

@@ -1,0 +1,202 @@
+"""What every flow shares: its dependencies, the one answer to "is this person a PM?", and telling the
+person who pressed something why nothing happened."""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from logging import Logger
+from typing import Any
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.coach import Coach, IntroWriter
+from bot.decisions import may_decide
+from bot.settings import Settings
+from bot.team_settings import TeamConfig, team_config
+from runtime import outbox
+from runtime.sender import Sender
+
+# How long what users.info said about someone's role is taken as true.
+ROLE_TTL_SECONDS = 600.0
+
+
+@dataclass
+class Roles:
+    """What users.info said about people (admin or owner, and their time zone), per workspace, for a while:
+    a PM pressing five buttons costs one Slack call, not five."""
+
+    ttl: float = ROLE_TTL_SECONDS
+    _seen: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def user(self, client: WebClient, team_id: str, user_id: str, logger: Logger) -> dict[str, Any]:
+        """users.info's user, or an empty dict when Slack cannot say (not remembered, so asked again)."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get((team_id, user_id))
+        if seen is not None and now - seen[0] < self.ttl:
+            return seen[1]
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            return {}
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[(team_id, user_id)] = (now, user)
+        return user
+
+    def is_admin(self, client: WebClient, team_id: str, user_id: str, logger: Logger) -> bool:
+        user = self.user(client, team_id, user_id, logger)
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    sender: Sender
+    coach: Coach | None = None
+    digest_intro: IntroWriter | None = None
+    roles: Roles = field(default_factory=Roles)
+
+    def __deepcopy__(self, memo: dict) -> Deps:
+        # Bolt deep-copies the context for lazy listeners; these factories are shared and thread-safe.
+        return self
+
+
+def deps(context: BoltContext) -> Deps:
+    return context["deps"]
+
+
+@contextmanager
+def changing(d: Deps) -> Iterator[Session]:
+    """A transaction for a change and the messages it owes; the sender is woken once both are committed."""
+    with d.sessions.begin() as session:
+        yield session
+    d.sender.wake()
+
+
+class ProvideDeps(Middleware):
+    """Puts the deps in every request's context. A class, not a function: Bolt calls a class's
+    `process` directly, where a function middleware has its arguments worked out on each request."""
+
+    def __init__(self, dependencies: Deps) -> None:
+        self.dependencies = dependencies
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]  # noqa: A002 - Bolt's name
+    ) -> BoltResponse:
+        req.context["deps"] = self.dependencies
+        return next()
+
+
+def team(d: Deps, team_id: str) -> TeamConfig:
+    """The workspace's own settings (from /idea settings), falling back to the env's."""
+    with d.sessions() as session:
+        return team_config(session, team_id, d.settings)
+
+
+def is_pm(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger) -> bool:
+    """Product managers: the workspace's PM list, or when there is none, its admins and owners."""
+    return may_decide(user_id, config.pm_user_ids, lambda user: d.roles.is_admin(client, team_id, user, logger))
+
+
+def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> bool:
+    return d.roles.is_admin(client, team_id, user_id, logger)
+
+
+def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:
+    """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM."""
+    url = body.get("response_url")
+    said = {"text": text, "response_type": "ephemeral", "replace_original": False}
+    with changing(d) as session:
+        outbox.owe(session, team_id, outbox.reply(url, said) if url else outbox.post(user_id, {"text": text}))
+
+
+FORM_FAILED = "Slack could not open the form just now (it took too long, or said no), so nothing changed. " \
+              "Please try again."
+
+
+def open_form(client: WebClient, d: Deps, body: dict[str, Any], team_id: str, user_id: str, view: dict[str, Any],
+              logger: Logger) -> dict[str, Any] | None:
+    """views.open, the one call made while the person waits (a trigger lasts 3 s); when Slack refuses or
+    does not answer, the person hears it rather than nothing."""
+    try:
+        return client.views_open(trigger_id=body["trigger_id"], view=view)["view"]
+    except SlackApiError as error:
+        logger.warning("views.open for %s failed: %s", user_id, error.response.get("error"))
+    except (OSError, http.client.HTTPException) as error:
+        logger.warning("views.open for %s failed: %s", user_id, type(error).__name__)
+    tell(d, body, team_id, user_id, FORM_FAILED)
+    return None
+
+
+DATABASE_DOWN = "outcome-bot can't reach its database just now. Nothing was lost; please try again in a minute."
+WENT_WRONG = "Something went wrong on our side, so nothing changed. Please try again in a minute."
+
+
+def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+    """Every listener runs through this: whatever fails, Slack is answered and the person hears why.
+
+    An exception escaping a listener after its ack would make Bolt take the ack back (Slack then shows
+    the person an error for something that may have worked), and one before it would answer 500. Here a
+    failure before the ack is the ack (a field error keeps a form open with all that was typed); after
+    it, the person is told directly, without the database, which is the likeliest thing to be down."""
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as error:  # noqa: BLE001 - the whole point: nothing escapes to Bolt
+            _failed(error, kwargs)
+
+    return run
+
+
+def _failed(error: Exception, kwargs: dict[str, Any]) -> None:
+    context: BoltContext = kwargs["context"]
+    database = isinstance(error, SQLAlchemyError)
+    text = DATABASE_DOWN if database else WENT_WRONG
+    if database:
+        context.logger.warning("database unavailable (team %s): %s", context.team_id, type(error).__name__)
+    else:
+        context.logger.exception("listener failed (team %s): %s", context.team_id, type(error).__name__)
+    if "event" in kwargs:
+        return  # nobody asked anything of us: a channel message, a Home tab opened
+    ack = context.ack
+    if ack.response is None:
+        view = kwargs.get("view")
+        inputs = [b["block_id"] for b in (view or {}).get("blocks", []) if b.get("type") == "input" and "block_id" in b]
+        if inputs:
+            ack(response_action="errors", errors={inputs[0]: text})
+        elif "command" in kwargs:
+            ack(text=text, response_type="ephemeral")
+        else:
+            ack()
+            _say_directly(context, text)
+        return
+    _say_directly(context, text)
+
+
+def _say_directly(context: BoltContext, text: str) -> None:
+    """Straight to Slack: the sender works from the database."""
+    try:
+        if context.respond is not None and context.get("response_url"):
+            context.respond(text=text, response_type="ephemeral", replace_original=False)
+        elif context.user_id:
+            context.client.chat_postMessage(channel=context.user_id, text=text)
+    except Exception:  # noqa: BLE001 - best effort; the failure is logged above
+        context.logger.warning("could not tell %s that something failed", context.user_id)

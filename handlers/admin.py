@@ -1,0 +1,41 @@
+"""`/idea settings`: workspace admins and owners set the triage channel, the PMs and the digest's day and time."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.command import IdeaCommand
+from bot.team_settings import save_team_settings
+from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, team, tell
+
+
+def register(app: App, d: Deps) -> None:
+    app.view(blocks.SETTINGS_CALLBACK)(guarded(settings_submission_callback))
+
+
+def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                     logger: Logger) -> None:
+    ack()
+    d = deps(context)
+    if not is_admin(client, d, context.team_id, context.user_id, logger):
+        tell(d, command, context.team_id, context.user_id, blocks.SETTINGS_FOR_ADMINS)
+        return
+    form = blocks.settings_modal(team(d, context.team_id))
+    open_form(client, d, command, context.team_id, context.user_id, form, logger)
+
+
+def settings_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
+                                 ) -> None:
+    d = deps(context)
+    if not is_admin(client, d, context.team_id, context.user_id, logger):
+        ack(response_action="errors", errors={"triage_channel": blocks.SETTINGS_FOR_ADMINS})
+        return
+    channel, pms, weekday, minute = blocks.read_settings(view)
+    with changing(d) as session:
+        save_team_settings(session, team_id=context.team_id, user_id=context.user_id, triage_channel=channel,
+                           pm_user_ids=pms, digest_weekday=weekday, digest_minute=minute)
+    ack()

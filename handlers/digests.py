@@ -1,0 +1,119 @@
+"""`/idea digest here|off|now|preview`: channel digests; all but the preview are for product managers."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.command import IdeaCommand, Verb
+from bot.digest_runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
+from bot.schedule import ScheduleError, next_run
+from bot.schedule import parse as parse_schedule
+from handlers.access import Deps, changing, deps, is_pm, team, tell
+from models import utcnow
+from runtime import outbox
+from runtime.scheduled import digest_owed, owe_now, write_intro
+
+
+def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                   logger: Logger) -> None:
+    d = deps(context)
+    team_id, channel, user, now = context.team_id, command["channel_id"], context.user_id, utcnow()
+    if parsed.verb is Verb.DIGEST_HELP:
+        ack(**blocks.digest_help(), response_type="ephemeral")
+        return
+    if parsed.verb is Verb.DIGEST_PREVIEW and d.digest_intro is None:
+        with d.sessions() as session:
+            first, *rest = blocks.digest_messages(digest_now(session, team_id, channel, now))
+        ack(**_preview(first, rest), response_type="ephemeral")
+        return
+    ack()
+    if parsed.verb is Verb.DIGEST_PREVIEW:  # with the model's paragraph, which may take seconds
+        with d.sessions() as session:
+            digest = digest_now(session, team_id, channel, now)
+        first, *rest = blocks.digest_messages(digest, write_intro(d.digest_intro, team_id, digest))
+        _say(d, command, team_id, _preview(first, rest))
+        return
+    config = team(d, team_id)
+    if not is_pm(client, d, config, team_id, user, logger):
+        tell(d, command, team_id, user, blocks.DIGEST_FOR_PMS)
+        return
+    if parsed.verb is Verb.DIGEST_OFF:
+        with changing(d) as session:
+            was_on = unsubscribe(session, team_id, channel)
+        tell(d, command, team_id, user, blocks.DIGEST_OFF if was_on else blocks.DIGEST_WAS_OFF)
+        return
+    problem = can_post_in(client, channel, logger)
+    if problem is not None:
+        tell(d, command, team_id, user, problem)
+        return
+    if parsed.verb is Verb.DIGEST_NOW:
+        post_now(d, team_id, channel, now)
+        return
+    try:
+        tz = d.roles.user(client, team_id, user, logger).get("tz")
+        request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
+    except ScheduleError as error:
+        tell(d, command, team_id, user, str(error))
+        return
+    with changing(d) as session:
+        subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,
+                                 only_this_channel=request.only_this_channel, created_by=user)
+        schedule = schedule_of(subscription)
+        said = blocks.digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
+        outbox.owe(session, team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))
+
+
+def _preview(first: dict, rest: list[dict]) -> dict:
+    """The digest as it would be posted, in one ephemeral message: its first part, and how many more follow."""
+    if not rest:
+        return first
+    more = blocks.context(f"…and {len(rest)} more message{'s' if len(rest) > 1 else ''} in its thread, with every "
+                         "decision and its reason.")
+    return {**first, "blocks": [*first["blocks"], more]}
+
+
+def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
+    with changing(d) as session:
+        outbox.owe(session, team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
+
+
+def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
+    """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts."""
+    with d.sessions() as session:
+        subscription = find_subscription(session, team_id, channel)
+        digest = digest_now(session, team_id, channel, now) if subscription is None else None
+    if subscription is not None:
+        owe_now(d.sessions, d.digest_intro, subscription.id, now)
+        d.sender.wake()
+        return
+    paragraph = write_intro(d.digest_intro, team_id, digest)
+    with changing(d) as session:
+        outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+
+
+def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
+    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly."""
+    if channel.startswith("D"):
+        return "Digests go to channels: run `/idea digest here` in the channel that should get it."
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as error:
+        logger.info("conversations.info %s: %s", channel, error.response.get("error"))
+        return blocks.INVITE_ME
+    if info.get("is_archived"):
+        return "This channel is archived, so no digest can be posted here."
+    if info.get("is_member"):
+        return None
+    if info.get("is_private"):
+        return blocks.INVITE_ME
+    try:
+        client.conversations_join(channel=channel)
+    except SlackApiError as error:
+        logger.warning("conversations.join %s: %s", channel, error.response.get("error"))
+        return blocks.INVITE_ME
+    return None

@@ -1,0 +1,140 @@
+"""Listening in channels: notice feature requests and invite their authors, privately, to share the
+outcome (a nudge), with Share, Not a request and Don't ask me again; `/idea nudges on|off`."""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.command import IdeaCommand, Verb
+from bot.detect import detect
+from bot.ideas import Source
+from bot.listening import ChannelMessage, get_nudge, may_nudge, opt_in, opt_out, record_nudge, worth_reading
+from handlers.access import Deps, changing, deps, guarded, team
+from handlers.intake import open_intake
+from models import utcnow
+from runtime import outbox
+from runtime.sender import Job
+
+EXPIRED = "That invitation has expired. Type `/idea` to share an idea."
+
+
+def register(app: App, d: Deps) -> None:
+    app.event("message")(guarded(message_callback))
+    app.action(blocks.NUDGE_SHARE)(guarded(nudge_share_callback))
+    app.action(blocks.NUDGE_DISMISS)(guarded(nudge_dismiss_callback))
+    app.action(blocks.NUDGE_OPT_OUT)(guarded(nudge_opt_out_callback))
+    d.sender.register("confirm_request", lambda job: confirm_request(d, job))
+
+
+def message_callback(event: dict, context: BoltContext) -> None:
+    d = deps(context)
+    message = ChannelMessage(
+        team_id=context.team_id,
+        channel_id=event.get("channel", ""),
+        channel_type=event.get("channel_type"),
+        user_id=event.get("user"),
+        ts=event.get("ts", ""),
+        text=event.get("text") or "",
+        thread_ts=event.get("thread_ts"),
+        subtype=event.get("subtype"),
+        bot_id=event.get("bot_id"),
+    )
+    triage_channel = team(d, context.team_id).triage_channel
+    if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=triage_channel):
+        return
+    detection = detect(message.text)
+    if d.coach is not None and detection.is_borderline:
+        # Only the unsure middle costs a model call, made by the sender: clear requests and chatter never do.
+        with changing(d) as session:
+            if may_nudge(session, message, utcnow()):
+                outbox.owe(session, message.team_id, outbox.job("confirm_request", {
+                    "message": _fields(message), "trigger": detection.trigger, "is_request": detection.is_request}))
+        return
+    if detection.is_request:
+        nudge_if_allowed(d, message, detection.trigger)
+
+
+def _fields(message: ChannelMessage) -> dict[str, Any]:
+    return {"channel_id": message.channel_id, "channel_type": message.channel_type, "user_id": message.user_id,
+            "ts": message.ts, "text": message.text}
+
+
+def confirm_request(d: Deps, job: Job) -> None:
+    fields = job.payload["message"]
+    message = ChannelMessage(team_id=job.team_id, **fields)
+    verdict = d.coach.confirm_request(job.team_id, message.text) if d.coach is not None else None
+    is_request = bool(job.payload.get("is_request")) if verdict is None else verdict
+    with changing(d) as session:
+        if is_request:
+            _nudge(session, message, job.payload.get("trigger"))
+        job.finish(session)
+
+
+def nudge_if_allowed(d: Deps, message: ChannelMessage, trigger: str | None) -> None:
+    with changing(d) as session:
+        _nudge(session, message, trigger)
+
+
+def _nudge(session: Any, message: ChannelMessage, trigger: str | None) -> None:
+    """Records the nudge (once per message, once an hour per person and channel) and owes it."""
+    nudge = record_nudge(session, message, trigger, utcnow())
+    if nudge is not None:
+        outbox.owe(session, message.team_id, outbox.ephemeral(message.channel_id, message.user_id or "",
+                                                              blocks.nudge(nudge.id), thread_ts=message.ts))
+
+
+def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                         logger: Logger) -> None:
+    """Opens the intake form on the nudged message, linked to it. Only its author sees the nudge;
+    the check below holds even for a forged press."""
+    ack()
+    d = deps(context)
+    nudge_id = blocks.read_id(action.get("value"))
+    with d.sessions() as session:
+        nudge = get_nudge(session, context.team_id, nudge_id) if nudge_id is not None else None
+    if nudge is None or nudge.user_id != context.user_id:
+        _replace(d, body, context.team_id, {"text": EXPIRED, "replace_original": True})
+        return
+    _replace(d, body, context.team_id, {"delete_original": True})
+    source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
+    open_intake(client, d, body, ask=nudge.text, source=source, team_id=context.team_id, user_id=context.user_id,
+                logger=logger)
+
+
+def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None:
+    """Changes the nudge itself (an ephemeral message: only its response_url reaches it)."""
+    url = body.get("response_url")
+    if url:
+        with changing(d) as session:
+            outbox.owe(session, team_id, outbox.reply(url, message))
+
+
+def nudge_dismiss_callback(ack: Ack, body: dict, context: BoltContext) -> None:
+    ack()
+    _replace(deps(context), body, context.team_id, {"delete_original": True})
+
+
+def nudge_opt_out_callback(ack: Ack, body: dict, context: BoltContext) -> None:
+    ack()
+    d = deps(context)
+    with changing(d) as session:
+        opt_out(session, context.team_id, context.user_id)
+        url = body.get("response_url")
+        if url:
+            outbox.owe(session, context.team_id, outbox.reply(url, {"text": blocks.OPTED_OUT,
+                                                                    "replace_original": True}))
+
+
+def nudges_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                   logger: Logger) -> None:
+    with deps(context).sessions.begin() as session:
+        if parsed.verb is Verb.NUDGES_OFF:
+            opt_out(session, context.team_id, context.user_id)
+        else:
+            opt_in(session, context.team_id, context.user_id)
+    ack(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON), response_type="ephemeral")

@@ -1,0 +1,90 @@
+"""Objectives (OKRs): PMs add and edit them (`/idea okr`, App Home), and link ideas to them on the card."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.command import IdeaCommand
+from bot.decisions import Refusal, Refused
+from bot.objectives import find_objective, link, objective_errors, save_objective
+from handlers import notify
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.home import home_of
+from runtime import outbox
+
+
+def register(app: App, d: Deps) -> None:
+    app.action(blocks.SET_OBJECTIVE)(guarded(set_objective_callback))
+    app.action(blocks.ADD_OBJECTIVE)(guarded(objective_form_callback))
+    app.action(blocks.EDIT_OBJECTIVE)(guarded(objective_form_callback))
+    app.view(blocks.OKR_CALLBACK)(guarded(objective_submission_callback))
+
+
+def okr_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                logger: Logger) -> None:
+    ack()
+    d = deps(context)
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        tell(d, command, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        return
+    open_form(client, d, command, context.team_id, context.user_id, blocks.okr_modal(), logger)
+
+
+def set_objective_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                           logger: Logger) -> None:
+    """A PM links the idea on the card to an objective (or to none)."""
+    ack()
+    d = deps(context)
+    config = team(d, context.team_id)
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+        tell(d, body, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        return
+    idea_id = blocks.read_id(str(action.get("block_id", "")).removeprefix("objective_"))
+    chosen = blocks.read_objective((action.get("selected_option") or {}).get("value"))
+    with changing(d) as session:
+        linked = link(session, context.team_id, idea_id, chosen) if idea_id is not None else None
+        if linked is not None:
+            outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, linked.id, config))
+    if linked is None:
+        tell(d, body, context.team_id, context.user_id, blocks.refusal_text(Refused(Refusal.NOT_FOUND), None))
+
+
+def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                            logger: Logger) -> None:
+    """Add an objective, or edit one (PMs)."""
+    ack()
+    d = deps(context)
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        tell(d, body, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        return
+    objective_id = blocks.read_objective(action.get("value"))
+    with d.sessions() as session:
+        objective = find_objective(session, context.team_id, objective_id) if objective_id else None
+        form = blocks.okr_modal(objective)
+    open_form(client, d, body, context.team_id, context.user_id, form, logger)
+
+
+def objective_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
+                                  ) -> None:
+    d = deps(context)
+    objective_id, title, key_results = blocks.read_okr(view)
+    errors = objective_errors(title, key_results)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        ack(response_action="errors", errors={"title": blocks.OBJECTIVES_FOR_PMS})
+        return
+    with changing(d) as session:
+        saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
+                               key_results=key_results, objective_id=objective_id)
+        if saved is not None:
+            outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, True))
+    if saved is None:
+        ack(response_action="errors", errors={"title": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    ack()

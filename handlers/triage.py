@@ -1,0 +1,157 @@
+"""A PM moves an idea: a move button (on the card or App Home) asks why, the submission records the
+decision, and the card, the requester and the supporters hear it. Merging is a move too.
+
+Everything is checked against stored state, never against what a button or a form claims; the
+decision and every message it owes are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import blocks
+from bot.decisions import Refusal, Refused, check_move, decide, form_errors, reason_error
+from bot.merge import NoSuchTarget, merge
+from bot.team_settings import TeamConfig, team_config
+from handlers import notify
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.home import home_of
+from models import Idea, Stage, utcnow
+from runtime import outbox
+
+SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
+
+
+def register(app: App, d: Deps) -> None:
+    app.action(re.compile("^" + re.escape(blocks.MOVE_ACTION_PREFIX)))(guarded(move_button_callback))
+    app.view(blocks.DECISION_CALLBACK)(guarded(decision_submission_callback))
+    app.action(blocks.MERGE_ACTION)(guarded(merge_button_callback))
+    app.view(blocks.MERGE_CALLBACK)(guarded(merge_submission_callback))
+
+
+def move_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                         logger: Logger) -> None:
+    ack()
+    move = blocks.read_move(action["action_id"], action.get("value"))
+    idea = checked_move(client, body, context, logger, move)
+    if idea is None:
+        return
+    origin = "home" if body.get("container", {}).get("type") == "view" else "message"
+    view = blocks.decision_modal(idea, move[2], utcnow().date(), origin=origin)
+    open_form(client, deps(context), body, context.team_id, context.user_id, view, logger)
+
+
+def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Logger,
+                 move: tuple[int, str, str] | None, flow: str | None = None) -> Idea | None:
+    """The idea a move button points at, once the stored idea, its stage, the move and the presser all
+    check out; otherwise None, and the presser hears why (a stale card is redrawn)."""
+    d = deps(context)
+    idea, refused = None, None
+    with d.sessions() as session:
+        config = team_config(session, context.team_id, d.settings)
+        try:
+            if move is None:
+                raise Refused(Refusal.NOT_FOUND)
+            idea_id, shown, to_stage = move
+            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
+                              to_stage=to_stage, flow=flow)
+        except Refused as error:
+            refused = error
+    if refused is None and not is_pm(client, d, config, context.team_id, context.user_id, logger):
+        refused = Refused(Refusal.NOT_A_PM)
+    if refused is None:
+        return idea
+    tell(d, body, context.team_id, context.user_id, blocks.refusal_text(refused, config.triage_channel))
+    if refused.refusal is Refusal.ALREADY_MOVED:
+        redraw(d, context.team_id, refused.idea_id, config)  # the pressed card was stale
+    return None
+
+
+def redraw(d: Deps, team_id: str, idea_id: int | None, config: TeamConfig) -> None:
+    if idea_id is None:
+        return
+    with changing(d) as session:
+        outbox.owe(session, team_id, *notify.card_of(session, team_id, idea_id, config))
+
+
+def decision_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
+                                 ) -> None:
+    d = deps(context)
+    form = blocks.read_decision(view)
+    if form is None:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    errors = form_errors(form.to_stage, form.reason, form.revisit_on, utcnow().date())
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    config = team(d, context.team_id)
+    try:
+        if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+            raise Refused(Refusal.NOT_A_PM)
+        with changing(d) as session:
+            idea, decision = decide(
+                session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=form.shown_stage,
+                to_stage=form.to_stage, reason=form.reason, decided_by=context.user_id, revisit_on=form.revisit_on,
+            )
+            owed = notify.decision_made(session, idea, decision, config)
+            if form.origin == "home":
+                owed.append(home_of(session, d, context.team_id, context.user_id, True))
+            outbox.owe(session, context.team_id, *owed)
+    except Refused as refused:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        return
+    except SQLAlchemyError:
+        logger.exception("could not record a decision on idea %s", form.idea_id)
+        ack(response_action="errors", errors={"reason": SAVE_FAILED})
+        return
+    ack()
+
+
+def merge_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                          logger: Logger) -> None:
+    """"Merge into another idea": checked like any move, then a form for the target and the reason."""
+    ack()
+    move = blocks.read_move(blocks.MOVE_ACTION_PREFIX + Stage.MERGED, action.get("value"))
+    idea = checked_move(client, body, context, logger, move, flow="merge")
+    if idea is not None:
+        open_form(client, deps(context), body, context.team_id, context.user_id, blocks.merge_modal(idea), logger)
+
+
+def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    d = deps(context)
+    form = blocks.read_merge(view)
+    if form is None:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        return
+    idea_id, shown, target_id, reason = form
+    if (problem := reason_error(reason)) is not None:
+        ack(response_action="errors", errors={"reason": problem})
+        return
+    config = team(d, context.team_id)
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_A_PM), None)})
+        return
+    try:
+        with changing(d) as session:
+            source, target, decision = merge(session, team_id=context.team_id, source_id=idea_id, shown_stage=shown,
+                                             target_id=target_id, reason=reason, decided_by=context.user_id)
+            owed = notify.decision_made(session, source, decision, config)
+            owed += notify.card_of(session, context.team_id, target.id, config)
+            outbox.owe(session, context.team_id, *owed)
+    except NoSuchTarget as problem:
+        ack(response_action="errors", errors={"target": str(problem)})
+        return
+    except Refused as refused:
+        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        return
+    except SQLAlchemyError:
+        logger.exception("could not merge idea %s", idea_id)
+        ack(response_action="errors", errors={"reason": SAVE_FAILED})
+        return
+    ack()

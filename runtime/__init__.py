@@ -1,0 +1,1 @@
+"""Slack and process plumbing: the Web API clients, the durable sender, the scheduler, serving HTTP."""

@@ -1,0 +1,124 @@
+"""One owed row, turned into the Slack call it stands for.
+
+Each function returns where the message went (channel, ts), or raises what Slack or the network
+raised; the sender decides what that means. A post that may already have gone through (its last
+attempt timed out, or its sender died mid-call) is first looked for by the delivery id it carries in
+Slack's message metadata, so it is not posted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from models import Delivery
+
+METADATA_TYPE = "outcome_bot_delivery"
+# Payload keys that are ours, not Slack's arguments.
+OURS = frozenset({"alternates", "on_sent", "idea"})
+Where = tuple[str | None, str | None]
+
+
+class ResponseUrlError(Exception):
+    """A response_url answered with an HTTP error (it has no error codes, only statuses)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"response_url answered {status}: {body[:80]}")
+        self.status = status
+        self.body = body
+
+
+def arguments(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in payload.items() if key not in OURS}
+
+
+def post_message(client: WebClient, row: Delivery, thread_ts: str | None = None,
+                 channel: str | None = None) -> Where:
+    args = arguments(row.payload)
+    if channel is not None:
+        args["channel"] = channel
+    if thread_ts is not None:
+        args["thread_ts"] = thread_ts
+    if row.uncertain:
+        found = find_posted(client, row, args["channel"], args.get("thread_ts"))
+        if found is not None:
+            return found
+    args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"delivery": row.id}}
+    answer = client.api_call("chat.postMessage", json=args)
+    return answer.get("channel"), answer.get("ts")
+
+
+def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str | None) -> Where | None:
+    """The message this row posted on an attempt we never heard back from, if Slack has it."""
+    try:
+        if channel[:1] in ("U", "W"):  # a DM: its history is the IM channel's
+            channel = client.conversations_open(users=channel)["channel"]["id"]
+        oldest = f"{row.created_at.timestamp() - 60:.6f}"
+        if thread_ts:
+            answer = client.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest,
+                                                  include_all_metadata=True, limit=200)
+        else:
+            answer = client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True,
+                                                  limit=200)
+    except SlackApiError as error:
+        if error.response.status_code == 429 or error.response.status_code >= 500:
+            raise
+        return None  # no history to read here (no scope, no such method): post, as before this check
+    for message in answer.get("messages") or []:
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if (message.get("metadata") or {}).get("event_type") == METADATA_TYPE and payload.get("delivery") == row.id:
+            return channel, message.get("ts")
+    return None
+
+
+def post_ephemeral(client: WebClient, row: Delivery, thread_ts: str | None = None) -> Where:
+    args = arguments(row.payload)
+    if thread_ts is not None:
+        args["thread_ts"] = thread_ts
+    answer = client.api_call("chat.postEphemeral", json=args)
+    return args.get("channel"), answer.get("message_ts")
+
+
+def update_message(client: WebClient, channel: str, ts: str, payload: dict[str, Any]) -> Where:
+    args = {**arguments(payload), "channel": channel, "ts": ts}
+    answer = client.api_call("chat.update", json=args)
+    return answer.get("channel") or channel, answer.get("ts") or ts
+
+
+def publish_home(client: WebClient, row: Delivery) -> Where:
+    client.api_call("views.publish", json=arguments(row.payload))
+    return None, None
+
+
+def update_view(client: WebClient, row: Delivery) -> Where:
+    client.api_call("views.update", json=arguments(row.payload))
+    return None, None
+
+
+def upload_file(client: WebClient, row: Delivery) -> Where:
+    args = arguments(row.payload)
+    dm = client.conversations_open(users=args["user"])["channel"]["id"]
+    client.files_upload_v2(channel=dm, content=args["content"], filename=args["filename"], title=args["title"],
+                           initial_comment=args["initial_comment"])
+    return dm, None
+
+
+def respond(row: Delivery, timeout: int) -> Where:
+    args = arguments(row.payload)
+    url = args.pop("url")
+    answer = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(args)
+    if answer.status_code >= 300:
+        raise ResponseUrlError(answer.status_code, answer.body or "")
+    return None, None
+
+
+# Methods whose rows are plain calls; "card", "chat.postMessage" and jobs have more to them (the sender).
+SIMPLE: dict[str, Callable[[WebClient, Delivery], Where]] = {
+    "views.publish": publish_home,
+    "views.update": update_view,
+    "files.upload": upload_file,
+}

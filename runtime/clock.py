@@ -1,0 +1,37 @@
+"""The scheduler: every minute, owe the digests that are due and the outcome check-ins.
+
+The web process runs it in the background by default; `python app.py clock` runs it alone (with a
+sender), for deployments that set RUN_SCHEDULER=false on their web processes. Running it in several
+processes at once is safe: each digest period and each check-in is claimed in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.coach import IntroWriter
+from bot.settings import Settings
+from models import utcnow
+from runtime.scheduled import owe_due_check_ins, owe_due_digests
+
+TICK_SECONDS = 60
+
+
+def start(sessions: sessionmaker[Session], settings: Settings, intro: IntroWriter | None,
+          wake: Callable[[], None], *, blocking: bool = False) -> BaseScheduler:
+    scheduler = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
+    jobs = {
+        "digests": lambda: owe_due_digests(sessions, intro, utcnow(), wake),
+        "check_ins": lambda: owe_due_check_ins(sessions, settings, utcnow(), wake),
+    }
+    for job_id, job in jobs.items():
+        scheduler.add_job(
+            job, "interval", seconds=TICK_SECONDS, id=job_id, next_run_time=utcnow(), max_instances=1, coalesce=True
+        )
+    scheduler.start()
+    return scheduler

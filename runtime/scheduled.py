@@ -1,0 +1,122 @@
+"""What the scheduler does every minute: owe the digests that are due, and the outcome check-ins.
+
+Each is claimed in the database, written (the digest maybe with the model's help, outside any
+transaction), and owed in the transaction that marks it done; the sender delivers it. Running in
+several processes at once is safe: claims decide who does each.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import blocks
+from bot.coach import IntroWriter
+from bot.digest import Digest
+from bot.digest_runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
+from bot.reviews import claim_check_in, due_check_ins
+from bot.settings import Settings
+from bot.team_settings import team_config
+from models import CheckIn, DigestSubscription, Idea
+from runtime import outbox
+from runtime.outbox import Owed
+
+logger = logging.getLogger("outcome_bot.scheduler")
+
+
+def digest_owed(channel_id: str, digest: Digest, intro: str | None, run_id: int | None = None) -> Owed:
+    """A digest as owed messages: the first in the channel, any others in its thread."""
+    first, *rest = blocks.digest_messages(digest, intro)
+    if run_id is not None:
+        first = {**first, "on_sent": {"digest_run": run_id}}
+    return outbox.Owed("chat.postMessage", {"channel": channel_id, **first}, key=f"digest:{channel_id}",
+                       replies=[outbox.Owed("chat.postMessage", {"channel": channel_id, **part}) for part in rest])
+
+
+def write_intro(intro: IntroWriter | None, team_id: str, digest: Digest) -> str | None:
+    if intro is None:
+        return None
+    try:
+        return intro(team_id, digest)
+    except Exception:  # noqa: BLE001 - the digest goes out without its paragraph rather than not at all
+        logger.exception("digest intro failed for team %s", team_id)
+        return None
+
+
+def owe_due_digests(sessions: sessionmaker[Session], intro: IntroWriter | None, now: datetime,
+                    wake: Callable[[], None] = lambda: None) -> int:
+    """Owes every digest whose time has come and that nobody has owed; returns how many. One channel
+    failing (a bad row, a bug) does not stop the others."""
+    with sessions() as session:
+        runs = due_runs(session, now)
+    owed = 0
+    for subscription_id, period_end in runs:
+        try:
+            with sessions.begin() as session:
+                taken = claim_due(session, subscription_id, period_end, now)
+            if taken is not None and owe_claimed(sessions, intro, taken, now):
+                owed += 1
+                wake()
+        except Exception:
+            logger.exception("digest for subscription %s (period ending %s) failed", subscription_id, period_end)
+    return owed
+
+
+def owe_claimed(sessions: sessionmaker[Session], intro: IntroWriter | None, taken: Claim, now: datetime) -> bool:
+    with sessions() as session:
+        subscription = session.get(DigestSubscription, taken.subscription_id)
+        if subscription is None:
+            return False
+        digest = digest_for(session, subscription, taken.period_end)
+        team_id, channel_id = subscription.team_id, subscription.channel_id
+    paragraph = write_intro(intro, team_id, digest)
+    with sessions.begin() as session:
+        if not take_claimed(session, taken, now):
+            return False
+        outbox.owe(session, team_id, digest_owed(channel_id, digest, paragraph, taken.run_id))
+    return True
+
+
+def owe_now(sessions: sessionmaker[Session], intro: IntroWriter | None, subscription_id: int, now: datetime) -> bool:
+    """`/idea digest now`: a run like any other, so the next scheduled digest starts from here."""
+    with sessions.begin() as session:
+        taken = claim(session, subscription_id, now, now)
+    return taken is not None and owe_claimed(sessions, intro, taken, now)
+
+
+def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: datetime,
+                      wake: Callable[[], None] = lambda: None) -> int:
+    """Asks every due check-in once: the PM who shipped it (or, if Slack cannot reach them, another PM,
+    then the triage channel) and the requester."""
+    with sessions() as session:
+        due = due_check_ins(session, now)
+    asked = 0
+    for check_in_id in due:
+        try:
+            with sessions.begin() as session:
+                claimed = claim_check_in(session, check_in_id, now)
+                if claimed is None:
+                    continue
+                idea, check_in = claimed
+                outbox.owe(session, idea.team_id, *check_in_questions(session, settings, idea, check_in))
+            asked += 1
+            wake()
+        except Exception:
+            logger.exception("check-in %s could not be asked", check_in_id)
+    return asked
+
+
+def check_in_questions(session: Session, settings: Settings, idea: Idea, check_in: CheckIn) -> list[Owed]:
+    config = team_config(session, idea.team_id, settings)
+    question = blocks.check_in(idea)
+    pm, requester = check_in.ask_user_id, idea.requester_id
+    others = [{"channel": user} for user in sorted(config.pm_user_ids - {pm, requester})]
+    if config.triage_channel:
+        others.append({"channel": config.triage_channel})
+    owed = [outbox.post(pm, question, alternates=others)]
+    if requester != pm:
+        owed.append(outbox.post(requester, question))
+    return owed

@@ -1,0 +1,354 @@
+"""The sender: delivers what the bot owes people, after the commit, once, whatever Slack does.
+
+A dispatcher thread claims due rows and hands each to a small pool, so one slow call holds one worker
+and never a listener. Transient trouble (429 with its Retry-After, 5xx, timeouts, dropped connections)
+reschedules the row with backoff; a 429 holds that method back for the whole workspace. Permanent
+refusals (an archived channel, a deactivated person, blocks Slack will not take) are recorded and logged
+once, shown to PMs on App Home, and tried on the row's alternates where it has some (another PM, the
+channel the idea came from). Rows of one key go out in order; a thread reply waits for its parent.
+Several senders, in several processes, share the work through the claim's lease.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.digest_runs import mark_posted
+from bot.ideas import remember_triage_card
+from models import Delivery, Idea, utcnow
+from runtime import calls, outbox
+from runtime.slack import SENDER_TIMEOUT, Clients, NotInstalled
+
+logger = logging.getLogger("outcome_bot.sender")
+
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "team_added_to_org"})
+# Refusals about the recipient, where the row's alternates (another person, another channel) may work.
+RECIPIENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
+                              "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
+                              "user_not_in_channel", "restricted_action"})
+GIVE_UP_AFTER = timedelta(days=1)
+MAX_BACKOFF = 300.0
+KEEP = timedelta(days=7)
+
+
+class Transient(Exception):
+    def __init__(self, error: str, *, retry_after: float | None = None, uncertain: bool = False) -> None:
+        super().__init__(error)
+        self.error = error
+        self.retry_after = retry_after
+        self.uncertain = uncertain
+
+
+class Permanent(Exception):
+    def __init__(self, error: str, state: str = outbox.FAILED) -> None:
+        super().__init__(error)
+        self.error = error
+        self.state = state
+
+
+@dataclass
+class Job:
+    """A job row as its function sees it; `finish` marks it done inside the job's own transaction, so
+    the rows the job adds and the job's completion commit together (or, if the lease was lost, neither)."""
+
+    id: int
+    team_id: str
+    payload: dict[str, Any]
+    sender: Sender
+
+    def finish(self, session: Session) -> None:
+        if not outbox.mark_sent(session, self.id, self.sender.id, utcnow()):
+            raise Transient("lease_lost")
+
+    def client(self):  # noqa: ANN201 - the workspace's WebClient, for jobs that must ask Slack something
+        return self.sender.clients(self.team_id)
+
+
+JobFunction = Callable[[Job], None]
+
+
+def classify(error: BaseException) -> Transient | Permanent:
+    """What an exception from a Slack call means for the row."""
+    if isinstance(error, (Transient, Permanent)):
+        return error
+    if isinstance(error, SlackApiError):
+        status, code = error.response.status_code, str(error.response.get("error") or "unknown")
+        if status == 429:
+            return Transient("ratelimited", retry_after=_retry_after(error.response.headers))
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return Transient(code if status < 500 else f"http_{status}")
+        return Permanent(code)
+    if isinstance(error, calls.ResponseUrlError):
+        if error.status == 429 or error.status >= 500:
+            return Transient(f"http_{error.status}")
+        if error.status in (404, 410):
+            return Permanent("expired_url", state=outbox.EXPIRED)
+        return Permanent(error.body.strip()[:60] or f"http_{error.status}")
+    if isinstance(error, NotInstalled):
+        return Permanent("not_installed")
+    if isinstance(error, URLError) and isinstance(error.reason, (ConnectionRefusedError, socket.gaierror)):
+        return Transient("unreachable")  # nothing reached Slack
+    if isinstance(error, (TimeoutError, socket.timeout)) or (
+            isinstance(error, URLError) and isinstance(error.reason, (TimeoutError, socket.timeout))):
+        return Transient("timeout", uncertain=True)
+    if isinstance(error, (http.client.HTTPException, ConnectionError, OSError)):
+        return Transient("dropped", uncertain=True)  # it may have reached Slack before the line went
+    return Transient(f"bug:{type(error).__name__}")
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return max(1.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 30.0
+
+
+class Sender:
+    def __init__(self, sessions: sessionmaker[Session], clients: Clients, *, jobs: Mapping[str, JobFunction] = (),
+                 threads: int = 4, poll_seconds: float = 1.0) -> None:
+        self.sessions = sessions
+        self.clients = clients
+        self.jobs = dict(jobs)
+        self.id = uuid.uuid4().hex
+        self.threads = threads
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
+        self._pruned_at = datetime.min.replace(tzinfo=utcnow().tzinfo)
+        self._quiet_until = self._pruned_at
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def register(self, name: str, function: JobFunction) -> None:
+        self.jobs[name] = function
+
+    def start(self) -> Sender:
+        if self._thread is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="outcome-sender")
+            self._thread = threading.Thread(target=self._run, name="outcome-sender", daemon=True)
+            self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Something was just committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._in_flight > 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                taken = self.dispatch()
+                self._prune_now_and_then()
+            except Exception:  # the database is away, most likely: try again at the next poll
+                taken = 0
+                if utcnow() >= self._quiet_until:
+                    logger.exception("sender: could not read what is owed; trying again")
+                    self._quiet_until = utcnow() + timedelta(minutes=5)
+            if taken == 0:
+                self._wake.wait(self.poll_seconds)
+
+    def dispatch(self) -> int:
+        """Claims what this sender has room for and starts delivering it; how many rows it took."""
+        with self._lock:
+            room = self.threads - self._in_flight
+        if room <= 0 or self._pool is None:
+            return 0
+        now = utcnow()
+        with self.sessions.begin() as session:
+            rows = outbox.claim(session, outbox.due(session, now, room), self.id, now)
+            session.expunge_all()
+        for row in rows:
+            with self._lock:
+                self._in_flight += 1
+            self._pool.submit(self._deliver_and_release, row)
+        return len(rows)
+
+    def _deliver_and_release(self, row: Delivery) -> None:
+        try:
+            self.deliver(row)
+        except Exception:
+            logger.exception("sender: delivery %s could not be recorded", row.id)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self._wake.set()
+
+    # --- one row ----------------------------------------------------------------------------------
+
+    def deliver(self, row: Delivery) -> None:
+        now = utcnow()
+        if row.expires_at is not None and row.expires_at < now:
+            with self.sessions.begin() as session:
+                outbox.mark_failed(session, row.id, self.id, now, row.error or "expired", state=outbox.EXPIRED)
+            return
+        if row.method.startswith("job:"):
+            self._run_job(row)
+            return
+        try:
+            channel, ts, posted_card = self._call(row)
+        except Exception as error:  # noqa: BLE001 - every failure is classified, none is lost
+            self._failed(row, classify(error))
+            return
+        with self.sessions.begin() as session:
+            if outbox.mark_sent(session, row.id, self.id, utcnow(), channel_id=channel, message_ts=ts):
+                self._after_sent(session, row, channel, ts, posted_card)
+
+    def _call(self, row: Delivery) -> tuple[str | None, str | None, bool]:
+        if row.method == "response_url":
+            return (*calls.respond(row, SENDER_TIMEOUT), False)
+        client = self.clients(row.team_id)
+        if row.method == "card":
+            return self._card(client, row)
+        if row.method in calls.SIMPLE:
+            return (*calls.SIMPLE[row.method](client, row), False)
+        thread_ts, channel = self._thread_of(row)
+        if row.method == "chat.postMessage":
+            return (*calls.post_message(client, row, thread_ts, channel), False)
+        if row.method == "chat.postEphemeral":
+            return (*calls.post_ephemeral(client, row, thread_ts), False)
+        raise Permanent(f"unknown_method:{row.method}")
+
+    def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
+        """A thread reply's parent's ts and channel, once the parent went out."""
+        if row.parent_id is None:
+            return None, None
+        with self.sessions() as session:
+            parent = session.get(Delivery, row.parent_id)
+            if parent is None or parent.state != outbox.SENT or parent.message_ts is None:
+                raise Permanent(f"parent_{parent.error if parent is not None else 'gone'}"[:80])
+            return parent.message_ts, parent.channel_id
+
+    def _card(self, client, row: Delivery) -> tuple[str | None, str | None, bool]:  # noqa: ANN001 - a WebClient
+        """Redraws the idea's card where it is; posts it when it has none yet (or it was deleted)."""
+        with self.sessions() as session:
+            idea = session.get(Idea, row.payload["idea"])
+            where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
+        if where[1] is not None:
+            try:
+                return (*calls.update_message(client, where[0], where[1], row.payload), False)
+            except SlackApiError as error:
+                if error.response.get("error") != "message_not_found":
+                    raise
+        return (*calls.post_message(client, row), True)
+
+    def _after_sent(self, session: Session, row: Delivery, channel: str | None, ts: str | None,
+                    posted_card: bool) -> None:
+        if posted_card and channel and ts:
+            remember_triage_card(session, row.payload["idea"], channel, ts)
+        run_id = (row.payload.get("on_sent") or {}).get("digest_run")
+        if run_id is not None and ts:
+            mark_posted(session, int(run_id), ts, utcnow())
+
+    def _run_job(self, row: Delivery) -> None:
+        function = self.jobs.get(row.method.removeprefix("job:"))
+        if function is None:
+            self._failed(row, Permanent("unknown_job"))
+            return
+        try:
+            function(Job(row.id, row.team_id, row.payload, self))
+        except Exception as error:  # noqa: BLE001
+            outcome = classify(error)
+            if isinstance(outcome, Transient) and outcome.error.startswith("bug:") and row.attempts == 1:
+                logger.exception("sender: job %s (%s) failed; it will be tried again", row.id, row.method)
+            self._failed(row, outcome)
+
+    # --- failures ---------------------------------------------------------------------------------
+
+    def _failed(self, row: Delivery, outcome: Transient | Permanent) -> None:
+        now = utcnow()
+        if isinstance(outcome, Transient) and now - row.created_at > GIVE_UP_AFTER:
+            outcome = Permanent(f"gave_up:{outcome.error}")
+        with self.sessions.begin() as session:
+            if isinstance(outcome, Transient):
+                wait = outcome.retry_after or min(MAX_BACKOFF, 2.0 ** (row.attempts - 1)) * random.uniform(0.5, 1.0)
+                at = now + timedelta(seconds=wait)
+                outbox.mark_retry(session, row.id, self.id, at, outcome.error, uncertain=outcome.uncertain)
+                if outcome.retry_after is not None:
+                    outbox.hold_method(session, row.team_id, row.method, at)
+                logger.info("sender: delivery %s (%s) will be tried again in %.0f s: %s", row.id, row.method, wait,
+                            outcome.error)
+                return
+            alternate = _alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
+            state = outbox.REROUTED if alternate is not None else outcome.state
+            if not outbox.mark_failed(session, row.id, self.id, now, outcome.error, state=state):
+                return
+            if alternate is not None:
+                outbox.owe(session, row.team_id, alternate, now=now)
+        if outcome.state == outbox.FAILED:
+            logger.warning("sender: delivery %s (%s to %s) cannot be delivered: %s%s", row.id, row.method,
+                           row.payload.get("channel") or row.payload.get("user") or row.payload.get("user_id") or "",
+                           outcome.error, "; trying its alternate" if alternate is not None else "")
+        self.wake()
+
+    # --- upkeep -----------------------------------------------------------------------------------
+
+    def _prune_now_and_then(self) -> None:
+        now = utcnow()
+        if now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        with self.sessions.begin() as session:
+            outbox.prune(session, now - KEEP)
+
+    def drain(self, timeout: float = 10.0, *, retries_too: bool = False) -> None:
+        """Waits until nothing due is left and nothing is in flight (tests, and a clean shutdown); with
+        `retries_too`, also until what waits for a retry is done."""
+        deadline = utcnow() + timedelta(seconds=timeout)
+        while utcnow() < deadline:
+            self.wake()
+            with self.sessions() as session:
+                left = outbox.outstanding(session, None if retries_too else utcnow())
+            if left == 0 and not self.busy:
+                return
+            self._stop.wait(0.02)
+        raise TimeoutError("the sender did not catch up")
+
+
+def _alternate(row: Delivery, error: str) -> outbox.Owed | None:
+    """The same message to the next place on its list, when Slack's refusal was about the place."""
+    alternates = list(row.payload.get("alternates") or [])
+    if error not in RECIPIENT_ERRORS or not alternates:
+        return None
+    route, rest = alternates[0], alternates[1:]
+    payload = {key: value for key, value in row.payload.items() if key not in ("alternates", "thread_ts", "user")}
+    payload.update({key: value for key, value in route.items() if key != "method"})
+    if rest:
+        payload["alternates"] = rest
+    method = route.get("method", "chat.postMessage")
+    return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)

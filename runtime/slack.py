@@ -1,0 +1,93 @@
+"""The Web API clients: one for the calls made while a person waits (views.open), one per workspace for
+the sender.
+
+Neither sleeps on a rate limit. slack_sdk's RateLimitErrorRetryHandler would sleep out a Retry-After of
+30 s in the thread that called it, and in a listener thread that stalls every ack queued behind it; the
+sender instead reschedules the message and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+
+from bot.settings import Settings
+from runtime import slack_http
+
+# views.open must land within the 3 s its trigger lasts; a call still going after this is no use to anyone.
+INTERACTIVE_TIMEOUT = 5
+# The sender waits longer: a slow Slack still delivers, and a timeout counts as "maybe sent".
+SENDER_TIMEOUT = 15
+
+
+def make_client(settings: Settings, *, token: str | None = None, timeout: int = INTERACTIVE_TIMEOUT,
+                retry_dropped: bool = True) -> WebClient:
+    """Honours SLACK_API_URL (GovSlack, a proxy, the tests). Also sets up how slack_sdk uses urllib
+    (runtime/slack_http.py) and logging (below): both cost far more than they need to by default.
+
+    A connection dropped before an answer is tried once more only where doing a call twice is harmless
+    (opening a form: the second open of one trigger is refused); the sender decides for itself."""
+    slack_http.install_opener()
+    skip_unprinted_debug_lines()
+    return WebClient(
+        token=token if token is not None else settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)] if retry_dropped else [],
+    )
+
+
+# slack_sdk builds a debug line holding each whole request and response (a modal, a digest) whenever
+# its loggers' own level is unset, even when no handler would print it: it tests `logger.level`, not
+# the effective level. Bolt gives its own loggers the root's level; these get the same.
+SDK_LOGGERS = ("slack_sdk.web.base_client", "slack_sdk.webhook.client")
+
+
+def skip_unprinted_debug_lines() -> None:
+    level = logging.getLogger().getEffectiveLevel()
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)
+
+
+class NotInstalled(Exception):
+    """No bot token for that workspace (uninstalled, or never installed)."""
+
+
+# The sender's client for a workspace.
+Clients = Callable[[str], WebClient]
+
+
+def sender_clients(settings: Settings, installations: InstallationStore | None = None) -> Clients:
+    """The single workspace's token, or each installed workspace's (refreshed when it rotates)."""
+    if installations is None:
+        client = make_client(settings, timeout=SENDER_TIMEOUT, retry_dropped=False)
+        return lambda team_id: client
+    rotator = TokenRotator(client_id=settings.slack_client_id or "", client_secret=settings.slack_client_secret or "",
+                           client=make_client(settings, token="", timeout=SENDER_TIMEOUT))
+    cache: dict[str, tuple[str, WebClient]] = {}
+    lock = threading.Lock()
+
+    def client_for(team_id: str) -> WebClient:
+        bot = installations.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(team_id)
+        refreshed = rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        if refreshed is not None:
+            installations.save_bot(refreshed)
+            bot = refreshed
+        with lock:
+            token, client = cache.get(team_id, ("", None))
+            if client is None or token != bot.bot_token:
+                client = make_client(settings, token=bot.bot_token, timeout=SENDER_TIMEOUT, retry_dropped=False)
+                cache[team_id] = (bot.bot_token, client)
+            return client
+
+    return client_for
