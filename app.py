@@ -46,7 +46,7 @@ def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = 
     sessions = make_sessions(engine)
     coach = make_coach(settings, usage.recorder(sessions))
     sender = Sender(sessions, sender_clients(settings, oauth.installation_store if oauth else None),
-                    threads=settings.delivery_threads)
+                    threads=settings.delivery_threads, timeout=settings.slack_timeout)
     return Deps(settings=settings, sessions=sessions, sender=sender, coach=coach,
                 digest_intro=digest_intro_writer(settings, coach))
 

@@ -23,7 +23,7 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 # The bot scopes manifest.yml asks for; a multi-workspace install asks for the same (a test keeps them equal).
 BOT_SCOPES = (
     "commands", "chat:write", "channels:history", "groups:history", "users:read", "channels:read", "groups:read",
-    "channels:join", "im:write", "files:write",
+    "channels:join", "im:write", "im:history", "files:write",
 )
 
 
@@ -57,6 +57,8 @@ class Settings:
     listener_threads: int = 32
     # Threads that deliver what the bot owes people; each waits on one Slack call at a time.
     delivery_threads: int = 8
+    # How long the sender waits for Slack before counting a call as "maybe sent" and trying again later.
+    slack_timeout: float = 15.0
 
     @property
     def socket_mode(self) -> bool:
@@ -110,6 +112,7 @@ class Settings:
             database_pool_size=_pool_size(env.get("DATABASE_POOL_SIZE")),
             listener_threads=_threads("LISTENER_THREADS", env.get("LISTENER_THREADS"), default=32),
             delivery_threads=_threads("DELIVERY_THREADS", env.get("DELIVERY_THREADS"), default=8),
+            slack_timeout=_seconds("SLACK_TIMEOUT", env.get("SLACK_TIMEOUT"), default=15.0),
         )
 
 

@@ -48,8 +48,23 @@ def post_message(client: WebClient, row: Delivery, thread_ts: str | None = None,
         if found is not None:
             return found
     args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"delivery": row.id}}
-    answer = client.api_call("chat.postMessage", json=args)
+    answer = joining(client, args["channel"], lambda: client.api_call("chat.postMessage", json=args))
     return answer.get("channel"), answer.get("ts")
+
+
+def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
+    """A public channel the bot is not in yet (a digest channel, a new triage channel) is joined, once,
+    as an admin would expect; a private one needs an invitation, and stays an error for PMs to see."""
+    try:
+        return call()
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel" or not channel.startswith("C"):
+            raise
+        try:
+            client.conversations_join(channel=channel)
+        except SlackApiError:
+            raise error from None
+        return call()
 
 
 def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str | None) -> Where | None:
@@ -57,13 +72,13 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
     try:
         if channel[:1] in ("U", "W"):  # a DM: its history is the IM channel's
             channel = client.conversations_open(users=channel)["channel"]["id"]
-        oldest = f"{row.created_at.timestamp() - 60:.6f}"
+        # The newest messages, not those after our clock's idea of the time: the attempt was minutes ago
+        # at most, and clocks (and test doubles) disagree.
         if thread_ts:
-            answer = client.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest,
-                                                  include_all_metadata=True, limit=200)
-        else:
-            answer = client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True,
+            answer = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
                                                   limit=200)
+        else:
+            answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
     except SlackApiError as error:
         if error.response.status_code == 429 or error.response.status_code >= 500:
             raise
@@ -85,7 +100,7 @@ def post_ephemeral(client: WebClient, row: Delivery, thread_ts: str | None = Non
 
 def update_message(client: WebClient, channel: str, ts: str, payload: dict[str, Any]) -> Where:
     args = {**arguments(payload), "channel": channel, "ts": ts}
-    answer = client.api_call("chat.update", json=args)
+    answer = joining(client, channel, lambda: client.api_call("chat.update", json=args))
     return answer.get("channel") or channel, answer.get("ts") or ts
 
 
@@ -107,7 +122,7 @@ def upload_file(client: WebClient, row: Delivery) -> Where:
     return dm, None
 
 
-def respond(row: Delivery, timeout: int) -> Where:
+def respond(row: Delivery, timeout: float) -> Where:
     args = arguments(row.payload)
     url = args.pop("url")
     answer = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(args)

@@ -31,7 +31,7 @@ from bot.digest_runs import mark_posted
 from bot.ideas import remember_triage_card
 from models import Delivery, Idea, utcnow
 from runtime import calls, outbox
-from runtime.slack import SENDER_TIMEOUT, Clients, NotInstalled
+from runtime.slack import Clients, NotInstalled
 
 logger = logging.getLogger("outcome_bot.sender")
 
@@ -124,8 +124,9 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], clients: Clients, *, jobs: Mapping[str, JobFunction] = (),
-                 threads: int = 4, poll_seconds: float = 1.0) -> None:
+                 threads: int = 8, poll_seconds: float = 1.0, timeout: float = 15.0) -> None:
         self.sessions = sessions
+        self.timeout = timeout
         self.clients = clients
         self.jobs = dict(jobs)
         self.id = uuid.uuid4().hex
@@ -231,7 +232,7 @@ class Sender:
 
     def _call(self, row: Delivery) -> tuple[str | None, str | None, bool]:
         if row.method == "response_url":
-            return (*calls.respond(row, SENDER_TIMEOUT), False)
+            return (*calls.respond(row, self.timeout), False)
         client = self.clients(row.team_id)
         if row.method == "card":
             return self._card(client, row)

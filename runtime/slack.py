@@ -22,11 +22,9 @@ from runtime import slack_http
 
 # views.open must land within the 3 s its trigger lasts; a call still going after this is no use to anyone.
 INTERACTIVE_TIMEOUT = 5
-# The sender waits longer: a slow Slack still delivers, and a timeout counts as "maybe sent".
-SENDER_TIMEOUT = 15
 
 
-def make_client(settings: Settings, *, token: str | None = None, timeout: int = INTERACTIVE_TIMEOUT,
+def make_client(settings: Settings, *, token: str | None = None, timeout: float = INTERACTIVE_TIMEOUT,
                 retry_dropped: bool = True) -> WebClient:
     """Honours SLACK_API_URL (GovSlack, a proxy, the tests). Also sets up how slack_sdk uses urllib
     (runtime/slack_http.py) and logging (below): both cost far more than they need to by default.
@@ -68,10 +66,10 @@ Clients = Callable[[str], WebClient]
 def sender_clients(settings: Settings, installations: InstallationStore | None = None) -> Clients:
     """The single workspace's token, or each installed workspace's (refreshed when it rotates)."""
     if installations is None:
-        client = make_client(settings, timeout=SENDER_TIMEOUT, retry_dropped=False)
+        client = make_client(settings, timeout=settings.slack_timeout, retry_dropped=False)
         return lambda team_id: client
     rotator = TokenRotator(client_id=settings.slack_client_id or "", client_secret=settings.slack_client_secret or "",
-                           client=make_client(settings, token="", timeout=SENDER_TIMEOUT))
+                           client=make_client(settings, token="", timeout=settings.slack_timeout))
     cache: dict[str, tuple[str, WebClient]] = {}
     lock = threading.Lock()
 
@@ -86,7 +84,8 @@ def sender_clients(settings: Settings, installations: InstallationStore | None =
         with lock:
             token, client = cache.get(team_id, ("", None))
             if client is None or token != bot.bot_token:
-                client = make_client(settings, token=bot.bot_token, timeout=SENDER_TIMEOUT, retry_dropped=False)
+                client = make_client(settings, token=bot.bot_token, timeout=settings.slack_timeout,
+                                     retry_dropped=False)
                 cache[team_id] = (bot.bot_token, client)
             return client
 
