@@ -8,37 +8,31 @@ callable (POST /slack/events, GET /healthz) for any WSGI server.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
 
 from slack_bolt import App, BoltResponse, Respond
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot import usage
 from bot.coach import digest_intro_writer, make_coach
 from bot.settings import BOT_SCOPES, ConfigError, Settings
 from handlers import register_all
-from handlers.access import Deps
-from handlers.logs import LoggingRequestHandler
-from handlers.logs import configure as configure_logging
+from handlers.access import DATABASE_DOWN, Deps
 from models import make_engine, make_sessions
 from runtime import clock
+from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
 from runtime.slack import make_client, sender_clients
+from runtime.web import WSGIApp, create_wsgi, serve_http
 
 logger = logging.getLogger("outcome_bot")
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = None) -> Deps:
@@ -69,9 +63,6 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     register_all(app, deps or make_deps(settings, engine, oauth))
     app.error(_log_error)
     return app
-
-
-DATABASE_DOWN = "outcome-bot can't reach its database just now. Nothing was lost; please try again in a minute."
 
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
@@ -106,40 +97,6 @@ def _log_error(
     return None
 
 
-def create_wsgi(app: App, engine: Engine) -> WSGIApp:
-    """Bolt's WSGI adapter for Slack's requests, plus a health check that touches the database."""
-    slack = LoggingRequestHandler(app, path="/slack/events")
-
-    def wsgi_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            status, body = _health(engine)
-            start_response(status, [("Content-Type", "application/json")])
-            return [json.dumps(body).encode()]
-        return slack(environ, start_response)
-
-    return wsgi_app
-
-
-def _health(engine: Engine) -> tuple[str, dict[str, Any]]:
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return "503 Service Unavailable", {"ok": False, "database": "unreachable"}
-    return "200 OK", {"ok": True}
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-def serve_http(wsgi_app: WSGIApp, port: int) -> None:
-    """A small threaded server for `python app.py`; production runs the same callable under a WSGI server."""
-    with make_server("", port, wsgi_app, server_class=_ThreadingWSGIServer) as server:
-        logger.info("outcome-bot listening on http://localhost:%s/slack/events", port)
-        server.serve_forever()
-
-
 @dataclass(frozen=True)
 class Built:
     settings: Settings
@@ -166,6 +123,10 @@ def start_background(built: Built, *, blocking_scheduler: bool = False) -> None:
         clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler)
 
 
+def web_app(built: Built) -> WSGIApp:
+    return create_wsgi(built.app, built.engine, built.settings.slack_signing_secret)
+
+
 def wsgi() -> WSGIApp:
     """Factory for WSGI servers, one app per worker: `gunicorn 'app:wsgi()'` (see Procfile).
 
@@ -177,7 +138,7 @@ def wsgi() -> WSGIApp:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         raise SystemExit(2) from None
     start_background(built)
-    return create_wsgi(built.app, built.engine)
+    return web_app(built)
 
 
 def _explain(error: ConfigError | BoltError) -> str:
@@ -208,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
         SocketModeHandler(built.app, built.settings.slack_app_token).start()
     else:
-        serve_http(create_wsgi(built.app, built.engine), built.settings.port)
+        serve_http(web_app(built), built.settings.port)
     return 0
 
 

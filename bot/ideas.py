@@ -158,3 +158,15 @@ def remember_triage_card(session: Session, idea_id: int, channel_id: str, messag
     session.execute(
         update(Idea).where(Idea.id == idea_id).values(triage_channel_id=channel_id, triage_message_ts=message_ts)
     )
+
+
+def lock_ideas(session: Session, team_id: str, idea_ids: list[int]) -> None:
+    """Holds these ideas until the transaction ends, taken in id order so two transactions locking the
+    same ideas wait for each other instead of deadlocking: what is read about them afterwards cannot be
+    changed by anyone else before this transaction commits. (A row lock on PostgreSQL; SQLite has one
+    writer at a time, and the first write makes this transaction it.)"""
+    for idea_id in sorted(set(idea_ids)):
+        session.execute(
+            update(Idea).where(Idea.id == idea_id, Idea.team_id == team_id).values(updated_at=Idea.updated_at)
+            .execution_options(synchronize_session=False)
+        )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.decisions import decide
-from bot.ideas import get_idea
+from bot.ideas import get_idea, lock_ideas
 from bot.reviews import EVIDENCE_MAX_CHARS, SUPPORTABLE
 from models import Decision, Idea, Stage, Support
 
@@ -31,7 +31,12 @@ def merge_target_error(session: Session, team_id: str, source_id: int, target_id
 def merge(
     session: Session, *, team_id: str, source_id: int, shown_stage: str, target_id: int, reason: str, decided_by: str
 ) -> tuple[Idea, Idea, Decision]:
-    """Records source -> merged (or raises `Refused`/`NoSuchTarget`) and moves its people over."""
+    """Records source -> merged (or raises `Refused`/`NoSuchTarget`) and moves its people over.
+
+    Both ideas are locked before either is read, so two PMs merging #A into #B and #B into #A at the
+    same moment cannot both succeed: the second finds its target merged. A merge chain therefore always
+    ends at an open idea."""
+    lock_ideas(session, team_id, [source_id] + ([target_id] if target_id is not None else []))
     if (problem := merge_target_error(session, team_id, source_id, target_id)) is not None:
         raise NoSuchTarget(problem)
     source, decision = decide(session, team_id=team_id, idea_id=source_id, shown_stage=shown_stage,

@@ -1,10 +1,26 @@
-"""Engine and session factory, built from a URL at start-up, never at import time."""
+"""Engine and session factory, built from a URL at start-up, never at import time.
+
+A database that is down, or that drops packets, must not hold up Slack's answers: connections time
+out quickly, PostgreSQL statements have a ceiling, and after a failed connect the engine refuses new
+connections at once for a few seconds (then tries again by itself), so requests arriving meanwhile
+are answered "try again in a minute" straight away instead of each waiting out its own timeout.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+CONNECT_TIMEOUT_SECONDS = 2
+STATEMENT_TIMEOUT_MS = 5_000
+POOL_TIMEOUT_SECONDS = 2
+# After a failed connect, refuse new ones at once for this long.
+BACKOFF_SECONDS = 3.0
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
@@ -12,11 +28,38 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
 
     A SQLite file has no server to drop it, so there the ping would be one more query per checkout.
     """
-    sqlite = url.startswith("sqlite")
-    engine = create_engine(url, pool_pre_ping=not sqlite, pool_size=pool_size, max_overflow=pool_size)
-    if sqlite:
+    sqlite_file = url.startswith("sqlite")
+    connect_args = {} if sqlite_file else {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        # A server that stops answering mid-query (packets dropped) fails the query after this long.
+        "tcp_user_timeout": CONNECT_TIMEOUT_SECONDS * 1000,
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 2,
+        "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={STATEMENT_TIMEOUT_MS}",
+    }
+    engine = create_engine(url, pool_pre_ping=not sqlite_file, pool_size=pool_size, max_overflow=pool_size,
+                           pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=connect_args)
+    if sqlite_file:
         event.listen(engine, "connect", _sqlite_pragmas)
+    _fail_fast_while_down(engine)
     return engine
+
+
+def _fail_fast_while_down(engine: Engine) -> None:
+    down_until = [0.0]
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "do_connect")
+    def refuse_while_down(dialect, conn_rec, cargs, cparams):  # noqa: ANN001, ANN202 - SQLAlchemy's hook
+        with lock:
+            waiting = down_until[0] - time.monotonic()
+        if waiting > 0:
+            raise OperationalError("connect", {}, ConnectionRefusedError(f"database down; retrying in {waiting:.1f}s"))
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception:
+            with lock:
+                down_until[0] = time.monotonic() + BACKOFF_SECONDS
+            raise
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

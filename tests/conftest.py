@@ -17,11 +17,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
-from app import _ThreadingWSGIServer, create_app, create_wsgi, make_deps, oauth_settings
+from app import create_app, make_deps, oauth_settings
 from bot.settings import Settings
 from models import Base, make_engine, make_sessions
 from runtime.sender import Sender
 from runtime.slack import make_client, sender_clients
+from runtime.web import ThreadingWSGIServer, create_wsgi
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
@@ -118,8 +119,8 @@ class RunningBot:
         self.deps = make_deps(settings, engine, oauth_settings(settings, engine))
         self.app = create_app(settings, engine, client=make_client(settings), deps=self.deps)
         self.sender = self.deps.sender.start()
-        self.server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
-        self.server.set_app(create_wsgi(self.app, engine))
+        self.server = ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
+        self.server.set_app(create_wsgi(self.app, engine, settings.slack_signing_secret))
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.slack = SlackSender(f"http://127.0.0.1:{self.server.server_port}", slack.response_url())

@@ -17,8 +17,8 @@ from dataclasses import replace
 import pytest
 from alembic import command
 
-from handlers.logs import JsonFormatter
 from models import make_engine
+from runtime.logs import JsonFormatter
 from runtime.slack import SDK_LOGGERS, make_client
 from tests.conftest import ROOT, alembic_config
 from tests.flows import wait_until

@@ -159,3 +159,52 @@ def test_merging_moves_requester_supporters_and_evidence_and_tells_them(bot, sla
     assert decide(bot, slack, keep["blocks"], "idea_move_discovery").body == ""
     for supporter in ("U2", "U3"):
         wait_until(lambda s=supporter: "The idea you supported #1" in str(dms(slack, s)[-1]["blocks"]))
+
+
+def test_two_pms_merging_two_ideas_into_each_other_at_once_merge_one(make_bot, slack, engine):
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    for round_number in range(4):
+        first = share_idea(bot, slack, user="U1", outcome=f"Finance closes the month sooner, round {round_number}")
+        second = share_idea(bot, slack, user="U3", outcome=f"Month end close takes less time, round {round_number}")
+        by_outcome = {i.outcome: i.id for i in _ideas(engine)}
+        a, b = by_outcome[first_outcome(first)], by_outcome[first_outcome(second)]
+        forms = []
+        for card, user in ((first, "UPM"), (second, "UPM2")):
+            opened = len(slack.calls("views.open"))
+            bot.slack.press(buttons(card["blocks"])["merge_idea"], user=user, channel="CTRIAGE")
+            forms.append((slack.wait_for("views.open", opened + 1)[-1].args["view"], user))
+        replies = at_once(bot, [(*forms[0], b), (*forms[1], a)])
+        stages = {i.id: i.stage for i in _ideas(engine)}
+        assert sorted([stages[a], stages[b]]) == ["candidate", "merged"], stages
+        refused = [r for r in replies if r.body]
+        assert len(refused) == 1 and "not an open idea" in refused[0].json()["errors"]["target"]
+
+
+def at_once(bot, merges):
+    """Submits merge forms (view, user, target) at the same moment; their replies, in order."""
+    replies: list = [None] * len(merges)
+    start = threading.Barrier(len(merges))
+
+    def submit(n: int) -> None:
+        view, user, target = merges[n]
+        start.wait()
+        replies[n] = bot.slack.submit_view(view, {"target": str(target), "reason": "Both ask for the same"},
+                                           user=user)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(merges))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+def first_outcome(card) -> str:
+    return next(b["text"]["text"].split("\n", 1)[1] for b in card["blocks"] if "*Outcome*" in str(b))
+
+
+def _ideas(engine):
+    from models import Idea
+
+    with Session(engine) as session:
+        return list(session.scalars(select(Idea)))

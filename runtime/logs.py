@@ -1,20 +1,15 @@
-"""One log line per Slack request: who, what, how long until Slack was answered, and how it went.
-
-Never the text people typed, and never a token or secret: only ids, names of commands and actions.
+"""Logging: one line per Slack request (who, what, how long until Slack was answered, how it went),
+as text or JSON. Never the text people typed, and never a token or secret: only ids, names of
+commands and actions.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt import BoltRequest, BoltResponse
 
 logger = logging.getLogger("outcome_bot.requests")
 
@@ -31,42 +26,6 @@ def log_request(request: BoltRequest, response: BoltResponse, latency_ms: float)
             "status": response.status,
         },
     )
-
-
-class LoggingRequestHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, timing each dispatch: the latency logged is how long Slack waited.
-
-    The line is written once the answer has gone (the server closes the body it sent), so writing
-    it never keeps Slack waiting.
-    """
-
-    def __init__(self, app: App, path: str = "/slack/events") -> None:
-        super().__init__(app, path)
-        self._dispatched = threading.local()
-
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        started = time.perf_counter()
-        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
-        response = self.app.dispatch(bolt_request)
-        self._dispatched.line = (bolt_request, response, (time.perf_counter() - started) * 1000)
-        return response
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        self._dispatched.line = None
-        body = super().__call__(environ, start_response)
-        line, self._dispatched.line = self._dispatched.line, None
-        return body if line is None else _ThenLog(body, line)
-
-
-class _ThenLog(list):
-    """A WSGI body that logs its request when the server closes it, after sending it."""
-
-    def __init__(self, body: Iterable[bytes], line: tuple[BoltRequest, BoltResponse, float]) -> None:
-        super().__init__(body)
-        self.line = line
-
-    def close(self) -> None:
-        log_request(*self.line)
 
 
 def what(body: dict) -> str:
