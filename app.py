@@ -8,6 +8,8 @@ callable (POST /slack/events, GET /healthz) for any WSGI server.
 
 from __future__ import annotations
 
+import errno
+import http.client
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ from slack_bolt import App, BoltResponse, Respond
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -48,10 +51,15 @@ def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
     """One workspace with SLACK_BOT_TOKEN; any number with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."""
     oauth = oauth_settings(settings, engine)
+    client = client or make_client(settings)
+    check_token(settings, client)
     app = App(
-        client=client or make_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
+        # Checked above, where an outage is told apart from a refusal; Bolt learns the bot's ids on
+        # the first request instead.
+        token_verification_enabled=False,
         oauth_settings=oauth,
         # Listeners wait on Slack and the database after their ack; Bolt's default of 5 threads would
         # make every other request wait for its ack behind them.
@@ -63,6 +71,37 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     register_all(app, deps or make_deps(settings, engine, oauth))
     app.error(_log_error)
     return app
+
+
+REFUSED_TOKEN = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed")
+
+
+def check_token(settings: Settings, client: WebClient) -> None:
+    """Raises ConfigError when Slack refuses SLACK_BOT_TOKEN. When Slack cannot be reached (or answers
+    5xx) that says nothing about the token: the bot starts, says so in one line, and Slack is asked
+    again on the first request."""
+    if not settings.slack_bot_token:
+        return
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "")
+        if code in REFUSED_TOKEN:
+            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token from your "
+                              "app's 'OAuth & Permissions' page into .env again.") from None
+        logger.warning("Slack could not check SLACK_BOT_TOKEN just now (HTTP %s, %s); starting anyway",
+                       error.response.status_code, code or "no answer")
+    except (OSError, http.client.HTTPException) as error:
+        logger.warning("Slack could not be reached to check SLACK_BOT_TOKEN (%s); starting anyway", error)
+
+
+def configuration_problem() -> str | None:
+    """The sentence that stops start-up, from the settings alone (no Slack, no database), or None."""
+    try:
+        _load_settings()
+    except ConfigError as error:
+        return str(error)
+    return None
 
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
@@ -136,9 +175,14 @@ def wsgi() -> WSGIApp:
         built = build()
     except (ConfigError, BoltError) as error:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(GUNICORN_HALT) from None
     start_background(built)
     return web_app(built)
+
+
+# A worker exiting with this status makes gunicorn's master stop ("Worker failed to boot") instead of
+# starting the worker again, and again; gunicorn.conf.py checks the settings before any worker anyway.
+GUNICORN_HALT = 3
 
 
 def _explain(error: ConfigError | BoltError) -> str:
@@ -168,8 +212,15 @@ def main(argv: list[str] | None = None) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         SocketModeHandler(built.app, built.settings.slack_app_token).start()
-    else:
+        return 0
+    try:
         serve_http(web_app(built), built.settings.port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(f"outcome-bot cannot start: port {built.settings.port} is already in use; stop what is using it "
+              "or set PORT to another.", file=sys.stderr)
+        return 2
     return 0
 
 

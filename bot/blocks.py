@@ -763,16 +763,28 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
     values = view.get("state", {}).get("values", {})
     try:
         meta = json.loads(view.get("private_metadata") or "")
-        revisit = values.get("revisit", {}).get("revisit", {}).get("selected_date")
+        idea_id = read_id(str(meta["idea"]))
+        shown, to = str(meta["from"]), str(meta["to"])
+        if idea_id is None or shown not in STAGE_NAMES or to not in STAGE_NAMES:
+            return None
         return DecisionForm(
-            idea_id=int(meta["idea"]),
-            shown_stage=str(meta["from"]),
-            to_stage=str(meta["to"]),
+            idea_id=idea_id,
+            shown_stage=shown,
+            to_stage=to,
             reason=(values.get("reason", {}).get("reason", {}).get("value") or "").strip(),
-            revisit_on=date.fromisoformat(revisit) if revisit else None,
-            origin=str(meta.get("origin", "message")),
+            revisit_on=read_date(values.get("revisit", {}).get("revisit", {}).get("selected_date")),
+            origin="home" if meta.get("origin") == "home" else "message",
         )
     except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_date(value: object) -> date | None:
+    """A picked date, or None for none (or one that does not exist, such as 2026-02-31: only a forged
+    form sends that, and "pick a date" is the right answer to it)."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
         return None
 
 
@@ -984,6 +996,8 @@ def _pulse_words(pulse: Pulse) -> str:
 
 OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
 DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
+EXPORT_FAILED = ("I could not send you the export: Slack said `{error}`. If files are blocked in this workspace, "
+                 "an operator can run `python -m bot export` instead.")
 EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
@@ -1070,7 +1084,8 @@ def read_review(view: dict[str, Any]) -> tuple[int, str, str, str] | None:
             return None
         measured = (values.get("measured", {}).get("measured", {}).get("value") or "").strip()
         learning = (values.get("learning", {}).get("learning", {}).get("value") or "").strip()
-        return int(meta["idea"]), result, measured, learning
+        idea_id = read_id(str(meta["idea"]))
+        return None if idea_id is None else (idea_id, result, measured, learning)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -1094,8 +1109,10 @@ def support_modal(idea: Idea) -> dict[str, Any]:
 def read_support(view: dict[str, Any]) -> tuple[int, str] | None:
     values = view.get("state", {}).get("values", {})
     try:
-        idea_id = int(json.loads(view.get("private_metadata") or "")["idea"])
+        idea_id = read_id(str(json.loads(view.get("private_metadata") or "")["idea"]))
     except (ValueError, KeyError, TypeError):
+        return None
+    if idea_id is None:
         return None
     return idea_id, (values.get("evidence", {}).get("evidence", {}).get("value") or "").strip()
 
@@ -1216,22 +1233,37 @@ def _okr_text(name: str, label: str, placeholder: str, initial: str, max_chars: 
     return {"type": "input", "block_id": name, "optional": optional, "label": plain(label, 2000), "element": element}
 
 
-def read_okr(view: dict[str, Any]) -> tuple[int | None, str, list[KeyResultDraft]]:
+@dataclass(frozen=True)
+class OkrForm:
+    objective_id: int | None
+    title: str
+    key_results: list[KeyResultDraft]
+    errors: dict[str, str]
+
+
+def read_okr(view: dict[str, Any]) -> OkrForm:
+    """The inverse of `okr_modal`; what a forged form could get wrong (a date that does not exist, an
+    objective that is not one) comes back as field errors."""
     values = view.get("state", {}).get("values", {})
 
     def text(name: str) -> str:
         return (values.get(name, {}).get(name, {}).get("value") or "").strip()
 
-    drafts = []
+    drafts, errors = [], {}
     for n in range(1, KEY_RESULT_SLOTS + 1):
         due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
+        if due and read_date(due) is None:
+            errors[f"kr{n}_due"] = "Pick a date that exists."
         drafts.append(KeyResultDraft(text(f"kr{n}_metric"), text(f"kr{n}_baseline"), text(f"kr{n}_target"),
-                                     date.fromisoformat(due) if due else None))
+                                     read_date(due)))
     try:
-        objective_id = json.loads(view.get("private_metadata") or "{}").get("objective")
+        carried = json.loads(view.get("private_metadata") or "{}").get("objective")
     except (ValueError, AttributeError):
-        objective_id = None
-    return (int(objective_id) if objective_id else None), text("title"), drafts
+        carried = None
+    objective_id = read_id(str(carried)) if carried not in (None, "") else None
+    if carried not in (None, "") and objective_id is None:
+        errors["title"] = "That objective no longer exists, so nothing changed."
+    return OkrForm(objective_id, text("title"), drafts, errors)
 
 
 def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> list[Block]:
@@ -1315,7 +1347,8 @@ def read_merge(view: dict[str, Any]) -> tuple[int, str, int | None, str] | None:
         meta = json.loads(view.get("private_metadata") or "")
         target = (values.get("target", {}).get("target", {}).get("value") or "").strip().lstrip("#")
         reason = (values.get("reason", {}).get("reason", {}).get("value") or "").strip()
-        return int(meta["idea"]), str(meta["from"]), int(target) if target.isdigit() else None, reason
+        idea_id = read_id(str(meta["idea"]))
+        return None if idea_id is None else (idea_id, str(meta["from"]), read_id(target), reason)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -1338,9 +1371,9 @@ def settings_modal(config: TeamConfig) -> dict[str, Any]:
         pms["initial_users"] = sorted(config.pm_user_ids)
     days = [{"text": plain(day.title(), 75), "value": str(n)} for n, day in enumerate(DAYS)]
     day = {"type": "static_select", "action_id": "digest_weekday", "options": days,
-           "initial_option": days[config.digest_weekday]}
-    time = {"type": "timepicker", "action_id": "digest_time",
-            "initial_time": f"{config.digest_minute // 60:02d}:{config.digest_minute % 60:02d}"}
+           "initial_option": days[config.digest_weekday if 0 <= config.digest_weekday < 7 else 0]}
+    minute = config.digest_minute if 0 <= config.digest_minute < 24 * 60 else 9 * 60
+    time = {"type": "timepicker", "action_id": "digest_time", "initial_time": f"{minute // 60:02d}:{minute % 60:02d}"}
     return {
         "type": "modal",
         "callback_id": SETTINGS_CALLBACK,
@@ -1360,20 +1393,40 @@ def settings_modal(config: TeamConfig) -> dict[str, Any]:
     }
 
 
-def read_settings(view: dict[str, Any]) -> tuple[str | None, list[str], int | None, int | None]:
+@dataclass(frozen=True)
+class SettingsForm:
+    triage_channel: str | None
+    pm_user_ids: list[str]
+    digest_weekday: int | None
+    digest_minute: int | None
+    errors: dict[str, str]
+
+
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def read_settings(view: dict[str, Any]) -> SettingsForm:
+    """The inverse of `settings_modal`. Slack's pickers only send real days and times; anything else was
+    forged, and comes back as a field error rather than, say, minute 6039 of the day."""
     values = view.get("state", {}).get("values", {})
 
     def state(name: str) -> dict[str, Any]:
         return values.get(name, {}).get(name, {}) or {}
 
+    errors = {}
     day = (state("digest_weekday").get("selected_option") or {}).get("value")
-    time = state("digest_time").get("selected_time") or ""
-    minute = None
-    if len(time) == 5 and time[2] == ":" and time.replace(":", "").isdigit():
-        minute = int(time[:2]) * 60 + int(time[3:])
-    return (
-        state("triage_channel").get("selected_conversation"),
-        list(state("pm_user_ids").get("selected_users") or []),
-        int(day) if day and day.isdigit() and 0 <= int(day) < 7 else None,
-        minute,
+    weekday = int(day) if isinstance(day, str) and day in {str(n) for n in range(7)} else None
+    if day is not None and weekday is None:
+        errors["digest_weekday"] = "Pick a day of the week."
+    time = state("digest_time").get("selected_time")
+    match = _TIME_OF_DAY.match(time) if isinstance(time, str) else None
+    minute = int(match.group(1)) * 60 + int(match.group(2)) if match else None
+    if time and match is None:
+        errors["digest_time"] = "Pick a time of day, such as 09:00."
+    channel = state("triage_channel").get("selected_conversation")
+    users = state("pm_user_ids").get("selected_users") or []
+    return SettingsForm(
+        channel if isinstance(channel, str) and _CARRIED.match(channel) else None,
+        [user for user in users if isinstance(user, str) and _CARRIED.match(user)] if isinstance(users, list) else [],
+        weekday, minute, errors,
     )

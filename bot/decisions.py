@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.ideas import get_idea
+from bot.ideas import UNSTORABLE, get_idea, storable
 from bot.stages import can_move
 from models import CheckIn, Decision, Idea, Stage, utcnow
 
@@ -75,6 +75,8 @@ def check_move(
 
 def reason_error(reason: str) -> str | None:
     """A message for the reason field, or None when it will do: people will read it, so it must say something."""
+    if not storable(reason):
+        return UNSTORABLE
     if len(reason) > REASON_MAX_CHARS:
         return f"Please keep the reason to {REASON_MAX_CHARS:,} characters (it is {len(reason):,}); link to a doc."
     if len(_WORD.findall(reason)) < REASON_MIN_WORDS:

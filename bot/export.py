@@ -1,6 +1,8 @@
 """Every idea of a team as rows: for `/idea export` (a CSV by DM) and `python -m bot export`.
 
-Three queries whatever the number of ideas: the ideas, their supporters, their decisions.
+A fixed handful of queries whatever the number of ideas: the ideas (with their objectives and key
+results), their supporters, their decisions. In the CSV, a cell that a spreadsheet would run as a
+formula is neutralised (OWASP's rule); the JSON stays exactly what was typed.
 """
 
 from __future__ import annotations
@@ -11,18 +13,24 @@ import json
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models import Decision, Idea, Support
+from models import Decision, Idea, KeyResult, Objective, Support
 
 COLUMNS = (
     "id", "submitted", "stage", "requester", "outcome", "problem", "evidence", "how_we_would_know", "original_ask",
-    "source_channel", "original_message", "supporters", "supporter_evidence", "decisions",
+    "source_channel", "original_message", "objective", "key_results", "supporters", "supporter_evidence",
+    "decisions",
 )
+# A spreadsheet takes a cell starting with one of these as a formula (=HYPERLINK(...), +1+1, @SUM...).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
-    ideas = list(session.scalars(select(Idea).where(Idea.team_id == team_id).order_by(Idea.id)))
+    ideas = list(session.scalars(
+        select(Idea).where(Idea.team_id == team_id).order_by(Idea.id)
+        .options(selectinload(Idea.objective).selectinload(Objective.key_results))
+    ))
     backers: dict[int, list[Support]] = defaultdict(list)
     for backer in session.scalars(select(Support).where(Support.team_id == team_id).order_by(Support.created_at)):
         backers[backer.idea_id].append(backer)
@@ -42,6 +50,9 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
             "original_ask": idea.ask,
             "source_channel": idea.source_channel_id or "",
             "original_message": idea.source_permalink or "",
+            "objective": idea.objective.title if idea.objective is not None else "",
+            "key_results": "\n".join(_key_result_line(kr) for kr in idea.objective.key_results)
+            if idea.objective is not None else "",
             "supporters": len(backers[idea.id]),
             "supporter_evidence": "\n".join(f"{b.user_id}: {b.evidence or ''}" for b in backers[idea.id]),
             "decisions": "\n".join(_decision_line(d) for d in history[idea.id]),
@@ -58,11 +69,23 @@ def _decision_line(decision: Decision) -> str:
     )
 
 
+def _key_result_line(kr: KeyResult) -> str:
+    span = " -> ".join(value for value in (kr.baseline, kr.target) if value)
+    return kr.metric + (f": {span}" if span else "") + (f" by {kr.due_on:%Y-%m-%d}" if kr.due_on else "")
+
+
+def inert(value: object) -> object:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: inert(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

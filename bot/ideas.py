@@ -32,6 +32,12 @@ FIELDS: dict[str, Field] = {
 }
 MIN_WORDS = 3
 _WORD = re.compile(r"\w{2,}")
+# PostgreSQL cannot store a NUL character in text; Slack's inputs never send one, a forged form might.
+UNSTORABLE = "This holds a character that cannot be stored (a NUL); please remove it."
+
+
+def storable(text: str) -> bool:
+    return "\x00" not in text
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,8 @@ def validate(draft: IdeaDraft, *, ask_limit: int | None = None) -> dict[str, str
     for name, spec in FIELDS.items():
         text: str = getattr(draft, name)
         limit = ask_limit if name == "ask" and ask_limit is not None else spec.max_chars
-        if "\x00" in text:
-            errors[name] = f"{spec.label} holds a character that cannot be stored (NUL); please remove it."
+        if not storable(text):
+            errors[name] = UNSTORABLE
         elif len(text) > limit:
             errors[name] = (
                 f"{spec.label} is {len(text):,} characters; please keep it to {spec.max_chars:,} "

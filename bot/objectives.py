@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.ideas import get_idea
+from bot.ideas import UNSTORABLE, get_idea, storable
 from models import Idea, KeyResult, Objective
 
 KEY_RESULT_SLOTS = 3
@@ -36,9 +36,14 @@ def objective_errors(title: str, key_results: list[KeyResultDraft]) -> dict[str,
         errors["title"] = "Name the objective: what should be different?"
     elif len(title) > TITLE_MAX_CHARS:
         errors["title"] = f"Please keep the objective to {TITLE_MAX_CHARS} characters."
+    if not storable(title):
+        errors["title"] = UNSTORABLE
     for n, key_result in enumerate(key_results, start=1):
         if not key_result.is_blank and not key_result.metric.strip():
             errors[f"kr{n}_metric"] = "Which metric? A key result needs one."
+        for field in ("metric", "baseline", "target"):
+            if not storable(getattr(key_result, field)):
+                errors[f"kr{n}_{field}"] = UNSTORABLE
     return errors
 
 

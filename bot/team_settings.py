@@ -36,8 +36,9 @@ def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfi
     return TeamConfig(
         triage_channel=own.triage_channel or defaults.triage_channel,
         pm_user_ids=frozenset(filter(None, (own.pm_user_ids or "").split(","))) or defaults.pm_user_ids,
-        digest_weekday=DEFAULT_WEEKDAY if own.digest_weekday is None else own.digest_weekday,
-        digest_minute=DEFAULT_MINUTE if own.digest_minute is None else own.digest_minute,
+        # A value no picker could have sent (a row written before forms were checked) is the default.
+        digest_weekday=own.digest_weekday if own.digest_weekday in range(7) else DEFAULT_WEEKDAY,
+        digest_minute=own.digest_minute if own.digest_minute in range(24 * 60) else DEFAULT_MINUTE,
     )
 
 

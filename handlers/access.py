@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import functools
 import http.client
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from logging import Logger
 from typing import Any
 
@@ -22,45 +20,53 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coach import Coach, IntroWriter
 from bot.decisions import may_decide
+from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
+from models import utcnow
 from runtime import outbox
 from runtime.sender import Sender
 
-# How long what users.info said about someone's role is taken as true.
-ROLE_TTL_SECONDS = 600.0
+WAITING_TIMEOUT = 1.5  # seconds: Slack's 3-second deadline for answering a form, with room to spare
 
 
 @dataclass
 class Roles:
-    """What users.info said about people (admin or owner, and their time zone), per workspace, for a while:
-    a PM pressing five buttons costs one Slack call, not five."""
+    """The one place that knows what Slack says about people (admin or owner, time zone), asking
+    users.info only when the database has nothing recent: a PM pressing five buttons costs one call,
+    and a form submitted moments after its button was pressed (whichever process gets it) costs none."""
 
-    ttl: float = ROLE_TTL_SECONDS
-    _seen: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    sessions: sessionmaker[Session]
 
-    def user(self, client: WebClient, team_id: str, user_id: str, logger: Logger) -> dict[str, Any]:
-        """users.info's user, or an empty dict when Slack cannot say (not remembered, so asked again)."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen.get((team_id, user_id))
-        if seen is not None and now - seen[0] < self.ttl:
-            return seen[1]
+    def user(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
+             ) -> Known | None:
+        """What is known, or None when Slack cannot say (not remembered, so asked again next time).
+        `waiting`: someone waits for this answer, so what Slack said earlier today will do."""
+        now = utcnow()
+        with self.sessions() as session:
+            known = recall(session, team_id, user_id, now, GOOD_ENOUGH if waiting else FRESH)
+        if known is not None:
+            return known
+        if waiting:  # the person's form waits on this: a short, single try rather than Slack's usual patience
+            client = WebClient(token=client.token, base_url=client.base_url, timeout=WAITING_TIMEOUT,
+                               retry_handlers=[])
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
-            return {}
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen.clear()
-            self._seen[(team_id, user_id)] = (now, user)
-        return user
+            return None
+        except (OSError, http.client.HTTPException) as error:
+            logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
+            return None
+        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self.sessions.begin() as session:
+            remember(session, team_id, user_id, is_admin=admin, tz=user.get("tz"), now=now)
+        return Known(admin, user.get("tz"), now)
 
-    def is_admin(self, client: WebClient, team_id: str, user_id: str, logger: Logger) -> bool:
-        user = self.user(client, team_id, user_id, logger)
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    def is_admin(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
+                 ) -> bool:
+        known = self.user(client, team_id, user_id, logger, waiting=waiting)
+        return known is not None and known.is_admin
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,10 @@ class Deps:
     sender: Sender
     coach: Coach | None = None
     digest_intro: IntroWriter | None = None
-    roles: Roles = field(default_factory=Roles)
+
+    @property
+    def roles(self) -> Roles:
+        return Roles(self.sessions)
 
     def __deepcopy__(self, memo: dict) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these factories are shared and thread-safe.
@@ -109,13 +118,17 @@ def team(d: Deps, team_id: str) -> TeamConfig:
         return team_config(session, team_id, d.settings)
 
 
-def is_pm(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger) -> bool:
-    """Product managers: the workspace's PM list, or when there is none, its admins and owners."""
-    return may_decide(user_id, config.pm_user_ids, lambda user: d.roles.is_admin(client, team_id, user, logger))
+def is_pm(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, *,
+          waiting: bool = False) -> bool:
+    """Product managers: the workspace's PM list, or when there is none, its admins and owners. The one
+    place this is decided. `waiting`: a form waits for this answer (see Roles.user)."""
+    return may_decide(user_id, config.pm_user_ids,
+                      lambda user: d.roles.is_admin(client, team_id, user, logger, waiting=waiting))
 
 
-def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger) -> bool:
-    return d.roles.is_admin(client, team_id, user_id, logger)
+def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
+             ) -> bool:
+    return d.roles.is_admin(client, team_id, user_id, logger, waiting=waiting)
 
 
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:

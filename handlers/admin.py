@@ -31,11 +31,15 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
 def settings_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                  ) -> None:
     d = deps(context)
-    if not is_admin(client, d, context.team_id, context.user_id, logger):
+    if not is_admin(client, d, context.team_id, context.user_id, logger, waiting=True):
         ack(response_action="errors", errors={"triage_channel": blocks.SETTINGS_FOR_ADMINS})
         return
-    channel, pms, weekday, minute = blocks.read_settings(view)
+    form = blocks.read_settings(view)
+    if form.errors:
+        ack(response_action="errors", errors=form.errors)
+        return
     with changing(d) as session:
-        save_team_settings(session, team_id=context.team_id, user_id=context.user_id, triage_channel=channel,
-                           pm_user_ids=pms, digest_weekday=weekday, digest_minute=minute)
+        save_team_settings(session, team_id=context.team_id, user_id=context.user_id,
+                           triage_channel=form.triage_channel, pm_user_ids=form.pm_user_ids,
+                           digest_weekday=form.digest_weekday, digest_minute=form.digest_minute)
     ack()

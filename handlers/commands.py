@@ -24,7 +24,7 @@ def register(app: App, d: Deps) -> None:
 
 
 def idea_command_callback(ack: Ack, command: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    parsed = parse(command.get("text"))
+    parsed = parse((command.get("text") or "").replace("\x00", ""))
     if parsed.verb is Verb.HELP:
         ack(**blocks.help_message())
         return

@@ -55,7 +55,8 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         post_now(d, team_id, channel, now)
         return
     try:
-        tz = d.roles.user(client, team_id, user, logger).get("tz")
+        known = d.roles.user(client, team_id, user, logger)
+        tz = known.tz if known is not None else None
         request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
     except ScheduleError as error:
         tell(d, command, team_id, user, str(error))

@@ -100,5 +100,6 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
             context.user_id, content=to_csv(rows), filename=f"outcome-bot-ideas-{utcnow():%Y-%m-%d}.csv",
             title="Ideas, stages, supporters and decisions",
             comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
+            failed=blocks.EXPORT_FAILED,
         ), outbox.reply(command["response_url"], {"text": f"Sending you a CSV of {len(rows)} ideas in a direct "
                                                           "message.", "response_type": "ephemeral"}))

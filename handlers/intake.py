@@ -106,7 +106,7 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
         # A bot's message has no person behind it: the one who pressed is the requester then.
         author_id=message.get("user") or context.user_id,
     )
-    open_intake(client, deps(context), shortcut, ask=message.get("text") or "", source=source,
+    open_intake(client, deps(context), shortcut, ask=(message.get("text") or "").replace("\x00", ""), source=source,
                 team_id=context.team_id, user_id=context.user_id, logger=logger)
 
 

@@ -39,7 +39,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
         channel_type=event.get("channel_type"),
         user_id=event.get("user"),
         ts=event.get("ts", ""),
-        text=event.get("text") or "",
+        text=(event.get("text") or "").replace("\x00", ""),
         thread_ts=event.get("thread_ts"),
         subtype=event.get("subtype"),
         bot_id=event.get("bot_id"),

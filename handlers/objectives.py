@@ -71,12 +71,14 @@ def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClien
 def objective_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                   ) -> None:
     d = deps(context)
-    objective_id, title, key_results = blocks.read_okr(view)
-    errors = objective_errors(title, key_results)
+    form = blocks.read_okr(view)
+    objective_id, title, key_results = form.objective_id, form.title, form.key_results
+    errors = {**objective_errors(title, key_results), **form.errors}
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+    config = team(d, context.team_id)
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
         ack(response_action="errors", errors={"title": blocks.OBJECTIVES_FOR_PMS})
         return
     with changing(d) as session:

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.decisions import Refusal, Refused, decide, reason_error
-from bot.ideas import get_idea
+from bot.ideas import UNSTORABLE, get_idea, storable
 from bot.reviews import ask_again_later, may_review, may_support, support
 from bot.team_settings import team_config
 from handlers import notify
@@ -52,6 +52,9 @@ def support_button_callback(ack: Ack, body: dict, action: dict, client: WebClien
 def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> None:
     d = deps(context)
     form = blocks.read_support(view)
+    if form is not None and not storable(form[1]):
+        ack(response_action="errors", errors={"evidence": UNSTORABLE})
+        return
     with changing(d) as session:
         idea = get_idea(session, context.team_id, form[0]) if form else None
         if idea is None or not may_support(context.user_id, idea):
@@ -98,8 +101,11 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     if (problem := reason_error(learning)) is not None:
         ack(response_action="errors", errors={"learning": problem})
         return
+    if not storable(measured):
+        ack(response_action="errors", errors={"measured": UNSTORABLE})
+        return
     config = team(d, context.team_id)
-    pm = is_pm(client, d, config, context.team_id, context.user_id, logger)
+    pm = is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True)
     try:
         with changing(d) as session:
             idea = get_idea(session, context.team_id, idea_id)

@@ -92,7 +92,7 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         return
     config = team(d, context.team_id)
     try:
-        if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+        if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
             raise Refused(Refusal.NOT_A_PM)
         with changing(d) as session:
             idea, decision = decide(
@@ -134,7 +134,7 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
         ack(response_action="errors", errors={"reason": problem})
         return
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
         ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_A_PM), None)})
         return
     try:

@@ -7,7 +7,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from dotenv import find_dotenv, load_dotenv
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, create_engine, make_url, pool
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import ConfigError, database_url_from_env
 from models import Base
@@ -51,10 +52,22 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run_on(connection)
         return
-    engine = create_engine(_url(), poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    url = _url()
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=_connect_args(url))
+    try:
+        connection = engine.connect()
+    except OperationalError as error:
+        where = make_url(url).render_as_string(hide_password=True)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "no answer"
+        raise SystemExit(f"outcome-bot cannot migrate: the database at {where} cannot be reached ({reason}). "
+                         "Check DATABASE_URL and that the database is up, then run it again.") from None
+    with connection:
         _run_on(connection)
     engine.dispose()
+
+
+def _connect_args(url: str) -> dict:
+    return {} if url.startswith("sqlite") else {"connect_timeout": 5}
 
 
 if context.is_offline_mode():

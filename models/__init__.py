@@ -9,6 +9,7 @@ from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
 from models.outbox import Delivery, Draft
+from models.people import Person
 from models.review import CheckIn, Support
 from models.team_settings import TeamSettings
 from models.usage import ModelUsage
@@ -31,6 +32,7 @@ __all__ = [
     "NudgeOptOut",
     "NudgeWindow",
     "Objective",
+    "Person",
     "Stage",
     "Support",
     "TeamSettings",

@@ -77,10 +77,11 @@ def view_update(view_id: str, view_hash: str | None, view: dict[str, Any]) -> Ow
     return Owed("views.update", payload, key=f"view:{view_id}", collapses=True, expires_in=SHORT_LIVED)
 
 
-def upload(user_id: str, *, content: str, filename: str, title: str, comment: str) -> Owed:
-    """A file by DM (the export)."""
+def upload(user_id: str, *, content: str, filename: str, title: str, comment: str, failed: str) -> Owed:
+    """A file by DM (the export); if Slack will never take it, the person gets `failed` instead, with
+    `{error}` replaced by what Slack said."""
     return Owed("files.upload", {"user": user_id, "content": content, "filename": filename, "title": title,
-                                 "initial_comment": comment})
+                                 "initial_comment": comment, "on_failure": {"channel": user_id, "text": failed}})
 
 
 def job(name: str, payload: dict[str, Any], *, key: str | None = None) -> Owed:

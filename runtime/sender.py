@@ -311,6 +311,10 @@ class Sender:
                 return
             if alternate is not None:
                 outbox.owe(session, row.team_id, alternate, now=now)
+            elif outcome.state == outbox.FAILED and row.payload.get("on_failure"):
+                notice = dict(row.payload["on_failure"])
+                notice["text"] = str(notice.get("text", "")).replace("{error}", outcome.error)
+                outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
         if outcome.state == outbox.FAILED:
             logger.warning("sender: delivery %s (%s to %s) cannot be delivered: %s%s", row.id, row.method,
                            row.payload.get("channel") or row.payload.get("user") or row.payload.get("user_id") or "",

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -107,17 +108,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_procfile_web_command_serves_slack_under_gunicorn(slack, tmp_path):
+def procfile_web(env: dict[str, str], log) -> subprocess.Popen:
+    """The Procfile's `web:` line, as a platform runs it: through a shell, from the project's folder."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    return subprocess.Popen(["bash", "-c", "exec env " + line.removeprefix("web:").strip()], cwd=ROOT,
+                            env={"PATH": path, "PYTHONPATH": str(ROOT), **env}, stdout=log, stderr=log)
+
+
+def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path):
     database = f"sqlite:///{tmp_path}/outcomes.db"
     command.upgrade(alembic_config(database), "head")
     port = _free_port()
-    env = {
-        "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "RUN_SCHEDULER": "false",
-        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
-    }
-    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-                "app:wsgi()"]
-    server = subprocess.Popen(gunicorn, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {"PORT": str(port), "DATABASE_URL": database, "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url}
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = procfile_web(env, output)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -127,10 +134,29 @@ def test_the_procfile_web_command_serves_slack_under_gunicorn(slack, tmp_path):
                     assert json.loads(health.read()) == {"ok": True}
                     break
             except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
                 time.sleep(0.2)
         reply = SlackSender(base, slack.response_url()).command("help")
         assert reply.status == 200 and "/idea list" in reply.json()["blocks"][0]["text"]["text"]
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(base + "/slack/oauth_redirect?code=SECRET-CODE&state=SECRET-STATE", timeout=5)
+        wait_until(lambda: "/slack/oauth_redirect" in log.read_text())
     finally:
         server.terminate()
         server.wait(timeout=10)
+    written = log.read_text()
+    assert "SECRET-CODE" not in written and "SECRET-STATE" not in written and "code=[redacted]" in written
+
+
+def test_bad_configuration_stops_gunicorn_once_with_one_sentence(tmp_path):
+    port = _free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = procfile_web({"PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, output)
+        try:
+            status = server.wait(timeout=20)
+        finally:
+            server.kill()
+    written = log.read_text()
+    assert status != 0 and "Traceback" not in written
+    assert written.count("outcome-bot cannot start: SLACK_BOT_TOKEN is not set") == 1

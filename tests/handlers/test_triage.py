@@ -256,3 +256,19 @@ def test_home_stays_within_slacks_limits_with_a_long_queue(bot, slack, engine):
     home = open_home(bot, slack, "UPM")
     assert len(home["blocks"]) <= 100
     assert f"{40 - QUEUE_LIMIT} more waiting" in str(home["blocks"])
+
+
+def test_who_is_a_pm_is_known_without_asking_slack_while_a_form_waits(make_bot, slack, engine):
+    """users.info is asked when the button is pressed (after its ack), and remembered in the database:
+    the submission, answered while Slack rate-limits users.info, even by another process, asks nothing."""
+    pressing = make_bot(pm_user_ids=frozenset())
+    slack.users["UADMIN"] = {"is_admin": True}
+    card = share_idea(pressing, slack)
+    view = opened_modal(slack, press(pressing, slack, card["blocks"], "idea_move_discovery", user="UADMIN"))
+    asked = len(slack.calls("users.info"))
+    slack.fail("users.info", "ratelimited", status=429, headers={"Retry-After": "30"}, times=None)
+    submitting = make_bot(pm_user_ids=frozenset())  # another worker: nothing in its memory
+    reply = submitting.slack.submit_view(view, {"reason": REASON}, user="UADMIN")
+    assert reply.status == 200 and reply.body == ""
+    assert [d.to_stage for d in decisions(engine)] == ["discovery"]
+    assert len(slack.calls("users.info")) == asked

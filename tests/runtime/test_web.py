@@ -79,3 +79,29 @@ def test_a_body_within_the_cap_is_read_whole():
     stream = _Counting(b"y" * 1000)
     assert read_body({"wsgi.input": stream, "CONTENT_LENGTH": ""}) == b"y" * 1000
     assert read_body({"wsgi.input": io.BytesIO(b"abc"), "CONTENT_LENGTH": "3"}) == b"abc"
+
+
+def test_a_burst_of_connections_is_served_without_resets(bot):
+    """socketserver's listen backlog is 5; `python app.py` serves with gunicorn's 2048, so a burst of
+    clients connecting at once all get their answer."""
+    import threading
+
+    results: list = []
+    start = threading.Barrier(80)
+    host, port = bot.server.server_address[:2]
+
+    def client() -> None:
+        start.wait()
+        try:
+            with socket.create_connection((host, port), timeout=10) as connection:
+                connection.sendall(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+                results.append(connection.recv(20))
+        except OSError as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(80)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(r, bytes) and r.startswith(b"HTTP/1.0 200") for r in results), results[:3]

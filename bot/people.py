@@ -1,0 +1,41 @@
+"""What we know about people from Slack (admin or owner, time zone), and for how long it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Person, dialect_insert
+
+FRESH = timedelta(minutes=10)
+# While someone waits for an answer (a form submitted), what Slack said earlier today will do.
+GOOD_ENOUGH = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Known:
+    is_admin: bool
+    tz: str | None
+    checked_at: datetime
+
+
+def recall(session: Session, team_id: str, user_id: str, now: datetime, within: timedelta = FRESH) -> Known | None:
+    row = session.execute(
+        select(Person.is_admin, Person.tz, Person.checked_at)
+        .where(Person.team_id == team_id, Person.user_id == user_id)
+    ).first()
+    if row is None or now - row.checked_at > within:
+        return None
+    return Known(row.is_admin, row.tz, row.checked_at)
+
+
+def remember(session: Session, team_id: str, user_id: str, *, is_admin: bool, tz: str | None, now: datetime) -> None:
+    table = Person.__table__
+    values = {"is_admin": is_admin, "tz": (tz or None) and tz[:64], "checked_at": now}
+    session.execute(
+        dialect_insert(session)(table).values(team_id=team_id, user_id=user_id, **values)
+        .on_conflict_do_update(index_elements=[table.c.team_id, table.c.user_id], set_=values)
+    )

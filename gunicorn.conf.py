@@ -1,0 +1,38 @@
+"""gunicorn's settings for the web process (Procfile's `web:` line passes this file with --config).
+
+The configuration is checked once in the master, before any worker starts: a bad one stops gunicorn
+with one sentence, where workers would each print it and die, and be started again, forever. The
+access log never records OAuth's one-time codes or state.
+"""
+
+import re
+import sys
+
+from gunicorn.glogging import Logger
+
+_SECRET_PARAMETER = re.compile(r"\b(code|state)=[^&\s\"]*")
+
+
+def on_starting(server: object) -> None:
+    from app import configuration_problem
+
+    problem = configuration_problem()
+    if problem is not None:
+        print(f"outcome-bot cannot start: {problem}", file=sys.stderr)
+        sys.exit(2)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with `code=` and `state=` in request lines, query strings and referers
+    replaced: /slack/oauth_redirect carries both, and an access log is read by many."""
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "q", "f", "U"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = _SECRET_PARAMETER.sub(r"\1=[redacted]", atoms[key])
+        return atoms
+
+
+logger_class = RedactingLogger
+accesslog = "-"

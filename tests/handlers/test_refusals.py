@@ -1,0 +1,97 @@
+"""When Slack refuses what a person asked for (a form that will not open, a file it will not take, a
+channel the bot cannot post in), the person hears it, with what to do; and the same form delivered
+several times at once is one idea and no error."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Idea
+from tests.flows import GOOD, open_modal, share_idea, wait_until
+from tests.handlers.test_close_the_loop import ship
+from tests.slack_requests import buttons
+
+FORM_FAILED = "Slack could not open the form just now"
+
+
+@pytest.mark.parametrize("error", ["expired_trigger_id", "internal_error"])
+@pytest.mark.parametrize("button", ["idea_move_discovery", "merge_idea", "support_idea", "add_objective"])
+@pytest.mark.refusals_expected
+def test_a_form_slack_will_not_open_is_said_under_the_button(make_bot, slack, engine, error, button):
+    bot = make_bot(pm_user_ids=frozenset({"UPM"}))
+    card = share_idea(bot, slack, user="U1")
+    home = bot.slack.event({"type": "app_home_opened", "user": "UPM", "channel": "D1", "tab": "home"})
+    assert home.status == 200
+    pressed = buttons(card["blocks"]) | buttons(slack.wait_for("views.publish")[-1].args["view"]["blocks"])
+    slack.fail("views.open", error, times=1)
+    bot.slack.press(pressed[button], user="U2" if button == "support_idea" else "UPM", channel="CTRIAGE")
+    assert FORM_FAILED in slack.wait_for("response_url")[0].args["text"]
+
+
+@pytest.mark.refusals_expected
+def test_a_review_form_and_the_settings_form_say_so_too(make_bot, slack, engine):
+    bot = make_bot(pm_user_ids=frozenset({"UPM"}))
+    blocks = ship(bot, slack, share_idea(bot, slack, user="U1"))
+    slack.fail("views.open", "expired_trigger_id", times=2)
+    bot.slack.press(buttons(blocks)["review_met"], user="UPM", channel="CTRIAGE")
+    assert FORM_FAILED in slack.wait_for("response_url")[0].args["text"]
+    slack.users["UADMIN"] = {"is_admin": True}
+    bot.slack.command("settings", user="UADMIN")
+    assert FORM_FAILED in slack.wait_for("response_url", 2)[1].args["text"]
+
+
+@pytest.mark.refusals_expected
+def test_an_export_slack_will_not_take_is_said_by_dm(bot, slack, engine):
+    share_idea(bot, slack)
+    slack.fail("files.getUploadURLExternal", "not_allowed_token_type", times=None)
+    bot.slack.command("export", user="UPM")
+    wait_until(lambda: any("could not send you the export" in str(c.args.get("text"))
+                           for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"))
+
+
+def test_digest_now_in_a_private_channel_without_the_bot_asks_for_an_invitation(bot, slack, engine):
+    slack.channels["CSECRET"] = {"is_private": True, "is_member": False}
+    bot.slack.command("digest now", user="UPM", channel="CSECRET")
+    assert "/invite @outcome-bot" in slack.wait_for("response_url")[0].args["text"]
+    bot.finish_work()
+    assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CSECRET"] == []
+
+
+def test_the_same_form_delivered_several_times_at_once_makes_one_idea_and_no_error(bot, slack, engine, caplog):
+    view = open_modal(bot, slack)
+    replies: list = []
+    start = threading.Barrier(6)
+
+    def deliver() -> None:
+        start.wait()
+        replies.append(bot.slack.submit_view(view, GOOD, view_id="VTWICE"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    with caplog.at_level(logging.INFO):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        bot.finish_work()
+    assert [(r.status, r.body) for r in replies] == [(200, "")] * 6
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Idea)) == 1
+    assert not any(record.exc_info for record in caplog.records)
+    assert len([c for c in slack.calls("chat.postMessage") if c.args["channel"] == "U1"]) == 1
+
+
+def test_the_words_fit_what_was_pressed(bot, slack, engine):
+    share_idea(bot, slack, user="U1")
+    element = {"type": "static_select", "action_id": "set_objective", "block_id": "objective_1",
+               "options": [{"text": {"type": "plain_text", "text": "No objective"}, "value": "none"}]}
+    bot.slack.select(element, "none", user="U2", channel="CTRIAGE")
+    assert "Only product managers can add or change objectives" in slack.wait_for("response_url")[0].args["text"]
+    support = {"type": "modal", "callback_id": "idea_support", "private_metadata": '{"idea": 1}', "blocks": [
+        {"type": "input", "block_id": "evidence", "element": {"type": "plain_text_input", "action_id": "evidence"}}]}
+    reply = bot.slack.submit_view(support, {"evidence": "me too"}, user="U1").json()  # a forged +1 on one's own
+    assert "It's your idea" in reply["errors"]["evidence"]
