@@ -9,30 +9,27 @@ callable (POST /slack/events, GET /healthz) for any WSGI server.
 from __future__ import annotations
 
 import errno
-import http.client
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from bot import usage
 from bot.coach import digest_intro_writer, make_coach
-from bot.settings import BOT_SCOPES, ConfigError, Settings
+from bot.settings import ConfigError, Settings
 from handlers import register_all
-from handlers.access import DATABASE_DOWN, Deps
+from handlers.access import Deps, bolt_error
 from models import make_engine, make_sessions
 from runtime import clock
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
-from runtime.slack import make_client, sender_clients
+from runtime.slack import check_token, make_client, oauth_settings, sender_clients
 from runtime.web import WSGIApp, create_wsgi, serve_http
 
 logger = logging.getLogger("outcome_bot")
@@ -69,30 +66,8 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     if oauth is not None:
         app.enable_token_revocation_listeners()  # app_uninstalled and tokens_revoked clean up installations
     register_all(app, deps or make_deps(settings, engine, oauth))
-    app.error(_log_error)
+    app.error(bolt_error)
     return app
-
-
-REFUSED_TOKEN = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed")
-
-
-def check_token(settings: Settings, client: WebClient) -> None:
-    """Raises ConfigError when Slack refuses SLACK_BOT_TOKEN. When Slack cannot be reached (or answers
-    5xx) that says nothing about the token: the bot starts, says so in one line, and Slack is asked
-    again on the first request."""
-    if not settings.slack_bot_token:
-        return
-    try:
-        client.auth_test()
-    except SlackApiError as error:
-        code = str(error.response.get("error") or "")
-        if code in REFUSED_TOKEN:
-            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token from your "
-                              "app's 'OAuth & Permissions' page into .env again.") from None
-        logger.warning("Slack could not check SLACK_BOT_TOKEN just now (HTTP %s, %s); starting anyway",
-                       error.response.status_code, code or "no answer")
-    except (OSError, http.client.HTTPException) as error:
-        logger.warning("Slack could not be reached to check SLACK_BOT_TOKEN (%s); starting anyway", error)
 
 
 def configuration_problem() -> str | None:
@@ -101,38 +76,6 @@ def configuration_problem() -> str | None:
         _load_settings()
     except ConfigError as error:
         return str(error)
-    return None
-
-
-def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
-    """Bolt's OAuth flow (/slack/install, /slack/oauth_redirect) with slack_sdk's SQLAlchemy stores on our
-    database; their tables come from our migrations. Bolt refreshes rotating tokens by itself."""
-    if not settings.slack_client_id:
-        return None
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
-    return OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret,
-        scopes=list(BOT_SCOPES),
-        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
-    )
-
-
-def _log_error(
-    error: Exception, body: dict, logger: logging.Logger, respond: Respond | None
-) -> BoltResponse | None:
-    """The one place listener errors land. A database outage gets a polite word to the person, who
-    was already answered within Slack's 3 s; everything else is logged."""
-    logger.exception("listener failed (team %s): %s", (body.get("team") or {}).get("id", body.get("team_id")),
-                     type(error).__name__)
-    if isinstance(error, DBAPIError) and respond is not None:
-        try:
-            respond(text=DATABASE_DOWN, response_type="ephemeral", replace_original=False)
-        except Exception:  # noqa: BLE001 - telling them is best effort; the error is already logged
-            logger.warning("could not tell the user about the database outage")
     return None
 
 

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from bot.detect import detect
+from bot.listening.detect import detect
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, insert
 
-from bot.digest import compose
+from bot.digests.compose import compose
 from models import Decision, Idea, make_engine, make_sessions
 
 ROOT = Path(__file__).resolve().parent.parent

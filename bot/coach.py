@@ -18,7 +18,7 @@ from typing import TypeVar
 import openai
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.digest import Digest
+from bot.digests.compose import Digest
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
+from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
 from bot.settings import Settings
 from models import TeamSettings
 

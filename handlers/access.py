@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import functools
 import http.client
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from logging import Logger
 from typing import Any
 
-from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coach import Coach, IntroWriter
@@ -213,3 +214,18 @@ def _say_directly(context: BoltContext, text: str) -> None:
             context.client.chat_postMessage(channel=context.user_id, text=text)
     except Exception:  # noqa: BLE001 - best effort; the failure is logged above
         context.logger.warning("could not tell %s that something failed", context.user_id)
+
+
+def bolt_error(
+    error: Exception, body: dict, logger: logging.Logger, respond: Respond | None
+) -> BoltResponse | None:
+    """Errors Bolt meets outside our listeners (its own middleware: authorizing a workspace while the
+    database is away, say). A database outage gets a polite word to the person; everything is logged."""
+    logger.exception("listener failed (team %s): %s", (body.get("team") or {}).get("id", body.get("team_id")),
+                     type(error).__name__)
+    if isinstance(error, DBAPIError) and respond is not None:
+        try:
+            respond(text=DATABASE_DOWN, response_type="ephemeral", replace_original=False)
+        except Exception:  # noqa: BLE001 - telling them is best effort; the error is already logged
+            logger.warning("could not tell the user about the database outage")
+    return None

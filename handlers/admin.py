@@ -7,14 +7,15 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.command import IdeaCommand
 from bot.team_settings import save_team_settings
 from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, team, tell
+from ui.ids import SETTINGS_CALLBACK
+from ui.settings import SETTINGS_FOR_ADMINS, read_settings, settings_modal
 
 
 def register(app: App, d: Deps) -> None:
-    app.view(blocks.SETTINGS_CALLBACK)(guarded(settings_submission_callback))
+    app.view(SETTINGS_CALLBACK)(guarded(settings_submission_callback))
 
 
 def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -22,9 +23,9 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
     ack()
     d = deps(context)
     if not is_admin(client, d, context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, blocks.SETTINGS_FOR_ADMINS)
+        tell(d, command, context.team_id, context.user_id, SETTINGS_FOR_ADMINS)
         return
-    form = blocks.settings_modal(team(d, context.team_id))
+    form = settings_modal(team(d, context.team_id))
     open_form(client, d, command, context.team_id, context.user_id, form, logger)
 
 
@@ -32,9 +33,9 @@ def settings_submission_callback(ack: Ack, view: dict, client: WebClient, contex
                                  ) -> None:
     d = deps(context)
     if not is_admin(client, d, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"triage_channel": blocks.SETTINGS_FOR_ADMINS})
+        ack(response_action="errors", errors={"triage_channel": SETTINGS_FOR_ADMINS})
         return
-    form = blocks.read_settings(view)
+    form = read_settings(view)
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return

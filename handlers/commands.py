@@ -11,12 +11,12 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.command import Verb, is_digest, parse
 from bot.ideas import Source
 from handlers import admin, digests, home, listening, objectives
 from handlers.access import Deps, deps, guarded
 from handlers.intake import open_intake
+from ui.home import help_message
 
 
 def register(app: App, d: Deps) -> None:
@@ -26,7 +26,7 @@ def register(app: App, d: Deps) -> None:
 def idea_command_callback(ack: Ack, command: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     parsed = parse((command.get("text") or "").replace("\x00", ""))
     if parsed.verb is Verb.HELP:
-        ack(**blocks.help_message())
+        ack(**help_message())
         return
     if parsed.verb is Verb.INTAKE:
         ack()

@@ -8,15 +8,24 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
 from bot.command import IdeaCommand, Verb
-from bot.digest_runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
-from bot.schedule import ScheduleError, next_run
-from bot.schedule import parse as parse_schedule
+from bot.digests.runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
+from bot.digests.schedule import ScheduleError, next_run
+from bot.digests.schedule import parse as parse_schedule
 from handlers.access import Deps, changing, deps, is_pm, team, tell
 from models import utcnow
 from runtime import outbox
 from runtime.scheduled import digest_owed, owe_now, write_intro
+from ui.digests import (
+    DIGEST_FOR_PMS,
+    DIGEST_OFF,
+    DIGEST_WAS_OFF,
+    INVITE_ME,
+    digest_help,
+    digest_messages,
+    digest_subscribed,
+)
+from ui.kit import context
 
 
 def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -24,28 +33,28 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     d = deps(context)
     team_id, channel, user, now = context.team_id, command["channel_id"], context.user_id, utcnow()
     if parsed.verb is Verb.DIGEST_HELP:
-        ack(**blocks.digest_help(), response_type="ephemeral")
+        ack(**digest_help(), response_type="ephemeral")
         return
     if parsed.verb is Verb.DIGEST_PREVIEW and d.digest_intro is None:
         with d.sessions() as session:
-            first, *rest = blocks.digest_messages(digest_now(session, team_id, channel, now))
+            first, *rest = digest_messages(digest_now(session, team_id, channel, now))
         ack(**_preview(first, rest), response_type="ephemeral")
         return
     ack()
     if parsed.verb is Verb.DIGEST_PREVIEW:  # with the model's paragraph, which may take seconds
         with d.sessions() as session:
             digest = digest_now(session, team_id, channel, now)
-        first, *rest = blocks.digest_messages(digest, write_intro(d.digest_intro, team_id, digest))
+        first, *rest = digest_messages(digest, write_intro(d.digest_intro, team_id, digest))
         _say(d, command, team_id, _preview(first, rest))
         return
     config = team(d, team_id)
     if not is_pm(client, d, config, team_id, user, logger):
-        tell(d, command, team_id, user, blocks.DIGEST_FOR_PMS)
+        tell(d, command, team_id, user, DIGEST_FOR_PMS)
         return
     if parsed.verb is Verb.DIGEST_OFF:
         with changing(d) as session:
             was_on = unsubscribe(session, team_id, channel)
-        tell(d, command, team_id, user, blocks.DIGEST_OFF if was_on else blocks.DIGEST_WAS_OFF)
+        tell(d, command, team_id, user, DIGEST_OFF if was_on else DIGEST_WAS_OFF)
         return
     problem = can_post_in(client, channel, logger)
     if problem is not None:
@@ -65,7 +74,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,
                                  only_this_channel=request.only_this_channel, created_by=user)
         schedule = schedule_of(subscription)
-        said = blocks.digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
+        said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
         outbox.owe(session, team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))
 
 
@@ -73,7 +82,7 @@ def _preview(first: dict, rest: list[dict]) -> dict:
     """The digest as it would be posted, in one ephemeral message: its first part, and how many more follow."""
     if not rest:
         return first
-    more = blocks.context(f"…and {len(rest)} more message{'s' if len(rest) > 1 else ''} in its thread, with every "
+    more = context(f"…and {len(rest)} more message{'s' if len(rest) > 1 else ''} in its thread, with every "
                          "decision and its reason.")
     return {**first, "blocks": [*first["blocks"], more]}
 
@@ -105,16 +114,16 @@ def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
         info = client.conversations_info(channel=channel)["channel"]
     except SlackApiError as error:
         logger.info("conversations.info %s: %s", channel, error.response.get("error"))
-        return blocks.INVITE_ME
+        return INVITE_ME
     if info.get("is_archived"):
         return "This channel is archived, so no digest can be posted here."
     if info.get("is_member"):
         return None
     if info.get("is_private"):
-        return blocks.INVITE_ME
+        return INVITE_ME
     try:
         client.conversations_join(channel=channel)
     except SlackApiError as error:
         logger.warning("conversations.join %s: %s", channel, error.response.get("error"))
-        return blocks.INVITE_ME
+        return INVITE_ME
     return None

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import blocks, usage
+from bot import usage
 from bot.command import IdeaCommand
 from bot.decisions import triage
 from bot.export import export_rows, to_csv
@@ -20,6 +20,9 @@ from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
 from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
+from ui.home import DELIVERIES_FOR_PMS, EXPORT_FAILED, EXPORT_FOR_PMS, LIST_LIMIT, home_view, my_ideas, stats_message
+from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
+from ui.objectives import objectives_blocks
 
 QUEUE_LIMIT = 10
 MINE_LIMIT = 15
@@ -27,8 +30,8 @@ MINE_LIMIT = 15
 
 def register(app: App, d: Deps) -> None:
     app.event("app_home_opened")(guarded(app_home_opened_callback))
-    app.action(blocks.RETRY_DELIVERIES)(guarded(deliveries_callback))
-    app.action(blocks.DISMISS_DELIVERIES)(guarded(deliveries_callback))
+    app.action(RETRY_DELIVERIES)(guarded(deliveries_callback))
+    app.action(DISMISS_DELIVERIES)(guarded(deliveries_callback))
 
 
 def app_home_opened_callback(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -44,12 +47,12 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> 
     """The person's Home tab as it stands, to publish."""
     now = utcnow()
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
-    view = blocks.home_view(
+    view = home_view(
         mine, total, now,
         triage=triage(session, team_id, now.date(), QUEUE_LIMIT) if pm else None,
         model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
         metrics=build_trap_stats(session, team_id) if pm else None,
-        objectives=blocks.objectives_blocks(objectives_of(session, team_id), editable=pm),
+        objectives=objectives_blocks(objectives_of(session, team_id), editable=pm),
         undelivered=outbox.undelivered(session, team_id) if pm else (),
     )
     return outbox.home(user_id, view)
@@ -61,10 +64,10 @@ def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, blocks.DELIVERIES_FOR_PMS)
+        tell(d, body, context.team_id, context.user_id, DELIVERIES_FOR_PMS)
         return
     with changing(d) as session:
-        if action["action_id"] == blocks.RETRY_DELIVERIES:
+        if action["action_id"] == RETRY_DELIVERIES:
             outbox.retry_undelivered(session, context.team_id, utcnow())
         else:
             outbox.dismiss_undelivered(session, context.team_id, utcnow())
@@ -74,15 +77,15 @@ def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
 def list_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
                  logger: Logger) -> None:
     with deps(context).sessions() as session:
-        ideas, total = ideas_of(session, context.team_id, context.user_id, blocks.LIST_LIMIT)
-        reply = blocks.my_ideas(ideas, total, utcnow())
+        ideas, total = ideas_of(session, context.team_id, context.user_id, LIST_LIMIT)
+        reply = my_ideas(ideas, total, utcnow())
     ack(**reply, response_type="ephemeral")
 
 
 def stats_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
                   logger: Logger) -> None:
     with deps(context).sessions() as session:
-        reply = blocks.stats_message(build_trap_stats(session, context.team_id))
+        reply = stats_message(build_trap_stats(session, context.team_id))
     ack(**reply, response_type="ephemeral")
 
 
@@ -92,7 +95,7 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, blocks.EXPORT_FOR_PMS)
+        tell(d, command, context.team_id, context.user_id, EXPORT_FOR_PMS)
         return
     with changing(d) as session:
         rows = export_rows(session, context.team_id)
@@ -100,6 +103,6 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
             context.user_id, content=to_csv(rows), filename=f"outcome-bot-ideas-{utcnow():%Y-%m-%d}.csv",
             title="Ideas, stages, supporters and decisions",
             comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
-            failed=blocks.EXPORT_FAILED,
+            failed=EXPORT_FAILED,
         ), outbox.reply(command["response_url"], {"text": f"Sending you a CSV of {len(rows)} ideas in a direct "
                                                           "message.", "response_type": "ephemeral"}))

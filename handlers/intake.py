@@ -16,7 +16,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot import blocks
 from bot.drafts import load_draft, save_draft
 from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
 from bot.objectives import objective_choices
@@ -27,14 +26,17 @@ from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, open_form
 from runtime import outbox
 from runtime.sender import Job
+from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
+from ui.intake import IntakeState, intake_modal, read_intake
+from ui.objectives import read_objective
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
 
 def register(app: App, d: Deps) -> None:
-    app.view(blocks.INTAKE_CALLBACK)(guarded(intake_submission_callback))
-    app.action(blocks.USE_SUGGESTION)(guarded(use_suggestion_callback))
-    app.shortcut(blocks.SHORTCUT_CALLBACK)(guarded(turn_into_idea_callback))
+    app.view(INTAKE_CALLBACK)(guarded(intake_submission_callback))
+    app.action(USE_SUGGESTION)(guarded(use_suggestion_callback))
+    app.shortcut(SHORTCUT_CALLBACK)(guarded(turn_into_idea_callback))
     d.sender.register("announce", lambda job: announce(d, job))
     d.sender.register("suggest", lambda job: suggest(d, job))
 
@@ -47,8 +49,8 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     with d.sessions.begin() as session:
         objectives = objective_choices(session, team_id)
         draft = save_draft(session, team_id, {"ask": ask}) if len(ask) > limit else None
-    state = blocks.IntakeState(values={"ask": ask}, source=source, draft=draft)
-    view = open_form(client, d, body, team_id, user_id, blocks.intake_modal(state=state, objectives=objectives),
+    state = IntakeState(values={"ask": ask}, source=source, draft=draft)
+    view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
                      logger)
     if view is None or d.coach is None or not ask.strip():
         return
@@ -69,9 +71,9 @@ def suggest(d: Deps, job: Job) -> None:
             kept = load_draft(session, job.team_id, payload.get("draft"))
             draft = save_draft(session, job.team_id, {**kept, "suggestion": suggestion.model_dump()})
             channel, ts, author = payload["source"]
-            state = blocks.IntakeState(values={"ask": payload["ask"]}, source=Source(channel, ts, author),
+            state = IntakeState(values={"ask": payload["ask"]}, source=Source(channel, ts, author),
                                        suggestion=suggestion.model_dump(), draft=draft)
-            form = blocks.intake_modal(state=state, objectives=objective_choices(session, job.team_id))
+            form = intake_modal(state=state, objectives=objective_choices(session, job.team_id))
             outbox.owe(session, job.team_id, outbox.view_update(payload["view_id"], payload.get("hash"), form))
         job.finish(session)
 
@@ -81,7 +83,7 @@ def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
     d = deps(context)
     view = body["view"]
-    state = blocks.read_intake(view)
+    state = read_intake(view)
     with changing(d) as session:
         suggestion = load_draft(session, context.team_id, state.draft).get("suggestion")
         if not isinstance(suggestion, dict):
@@ -91,7 +93,7 @@ def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
             if not (values.get(name) or "").strip():
                 values[name] = str(suggestion.get(name) or "")
         updated = replace(state, values=values, suggestion=suggestion, version=state.version + 1)
-        form = blocks.intake_modal(state=updated, objectives=objective_choices(session, context.team_id))
+        form = intake_modal(state=updated, objectives=objective_choices(session, context.team_id))
         outbox.owe(session, context.team_id, outbox.view_update(view["id"], view.get("hash"), form))
 
 
@@ -112,7 +114,7 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
 
 def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logger: Logger) -> None:
     d = deps(context)
-    state = blocks.read_intake(view)
+    state = read_intake(view)
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)
         objectives = objective_choices(session, context.team_id)
@@ -125,14 +127,14 @@ def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logge
     if not state.checked and reads_like_output(draft.outcome):
         # Once, gently: the same form again with a word under the outcome; submitting again keeps it.
         again = replace(state, checked=True, suggestion=kept.get("suggestion"))
-        ack(response_action="update", view=blocks.intake_modal(state=again, coaching=rewrite_hint(draft.outcome),
+        ack(response_action="update", view=intake_modal(state=again, coaching=rewrite_hint(draft.outcome),
                                                                objectives=objectives))
         return
     try:
         with changing(d) as session:
             idea, created = submit_idea(
                 session, team_id=context.team_id, submitter_id=context.user_id, draft=draft, source=state.source,
-                submission_id=view["id"], objective_id=blocks.read_objective(state.values.get("objective")),
+                submission_id=view["id"], objective_id=read_objective(state.values.get("objective")),
             )
             if created:
                 outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))

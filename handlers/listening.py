@@ -9,25 +9,28 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.command import IdeaCommand, Verb
-from bot.detect import detect
 from bot.ideas import Source
-from bot.listening import ChannelMessage, get_nudge, may_nudge, opt_in, opt_out, record_nudge, worth_reading
+from bot.listening.detect import detect
+from bot.listening.rules import ChannelMessage, get_nudge, may_nudge, opt_in, opt_out, record_nudge, worth_reading
 from handlers.access import Deps, changing, deps, guarded, team
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import outbox
 from runtime.sender import Job
+from ui.ids import NUDGE_DISMISS, NUDGE_OPT_OUT, NUDGE_SHARE
+from ui.kit import read_id
+from ui.listening import OPTED_OUT, nudges_setting
+from ui.listening import nudge as nudge_message
 
 EXPIRED = "That invitation has expired. Type `/idea` to share an idea."
 
 
 def register(app: App, d: Deps) -> None:
     app.event("message")(guarded(message_callback))
-    app.action(blocks.NUDGE_SHARE)(guarded(nudge_share_callback))
-    app.action(blocks.NUDGE_DISMISS)(guarded(nudge_dismiss_callback))
-    app.action(blocks.NUDGE_OPT_OUT)(guarded(nudge_opt_out_callback))
+    app.action(NUDGE_SHARE)(guarded(nudge_share_callback))
+    app.action(NUDGE_DISMISS)(guarded(nudge_dismiss_callback))
+    app.action(NUDGE_OPT_OUT)(guarded(nudge_opt_out_callback))
     d.sender.register("confirm_request", lambda job: confirm_request(d, job))
 
 
@@ -85,7 +88,7 @@ def _nudge(session: Any, message: ChannelMessage, trigger: str | None) -> None:
     nudge = record_nudge(session, message, trigger, utcnow())
     if nudge is not None:
         outbox.owe(session, message.team_id, outbox.ephemeral(message.channel_id, message.user_id or "",
-                                                              blocks.nudge(nudge.id), thread_ts=message.ts))
+                                                              nudge_message(nudge.id), thread_ts=message.ts))
 
 
 def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
@@ -94,7 +97,7 @@ def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
     the check below holds even for a forged press."""
     ack()
     d = deps(context)
-    nudge_id = blocks.read_id(action.get("value"))
+    nudge_id = read_id(action.get("value"))
     with d.sessions() as session:
         nudge = get_nudge(session, context.team_id, nudge_id) if nudge_id is not None else None
     if nudge is None or nudge.user_id != context.user_id:
@@ -126,7 +129,7 @@ def nudge_opt_out_callback(ack: Ack, body: dict, context: BoltContext) -> None:
         opt_out(session, context.team_id, context.user_id)
         url = body.get("response_url")
         if url:
-            outbox.owe(session, context.team_id, outbox.reply(url, {"text": blocks.OPTED_OUT,
+            outbox.owe(session, context.team_id, outbox.reply(url, {"text": OPTED_OUT,
                                                                     "replace_original": True}))
 
 
@@ -137,4 +140,4 @@ def nudges_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
             opt_out(session, context.team_id, context.user_id)
         else:
             opt_in(session, context.team_id, context.user_id)
-    ack(**blocks.nudges_setting(on=parsed.verb is Verb.NUDGES_ON), response_type="ephemeral")
+    ack(**nudges_setting(on=parsed.verb is Verb.NUDGES_ON), response_type="ephemeral")

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import blocks
 from bot.decisions import latest_decision
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
@@ -19,6 +18,9 @@ from bot.team_settings import TeamConfig
 from models import Decision, Idea, Support
 from runtime import outbox
 from runtime.outbox import Owed
+from ui.cards import triage_card
+from ui.decisions import decision_notice
+from ui.intake import confirmation, credit_notice
 
 
 def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None) -> Owed:
@@ -35,7 +37,7 @@ def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision
     if channel is None:
         return None
     looks_like = get_idea(session, idea.team_id, idea.looks_like_id) if idea.looks_like_id else None
-    drawn = blocks.triage_card(
+    drawn = triage_card(
         idea,
         decision if decision is not None else latest_decision(session, idea.id),
         backers if backers is not None else supporters(session, idea.id),
@@ -47,10 +49,10 @@ def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision
 
 def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:
     """The confirmation to whoever submitted, a word to the credited author, and the card for PMs."""
-    owed = [dm(idea.submitted_by or idea.requester_id, blocks.confirmation(idea, look_alikes),
+    owed = [dm(idea.submitted_by or idea.requester_id, confirmation(idea, look_alikes),
                fallback_channel=idea.source_channel_id)]
     if idea.submitted_by:
-        owed.append(dm(idea.requester_id, blocks.credit_notice(idea), fallback_channel=idea.source_channel_id))
+        owed.append(dm(idea.requester_id, credit_notice(idea), fallback_channel=idea.source_channel_id))
     drawn = card(session, idea, config, backers=[])
     return owed + ([drawn] if drawn is not None else [])
 
@@ -60,16 +62,16 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
     everyone who supported it."""
     backers = supporters(session, idea.id)
     owed = [item for item in [card(session, idea, config, decision=decision, backers=backers)] if item is not None]
-    notice = blocks.decision_notice(idea, decision)
+    notice = decision_notice(idea, decision)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
-        in_thread = blocks.decision_notice(idea, decision, to=idea.requester_id)
+        in_thread = decision_notice(idea, decision, to=idea.requester_id)
         owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
         ]))
     else:
         owed.append(dm(idea.requester_id, notice, fallback_channel=idea.source_channel_id))
-    to_backers = blocks.decision_notice(idea, decision, supporter=True)
+    to_backers = decision_notice(idea, decision, supporter=True)
     owed += [dm(b.user_id, to_backers) for b in backers if b.user_id != idea.requester_id]
     return owed
 

@@ -7,7 +7,6 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.command import IdeaCommand
 from bot.decisions import Refusal, Refused
 from bot.objectives import find_objective, link, objective_errors, save_objective
@@ -15,13 +14,17 @@ from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from handlers.home import home_of
 from runtime import outbox
+from ui.decisions import refusal_text
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
+from ui.kit import read_id
+from ui.objectives import OBJECTIVES_FOR_PMS, okr_modal, read_objective, read_okr
 
 
 def register(app: App, d: Deps) -> None:
-    app.action(blocks.SET_OBJECTIVE)(guarded(set_objective_callback))
-    app.action(blocks.ADD_OBJECTIVE)(guarded(objective_form_callback))
-    app.action(blocks.EDIT_OBJECTIVE)(guarded(objective_form_callback))
-    app.view(blocks.OKR_CALLBACK)(guarded(objective_submission_callback))
+    app.action(SET_OBJECTIVE)(guarded(set_objective_callback))
+    app.action(ADD_OBJECTIVE)(guarded(objective_form_callback))
+    app.action(EDIT_OBJECTIVE)(guarded(objective_form_callback))
+    app.view(OKR_CALLBACK)(guarded(objective_submission_callback))
 
 
 def okr_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -29,9 +32,9 @@ def okr_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient,
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        tell(d, command, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
         return
-    open_form(client, d, command, context.team_id, context.user_id, blocks.okr_modal(), logger)
+    open_form(client, d, command, context.team_id, context.user_id, okr_modal(), logger)
 
 
 def set_objective_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
@@ -41,16 +44,16 @@ def set_objective_callback(ack: Ack, body: dict, action: dict, client: WebClient
     d = deps(context)
     config = team(d, context.team_id)
     if not is_pm(client, d, config, context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
         return
-    idea_id = blocks.read_id(str(action.get("block_id", "")).removeprefix("objective_"))
-    chosen = blocks.read_objective((action.get("selected_option") or {}).get("value"))
+    idea_id = read_id(str(action.get("block_id", "")).removeprefix("objective_"))
+    chosen = read_objective((action.get("selected_option") or {}).get("value"))
     with changing(d) as session:
         linked = link(session, context.team_id, idea_id, chosen) if idea_id is not None else None
         if linked is not None:
             outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, linked.id, config))
     if linked is None:
-        tell(d, body, context.team_id, context.user_id, blocks.refusal_text(Refused(Refusal.NOT_FOUND), None))
+        tell(d, body, context.team_id, context.user_id, refusal_text(Refused(Refusal.NOT_FOUND), None))
 
 
 def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
@@ -59,19 +62,19 @@ def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClien
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, blocks.OBJECTIVES_FOR_PMS)
+        tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
         return
-    objective_id = blocks.read_objective(action.get("value"))
+    objective_id = read_objective(action.get("value"))
     with d.sessions() as session:
         objective = find_objective(session, context.team_id, objective_id) if objective_id else None
-        form = blocks.okr_modal(objective)
+        form = okr_modal(objective)
     open_form(client, d, body, context.team_id, context.user_id, form, logger)
 
 
 def objective_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                   ) -> None:
     d = deps(context)
-    form = blocks.read_okr(view)
+    form = read_okr(view)
     objective_id, title, key_results = form.objective_id, form.title, form.key_results
     errors = {**objective_errors(title, key_results), **form.errors}
     if errors:
@@ -79,7 +82,7 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
         return
     config = team(d, context.team_id)
     if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"title": blocks.OBJECTIVES_FOR_PMS})
+        ack(response_action="errors", errors={"title": OBJECTIVES_FOR_PMS})
         return
     with changing(d) as session:
         saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
@@ -87,6 +90,6 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
         if saved is not None:
             outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, True))
     if saved is None:
-        ack(response_action="errors", errors={"title": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        ack(response_action="errors", errors={"title": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return
     ack()

@@ -9,7 +9,6 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.decisions import Refusal, Refused, decide, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
 from bot.reviews import ask_again_later, may_review, may_support, support
@@ -18,18 +17,35 @@ from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Idea, Stage, utcnow
 from runtime import outbox
+from ui.decisions import refusal_text
+from ui.ids import REVIEW_CALLBACK, REVIEW_PREFIX, SUPPORT_ACTION, SUPPORT_CALLBACK
+from ui.kit import read_id
+from ui.loop import (
+    REVIEW_ACTIONS,
+    REVIEW_CLOSED,
+    REVIEW_WHO,
+    SUPPORT_CLOSED,
+    SUPPORT_OWN,
+    asked_again,
+    read_review,
+    read_support,
+    review_modal,
+    support_modal,
+    supported,
+    thanks_view,
+)
 
 
 def register(app: App, d: Deps) -> None:
-    app.action(blocks.SUPPORT_ACTION)(guarded(support_button_callback))
-    app.view(blocks.SUPPORT_CALLBACK)(guarded(support_submission_callback))
-    app.action(re.compile("^review_"))(guarded(review_button_callback))
-    app.view(blocks.REVIEW_CALLBACK)(guarded(review_submission_callback))
+    app.action(SUPPORT_ACTION)(guarded(support_button_callback))
+    app.view(SUPPORT_CALLBACK)(guarded(support_submission_callback))
+    app.action(re.compile("^" + re.escape(REVIEW_PREFIX)))(guarded(review_button_callback))
+    app.view(REVIEW_CALLBACK)(guarded(review_submission_callback))
 
 
 def idea_named(d: Deps, team_id: str, value: str | None) -> Idea | None:
     """The idea a button names, if it exists in the presser's team; the value is only a pointer."""
-    idea_id = blocks.read_id(value)
+    idea_id = read_id(value)
     if idea_id is None:
         return None
     with d.sessions() as session:
@@ -44,27 +60,27 @@ def support_button_callback(ack: Ack, body: dict, action: dict, client: WebClien
     idea = idea_named(d, context.team_id, action.get("value"))
     if idea is None or not may_support(context.user_id, idea):
         own = idea is not None and idea.requester_id == context.user_id
-        tell(d, body, context.team_id, context.user_id, blocks.SUPPORT_OWN if own else blocks.SUPPORT_CLOSED)
+        tell(d, body, context.team_id, context.user_id, SUPPORT_OWN if own else SUPPORT_CLOSED)
         return
-    open_form(client, d, body, context.team_id, context.user_id, blocks.support_modal(idea), logger)
+    open_form(client, d, body, context.team_id, context.user_id, support_modal(idea), logger)
 
 
 def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> None:
     d = deps(context)
-    form = blocks.read_support(view)
-    if form is not None and not storable(form[1]):
+    form = read_support(view)
+    if form is not None and not storable(form.evidence):
         ack(response_action="errors", errors={"evidence": UNSTORABLE})
         return
     with changing(d) as session:
-        idea = get_idea(session, context.team_id, form[0]) if form else None
+        idea = get_idea(session, context.team_id, form.idea_id) if form else None
         if idea is None or not may_support(context.user_id, idea):
             own = idea is not None and idea.requester_id == context.user_id
-            ack(response_action="errors", errors={"evidence": blocks.SUPPORT_OWN if own else blocks.SUPPORT_CLOSED})
+            ack(response_action="errors", errors={"evidence": SUPPORT_OWN if own else SUPPORT_CLOSED})
             return
-        first = support(session, context.team_id, idea, context.user_id, form[1])
+        first = support(session, context.team_id, idea, context.user_id, form.evidence)
         config = team_config(session, context.team_id, d.settings)
         outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
-    ack(response_action="update", view=blocks.thanks_view(blocks.supported(idea, first)))
+    ack(response_action="update", view=thanks_view(supported(idea, first)))
 
 
 def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
@@ -74,50 +90,49 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
     d = deps(context)
     idea = idea_named(d, context.team_id, action.get("value"))
     if idea is None or idea.stage != Stage.SHIPPED:
-        tell(d, body, context.team_id, context.user_id, blocks.REVIEW_CLOSED)
+        tell(d, body, context.team_id, context.user_id, REVIEW_CLOSED)
         return
     pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
     if not may_review(context.user_id, idea, pm):
-        tell(d, body, context.team_id, context.user_id, blocks.REVIEW_WHO)
+        tell(d, body, context.team_id, context.user_id, REVIEW_WHO)
         return
-    result = blocks.REVIEW_ACTIONS.get(action["action_id"])
+    result = REVIEW_ACTIONS.get(action["action_id"])
     if result is None:
         with changing(d) as session:
             again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow())
-        tell(d, body, context.team_id, context.user_id, blocks.asked_again(idea, again))
+        tell(d, body, context.team_id, context.user_id, asked_again(idea, again))
         return
-    open_form(client, d, body, context.team_id, context.user_id, blocks.review_modal(idea, result), logger)
+    open_form(client, d, body, context.team_id, context.user_id, review_modal(idea, result), logger)
 
 
 def review_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                ) -> None:
     """Records the review as a decision shipped -> reviewed, with the result and what was measured."""
     d = deps(context)
-    form = blocks.read_review(view)
+    form = read_review(view)
     if form is None:
-        ack(response_action="errors", errors={"learning": blocks.REVIEW_CLOSED})
+        ack(response_action="errors", errors={"learning": REVIEW_CLOSED})
         return
-    idea_id, result, measured, learning = form
-    if (problem := reason_error(learning)) is not None:
+    if (problem := reason_error(form.learning)) is not None:
         ack(response_action="errors", errors={"learning": problem})
         return
-    if not storable(measured):
+    if not storable(form.measured):
         ack(response_action="errors", errors={"measured": UNSTORABLE})
         return
     config = team(d, context.team_id)
     pm = is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True)
     try:
         with changing(d) as session:
-            idea = get_idea(session, context.team_id, idea_id)
+            idea = get_idea(session, context.team_id, form.idea_id)
             if idea is None or not may_review(context.user_id, idea, pm):
                 raise Refused(Refusal.NOT_FOUND if idea is None else Refusal.NOT_A_PM)
             idea, decision = decide(
-                session, team_id=context.team_id, idea_id=idea_id, shown_stage=Stage.SHIPPED,
-                to_stage=Stage.REVIEWED, reason=learning, decided_by=context.user_id, result=result,
-                measured=measured or None,
+                session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=Stage.SHIPPED,
+                to_stage=Stage.REVIEWED, reason=form.learning, decided_by=context.user_id, result=form.result,
+                measured=form.measured or None,
             )
             outbox.owe(session, context.team_id, *notify.decision_made(session, idea, decision, config))
     except Refused as refused:
-        ack(response_action="errors", errors={"learning": blocks.refusal_text(refused, None)})
+        ack(response_action="errors", errors={"learning": refusal_text(refused, None)})
         return
     ack()

@@ -14,7 +14,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import blocks
 from bot.decisions import Refusal, Refused, check_move, decide, form_errors, reason_error
 from bot.merge import NoSuchTarget, merge
 from bot.team_settings import TeamConfig, team_config
@@ -23,31 +22,34 @@ from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, tea
 from handlers.home import home_of
 from models import Idea, Stage, utcnow
 from runtime import outbox
+from ui.cards import Move, read_move
+from ui.decisions import decision_modal, merge_modal, read_decision, read_merge, refusal_text
+from ui.ids import DECISION_CALLBACK, MERGE_ACTION, MERGE_CALLBACK, MOVE_ACTION_PREFIX
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
 
 def register(app: App, d: Deps) -> None:
-    app.action(re.compile("^" + re.escape(blocks.MOVE_ACTION_PREFIX)))(guarded(move_button_callback))
-    app.view(blocks.DECISION_CALLBACK)(guarded(decision_submission_callback))
-    app.action(blocks.MERGE_ACTION)(guarded(merge_button_callback))
-    app.view(blocks.MERGE_CALLBACK)(guarded(merge_submission_callback))
+    app.action(re.compile("^" + re.escape(MOVE_ACTION_PREFIX)))(guarded(move_button_callback))
+    app.view(DECISION_CALLBACK)(guarded(decision_submission_callback))
+    app.action(MERGE_ACTION)(guarded(merge_button_callback))
+    app.view(MERGE_CALLBACK)(guarded(merge_submission_callback))
 
 
 def move_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                          logger: Logger) -> None:
     ack()
-    move = blocks.read_move(action["action_id"], action.get("value"))
+    move = read_move(action["action_id"], action.get("value"))
     idea = checked_move(client, body, context, logger, move)
     if idea is None:
         return
     origin = "home" if body.get("container", {}).get("type") == "view" else "message"
-    view = blocks.decision_modal(idea, move[2], utcnow().date(), origin=origin)
+    view = decision_modal(idea, move.to_stage, utcnow().date(), origin=origin)
     open_form(client, deps(context), body, context.team_id, context.user_id, view, logger)
 
 
 def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Logger,
-                 move: tuple[int, str, str] | None, flow: str | None = None) -> Idea | None:
+                 move: Move | None, flow: str | None = None) -> Idea | None:
     """The idea a move button points at, once the stored idea, its stage, the move and the presser all
     check out; otherwise None, and the presser hears why (a stale card is redrawn)."""
     d = deps(context)
@@ -57,16 +59,15 @@ def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Lo
         try:
             if move is None:
                 raise Refused(Refusal.NOT_FOUND)
-            idea_id, shown, to_stage = move
-            idea = check_move(session, team_id=context.team_id, idea_id=idea_id, shown_stage=shown,
-                              to_stage=to_stage, flow=flow)
+            idea = check_move(session, team_id=context.team_id, idea_id=move.idea_id, shown_stage=move.shown_stage,
+                              to_stage=move.to_stage, flow=flow)
         except Refused as error:
             refused = error
     if refused is None and not is_pm(client, d, config, context.team_id, context.user_id, logger):
         refused = Refused(Refusal.NOT_A_PM)
     if refused is None:
         return idea
-    tell(d, body, context.team_id, context.user_id, blocks.refusal_text(refused, config.triage_channel))
+    tell(d, body, context.team_id, context.user_id, refusal_text(refused, config.triage_channel))
     if refused.refusal is Refusal.ALREADY_MOVED:
         redraw(d, context.team_id, refused.idea_id, config)  # the pressed card was stale
     return None
@@ -82,9 +83,9 @@ def redraw(d: Deps, team_id: str, idea_id: int | None, config: TeamConfig) -> No
 def decision_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                  ) -> None:
     d = deps(context)
-    form = blocks.read_decision(view)
+    form = read_decision(view)
     if form is None:
-        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return
     errors = form_errors(form.to_stage, form.reason, form.revisit_on, utcnow().date())
     if errors:
@@ -104,7 +105,7 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
                 owed.append(home_of(session, d, context.team_id, context.user_id, True))
             outbox.owe(session, context.team_id, *owed)
     except Refused as refused:
-        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        ack(response_action="errors", errors={"reason": refusal_text(refused, None)})
         return
     except SQLAlchemyError:
         logger.exception("could not record a decision on idea %s", form.idea_id)
@@ -117,30 +118,30 @@ def merge_button_callback(ack: Ack, body: dict, action: dict, client: WebClient,
                           logger: Logger) -> None:
     """"Merge into another idea": checked like any move, then a form for the target and the reason."""
     ack()
-    move = blocks.read_move(blocks.MOVE_ACTION_PREFIX + Stage.MERGED, action.get("value"))
+    move = read_move(MOVE_ACTION_PREFIX + Stage.MERGED, action.get("value"))
     idea = checked_move(client, body, context, logger, move, flow="merge")
     if idea is not None:
-        open_form(client, deps(context), body, context.team_id, context.user_id, blocks.merge_modal(idea), logger)
+        open_form(client, deps(context), body, context.team_id, context.user_id, merge_modal(idea), logger)
 
 
 def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     d = deps(context)
-    form = blocks.read_merge(view)
+    form = read_merge(view)
     if form is None:
-        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_FOUND), None)})
+        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return
-    idea_id, shown, target_id, reason = form
-    if (problem := reason_error(reason)) is not None:
+    if (problem := reason_error(form.reason)) is not None:
         ack(response_action="errors", errors={"reason": problem})
         return
     config = team(d, context.team_id)
     if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"reason": blocks.refusal_text(Refused(Refusal.NOT_A_PM), None)})
+        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_A_PM), None)})
         return
     try:
         with changing(d) as session:
-            source, target, decision = merge(session, team_id=context.team_id, source_id=idea_id, shown_stage=shown,
-                                             target_id=target_id, reason=reason, decided_by=context.user_id)
+            source, target, decision = merge(session, team_id=context.team_id, source_id=form.idea_id,
+                                             shown_stage=form.shown_stage, target_id=form.target_id,
+                                             reason=form.reason, decided_by=context.user_id)
             owed = notify.decision_made(session, source, decision, config)
             owed += notify.card_of(session, context.team_id, target.id, config)
             outbox.owe(session, context.team_id, *owed)
@@ -148,10 +149,10 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
         ack(response_action="errors", errors={"target": str(problem)})
         return
     except Refused as refused:
-        ack(response_action="errors", errors={"reason": blocks.refusal_text(refused, None)})
+        ack(response_action="errors", errors={"reason": refusal_text(refused, None)})
         return
     except SQLAlchemyError:
-        logger.exception("could not merge idea %s", idea_id)
+        logger.exception("could not merge idea %s", form.idea_id)
         ack(response_action="errors", errors={"reason": SAVE_FAILED})
         return
     ack()

@@ -13,23 +13,24 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import blocks
 from bot.coach import IntroWriter
-from bot.digest import Digest
-from bot.digest_runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
+from bot.digests.compose import Digest
+from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
 from bot.reviews import claim_check_in, due_check_ins
 from bot.settings import Settings
 from bot.team_settings import team_config
 from models import CheckIn, DigestSubscription, Idea
 from runtime import outbox
 from runtime.outbox import Owed
+from ui.digests import digest_messages
+from ui.loop import check_in as question_of
 
 logger = logging.getLogger("outcome_bot.scheduler")
 
 
 def digest_owed(channel_id: str, digest: Digest, intro: str | None, run_id: int | None = None) -> Owed:
     """A digest as owed messages: the first in the channel, any others in its thread."""
-    first, *rest = blocks.digest_messages(digest, intro)
+    first, *rest = digest_messages(digest, intro)
     if run_id is not None:
         first = {**first, "on_sent": {"digest_run": run_id}}
     return outbox.Owed("chat.postMessage", {"channel": channel_id, **first}, key=f"digest:{channel_id}",
@@ -111,7 +112,7 @@ def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: 
 
 def check_in_questions(session: Session, settings: Settings, idea: Idea, check_in: CheckIn) -> list[Owed]:
     config = team_config(session, idea.team_id, settings)
-    question = blocks.check_in(idea)
+    question = question_of(idea)
     pm, requester = check_in.ask_user_id, idea.requester_id
     others = [{"channel": user} for user in sorted(config.pm_user_ids - {pm, requester})]
     if config.triage_channel:

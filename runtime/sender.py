@@ -27,7 +27,7 @@ from urllib.error import URLError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.digest_runs import mark_posted
+from bot.digests.runs import mark_posted
 from bot.ideas import remember_triage_card
 from models import Delivery, Idea, utcnow
 from runtime import calls, outbox

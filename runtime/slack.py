@@ -8,17 +8,23 @@ sender instead reschedules the message and goes on with the rest.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 from collections.abc import Callable
 
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import Engine
 
-from bot.settings import Settings
+from bot.settings import BOT_SCOPES, ConfigError, Settings
 from runtime import slack_http
+
+logger = logging.getLogger("outcome_bot")
 
 # views.open must land within the 3 s its trigger lasts; a call still going after this is no use to anyone.
 INTERACTIVE_TIMEOUT = 5
@@ -90,3 +96,42 @@ def sender_clients(settings: Settings, installations: InstallationStore | None =
             return client
 
     return client_for
+
+
+REFUSED_TOKEN = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed")
+
+
+def check_token(settings: Settings, client: WebClient) -> None:
+    """Raises ConfigError when Slack refuses SLACK_BOT_TOKEN. When Slack cannot be reached (or answers
+    5xx) that says nothing about the token: the bot starts, says so in one line, and Slack is asked
+    again on the first request."""
+    if not settings.slack_bot_token:
+        return
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "")
+        if code in REFUSED_TOKEN:
+            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token from your "
+                              "app's 'OAuth & Permissions' page into .env again.") from None
+        logger.warning("Slack could not check SLACK_BOT_TOKEN just now (HTTP %s, %s); starting anyway",
+                       error.response.status_code, code or "no answer")
+    except (OSError, http.client.HTTPException) as error:
+        logger.warning("Slack could not be reached to check SLACK_BOT_TOKEN (%s); starting anyway", error)
+
+
+def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
+    """Bolt's OAuth flow (/slack/install, /slack/oauth_redirect) with slack_sdk's SQLAlchemy stores on our
+    database; their tables come from our migrations. Bolt refreshes rotating tokens by itself."""
+    if not settings.slack_client_id:
+        return None
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+    )

@@ -17,11 +17,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
-from app import create_app, make_deps, oauth_settings
+from app import create_app, make_deps
 from bot.settings import Settings
 from models import Base, make_engine, make_sessions
 from runtime.sender import Sender
-from runtime.slack import make_client, sender_clients
+from runtime.slack import make_client, oauth_settings, sender_clients
 from runtime.web import ThreadingWSGIServer, create_wsgi
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.digest import compose
+from bot.digests.compose import compose
 from models import CheckIn, Support, make_sessions, utcnow
 from runtime.scheduled import owe_due_check_ins
 from tests.flows import decisions, share_idea, wait_until

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.detect import detect
+from bot.listening.detect import detect
 from models import Idea, ModelUsage
 from tests.fake_openai import FakeOpenAI
 from tests.flows import GOOD, ideas, share_idea

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.schedule import Schedule, in_words, next_run
+from bot.digests.schedule import Schedule, in_words, next_run
 from models import DigestRun, DigestSubscription, utcnow
 from tests.flows import share_idea, wait_until
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.blocks import OPTED_OUT
 from models import Nudge, NudgeWindow, utcnow
 from tests.flows import GOOD, cards, decisions, ideas, wait_until
 from tests.slack_requests import buttons
+from ui.listening import OPTED_OUT
 
 REQUEST = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
 _ts = itertools.count(1)

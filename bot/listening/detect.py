@@ -10,7 +10,7 @@ weight, so a verdict can always be traced to the phrase that triggered it, and c
 takes microseconds (`make bench`).
 
 New authors keep finding forms no rule names, so word weights learned from the labelled corpora
-(bot/request_words.py) then move the rules' score up or down. Rules and words were tuned and trained
+(bot/listening/words.py) then move the rules' score up or down. Rules and words were tuned and trained
 on tests/data/requests_dev*.jsonl only; tests/data/requests_holdout.jsonl, written separately, is
 the honest score.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import request_words
+from bot.listening import words as request_words
 
 THRESHOLD = 1.8
 # Scores in this band are "maybe": a model may be asked to confirm them, never those outside it.

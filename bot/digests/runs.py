@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.digest import Digest, compose
-from bot.schedule import Schedule, latest_run
+from bot.digests.compose import Digest, compose
+from bot.digests.schedule import Schedule, latest_run
 from models import DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.schedule import Schedule, ScheduleError, in_words, latest_run, next_run, parse
+from bot.digests.schedule import Schedule, ScheduleError, in_words, latest_run, next_run, parse
 
 
 @pytest.mark.parametrize(

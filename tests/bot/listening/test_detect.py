@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import request_words
-from bot.detect import THRESHOLD, detect, rule_score
+from bot.listening import training
+from bot.listening import words as request_words
+from bot.listening.detect import THRESHOLD, detect, rule_score
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 TUNING = sorted(DATA.glob("requests_dev*.jsonl"))
 HELD_OUT = DATA / "requests_holdout.jsonl"
 TARGET = (0.9, 0.8)
@@ -44,7 +45,7 @@ def test_tuning_corpora_meet_the_target_when_each_is_left_out_of_training():
     """Each corpus scored by words learned from the others; one author alone may fall a little short."""
     predicted, rows = [], []
     for held in TUNING:
-        weights = request_words.train(request_words.corpus_examples(p for p in TUNING if p != held))
+        weights = training.train(training.corpus_examples(p for p in TUNING if p != held))
         theirs = load(held)
         mine = [detect(r["text"], weights).is_request for r in theirs]
         precision, recall = precision_recall(mine, theirs)
@@ -57,8 +58,8 @@ def test_tuning_corpora_meet_the_target_when_each_is_left_out_of_training():
 
 
 def test_shipped_word_weights_are_the_ones_the_tuning_corpora_train():
-    """Edit a corpus or a rule, run `python -m bot.request_words`, commit both."""
-    assert request_words.train(request_words.corpus_examples(TUNING)) == request_words.load()
+    """Edit a corpus or a rule, run `python -m bot.listening.words`, commit both."""
+    assert training.train(training.corpus_examples(TUNING)) == request_words.load()
 
 
 def test_learned_words_carry_an_ask_the_rules_alone_would_miss():

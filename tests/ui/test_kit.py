@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.blocks import age_words, clip, escape, quote
+from ui.kit import age_words, clip, escape, quote
 
 
 @pytest.mark.parametrize(

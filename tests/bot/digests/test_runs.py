@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.digest_runs import CLAIM_TTL, claim_due, subscribe
-from bot.schedule import Schedule
+from bot.digests.runs import CLAIM_TTL, claim_due, subscribe
+from bot.digests.schedule import Schedule
 from models import DigestRun, make_sessions
 from runtime.scheduled import owe_due_digests, owe_now
 
@@ -74,7 +74,7 @@ def test_a_missed_run_posts_once_within_a_day_and_is_skipped_after(sessions, pos
     subscribed(sessions)
     assert post(MONDAY_9 + timedelta(hours=23)) == 1
     other = subscribed(sessions, channel="CLATE")
-    with caplog.at_level(logging.WARNING, logger="bot.digest_runs"):
+    with caplog.at_level(logging.WARNING, logger="bot.digests.runs"):
         for hours in (25, 26, 30):
             assert post(MONDAY_9 + timedelta(hours=hours)) == 0
     assert posts(slack, "CLATE") == []

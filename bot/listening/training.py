@@ -1,11 +1,6 @@
-"""Word weights learned from the labelled corpora, to back the detector's hand-written rules.
-
-Rules catch the forms someone thought of; people who write new corpora keep finding forms nobody
-did ("would it kill us to", "the #1 thing support hears"). A logistic regression over the message's
-words, word pairs and first word, with the rules' score as one more input, learns from every
-labelled message instead. It stays explainable (a verdict is a sum of named weights) and fast (a
-few dict lookups). The weights live in request_words.json, made by `python -m bot.request_words`
-from tests/data/requests_dev*.jsonl; the held-out corpus is never trained on.
+"""Training the word weights (bot/listening/words.json) from the labelled corpora: `python -m
+bot.listening.training` after editing a rule or a corpus (a test fails until you do). Only the tuning
+corpora (tests/data/requests_dev*.jsonl) are trained on; the held-out one never is.
 """
 
 from __future__ import annotations
@@ -13,15 +8,12 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-WEIGHTS_FILE = Path(__file__).with_name("request_words.json")
-_TOKEN = re.compile(r"[a-z][a-z'+-]*|\?")
+from bot.listening.detect import THRESHOLD, plain_text, rule_score
+from bot.listening.words import WEIGHTS_FILE, Weights, features
 
 # Training settings, chosen by leave-one-corpus-out scores on the tuning corpora.
 EPOCHS = 20
@@ -31,30 +23,6 @@ MIN_COUNT = 2  # a feature seen once is an anecdote
 RULE_RATE = 0.3  # the rules' weight moves slower than the words': it carries most of the signal
 SEED = 1
 
-
-@dataclass(frozen=True)
-class Weights:
-    bias: float
-    rule: float  # per point of rule score above the rules' own threshold
-    words: dict[str, float]
-
-    def evidence(self, features: Iterable[str]) -> float:
-        return self.bias + sum(self.words.get(feature, 0.0) for feature in features)
-
-
-def features(plain: str) -> set[str]:
-    """Words, adjacent pairs and the opening word of lower-cased plain text."""
-    tokens = _TOKEN.findall(plain)
-    found = {f"w:{token}" for token in tokens}
-    found.update(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))
-    if tokens:
-        found.add(f"first:{tokens[0]}")
-    return found
-
-
-def describe(feature: str) -> str:
-    """A feature as the words a person would recognise: 'b:would_kill' -> 'would kill'."""
-    return feature.split(":", 1)[1].replace("_", " ")
 
 
 def train(examples: list[tuple[set[str], float, bool]]) -> Weights:
@@ -81,19 +49,11 @@ def train(examples: list[tuple[set[str], float, bool]]) -> Weights:
     return Weights(round(bias, 3), round(rule, 3), kept)
 
 
-@cache
-def load() -> Weights:
-    raw = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    return Weights(raw["bias"], raw["rule"], raw["words"])
-
-
 def to_json(weights: Weights) -> str:
     return json.dumps({"bias": weights.bias, "rule": weights.rule, "words": weights.words}, indent=0) + "\n"
 
 
 def corpus_examples(paths: Iterable[Path]) -> list[tuple[set[str], float, bool]]:
-    from bot.detect import THRESHOLD, plain_text, rule_score  # the rules come first; this module only adds to them
-
     examples = []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -105,7 +65,7 @@ def corpus_examples(paths: Iterable[Path]) -> list[tuple[set[str], float, bool]]
 
 
 def tuning_corpora() -> list[Path]:
-    return sorted((Path(__file__).resolve().parent.parent / "tests" / "data").glob("requests_dev*.jsonl"))
+    return sorted((Path(__file__).resolve().parents[2] / "tests" / "data").glob("requests_dev*.jsonl"))
 
 
 if __name__ == "__main__":

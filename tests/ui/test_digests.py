@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.blocks import digest_messages
 from bot.decisions import decide
-from bot.digest import Digest, Pulse, compose
+from bot.digests.compose import Digest, Pulse, compose
 from bot.ideas import IdeaDraft, Source, submit_idea
 from models import Decision, Idea, Objective, make_sessions
 from tests.fake_slack import MESSAGE_MAX_BLOCKS_TEXT, blocks_text_length, validate_message
 from tests.flows import GOOD
+from ui.digests import digest_messages
 
 END = datetime(2026, 11, 30, 9, tzinfo=UTC)
 START = END - timedelta(days=7)

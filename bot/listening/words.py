@@ -1,0 +1,54 @@
+"""Word weights learned from the labelled corpora, to back the detector's hand-written rules.
+
+Rules catch the forms someone thought of; people who write new corpora keep finding forms nobody
+did ("would it kill us to", "the #1 thing support hears"). A logistic regression over the message's
+words, word pairs and first word, with the rules' score as one more input, learns from every
+labelled message instead. It stays explainable (a verdict is a sum of named weights) and fast (a
+few dict lookups). The weights live in words.json, made by `python -m bot.listening.training`
+from tests/data/requests_dev*.jsonl; the held-out corpus is never trained on. This module only reads
+them: what ships needs no training code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+WEIGHTS_FILE = Path(__file__).with_name("words.json")
+_TOKEN = re.compile(r"[a-z][a-z'+-]*|\?")
+
+@dataclass(frozen=True)
+class Weights:
+    bias: float
+    rule: float  # per point of rule score above the rules' own threshold
+    words: dict[str, float]
+
+    def evidence(self, features: Iterable[str]) -> float:
+        return self.bias + sum(self.words.get(feature, 0.0) for feature in features)
+
+
+def features(plain: str) -> set[str]:
+    """Words, adjacent pairs and the opening word of lower-cased plain text."""
+    tokens = _TOKEN.findall(plain)
+    found = {f"w:{token}" for token in tokens}
+    found.update(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    if tokens:
+        found.add(f"first:{tokens[0]}")
+    return found
+
+
+def describe(feature: str) -> str:
+    """A feature as the words a person would recognise: 'b:would_kill' -> 'would kill'."""
+    return feature.split(":", 1)[1].replace("_", " ")
+
+
+@cache
+def load() -> Weights:
+    raw = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return Weights(raw["bias"], raw["rule"], raw["words"])
+
+

@@ -1,0 +1,195 @@
+"""An idea as PMs see it: its details, the triage card with its supporters, latest decision and the
+buttons for what can happen next (each button's value read back by `read_move`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.objectives import ObjectiveChoice
+from bot.reviews import RESULTS, SUPPORTABLE
+from bot.stages import next_stages
+from models import Decision, Idea, Stage, Support
+from ui.ids import (
+    MERGE_ACTION,
+    MOVE_ACTION_PREFIX,
+    REVIEW_MET,
+    REVIEW_MISSED,
+    REVIEW_NOT_YET,
+    REVIEW_PARTLY,
+    SET_OBJECTIVE,
+    SUPPORT_ACTION,
+)
+from ui.kit import (
+    STAGE_NAMES,
+    Block,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    labelled,
+    message,
+    message_link,
+    plain,
+    quote,
+    read_id,
+    section,
+    stage_words,
+)
+from ui.objectives import OBJECTIVES_ON_A_CARD, objective_name, objective_select
+
+MOVE_BUTTONS = {
+    Stage.DISCOVERY: ("Explore in discovery", None),
+    Stage.DELIVERY: ("Move to delivery", "primary"),
+    Stage.SHIPPED: ("Mark shipped", "primary"),
+    Stage.PARKED: ("Mark parked", None),
+    Stage.DECLINED: ("Mark declined", "danger"),
+}
+
+
+def idea_details(idea: Idea) -> list[Block]:
+    blocks = [labelled("Outcome", idea.outcome), labelled("Problem", idea.problem)]
+    if idea.evidence:
+        blocks.append(labelled("Evidence", idea.evidence))
+    if idea.measure:
+        blocks.append(labelled("How we would know", idea.measure))
+    if idea.ask:
+        blocks.append(section("*Original ask*\n" + quote(idea.ask)))
+    return blocks
+
+
+def triage_card(
+    idea: Idea,
+    decision: Decision | None = None,
+    backers: Sequence[Support] = (),
+    objectives: Sequence[ObjectiveChoice] = (),
+    looks_like: Idea | None = None,
+) -> dict[str, Any]:
+    """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
+    for what can happen next."""
+    where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    if idea.source_permalink:
+        where += f" ({message_link(idea, 'original message')})"
+    if idea.submitted_by:
+        where += f", shared by <@{idea.submitted_by}>"
+    title = "New idea" if decision is None else "Idea"
+    blocks = [
+        section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
+        *idea_details(idea),
+    ]
+    if backers:
+        blocks.append(support_summary(backers))
+    if decision is not None:
+        blocks.append(decision_summary(decision))
+    blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
+                          f"Submitted {idea.created_at:%d %b %Y}"))
+    buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
+    if Stage.MERGED in next_stages(idea.stage):
+        buttons.append({"type": "button", "action_id": MERGE_ACTION, "text": plain("Merge into another idea", 75),
+                        "value": move_value(idea)})
+    if idea.stage in SUPPORTABLE:
+        buttons.append(support_button(idea))
+    if idea.merged_into_id:
+        blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
+    elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
+        blocks.append(context(f":twisted_rightwards_arrows: Looks like {idea_ref(looks_like)} "
+                              f"{clip(escape(looks_like.outcome), 200)}: merge it there if it is the same need."))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
+    if objectives:
+        select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
+        select["placeholder"] = plain("Link to an objective", 150)
+        blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
+    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+
+
+SUPPORTERS_SHOWN = 5
+RESULT_WORDS = RESULTS
+
+
+def support_button(idea: Idea) -> Block:
+    return {"type": "button", "action_id": SUPPORT_ACTION, "text": plain("+1 / I have this problem too", 75),
+            "value": str(idea.id)}
+
+
+def support_summary(backers: Sequence[Support]) -> Block:
+    lines = [f"*:raised_hands: {len(backers)} {'person has' if len(backers) == 1 else 'people have'} this problem too*"]
+    for backer in backers[:SUPPORTERS_SHOWN]:
+        evidence = f": {clip(escape(backer.evidence), 300)}" if backer.evidence else ""
+        lines.append(f"• <@{backer.user_id}>{evidence}")
+    if len(backers) > SUPPORTERS_SHOWN:
+        lines.append(f"and {len(backers) - SUPPORTERS_SHOWN} more")
+    return section("\n".join(lines))
+
+
+def review_words(decision: Decision) -> str:
+    """"outcome *met* (measured: …)" for a review decision, on the card and in the digest alike."""
+    words = f"outcome *{RESULT_WORDS.get(decision.result or '', decision.result)}*"
+    if decision.measured:
+        words += f" (measured: {clip(escape(decision.measured), 300)})"
+    return words
+
+
+def decision_summary(decision: Decision) -> Block:
+    head = f"*{stage_words(decision.to_stage)}*, decided by <@{decision.decided_by}> on {decision.decided_at:%d %b %Y}"
+    if decision.to_stage == Stage.REVIEWED and decision.result:
+        head += f": {review_words(decision)}"
+    elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
+        head += f"; we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
+    elif decision.revisit_on is not None:
+        head += f"; to be looked at again on {decision.revisit_on:%d %b %Y}"
+    return section(f"{head}\n{quote(decision.reason)}")
+
+
+def move_value(idea: Idea) -> str:
+    return f"{idea.id}:{idea.stage}"
+
+
+@dataclass(frozen=True)
+class Move:
+    idea_id: int
+    shown_stage: str  # where the button showed the idea: the server checks it is still there
+    to_stage: str
+
+
+def read_move(action_id: str, value: str | None) -> Move | None:
+    """The inverse of a move button, or None if garbled."""
+    idea_id, _, shown = (value or "").partition(":")
+    number = read_id(idea_id)
+    if number is None or shown not in STAGE_NAMES or not action_id.startswith(MOVE_ACTION_PREFIX):
+        return None
+    return Move(number, shown, action_id.removeprefix(MOVE_ACTION_PREFIX))
+
+
+def move_buttons(idea: Idea) -> list[Block]:
+    """One button per allowed move; a review is recorded with the review buttons instead. The value
+    names the idea and the stage it was shown in; the server re-checks both, so a stale or forged
+    value changes nothing."""
+    buttons = []
+    for stage in next_stages(idea.stage):
+        if stage not in MOVE_BUTTONS:
+            continue
+        label, style = MOVE_BUTTONS[stage]
+        button: Block = {
+            "type": "button",
+            "action_id": MOVE_ACTION_PREFIX + stage,
+            "text": plain(label, 75),
+            "value": move_value(idea),
+        }
+        if style:
+            button["style"] = style
+        buttons.append(button)
+    return buttons
+
+
+def review_buttons(idea: Idea) -> list[Block]:
+    labels = {REVIEW_MET: "Met", REVIEW_PARTLY: "Partly", REVIEW_NOT_YET: "Not yet", REVIEW_MISSED: "Missed"}
+    styles = {REVIEW_MET: "primary", REVIEW_MISSED: "danger"}
+    buttons = []
+    for action_id, label in labels.items():
+        button: Block = {"type": "button", "action_id": action_id, "text": plain(label, 75), "value": str(idea.id)}
+        if action_id in styles:
+            button["style"] = styles[action_id]
+        buttons.append(button)
+    return buttons

@@ -1,0 +1,201 @@
+"""Deciding: the form that asks why (and when to look again), the merge form, what the requester and
+supporters hear, and why a button did nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused
+from models import Decision, Idea, Stage
+from ui.cards import MOVE_BUTTONS, RESULT_WORDS
+from ui.ids import DECISION_CALLBACK, MERGE_CALLBACK
+from ui.kit import (
+    STAGE_NAMES,
+    Block,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    labelled,
+    message,
+    message_link,
+    modal,
+    plain,
+    quote,
+    read_date,
+    read_id,
+    section,
+    stage_words,
+    text_input,
+)
+
+DECISION_TITLES = {stage: label for stage, (label, _) in MOVE_BUTTONS.items()}
+# {whose} is "Your idea" for the requester and "The idea you supported" for supporters.
+NEXT_STEPS = {
+    Stage.DISCOVERY: (
+        ":mag: {whose} {ref} is moving into *discovery*: the team will dig into the problem and test "
+        "whether this is the way to reach the outcome."
+    ),
+    Stage.DELIVERY: ":hammer_and_wrench: {whose} {ref} is moving to *delivery*: the team is going to build it.",
+    Stage.SHIPPED: ":rocket: {whose} {ref} has *shipped*. On {revisit} we will ask whether the outcome happened.",
+    Stage.REVIEWED: ":dart: {whose} {ref} shipped, and its outcome has been reviewed: it was *{result}*.",
+    Stage.PARKED: ":parking: {whose} {ref} is *parked* for now; it will be looked at again on {revisit}.",
+    Stage.MERGED: (
+        ":link: {whose} {ref} has been *merged* into idea {target}, which asks for the same thing. You are now "
+        "among its supporters, so you will hear its news."
+    ),
+    Stage.DECLINED: (
+        ":no_entry_sign: {whose} {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
+        "for, so here is the reason."
+    ),
+}
+
+
+def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str) -> dict[str, Any]:
+    """Asks the PM why, and for Park when to look again. The metadata is only a hint: the server re-checks."""
+    blocks: list[Block] = [
+        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        context(f"Now: *{stage_words(idea.stage)}*  →  *{stage_words(to_stage)}*"),
+        {
+            "type": "input",
+            "block_id": "reason",
+            "label": plain("Why?", 2000),
+            "hint": plain("The requester and the channel digest will read this.", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "reason",
+                "multiline": True,
+                "max_length": REASON_MAX_CHARS,
+            },
+        },
+    ]
+    if to_stage in DATED_STAGES:
+        label = "Look at it again on" if to_stage == Stage.PARKED else "Ask whether the outcome happened on"
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "revisit",
+                "label": plain(label, 2000),
+                "element": {
+                    "type": "datepicker",
+                    "action_id": "revisit",
+                    "initial_date": (today + DATED_STAGES[Stage(to_stage)]).isoformat(),
+                },
+            }
+        )
+    metadata = {"idea": idea.id, "from": idea.stage, "to": to_stage, "origin": origin}
+    return modal(DECISION_CALLBACK, DECISION_TITLES[Stage(to_stage)], blocks, submit="Decide", metadata=metadata)
+
+
+@dataclass(frozen=True)
+class DecisionForm:
+    idea_id: int
+    shown_stage: str
+    to_stage: str
+    reason: str
+    revisit_on: date | None
+    origin: str
+
+
+def read_decision(view: dict[str, Any]) -> DecisionForm | None:
+    """The inverse of `decision_modal`, or None when the metadata is garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        idea_id = read_id(str(meta["idea"]))
+        shown, to = str(meta["from"]), str(meta["to"])
+        if idea_id is None or shown not in STAGE_NAMES or to not in STAGE_NAMES:
+            return None
+        return DecisionForm(
+            idea_id=idea_id,
+            shown_stage=shown,
+            to_stage=to,
+            reason=(values.get("reason", {}).get("reason", {}).get("value") or "").strip(),
+            revisit_on=read_date(values.get("revisit", {}).get("revisit", {}).get("selected_date")),
+            origin="home" if meta.get("origin") == "home" else "message",
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def decision_notice(
+    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False
+) -> dict[str, Any]:
+    """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
+    the person when the notice is a reply in the thread of their original message; supporters hear
+    the same news about "an idea you supported"."""
+    revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
+    result = RESULT_WORDS.get(decision.result or "", "reviewed")
+    whose = "The idea you supported" if supporter else "Your idea"
+    target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
+    news = NEXT_STEPS[Stage(decision.to_stage)].format(
+        whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target
+    )
+    if decision.measured:
+        news += f" Measured: {clip(escape(decision.measured), 500)}"
+    if to is not None:
+        news = f"<@{to}> {news}"
+    blocks = [
+        section(news),
+        section(f"<@{decision.decided_by}> decided, and said why:\n{quote(decision.reason)}"),
+        labelled("Your outcome", idea.outcome),
+        context(
+            f"Thank you for sharing {message_link(idea, 'it')}. "
+            "Questions? Reply to the person who decided, or see `/idea list`."
+        ),
+    ]
+    stage = STAGE_NAMES[Stage(decision.to_stage)].lower()
+    text = f"Your idea {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
+    return message(text, blocks)
+
+
+def refusal_text(refused: Refused, triage_channel: str | None) -> str:
+    """Why a button did nothing, for the person who pressed it (plain sentences, fit for modal errors too)."""
+    if refused.refusal is Refusal.NOT_A_PM:
+        where = f"; ask in <#{triage_channel}>" if triage_channel else "; ask a product manager"
+        return f"Only product managers can move ideas{where}."
+    if refused.refusal is Refusal.NOT_FOUND or refused.idea_id is None or refused.stage is None:
+        return "That idea no longer exists, so nothing changed."
+    ref, stage = f"#{refused.idea_id}", STAGE_NAMES[Stage(refused.stage)].lower()
+    if refused.refusal is Refusal.ALREADY_MOVED:
+        return f"Idea {ref} has already moved: it is now {stage}. Nothing was recorded twice."
+    return f"Idea {ref} cannot move from {stage} to there."
+
+
+def merge_modal(idea: Idea) -> dict[str, Any]:
+    target: Block = {"type": "plain_text_input", "action_id": "target", "max_length": 12,
+                     "placeholder": plain("e.g. 12", 150)}
+    if idea.looks_like_id:
+        target["initial_value"] = str(idea.looks_like_id)
+    return modal(MERGE_CALLBACK, f"Merge idea {idea_ref(idea)}", [
+        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        {"type": "input", "block_id": "target", "label": plain("Merge into idea number", 2000),
+         "hint": plain("Its requester, supporters and evidence move over to that idea.", 2000), "element": target},
+        text_input("reason", "Why?", "The requester and the channel digest will read this.", REASON_MAX_CHARS),
+    ], submit="Merge", metadata={"idea": idea.id, "from": idea.stage})
+
+
+@dataclass(frozen=True)
+class MergeForm:
+    idea_id: int
+    shown_stage: str
+    target_id: int | None  # None: not an idea number
+    reason: str
+
+
+def read_merge(view: dict[str, Any]) -> MergeForm | None:
+    """The inverse of `merge_modal`, or None when what it carried is garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        target = (values.get("target", {}).get("target", {}).get("value") or "").strip().lstrip("#")
+        reason = (values.get("reason", {}).get("reason", {}).get("value") or "").strip()
+        idea_id, shown = read_id(str(meta["idea"])), str(meta["from"])
+        if idea_id is None or shown not in STAGE_NAMES:
+            return None
+        return MergeForm(idea_id, shown, read_id(target), reason)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

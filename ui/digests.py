@@ -1,0 +1,165 @@
+"""The weekly digest, split into messages that each fit Slack's limits, and the digest commands' replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.digests.compose import Digest, Pulse
+from bot.digests.schedule import DAYS, Schedule, in_words
+from bot.reviews import SUPPORTABLE
+from models import Decision, Idea, Stage
+from ui.cards import review_words, support_button
+from ui.kit import (
+    MESSAGE_TEXT_BUDGET,
+    SECTION_LIMIT,
+    Block,
+    age_words,
+    chunks,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    message,
+    message_link,
+    plain,
+    quote,
+    section,
+    text_size,
+)
+from ui.objectives import objective_name
+
+DIGEST_SECTIONS = (
+    ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
+    ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
+    ("parked", ":parking: Parked", "parked"),
+    ("declined", ":no_entry_sign: Declined", "declined"),
+    ("reviewed", ":dart: Outcomes reviewed", "reviewed"),
+)
+# Each message of a digest: a few blocks short of Slack's 50, and its text within the budget.
+DIGEST_MESSAGE_BLOCKS = 45
+
+
+def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, Any]]:
+    """The weekly digest: what moved and why, verbatim, then who is waiting, then the pulse. One message
+    when it fits; otherwise the headline, counts and pulse in the channel and every section, whole, in
+    its thread, in as many replies as it takes. `intro` is the optional model-written paragraph,
+    escaped like any text we did not write."""
+    period = f"{digest.period_start:%d %b} – {digest.period_end:%d %b}"
+    head: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
+    if intro:
+        head.append(section(":memo: " + clip(escape(intro), 1500)))
+    if digest.is_empty:
+        text = "A quiet week: no ideas moved, none arrived and none are waiting. Have one? Type `/idea`."
+        return [message(f"Product digest {period}: a quiet week", [*head, section(text)])]
+    counts, body = [], []
+    for attribute, title, verb in DIGEST_SECTIONS:
+        moved: list[tuple[Idea, Decision]] = getattr(digest, attribute)
+        if moved:
+            counts.append(f"{len(moved)} {verb}")
+            body.append([section(f"*{title}* ({len(moved)})")])
+            body += _grouped_by_objective(moved)
+    if digest.waiting_total:
+        oldest = "\n".join(
+            f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
+            f"{age_words(idea.created_at, digest.period_end)})"
+            for idea in digest.waiting
+        )
+        title = f"*:seedling: New candidates waiting for triage* ({digest.waiting_total}), oldest first:"
+        body.append([section(f"{title}\n{oldest}")])
+        counts.append(f"{digest.waiting_total} waiting")
+    summary = f"Product digest {period}: " + ", ".join(counts)
+    pulse = context(_pulse_words(digest.pulse))
+    whole = [*head, *(block for unit in body for block in unit), pulse]
+    if len(whole) <= DIGEST_MESSAGE_BLOCKS and text_size(whole) <= MESSAGE_TEXT_BUDGET:
+        return [message(summary, whole)]
+    headline = [*head, section("*This period:* " + ", ".join(counts) + ". Every decision and its reason is in "
+                               "the thread below."), pulse]
+    parts = _pack(body)
+    return [message(summary, headline)] + [message(f"{summary} ({n} of {len(parts)})", part)
+                                           for n, part in enumerate(parts, start=1)]
+
+
+def _pack(units: list[list[Block]]) -> list[list[Block]]:
+    """Fills messages with whole units (an item is not split where it fits) within the block and text budgets."""
+    parts: list[list[Block]] = [[]]
+    # A unit too big for any message (a very long reason, escaped) goes block by block instead.
+    units = [piece for unit in units for piece in
+             ([unit] if text_size(unit) <= MESSAGE_TEXT_BUDGET else [[block] for block in unit])]
+    for unit in units:
+        current = parts[-1]
+        if current and (len(current) + len(unit) > DIGEST_MESSAGE_BLOCKS
+                        or text_size(current) + text_size(unit) > MESSAGE_TEXT_BUDGET):
+            parts.append([])
+        parts[-1].extend(unit)
+    return [part for part in parts if part]
+
+
+def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[list[Block]]:
+    """Items under each objective, those with none last; the objective is named where its group starts
+    (in the item's own section, so grouping costs no blocks)."""
+    ordered = sorted(moved, key=lambda pair: (pair[0].objective is None, pair[0].objective_id or 0))
+    items, previous = [], object()
+    for idea, decision in ordered:
+        heading = None if idea.objective_id == previous else f"*Objective: {objective_name(idea.objective)}*"
+        items.append(_digest_item(idea, decision, heading))
+        previous = idea.objective_id
+    return items
+
+
+def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> list[Block]:
+    """An idea and its decision: the whole reason, in as many sections as it takes."""
+    head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
+    if heading:
+        head = f"{heading}\n{head}"
+    if idea.source_permalink:
+        head += f" · {message_link(idea, 'original message')}"
+    if decision.to_stage == Stage.REVIEWED and decision.result:
+        head += f" · {review_words(decision)}"
+    elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
+        head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
+    pieces = chunks(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}", SECTION_LIMIT)
+    item = [section(piece) for piece in pieces]
+    if idea.stage in SUPPORTABLE:
+        item[0]["accessory"] = support_button(idea)
+    return item
+
+
+def _pulse_words(pulse: Pulse) -> str:
+    parts = [f"{pulse.received} idea{'s' if pulse.received != 1 else ''} received"]
+    if pulse.received:
+        share = round(100 * pulse.with_outcome_and_problem / pulse.received)
+        parts.append(f"{share}% with a stated outcome and problem")
+    if pulse.median_days_to_first_decision is not None:
+        parts.append(f"median {pulse.median_days_to_first_decision:g} days from submission to first decision")
+    if pulse.delivery_without_objective:
+        parts.append(f"{pulse.delivery_without_objective} moved to delivery without an objective")
+    return "Pulse: " + " · ".join(parts)
+
+
+DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
+DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
+DIGEST_WAS_OFF = "This channel had no digest to stop."
+INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
+
+
+def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel: bool) -> dict[str, Any]:
+    scope = "ideas from this channel" if only_this_channel else "ideas from the whole workspace"
+    text = (
+        f":calendar: This channel gets the product digest every {DAYS[schedule.weekday].title()} at "
+        f"{schedule.minute_of_day // 60:02d}:{schedule.minute_of_day % 60:02d} ({scope}).\n"
+        f"Next digest: {in_words(next_time, schedule)}. `/idea digest preview` shows what it would say now; "
+        "`/idea digest off` stops it."
+    )
+    return message(text, [section(text)])
+
+
+def digest_help() -> dict[str, Any]:
+    text = (
+        "*Channel digests* (what moved to delivery and why, what is in discovery, what was parked or declined "
+        "and why):\n"
+        "`/idea digest here [weekly] [<day> <HH:MM>] [only-this-channel]` subscribes this channel "
+        "(Monday 09:00 your time unless you say otherwise)\n"
+        "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"
+    )
+    return message("Channel digests", [section(text)])

@@ -1,0 +1,219 @@
+"""App Home, `/idea list`, `/idea help` and `/idea stats`: each person's ideas; for PMs the triage queue,
+the metrics, what could not be delivered, and the objectives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.decisions import Triage
+from bot.stats import Stats
+from bot.usage import Usage
+from models import Delivery, Idea, Stage
+from ui.cards import decision_summary, move_buttons
+from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
+from ui.kit import STAGE_NAMES, Block, age_words, clip, context, escape, idea_ref, message, plain, section, stage_words
+from ui.objectives import objective_name
+
+LIST_LIMIT = 15
+
+
+def idea_line(idea: Idea, now: datetime) -> Block:
+    head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
+    if idea.objective is not None:
+        head += f" · objective: {clip(escape(idea.objective.title), 100)}"
+    return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
+
+
+def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str) -> list[Block]:
+    blocks = [idea_line(idea, now) for idea in ideas]
+    if total > shown:
+        blocks.append(context(f"and {total - shown} more. {more_hint}"))
+    return blocks
+
+
+def my_ideas(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
+    if not ideas:
+        text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
+        return message(text, [section(text)])
+    blocks = [section(f"*Your ideas* ({total})")]
+    blocks += _idea_list(ideas, total, len(ideas), now, "The full list is on my Home tab.")
+    return message(f"Your ideas ({total})", blocks)
+
+
+def help_message() -> dict[str, Any]:
+    text = (
+        "*Share an idea, outcome first*\n"
+        "`/idea` opens a short form: the outcome you are after, the problem and who has it, "
+        "the evidence, and how we would know it worked.\n"
+        "`/idea <what you would like>` opens the form with your ask filled in.\n"
+        "`/idea list` shows your ideas and where each one stands.\n"
+        "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
+        "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
+        "in a channel.\n"
+        "`/idea okr` adds an objective with its key results (product managers).\n"
+        "`/idea settings` sets this workspace's triage channel, PMs and digest time (admins).\n"
+        "`/idea stats` shows the build-trap metrics: are we shipping outcomes or outputs?\n"
+        "`/idea export` sends product managers a CSV of every idea.\n"
+        "`/idea help` shows this.\n"
+        "A product manager decides on every idea, and you will hear what they decide and why."
+    )
+    return message("How to use /idea", [section(text)])
+
+
+def home_view(
+    ideas: list[Idea],
+    total: int,
+    now: datetime,
+    triage: Triage | None = None,
+    model_use: Usage | None = None,
+    metrics: Stats | None = None,
+    objectives: list[Block] = (),
+    undelivered: Sequence[Delivery] = (),
+) -> dict[str, Any]:
+    """Everyone sees their own ideas; product managers see what could not be delivered, the triage
+    queue, and what the optional model costs."""
+    blocks: list[Block] = undelivered_blocks(undelivered)
+    if triage is not None:
+        blocks += _triage_blocks(triage, now)
+    if metrics is not None:
+        blocks.append(section("*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(metrics))))
+    if model_use is not None:
+        blocks.append(
+            context(
+                f":robot_face: Outcome coach model use: {model_use.calls_today} calls, {model_use.tokens_today:,} "
+                f"tokens today; {model_use.calls_30_days} calls, {model_use.tokens_30_days:,} tokens in 30 days."
+            )
+        )
+    blocks += objectives
+    blocks.append({"type": "header", "text": plain("Your ideas", 150)})
+    if ideas:
+        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
+    else:
+        blocks.append(
+            section(
+                "Nothing yet. Type `/idea` in any channel to share an idea: start with the outcome "
+                "you are after and the problem behind it."
+            )
+        )
+    return {"type": "home", "blocks": blocks}
+
+
+# Why Slack would not take a message, in words a PM can act on; {where} is the channel or person.
+UNDELIVERED_WORDS = {
+    "channel_not_found": "I can't see {where}: it was deleted, or it is private and I am not in it",
+    "not_in_channel": "I am not in {where}: invite me with `/invite @outcome-bot`",
+    "is_archived": "{where} is archived",
+    "account_inactive": "{where} is deactivated",
+    "user_not_found": "{where} is not in this workspace any more",
+    "user_disabled": "{where} is deactivated",
+    "cannot_dm_bot": "{where} is a bot",
+    "not_installed": "outcome-bot is not installed in this workspace any more",
+    "invalid_auth": "Slack no longer accepts outcome-bot's token: reinstall the app",
+    "token_revoked": "Slack no longer accepts outcome-bot's token: reinstall the app",
+    "missing_scope": "outcome-bot lacks a permission: reinstall the app from its manifest",
+}
+LAYOUT_REFUSED = "Slack refused the message's layout (please report this: it is a bug)"
+
+
+def undelivered_words(error: str, where: str) -> str:
+    if error.startswith("gave_up"):
+        return f"Slack could not be reached for a day, so the message to {where} was not sent"
+    if error.startswith("parent_"):
+        return f"the digest it belonged to could not be posted in {where}"
+    if error in ("invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text",
+                 "invalid_arguments"):
+        return LAYOUT_REFUSED
+    return UNDELIVERED_WORDS.get(error, "Slack said `{error}` for {where}").format(where=where, error=escape(error))
+
+
+def _where(delivery: Delivery) -> str:
+    channel = str(delivery.payload.get("channel") or delivery.payload.get("user") or "")
+    return f"<@{channel}>" if channel[:1] in ("U", "W") else f"<#{channel}>" if channel else "Slack"
+
+
+def undelivered_blocks(failures: Sequence[Delivery]) -> list[Block]:
+    """"2 messages could not be delivered: the triage channel is archived", grouped by cause, with
+    Try again and Dismiss; a message that went to its alternate instead is counted apart."""
+    if not failures:
+        return []
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    for failure in failures:
+        groups.setdefault((failure.state, undelivered_words(failure.error or "", _where(failure))), []).append(failure)
+    failed = sum(1 for f in failures if f.state == "failed")
+    title = f"*:warning: {failed} message{'s' if failed != 1 else ''} could not be delivered*" if failed \
+        else "*:information_source: Some messages went elsewhere*"
+    lines = []
+    for (state, words), members in list(groups.items())[:8]:
+        ideas = sorted({f"#{m.payload['idea']}" for m in members if isinstance(m.payload.get("idea"), int)})
+        about = f" (triage card{'s' if len(ideas) > 1 else ''} for {', '.join(ideas[:5])})" if ideas else ""
+        rerouted = ", so it went to its next recipient" if state == "rerouted" else ""
+        lines.append(f"• {len(members)}{about}: {words}{rerouted}")
+    buttons = [{"type": "button", "action_id": DISMISS_DELIVERIES, "text": plain("Dismiss", 75)}]
+    if failed:
+        buttons.insert(0, {"type": "button", "action_id": RETRY_DELIVERIES, "text": plain("Try again", 75),
+                           "style": "primary"})
+    return [section(title + "\n" + "\n".join(lines)),
+            {"type": "actions", "block_id": "deliveries", "elements": buttons}, {"type": "divider"}]
+
+
+def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
+    blocks: list[Block] = [{"type": "header", "text": plain("Triage queue", 150)}]
+    if not triage.waiting:
+        blocks.append(section("No candidates waiting. :tada:"))
+    for idea in triage.waiting:
+        blocks += [_queue_line(idea, now), _moves_block(idea)]
+    if triage.waiting_total > len(triage.waiting):
+        blocks.append(context(f"and {triage.waiting_total - len(triage.waiting)} more waiting; oldest first."))
+    if triage.due:
+        blocks.append({"type": "header", "text": plain("Parked ideas due for revisit", 150)})
+        for idea, parked in triage.due:
+            blocks += [_queue_line(idea, now), decision_summary(parked), _moves_block(idea)]
+    blocks.append({"type": "divider"})
+    return blocks
+
+
+def _queue_line(idea: Idea, now: datetime) -> Block:
+    head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
+    head += f" · objective: {objective_name(idea.objective)}"
+    return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
+
+
+def _moves_block(idea: Idea) -> Block:
+    return {"type": "actions", "block_id": f"moves_{idea.id}", "elements": move_buttons(idea)}
+
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}% ({part} of {whole})" if whole else "n/a (none yet)"
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    days = stats.median_days_to_first_decision
+    cycle = stats.median_days_discovery_to_delivery
+    hits = stats.results
+    return [
+        f"• Ideas with a stated outcome and problem: {_share(stats.with_outcome_and_problem, stats.ideas)}",
+        f"• Delivery work tied to an objective: {_share(stats.tied_to_objective, stats.in_delivery_or_later)}",
+        f"• Median days from submission to a first decision: {days:g}" if days is not None
+        else "• Median days from submission to a first decision: n/a (no decisions yet)",
+        f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
+        else "• Median days from discovery to delivery: n/a (nothing has reached delivery from discovery)",
+        f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
+        f"• Outcome hit rate: {_share(hits.get('met', 0), stats.reviewed)} met"
+        + (f", {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed else ""),
+    ]
+
+
+def stats_message(stats: Stats) -> dict[str, Any]:
+    stages = " · ".join(f"{STAGE_NAMES[stage]}: {stats.by_stage.get(stage, 0)}" for stage in Stage)
+    text = "*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(stats))
+    return message("Build-trap metrics", [section(text), context(f"{stats.ideas} ideas · {stages}")])
+
+
+
+DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
+EXPORT_FAILED = ("I could not send you the export: Slack said `{error}`. If files are blocked in this workspace, "
+                 "an operator can run `python -m bot export` instead.")
+EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."

@@ -1,0 +1,220 @@
+"""The intake form (outcome first), what it carries between versions, and what the person who shared
+an idea (and the author it was credited to) hears straight after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.ideas import FIELDS, NO_SOURCE, Source
+from bot.objectives import ObjectiveChoice
+from bot.reviews import SUPPORTABLE
+from models import Idea
+from ui.cards import idea_details, support_button
+from ui.ids import INTAKE_CALLBACK, USE_SUGGESTION
+from ui.kit import (
+    Block,
+    carried,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    message,
+    message_link,
+    modal,
+    plain,
+    section,
+    stage_words,
+)
+from ui.objectives import objective_select, read_objective
+
+INTAKE_HINTS = {
+    "ask": "What was asked for, in the asker's words. Keep it: it shows the output behind the outcome.",
+    "outcome": (
+        "What will be different, and for whom, when this works? \"Add a CSV export button\" is an output; "
+        "\"finance closes the month a day sooner\" is an outcome."
+    ),
+    "problem": "What hurts today, who feels it and how often. Describe the problem, not the solution.",
+    "evidence": "Tickets, quotes, numbers, how many people ask. Anything that makes us believe it.",
+    "measure": "The signal or metric that would move if we got it right, e.g. \"close takes 4 days, not 5\".",
+}
+INTAKE_LABELS = {
+    "ask": "The original ask",
+    "outcome": "What outcome are we after?",
+    "problem": "What problem does it solve, and for whom?",
+    "evidence": "What makes us believe it?",
+    "measure": "How would we know it worked?",
+}
+INTAKE_PLACEHOLDERS = {
+    "outcome": "Finance closes the month a day sooner",
+    "problem": "Finance rebuilds the monthly report by hand from three exports",
+}
+
+
+
+@dataclass(frozen=True)
+class IntakeState:
+    """What an intake modal carries between its versions: the fields, where the idea came from, the
+    model's suggestion (if any), whether the output-vs-outcome nudge was shown, and the version."""
+
+    values: dict[str, str | None]
+    source: Source = NO_SOURCE
+    suggestion: dict[str, str] | None = None
+    checked: bool = False
+    version: int = 1
+    # The key of what the server keeps for this form (the suggestion, an ask longer than its field):
+    # the form itself carries only this key, so it stays within Slack's 3,000 characters in any script.
+    draft: str | None = None
+
+
+def intake_modal(
+    *,
+    ask: str = "",
+    source: Source = NO_SOURCE,
+    state: IntakeState | None = None,
+    coaching: str | None = None,
+    objectives: Sequence[ObjectiveChoice] = (),
+) -> dict[str, Any]:
+    """The outcome-first form. The ask is prefilled; the rest is the person's to say.
+
+    A later version (a suggestion arrived, or one was used) renames the input blocks, because Slack
+    keeps what was typed in a block it has seen and only applies new initial values to new ones.
+    """
+    state = state or IntakeState(values={"ask": ask}, source=source)
+    blocks: list[Block] = [
+        section(
+            "Good ideas start with the difference they make. Tell us the *outcome* you are after and "
+            "the *problem* behind it; a product manager will look at it and you will hear what they decide, and why."
+        )
+    ]
+    if state.source.author_id:
+        blocks.append(context(f"From a message by <@{state.source.author_id}>, who will be credited as the requester."))
+    limit = FIELDS["ask"].max_chars
+    if len(state.values.get("ask") or "") > limit:
+        blocks.append(context(f"The ask is longer than the {limit:,} characters this field holds: its start is "
+                              "below, and the whole of it is kept with the idea."))
+    if state.suggestion:
+        blocks += _suggestion_blocks(state.suggestion)
+    for name in FIELDS:
+        if name == "outcome" and coaching:
+            blocks.append(section(":bulb: " + escape(coaching)))
+        blocks.append(_intake_input(name, initial=state.values.get(name) or "", version=state.version))
+    if objectives:
+        blocks.append({
+            "type": "input",
+            "block_id": "objective" if state.version == 1 else f"objective.{state.version}",
+            "optional": True,
+            "label": plain("Which objective does this serve?", 2000),
+            "hint": plain("Leave it empty if none fits: a product manager can link it later.", 2000),
+            "element": objective_select(objectives, read_objective(state.values.get("objective")), "objective"),
+        })
+    metadata = {
+        "channel": state.source.channel_id,
+        "ts": state.source.message_ts,
+        "author": state.source.author_id,
+        "d": state.draft,
+        "checked": state.checked or None,
+        "v": state.version if state.version > 1 else None,
+    }
+    return modal(INTAKE_CALLBACK, "Share an idea", blocks, submit="Submit idea",
+                 metadata={k: v for k, v in metadata.items() if v})
+
+
+
+
+def _suggestion_blocks(suggestion: dict[str, str]) -> list[Block]:
+    """The model's words, shown as a suggestion only; its text is escaped like anyone's."""
+    outcome, problem = clip(escape(suggestion["outcome"]), 1000), clip(escape(suggestion["problem"]), 1200)
+    text = f":sparkles: *A suggestion*, yours to take or leave:\n*Outcome:* {outcome}\n*Problem:* {problem}"
+    button = {"type": "button", "action_id": USE_SUGGESTION, "text": plain("Use it where I left blanks", 75)}
+    return [section(text), {"type": "actions", "block_id": "suggestion", "elements": [button]}]
+
+
+def _intake_input(name: str, *, initial: str, version: int = 1) -> Block:
+    spec = FIELDS[name]
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": name,
+        "multiline": True,
+        "max_length": spec.max_chars,
+    }
+    if initial:
+        element["initial_value"] = initial[: spec.max_chars]
+    if name in INTAKE_PLACEHOLDERS:
+        element["placeholder"] = plain(INTAKE_PLACEHOLDERS[name], 150)
+    return {
+        "type": "input",
+        "block_id": name if version == 1 else f"{name}.{version}",
+        "optional": not spec.required,
+        "label": plain(INTAKE_LABELS[name], 2000),
+        "hint": plain(INTAKE_HINTS[name], 2000),
+        "element": element,
+    }
+
+
+def read_intake(view: dict[str, Any]) -> IntakeState:
+    """The inverse of `intake_modal`: the typed values and everything the modal carried."""
+    values = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        name = block_id.split(".")[0]
+        if name in FIELDS:
+            values[name] = actions.get(name, {}).get("value")
+        elif name == "objective":
+            values[name] = (actions.get(name, {}).get("selected_option") or {}).get("value")
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        source = Source(channel_id=carried(meta.get("channel")), message_ts=carried(meta.get("ts")),
+                        author_id=carried(meta.get("author")))
+        version = int(meta.get("v") or 1)
+        return IntakeState(values, source, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
+                           carried(meta.get("d")))
+    except (ValueError, AttributeError, TypeError):
+        return IntakeState(values)
+
+
+def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:
+    """What the person who submitted hears straight after, with open ideas that look like theirs."""
+    intro = (
+        f":white_check_mark: Thanks! Your idea {idea_ref(idea)} is in as a discovery candidate. "
+        "A product manager will look at it, and you will hear what they decide and why."
+    )
+    if idea.submitted_by:
+        intro = (
+            f":white_check_mark: Thanks! <@{idea.requester_id}>'s message is in as idea {idea_ref(idea)}, "
+            "credited to them. You will both hear what a product manager decides, and why."
+        )
+    blocks = [section(intro), *idea_details(idea), *look_alike_blocks(idea, look_alikes),
+              context("See all your ideas with `/idea list` or on my Home tab.")]
+    return message(f"Idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
+
+
+def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
+    """"Looks like #12 …; support it instead?", one line per open idea, with its +1 button when the
+    person may support it (not their own)."""
+    if not look_alikes:
+        return []
+    blocks: list[Block] = [section(
+        "*This looks like an idea we already have.* If it is the same need, add your +1 and evidence there: "
+        "one idea with many supporters weighs more than several alone."
+    )]
+    for other in look_alikes:
+        line = f"*{idea_ref(other)}* \"{clip(escape(other.outcome), 300)}\" _({stage_words(other.stage)})_"
+        if other.requester_id == idea.requester_id:
+            blocks.append(section(f"{line}\nYou asked for this one already."))
+            continue
+        block = section(line)
+        if other.stage in SUPPORTABLE:
+            block["accessory"] = {**support_button(other), "text": plain("Support it instead", 75)}
+        blocks.append(block)
+    return blocks
+
+
+def credit_notice(idea: Idea) -> dict[str, Any]:
+    """For the author of a message someone else turned into an idea."""
+    intro = (
+        f":bulb: <@{idea.submitted_by}> turned {message_link(idea, 'your message')} into idea {idea_ref(idea)}, "
+        "credited to you. A product manager will look at it, and you will hear what they decide and why."
+    )
+    return message(f"Your message is now idea {idea_ref(idea)}", [section(intro), *idea_details(idea)])

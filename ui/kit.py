@@ -1,0 +1,218 @@
+"""The kit every Block Kit builder uses: the one escaping function, the one clipping policy, the
+limits Slack sets (and the text budget each message is held to), and reading back the ids and dates
+that forms and buttons carry, which can be forged."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from models import Idea, Stage
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+
+STAGE_NAMES = {
+    Stage.CANDIDATE: "Candidate",
+    Stage.DISCOVERY: "In discovery",
+    Stage.DELIVERY: "In delivery",
+    Stage.SHIPPED: "Shipped",
+    Stage.REVIEWED: "Outcome reviewed",
+    Stage.MERGED: "Merged",
+    Stage.PARKED: "Parked",
+    Stage.DECLINED: "Declined",
+}
+STAGE_EMOJI = {
+    Stage.CANDIDATE: ":seedling:",
+    Stage.DISCOVERY: ":mag:",
+    Stage.DELIVERY: ":hammer_and_wrench:",
+    Stage.SHIPPED: ":rocket:",
+    Stage.REVIEWED: ":dart:",
+    Stage.MERGED: ":link:",
+    Stage.PARKED: ":parking:",
+    Stage.DECLINED: ":no_entry_sign:",
+}
+# Button text names the stage the idea will be in, so nobody presses a button to find out.
+
+
+def escape(text: str) -> str:
+    """The one escaping function: user text becomes inert mrkdwn (no pings, no links, no broken blocks)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(mrkdwn: str, limit: int) -> str:
+    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = mrkdwn[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def quote(text: str) -> str:
+    """Escaped user text as a mrkdwn block quote, every line quoted."""
+    return "\n".join("&gt; " + line if line else "&gt;" for line in escape(text).split("\n"))
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn, SECTION_LIMIT)}}
+
+
+def context(*mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in mrkdwn]}
+
+
+def labelled(label: str, user_text: str) -> Block:
+    return section(f"*{label}*\n{escape(user_text)}")
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+
+
+# Slack refuses a message whose blocks' text adds up to roughly 12,000 characters (msg_blocks_too_long),
+# long before 50 blocks; every message stays well under that, counted as sent (escaped).
+MESSAGE_TEXT_BUDGET = 9_000
+
+
+def text_size(value: Any) -> int:
+    """The characters of text in blocks, as Slack adds them up: every "text" string, however deep."""
+    if isinstance(value, list):
+        return sum(text_size(item) for item in value)
+    if isinstance(value, dict):
+        return sum(len(item) if key == "text" and isinstance(item, str) else text_size(item)
+                   for key, item in value.items())
+    return 0
+
+
+def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET) -> list[Block]:
+    """Clips the longest sections (people's text: an outcome, evidence, a reason) until the message fits
+    Slack's total; what is cut ends in "…", so nothing is lost without a sign."""
+    over = text_size(blocks) - budget
+    if over <= 0:
+        return blocks
+    blocks = [dict(block) for block in blocks]
+    sections = sorted((b for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)),
+                      key=lambda b: -len(b["text"]["text"]))
+    for block in sections:
+        if over <= 0:
+            break
+        text = block["text"]["text"]
+        keep = max(200, len(text) - over)
+        if keep < len(text):
+            block["text"] = {**block["text"], "text": clip(text, keep)}
+            over -= len(text) - len(block["text"]["text"])
+    return blocks
+
+
+def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback. Within
+    Slack's limits by construction: at most 50 blocks, and the text budget above."""
+    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS])}
+
+
+def stage_words(stage: str) -> str:
+    return f"{STAGE_EMOJI[Stage(stage)]} {STAGE_NAMES[Stage(stage)]}"
+
+
+def age_words(then: datetime, now: datetime) -> str:
+    days = (now - then).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    return f"{days // 30} months ago"
+
+
+def idea_ref(idea: Idea) -> str:
+    return f"#{idea.id}"
+
+
+_CARRIED = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+def carried(value: object) -> str | None:
+    """An id, ts or key the form carried, or None: metadata can be forged, and these end up in Slack calls."""
+    return value if isinstance(value, str) and _CARRIED.match(value) else None
+
+
+def message_link(idea: Idea, words: str) -> str:
+    return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
+
+
+def read_date(value: object) -> date | None:
+    """A picked date, or None for none (or one that does not exist, such as 2026-02-31: only a forged
+    form sends that, and "pick a date" is the right answer to it)."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def chunks(mrkdwn: str, limit: int) -> list[str]:
+    """Escaped text in pieces of at most `limit` characters, cut at a line's end where one is near and never
+    inside an entity like `&amp;`; a quote cut mid-line goes on quoted."""
+    pieces = []
+    while len(mrkdwn) > limit:
+        cut = mrkdwn.rfind("\n", 0, limit)
+        if cut >= limit // 2:
+            pieces.append(mrkdwn[:cut])
+            mrkdwn = mrkdwn[cut + 1:]
+            continue
+        cut = limit - len("&gt; ")
+        amp = mrkdwn.rfind("&", 0, cut)
+        if amp > 0 and ";" not in mrkdwn[amp:cut]:
+            cut = amp
+        piece = mrkdwn[:cut]
+        pieces.append(piece)
+        quoted = piece[piece.rfind("\n") + 1:].startswith("&gt;")
+        mrkdwn = ("&gt; " if quoted else "") + mrkdwn[cut:]
+    return [*pieces, mrkdwn]
+
+
+def modal(callback_id: str | None, title: str, blocks: list[Block], *, submit: str | None = None,
+          close: str = "Cancel", metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A modal within Slack's limits: titles clipped to 24 characters, at most 100 blocks, and what it
+    carries (only short ids and flags: anything bigger stays on the server) as compact JSON."""
+    view: dict[str, Any] = {"type": "modal", "title": plain(title, 24), "close": plain(close, 24),
+                            "blocks": blocks[:VIEW_BLOCKS]}
+    if callback_id:
+        view["callback_id"] = callback_id
+    if submit:
+        view["submit"] = plain(submit, 24)
+    if metadata is not None:
+        view["private_metadata"] = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"))
+    return view
+
+
+def text_input(name: str, label: str, hint: str, max_chars: int, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": name,
+        "optional": optional,
+        "label": plain(label, 2000),
+        "hint": plain(hint, 2000),
+        "element": {"type": "plain_text_input", "action_id": name, "multiline": True, "max_length": max_chars},
+    }
+
+
+MAX_ID = 2**31 - 1  # the databases' integer ids
+
+
+def read_id(value: object) -> int | None:
+    """An id a button or a form carried, or None: values can be forged, so only ASCII digits that fit
+    the database's ids pass ("²" is a digit to Python, and 30 digits overflow SQLite)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 10 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None

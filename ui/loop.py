@@ -1,0 +1,111 @@
+"""Closing the loop: "+1 / I have this problem too" with evidence, and "did the outcome happen?"
+(the check-in, its buttons and the review form)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.decisions import REASON_MAX_CHARS
+from bot.reviews import EVIDENCE_MAX_CHARS
+from models import Idea
+from ui.cards import RESULT_WORDS, review_buttons
+from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
+from ui.kit import clip, escape, idea_ref, labelled, message, modal, quote, read_id, section, text_input
+
+# What each check-in button records; Not yet records nothing and asks again later.
+REVIEW_ACTIONS = {REVIEW_MET: "met", REVIEW_PARTLY: "partly", REVIEW_NOT_YET: None, REVIEW_MISSED: "missed"}
+
+
+def check_in(idea: Idea) -> dict[str, Any]:
+    """The question a shipped idea was waiting for, to the PM who shipped it and its requester."""
+    text = f":dart: *Did this happen?* Idea {idea_ref(idea)} has shipped. The outcome we were after:"
+    blocks = [section(text), section(quote(idea.outcome))]
+    if idea.measure:
+        blocks.append(labelled("How we said we would know", idea.measure))
+    blocks.append({"type": "actions", "block_id": f"review_{idea.id}", "elements": review_buttons(idea)})
+    return message(f"Did the outcome of idea {idea_ref(idea)} happen? {escape(idea.outcome)}", blocks)
+
+
+def review_modal(idea: Idea, result: str) -> dict[str, Any]:
+    return modal(REVIEW_CALLBACK, "Did it happen?", [
+        section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}\nOutcome: *{RESULT_WORDS[result]}*"),
+        text_input("measured", "What did you measure?", "The number or signal, e.g. \"close takes 4 days\".", 1000,
+                   optional=True),
+        text_input("learning", "What did we learn?", "A sentence: the requester and the digest will read it.",
+                   REASON_MAX_CHARS),
+    ], submit="Record", metadata={"idea": idea.id, "result": result})
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    idea_id: int
+    result: str  # met, partly or missed
+    measured: str
+    learning: str
+
+
+def read_review(view: dict[str, Any]) -> ReviewForm | None:
+    """The inverse of `review_modal`, or None when what it carried is garbled."""
+    values = view.get("state", {}).get("values", {})
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        result, idea_id = str(meta["result"]), read_id(str(meta["idea"]))
+        if result not in RESULT_WORDS or idea_id is None:
+            return None
+        return ReviewForm(idea_id, result, _typed(values, "measured"), _typed(values, "learning"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _typed(values: dict[str, Any], name: str) -> str:
+    return ((values.get(name) or {}).get(name, {}).get("value") or "").strip()
+
+
+def support_modal(idea: Idea) -> dict[str, Any]:
+    return modal(SUPPORT_CALLBACK, "I have this too", [
+        section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}"),
+        text_input("evidence", "Your evidence, in a line", "Who has it, how often, what it costs.", EVIDENCE_MAX_CHARS,
+                   optional=True),
+    ], submit="Add my +1", metadata={"idea": idea.id})
+
+
+@dataclass(frozen=True)
+class SupportForm:
+    idea_id: int
+    evidence: str
+
+
+def read_support(view: dict[str, Any]) -> SupportForm | None:
+    """The inverse of `support_modal`, or None when what it carried is garbled."""
+    try:
+        idea_id = read_id(str(json.loads(view.get("private_metadata") or "")["idea"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if idea_id is None:
+        return None
+    return SupportForm(idea_id, _typed(view.get("state", {}).get("values", {}), "evidence"))
+
+
+def thanks_view(text: str) -> dict[str, Any]:
+    return modal(None, "Thank you", [section(text)], close="Close")
+
+
+SUPPORT_OWN = "It's your idea, so you count already. Ask others who have the problem to add their +1."
+SUPPORT_CLOSED = "That idea is no longer open for support."
+REVIEW_CLOSED = "That idea is not waiting for a review any more, so nothing changed."
+REVIEW_WHO = "Only product managers and the person who asked can record whether the outcome happened."
+
+
+def supported(idea: Idea, first: bool) -> str:
+    if first:
+        return f"Thanks: your +1 on {idea_ref(idea)} is counted, and you will hear what is decided, and why."
+    return f"You had already supported {idea_ref(idea)}; your evidence is updated."
+
+
+def asked_again(idea: Idea, when: date | None) -> str:
+    if when is None:
+        return REVIEW_CLOSED
+    return f"Noted: not yet. I will ask again about {idea_ref(idea)} on {when:%A %d %B}."

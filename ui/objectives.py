@@ -1,0 +1,141 @@
+"""Objectives (OKRs): the form to add or edit one with its key results, App Home's list, and the
+select that links an idea to one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft, ObjectiveChoice
+from models import Objective
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
+from ui.kit import Block, context, escape, modal, plain, read_date, read_id, section
+
+OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
+
+
+NO_OBJECTIVE = "none"
+OBJECTIVE_OPTIONS = 99  # Slack allows 100 options; one is "No objective"
+
+
+def objective_name(objective: Objective | None) -> str:
+    return escape(objective.title) if objective is not None else "_No objective_"
+
+
+def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
+    """Add or edit an objective and up to three key results (metric, baseline, target, due date)."""
+    results = list(objective.key_results) if objective is not None else []
+    blocks: list[Block] = [
+        _okr_text("title", "Objective", "What should be different? e.g. \"Finance closes faster\"",
+                  objective.title if objective else "", 300),
+    ]
+    for n in range(1, KEY_RESULT_SLOTS + 1):
+        kr = results[n - 1] if n <= len(results) else None
+        blocks.append(section(f"*Key result {n}*" + (" (optional)" if n > 1 else "")))
+        blocks.append(_okr_text(f"kr{n}_metric", "Metric", "e.g. days to close the month",
+                                kr.metric if kr else "", 300, optional=n > 1))
+        blocks.append(_okr_text(f"kr{n}_baseline", "Baseline", "where it is now, e.g. 5",
+                                kr.baseline or "" if kr else "", 200, optional=True))
+        blocks.append(_okr_text(f"kr{n}_target", "Target", "where it should get to, e.g. 4",
+                                kr.target or "" if kr else "", 200, optional=True))
+        due: Block = {"type": "datepicker", "action_id": f"kr{n}_due"}
+        if kr is not None and kr.due_on is not None:
+            due["initial_date"] = kr.due_on.isoformat()
+        blocks.append({"type": "input", "block_id": f"kr{n}_due", "optional": True, "label": plain("Due", 2000),
+                       "element": due})
+    return modal(OKR_CALLBACK, "Edit objective" if objective else "Add an objective", blocks, submit="Save",
+                 metadata={"objective": objective.id if objective else None})
+
+
+def _okr_text(name: str, label: str, placeholder: str, initial: str, max_chars: int, *,
+              optional: bool = False) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": max_chars,
+                      "placeholder": plain(placeholder, 150)}
+    if initial:
+        element["initial_value"] = initial[:max_chars]
+    return {"type": "input", "block_id": name, "optional": optional, "label": plain(label, 2000), "element": element}
+
+
+@dataclass(frozen=True)
+class OkrForm:
+    objective_id: int | None
+    title: str
+    key_results: list[KeyResultDraft]
+    errors: dict[str, str]
+
+
+def read_okr(view: dict[str, Any]) -> OkrForm:
+    """The inverse of `okr_modal`; what a forged form could get wrong (a date that does not exist, an
+    objective that is not one) comes back as field errors."""
+    values = view.get("state", {}).get("values", {})
+
+    def text(name: str) -> str:
+        return (values.get(name, {}).get(name, {}).get("value") or "").strip()
+
+    drafts, errors = [], {}
+    for n in range(1, KEY_RESULT_SLOTS + 1):
+        due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
+        if due and read_date(due) is None:
+            errors[f"kr{n}_due"] = "Pick a date that exists."
+        drafts.append(KeyResultDraft(text(f"kr{n}_metric"), text(f"kr{n}_baseline"), text(f"kr{n}_target"),
+                                     read_date(due)))
+    try:
+        carried = json.loads(view.get("private_metadata") or "{}").get("objective")
+    except (ValueError, AttributeError):
+        carried = None
+    objective_id = read_id(str(carried)) if carried not in (None, "") else None
+    if carried not in (None, "") and objective_id is None:
+        errors["title"] = "That objective no longer exists, so nothing changed."
+    return OkrForm(objective_id, text("title"), drafts, errors)
+
+
+def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> list[Block]:
+    """App Home's list of objectives; PMs get Edit and Add buttons."""
+    blocks: list[Block] = [{"type": "header", "text": plain("Objectives", 150)}]
+    if not objectives:
+        blocks.append(section("No objectives yet." + (" Add one, and link ideas to it." if editable else "")))
+    for objective in objectives[:10]:
+        lines = [f"*{escape(objective.title)}*"]
+        for kr in objective.key_results:
+            span = " → ".join(escape(v) for v in (kr.baseline, kr.target) if v)
+            due = f" by {kr.due_on:%d %b %Y}" if kr.due_on else ""
+            lines.append(f"• {escape(kr.metric)}" + (f": {span}" if span else "") + due)
+        block = section("\n".join(lines))
+        if editable:
+            block["accessory"] = {"type": "button", "action_id": EDIT_OBJECTIVE, "text": plain("Edit", 75),
+                                  "value": str(objective.id)}
+        blocks.append(block)
+    if len(objectives) > 10:
+        blocks.append(context(f"and {len(objectives) - 10} more"))
+    if editable:
+        blocks.append({"type": "actions", "block_id": "objectives", "elements": [
+            {"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]})
+    return blocks
+
+
+# On a message every option's text counts towards Slack's total for the message: a card offers the
+# newest objectives (and the one the idea has), a form all of them.
+OBJECTIVES_ON_A_CARD = 25
+
+
+def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None, action_id: str, *,
+                     limit: int = OBJECTIVE_OPTIONS) -> Block:
+    """A static select of objectives, with "No objective" first."""
+    if len(objectives) > limit:
+        newest = list(objectives[-limit:])
+        kept = [o for o in objectives if o.id == current and o not in newest]
+        objectives = kept + newest[len(kept):]
+    options = [{"text": plain("No objective", 75), "value": NO_OBJECTIVE}]
+    options += [{"text": plain(o.title, 75), "value": str(o.id)} for o in objectives]
+    element: Block = {"type": "static_select", "action_id": action_id, "options": options,
+                      "placeholder": plain("Which objective does this serve?", 150)}
+    chosen = next((option for option in options if option["value"] == str(current)), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def read_objective(value: str | None) -> int | None:
+    return read_id(value)

@@ -1,0 +1,78 @@
+"""The workspace settings form (triage channel, PMs, the digest's day and time) and its reading."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.digests.schedule import DAYS
+from bot.team_settings import TeamConfig
+from ui.ids import SETTINGS_CALLBACK
+from ui.kit import Block, carried, modal, plain
+
+SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
+
+
+def settings_modal(config: TeamConfig) -> dict[str, Any]:
+    """Triage channel, PMs and the digest's default day and time, for this workspace."""
+    channel: Block = {"type": "conversations_select", "action_id": "triage_channel",
+                      "placeholder": plain("Where new ideas are posted for PMs", 150)}
+    if config.triage_channel:
+        channel["initial_conversation"] = config.triage_channel
+    pms: Block = {"type": "multi_users_select", "action_id": "pm_user_ids",
+                  "placeholder": plain("Who may decide on ideas", 150)}
+    if config.pm_user_ids:
+        pms["initial_users"] = sorted(config.pm_user_ids)
+    days = [{"text": plain(day.title(), 75), "value": str(n)} for n, day in enumerate(DAYS)]
+    day = {"type": "static_select", "action_id": "digest_weekday", "options": days,
+           "initial_option": days[config.digest_weekday if 0 <= config.digest_weekday < 7 else 0]}
+    minute = config.digest_minute if 0 <= config.digest_minute < 24 * 60 else 9 * 60
+    time = {"type": "timepicker", "action_id": "digest_time", "initial_time": f"{minute // 60:02d}:{minute % 60:02d}"}
+    return modal(SETTINGS_CALLBACK, "outcome-bot settings", [
+        {"type": "input", "block_id": "triage_channel", "optional": True, "label": plain("Triage channel", 2000),
+         "element": channel},
+        {"type": "input", "block_id": "pm_user_ids", "optional": True, "label": plain("Product managers", 2000),
+         "hint": plain("Leave empty to let workspace admins and owners decide.", 2000), "element": pms},
+        {"type": "input", "block_id": "digest_weekday", "label": plain("Digests go out on", 2000), "element": day},
+        {"type": "input", "block_id": "digest_time", "label": plain("at", 2000), "element": time},
+    ], submit="Save")
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    triage_channel: str | None
+    pm_user_ids: list[str]
+    digest_weekday: int | None
+    digest_minute: int | None
+    errors: dict[str, str]
+
+
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def read_settings(view: dict[str, Any]) -> SettingsForm:
+    """The inverse of `settings_modal`. Slack's pickers only send real days and times; anything else was
+    forged, and comes back as a field error rather than, say, minute 6039 of the day."""
+    values = view.get("state", {}).get("values", {})
+
+    def state(name: str) -> dict[str, Any]:
+        return values.get(name, {}).get(name, {}) or {}
+
+    errors = {}
+    day = (state("digest_weekday").get("selected_option") or {}).get("value")
+    weekday = int(day) if isinstance(day, str) and day in {str(n) for n in range(7)} else None
+    if day is not None and weekday is None:
+        errors["digest_weekday"] = "Pick a day of the week."
+    time = state("digest_time").get("selected_time")
+    match = _TIME_OF_DAY.match(time) if isinstance(time, str) else None
+    minute = int(match.group(1)) * 60 + int(match.group(2)) if match else None
+    if time and match is None:
+        errors["digest_time"] = "Pick a time of day, such as 09:00."
+    channel = state("triage_channel").get("selected_conversation")
+    users = state("pm_user_ids").get("selected_users") or []
+    return SettingsForm(
+        carried(channel),
+        [user for user in users if carried(user)] if isinstance(users, list) else [],
+        weekday, minute, errors,
+    )
