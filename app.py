@@ -26,7 +26,7 @@ from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
 from models import make_engine, make_sessions
-from runtime import clock
+from runtime import clock, trackers, webhooks
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
 from runtime.slack import check_token, make_client, oauth_settings, sender_clients
@@ -42,7 +42,7 @@ def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = 
     sender = Sender(sessions, sender_clients(settings, oauth.installation_store if oauth else None),
                     threads=settings.delivery_threads, timeout=settings.slack_timeout)
     return Deps(settings=settings, sessions=sessions, sender=sender, coach=coach,
-                digest_intro=digest_intro_writer(settings, coach))
+                digest_intro=digest_intro_writer(settings, coach), trackers=trackers.configured(settings))
 
 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
@@ -102,11 +102,14 @@ def start_background(built: Built, *, blocking_scheduler: bool = False) -> None:
     built.deps.sender.start()
     if built.settings.run_scheduler or blocking_scheduler:
         d = built.deps
-        clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler)
+        clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler,
+                    trackers=tuple(d.trackers))
 
 
 def web_app(built: Built) -> WSGIApp:
-    return create_wsgi(built.app, built.engine, built.settings.slack_signing_secret)
+    d = built.deps
+    return create_wsgi(built.app, built.engine, built.settings.slack_signing_secret,
+                       webhooks.routes(dict(d.trackers), d.sessions, d.sender.wake))
 
 
 def wsgi() -> WSGIApp:

@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from bench import ack, detect, digest, slack_call
+from bench import ack, detect, digest, slack_call, steady
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+# Sized so that the whole of `make bench` takes about ten minutes on 2 cores; the steady-load scenarios
+# (bench/steady.py) take about six of them.
+SATURATED_PER_CLIENT = 80
+STEADY_PER_CLIENT = 40
+STEADY_ROUNDS = 2
+DETECT_ROUNDS = 25
 
 
 def machine() -> str:
@@ -21,7 +27,7 @@ def machine() -> str:
 
 
 def main() -> None:
-    figures = detect.run()
+    figures = detect.run(rounds=DETECT_ROUNDS)
     lines = [
         "# Benchmark results",
         "",
@@ -29,7 +35,8 @@ def main() -> None:
         "",
         "## Ack latency under load (`bench/ack.py`)",
         "",
-        "50 concurrent clients, 200 signed requests each (`/idea help`, `/idea <ask>`, a decision button), against",
+        f"50 concurrent clients, {SATURATED_PER_CLIENT} signed requests each (`/idea help`, `/idea <ask>`, a decision "
+        "button), against",
         "gunicorn with 2 workers x 8 threads, the clients on the same 2 cores, and Slack's side (views.open,",
         "response_url) one event loop in a process of its own that only says ok. Targets: p99 under 100 ms, and at",
         "most 1.3 x the p99 of a Bolt app that only acks. Unloaded, both answer in about 10.5 ms: Bolt's request",
@@ -38,7 +45,7 @@ def main() -> None:
         "| round | app | requests | p50 ms | p95 ms | p99 ms | requests/s | worker RSS after the run (MiB) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    latency = ack.run()
+    latency = ack.run(per_client=SATURATED_PER_CLIENT)
     for round_number, rows in enumerate(zip(*latency.values(), strict=True), start=1):
         for name, row in zip(latency, rows, strict=True):
             lines.append("| {n} | {name} | {requests:.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {rps:,.0f} | "
@@ -49,20 +56,21 @@ def main() -> None:
         f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})", "",
         "The same 50 clients at a steady offered load (each sends on a fixed beat, out of step with the others),",
         "well below saturation as Slack's traffic to one app is: the ack path's own cost, with the work after",
-        "each ack still sharing the cores. Figures are the median of three rounds.",
+        f"each ack still sharing the cores. {STEADY_PER_CLIENT} requests per client; figures are the median of "
+        f"{STEADY_ROUNDS} rounds.",
         "",
         "| offered load | app | p50 ms | p95 ms | p99 ms | p99 ratio (median, range) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for rate in (200, 400):
-        steady = ack.run(per_client=100, interval=50 / rate)
-        ratios = ack.p99_ratios(steady)
-        for name, rows in steady.items():
+        beats = ack.run(per_client=STEADY_PER_CLIENT, interval=50 / rate, rounds=STEADY_ROUNDS)
+        ratios = ack.p99_ratios(beats)
+        for name, rows in beats.items():
             p50, p95, p99 = (median(row[cut] for row in rows) for cut in ("p50", "p95", "p99"))
             ratio = "1.00" if name == "bare Bolt app" else \
                 f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
             lines.append(f"| {rate} requests/s | {name} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {ratio} |")
-    lines += ["", "## A Slack call over TLS (`bench/slack_call.py`)", ""]
+    lines += ["", *steady.section(steady.run()), "## A Slack call over TLS (`bench/slack_call.py`)", ""]
     calls = slack_call.run()
     if calls is None:
         lines.append("Not measured: it needs the `openssl` command to make a certificate.")

@@ -35,6 +35,7 @@ import time
 import urllib.request
 from pathlib import Path
 from statistics import quantiles
+from typing import IO
 
 from alembic import command
 from alembic.config import Config
@@ -51,11 +52,12 @@ def _port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def _serve(target: str, env: dict[str, str], log: IO[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Starts gunicorn as the Procfile does (2 workers x 8 threads); its stderr goes to `log`, if given."""
     port = _port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8", target],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

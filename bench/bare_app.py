@@ -1,4 +1,5 @@
-"""The baseline for the ack benchmark: a Bolt app that only acks, served the same way as ours."""
+"""The baseline for the ack and steady-load benchmarks: a Bolt app that only acks (`/idea` and the two
+buttons they press), served the same way as ours."""
 
 from __future__ import annotations
 
@@ -15,5 +16,6 @@ def wsgi() -> SlackRequestHandler:
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
     )
     app.command("/idea")(lambda ack: ack())
-    app.action({"action_id": "idea_move_discovery"})(lambda ack: ack())
+    app.action({"action_id": "idea_move_discovery"})(lambda ack: ack())  # bench/ack.py's button
+    app.action({"action_id": "support_idea"})(lambda ack: ack())  # bench/steady.py's
     return SlackRequestHandler(app)

@@ -115,6 +115,8 @@ def decide(
     result: str | None = None,
     measured: str | None = None,
     flow: str | None = None,
+    via: str | None = None,
+    ask_user_id: str | None = None,
 ) -> tuple[Idea, Decision]:
     """Moves the idea and records why, or raises `Refused`.
 
@@ -139,13 +141,14 @@ def decide(
         to_stage=to_stage,
         reason=reason,
         decided_by=decided_by,
+        via=via,
         revisit_on=revisit_on if to_stage in DATED_STAGES else None,
         result=result if to_stage == Stage.REVIEWED else None,
         measured=measured if to_stage == Stage.REVIEWED else None,
     )
     session.add(decision)
     if to_stage == Stage.SHIPPED and revisit_on is not None:
-        session.add(CheckIn(team_id=team_id, idea_id=idea_id, due_on=revisit_on, ask_user_id=decided_by))
+        session.add(CheckIn(team_id=team_id, idea_id=idea_id, due_on=revisit_on, ask_user_id=ask_user_id or decided_by))
     if to_stage == Stage.REVIEWED:
         session.execute(
             update(CheckIn)

@@ -19,8 +19,8 @@ from models import Decision, Idea, KeyResult, Objective, Support
 
 COLUMNS = (
     "id", "submitted", "stage", "requester", "outcome", "problem", "evidence", "how_we_would_know", "original_ask",
-    "source_channel", "original_message", "objective", "key_results", "supporters", "supporter_evidence",
-    "decisions",
+    "source_channel", "original_message", "objective", "key_results", "tracker_issue", "tracker_url", "supporters",
+    "supporter_evidence", "decisions",
 )
 # A spreadsheet takes a cell starting with one of these as a formula (=HYPERLINK(...), +1+1, @SUM...).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +53,8 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
             "objective": idea.objective.title if idea.objective is not None else "",
             "key_results": "\n".join(_key_result_line(kr) for kr in idea.objective.key_results)
             if idea.objective is not None else "",
+            "tracker_issue": idea.tracker_key or "",
+            "tracker_url": idea.tracker_url or "",
             "supporters": len(backers[idea.id]),
             "supporter_evidence": "\n".join(f"{b.user_id}: {b.evidence or ''}" for b in backers[idea.id]),
             "decisions": "\n".join(_decision_line(d) for d in history[idea.id]),
@@ -63,9 +65,10 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
 
 def _decision_line(decision: Decision) -> str:
     extra = f" [{decision.result}]" if decision.result else ""
+    via = f" in {decision.via}" if decision.via else ""
     return (
         f"{decision.decided_at:%Y-%m-%d} {decision.from_stage} -> {decision.to_stage}{extra} by "
-        f"{decision.decided_by}: {decision.reason}"
+        f"{decision.decided_by}{via}: {decision.reason}"
     )
 
 

@@ -32,6 +32,23 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class GitHubSettings:
+    token: str
+    repo: str  # owner/name
+    api_url: str = "https://api.github.com"
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    base_url: str  # https://<site>.atlassian.net
+    email: str
+    api_token: str
+    project_key: str
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     slack_bot_token: str | None = None
@@ -59,6 +76,9 @@ class Settings:
     delivery_threads: int = 8
     # How long the sender waits for Slack before counting a call as "maybe sent" and trying again later.
     slack_timeout: float = 15.0
+    # The delivery trackers, when configured: either, both or neither.
+    github: GitHubSettings | None = None
+    jira: JiraSettings | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -113,6 +133,8 @@ class Settings:
             listener_threads=_threads("LISTENER_THREADS", env.get("LISTENER_THREADS"), default=32),
             delivery_threads=_threads("DELIVERY_THREADS", env.get("DELIVERY_THREADS"), default=8),
             slack_timeout=_seconds("SLACK_TIMEOUT", env.get("SLACK_TIMEOUT"), default=15.0),
+            github=_github(env),
+            jira=_jira(env),
         )
 
 
@@ -210,6 +232,50 @@ def _threads(name: str, value: str | None, *, default: int) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 512:
         raise ConfigError(f"{name} should be a number of threads from 1 to 512, not '{value}'.")
     return int(value)
+
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+
+
+def _all_or_none(env: _Env, required: tuple[str, ...], optional: tuple[str, ...], what: str) -> dict[str, str] | None:
+    """The tracker's variables when all the required ones are set; None when none of its variables are;
+    otherwise one sentence naming what is missing."""
+    given = {name: env.get(name) for name in (*required, *optional)}
+    if not any(given.values()):
+        return None
+    missing = [name for name in required if not given[name]]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: {what} needs "
+                          f"{', '.join(required)} (see .env.example), or none of them to go without it.")
+    return {name: value for name, value in given.items() if value}
+
+
+def _github(env: _Env) -> GitHubSettings | None:
+    given = _all_or_none(env, ("GITHUB_TOKEN", "GITHUB_REPO"), ("GITHUB_API_URL", "GITHUB_WEBHOOK_SECRET"),
+                         "GitHub Issues as the delivery tracker")
+    if given is None:
+        return None
+    if not _REPO.match(given["GITHUB_REPO"]):
+        raise ConfigError(f"GITHUB_REPO should be owner/name, such as acme/roadmap, not '{given['GITHUB_REPO']}'.")
+    api_url = given.get("GITHUB_API_URL", "https://api.github.com")
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError("GITHUB_API_URL should be an http(s) URL such as https://api.github.com.")
+    return GitHubSettings(given["GITHUB_TOKEN"], given["GITHUB_REPO"], api_url.rstrip("/"),
+                          given.get("GITHUB_WEBHOOK_SECRET"))
+
+
+def _jira(env: _Env) -> JiraSettings | None:
+    given = _all_or_none(env, ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"),
+                         ("JIRA_WEBHOOK_SECRET",), "Jira as the delivery tracker")
+    if given is None:
+        return None
+    if not given["JIRA_BASE_URL"].startswith(("http://", "https://")):
+        raise ConfigError("JIRA_BASE_URL should be your site's URL, such as https://acme.atlassian.net.")
+    if not _PROJECT_KEY.match(given["JIRA_PROJECT_KEY"]):
+        raise ConfigError(f"JIRA_PROJECT_KEY should be a project key such as OPS, not '{given['JIRA_PROJECT_KEY']}'.")
+    return JiraSettings(given["JIRA_BASE_URL"].rstrip("/"), given["JIRA_EMAIL"], given["JIRA_API_TOKEN"],
+                        given["JIRA_PROJECT_KEY"], given.get("JIRA_WEBHOOK_SECRET"))
 
 
 def _log_format(value: str | None) -> str:

@@ -21,6 +21,7 @@ class TeamConfig:
     pm_user_ids: frozenset[str]
     digest_weekday: int
     digest_minute: int
+    trackers: tuple[str, ...] = ()  # the delivery trackers configured: "github", "jira"
 
 
 # Read on nearly every button press and command, so built once (Session.get builds its statement
@@ -31,14 +32,16 @@ _TEAM_SETTINGS = select(_TABLE).where(_TABLE.c.team_id == bindparam("team_id"))
 
 def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
     own = session.execute(_TEAM_SETTINGS, {"team_id": team_id}).first()
+    trackers = tuple(name for name in ("github", "jira") if getattr(defaults, name) is not None)
     if own is None:
-        return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE)
+        return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE, trackers)
     return TeamConfig(
         triage_channel=own.triage_channel or defaults.triage_channel,
         pm_user_ids=frozenset(filter(None, (own.pm_user_ids or "").split(","))) or defaults.pm_user_ids,
         # A value no picker could have sent (a row written before forms were checked) is the default.
         digest_weekday=own.digest_weekday if own.digest_weekday in range(7) else DEFAULT_WEEKDAY,
         digest_minute=own.digest_minute if own.digest_minute in range(24 * 60) else DEFAULT_MINUTE,
+        trackers=trackers,
     )
 
 

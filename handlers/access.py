@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 import http.client
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from logging import Logger
 from typing import Any
 
@@ -27,6 +27,7 @@ from bot.team_settings import TeamConfig, team_config
 from models import utcnow
 from runtime import outbox
 from runtime.sender import Sender
+from runtime.trackers import Tracker
 
 WAITING_TIMEOUT = 1.5  # seconds: Slack's 3-second deadline for answering a form, with room to spare
 
@@ -77,6 +78,7 @@ class Deps:
     sender: Sender
     coach: Coach | None = None
     digest_intro: IntroWriter | None = None
+    trackers: Mapping[str, Tracker] = field(default_factory=dict)
 
     @property
     def roles(self) -> Roles:
@@ -133,11 +135,11 @@ def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Log
 
 
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:
-    """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM."""
+    """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM.
+    A word about what just happened, so sent soon rather than kept (nor waited for)."""
     url = body.get("response_url")
     said = {"text": text, "response_type": "ephemeral", "replace_original": False}
-    with changing(d) as session:
-        outbox.owe(session, team_id, outbox.reply(url, said) if url else outbox.post(user_id, {"text": text}))
+    d.sender.soon(team_id, outbox.reply(url, said) if url else outbox.post(user_id, {"text": text}))
 
 
 FORM_FAILED = "Slack could not open the form just now (it took too long, or said no), so nothing changed. " \

@@ -75,7 +75,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
                                  only_this_channel=request.only_this_channel, created_by=user)
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
-        outbox.owe(session, team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))
+    d.sender.soon(team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))
 
 
 def _preview(first: dict, rest: list[dict]) -> dict:
@@ -88,8 +88,7 @@ def _preview(first: dict, rest: list[dict]) -> dict:
 
 
 def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
-    with changing(d) as session:
-        outbox.owe(session, team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
+    d.sender.soon(team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
 
 
 def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime

@@ -39,8 +39,9 @@ def app_home_opened_callback(event: dict, client: WebClient, context: BoltContex
         return
     d = deps(context)
     pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
-    with changing(d) as session:
-        outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, pm))
+    with d.sessions() as session:
+        home = home_of(session, d, context.team_id, context.user_id, pm)
+    d.sender.soon(context.team_id, home)
 
 
 def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> Owed:
@@ -71,7 +72,8 @@ def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
             outbox.retry_undelivered(session, context.team_id, utcnow())
         else:
             outbox.dismiss_undelivered(session, context.team_id, utcnow())
-        outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, True))
+        home = home_of(session, d, context.team_id, context.user_id, True)
+    d.sender.soon(context.team_id, home)
 
 
 def list_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -104,5 +106,6 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
             title="Ideas, stages, supporters and decisions",
             comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
             failed=EXPORT_FAILED,
-        ), outbox.reply(command["response_url"], {"text": f"Sending you a CSV of {len(rows)} ideas in a direct "
-                                                          "message.", "response_type": "ephemeral"}))
+        ))
+    d.sender.soon(context.team_id, outbox.reply(command["response_url"], {
+        "text": f"Sending you a CSV of {len(rows)} ideas in a direct message.", "response_type": "ephemeral"}))

@@ -94,7 +94,7 @@ def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
                 values[name] = str(suggestion.get(name) or "")
         updated = replace(state, values=values, suggestion=suggestion, version=state.version + 1)
         form = intake_modal(state=updated, objectives=objective_choices(session, context.team_id))
-        outbox.owe(session, context.team_id, outbox.view_update(view["id"], view.get("hash"), form))
+    d.sender.soon(context.team_id, outbox.view_update(view["id"], view.get("hash"), form))
 
 
 def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, logger: Logger

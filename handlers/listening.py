@@ -73,22 +73,26 @@ def confirm_request(d: Deps, job: Job) -> None:
     verdict = d.coach.confirm_request(job.team_id, message.text) if d.coach is not None else None
     is_request = bool(job.payload.get("is_request")) if verdict is None else verdict
     with changing(d) as session:
-        if is_request:
-            _nudge(session, message, job.payload.get("trigger"))
+        invitation = _nudge(session, message, job.payload.get("trigger")) if is_request else None
         job.finish(session)
+    if invitation is not None:
+        d.sender.soon(job.team_id, invitation)
 
 
 def nudge_if_allowed(d: Deps, message: ChannelMessage, trigger: str | None) -> None:
-    with changing(d) as session:
-        _nudge(session, message, trigger)
+    with d.sessions.begin() as session:
+        invitation = _nudge(session, message, trigger)
+    if invitation is not None:
+        d.sender.soon(message.team_id, invitation)
 
 
-def _nudge(session: Any, message: ChannelMessage, trigger: str | None) -> None:
-    """Records the nudge (once per message, once an hour per person and channel) and owes it."""
+def _nudge(session: Any, message: ChannelMessage, trigger: str | None) -> outbox.Owed | None:
+    """Records the nudge (once per message, once an hour per person and channel); the invitation to send,
+    an ephemeral note that only matters now, or None."""
     nudge = record_nudge(session, message, trigger, utcnow())
-    if nudge is not None:
-        outbox.owe(session, message.team_id, outbox.ephemeral(message.channel_id, message.user_id or "",
-                                                              nudge_message(nudge.id), thread_ts=message.ts))
+    if nudge is None:
+        return None
+    return outbox.ephemeral(message.channel_id, message.user_id or "", nudge_message(nudge.id), thread_ts=message.ts)
 
 
 def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
@@ -113,8 +117,7 @@ def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None
     """Changes the nudge itself (an ephemeral message: only its response_url reaches it)."""
     url = body.get("response_url")
     if url:
-        with changing(d) as session:
-            outbox.owe(session, team_id, outbox.reply(url, message))
+        d.sender.soon(team_id, outbox.reply(url, message))
 
 
 def nudge_dismiss_callback(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -125,12 +128,9 @@ def nudge_dismiss_callback(ack: Ack, body: dict, context: BoltContext) -> None:
 def nudge_opt_out_callback(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
     d = deps(context)
-    with changing(d) as session:
+    with d.sessions.begin() as session:
         opt_out(session, context.team_id, context.user_id)
-        url = body.get("response_url")
-        if url:
-            outbox.owe(session, context.team_id, outbox.reply(url, {"text": OPTED_OUT,
-                                                                    "replace_original": True}))
+    _replace(d, body, context.team_id, {"text": OPTED_OUT, "replace_original": True})
 
 
 def nudges_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,

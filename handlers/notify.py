@@ -43,6 +43,7 @@ def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision
         backers if backers is not None else supporters(session, idea.id),
         objective_choices(session, idea.team_id),
         looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
+        trackers_on=bool(config.trackers),
     )
     return outbox.card(idea.id, channel, drawn)
 
@@ -57,22 +58,40 @@ def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: Team
     return owed + ([drawn] if drawn is not None else [])
 
 
-def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig) -> list[Owed]:
+def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
+                  filing_in: str | None = None) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; then
-    everyone who supported it."""
+    everyone who supported it. `filing_in`: the tracker the work is being filed in, whose issue the
+    requester's notice will show once it exists (the notice carries the key `notice_key`)."""
     backers = supporters(session, idea.id)
     owed = [item for item in [card(session, idea, config, decision=decision, backers=backers)] if item is not None]
-    notice = decision_notice(idea, decision)
+    notice = decision_notice(idea, decision, filing_in=filing_in)
+    key = notice_key(decision.id)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
-        in_thread = decision_notice(idea, decision, to=idea.requester_id)
+        in_thread = decision_notice(idea, decision, to=idea.requester_id, filing_in=filing_in)
         owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
-        ]))
+        ], key=key))
     else:
-        owed.append(dm(idea.requester_id, notice, fallback_channel=idea.source_channel_id))
-    to_backers = decision_notice(idea, decision, supporter=True)
+        owed.append(outbox.post(idea.requester_id, notice, key=key, alternates=[
+            {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
+        ] if idea.source_channel_id else ()))
+    to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in)
     owed += [dm(b.user_id, to_backers) for b in backers if b.user_id != idea.requester_id]
+    return owed
+
+
+def notice_key(decision_id: int) -> str:
+    return f"notice:{decision_id}"
+
+
+def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owed]:
+    """The requester's notice of a decision, redrawn now that the idea has changed (its issue was filed)."""
+    owed = []
+    for original in outbox.owed_under(session, idea.team_id, notice_key(decision.id)):
+        to = idea.requester_id if original.payload.get("thread_ts") else None
+        owed.append(outbox.revision(notice_key(decision.id), original.id, decision_notice(idea, decision, to=to)))
     return owed
 
 

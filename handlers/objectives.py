@@ -87,9 +87,9 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
     with changing(d) as session:
         saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
                                key_results=key_results, objective_id=objective_id)
-        if saved is not None:
-            outbox.owe(session, context.team_id, home_of(session, d, context.team_id, context.user_id, True))
+        home = home_of(session, d, context.team_id, context.user_id, True) if saved is not None else None
     if saved is None:
         ack(response_action="errors", errors={"title": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return
     ack()
+    d.sender.soon(context.team_id, home)

@@ -20,6 +20,7 @@ from bot.team_settings import TeamConfig, team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from handlers.home import home_of
+from handlers.trackers import file_or_link, filing_plan, tracker_options
 from models import Idea, Stage, utcnow
 from runtime import outbox
 from ui.cards import Move, read_move
@@ -44,7 +45,7 @@ def move_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
     if idea is None:
         return
     origin = "home" if body.get("container", {}).get("type") == "view" else "message"
-    view = decision_modal(idea, move.to_stage, utcnow().date(), origin=origin)
+    view = decision_modal(idea, move.to_stage, utcnow().date(), origin=origin, trackers=tracker_options(deps(context)))
     open_form(client, deps(context), body, context.team_id, context.user_id, view, logger)
 
 
@@ -92,6 +93,10 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors=errors)
         return
     config = team(d, context.team_id)
+    filing = filing_plan(d, form)
+    if filing.error is not None:
+        ack(response_action="errors", errors={"issue" if filing.issue_field else "tracker": filing.error})
+        return
     try:
         if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
             raise Refused(Refusal.NOT_A_PM)
@@ -100,10 +105,10 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
                 session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=form.shown_stage,
                 to_stage=form.to_stage, reason=form.reason, decided_by=context.user_id, revisit_on=form.revisit_on,
             )
-            owed = notify.decision_made(session, idea, decision, config)
-            if form.origin == "home":
-                owed.append(home_of(session, d, context.team_id, context.user_id, True))
+            owed = file_or_link(session, d, idea, decision, filing)
+            owed += notify.decision_made(session, idea, decision, config, filing_in=filing.filing_in)
             outbox.owe(session, context.team_id, *owed)
+            home = home_of(session, d, context.team_id, context.user_id, True) if form.origin == "home" else None
     except Refused as refused:
         ack(response_action="errors", errors={"reason": refusal_text(refused, None)})
         return
@@ -112,6 +117,8 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors={"reason": SAVE_FAILED})
         return
     ack()
+    if home is not None:
+        d.sender.soon(context.team_id, home)
 
 
 def merge_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,

@@ -13,6 +13,7 @@ from models.people import Person
 from models.review import CheckIn, Support
 from models.team_settings import TeamSettings
 from models.usage import ModelUsage
+from models.webhook import WebhookDelivery
 
 __all__ = [
     "BOTS",
@@ -36,6 +37,7 @@ __all__ = [
     "Stage",
     "Support",
     "TeamSettings",
+    "WebhookDelivery",
     "dialect_insert",
     "make_engine",
     "make_sessions",

@@ -26,7 +26,9 @@ class Decision(Base):
     from_stage: Mapped[str] = mapped_column(String(16))
     to_stage: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
-    decided_by: Mapped[str] = mapped_column(String(32))
+    # A Slack user id; or, for a move the delivery tracker made (`via` "github" or "jira"), who made it there.
+    decided_by: Mapped[str] = mapped_column(String(100))
+    via: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Parked: when to look again. Shipped: when to ask whether the outcome happened.
     revisit_on: Mapped[date | None] = mapped_column(Date)

@@ -32,6 +32,8 @@ class Idea(Base):
         # By stage, oldest first (triage queue, waiting candidates); and by date (ideas received lately).
         Index("ix_ideas_team_id_stage_created_at", "team_id", "stage", "created_at"),
         Index("ix_ideas_team_id_created_at", "team_id", "created_at"),
+        # A tracker's event names an issue; this finds the ideas that link it, in whatever workspace.
+        Index("ix_ideas_tracker_tracker_key", "tracker", "tracker_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +60,12 @@ class Idea(Base):
     submission_id: Mapped[str | None] = mapped_column(String(64))
     triage_channel_id: Mapped[str | None] = mapped_column(String(32))
     triage_message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Where its delivery is tracked: "github" or "jira", the issue's key ("acme/roadmap#57", "OPS-142")
+    # and link, and the tracker's state of it as last seen ("open", "completed", "not_planned"...).
+    tracker: Mapped[str | None] = mapped_column(String(16))
+    tracker_key: Mapped[str | None] = mapped_column(String(200))
+    tracker_url: Mapped[str | None] = mapped_column(String(500))
+    tracker_state: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

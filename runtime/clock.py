@@ -8,6 +8,7 @@ processes at once is safe: each digest period and each check-in is claimed in th
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -17,13 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coach import IntroWriter
 from bot.settings import Settings
 from models import utcnow
-from runtime.scheduled import owe_due_check_ins, owe_due_digests
+from runtime.scheduled import owe_due_check_ins, owe_due_digests, owe_sweeps
 
 TICK_SECONDS = 60
 
 
+SWEEP_HOURS = 24
+
+
 def start(sessions: sessionmaker[Session], settings: Settings, intro: IntroWriter | None,
-          wake: Callable[[], None], *, blocking: bool = False) -> BaseScheduler:
+          wake: Callable[[], None], *, blocking: bool = False, trackers: tuple[str, ...] = ()) -> BaseScheduler:
+    """Every minute the digests and check-ins; every day, with a tracker configured, the sweep that reads
+    the state of every linked issue (webhooks get lost)."""
     scheduler = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     jobs = {
         "digests": lambda: owe_due_digests(sessions, intro, utcnow(), wake),
@@ -33,5 +39,9 @@ def start(sessions: sessionmaker[Session], settings: Settings, intro: IntroWrite
         scheduler.add_job(
             job, "interval", seconds=TICK_SECONDS, id=job_id, next_run_time=utcnow(), max_instances=1, coalesce=True
         )
+    if trackers:
+        scheduler.add_job(lambda: owe_sweeps(sessions, trackers, wake), "interval", hours=SWEEP_HOURS,
+                          id="tracker_sweep", next_run_time=utcnow() + timedelta(minutes=5), max_instances=1,
+                          coalesce=True)
     scheduler.start()
     return scheduler

@@ -84,10 +84,22 @@ def upload(user_id: str, *, content: str, filename: str, title: str, comment: st
                                  "initial_comment": comment, "on_failure": {"channel": user_id, "text": failed}})
 
 
-def job(name: str, payload: dict[str, Any], *, key: str | None = None) -> Owed:
-    """Work that ends in messages (looking for look-alikes before announcing an idea, asking the model):
-    done by the sender, after the commit, and again if its process dies halfway."""
-    return Owed(f"job:{name}", payload, key=key)
+def revision(team_key: str, original_id: int, message: dict[str, Any]) -> Owed:
+    """The message a row posted, redrawn (a notice that now knows its issue): sent after the original (same
+    key), as an update of wherever it went; nothing if it never went anywhere updatable."""
+    return Owed("chat.revise", {"original": original_id, **message}, key=team_key)
+
+
+def owed_under(session: Session, team_id: str, key: str) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(Delivery.team_id == team_id, Delivery.key == key,
+                                                       Delivery.method == "chat.postMessage")))
+
+
+def job(name: str, payload: dict[str, Any], *, key: str | None = None, collapses: bool = False) -> Owed:
+    """Work that ends in messages (looking for look-alikes before announcing an idea, asking the model,
+    filing an issue in the tracker): done by the sender, after the commit, and again if its process dies
+    halfway. With `collapses`, a newer job with the same key makes a pending older one pointless."""
+    return Owed(f"job:{name}", payload, key=key, collapses=collapses)
 
 
 def owe(session: Session, team_id: str, *items: Owed, now: datetime | None = None) -> list[int]:

@@ -121,3 +121,12 @@ def check_in_questions(session: Session, settings: Settings, idea: Idea, check_i
     if requester != pm:
         owed.append(outbox.post(requester, question))
     return owed
+
+
+def owe_sweeps(sessions: sessionmaker[Session], trackers: tuple[str, ...], wake: Callable[[], None]) -> None:
+    """The daily look at every linked issue, one sweep job per tracker (a newer one replaces a pending one)."""
+    with sessions.begin() as session:
+        for name in trackers:
+            outbox.owe(session, "", outbox.job("tracker_sweep", {"tracker": name}, key=f"sweep:{name}",
+                                               collapses=True))
+    wake()

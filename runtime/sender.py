@@ -11,18 +11,16 @@ Several senders, in several processes, share the work through the claim's lease.
 
 from __future__ import annotations
 
-import http.client
 import logging
 import random
-import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,35 +28,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.digests.runs import mark_posted
 from bot.ideas import remember_triage_card
 from models import Delivery, Idea, utcnow
-from runtime import calls, outbox
-from runtime.slack import Clients, NotInstalled
+from runtime import calls, failures, outbox
+from runtime.failures import Permanent, Transient, classify
+from runtime.slack import Clients
 
 logger = logging.getLogger("outcome_bot.sender")
 
-TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                              "request_timeout", "team_added_to_org"})
-# Refusals about the recipient, where the row's alternates (another person, another channel) may work.
-RECIPIENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
-                              "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
-                              "user_not_in_channel", "restricted_action"})
 GIVE_UP_AFTER = timedelta(days=1)
 MAX_BACKOFF = 300.0
 KEEP = timedelta(days=7)
-
-
-class Transient(Exception):
-    def __init__(self, error: str, *, retry_after: float | None = None, uncertain: bool = False) -> None:
-        super().__init__(error)
-        self.error = error
-        self.retry_after = retry_after
-        self.uncertain = uncertain
-
-
-class Permanent(Exception):
-    def __init__(self, error: str, state: str = outbox.FAILED) -> None:
-        super().__init__(error)
-        self.error = error
-        self.state = state
 
 
 @dataclass
@@ -82,44 +60,32 @@ class Job:
 JobFunction = Callable[[Job], None]
 
 
-def classify(error: BaseException) -> Transient | Permanent:
-    """What an exception from a Slack call means for the row."""
-    if isinstance(error, (Transient, Permanent)):
-        return error
-    if isinstance(error, SlackApiError):
-        status, code = error.response.status_code, str(error.response.get("error") or "unknown")
-        if status == 429:
-            return Transient("ratelimited", retry_after=_retry_after(error.response.headers))
-        if status >= 500 or code in TRANSIENT_ERRORS:
-            return Transient(code if status < 500 else f"http_{status}")
-        return Permanent(code)
-    if isinstance(error, calls.ResponseUrlError):
-        if error.status == 429 or error.status >= 500:
-            return Transient(f"http_{error.status}")
-        if error.status in (404, 410):
-            return Permanent("expired_url", state=outbox.EXPIRED)
-        return Permanent(error.body.strip()[:60] or f"http_{error.status}")
-    if isinstance(error, NotInstalled):
-        return Permanent("not_installed")
-    if isinstance(error, URLError) and isinstance(error.reason, (ConnectionRefusedError, socket.gaierror)):
-        return Transient("unreachable")  # nothing reached Slack
-    if isinstance(error, (TimeoutError, socket.timeout)) or (
-            isinstance(error, URLError) and isinstance(error.reason, (TimeoutError, socket.timeout))):
-        return Transient("timeout", uncertain=True)
-    if isinstance(error, (http.client.HTTPException, ConnectionError, OSError)):
-        return Transient("dropped", uncertain=True)  # it may have reached Slack before the line went
-    return Transient(f"bug:{type(error).__name__}")
+PASSING_TRIES = 3
 
 
-def _retry_after(headers: Mapping[str, Any]) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) else value
-            try:
-                return max(1.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return 30.0
+@dataclass
+class Passing:
+    """A reply owed only now: shaped like an outbox row so the same calls send it, but never stored."""
+
+    team_id: str
+    method: str
+    payload: dict[str, Any]
+    expires_at: datetime | None
+    created_at: datetime
+    id: int = 0
+    parent_id: int | None = None
+    uncertain: bool = False
+    attempts: int = 0
+    not_before: float = 0.0
+
+    @classmethod
+    def of(cls, team_id: str, item: outbox.Owed) -> Passing:
+        now = utcnow()
+        expires = now + (item.expires_in or outbox.SHORT_LIVED)
+        return cls(team_id, item.method, item.payload, expires, now)
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at < utcnow()
 
 
 class Sender:
@@ -136,6 +102,7 @@ class Sender:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._passing: list[Passing] = []
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._pruned_at = datetime.min.replace(tzinfo=utcnow().tzinfo)
@@ -168,7 +135,7 @@ class Sender:
     @property
     def busy(self) -> bool:
         with self._lock:
-            return self._in_flight > 0
+            return self._in_flight > 0 or bool(self._passing)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -184,12 +151,25 @@ class Sender:
             if taken == 0:
                 self._wake.wait(self.poll_seconds)
 
+    def soon(self, team_id: str, *items: outbox.Owed) -> None:
+        """Replies that only matter now (under a button, on a Home tab, an invitation in a thread): sent by
+        this sender's threads, so no listener waits on Slack, but kept in memory only (retried a few times,
+        never after a restart, and never a database write in the way of an answer)."""
+        with self._lock:
+            for item in items:
+                self._passing.append(Passing.of(team_id, item))
+        self.wake()
+
     def dispatch(self) -> int:
-        """Claims what this sender has room for and starts delivering it; how many rows it took."""
+        """Claims what this sender has room for and starts delivering it; how many it took."""
         with self._lock:
             room = self.threads - self._in_flight
         if room <= 0 or self._pool is None:
             return 0
+        started = self._dispatch_passing(room)
+        room -= started
+        if room <= 0:
+            return started
         now = utcnow()
         with self.sessions.begin() as session:
             rows = outbox.claim(session, outbox.due(session, now, room), self.id, now)
@@ -198,7 +178,35 @@ class Sender:
             with self._lock:
                 self._in_flight += 1
             self._pool.submit(self._deliver_and_release, row)
-        return len(rows)
+        return started + len(rows)
+
+    def _dispatch_passing(self, room: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            ready = [p for p in self._passing if p.not_before <= now][:room]
+            for passing in ready:
+                self._passing.remove(passing)
+            self._in_flight += len(ready)
+        for passing in ready:
+            self._pool.submit(self._pass_and_release, passing)
+        return len(ready)
+
+    def _pass_and_release(self, passing: Passing) -> None:
+        try:
+            self._call(passing)
+        except Exception as error:  # noqa: BLE001 - a passing reply is worth a few tries, and a log line
+            outcome = classify(error)
+            if isinstance(outcome, Transient) and passing.attempts < PASSING_TRIES and not passing.expired():
+                passing.attempts += 1
+                passing.not_before = time.monotonic() + (outcome.retry_after or 2.0 ** passing.attempts)
+                with self._lock:
+                    self._passing.append(passing)
+            else:
+                logger.info("sender: a %s reply was not delivered: %s", passing.method, outcome.error)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self._wake.set()
 
     def _deliver_and_release(self, row: Delivery) -> None:
         try:
@@ -243,7 +251,19 @@ class Sender:
             return (*calls.post_message(client, row, thread_ts, channel), False)
         if row.method == "chat.postEphemeral":
             return (*calls.post_ephemeral(client, row, thread_ts), False)
+        if row.method == "chat.revise":
+            return (*self._revise(client, row), False)
         raise Permanent(f"unknown_method:{row.method}")
+
+    def _revise(self, client, row: Delivery) -> tuple[str | None, str | None]:  # noqa: ANN001 - a WebClient
+        with self.sessions() as session:
+            original = session.get(Delivery, int(row.payload["original"]))
+            where = (original.channel_id, original.message_ts) if original is not None else (None, None)
+            posted = original is not None and original.state == outbox.SENT and original.method == "chat.postMessage"
+        if not posted or not where[0] or not where[1]:
+            return None, None  # it never went anywhere (or went as an ephemeral note): nothing to redraw
+        return calls.update_message(client, where[0], where[1], {k: v for k, v in row.payload.items()
+                                                                 if k != "original"})
 
     def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
         """A thread reply's parent's ts and channel, once the parent went out."""
@@ -305,7 +325,7 @@ class Sender:
                 logger.info("sender: delivery %s (%s) will be tried again in %.0f s: %s", row.id, row.method, wait,
                             outcome.error)
                 return
-            alternate = _alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
+            alternate = failures.alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
             state = outbox.REROUTED if alternate is not None else outcome.state
             if not outbox.mark_failed(session, row.id, self.id, now, outcome.error, state=state):
                 return
@@ -343,17 +363,3 @@ class Sender:
                 return
             self._stop.wait(0.02)
         raise TimeoutError("the sender did not catch up")
-
-
-def _alternate(row: Delivery, error: str) -> outbox.Owed | None:
-    """The same message to the next place on its list, when Slack's refusal was about the place."""
-    alternates = list(row.payload.get("alternates") or [])
-    if error not in RECIPIENT_ERRORS or not alternates:
-        return None
-    route, rest = alternates[0], alternates[1:]
-    payload = {key: value for key, value in row.payload.items() if key not in ("alternates", "thread_ts", "user")}
-    payload.update({key: value for key, value in route.items() if key != "method"})
-    if rest:
-        payload["alternates"] = rest
-    method = route.get("method", "chat.postMessage")
-    return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)

@@ -12,6 +12,7 @@ from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
 from models import Decision, Idea, Stage, Support
 from ui.ids import (
+    LINK_ISSUE,
     MERGE_ACTION,
     MOVE_ACTION_PREFIX,
     REVIEW_MET,
@@ -26,8 +27,10 @@ from ui.kit import (
     Block,
     clip,
     context,
+    decider,
     escape,
     idea_ref,
+    issue_link,
     labelled,
     message,
     message_link,
@@ -65,9 +68,10 @@ def triage_card(
     backers: Sequence[Support] = (),
     objectives: Sequence[ObjectiveChoice] = (),
     looks_like: Idea | None = None,
+    trackers_on: bool = False,
 ) -> dict[str, Any]:
-    """The card PMs decide from: the idea, who else has the problem, its latest decision, and buttons
-    for what can happen next."""
+    """The card PMs decide from: the idea, who else has the problem, its latest decision, where its
+    delivery is tracked, and buttons for what can happen next."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
     if idea.source_permalink:
         where += f" ({message_link(idea, 'original message')})"
@@ -82,14 +86,20 @@ def triage_card(
         blocks.append(support_summary(backers))
     if decision is not None:
         blocks.append(decision_summary(decision))
-    blocks.append(context(f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
-                          f"Submitted {idea.created_at:%d %b %Y}"))
+    facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
+             f"Submitted {idea.created_at:%d %b %Y}"]
+    if idea.tracker_key:
+        facts.insert(1, f"Tracked in {issue_link(idea)}")
+    blocks.append(context(*facts))
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
     if Stage.MERGED in next_stages(idea.stage):
         buttons.append({"type": "button", "action_id": MERGE_ACTION, "text": plain("Merge into another idea", 75),
                         "value": move_value(idea)})
     if idea.stage in SUPPORTABLE:
         buttons.append(support_button(idea))
+    if trackers_on and idea.stage == Stage.DELIVERY and not idea.tracker_key:
+        buttons.append({"type": "button", "action_id": LINK_ISSUE, "text": plain("Link a tracker issue", 75),
+                        "value": str(idea.id)})
     if idea.merged_into_id:
         blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
     elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
@@ -132,7 +142,7 @@ def review_words(decision: Decision) -> str:
 
 
 def decision_summary(decision: Decision) -> Block:
-    head = f"*{stage_words(decision.to_stage)}*, decided by <@{decision.decided_by}> on {decision.decided_at:%d %b %Y}"
+    head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {decision.decided_at:%d %b %Y}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:

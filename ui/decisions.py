@@ -4,6 +4,7 @@ supporters hear, and why a button did nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from ui.kit import (
     Block,
     clip,
     context,
+    decider,
     escape,
     idea_ref,
     labelled,
@@ -31,6 +33,7 @@ from ui.kit import (
     stage_words,
     text_input,
 )
+from ui.trackers import TrackerOption, read_tracker_choice, tracker_blocks, tracking_line
 
 DECISION_TITLES = {stage: label for stage, (label, _) in MOVE_BUTTONS.items()}
 # {whose} is "Your idea" for the requester and "The idea you supported" for supporters.
@@ -54,8 +57,10 @@ NEXT_STEPS = {
 }
 
 
-def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str) -> dict[str, Any]:
-    """Asks the PM why, and for Park when to look again. The metadata is only a hint: the server re-checks."""
+def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str,
+                   trackers: Sequence[TrackerOption] = ()) -> dict[str, Any]:
+    """Asks the PM why, for Park when to look again, and for delivery (when a tracker is configured)
+    whether to file the work there. The metadata is only a hint: the server re-checks."""
     blocks: list[Block] = [
         section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
         context(f"Now: *{stage_words(idea.stage)}*  →  *{stage_words(to_stage)}*"),
@@ -86,6 +91,8 @@ def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str) -> di
                 },
             }
         )
+    if to_stage == Stage.DELIVERY and trackers:
+        blocks += tracker_blocks(trackers)
     metadata = {"idea": idea.id, "from": idea.stage, "to": to_stage, "origin": origin}
     return modal(DECISION_CALLBACK, DECISION_TITLES[Stage(to_stage)], blocks, submit="Decide", metadata=metadata)
 
@@ -98,6 +105,8 @@ class DecisionForm:
     reason: str
     revisit_on: date | None
     origin: str
+    tracker_choice: str | None = None  # "create:github", "link", "none"; None when the form had no choice
+    issue_reference: str = ""
 
 
 def read_decision(view: dict[str, Any]) -> DecisionForm | None:
@@ -116,13 +125,14 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
             reason=(values.get("reason", {}).get("reason", {}).get("value") or "").strip(),
             revisit_on=read_date(values.get("revisit", {}).get("revisit", {}).get("selected_date")),
             origin="home" if meta.get("origin") == "home" else "message",
+            **dict(zip(("tracker_choice", "issue_reference"), read_tracker_choice(values), strict=True)),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def decision_notice(
-    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False
+    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None
 ) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
     the person when the notice is a reply in the thread of their original message; supporters hear
@@ -140,8 +150,13 @@ def decision_notice(
         news = f"<@{to}> {news}"
     blocks = [
         section(news),
-        section(f"<@{decision.decided_by}> decided, and said why:\n{quote(decision.reason)}"),
+        section(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}"),
         labelled("Your outcome", idea.outcome),
+    ]
+    tracking = tracking_line(idea, filing_in) if decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED) else None
+    if tracking:
+        blocks.append(context(tracking))
+    blocks += [
         context(
             f"Thank you for sharing {message_link(idea, 'it')}. "
             "Questions? Reply to the person who decided, or see `/idea list`."

@@ -18,8 +18,10 @@ from ui.kit import (
     chunks,
     clip,
     context,
+    decider,
     escape,
     idea_ref,
+    issue_link,
     message,
     message_link,
     plain,
@@ -118,7 +120,9 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> 
         head += f" · {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
-    pieces = chunks(f"{head}\n<@{decision.decided_by}>: {quote(decision.reason)}", SECTION_LIMIT)
+    if idea.tracker_key and decision.to_stage == Stage.DELIVERY:
+        head += f" · tracked in {issue_link(idea)}"
+    pieces = chunks(f"{head}\n{decider(decision)}: {quote(decision.reason)}", SECTION_LIMIT)
     item = [section(piece) for piece in pieces]
     if idea.stage in SUPPORTABLE:
         item[0]["accessory"] = support_button(idea)

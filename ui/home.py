@@ -13,7 +13,20 @@ from bot.usage import Usage
 from models import Delivery, Idea, Stage
 from ui.cards import decision_summary, move_buttons
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
-from ui.kit import STAGE_NAMES, Block, age_words, clip, context, escape, idea_ref, message, plain, section, stage_words
+from ui.kit import (
+    STAGE_NAMES,
+    Block,
+    age_words,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    issue_link,
+    message,
+    plain,
+    section,
+    stage_words,
+)
 from ui.objectives import objective_name
 
 LIST_LIMIT = 15
@@ -23,6 +36,8 @@ def idea_line(idea: Idea, now: datetime) -> Block:
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
     if idea.objective is not None:
         head += f" · objective: {clip(escape(idea.objective.title), 100)}"
+    if idea.tracker_key:
+        head += f" · {issue_link(idea)}"
     return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
 
 

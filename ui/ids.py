@@ -23,3 +23,5 @@ NUDGE_SHARE, NUDGE_DISMISS, NUDGE_OPT_OUT = "nudge_share", "nudge_dismiss", "nud
 USE_SUGGESTION = "use_suggestion"
 ADD_OBJECTIVE, EDIT_OBJECTIVE, SET_OBJECTIVE = "add_objective", "edit_objective", "set_objective"
 RETRY_DELIVERIES, DISMISS_DELIVERIES = "deliveries_retry", "deliveries_dismiss"
+LINK_ISSUE = "link_issue"  # link an idea in delivery to a tracker issue
+LINK_ISSUE_CALLBACK = "idea_link_issue"

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from models import Idea, Stage
+from models import Decision, Idea, Stage
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -132,6 +132,25 @@ def age_words(then: datetime, now: datetime) -> str:
     if days < 60:
         return f"{days // 7} weeks ago"
     return f"{days // 30} months ago"
+
+
+TRACKER_LABELS = {"github": "GitHub", "jira": "Jira"}
+
+
+def decider(decision: Decision) -> str:
+    """Who decided: a person, mentioned; or, for a move the tracker made, who made it there."""
+    if decision.via:
+        return f"{escape(decision.decided_by)} in {TRACKER_LABELS.get(decision.via, escape(decision.via))}"
+    return f"<@{decision.decided_by}>"
+
+
+def issue_link(idea: Idea) -> str | None:
+    """The idea's delivery issue as a link (its key as the words), or None."""
+    if not idea.tracker_key:
+        return None
+    key = escape(idea.tracker_key)
+    url = idea.tracker_url or ""
+    return f"<{url}|{key}>" if url.startswith(("https://", "http://")) and "|" not in url and ">" not in url else key
 
 
 def idea_ref(idea: Idea) -> str:

@@ -1,0 +1,115 @@
+"""Delivery in the team's tracker: what an idea's issue says, which ideas an issue belongs to, and what
+the tracker's news means for them. Shipping is not the end: an issue closed as done ships the idea,
+exactly as a PM's "Mark shipped" would, and schedules the "did the outcome happen?" check-in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.decisions import DEFAULT_CHECK_IN, Refused, decide
+from models import Decision, Idea, Stage
+
+TITLE_MAX_CHARS = 120
+LABELS = {"github": "GitHub", "jira": "Jira"}
+# Stages in which the tracker's news still matters: it may ship the idea, or its PM should hear.
+FOLLOWED = (Stage.DELIVERY, Stage.SHIPPED)
+
+
+def issue_title(idea: Idea) -> str:
+    """The outcome, on one line, clipped at a word."""
+    text = " ".join(idea.outcome.split())
+    if len(text) <= TITLE_MAX_CHARS:
+        return text
+    cut = text[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0]
+    return (cut if len(cut) > TITLE_MAX_CHARS // 2 else text[: TITLE_MAX_CHARS - 1]) + "…"
+
+
+def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None) -> str:
+    """What the team building it should know: the outcome and problem first, then why it was chosen."""
+    parts = [f"**Outcome:** {idea.outcome}", f"**Problem, and who has it:** {idea.problem}"]
+    if idea.evidence:
+        parts.append(f"**Evidence:** {idea.evidence}")
+    if idea.measure:
+        parts.append(f"**How we would know it worked:** {idea.measure}")
+    people = supporters + 1
+    parts.append(f"**People who asked:** {people} ({supporters} supporting the requester)" if supporters
+                 else "**People who asked:** 1")
+    parts.append(f"**Why it moved to delivery:** {reason}")
+    if idea.ask:
+        parts.append(f"**Originally asked for:** {idea.ask}")
+    where = f"[idea #{idea.id}]({card_link})" if card_link else f"idea #{idea.id}"
+    parts.append(f"Filed by outcome-bot from {where}. When this issue is closed as done, the idea is marked "
+                 "shipped and its requester hears it; a month later they are asked whether the outcome happened.")
+    return "\n\n".join(parts)
+
+
+def link(session: Session, idea: Idea, tracker: str, key: str, url: str, state: str) -> None:
+    idea.tracker, idea.tracker_key, idea.tracker_url, idea.tracker_state = tracker, key[:200], url[:500], state[:32]
+    session.flush()
+
+
+def linking(session: Session, tracker: str, key: str) -> list[Idea]:
+    """Every idea that links this exact issue, in whatever workspace, while the issue's news matters."""
+    return list(session.scalars(
+        select(Idea).where(Idea.tracker == tracker, Idea.tracker_key == key, Idea.stage.in_(FOLLOWED))
+        .order_by(Idea.id)
+    ))
+
+
+def followed(session: Session, tracker: str) -> list[Idea]:
+    """Ideas in delivery with an issue in this tracker: what the daily sweep looks at."""
+    return list(session.scalars(
+        select(Idea).where(Idea.tracker == tracker, Idea.tracker_key.is_not(None), Idea.stage == Stage.DELIVERY)
+        .order_by(Idea.id)
+    ))
+
+
+def noticed(session: Session, idea_id: int, state: str) -> bool:
+    """Records the issue's state; True the first time this state is seen (so its news is told once)."""
+    changed = session.execute(
+        update(Idea).where(Idea.id == idea_id, (Idea.tracker_state.is_(None)) | (Idea.tracker_state != state))
+        .values(tracker_state=state).execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def delivery_decider(session: Session, idea_id: int) -> str | None:
+    """The PM who moved the idea to delivery: the tracker's news is theirs to hear."""
+    return session.scalar(
+        select(Decision.decided_by).where(Decision.idea_id == idea_id, Decision.to_stage == Stage.DELIVERY,
+                                          Decision.via.is_(None))
+        .order_by(Decision.id.desc()).limit(1)
+    )
+
+
+def ship_through_tracker(session: Session, idea: Idea, *, tracker: str, actor: str | None, today: date
+                         ) -> tuple[Idea, Decision] | None:
+    """The issue was closed as done: delivery -> shipped, recorded as made through the tracker, with the
+    check-in four weeks on for the PM who moved it to delivery; None if it is no longer in delivery."""
+    label = LABELS.get(tracker, tracker)
+    who = actor or label
+    reason = (f"Closed as done in {label} by {actor} ({idea.tracker_key})." if actor and tracker == "github"
+              else f"Moved to Done in {label} by {actor} ({idea.tracker_key})." if actor
+              else f"Closed as done in {label} ({idea.tracker_key}).")
+    try:
+        return decide(session, team_id=idea.team_id, idea_id=idea.id, shown_stage=Stage.DELIVERY,
+                      to_stage=Stage.SHIPPED, reason=reason, decided_by=who[:100], via=tracker,
+                      revisit_on=today + DEFAULT_CHECK_IN, ask_user_id=delivery_decider(session, idea.id))
+    except Refused:
+        return None
+
+
+def parse_reference(reference: str, parsers: dict[str, object]) -> tuple[str, str] | None:
+    """(tracker, key) for a reference one of the trackers understands, trying a URL's own tracker first."""
+    for name, parse in parsers.items():
+        key = parse(reference)  # type: ignore[operator]
+        if key is not None:
+            return name, key
+    return None
+
+
+CHECK_IN_AFTER: timedelta = DEFAULT_CHECK_IN

@@ -1,0 +1,272 @@
+"""Closing the loop with the delivery tracker: moving to delivery files the work (or links an issue that
+exists), the tracker's "done" ships the idea (and schedules its outcome check-in), and its other news
+reaches the PM who moved the idea to delivery. Webhooks bring the news; a daily sweep catches what they
+missed. Everything slow (the tracker's API) is work for the sender, after Slack has been answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.decisions import Refusal
+from bot.decisions import Refused as Declined
+from bot.ideas import get_idea
+from bot.reviews import supporters
+from bot.team_settings import team_config
+from bot.trackers import (
+    LABELS,
+    delivery_decider,
+    followed,
+    issue_body,
+    issue_title,
+    link,
+    linking,
+    noticed,
+    ship_through_tracker,
+)
+from handlers import notify
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from models import Decision, Idea, Stage, utcnow
+from runtime import outbox
+from runtime.failures import Permanent, Transient
+from runtime.outbox import Owed
+from runtime.sender import Job
+from runtime.trackers import COMPLETED, DELETED, OPEN, Issue, Refused, Tracker, Unavailable
+from ui.decisions import DecisionForm, refusal_text
+from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
+from ui.kit import read_id
+from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, read_link_issue, tracker_news
+
+# While the person waits for their form to be answered, the tracker gets this long to say an issue exists.
+CHECK_TIMEOUT = 2.0
+
+
+def register(app: App, d: Deps) -> None:
+    app.action(LINK_ISSUE)(guarded(link_issue_callback))
+    app.view(LINK_ISSUE_CALLBACK)(guarded(link_issue_submission_callback))
+    d.sender.register("tracker_create", lambda job: create_issue(d, job))
+    d.sender.register("tracker_event", lambda job: apply_event(d, job))
+    d.sender.register("tracker_sweep", lambda job: sweep(d, job))
+    d.sender.register("tracker_check", lambda job: check(d, job))
+
+
+def tracker_options(d: Deps) -> list[TrackerOption]:
+    return [TrackerOption(name, tracker.label, tracker.where) for name, tracker in d.trackers.items()]
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What the delivery form asked of the tracker, checked: create an issue, link a found one, or nothing."""
+
+    kind: str | None = None  # "create", "link"
+    tracker: str | None = None
+    issue: Issue | None = None
+    error: str | None = None
+    issue_field: bool = False
+    filing_in: str | None = None
+
+
+def filing_plan(d: Deps, form: DecisionForm) -> Filing:
+    if form.to_stage != Stage.DELIVERY or not d.trackers or form.tracker_choice in (None, "none"):
+        return Filing()
+    if form.tracker_choice.startswith("create:"):
+        name = form.tracker_choice.removeprefix("create:")
+        tracker = d.trackers.get(name)
+        if tracker is None:
+            return Filing(error="That tracker is not set up here; choose another.")
+        return Filing("create", name, filing_in=f"{tracker.label} ({tracker.where})")
+    found = find_issue(d.trackers, form.issue_reference)
+    if isinstance(found, str):
+        return Filing(error=found, issue_field=True)
+    return Filing(LINK, found.tracker, issue=found)
+
+
+def find_issue(trackers: Mapping[str, Tracker], reference: str) -> Issue | str:
+    """The issue a reference names, checked against its tracker; or a sentence for the form's field."""
+    if not reference:
+        return "Paste the issue's link or key (such as OPS-142 or #57)."
+    for tracker in trackers.values():
+        key = tracker.parse(reference)
+        if key is None:
+            continue
+        try:
+            issue = tracker.find(key, timeout=CHECK_TIMEOUT)
+        except Unavailable:
+            return f"{tracker.label} did not answer just now: try again, or create the issue instead."
+        except Refused as refused:
+            return str(refused)[:300]
+        return issue if issue is not None else f"There is no issue {key} in {tracker.label}."
+    where = ", ".join(f"{t.label} {t.where}" for t in trackers.values())
+    return f"That is not a link or key of an issue I can see ({where}): paste the issue's link."
+
+
+def file_or_link(session: Session, d: Deps, idea: Idea, decision: Decision, filing: Filing) -> list[Owed]:
+    """In the decision's transaction: the found issue linked, or the filing owed (so it survives an outage)."""
+    if filing.kind == LINK and filing.issue is not None:
+        link(session, idea, filing.tracker, filing.issue.key, filing.issue.url, filing.issue.state)
+        return []
+    if filing.kind == "create":
+        tracker = d.trackers[filing.tracker]
+        payload = {"idea": idea.id, "tracker": filing.tracker, "decision": decision.id,
+                   "on_failure": {"channel": decision.decided_by,
+                                  "text": filing_failed(idea, tracker.label, tracker.where)}}
+        return [outbox.job("tracker_create", payload, key=f"file:{idea.id}")]
+    return []
+
+
+def create_issue(d: Deps, job: Job) -> None:
+    tracker = d.trackers.get(job.payload["tracker"])
+    if tracker is None:
+        raise Permanent("the tracker is no longer configured.")
+    with d.sessions() as session:
+        idea = get_idea(session, job.team_id, int(job.payload["idea"]))
+        decision = session.get(Decision, int(job.payload["decision"]))
+        backers = len(supporters(session, idea.id)) if idea is not None else 0
+    if idea is None or decision is None or idea.tracker_key:
+        with d.sessions.begin() as session:
+            job.finish(session)  # gone, or linked meanwhile: nothing to file
+        return
+    body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea))
+    try:
+        issue = tracker.create(issue_title(idea), body)
+    except Unavailable as unavailable:
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+    except Refused as refused:
+        raise Permanent(str(refused)) from None
+    with changing(d) as session:
+        idea = get_idea(session, job.team_id, idea.id)
+        if idea is not None and not idea.tracker_key:
+            link(session, idea, tracker.name, issue.key, issue.url, issue.state)
+            config = team_config(session, job.team_id, d.settings)
+            outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
+                       *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
+        job.finish(session)
+
+
+def card_link(job: Job, idea: Idea) -> str | None:
+    """A link back to the idea's card, for the issue's body; the issue is filed without one if Slack says no."""
+    if not idea.triage_channel_id or not idea.triage_message_ts:
+        return None
+    try:
+        return job.client().chat_getPermalink(channel=idea.triage_channel_id,
+                                              message_ts=idea.triage_message_ts)["permalink"]
+    except SlackApiError as error:
+        if error.response.status_code == 429 or error.response.status_code >= 500:
+            raise
+        return None
+
+
+def apply_event(d: Deps, job: Job) -> None:
+    """A webhook's news for every idea that links the issue, in whatever workspace it is."""
+    payload = job.payload
+    with changing(d) as session:
+        for idea in linking(session, payload["tracker"], payload["key"]):
+            outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], payload["kind"],
+                                                    payload.get("actor")))
+        job.finish(session)
+
+
+def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
+    """Done ships an idea in delivery, exactly as "Mark shipped" would; anything else (not planned,
+    reopened, deleted) moves nothing and is told, once, to the PM who moved it to delivery."""
+    if not noticed(session, idea.id, kind):
+        return []  # heard already (a webhook and the sweep, or a redelivery)
+    config = team_config(session, idea.team_id, d.settings)
+    if kind == COMPLETED and idea.stage == Stage.DELIVERY:
+        moved = ship_through_tracker(session, idea, tracker=tracker, actor=actor, today=utcnow().date())
+        return notify.decision_made(session, *moved, config) if moved is not None else []
+    if kind == COMPLETED:
+        return []
+    pm = delivery_decider(session, idea.id) or next(iter(sorted(config.pm_user_ids)), None)
+    to = pm or config.triage_channel
+    if to is None:
+        return []
+    message = tracker_news(idea, kind, actor, LABELS.get(tracker, tracker))
+    alternates = [{"channel": config.triage_channel}] if pm and config.triage_channel else []
+    return [outbox.post(to, message, alternates=alternates)]
+
+
+def sweep(d: Deps, job: Job) -> None:
+    """Daily: one check per idea in delivery with an issue, each retried on its own."""
+    name = job.payload["tracker"]
+    with changing(d) as session:
+        for idea in followed(session, name):
+            outbox.owe(session, idea.team_id, outbox.job("tracker_check", {"tracker": name, "idea": idea.id},
+                                                         key=f"check:{idea.id}", collapses=True))
+        job.finish(session)
+
+
+def check(d: Deps, job: Job) -> None:
+    """What the webhooks would have said, read from the tracker."""
+    tracker = d.trackers.get(job.payload["tracker"])
+    with d.sessions() as session:
+        idea = session.get(Idea, int(job.payload["idea"]))
+    if tracker is None or idea is None or idea.tracker != tracker.name or not idea.tracker_key:
+        with d.sessions.begin() as session:
+            job.finish(session)
+        return
+    try:
+        issue = tracker.find(idea.tracker_key)
+    except Unavailable as unavailable:
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+    except Refused as refused:
+        raise Permanent(str(refused)) from None
+    kind = DELETED if issue is None else issue.state
+    with changing(d) as session:
+        idea = session.get(Idea, idea.id)
+        if kind != OPEN and idea is not None and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
+            outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind,
+                                                    issue.closed_by if issue else None))
+        job.finish(session)
+
+
+def link_issue_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                        logger: Logger) -> None:
+    """"Link a tracker issue" on the card of an idea in delivery (filed by hand, or after a failed filing)."""
+    ack()
+    d = deps(context)
+    config = team(d, context.team_id)
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
+        tell(d, body, context.team_id, context.user_id, refusal_text_for_pms(config.triage_channel))
+        return
+    idea_id = read_id(action.get("value"))
+    with d.sessions() as session:
+        idea = get_idea(session, context.team_id, idea_id) if idea_id is not None else None
+    if idea is None or idea.stage != Stage.DELIVERY or not d.trackers:
+        tell(d, body, context.team_id, context.user_id, "That idea is not waiting for a tracker issue, so nothing "
+                                                          "changed.")
+        return
+    open_form(client, d, body, context.team_id, context.user_id, link_issue_modal(idea), logger)
+
+
+def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext,
+                                   logger: Logger) -> None:
+    d = deps(context)
+    form = read_link_issue(view)
+    config = team(d, context.team_id)
+    if form is None or not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
+        ack(response_action="errors", errors={"issue": refusal_text_for_pms(config.triage_channel)})
+        return
+    found = find_issue(d.trackers, form.reference)
+    if isinstance(found, str):
+        ack(response_action="errors", errors={"issue": found})
+        return
+    with changing(d) as session:
+        idea = get_idea(session, context.team_id, form.idea_id)
+        if idea is None or idea.stage != Stage.DELIVERY:
+            ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
+            return
+        link(session, idea, found.tracker, found.key, found.url, found.state)
+        outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
+    ack()
+
+
+def refusal_text_for_pms(triage_channel: str | None) -> str:
+    return refusal_text(Declined(Refusal.NOT_A_PM), triage_channel)

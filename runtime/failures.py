@@ -1,0 +1,91 @@
+"""What a failed Slack call means for what was owed: try again later (and when), never, or elsewhere."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+from collections.abc import Mapping
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk.errors import SlackApiError
+
+from models import Delivery
+from runtime import calls, outbox
+from runtime.slack import NotInstalled
+
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "team_added_to_org"})
+# Refusals about the recipient, where the row's alternates (another person, another channel) may work.
+RECIPIENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
+                              "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
+                              "user_not_in_channel", "restricted_action"})
+
+
+class Transient(Exception):
+    def __init__(self, error: str, *, retry_after: float | None = None, uncertain: bool = False) -> None:
+        super().__init__(error)
+        self.error = error
+        self.retry_after = retry_after
+        self.uncertain = uncertain
+
+
+class Permanent(Exception):
+    def __init__(self, error: str, state: str = outbox.FAILED) -> None:
+        super().__init__(error)
+        self.error = error
+        self.state = state
+
+
+def classify(error: BaseException) -> Transient | Permanent:
+    """What an exception from a Slack call means for the row."""
+    if isinstance(error, (Transient, Permanent)):
+        return error
+    if isinstance(error, SlackApiError):
+        status, code = error.response.status_code, str(error.response.get("error") or "unknown")
+        if status == 429:
+            return Transient("ratelimited", retry_after=_retry_after(error.response.headers))
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return Transient(code if status < 500 else f"http_{status}")
+        return Permanent(code)
+    if isinstance(error, calls.ResponseUrlError):
+        if error.status == 429 or error.status >= 500:
+            return Transient(f"http_{error.status}")
+        if error.status in (404, 410):
+            return Permanent("expired_url", state=outbox.EXPIRED)
+        return Permanent(error.body.strip()[:60] or f"http_{error.status}")
+    if isinstance(error, NotInstalled):
+        return Permanent("not_installed")
+    if isinstance(error, URLError) and isinstance(error.reason, (ConnectionRefusedError, socket.gaierror)):
+        return Transient("unreachable")  # nothing reached Slack
+    if isinstance(error, (TimeoutError, socket.timeout)) or (
+            isinstance(error, URLError) and isinstance(error.reason, (TimeoutError, socket.timeout))):
+        return Transient("timeout", uncertain=True)
+    if isinstance(error, (http.client.HTTPException, ConnectionError, OSError)):
+        return Transient("dropped", uncertain=True)  # it may have reached Slack before the line went
+    return Transient(f"bug:{type(error).__name__}")
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return max(1.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 30.0
+
+
+def alternate(row: Delivery, error: str) -> outbox.Owed | None:
+    """The same message to the next place on its list, when Slack's refusal was about the place."""
+    alternates = list(row.payload.get("alternates") or [])
+    if error not in RECIPIENT_ERRORS or not alternates:
+        return None
+    route, rest = alternates[0], alternates[1:]
+    payload = {key: value for key, value in row.payload.items() if key not in ("alternates", "thread_ts", "user")}
+    payload.update({key: value for key, value in route.items() if key != "method"})
+    if rest:
+        payload["alternates"] = rest
+    method = route.get("method", "chat.postMessage")
+    return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)

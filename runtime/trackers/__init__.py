@@ -1,0 +1,134 @@
+"""Delivery trackers (GitHub Issues, Jira Cloud) behind one small interface, so a third is one module.
+
+An adapter creates and reads issues over the tracker's REST API and turns its webhooks into `Event`s.
+Failures come in two kinds: `Unavailable` (a timeout, a 5xx, a rate limit: try again later, as the
+sender does for Slack) and `Refused` (a token the tracker rejects, a project that does not exist:
+trying again will not help, and someone must be told).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.settings import Settings
+
+# What became of an issue, in the tracker's words turned into ours.
+OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
+
+
+class Unavailable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """The tracker said no in a way that will not change by waiting; the message is for a person."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    tracker: str  # "github" or "jira"
+    key: str  # "acme/roadmap#57", "OPS-142"
+    url: str
+    title: str
+    state: str  # OPEN, COMPLETED, NOT_PLANNED
+    closed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One webhook delivery, as far as outcome-bot cares."""
+
+    delivery_id: str
+    kind: str  # COMPLETED, NOT_PLANNED, REOPENED, DELETED, "ping", or "other" (ignored)
+    key: str | None = None
+    actor: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+class Tracker(Protocol):
+    name: str  # "github", "jira"
+    label: str  # "GitHub", "Jira"
+    where: str  # "acme/roadmap", "OPS": where new issues go
+
+    def create(self, title: str, body: str) -> Issue: ...
+
+    def find(self, key: str, *, timeout: float | None = None) -> Issue | None: ...
+
+    def parse(self, reference: str) -> str | None:
+        """The issue key a URL or a short reference ("#57", "OPS-142") names here, or None."""
+
+    def verify(self, raw: bytes, headers: Mapping[str, str]) -> bool: ...
+
+    def event(self, raw: bytes, headers: Mapping[str, str]) -> Event: ...
+
+
+def configured(settings: Settings) -> dict[str, Tracker]:
+    from runtime.trackers.github import GitHub
+    from runtime.trackers.jira import Jira
+
+    found: dict[str, Tracker] = {}
+    if settings.github is not None:
+        found["github"] = GitHub(settings.github)
+    if settings.jira is not None:
+        found["jira"] = Jira(settings.jira)
+    return found
+
+
+def signed(secret: str | None, raw: bytes, signature: str | None) -> bool:
+    """`sha256=<hex HMAC of the raw body>`, as GitHub (X-Hub-Signature-256) and Jira (X-Hub-Signature) send it."""
+    if not secret or not signature or not signature.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip())
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, Any] | None = None,
+         timeout: float | None = None) -> tuple[int, Any]:
+    """One JSON request; (status, parsed body) for answers below 500 but 429, Unavailable otherwise."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Accept": "application/json", "Content-Type": "application/json",
+                                              **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout or DEFAULT_TIMEOUT) as answer:
+            return answer.status, _json(answer.read())
+    except urllib.error.HTTPError as error:
+        payload = _json(error.read())
+        if error.code == 429 or error.code >= 500:
+            retry = error.headers.get("Retry-After") if error.headers else None
+            raise Unavailable(f"HTTP {error.code}", _seconds(retry)) from None
+        return error.code, payload
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+        raise Unavailable(type(getattr(error, "reason", error)).__name__) from None
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(1.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,111 @@
+"""GitHub Issues (github.com or GitHub Enterprise Server): REST v3 with a token, and the `issues` webhook
+signed with X-Hub-Signature-256."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.settings import GitHubSettings
+from runtime.trackers import (
+    COMPLETED,
+    DELETED,
+    NOT_PLANNED,
+    OPEN,
+    REOPENED,
+    Event,
+    Issue,
+    Refused,
+    call,
+    header,
+    signed,
+)
+
+_URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
+_FULL = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
+_SHORT = re.compile(r"^#?(\d+)$")
+_KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
+
+
+class GitHub:
+    name = "github"
+    label = "GitHub"
+
+    def __init__(self, settings: GitHubSettings) -> None:
+        self.settings = settings
+        self.where = settings.repo
+        self.headers = {"Authorization": f"Bearer {settings.token}", "Accept": "application/vnd.github+json",
+                        "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "outcome-bot"}
+
+    def create(self, title: str, body: str) -> Issue:
+        status, answer = call("POST", f"{self.settings.api_url}/repos/{self.settings.repo}/issues",
+                              headers=self.headers, body={"title": title, "body": body})
+        if status != 201 or not isinstance(answer, dict):
+            raise Refused(_refusal(status, answer, self.settings.repo))
+        return self._issue(self.settings.repo, answer)
+
+    def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
+        match = _KEY.match(key)
+        if match is None:
+            return None
+        repo, number = match.groups()
+        status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues/{number}", headers=self.headers,
+                              timeout=timeout)
+        if status in (404, 410):  # never was, or deleted
+            return None
+        if status != 200 or not isinstance(answer, dict):
+            raise Refused(_refusal(status, answer, repo))
+        return self._issue(repo, answer)
+
+    def parse(self, reference: str) -> str | None:
+        text = reference.strip().strip("<>")
+        for pattern in (_URL, _FULL):
+            if match := pattern.match(text):
+                return f"{match.group(1)}#{int(match.group(2))}"
+        if match := _SHORT.match(text):
+            return f"{self.settings.repo}#{int(match.group(1))}"
+        return None
+
+    def verify(self, raw: bytes, headers: Mapping[str, str]) -> bool:
+        return signed(self.settings.webhook_secret, raw, header(headers, "X-Hub-Signature-256"))
+
+    def event(self, raw: bytes, headers: Mapping[str, str]) -> Event:
+        delivery = header(headers, "X-GitHub-Delivery") or _digest(raw)
+        kind = header(headers, "X-GitHub-Event")
+        if kind == "ping":
+            return Event(delivery, "ping")
+        body = json.loads(raw)
+        if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
+            return Event(delivery, "other")
+        issue, action = body["issue"], body.get("action")
+        repo = (body.get("repository") or {}).get("full_name")
+        what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
+        if action == "closed":
+            what = NOT_PLANNED if issue.get("state_reason") == "not_planned" else COMPLETED
+        actor = (body.get("sender") or {}).get("login")
+        return Event(delivery, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
+                     actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
+
+    def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
+        state = OPEN if answer.get("state") != "closed" else (
+            NOT_PLANNED if answer.get("state_reason") == "not_planned" else COMPLETED)
+        closed_by = (answer.get("closed_by") or {}).get("login")
+        return Issue("github", f"{repo}#{answer.get('number')}", str(answer.get("html_url") or ""),
+                     str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+
+
+def _refusal(status: int, answer: Any, repo: str) -> str:
+    message = answer.get("message") if isinstance(answer, dict) else None
+    if status in (401, 403):
+        return f"GitHub refused GITHUB_TOKEN for {repo} ({message or status}): it needs the Issues permission."
+    if status == 404:
+        return f"GitHub has no repository {repo} that GITHUB_TOKEN can see."
+    return f"GitHub said {status}: {message or 'no reason given'}."
+
+
+def _digest(raw: bytes) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,125 @@
+"""Jira Cloud: REST v2 (plain-text descriptions) with basic auth (an account's email and an API token),
+and admin webhooks signed with X-Hub-Signature (`sha256=...`). Done is the status category, not a
+status name, since every workflow names its statuses its own way."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.settings import JiraSettings
+from runtime.trackers import (
+    COMPLETED,
+    DELETED,
+    NOT_PLANNED,
+    OPEN,
+    REOPENED,
+    Event,
+    Issue,
+    Refused,
+    call,
+    header,
+    signed,
+)
+
+ISSUE_TYPE = "Task"
+# Done, but not done: resolutions that say the work will not happen.
+NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix", "declined", "duplicate",
+                                  "cannot reproduce", "obsolete", "not a bug"})
+_KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-(\d+)$")
+_URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issues)/([A-Z][A-Z0-9_]{0,9}-\d+)(?:[/?#].*)?$")
+
+
+class Jira:
+    name = "jira"
+    label = "Jira"
+
+    def __init__(self, settings: JiraSettings) -> None:
+        self.settings = settings
+        self.where = settings.project_key
+        token = base64.b64encode(f"{settings.email}:{settings.api_token}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}", "User-Agent": "outcome-bot"}
+
+    def create(self, title: str, body: str) -> Issue:
+        fields = {"project": {"key": self.settings.project_key}, "summary": title, "description": body,
+                  "issuetype": {"name": ISSUE_TYPE}}
+        status, answer = call("POST", f"{self.settings.base_url}/rest/api/2/issue", headers=self.headers,
+                              body={"fields": fields})
+        if status != 201 or not isinstance(answer, dict) or not answer.get("key"):
+            raise Refused(_refusal(status, answer, self.settings.project_key))
+        return Issue("jira", answer["key"], self._url(answer["key"]), title, OPEN)
+
+    def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
+        if not _KEY.match(key):
+            return None
+        status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/issue/{key}?fields=summary,status,"
+                              "resolution", headers=self.headers, timeout=timeout)
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(answer, dict):
+            raise Refused(_refusal(status, answer, key))
+        fields = answer.get("fields") or {}
+        return Issue("jira", str(answer.get("key") or key), self._url(str(answer.get("key") or key)),
+                     str(fields.get("summary") or ""), _state(fields))
+
+    def parse(self, reference: str) -> str | None:
+        text = reference.strip().strip("<>")
+        if match := _URL.match(text):
+            return match.group(1)
+        text = text.upper()
+        return text if _KEY.match(text) else None
+
+    def verify(self, raw: bytes, headers: Mapping[str, str]) -> bool:
+        return signed(self.settings.webhook_secret, raw, header(headers, "X-Hub-Signature"))
+
+    def event(self, raw: bytes, headers: Mapping[str, str]) -> Event:
+        delivery = header(headers, "X-Atlassian-Webhook-Identifier") or "sha256:" + hashlib.sha256(raw).hexdigest()
+        body = json.loads(raw)
+        if not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
+            return Event(delivery, "other")
+        issue = body["issue"]
+        key = issue.get("key")
+        actor = (body.get("user") or {}).get("displayName")
+        common = {"key": key, "actor": actor, "title": (issue.get("fields") or {}).get("summary"),
+                  "url": self._url(key) if key else None}
+        if body.get("webhookEvent") == "jira:issue_deleted":
+            return Event(delivery, DELETED, **common)
+        status_change = next((item for item in (body.get("changelog") or {}).get("items") or []
+                              if isinstance(item, dict) and item.get("field") == "status"), None)
+        if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
+            return Event(delivery, "other", **common)
+        now = _state(issue.get("fields") or {})
+        if now != OPEN:
+            return Event(delivery, now, **common)
+        return Event(delivery, REOPENED if _was_done(status_change) else "other", **common)
+
+    def _url(self, key: str) -> str:
+        return f"{self.settings.base_url}/browse/{key}"
+
+
+def _state(fields: dict[str, Any]) -> str:
+    category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key")
+    if category != "done":
+        return OPEN
+    resolution = str((fields.get("resolution") or {}).get("name") or "").strip().lower()
+    return NOT_PLANNED if resolution in NOT_DONE_RESOLUTIONS else COMPLETED
+
+
+def _was_done(change: dict[str, Any]) -> bool:
+    """A status change from a Done-like status (the changelog names statuses, not their categories)."""
+    before = str(change.get("fromString") or "").lower()
+    return any(word in before for word in ("done", "closed", "resolved", "complete", "released"))
+
+
+def _refusal(status: int, answer: Any, where: str) -> str:
+    messages = []
+    if isinstance(answer, dict):
+        messages = list(answer.get("errorMessages") or []) + [str(v) for v in (answer.get("errors") or {}).values()]
+    reason = "; ".join(messages)[:200] or f"HTTP {status}"
+    if status in (401, 403):
+        return f"Jira refused JIRA_EMAIL and JIRA_API_TOKEN for {where} ({reason})."
+    return f"Jira said no for {where}: {reason}."
