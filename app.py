@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -157,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if built.settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        if built.deps.trackers:  # the trackers' webhooks still come over HTTP: served on $PORT, without Slack's
+            d = built.deps
+            hooks = create_wsgi(None, built.engine, None, webhooks.routes(dict(d.trackers), d.sessions, d.sender.wake))
+            threading.Thread(target=serve_http, args=(hooks, built.settings.port), daemon=True).start()
         SocketModeHandler(built.app, built.settings.slack_app_token).start()
         return 0
     try:

@@ -120,9 +120,11 @@ class _ThenLog(list):
 Routes = dict[str, WSGIApp]
 
 
-def create_wsgi(app: App, engine: Engine, signing_secret: str | None, routes: Routes | None = None) -> WSGIApp:
-    """Slack's requests, a health check that touches the database, and any other routes given."""
-    slack = SlackEndpoint(app, signing_secret)
+def create_wsgi(app: App | None, engine: Engine, signing_secret: str | None, routes: Routes | None = None
+                ) -> WSGIApp:
+    """Slack's requests, a health check that touches the database, and any other routes given. Without
+    an app (Socket Mode, where Slack's requests come over the socket) only the others are served."""
+    slack = SlackEndpoint(app, signing_secret) if app is not None else _not_found
     others = dict(routes or {})
 
     def wsgi_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -136,6 +138,11 @@ def create_wsgi(app: App, engine: Engine, signing_secret: str | None, routes: Ro
         return slack(environ, start_response)
 
     return wsgi_app
+
+
+def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"Not Found"]
 
 
 def health(engine: Engine) -> tuple[str, dict[str, Any]]:

@@ -71,8 +71,8 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
 def record(session: Session, source: str, delivery_id: str, now: datetime) -> bool:
     """True the first time a delivery is seen."""
     table = WebhookDelivery.__table__
-    inserted = session.execute(
+    inserted = session.scalar(
         dialect_insert(session)(table).values(source=source, delivery_id=delivery_id[:100], received_at=now)
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing().returning(table.c.delivery_id)
     )
-    return inserted.rowcount == 1
+    return inserted is not None

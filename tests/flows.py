@@ -34,6 +34,7 @@ def share_idea(bot: Any, slack: Any, *, user: str = "U1", channel: str = "C1", *
     reply = submit_keeping_my_words(bot, open_modal(bot, slack, channel=channel), {**GOOD, **values}, user=user)
     assert reply.status == 200 and reply.body == "", reply.body
     wait_until(lambda: len(cards(slack)) > cards_before)
+    bot.deliver()  # the confirmation and the card go out in any order: have both gone
     return cards(slack)[-1]
 
 

@@ -186,7 +186,7 @@ def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"type": kind, "value": value}
     if kind == "datepicker":
         return {"type": kind, "selected_date": value}
-    if kind == "static_select":
+    if kind in ("static_select", "radio_buttons"):
         option = next((o for o in element.get("options", []) if o["value"] == value), None)
         return {"type": kind, "selected_option": option}
     if kind == "conversations_select":

@@ -59,6 +59,19 @@ def test_everything_set():
         ({**BASE, "OPENAI_TIMEOUT": "0"}, "OPENAI_TIMEOUT"),
         ({**BASE, "DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
         ({**BASE, "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({**BASE, "LISTENER_THREADS": "0"}, "LISTENER_THREADS"),
+        ({**BASE, "SLACK_TIMEOUT": "forever"}, "SLACK_TIMEOUT"),
+        ({**BASE, "GITHUB_TOKEN": "ghp_1"}, "GITHUB_REPO"),
+        ({**BASE, "GITHUB_REPO": "acme/roadmap"}, "GITHUB_TOKEN"),
+        ({**BASE, "GITHUB_WEBHOOK_SECRET": "s"}, "GITHUB_TOKEN, GITHUB_REPO"),
+        ({**BASE, "GITHUB_TOKEN": "ghp_1", "GITHUB_REPO": "roadmap"}, "GITHUB_REPO"),
+        ({**BASE, "GITHUB_TOKEN": "ghp_1", "GITHUB_REPO": "a/b", "GITHUB_API_URL": "ghe.acme"}, "GITHUB_API_URL"),
+        ({**BASE, "JIRA_BASE_URL": "https://a.atlassian.net", "JIRA_EMAIL": "a@b"}, "JIRA_API_TOKEN, JIRA_PROJECT_KEY"),
+        ({**BASE, "JIRA_WEBHOOK_SECRET": "s"}, "JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT_KEY"),
+        ({**BASE, "JIRA_BASE_URL": "acme", "JIRA_EMAIL": "a", "JIRA_API_TOKEN": "t", "JIRA_PROJECT_KEY": "OPS"},
+         "JIRA_BASE_URL"),
+        ({**BASE, "JIRA_BASE_URL": "https://a.atlassian.net", "JIRA_EMAIL": "a", "JIRA_API_TOKEN": "t",
+          "JIRA_PROJECT_KEY": "ops team"}, "JIRA_PROJECT_KEY"),
     ],
 )
 def test_bad_config_is_one_sentence_naming_the_variable(env, names):
@@ -70,3 +83,15 @@ def test_bad_config_is_one_sentence_naming_the_variable(env, names):
 
 def test_socket_mode_needs_no_signing_secret():
     assert Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode
+
+
+def test_trackers_are_either_both_or_neither():
+    neither = Settings.from_env(BASE)
+    assert neither.github is None and neither.jira is None
+    both = Settings.from_env({**BASE, "GITHUB_TOKEN": "ghp_1", "GITHUB_REPO": "acme/roadmap",
+                              "GITHUB_WEBHOOK_SECRET": "gh", "JIRA_BASE_URL": "https://acme.atlassian.net/",
+                              "JIRA_EMAIL": "pm@acme.test", "JIRA_API_TOKEN": "t", "JIRA_PROJECT_KEY": "OPS"})
+    assert (both.github.repo, both.github.api_url, both.github.webhook_secret) == (
+        "acme/roadmap", "https://api.github.com", "gh")
+    assert (both.jira.base_url, both.jira.project_key, both.jira.webhook_secret) == (
+        "https://acme.atlassian.net", "OPS", None)

@@ -189,7 +189,7 @@ def test_turn_into_idea_credits_the_author_and_tells_both(bot, slack, engine):
     [idea] = ideas(engine)
     assert (idea.requester_id, idea.submitted_by, idea.ask, idea.source_message_ts) == (
         "U1", "U2", original["text"], original["ts"])
-    wait_until(lambda: cards(slack))
+    bot.deliver()  # the confirmation, the word to the author and the card go out in any order
     dms = {c.args["channel"]: str(c.args["blocks"]) for c in slack.calls("chat.postMessage")}
     assert "credited to them" in dms["U2"] and "<@U2> turned" in dms["U1"]
     assert "shared by <@U2>" in str(cards(slack)[0]["blocks"])

@@ -1,0 +1,257 @@
+"""Local stand-ins for GitHub's and Jira Cloud's REST APIs (the parts outcome-bot uses: creating and
+reading issues), which check credentials as they do, keep the issues they are given, can be told to
+fail (5xx, 401, 404, 429 with Retry-After, a hang), and sign the webhooks they send as GitHub
+(X-Hub-Signature-256) and Jira admin webhooks (X-Hub-Signature) do. GitHub is served under /github,
+Jira under /jira."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+GITHUB_TOKEN, GITHUB_REPO, GITHUB_SECRET = "ghp_test", "acme/roadmap", "github-webhook-secret"
+JIRA_EMAIL, JIRA_TOKEN, JIRA_PROJECT, JIRA_SECRET = "pm@acme.test", "jira-api-token", "OPS", "jira-webhook-secret"
+DONE = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
+IN_PROGRESS = {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}}
+TO_DO = {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    pattern: str
+    status: int
+    times: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: float = 0.0
+
+
+class FakeTrackers:
+    def __init__(self) -> None:
+        self.github: dict[tuple[str, int], dict[str, Any]] = {}
+        self.jira: dict[str, dict[str, Any]] = {}
+        self.repos = {GITHUB_REPO, "acme/other"}
+        self.requests: list[Request] = []
+        self._failures: list[Failure] = []
+        self._lock = threading.Lock()
+        self._numbers = itertools.count(57)
+        self._jira_ids = itertools.count(10000)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    # --- what tests set up and look at ---------------------------------------------------------------
+
+    def fail(self, pattern: str, status: int = 503, *, times: int | None = 1, headers: dict | None = None,
+             hang: float = 0.0) -> None:
+        """Requests whose "METHOD /path" matches the regex `pattern` get `status` (or hang first)."""
+        with self._lock:
+            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.github.clear()
+            self.jira.clear()
+            self.requests.clear()
+            self._failures.clear()
+            self._numbers = itertools.count(57)
+            self._jira_ids = itertools.count(10000)
+
+    def made(self, method: str, path_pattern: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.method == method and re.search(path_pattern, r.path)]
+
+    def github_issue(self, number: int, title: str = "Filed by hand", repo: str = GITHUB_REPO) -> dict[str, Any]:
+        with self._lock:
+            issue = self._new_github(repo, number, title, "")
+        return issue
+
+    def jira_issue(self, key: str, summary: str = "Filed by hand", status: dict | None = None) -> dict[str, Any]:
+        with self._lock:
+            issue = {"id": str(next(self._jira_ids)), "key": key, "fields": {"summary": summary,
+                                                                               "status": status or TO_DO,
+                                                                               "resolution": None}}
+            self.jira[key] = issue
+        return issue
+
+    # --- webhooks, signed as the trackers sign them ----------------------------------------------------
+
+    def close_github(self, bot_url: str, number: int, *, reason: str = "completed", by: str = "octocat",
+                     repo: str = GITHUB_REPO, action: str = "closed", delivery: str | None = None,
+                     secret: str = GITHUB_SECRET) -> tuple[int, str, str]:
+        """Closes (or reopens, or deletes) the issue here and sends GitHub's `issues` webhook; (status, body,
+        delivery id)."""
+        with self._lock:
+            issue = self.github.get((repo, number)) or self._new_github(repo, number, "An issue", "")
+            if action == "closed":
+                issue.update(state="closed", state_reason=reason, closed_by={"login": by})
+            elif action == "reopened":
+                issue.update(state="open", state_reason="reopened", closed_by=None)
+            elif action == "deleted":
+                self.github.pop((repo, number), None)
+        body = {"action": action, "issue": issue, "repository": {"full_name": repo, "name": repo.split("/")[1]},
+                "sender": {"login": by, "type": "User"}}
+        delivery = delivery or str(uuid.uuid4())
+        status, text = post_webhook(f"{bot_url}/github/events", body, {
+            "X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery}, secret, "X-Hub-Signature-256")
+        return status, text, delivery
+
+    def move_jira(self, bot_url: str, key: str, *, status: dict, resolution: str | None = None, by: str = "Jane Doe",
+                  event: str = "jira:issue_updated", delivery: str | None = None,
+                  secret: str = JIRA_SECRET) -> tuple[int, str, str]:
+        with self._lock:
+            issue = self.jira.get(key) or {"id": "1", "key": key, "fields": {"summary": "An issue", "status": TO_DO}}
+            before = issue["fields"]["status"]["name"]
+            issue["fields"]["status"] = status
+            issue["fields"]["resolution"] = {"name": resolution} if resolution else None
+            if event == "jira:issue_deleted":
+                self.jira.pop(key, None)
+        body = {"timestamp": int(time.time() * 1000), "webhookEvent": event, "issue_event_type_name": "issue_generic",
+                "user": {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": by}, "issue": issue,
+                "changelog": {"id": "10001", "items": [{"field": "status", "fieldtype": "jira", "fromString": before,
+                                                        "toString": status["name"]}]}}
+        delivery = delivery or str(uuid.uuid4())
+        status_code, text = post_webhook(f"{bot_url}/jira/events", body, {
+            "X-Atlassian-Webhook-Identifier": delivery}, secret, "X-Hub-Signature")
+        return status_code, text, delivery
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- serving --------------------------------------------------------------------------------------
+
+    def _new_github(self, repo: str, number: int, title: str, body: str) -> dict[str, Any]:
+        issue = {"id": number * 1000, "node_id": f"I_{number}", "number": number, "title": title, "body": body,
+                 "state": "open", "state_reason": None, "closed_by": None,
+                 "html_url": f"https://github.com/{repo}/issues/{number}", "user": {"login": "outcome-bot"}}
+        self.github[(repo, number)] = issue
+        return issue
+
+    def _failure(self, method: str, path: str) -> Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if re.search(failure.pattern, f"{method} {path}"):
+                    if failure.times is not None:
+                        failure.times -= 1
+                        if failure.times <= 0:
+                            self._failures.remove(failure)
+                    return failure
+        return None
+
+    def handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict]:
+        body = json.loads(raw) if raw else None
+        with self._lock:
+            self.requests.append(Request(method, path, body, headers))
+        failure = self._failure(method, path)
+        if failure is not None:
+            time.sleep(failure.hang)
+            return failure.status, {"message": "injected failure"}, failure.headers
+        if path.startswith("/github/"):
+            return self._github(method, path.removeprefix("/github"), headers, body)
+        if path.startswith("/jira/"):
+            return self._jira(method, path.removeprefix("/jira"), headers, body)
+        return 404, {"message": "Not Found"}, {}
+
+    def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
+            return 401, {"message": "Bad credentials"}, {}
+        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues", path):
+            repo = match.group(1)
+            if method != "POST" or repo not in self.repos:
+                return 404, {"message": "Not Found"}, {}
+            if not isinstance(body, dict) or not body.get("title"):
+                return 422, {"message": "Validation Failed"}, {}
+            with self._lock:
+                issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
+            return 201, issue, {}
+        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
+            issue = self.github.get((match.group(1), int(match.group(2))))
+            return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
+        return 404, {"message": "Not Found"}, {}
+
+    def _jira(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+        expected = "Basic " + base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
+        if headers.get("authorization") != expected:
+            return 401, {"errorMessages": ["Client must be authenticated to access this resource."]}, {}
+        if path == "/rest/api/2/issue" and method == "POST":
+            fields = (body or {}).get("fields") or {}
+            project = (fields.get("project") or {}).get("key")
+            if project != JIRA_PROJECT:
+                return 400, {"errorMessages": [], "errors": {"project": "valid project is required"}}, {}
+            with self._lock:
+                key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
+                number = str(next(self._jira_ids))
+                self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
+                                                                        "description": fields.get("description"),
+                                                                        "status": TO_DO, "resolution": None}}
+            return 201, {"id": number, "key": key, "self": f"{self.url}/jira/rest/api/2/issue/{number}"}, {}
+        if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
+            issue = self.jira.get(match.group(1))
+            if issue is None:
+                return 404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                             "errors": {}}, {}
+            return 200, issue, {}
+        return 404, {"errorMessages": ["Not found"]}, {}
+
+
+def post_webhook(url: str, body: dict, headers: dict[str, str], secret: str | None, signature_header: str
+                 ) -> tuple[int, str]:
+    raw = json.dumps(body).encode()
+    all_headers = {"Content-Type": "application/json", **headers}
+    if secret is not None:
+        all_headers[signature_header] = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url, data=raw, headers=all_headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _handler(fake: FakeTrackers) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body, extra = fake.handle(self.command, self.path, headers, raw)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a hang on purpose)
+
+        do_GET = do_POST = _serve  # noqa: N815 - http.server's names
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler

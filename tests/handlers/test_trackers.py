@@ -1,0 +1,214 @@
+"""Closing the loop with GitHub and Jira, end to end: signed Slack requests, local trackers that speak
+their REST APIs and sign their webhooks, and the fake Slack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import CheckIn, Idea, utcnow
+from tests.fake_trackers import DONE, GITHUB_REPO, IN_PROGRESS
+from tests.flows import decisions, ideas, share_idea, wait_until
+from tests.handlers.test_close_the_loop import ask_due_check_ins
+from tests.handlers.test_triage import REASON, opened_modal, press
+from tests.slack_requests import buttons
+
+
+def dms(slack, user):
+    return slack.messages("D" + user)
+
+
+def to_delivery(bot, slack, card, values=None, *, user="UPM"):
+    """Discovery, then the delivery form, submitted with `values` (the tracker choice as the form offers it)."""
+    blocks = card["blocks"]
+    view = opened_modal(slack, press(bot, slack, blocks, "idea_move_discovery", user=user))
+    assert bot.slack.submit_view(view, {"reason": REASON}, user=user).body == ""
+    def redrawn():
+        return [c.args["blocks"] for c in slack.calls("chat.update")
+                if c.args["ts"] == card["ts"] and "idea_move_delivery" in str(c.args["blocks"])]
+
+    wait_until(redrawn)
+    blocks = redrawn()[-1]
+    view = opened_modal(slack, press(bot, slack, blocks, "idea_move_delivery", user=user))
+    return view, bot.slack.submit_view(view, {"reason": "Three teams asked and the evidence holds", **(values or {})},
+                                       user=user)
+
+
+def idea_row(engine) -> Idea:
+    return ideas(engine)[0]
+
+
+def test_delivery_files_a_github_issue_and_closing_it_ships_the_idea(tracked_bot, slack, engine, trackers):
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1", evidence="Three finance leads asked & it costs a day a month")
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 2)[-1].args["view"], {"evidence": "weekly pain"}, user="U2")
+    view, reply = to_delivery(bot, slack, card)
+    radio = next(b for b in view["blocks"] if b.get("block_id") == "tracker")["element"]
+    assert radio["initial_option"]["value"] == "create:github"
+    assert [o["value"] for o in radio["options"]] == ["create:github", "create:jira", "link", "none"]
+    assert reply.body == ""
+
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=10)
+    [created] = trackers.made("POST", r"/github/repos/acme/roadmap/issues$")
+    assert created.body["title"] == "Finance closes the month a day sooner"
+    for expected in ("Finance rebuilds the monthly report", "Three finance leads asked & it costs a day a month",
+                     "Close takes four days instead of five", "People who asked:** 2", "Three teams asked",
+                     "https://acme.slack.com/archives/CTRIAGE/"):
+        assert expected in created.body["body"], expected
+    wait_until(lambda: "acme/roadmap#57" in str(slack.messages("CTRIAGE")[0]["blocks"]))
+    assert "https://github.com/acme/roadmap/issues/57|acme/roadmap#57" in str(slack.messages("CTRIAGE")[0]["blocks"])
+    wait_until(lambda: "acme/roadmap#57" in str(dms(slack, "U1")[-1]["blocks"]))  # the notice, redrawn
+
+    status, _, _ = trackers.close_github(bot.url, 57, by="octocat")
+    assert status == 200
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    shipped = decisions(engine)[-1]
+    assert (shipped.from_stage, shipped.to_stage, shipped.via, shipped.decided_by) == (
+        "delivery", "shipped", "github", "@octocat")
+    assert "Closed as done in GitHub by @octocat (acme/roadmap#57)" in shipped.reason
+    wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
+    wait_until(lambda: "shipped" in str(dms(slack, "U2")[-1]["blocks"]))
+    with Session(engine) as session:
+        check_in = session.scalar(select(CheckIn))
+    assert (check_in.due_on, check_in.ask_user_id) == (shipped.revisit_on, "UPM")
+    assert check_in.due_on == utcnow().date() + timedelta(weeks=4)
+    assert ask_due_check_ins(bot, utcnow() + timedelta(weeks=4)) == 1
+    assert "Did this happen?" in str(dms(slack, "UPM")[-1]["blocks"])
+
+
+def test_jira_done_ships_and_wont_do_only_tells_the_pm(tracked_bot, slack, engine, trackers):
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1")
+    _, reply = to_delivery(bot, slack, card, {"tracker": "create:jira"})
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key == "OPS-140", timeout=10)
+    assert "jira/browse/OPS-140" in idea_row(engine).tracker_url
+
+    trackers.move_jira(bot.url, "OPS-140", status=DONE, resolution="Won't Do", by="Jane Doe")
+    wait_until(lambda: any("not planned" in str(m["blocks"]) for m in dms(slack, "UPM")), timeout=10)
+    assert idea_row(engine).stage == "delivery"  # nothing moves by itself
+    news = next(m for m in dms(slack, "UPM") if "not planned" in str(m["blocks"]))
+    assert "idea_move_shipped" in str(news["blocks"]) and "Jane Doe" in str(news["blocks"])
+
+    trackers.move_jira(bot.url, "OPS-140", status=IN_PROGRESS, by="Jane Doe")  # reopened
+    wait_until(lambda: any("reopened" in str(m["blocks"]) for m in dms(slack, "UPM")), timeout=10)
+    trackers.move_jira(bot.url, "OPS-140", status=DONE, resolution="Done", by="Jane Doe")
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    assert "Moved to Done in Jira by Jane Doe (OPS-140)" in decisions(engine)[-1].reason
+
+
+@pytest.mark.parametrize(("reference", "words"), [
+    ("#999", "There is no issue acme/roadmap#999 in GitHub"),
+    ("OPS-404", "There is no issue OPS-404 in Jira"),
+    ("nonsense reference", "not a link or key"),
+    ("", "Paste the issue's link"),
+])
+def test_linking_an_issue_that_does_not_exist_is_a_field_error(tracked_bot, slack, engine, trackers, reference,
+                                                             words):
+    card = share_idea(tracked_bot, slack)
+    _, reply = to_delivery(tracked_bot, slack, card, {"tracker": "link", "issue": reference})
+    assert words in reply.json()["errors"]["issue"]
+    assert idea_row(engine).stage == "discovery"  # nothing was decided
+
+
+@pytest.mark.parametrize("reference", ["#12", "https://github.com/acme/roadmap/issues/12", "acme/roadmap#12",
+                                       "OPS-12", "https://acme.atlassian.net/browse/OPS-12"])
+def test_linking_an_existing_issue_shows_it_at_once(tracked_bot, slack, engine, trackers, reference):
+    trackers.github_issue(12)
+    trackers.jira_issue("OPS-12")
+    card = share_idea(tracked_bot, slack, user="U1")
+    _, reply = to_delivery(tracked_bot, slack, card, {"tracker": "link", "issue": reference})
+    assert reply.body == ""
+    stored = idea_row(engine)
+    assert stored.tracker_key in ("acme/roadmap#12", "OPS-12") and stored.stage == "delivery"
+    wait_until(lambda: stored.tracker_key in str(dms(slack, "U1")[-1]["blocks"]))
+    assert trackers.made("POST", r"issues?$") == []
+
+
+def test_a_tracker_that_does_not_answer_is_a_field_error_not_a_wait(tracked_bot, slack, engine, trackers):
+    card = share_idea(tracked_bot, slack)
+    trackers.fail(r"GET /github/", hang=5, times=None)
+    _, reply = to_delivery(tracked_bot, slack, card, {"tracker": "link", "issue": "#57"})
+    assert "did not answer just now" in reply.json()["errors"]["issue"]
+
+
+def test_filing_survives_an_outage_and_a_refusal_reaches_the_pm(tracked_bot, slack, engine, trackers):
+    bot = tracked_bot
+    trackers.fail(r"POST /github/", 503, times=2)
+    card = share_idea(bot, slack, user="U1")
+    assert to_delivery(bot, slack, card)[1].body == ""
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=15)
+    assert len(trackers.made("POST", r"/issues$")) == 3  # two outages, then filed once
+
+    trackers.fail(r"POST /jira/", 401, times=None)
+    second = share_idea(bot, slack, user="U3", outcome="Warehouse pickers stop walking back to check bins")
+    assert to_delivery(bot, slack, second, {"tracker": "create:jira"})[1].body == ""
+    wait_until(lambda: any("could not file idea #2 in Jira" in str(m["text"]) for m in dms(slack, "UPM")), timeout=10)
+    card_now = slack.messages("CTRIAGE")[1]
+    assert "link_issue" in str(card_now["blocks"])  # a PM can link one filed by hand
+
+
+def test_webhooks_are_verified_idempotent_and_harmless_when_unlinked(tracked_bot, slack, engine, trackers):
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1")
+    to_delivery(bot, slack, card)
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=10)
+    assert trackers.close_github(bot.url, 57, secret="wrong")[0] == 401
+    assert trackers.move_jira(bot.url, "OPS-1", status=DONE, secret="wrong")[0] == 401
+    assert idea_row(engine).stage == "delivery"
+    assert trackers.close_github(bot.url, 999)[0] == 200  # no idea links it: nothing happens
+    status, _, delivery = trackers.close_github(bot.url, 57)
+    assert status == 200
+    assert trackers.close_github(bot.url, 57, delivery=delivery)[0] == 200  # redelivered
+    bot.finish_work()
+    assert [d.to_stage for d in decisions(engine)].count("shipped") == 1
+    assert sum("has *shipped*" in str(m["blocks"]) for m in dms(slack, "U1")) == 1
+
+
+def test_a_ping_and_an_oversized_body(tracked_bot, trackers):
+    from tests.fake_trackers import GITHUB_SECRET, post_webhook
+
+    assert post_webhook(f"{tracked_bot.url}/github/events", {"zen": "Keep it logically awesome."},
+                        {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "p1"}, GITHUB_SECRET,
+                        "X-Hub-Signature-256")[0] == 200
+    huge = {"padding": "x" * (2 * 1024 * 1024)}
+    assert post_webhook(f"{tracked_bot.url}/github/events", huge, {"X-GitHub-Event": "issues"}, None,
+                        "X-Hub-Signature-256")[0] == 413
+
+
+def test_the_daily_sweep_catches_what_webhooks_missed(tracked_bot, slack, engine, trackers):
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+
+    bot = tracked_bot
+    to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=10)
+    trackers.github[(GITHUB_REPO, 57)].update(state="closed", state_reason="completed",
+                                              closed_by={"login": "hubot"})  # and the webhook was lost
+    owe_sweeps(make_sessions(engine), ("github", "jira"), bot.sender.wake)
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    assert decisions(engine)[-1].decided_by == "@hubot"
+    owe_sweeps(make_sessions(engine), ("github", "jira"), bot.sender.wake)  # again: nothing new
+    bot.finish_work()
+    assert [d.to_stage for d in decisions(engine)].count("shipped") == 1
+
+
+def test_an_event_moves_only_the_idea_that_links_that_exact_issue(tracked_bot, slack, engine, trackers):
+    from bot.ideas import IdeaDraft, submit_idea
+    from bot.trackers import link
+    from tests.flows import GOOD
+
+    with Session(engine) as session, session.begin():
+        for team, key in (("T1", "acme/roadmap#57"), ("T2", "acme/roadmap#58"), ("T3", "acme/other#57")):
+            idea, _ = submit_idea(session, team_id=team, submitter_id="U1", draft=IdeaDraft(**GOOD))
+            idea.stage = "delivery"
+            link(session, idea, "github", key, "https://github.com/x", "open")
+    trackers.close_github(tracked_bot.url, 58)
+    wait_until(lambda: any(i.stage == "shipped" for i in ideas(engine)), timeout=10)
+    tracked_bot.finish_work()
+    assert {(i.team_id, i.stage) for i in ideas(engine)} == {("T1", "delivery"), ("T2", "shipped"),
+                                                             ("T3", "delivery")}
