@@ -54,7 +54,8 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        request_verification_enabled=not settings.socket_mode,
+        # runtime/web.py checks every request's signature before anything is parsed; Bolt need not again.
+        request_verification_enabled=False,
         # Checked above, where an outage is told apart from a refusal; Bolt learns the bot's ids on
         # the first request instead.
         token_verification_enabled=False,

@@ -147,12 +147,18 @@ def get_idea(session: Session, team_id: str, idea_id: int) -> Idea | None:
     return session.scalar(_IDEA_IN_TEAM, {"idea_id": idea_id, "team_id": team_id})
 
 
+_MINE = (Idea.team_id == bindparam("team_id"), Idea.requester_id == bindparam("requester_id"))
+_MY_NEWEST = select(Idea).where(*_MINE).order_by(Idea.created_at.desc(), Idea.id.desc()).limit(bindparam("limit"))
+_MY_COUNT = select(func.count()).select_from(Idea).where(*_MINE)
+
+
 def ideas_of(session: Session, team_id: str, requester_id: str, limit: int) -> tuple[list[Idea], int]:
-    """A person's newest ideas, at most `limit`, and how many they have in all."""
-    mine = (Idea.team_id == team_id, Idea.requester_id == requester_id)
-    ideas = session.scalars(select(Idea).where(*mine).order_by(Idea.created_at.desc(), Idea.id.desc()).limit(limit))
-    total = session.scalar(select(func.count()).select_from(Idea).where(*mine)) or 0
-    return list(ideas), total
+    """A person's newest ideas, at most `limit`, and how many they have in all (counted only when
+    there may be more: `/idea list` and every Home tab ask this)."""
+    who = {"team_id": team_id, "requester_id": requester_id}
+    ideas = list(session.scalars(_MY_NEWEST, {**who, "limit": limit}))
+    total = len(ideas) if len(ideas) < limit else session.scalar(_MY_COUNT, who) or 0
+    return ideas, total
 
 
 def remember_permalink(session: Session, idea_id: int, permalink: str) -> None:

@@ -46,9 +46,12 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
     there is one, is asked for a suggestion after."""
     limit = FIELDS["ask"].max_chars
-    with d.sessions.begin() as session:
+    with d.sessions() as session:
         objectives = objective_choices(session, team_id)
-        draft = save_draft(session, team_id, {"ask": ask}) if len(ask) > limit else None
+    draft = None
+    if len(ask) > limit:  # kept whole on the server; the form carries its key
+        with d.sessions.begin() as session:
+            draft = save_draft(session, team_id, {"ask": ask})
     state = IntakeState(values={"ask": ask}, source=source, draft=draft)
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
                      logger)

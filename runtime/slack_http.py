@@ -91,7 +91,6 @@ def _closed_while_idle(error: BaseException) -> bool:
     return isinstance(error, URLError) and isinstance(error.reason, _CLOSED_WHILE_IDLE)
 
 
-_NO_TIMEOUT_GIVEN = socket._GLOBAL_DEFAULT_TIMEOUT  # what urlopen passes without one, as http.client knows it
 
 
 def _reusable(kept: tuple[http.client.HTTPConnection, http.client.HTTPResponse] | None, timeout: float | None
@@ -105,7 +104,8 @@ def _reusable(kept: tuple[http.client.HTTPConnection, http.client.HTTPResponse] 
         connection.close()
         return None
     connection.timeout = timeout
-    connection.sock.settimeout(socket.getdefaulttimeout() if timeout is _NO_TIMEOUT_GIVEN else timeout)
+    # urlopen without a timeout passes a marker object rather than a number: the socket's default then.
+    connection.sock.settimeout(timeout if isinstance(timeout, (int, float)) else socket.getdefaulttimeout())
     return connection
 
 
@@ -118,7 +118,8 @@ def _readable(sock: socket.socket) -> bool:
 
 
 def _proxied(req: urllib.request.Request) -> bool:
-    return req.has_proxy() or bool(req._tunnel_host)  # https through a proxy is a tunnel
+    """Through a proxy (HTTPS through one is a tunnel urllib sets up itself): urllib's own way then."""
+    return req.has_proxy() or req.type in urllib.request.getproxies()
 
 
 class _KeepAliveHTTPHandler(urllib.request.HTTPHandler):
