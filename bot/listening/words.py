@@ -5,8 +5,8 @@ did ("would it kill us to", "the #1 thing support hears"). A logistic regression
 words, word pairs and first word, with the rules' score as one more input, learns from every
 labelled message instead. It stays explainable (a verdict is a sum of named weights) and fast (a
 few dict lookups). The weights live in words.json, made by `python -m bot.listening.training`
-from tests/data/requests_dev*.jsonl; the held-out corpus is never trained on. This module only reads
-them: what ships needs no training code.
+(scikit-learn, a development dependency) from the tuning corpora; the held-out ones are never
+trained on. This module only reads them: what ships needs no training code and no scikit-learn.
 """
 
 from __future__ import annotations

@@ -1,0 +1,271 @@
+"""The detector's hand-written rules: what counts as the form of an ask, as a product, and as talk
+against (bot/listening/detect.py reads them). Patterns are written in lower case for lower-cased text;
+each weight is in the detector's units, where THRESHOLD decides.
+
+Slack forms came from tests/data/requests_dev*.jsonl; customer-voice forms (app reviews, tickets, NPS:
+"bring back", "would give 5 stars if", "please fix" bug reports) from tests/data/reviews_dev*.jsonl.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Things a product team builds: the object or subject of a feature request. Single words are
+# looked up in a set (plural "s" allowed); phrases are found as substrings.
+SYSTEM_WORDS = frozenset(
+    """
+    app api sdk cli admin panel dashboard report reporting export import integration sync connector crm billing
+    invoice webhook endpoint field column filter button option setting toggle page screen view mode search
+    notification alert role permission sso saml scim 2fa mfa login template widget chart graph csv pdf png xlsx
+    excel warehouse dropdown drop-down dialog banner badge timestamp shortcut undo ui ux portal console platform
+    system tool lms scanner website site checkout cart till pos kiosk module form reminder digest payload header
+    response schema tab icon menu sms feature version docs catalog sidebar editor inbox queue workflow pipeline
+    build board launcher checklist wizard onboarding email receipt label barcode list flag link handheld erp mes
+    forum macro caption footer timeline feed booking scheduler status tracking map route planner lookup
+    self-service reader printer profile pin history messaging message template reply draft signature row tile
+    preference password checkbox refund payout calendar deadline validation upload tipping chat webchat engine
+    recommendation control limit account notes type
+    """.split()
+)
+SYSTEM_PHRASES = ("audit log", "audit trail", "dark mode", "calendar view", "qr code", "progress bar", "search bar",
+                  "push notification", "report builder")
+# What software does, as opposed to what a colleague does.
+CAPABILITY_WORDS = frozenset(
+    """
+    show shows display support supports allow allows accept return expose cache cached remember remembered
+    automatically retry retried restrict enforce enforced sort notify remind warn warning warnings highlight
+    generate calculate embed preview exportable offline bulk batch in-app one-click two-way prefill pre-fill
+    autofill save saved autosave translate auto-translate remove assign lock locks duplicate schedule scheduled
+    """.split()
+)
+# How people cope without the feature today: a strong sign that the message asks for one.
+WORKAROUND = re.compile(
+    r"\b(?:by hand|manually|copy-?past\w*|retyp\w*|re-?typ\w*|re-?upload\w*|spreadsheets?|google sheets?|"
+    r"paper (?:sheet|form|list)s?|mail merge|(?:we|they|i) (?:currently|still) \w+|we have to|(?:right now|"
+    r"at the moment|atm|currently|today) (?:we|it|they|i|you|everyone|staff|people)|instead of (?:us|me|them|"
+    r"having to)|without having to|so (?:we|they|i|people|nobody) (?:don'?t|can|stop|know)|would save|"
+    r"by phone|phone (?:in|down|us)|ring (?:me|us|the))\b"
+)
+WORKAROUND_WEIGHT = 0.6
+SYSTEM_WEIGHT = 0.8
+CAPABILITY_WEIGHT = 0.8
+# An ask that names no product loses this much (pizza, rooms, people), unless the ask itself can only be
+# about the product: reviewers say "bring back the old layout" or "add Apple Pay" of nouns no list holds.
+NO_PRODUCT_PENALTY = 0.8
+SELF_EVIDENT = (
+    r"\b(?:bring (?:\w+ ){0,3}?back|put (?:\w+ ){0,2}?back|give (?:us|me) (?:\w+ )?back|stars?|add (?:a|an) option|"
+    r"option to|ability to|a setting|let (?:me|us)|the old \w+|lacks?|missing)\b"
+)
+# A message that opens with a how-to question is a question, even when a reason follows.
+HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b"
+HOW_TO_WEIGHT = 1.1
+CAPABILITY = (
+    r"\b(?:let (?:us|users|admins|people|me|you|them|customers|staff|students|drivers|agents|managers|reps|players)|"
+    r"auto-?\w+|group by|default (?:to|view)|export(?:ed)? (?:to|as)|be (?:able|dismissable|dismissible|editable|"
+    r"configurable|exportable|filterable|searchable|customi[sz]able|optional)|per (?:user|team|key|workspace|role|"
+    r"store|site|brand|branch|ward|module|customer|tenant)|instead of (?:just|only)|in addition to|not just|"
+    r"refresh(?:ed|es)? itself)\b"
+)
+
+# (weight, pattern). The form of an ask.
+ASK: list[tuple[float, str]] = [
+    (1.6, r"\bfeature (?:request|idea|ask|suggestion|wish)\b|\bfr\s*(?:from|:)|\benhancement\s*:|"
+          r"\bdream feature\b"),
+    (1.3, r"\b(?:requests?|asks?|ideas?|proposals?|suggestions?|wishlist|wish list|wish)\s*"
+          r"(?:(?:from|via) [\w\s'-]{1,25})?:"),
+    (1.3, r"\b(?:would|it'?d|wouldn'?t it|that'?d|this would) (?:really |be )?(?:be |help |make )?"
+          r"(?:really |so |super |"
+          r"very |a )?(?:great|nice|awesome|amazing|helpful|useful|cool|handy|lovely|ideal|good|game.?changer|"
+          r"ton|huge|life.?saver|easier)\b"),
+    (1.2, r"\b(?:could|can|would|will|might|may) (?:we|you|u|they|it|there|the|our|your|this|that|these|those|a|"
+          r"an|invoices|reports|charts|users|admins|people|customers)\b"),
+    (1.1, r"\bi (?:really |just )?(?:wish|want|'?d love|would love|'?d (?:really )?like|would (?:really )?like)\b|"
+          r"\b(?:i keep wishing|wish (?:the|it|we|there|our|list))\b|\bwould (?:really )?love\b|\bmy kingdom for\b|"
+          r"\bwould (?:really )?(?:help|make (?:my|our|their|everyone'?s) (?:life|lives|job))\b"),
+    (1.1, r"\b(?:any chance|any way|anyway we can|is there (?:any )?(?:way|plan|chance)|any plans|are there plans|"
+          r"is it (?:possible|feasible)|would it be (?:possible|hard|feasible)|how hard would it be|"
+          r"what would it take|on the roadmap|on (?:anyone'?s|the) radar)\b"),
+    (1.1, r"\b(?:should|ought to|needs? to|has to|must) (?:really |also |just |probably |definitely )?"
+          r"(?:let|allow|support|show|display|have|accept|send|include|take|return|expose|be|keep|remember|offer|"
+          r"default|warn|work|retry|sync|handle|respect|follow)\b"),
+    (1.0, r"\b(?:we|they|i|finance|support|ops|sales|the team|the \w+ team) (?:really |badly |still |definitely )?"
+          r"(?:needs?|want|wants|require|requires|would like|'?d like|are missing)\b"),
+    (1.0, r"(?:^|\b(?:really|badly|still|definitely|\w+) )needs? (?:the ability|a way|an? option|two-way|per-|"
+          r"support for|to (?:support|let|allow|show|have|be able))"),
+    (1.0, r"\b(?:keeps?|kept) asking\b|\b(?:wants|asked for|asking for) (?:a|an|the|to|us to|our|it|this|"
+          r"invoice|multi|\w+ (?:integration|support|export|sync))\b|\bis there room\b|\bus adding\b|"
+          r"\bcontingent\b|\bsuggest(?:ion)? (?:we|for)\b|\brandom thought\b|\bone thing i'?d change\b|"
+          r"\brequest from\b"),
+    (0.8, r"\b(?:could|can|should) (?:\w+ ){0,3}?" + CAPABILITY),
+    (1.2, r"\b(?:customers?|clients?|users?|prospects?|buyers?|partners?|accounts?|trials?|they|folks|reps|"
+          r"everyone|people|\w+(?:'s)? (?:admin|team|it|controller|cfo|ops))\b[^.?!]{0,40}?\b(?:keep |kept |"
+          r"are |have been |were |also |all )?(?:asking|ask|asked|requesting|requested|want|wants|wanted|"
+          r"brings? it up|bring (?:this|it) up|begging|would pay)\b"),
+    (1.1, r"\b(?:what if|what about|how about|maybe (?:we|the|our|it)|let'?s add|let'?s (?:make|let|have)|"
+          r"consider (?:adding|this a request)|it would be worth|might be worth|we should (?:add|let|make|have|"
+          r"support|build|show|offer|allow|stop making))\b"),
+    (1.0, r"\b(?:why (?:can'?t|cant|does(?:n'?t| not)|do(?:n'?t| not)|is(?:n'?t| not) there|is there no|no)|"
+          r"there'?s no (?:way|option)|no way to|can'?t believe we (?:still )?don'?t|(?:still|we) don'?t have|"
+          r"lack of|doesn'?t have|has no|have no|is missing|why (?:does|do|is|are|can) (?:\w+ ){1,4}not|"
+          r"only (?:lets|allows|supports|shows)|one at a time|"
+          r"it really should|should really|should be possible|painful that|annoying that|frustrating that|"
+          r"the fact that)\b"),
+    (1.0, r"^(?:\W*(?:<@\w+>|@\w+|hey \S+|cc \S+|pls|please|tiny ux ask|ux ask|quick ask|[\w -]{1,25}(?::|->|—))\W*)*"
+          r"(?:add|make|put|"
+          r"bring back|give|expose|let|allow|show|include|support|please add|pls add)\b"),
+    (0.9, r"\b(?:please|pls|plz) (?:add|expose|make|put|bring back|give|support|include|let)\b"),
+    (1.1, r"\b(?:imagine if|is (?:that|this|it) something (?:we|you|they) could|worth doing|"
+          r"(?:is|be) (?:that |this |it )?doable|overdue|would benefit|it'?d help|we'?re missing|"
+          r"(?:asked|asking|asks|wondering) (?:whether|if)|"
+          r"wants? to be able|wishlist|wish-list|fr for|small one|idea for the|hot take|is (?:it|that) possible)\b"),
+    (1.0, r"(?:^|\s)\+1\b"),
+    (1.0, r"(?<!\bi )(?<!\byou )(?<!\beveryone )\b[\w`.()-]+ (?:really |also |probably |definitely )?"
+          r"(?:should|deber[ií]a|sollte|devrait) "
+          r"(?!be (?:fixed|working|back|up|done|sorted)\b|have (?:been|known)\b)\w+"),
+    (0.9, r"\b\w+ (?:really |badly |definitely |also )?needs (?!to be (?:fixed|done|sorted|signed)\b)\w+"),
+    (1.0, r"\b\w+s want to \w+|\b(?:keep|kept) (?:emailing|calling|phoning|ringing|messaging|asking)\b|"
+          r"\bhave been asking\b|\basked for (?:a|an|the|that|this)\b"),
+    (0.9, r"\b(?:please|pls|plz) (?!(?:review|send|share|check|look|let|join|reply|confirm|fill|use|stop|sign|"
+          r"approve|help|cover|update|tell|ping|remember|note|read|book|bring|come|make sure|don'?t)\b)\w+"),
+    (0.8, r"\b(?:can|could|would|will) (?!(?:you|someone|anyone|somebody|i|we all|everyone)\b)[^?.!\n]{3,80}\?"),
+    (1.1, r"\b(?:i'?d pay (?:good )?money|pitch for|is there (?:any )?appetite|is it just me or|"
+          r"(?:como )?sugerencia|nit(?: but)?:?|i think (?:\S+ ){1,4}should|proposing|hate that|"
+          r"the one thing missing|long shot|game.?changer|would be (?:a )?(?:huge|massive|big) (?:win|help))\b"),
+    (1.0, r"\bif (?:the|our|this|that) \w+(?: \w+){0,2} (?:could|would|can|had|showed|let|was able|were able|"
+          r"supported|remembered|grouped|went|sent|did)\b"),
+    (1.1, r"\b(?:i'?d|we'?d|they'?d|would) (?:really )?like (?:to (?:propose|see|be able)|the|a|an|it|to have)\b|"
+          r"\bwould kill for\b|\bwould (?:cut|shave|halve|save|spare)\b|\bit'?d be (?:sweet|handy|nice|great)\b|"
+          r"\bwould anyone (?:else )?find\b|\bhear me out\b|\bpropose\b|\brelay(?:ing|ed)? (?:from|this)\b|"
+          r"\bpassing (?:this |it )?(?:on|along)\b"),
+    (1.0, r"\b(?:does(?:n'?t| not)|do(?:n'?t| not)|won'?t|will not) let (?:us|me|you|them|people|users)\b|"
+          r"\bcan'?t even\b|\bthere'?s (?:still )?no (?:\w+ ){0,2}?(?:to|for)\b|\bthere is no\b"),
+    (0.8, r"\b(?:can|could) \w+s (?!you\b)\w+\b[^.?!]*\?"),
+    (0.8, r"\b\w+s (?:really )?need (?!to (?:be|send|know)\b)\w+"),
+    (1.0, r"\b(?:should|shouldn'?t|needs?|ought to) (?!be (?:fixed|working|back|up)\b)(?:\w+ )?(?:refuse|fail|hook|"
+          r"pull|block|stop|warn|check|prevent|group|print|text|post|flag|pre-?\w+|auto\w*|\w+ automatically)\b"),
+    (1.0, r"\b(?:needs?|need) (?:a|an)\b"),
+    (1.0, r"\b\w+s want (?:to (?:see|be able|have|get|know)|a|an|the)\b"),
+    (1.0, r"\b(?:pls|please|plz)\s*(?:[:!.?]|:\w+:|$)"),
+    (0.8, r"\b(?:plus one|upvote|seconding|raising (?:this )?again|for the backlog|adding to your list|"
+          r"flagging for (?:the )?roadmap|nice to have|low priority but|would unlock|would save)\b"),
+    (0.6, r"\b(?:can|could|would) (?:\w+ ){0,6}?(?:be|get|have)\b"),
+    # A bare noun phrase asked as a question: "saved searches for buyers?", "in-app tipping after the ride?"
+    (1.2, r"^(?:[\w -]{1,20}: ?)?(?!(?:how|what|who|whom|where|when|why|which|is|are|am|was|were|do|does|did|can|"
+          r"could|would|will|should|shall|may|might|have|has|had|anyone|any|so|ok|hey|hi|and|but|or|i|you|we|he|she|"
+          r"they|it|this|that|there|lol|wait|whats|what'?s|who'?s|where'?s|isn'?t|aren'?t|don'?t|doesn'?t|also|"
+          r"still|same|ready|free|coffee|lunch|drinks|anybody|someone|everyone|quick|just)\b)[\"'a-z][\w'/&+\"-]*"
+          r"(?:(?:,(?! (?:is|are|was|does|do|did|any|anyone|right|ok|or|can|could|should)\b))? [\w'/&+()\"-]+)"
+          r"{1,11}\?"),
+    (1.1, r"\b(?:would (?:really )?benefit|why [\w' ]{1,40} can'?t|asks? from|miss(?:es)? most|"
+          r"top \d+ requests?|most requested|doable\?|i'?d (?:really )?(?:love|like) (?:a|an|the|it if|if|to see|"
+          r"to be able)|(?:we|they)'?d like \w+ to|"
+          r"could use (?:a|an|some)|(?:i'?d|we'?d|i would|we would) kill for|biggest gap|spitballing|"
+          r"thinking out loud|how is (?:this|that|it) not a thing|every competitor|(?:they'?d|they would) like|"
+          r"(?:a|some) way to|qol|quality of life|would be (?:a )?small (?:thing|change) but)\b|\+1\d+|:\+1:"),
+    # Customer voice: app reviews, tickets, NPS comments, tweets.
+    (1.4, r"\b(?:bring|put|give (?:us|me)) (?:(?:it|that|them|this|those|these|(?:the|my|our) (?:old |classic )?"
+          r"[\w'-]+(?: [\w'-]+){0,2}) )?back\b|\bbring back\b|\brestore the (?:old|classic|previous)\b"),
+    (1.6, r"\b(?:\d|one|two|three|four|five|ten|full)(?:/\d+)? stars? (?:if|until|when|once|with|as soon as)\b|"
+          r"\b(?:stars?|rating|score) until\b|\bwould (?:be|give|get|rate|score)(?: it| you)? (?:a |an )?"
+          r"(?:\d+|five|ten|perfect|complete|higher)(?: stars?)?(?: if| with| once| when|$)|"
+          r"\b(?:would|it'?d) be (?:perfect|complete|flawless|a 10|10/10) (?:if|with|once)\b"),
+    (1.3, r"\bwish (?:i|we|you|u|it|they|there|this|the app) (?:could|would|'?d|had|was|were|did|offered|"
+          r"supported|let|showed|guys)\b|\bif only (?:i|we|you|it|they|there|the)\b|\bhope (?:you|they) "
+          r"(?:guys )?(?:add|bring|make|consider|will add|'?ll add|can add|get)\b|\bhoping (?:for|you)\b"),
+    (1.4, r"\b(?:(?:the )?only thing (?:missing|lacking|it lacks|i'?d (?:change|add|ask)|i miss|that would)|"
+          r"one thing (?:it )?(?:lacks|is missing|missing|i'?d (?:change|add|ask for))|(?:my|one) "
+          r"(?:only |one |big |small )?(?:request|wish|ask|suggestion) (?:is|would be|:)|lacks? (?:a|an|the|any)|"
+          r"(?:must|nice)-to-have|must have:|deal ?breaker|gap(?: \d)?:)"),
+    (1.3, r"\b(?:can|could|would|will) you (?:guys )?(?:please |pls )?(?:add|make|bring|put|give|let|include|"
+          r"support|offer|allow|consider|do|get|build|integrate|sync|show)\b|\bwhen (?:are|will) you "
+          r"(?:guys )?(?:be )?(?:add|adding|get|getting|bring|bringing|support|supporting|going to|gonna)\b|"
+          r"\bwhen will (?:there|it|we) (?:be|get|have|support)\b|\bis (?:an?|the) [\w -]{2,30} coming\b"),
+    (1.0, r"(?:^|[.!?:—–]\s+|\n\s*)(?:please |pls |plz |just |also |now just |and )*(?:add|bring back|put back|"
+          r"give (?:us|me)|let (?:me|us)|needs)\b(?! (?:me|him|her|them|us|\w+ to (?:the|my|our|\w+'s))\b)"),
+    (1.1, r"\b(?:you|u) (?:guys |really |seriously |definitely )*(?:should|need to|needa|gotta|must) "
+          r"(?!have (?:told|warned|said|known|been|asked|informed|let)\b)\w+|"
+          r"\b(?:at least|or at least) (?:let|give|add|make|allow|offer)\b|"
+          r"\b(?:would|will|i'?d) (?:happily |gladly |definitely |totally |even )?pay (?:for|extra|more|a|to)\b|"
+          r"\bever heard of\b|\b(?:please|pls|plz|pleaseee+|pleasee)\W*$|\bpleas+e+\b|"
+          r"\b(?:really|badly|desperately) (?:need|want)s? (?!to (?:be|know)\b)\w+"),
+    (1.3, r"\b(?:serait-il possible|ce serait (?:super|bien|génial|top)|pourriez-vous|merci d'ajouter|"
+          r"ich wünsche mir|wäre (?:toll|schön|super|gut|cool)|könntet ihr|bitte (?:fügt|bringt|macht)|"
+          r"por favor (?:agreguen|añadan|pongan|agregar|añadir)|sería (?:genial|bueno|útil)|podrían (?:agregar|añadir)|"
+          r"seria (?:ótimo|bom|legal)|poderiam)"),
+]
+
+# Against: the same forms, used for people, meetings, chores, or news.
+NOT: list[tuple[float, str]] = [
+    (1.4, r"\b(?:add|invite|put|move) (?:me|him|her|them|us|ravi|\w+ as|the new hires?|someone|<@\w+>|"
+          r"\w+) (?:to|as|on|in)\b"),
+    (1.2, r"\bto (?:the|our|my|this) (?:wiki|forecast|deck|slides?|doc|channel|calendar|invite|rota|sheet|folder|"
+          r"repo|team|1password|agenda|newsletter|notes)\b|\bto 1password\b|\bpick (?:it|this|that) up\b|"
+          r"\b(?:reviewed|proofread|signed off)\b"),
+    (1.3, r"\b(?:review|merge|approve|look at|proofread|reviewed|merged|approved) (?:my|the|this|a) ?"
+          r"(?:pr|pull request|doc|draft|script|copy|slides?|deck|post|migration)?\b"),
+    (1.1, r"\b(?:can|could|would|will) (?:someone|anyone|somebody)\b|\b(?:someone|anyone|somebody) (?:please|pls|"
+          r"free|around|able|want|to (?:cover|help|review|take|send))\b|\b(?:volunteers?|who (?:owns|can|handles|is)|"
+          r"a hand|pair on|extra pair)\b"),
+    (1.0, r"\b(?:send|share|forward|email) (?:me|us|them|him|her|it|over)\b"),
+    (0.7, r"\b(?:budget|access to|approval|approved|discount|contract|renewal|license|licence|monitor|laptop|"
+          r"charger|coffee|snacks|beans|room|desk|seats?|card|expense|po\b|headcount|hiring|interview|luck)\b"),
+    (0.8, r"\b(?:meeting|meetings|standup|stand-up|demo|(?:a|on a|this|that) call\b(?! \w)|"
+          r"call (?:at|with|tomorrow|today)|retro|sync with|offsite|off-site|lunch|dinner|all-hands|1:1|workshop|"
+          r"kickoff|kick-off|training|drinks|"
+          r"party|recap)\b"),
+    (0.7, r"\b(?:by (?:friday|monday|tomorrow|eod|end of day|thursday|tuesday|wednesday)|eod|asap|today\?|"
+          r"before (?:the|we|it) (?:call|demo|auditor|renewal|holidays|board|release)|next week|this week|tomorrow)\b"),
+    (1.2, r"\b(?:staging|prod|environment|db|database|server|repo|branch|ci) (?:back up|refreshed|is down|is blocked|"
+          r"credentials|creds)\b|\bdeploy(?:ing|s)? on\b|\bget (?:the|your) prs? in\b"),
+    (1.3, r"\b(?:thanks|thank you|thx|ty|kudos|shout ?out|love (?:the|it|this)|nice work|great work|well done|"
+          r"congrats|lgtm)\b"),
+    (0.6, r"\b(?:postmortem|incident|outage|on-?call|sev ?[12])\b"),
+    (1.3, r"\b(?:deployed|shipped|released|rolled out|merged|is live|went live|now live|is on for|hotfix|rollback|"
+          r"is scheduled|starts (?:monday|tuesday|in)|in progress|we agreed|"
+          r"confirmed|we'?re going with|we'?re building|we are building|is coming|next sprint|this sprint|"
+          r"spike is done|top item|feature freeze|already (?:in|on|have|has|exists?))\b"),
+    (0.9, r"\b(?:broken|bug|errors?|fails?|failing|failed|crash(?:es|ed|ing)?|exception|traceback|stack ?trace|"
+          r"50[0-9]s?|timed? ?out|doesn'?t (?:work|persist)|not working|stopped working|stuck|twice|duplicate rows|"
+          r"off by one|returns nothing|showing nan|wrong)\b"),
+    (1.1, r"\b(?:how (?:do|can|should) (?:i|you|we)|how to|where (?:do|can) i|where is|what'?s the (?:right|best) way|"
+          r"what'?s the difference|does anyone know|remind me how|who owns)\b"),
+    (0.9, r"\b(?:good morning|morning all|hi all|hey all|hello|happy (?:friday|monday)|welcome|lol|haha|"
+          r"weather|raining|mondays)\b"),
+    (0.9, r"\b(?:get|order|buy|have|need|some|a couple) (?:\w+ ){0,2}?(?:more|extra|spare|replacement)\b|"
+          r"\b(?:cake|canteen|food|fridge|vests?|phone cases|rolls|laptops?|chairs?|parking|uniforms?|printer paper|"
+          r"toner|batteries|headsets|moment of silence|first aid|fire drill|extension on|board deck|looked at|"
+          r"reset my|locked out|set up before|new starters?|temps|volunteers?|rota for|cover for|"
+          r"swap (?:shifts?|with))\b"),
+    (1.0, r"^(?:\W*\w+\W*)?does (?:the|our|this) \w+(?: \w+)? (?:let|allow|support|have|show)\b"),
+    (0.8, r"\b(?:order|buy|purchase|supplier|vendor|new hire|hire|sign-?off|lease|minibus|handover|party|survey|"
+          r"karaoke|whatsapp|whiteboard|paper|stay open|in person|pick up|tablets|phone cases)\b"),
+    (1.0, r"\b(?:move|swap|push|reschedule|postpone|bring forward) (?:the |our |\w+'s )?(?:\w+ ){0,2}?"
+          r"(?:to|til|until) (?:\d|mon|tue|wed|thu|fri|sat|sun|next|tomorrow|after|before|the)"),
+    # Dates and times belong to chores and logistics, rarely to a product ask.
+    (0.8, r"\b(?:on|by|before|after|from|until) (?:the )?\d{1,2}(?:st|nd|rd|th)\b|"
+          r"\b(?:before|by|at) \d{1,2} ?(?:am|pm)\b|"
+          r"\bby eom\b|\bbefore (?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b|"
+          r"\b(?:on|this|next) (?:mon|tues|wednes|thurs|fri|satur|sun)day\b"),
+    (0.9, r"\b(?:booked|book (?:a|the)|paid|renew|cert|distribution list|shared (?:drive|calendar)|holidays?|ooo|"
+          r"badges?|cleaner|hard hat|handover|shadow(?:ing)?|buddy system|session|feedback on (?:my|the)|"
+          r"(?:second|extra) pair of eyes|whoever|new (?:phone|laptop|supplier|hire|writer)|another \w+ (?:on|for) the|"
+          r"write-?ups?|meeting notes|notes (?:at|from|for) (?:today|the)|in person)\b"),
+    (1.0, r"\bshould be \w+ing\b[^.?!]*\bbut\b"),
+    (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
+          r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
+    # Customer voice that borrows the form of an ask: bug reports, refunds, account chores, how-to.
+    (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix|sort|repair|resolve|look into|check|"
+          r"investigate|correct)\b|\bfix (?:this|it|that|the (?:bug|issue|problem|crash)|your)\b"),
+    (1.3, r"\b(?:refunds?|refunded|charged|double charged|money back|chargeback|cancel (?:my|our|the) "
+          r"(?:subscription|account|order|plan|membership)|unsubscribe|reissue|resend|vat number|w-?9|"
+          r"(?:delete|close|unlock|restore|reactivate|verify|remove \w+ from) (?:my|our|the) "
+          r"(?:account|data|profile)|call (?:me|us) back|callback|please call)\b"),
+    (1.2, r"\b(?:(?:anyone|does anyone|do you|you guys) know (?:if|how|whether|where)|is there a limit|"
+          r"how (?:come|long|much|many)|where (?:can|do) i find|what happened to)\b"),
+    (1.0, r"\b(?:slow(?:er)?|laggy|lags|freez\w+|not loading|won'?t (?:open|load|play|start|sync|let me (?:in|log))|"
+          r"keeps? (?:crashing|freezing|logging me out|resetting)|spinning|blank (?:page|screen)|40[0-4]|50[234]|"
+          r"unreadable|down (?:again|for)|is down|outage|resets?|glitch\w*|buggy|ate (?:my|half))\b"),
+    (1.3, r"\bshould(?:n'?t)? have (?:told|warned|said|known|been|asked|informed)\b|\bwish (?:i|we) (?:had|'?d) "
+          r"(?:found|known|discovered|started|switched|tried)\b|\b(?:discount|\d+% off|quote|cheaper|price|"
+          r"pricing)\b"),
+]

@@ -1,0 +1,60 @@
+"""The requests in a piece of feedback, sentence by sentence.
+
+A review or a ticket can praise, complain and ask in one breath ("Love the app. Crashes on login since
+the update. Please add a widget!"), and can ask for several things: each request is its own insight,
+so each is returned as the sentence that makes it. Every sentence is read by the message detector on
+its own, with two kinds read in context, because alone they say too little:
+
+- a short one that points back ("Bring it back.", "Please add that.") is read with the sentence before;
+- one that continues a request ("Also a dark theme.", "Retainer tracking too.") is read as a request
+  when the detector calls it at least borderline.
+
+When only the whole message reads as a request, its strongest sentence is the one returned.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.listening import words as request_words
+from bot.listening.detect import BORDERLINE, detect, plain_text
+
+# A sentence ends at . ! ? … (possibly repeated, or closed by a quote) followed by a space, at a line
+# break, or at emoji followed by a capital ("so calming 🙏 Can you add...").
+_SPLIT = re.compile(
+    r"(?<=[.!?…])[\"')\]]*\s+(?=\S)|\s*\n+\s*|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=[A-Z])"
+)
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.IGNORECASE)
+_CONTINUES = re.compile(r"^\W*(?:also|and|plus|bonus|oh and|p\.?s\.?|same for|as well as)\b|\b(?:too|as well)\W*$",
+                        re.IGNORECASE)
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+SHORT = 8  # words: a sentence this short that says "it" or "that" leans on the one before
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message, in order, as written (Slack markup made plain)."""
+    plain = plain_text(text)
+    return [part.strip() for part in _SPLIT.split(plain) if part and _LETTERS.search(part)]
+
+
+def requests_in(text: str, weights: request_words.Weights | None = None) -> list[str]:
+    """Each request the text makes, as the sentence that makes it; empty when it makes none.
+
+    `weights` are the shipped ones unless given (a test scores weights trained without a corpus)."""
+    parts = sentences(text)
+    found: list[str] = []
+    scores: list[float] = []
+    for n, sentence in enumerate(parts):
+        detection = detect(sentence, weights)
+        scores.append(detection.score)
+        if detection.is_request:
+            found.append(sentence)
+        elif n > 0 and len(_LETTERS.findall(sentence)) <= SHORT and _POINTS_BACK.search(sentence):
+            if detect(f"{parts[n - 1]} {sentence}", weights).is_request:
+                found.append(sentence)  # "Bring it back.": the sentence before says what "it" is
+        elif found and found[-1] == parts[n - 1] and _CONTINUES.search(sentence):
+            if detection.score >= BORDERLINE[0]:
+                found.append(sentence)  # "Also a dark theme.": a second request, told briefly
+    if not found and len(parts) > 1 and detect(text, weights).is_request:
+        found.append(parts[max(range(len(parts)), key=scores.__getitem__)])  # asks only as a whole
+    return found

@@ -1,0 +1,76 @@
+"""The requests in a piece of feedback, sentence by sentence, against the sentences the authors of
+tests/data/reviews_*.jsonl marked as requests ("requests"). Found: the share of marked requests that
+requests_in returns; right: the share of returned sentences that are marked. A returned sentence
+matches a marked one when either holds the other and they differ by no more than half in length.
+Tuning corpora are read with word weights trained without them, as in test_detect.py.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.listening.sentences import requests_in, sentences
+from tests.bot.listening.test_detect import DATA, REVIEWS_HELD_OUT, load, weights_without
+
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def same(marked: str, returned: str) -> bool:
+    a, b = (" ".join(_EDGES.sub("", text.lower()).split()) for text in (marked, returned))
+    return bool(a and b) and (a in b or b in a) and min(len(a), len(b)) >= max(len(a), len(b)) / 2
+
+
+def found_and_right(path: Path, weights=None) -> tuple[float, float]:
+    marked = found = returned = right = 0
+    for row in load(path):
+        got = requests_in(row["text"], weights)
+        marked += len(row["requests"])
+        found += sum(any(same(request, sentence) for sentence in got) for request in row["requests"])
+        returned += len(got)
+        right += sum(any(same(request, sentence) for request in row["requests"]) for sentence in got)
+    return found / marked, right / returned
+
+
+# Floors (found, right) per corpus, measured in the comments.
+@pytest.mark.parametrize(
+    "name, floors",
+    [
+        ("reviews_dev1.jsonl", (0.8, 0.8)),  # .865 .893
+        ("reviews_dev2.jsonl", (0.62, 0.75)),  # .686 .814
+        ("reviews_dev3.jsonl", (0.72, 0.68)),  # .779 .743
+    ],
+)
+def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
+    found, right = found_and_right(DATA / name, weights_without(DATA / name))
+    assert found >= floors[0] and right >= floors[1], f"{name}: found {found:.3f}, right {right:.3f}"
+
+
+def test_requests_in_held_out_customer_voice():
+    if not REVIEWS_HELD_OUT.exists():
+        pytest.fail(f"{REVIEWS_HELD_OUT.name} is missing")
+    found, right = found_and_right(REVIEWS_HELD_OUT)
+    assert found >= 0.6 and right >= 0.7, f"found {found:.3f}, right {right:.3f}"  # measured .692 .763
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Love the app. Crashes on login since the update. Please add a widget!", ["Please add a widget!"]),
+        ("Why did you remove the calorie goal from the home screen? It used to be right there. Bring it back.",
+         ["Bring it back."]),
+        ("The narrator's voice is perfect 🙏 Can you add a sleep timer that fades the music out?",
+         ["Can you add a sleep timer that fades the music out?"]),
+        ("Needs scheduled messages. And a way to mute a channel for just 1 hour instead of forever.",
+         ["Needs scheduled messages.", "And a way to mute a channel for just 1 hour instead of forever."]),
+        ("Best budgeting app I've used. Five stars.", []),
+        ("The app logs me out every time I switch apps. Please fix!", []),
+    ],
+)
+def test_each_request_is_its_own_sentence(text, expected):
+    assert requests_in(text) == expected
+
+
+def test_sentences_split_at_stops_line_breaks_and_emoji():
+    assert sentences("Great app!! Two things:\nno dark mode 😩 Also slow. <@U1> thanks") == [
+        "Great app!!", "Two things:", "no dark mode 😩", "Also slow.", "<@U> thanks"]
