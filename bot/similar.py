@@ -7,6 +7,12 @@ abbreviations spelled out ("SSO" and "single sign-on" match). Ideas that say the
 other on one axis ("import" against "export") are pulled apart, because that is the commonest way
 two ideas share nearly every word and are still different asks.
 
+Whether two asks are the same is decided by a stricter measure (`Corpus.alike`) than the cosine: one ask
+may add words to the other ("a CSV export *button* to the reports page"), but when each names
+something the other does not ("the due date on the invoice *PDF*" against "on the invoice *list*"),
+they are different asks. Ideas are compared ask to ask as well as whole text to whole text, and a
+customer's sentence is compared with each idea's ask, which is what a short sentence can match.
+
 Lexical matching cannot see that "second signer" and "dual authorisation" are the same need; when a
 model is configured it gets the closest candidates and confirms which are the same need.
 """
@@ -17,7 +23,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,7 +34,13 @@ from models import Idea
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
 # a reader's attention and some trust, a missed one only what we had before. Words alone find few
 # reworded duplicates (tests/bot/test_similar.py has the figures); the model finds the rest.
-THRESHOLD = 0.55
+THRESHOLD = 0.55  # the cosine, for ranking and for grouping alike texts
+SAME_ASK = 0.7  # `Corpus.alike`, for saying "looks like #12"
+# Two ideas whose asks match are the same ask only if their outcomes and problems have something in common
+# (cosine): "Add a dashboard" asked for two unrelated reasons is two needs.
+SAME_REASONS = 0.3
+# What each word a customer's sentence adds to an ask costs `Corpus.covers`: reviews explain at length.
+EXTRA_WORDS = 0.1
 SHOWN = 3
 POOL = 500  # the newest open ideas compared against; older ones have had their chance
 
@@ -88,12 +100,60 @@ _STOP = frozenset(_stem(w) for w in _STOP_WORDS) | _STOP_WORDS
 _OPPOSITE_STEMS = [(_stem(a), _stem(b)) for a, b in _OPPOSITES]
 
 
-def _opposed(a: set[str], b: set[str]) -> bool:
+def _opposed(a: set[str], b: set[str], pairs: Sequence[tuple[str, str]] = _OPPOSITE_STEMS) -> bool:
     """One idea names one side of an opposite pair and the other the other side, and neither names both."""
-    for x, y in _OPPOSITE_STEMS:
+    for x, y in pairs:
         if (x in a and y in b and y not in a and x not in b) or (y in a and x in b and x not in a and y not in b):
             return True
     return False
+
+
+# Words of an ask that say how, not what: "add", "let", "support", "a button for". They count for nothing.
+_HOW = frozenset(
+    """add create build make let allow support enable implement provide introduce offer show display send need way
+    option button ability feature functionality able should want please new set setup get have give""".split()
+)
+# Who an ask is for tells asks apart ("for admins" against "for all users"), so these stay.
+# Customers' sentences come with feelings and filler ("would love", "while", "instead"): no part of any ask.
+_ASK_STOP = (_STOP_WORDS - {"user", "users", "people"}) | frozenset(
+    """us me our we i my love wish hate really while instead pls plz thanks thank great nice annoying
+    actually maybe ok okay even still""".split())
+_TWO_FACTOR = re.compile(r"\b(?:two[ -]?factor|2fa|mfa|multi[ -]?factor)(?: auth\w*)?")
+_NEGATING = frozenset("prevent block disable forbid restrict stop remove hide without ban exclude deny".split())
+_DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
+
+
+def _root(word: str) -> str:
+    """A firmer stem than `_stem`, so "pages" meets "page" and "translation" meets "translate"."""
+    word = word.rstrip("'").removesuffix("'s")
+    for ending, instead in (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""),
+                            ("ing", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", "")):
+        if word.endswith(ending) and len(word) - len(ending) >= 3 and not (
+                ending == "s" and word.endswith(("ss", "us", "is"))):
+            return word[: -len(ending)] + instead
+    return word
+
+
+_HOW_ROOTS = frozenset(_root(w) for w in _HOW)
+_AUDIENCE = frozenset(_root(w) for w in "customer user people client member".split())
+_OPPOSITE_ROOTS = [(_root(a), _root(b)) for a, b in _OPPOSITES]
+
+
+def _ask_terms(text: str) -> set[str]:
+    out: list[str] = []
+    text = _TWO_FACTOR.sub("twofactor", text.lower())
+    for word in _WORD.findall(_PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
+        out += ("many" if word == "multi" else _SAME.get(word, word)).split()
+    return {_root(w) for w in out if w not in _ASK_STOP and len(w) > 1} - _HOW_ROOTS
+
+
+def _contrary(a: str, b: str, ta: set[str], tb: set[str]) -> bool:
+    """Asks that share their words and still point opposite ways."""
+    negating_a = bool(_NEGATING & set(_WORD.findall(a.lower())))
+    negating_b = bool(_NEGATING & set(_WORD.findall(b.lower())))
+    way_a, way_b = _DIRECTION.search(a.lower()), _DIRECTION.search(b.lower())
+    reversed_ = bool(way_a and way_b and way_a.groups() == way_b.groups()[::-1] and way_a.groups() != way_b.groups())
+    return _opposed(ta, tb, _OPPOSITE_ROOTS) or negating_a != negating_b or reversed_
 
 
 @dataclass(frozen=True)
@@ -102,15 +162,18 @@ class Corpus:
 
     frequencies: Counter[str]
     size: int
+    roots: Counter[str] = field(default_factory=Counter)  # the same, over `_ask_terms`
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Corpus:
         frequencies: Counter[str] = Counter()
+        roots: Counter[str] = Counter()
         size = 0
         for text in texts:
             frequencies.update(set(_terms(text)))
+            roots.update(_ask_terms(text))
             size += 1
-        return cls(frequencies, size)
+        return cls(frequencies, size, roots)
 
     def vector(self, text: str) -> dict[str, float]:
         counts = Counter(_terms(text))
@@ -127,6 +190,34 @@ class Corpus:
         va, vb = self.vector(a), self.vector(b)
         score = sum(x * vb.get(w, 0.0) for w, x in va.items())
         return score / 3 if _opposed(set(va), set(vb)) else score
+
+    def alike(self, a: str, b: str) -> float:
+        """How nearly two asks are the same ask, 0 to 1. Words one adds to the other cost little ("a CSV export
+        button" and "CSV export"); words each has that the other lacks cost much ("invoice PDF" against
+        "invoice list"), because that is how near-identical asks ask for different things. Opposites, a
+        "prevent" on one side only, and a reversed "from X to Y" count for a third."""
+        ta, tb = _ask_terms(a), _ask_terms(b)
+        shared = sum(self._weight(t) for t in ta & tb)
+        if not shared:
+            return 0.0
+        only_a, only_b = sum(self._weight(t) for t in ta - tb), sum(self._weight(t) for t in tb - ta)
+        score = shared / (shared + 3 * min(only_a, only_b) + 0.75 * max(only_a, only_b))
+        return score / 3 if _contrary(a, b, ta, tb) else score
+
+    def covers(self, text: str, ask: str) -> float:
+        """How fully a customer's sentence says what an ask asks for, 0 to 1: the sentence's own extra words
+        (why, how annoying) cost little, words of the ask it leaves out cost much, and who the ask is for
+        ("let customers…") is not expected in a customer's sentence. Contrary asks count for a third."""
+        tt, ta = _ask_terms(text), _ask_terms(ask) - _AUDIENCE
+        shared = sum(self._weight(t) for t in tt & ta)
+        if not shared:
+            return 0.0
+        missing, extra = sum(self._weight(t) for t in ta - tt), sum(self._weight(t) for t in tt - ta)
+        score = shared / (shared + 2 * missing + EXTRA_WORDS * extra)
+        return score / 3 if _contrary(text, ask, tt, ta) else score
+
+    def _weight(self, root: str) -> float:
+        return math.log((1 + self.size) / (1 + self.roots[root])) + 1
 
 
 def idea_text(idea: Idea) -> str:
@@ -173,18 +264,81 @@ def looks_like(idea: Idea, pool: Sequence[Idea], confirm: Confirm | None = None,
     """The ideas of `pool` (the team's other open ideas) that look like this one; with a model, the ones
     it says are the same need, chosen from the closest by meaning (embeddings) or else by words.
     Called outside any transaction: the model may take seconds."""
-    text = idea_text(idea)
+    return same_need(idea.team_id, idea_text(idea), pool, confirm, embed, like=idea)
+
+
+def same_need(team_id: str, text: str, pool: Sequence[Idea], confirm: Confirm | None = None,
+              embed: Embed | None = None, *, like: Idea | None = None) -> list[Match]:
+    """The ideas of `pool` that ask for the same thing as `text` (a customer's sentence, or the text of the idea
+    `like`), most alike first, at most SHOWN. Without a model, by words; with one, the model judges the closest
+    by meaning (embeddings) or else by words, and if it fails the words stand. Called outside any transaction."""
+    if not pool:
+        return []
     if confirm is None:
-        return closest(text, pool)
-    candidates = (embed and nearest(idea.team_id, text, pool, embed)) or closest(
-        text, pool, threshold=MODEL_THRESHOLD, limit=MODEL_CANDIDATES)
+        return _same_by_words(text, pool, like)
+    candidates = (embed and nearest(team_id, text, pool, embed)) or _candidates(text, pool, like)
     if not candidates:
         return []
-    same = confirm(idea.team_id, text, [(m.idea.id, idea_text(m.idea)) for m in candidates])
+    same = confirm(team_id, text, [(m.idea.id, idea_text(m.idea)) for m in candidates])
     if same is None:  # the model failed: the lexical measure stands
-        return closest(text, pool)
+        return _same_by_words(text, pool, like)
     chosen = set(same)
     return [m for m in candidates if m.idea.id in chosen][:SHOWN]
+
+
+def ranked(text: str, pool: Sequence[Idea], limit: int = 25) -> list[Idea]:
+    """Every idea of `pool`, the one most like `text` first (ties: newest first), for choosing where a piece
+    of feedback belongs: no threshold, since a person picks."""
+    if not pool:
+        return []
+    corpus = _corpus(text, pool)
+    scored = [(_near(corpus, text, idea, None), idea) for idea in pool]
+    return [idea for _, idea in sorted(scored, key=lambda pair: (-pair[0], -(pair[1].id or 0)))][:limit]
+
+
+def _corpus(text: str, pool: Sequence[Idea]) -> Corpus:
+    return Corpus.of([text, *(idea_text(idea) for idea in pool)])
+
+
+def _reasons(idea: Idea) -> str:
+    return " ".join(part for part in (idea.outcome, idea.problem) if part)
+
+
+def _same_ask(corpus: Corpus, text: str, idea: Idea, like: Idea | None) -> float:
+    """How nearly `text` asks for what `idea` asks for (SAME_ASK and up: the same). A sentence is held against the
+    idea's ask, which is what a short sentence can say the same as, and its whole text unless it contradicts the
+    ask. Two ideas with asks are compared ask to ask: reasons are worded too freely to decide, but reasons with
+    nothing in common mean two needs behind the same words."""
+    whole = corpus.alike(text, idea_text(idea))
+    if not idea.ask:
+        return whole
+    if like is None:
+        asked = corpus.covers(text, idea.ask)
+        return asked if _contrary(text, idea.ask, _ask_terms(text), _ask_terms(idea.ask)) else max(asked, whole)
+    if not like.ask:
+        return whole
+    asked = corpus.alike(like.ask, idea.ask)
+    reasons, theirs = _reasons(like), _reasons(idea)
+    related = not reasons or not theirs or corpus.similarity(reasons, theirs) >= SAME_REASONS
+    return asked if related else min(asked, whole)
+
+
+def _near(corpus: Corpus, text: str, idea: Idea, like: Idea | None) -> float:
+    """A looser nearness for ranking and for picking what a model is shown: the cosine or the ask measure."""
+    return max(corpus.similarity(text, idea_text(idea)), _same_ask(corpus, text, idea, like))
+
+
+def _same_by_words(text: str, pool: Sequence[Idea], like: Idea | None) -> list[Match]:
+    corpus = _corpus(text, pool)
+    scored = [Match(idea, _same_ask(corpus, text, idea, like)) for idea in pool]
+    return sorted((m for m in scored if m.score >= SAME_ASK), key=lambda m: (-m.score, -m.idea.id))[:SHOWN]
+
+
+def _candidates(text: str, pool: Sequence[Idea], like: Idea | None) -> list[Match]:
+    corpus = _corpus(text, pool)
+    scored = [Match(idea, _near(corpus, text, idea, like)) for idea in pool]
+    kept = sorted((m for m in scored if m.score >= MODEL_THRESHOLD), key=lambda m: (-m.score, -m.idea.id))
+    return kept[:MODEL_CANDIDATES]
 
 
 def nearest(team_id: str, text: str, pool: Sequence[Idea], embed: Embed) -> list[Match] | None:

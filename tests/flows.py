@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Decision, Idea
 
+_forms = itertools.count(1)
 GOOD = {
     "outcome": "Finance closes the month a day sooner",
     "problem": "Finance rebuilds the monthly report by hand from three exports",
@@ -42,7 +44,8 @@ def submit_keeping_my_words(bot: Any, view: dict, values: dict, **kwargs: Any) -
     """Submits; when the form nudges that the outcome reads like an output, submits again unchanged."""
     reply = bot.slack.submit_view(view, values, **kwargs)
     if reply.body and reply.json().get("response_action") == "update":
-        again = {**reply.json()["view"], "id": kwargs.pop("view_id", None) or view.get("id") or "VNUDGED"}
+        # The same view again (Slack keeps a modal's id across updates); one id per form, not per test.
+        again = {**reply.json()["view"], "id": kwargs.pop("view_id", None) or view.get("id") or f"VN{next(_forms)}"}
         reply = bot.slack.submit_view(again, values, view_id=again["id"], **kwargs)
     return reply
 

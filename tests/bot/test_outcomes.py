@@ -1,31 +1,97 @@
-"""The output-vs-outcome check, scored on corpora: outcomes_dev.jsonl tuned it; outcomes_holdout.jsonl,
-written separately, was never used for tuning. It only ever triggers a gentle note, so precision
-(not nagging people whose outcome is fine) matters more than recall."""
+"""The output-vs-outcome check, scored on outcome statements written by others.
+
+outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
+scored in aggregate (never read for tuning). The check only triggers a gentle, one-time note, so the
+share of real outcomes it nags about is held low while it catches most outputs.
+"""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from bot.outcomes import reads_like_output, rewrite_hint
+from bot.outcomes import purpose, reads_like_output, rewrite_hint
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-@pytest.mark.parametrize("name, precision_floor, recall_floor", [
-    ("outcomes_dev.jsonl", 0.95, 0.85),
-    ("outcomes_holdout.jsonl", 0.95, 0.75),  # measured 0.991 / 0.771 on 266 held-out lines
-])
-def test_precision_and_recall(name, precision_floor, recall_floor):
+def figures(name: str) -> tuple[float, float, float]:
+    """Accuracy, share of real outcomes nagged, share of outputs caught."""
     rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-    predicted = [reads_like_output(row["text"]) for row in rows]
-    actual = [row["label"] == "output" for row in rows]
-    tp = sum(p and a for p, a in zip(predicted, actual, strict=True))
-    fp = sum(p and not a for p, a in zip(predicted, actual, strict=True))
-    fn = sum(a and not p for p, a in zip(predicted, actual, strict=True))
-    assert tp / (tp + fp) >= precision_floor and tp / (tp + fn) >= recall_floor
+    pairs = [(reads_like_output(row["text"]), row["label"] == "output") for row in rows]
+    outcomes = sum(not actual for _, actual in pairs)
+    outputs = len(pairs) - outcomes
+    accuracy = sum(said == actual for said, actual in pairs) / len(pairs)
+    nagged = sum(said and not actual for said, actual in pairs) / outcomes
+    caught = sum(said and actual for said, actual in pairs) / outputs
+    return accuracy, nagged, caught
+
+
+# Measured (accuracy / nagged / caught), before -> after the sentence-shape rules:
+#   outcomes_dev       0.961 / 0.000 / 0.923 -> 1.000 / 0.000 / 1.000   (51 lines)
+#   outcomes_dev2      0.719 / 0.113 / 0.550 -> 1.000 / 0.000 / 1.000   (320 lines, by kind)
+#   outcomes_dev3      0.876 / 0.008 / 0.771 -> 0.996 / 0.000 / 0.993   (266 lines)
+#   outcomes_holdout   0.715 / 0.054 / 0.485 -> 0.962 / 0.015 / 0.938   (260 lines, held out)
+# The dev figures are what it was tuned to; the held-out line is the one to believe.
+@pytest.mark.parametrize(
+    "name, accuracy_floor, nag_ceiling, caught_floor",
+    [
+        ("outcomes_dev.jsonl", 0.95, 0.05, 0.90),
+        ("outcomes_dev2.jsonl", 0.95, 0.05, 0.90),
+        ("outcomes_dev3.jsonl", 0.95, 0.05, 0.90),
+        ("outcomes_holdout.jsonl", 0.85, 0.10, 0.80),
+    ],
+)
+def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caught_floor):
+    accuracy, nagged, caught = figures(name)
+    assert accuracy >= accuracy_floor and nagged <= nag_ceiling and caught >= caught_floor, (
+        f"{name}: accuracy {accuracy:.3f}, nagged {nagged:.3f}, caught {caught:.3f}")
+
+
+@pytest.mark.parametrize(
+    "text, output",
+    [
+        ("Migrate the invoices to the new ledger", True),  # a technical task
+        ("pipe Typeform answers into Airtable", True),  # an integration
+        ("Post new refunds into #finance", True),
+        ("Admins will be able to archive old projects", True),  # a capability
+        ("Guests can join a call without installing anything", True),
+        ("Make the reports page faster", True),  # a vague improvement
+        ("Add CSV export so finance can close the month sooner", True),  # an output with its purpose
+        ("Dark mode for the phone app", True),  # a thing, named
+        ("Finance closes the month a day sooner", False),
+        ("Support agents answer refund tickets without asking engineering", False),  # "support" as people
+        ("Cashiers can void a sale without calling a manager", False),  # "can", and what changes
+        ("fewer angry emails about late refunds", False),
+        ("Store managers stop running out of bestsellers", False),
+        ("", False),
+    ],
+)
+def test_reads_the_shape_of_the_sentence(text, output):
+    assert reads_like_output(text) is output
 
 
 def test_the_hint_quotes_the_persons_words_and_asks_the_outcome_question():
     hint = rewrite_hint("Add a CSV export button.")
     assert "\u201cAdd a CSV export button\u201d" in hint and "what will be different, and for whom" in hint
+    assert "Submit again to keep yours" in hint
+
+
+def test_the_hint_offers_the_purpose_as_the_outcome_to_keep():
+    hint = rewrite_hint("Add CSV export so finance can close the month sooner")
+    assert "\u201cfinance can close the month sooner\u201d" in hint and "Submit again to keep yours" in hint
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("Add CSV export so finance can close the month sooner", "finance can close the month sooner"),
+        ("add bulk edit so that sellers can update prices faster", "sellers can update prices faster"),
+        ("Add autocomplete to the address field to reduce failed deliveries", "reduce failed deliveries"),
+        ("Connect Jira to GitHub", None),  # a destination, not a purpose
+        ("Move DNS over to Cloudflare", None),
+        ("Build a dashboard", None),
+    ],
+)
+def test_purpose_is_the_clause_after_so_or_to(text, why):
+    assert purpose(text) == why

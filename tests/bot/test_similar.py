@@ -1,10 +1,11 @@
-"""Duplicate matching, scored on pairs of ideas written by others.
+"""Duplicate matching, scored on pairs of asks written by others.
 
 duplicates_dev*.jsonl tuned the measure; duplicates_holdout.jsonl was written separately and only
-scored. Both are deliberately hard: reworded duplicates that share few words, and "hard negatives"
-that share nearly every word but ask for something else (import against export). Words alone are
-weak at this; the figures below say how weak, and the floors keep them from getting worse unnoticed.
-With a model configured, embeddings and the model decide (tests/handlers/test_duplicates.py).
+scored in aggregate. Both are deliberately hard: reworded duplicates that share few words, and "hard
+negatives" that share nearly every word but ask for something else (import against export, the
+invoice PDF against the invoice list). Words alone find only the near-identical asks; the figures
+below say how many, and the floors keep precision from slipping unnoticed. With a model configured,
+embeddings and the model decide (tests/handlers/test_duplicates.py).
 """
 
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.similar import THRESHOLD, Corpus, closest
+from bot.similar import SAME_ASK, THRESHOLD, Corpus, closest, looks_like
 from models import Idea
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -24,24 +25,36 @@ def load(*names: str) -> list[dict]:
 
 
 def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
-    """Precision and recall of "looks like" at THRESHOLD over the pairs, and how many pairs it flagged."""
+    """Precision and recall of "looks like" (`Corpus.alike` at SAME_ASK) over the pairs, each side taken as what
+    someone asked, with word weights from all the corpus's texts (as from a team's open ideas)."""
     corpus = Corpus.of([row[side] for row in rows for side in "ab"])
-    flagged = [row["duplicate"] for row in rows if corpus.similarity(row["a"], row["b"]) >= THRESHOLD]
-    return sum(flagged) / len(flagged), sum(flagged) / sum(row["duplicate"] for row in rows), len(flagged)
+    flagged = [row["duplicate"] for row in rows if corpus.alike(row["a"], row["b"]) >= SAME_ASK]
+    duplicates = sum(row["duplicate"] for row in rows)
+    return (sum(flagged) / len(flagged) if flagged else 1.0), sum(flagged) / duplicates, len(flagged)
 
 
-# Measured: tuning 0.71 precision / 0.042 recall (7 flagged of 299 pairs); held-out 0.50 / 0.016
-# (4 flagged of 300 pairs, 122 of them duplicates).
+# Measured, precision / recall (flagged), before (cosine of whole texts >= 0.55) -> after (`alike` >= 0.7):
+#   duplicates_dev      0.67 / 0.13 (3)   -> 1.00 / 0.07 (1)    30 pairs, 15 duplicates
+#   duplicates_dev2     0.00 / 0.00 (1)   -> -    / 0.00 (0)    269 pairs, reworded: words cannot see these
+#   duplicates_dev3     0.55 / 0.52 (88)  -> 1.00 / 0.55 (51)   200 short asks, 64 near-identical different asks
+#   duplicates_dev4     0.50 / 0.02 (4)   -> 1.00 / 0.01 (1)    300 pairs, mostly a complaint against an ask
+#   duplicates_holdout  0.27 / 0.20 (75)  -> 0.86 / 0.12 (14)   220 pairs, 99 duplicates, held out
+# The held-out precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
-    "names, floor",
-    [(("duplicates_dev.jsonl", "duplicates_dev2.jsonl"), 0.7), (("duplicates_holdout.jsonl",), 0.5)],
-    ids=["tuning", "held-out"],
+    "name, precision_floor, recall_floor",
+    [
+        ("duplicates_dev.jsonl", 0.95, 0.05),
+        ("duplicates_dev2.jsonl", 0.95, 0.0),
+        ("duplicates_dev3.jsonl", 0.95, 0.5),
+        ("duplicates_dev4.jsonl", 0.95, 0.0),
+        ("duplicates_holdout.jsonl", 0.85, 0.1),
+    ],
 )
-def test_precision_on_paraphrase_pairs_and_non_pairs(names, floor):
-    rows = load(*names)
-    assert len(rows) >= 299 and 0.3 < sum(r["duplicate"] for r in rows) / len(rows) < 0.5
-    precision, _, flagged = precision_recall(rows)
-    assert flagged >= 4 and precision >= floor, f"precision {precision:.2f} over {flagged} flagged"
+def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):
+    rows = load(name)
+    precision, recall, flagged = precision_recall(rows)
+    assert precision >= precision_floor and recall >= recall_floor, (
+        f"{name}: precision {precision:.2f}, recall {recall:.2f} over {flagged} flagged")
 
 
 POOL_TEXTS = [
@@ -51,8 +64,9 @@ POOL_TEXTS = [
 ]
 
 
-def idea(number: int, text: str) -> Idea:
-    return Idea(id=number, team_id="T1", requester_id="U1", ask="", outcome=text, problem="", stage="candidate")
+def idea(number: int, outcome: str, ask: str = "", problem: str = "") -> Idea:
+    return Idea(id=number, team_id="T1", requester_id="U1", ask=ask, outcome=outcome, problem=problem,
+                stage="candidate")
 
 
 @pytest.mark.parametrize(
@@ -68,3 +82,44 @@ def idea(number: int, text: str) -> Idea:
 def test_closest_finds_the_same_ask_and_not_its_opposite(text, expected):
     pool = [idea(number, words) for number, words in enumerate(POOL_TEXTS, start=1)]
     assert [match.idea.id for match in closest(text, pool, threshold=0.3)] == expected
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("Add CSV export to the reports page", "Add a CSV export button to the reports page", True),
+        ("Add a weekly summary email", "Send a weekly summary email", True),
+        ("Support multiple currencies on invoices", "multi-currency support for invoices", True),
+        ("Show the due date on the invoice PDF", "Show the due date on the invoice list", False),
+        ("Add CSV export to the contacts page", "Add CSV import to the contacts page", False),
+        ("Migrate from MySQL to Postgres", "Migrate from Postgres to MySQL", False),
+        ("Allow guests to download shared files", "Prevent guests from downloading shared files", False),
+    ],
+)
+def test_an_added_word_is_the_same_ask_a_swapped_word_is_not(a, b, same):
+    assert (Corpus.of([a, b]).alike(a, b) >= SAME_ASK) is same
+
+
+FINANCE = "Finance closes the month a day sooner", "Finance rebuilds the monthly report by hand from three exports"
+
+
+@pytest.mark.parametrize(
+    "ask, outcome, problem, expected",
+    [
+        pytest.param("Add a CSV export button to the reports page", "Finance can close the month faster",
+                     "Finance rebuilds the monthly report by hand every month from the exports", [1],
+                     id="same-ask-reworded-reasons"),
+        pytest.param("Add CSV export to the reports page", "Month end is quicker for finance",
+                     "The monthly report is rebuilt by hand from exports", [1], id="nearly-the-same-ask"),
+        pytest.param("Add a CSV export button to the reports page", "Night nurses stop being blinded by the rota",
+                     "The rota screen is bright white in dark wards", [], id="same-words-unrelated-reasons"),
+        pytest.param("Add a CSV import to the reports page", *FINANCE, [], id="import-not-export"),
+    ],
+)
+def test_looks_like_weighs_the_ask(ask, outcome, problem, expected):
+    pool = [idea(1, FINANCE[0], "Add a CSV export button to the reports page", FINANCE[1]),
+            idea(2, "Drivers stop phoning dispatch for gate codes", "Show gate codes in the driver app",
+                 "Drivers phone dispatch at every gated site")]
+    new = idea(9, outcome, ask, problem)
+    assert [m.idea.id for m in looks_like(new, pool)] == expected
+    assert THRESHOLD < SAME_ASK  # the cosine ranks; the stricter measure says "looks like"
