@@ -21,6 +21,9 @@ class Verb(StrEnum):
     DIGEST_NOW = "digest now"
     DIGEST_PREVIEW = "digest preview"
     DIGEST_HELP = "digest"
+    FEEDBACK_HERE = "feedback here"
+    FEEDBACK_OFF = "feedback off"
+    FEEDBACK_HELP = "feedback"
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,7 @@ def parse(text: str | None) -> IdeaCommand:
 
 def is_digest(verb: Verb) -> bool:
     return verb in _DIGEST or verb is Verb.DIGEST_HELP
+
+
+def is_feedback(verb: Verb) -> bool:
+    return verb in (Verb.FEEDBACK_HERE, Verb.FEEDBACK_OFF, Verb.FEEDBACK_HELP)

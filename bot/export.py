@@ -1,8 +1,8 @@
 """Every idea of a team as rows: for `/idea export` (a CSV by DM) and `python -m bot export`.
 
 A fixed handful of queries whatever the number of ideas: the ideas (with their objectives and key
-results), their supporters, their decisions. In the CSV, a cell that a spreadsheet would run as a
-formula is neutralised (OWASP's rule); the JSON stays exactly what was typed.
+results), their supporters, their latest customer quotes, their decisions. In the CSV, a cell that a
+spreadsheet would run as a formula is neutralised (OWASP's rule); the JSON stays exactly what was typed.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Decision, Idea, KeyResult, Objective, Support
+from bot.feedback import evidence_of
+from models import Decision, Idea, Insight, KeyResult, Objective, Support
 
 COLUMNS = (
     "id", "submitted", "stage", "requester", "outcome", "problem", "evidence", "how_we_would_know", "original_ask",
     "source_channel", "original_message", "objective", "key_results", "tracker_issue", "tracker_url", "supporters",
-    "supporter_evidence", "decisions",
+    "supporter_evidence", "customer_mentions", "customer_quotes", "decisions",
 )
+QUOTES_EXPORTED = 10  # the latest customer quotes of each idea
 # A spreadsheet takes a cell starting with one of these as a formula (=HYPERLINK(...), +1+1, @SUM...).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,6 +36,7 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
     backers: dict[int, list[Support]] = defaultdict(list)
     for backer in session.scalars(select(Support).where(Support.team_id == team_id).order_by(Support.created_at)):
         backers[backer.idea_id].append(backer)
+    quotes = evidence_of(session, [idea.id for idea in ideas if idea.customer_mentions], per_idea=QUOTES_EXPORTED)
     history: dict[int, list[Decision]] = defaultdict(list)
     for decision in session.scalars(select(Decision).where(Decision.team_id == team_id).order_by(Decision.id)):
         history[decision.idea_id].append(decision)
@@ -57,10 +60,17 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
             "tracker_url": idea.tracker_url or "",
             "supporters": len(backers[idea.id]),
             "supporter_evidence": "\n".join(f"{b.user_id}: {b.evidence or ''}" for b in backers[idea.id]),
+            "customer_mentions": idea.customer_mentions,
+            "customer_quotes": "\n".join(_quote_line(q) for q in quotes.get(idea.id, ())),
             "decisions": "\n".join(_decision_line(d) for d in history[idea.id]),
         }
         for idea in ideas
     ]
+
+
+def _quote_line(insight: Insight) -> str:
+    return f"{insight.created_at:%Y-%m-%d} {insight.author}: {insight.text}" + (
+        f" ({insight.permalink})" if insight.permalink else "")
 
 
 def _decision_line(decision: Decision) -> str:

@@ -1,6 +1,6 @@
 """Merging an idea into another: one problem, one idea. The merge is a decision like any other, and
 the merged idea's requester and supporters, with their evidence, become the other idea's supporters,
-so they hear its news from then on."""
+so they hear its news from then on; its customer mentions go with them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.decisions import decide
+from bot.feedback import move_evidence
 from bot.ideas import get_idea, lock_ideas
 from bot.reviews import EVIDENCE_MAX_CHARS, SUPPORTABLE
 from models import Decision, Idea, Stage, Support
@@ -52,4 +53,5 @@ def merge(
             session.add(Support(idea_id=target.id, user_id=user_id, team_id=team_id, evidence=evidence))
             already.add(user_id)
     session.flush()
+    move_evidence(session, source.id, target.id)
     return source, target, decision

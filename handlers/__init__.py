@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, commands, home, intake, listening, objectives, support, trackers, triage
+from handlers import admin, commands, feedback, home, intake, listening, objectives, support, trackers, triage
 from handlers.access import Deps, ProvideDeps
 
 __all__ = ["Deps", "register_all"]
@@ -15,5 +15,5 @@ def register_all(app: App, dependencies: Deps) -> None:
     app.middleware(ProvideDeps(dependencies))
     # Bolt tries each listener's matcher in turn, so the most frequent requests come first: channel
     # messages, then commands and buttons, then form submissions.
-    for flow in (listening, commands, triage, intake, support, objectives, home, admin, trackers):
+    for flow in (listening, commands, triage, intake, support, objectives, home, feedback, admin, trackers):
         flow.register(app, dependencies)

@@ -11,9 +11,9 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.command import Verb, is_digest, parse
+from bot.command import Verb, is_digest, is_feedback, parse
 from bot.ideas import Source
-from handlers import admin, digests, home, listening, objectives
+from handlers import admin, digests, feedback, home, listening, objectives
 from handlers.access import Deps, deps, guarded
 from handlers.intake import open_intake
 from ui.home import help_message
@@ -32,7 +32,8 @@ def idea_command_callback(ack: Ack, command: dict, client: WebClient, context: B
         ack()
         intake_command(parsed.text, command, client, context, logger)
         return
-    handler = digests.digest_command if is_digest(parsed.verb) else SUBCOMMANDS[parsed.verb]
+    handler = digests.digest_command if is_digest(parsed.verb) else \
+        feedback.feedback_command if is_feedback(parsed.verb) else SUBCOMMANDS[parsed.verb]
     handler(ack, parsed, command, client, context, logger)
 
 

@@ -106,7 +106,8 @@ def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 
 
 
 def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
-    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly."""
+    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly. (Feedback
+    channels use it too: the bot reads only where it is a member.)"""
     if channel.startswith("D"):
         return "Digests go to channels: run `/idea digest here` in the channel that should get it."
     try:
@@ -115,7 +116,7 @@ def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
         logger.info("conversations.info %s: %s", channel, error.response.get("error"))
         return INVITE_ME
     if info.get("is_archived"):
-        return "This channel is archived, so no digest can be posted here."
+        return "This channel is archived, so I can't work in it."
     if info.get("is_member"):
         return None
     if info.get("is_private"):

@@ -3,25 +3,29 @@ could not be delivered), `/idea list`, `/idea stats` and `/idea export`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import usage
+from bot import feedback, usage
 from bot.command import IdeaCommand
 from bot.decisions import triage
 from bot.export import export_rows, to_csv
 from bot.ideas import ideas_of
 from bot.objectives import objectives_of
+from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
 from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
+from ui.feedback import GROUPS_SHOWN, inbox_blocks
 from ui.home import DELIVERIES_FOR_PMS, EXPORT_FAILED, EXPORT_FOR_PMS, LIST_LIMIT, home_view, my_ideas, stats_message
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
+from ui.kit import Block
 from ui.objectives import objectives_blocks
 
 QUEUE_LIMIT = 10
@@ -50,6 +54,8 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> 
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
     view = home_view(
         mine, total, now,
+        quotes=feedback.evidence_of(session, [i.id for i in mine if i.customer_mentions], per_idea=1),
+        inbox=inbox_section(session, team_id, now) if pm else (),
         triage=triage(session, team_id, now.date(), QUEUE_LIMIT) if pm else None,
         model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
         metrics=build_trap_stats(session, team_id) if pm else None,
@@ -57,6 +63,16 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> 
         undelivered=outbox.undelivered(session, team_id) if pm else (),
     )
     return outbox.home(user_id, view)
+
+
+def inbox_section(session: Session, team_id: str, now: datetime) -> list[Block]:
+    """The customer feedback inbox as the PMs' Home shows it: alike requests together, each with the open
+    ideas closest to it first."""
+    waiting, total = feedback.inbox(session, team_id)
+    groups = feedback.grouped(waiting)[:GROUPS_SHOWN]
+    pool = open_ideas(session, team_id) if groups else []
+    choices = [ranked(group[0].text, pool) for group in groups]
+    return inbox_blocks(groups, total, choices, feedback.feedback_channels(session, team_id), now)
 
 
 def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,

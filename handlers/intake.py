@@ -15,7 +15,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from bot import feedback
 from bot.drafts import load_draft, save_draft
 from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
 from bot.objectives import objective_choices
@@ -23,7 +25,8 @@ from bot.outcomes import reads_like_output, rewrite_hint
 from bot.similar import looks_like, open_ideas, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, open_form
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team
+from models import Idea, utcnow
 from runtime import outbox
 from runtime.sender import Job
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
@@ -42,9 +45,10 @@ def register(app: App, d: Deps) -> None:
 
 
 def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,
-                logger: Logger) -> None:
+                logger: Logger, evidence: str = "", insights: tuple[int, ...] = ()) -> None:
     """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
-    there is one, is asked for a suggestion after."""
+    there is one, is asked for a suggestion after. `insights`: requests from the feedback inbox the idea
+    is made from (their quotes prefill `evidence`)."""
     limit = FIELDS["ask"].max_chars
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
@@ -52,7 +56,8 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     if len(ask) > limit:  # kept whole on the server; the form carries its key
         with d.sessions.begin() as session:
             draft = save_draft(session, team_id, {"ask": ask})
-    state = IntakeState(values={"ask": ask}, source=source, draft=draft)
+    state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
+                        insights=insights)
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
                      logger)
     if view is None or d.coach is None or not ask.strip():
@@ -61,6 +66,7 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
         outbox.owe(session, team_id, outbox.job("suggest", {
             "view_id": view["id"], "hash": view.get("hash"), "ask": ask[:limit], "draft": draft,
             "source": [source.channel_id, source.message_ts, source.author_id],
+            "evidence": evidence, "insights": list(insights),
         }))
 
 
@@ -74,8 +80,9 @@ def suggest(d: Deps, job: Job) -> None:
             kept = load_draft(session, job.team_id, payload.get("draft"))
             draft = save_draft(session, job.team_id, {**kept, "suggestion": suggestion.model_dump()})
             channel, ts, author = payload["source"]
-            state = IntakeState(values={"ask": payload["ask"]}, source=Source(channel, ts, author),
-                                       suggestion=suggestion.model_dump(), draft=draft)
+            state = IntakeState(values={"ask": payload["ask"], "evidence": payload.get("evidence") or None},
+                                source=Source(channel, ts, author), suggestion=suggestion.model_dump(), draft=draft,
+                                insights=tuple(payload.get("insights") or ()))
             form = intake_modal(state=state, objectives=objective_choices(session, job.team_id))
             outbox.owe(session, job.team_id, outbox.view_update(payload["view_id"], payload.get("hash"), form))
         job.finish(session)
@@ -115,9 +122,13 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
                 team_id=context.team_id, user_id=context.user_id, logger=logger)
 
 
-def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logger: Logger) -> None:
+def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
+                               ) -> None:
     d = deps(context)
     state = read_intake(view)
+    if state.insights and not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                                    waiting=True):
+        state = replace(state, insights=())  # only a PM's form could carry them: a forged one links nothing
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)
         objectives = objective_choices(session, context.team_id)
@@ -140,6 +151,7 @@ def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logge
                 submission_id=view["id"], objective_id=read_objective(state.values.get("objective")),
             )
             if created:
+                from_feedback(session, idea, state.insights, context.user_id)
                 outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))
     except IntegrityError:
         # The same form delivered twice at once: the other delivery stored it, and this one is answered alike.
@@ -155,6 +167,14 @@ def intake_submission_callback(ack: Ack, view: dict, context: BoltContext, logge
         ack(response_action="errors", errors=_on_blocks({"outcome": SAVE_FAILED}, state.version))
         return
     ack()
+
+
+def from_feedback(session: Session, idea: Idea, insights: tuple[int, ...], by: str) -> None:
+    """The inbox requests the idea was made from become its first customer mentions (those still waiting)."""
+    made_from = feedback.waiting(session, idea.team_id, list(insights))
+    if made_from:
+        feedback.became(session, made_from, idea, by, utcnow())
+        idea.source_permalink = idea.source_permalink or made_from[0].permalink
 
 
 def _whole_ask(values: dict[str, str | None], whole: object) -> dict[str, str | None]:

@@ -10,14 +10,18 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.command import IdeaCommand, Verb
+from bot.feedback import is_feedback_channel
 from bot.ideas import Source
 from bot.listening.detect import detect
 from bot.listening.rules import ChannelMessage, get_nudge, may_nudge, opt_in, opt_out, record_nudge, worth_reading
-from handlers.access import Deps, changing, deps, guarded, team
+from bot.team_settings import team_config
+from handlers.access import Deps, changing, deps, guarded
+from handlers.feedback import read_feedback
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import outbox
 from runtime.sender import Job
+from ui.feedback import read_feedback_message
 from ui.ids import NUDGE_DISMISS, NUDGE_OPT_OUT, NUDGE_SHARE
 from ui.kit import read_id
 from ui.listening import OPTED_OUT, nudges_setting
@@ -35,7 +39,17 @@ def register(app: App, d: Deps) -> None:
 
 
 def message_callback(event: dict, context: BoltContext) -> None:
+    """A feedback channel's messages are read for customer requests (never nudged); elsewhere a person's
+    request may earn them a nudge."""
     d = deps(context)
+    with d.sessions() as session:
+        config = team_config(session, context.team_id, d.settings)
+        in_feedback = is_feedback_channel(session, context.team_id, event.get("channel") or "")
+    if in_feedback:
+        said = read_feedback_message(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
+        if said is not None:
+            read_feedback(d, context.team_id, said)
+        return
     message = ChannelMessage(
         team_id=context.team_id,
         channel_id=event.get("channel", ""),
@@ -47,8 +61,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
         subtype=event.get("subtype"),
         bot_id=event.get("bot_id"),
     )
-    triage_channel = team(d, context.team_id).triage_channel
-    if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=triage_channel):
+    if not worth_reading(message, bot_user_id=context.bot_user_id, triage_channel=config.triage_channel):
         return
     detection = detect(message.text)
     if d.coach is not None and detection.is_borderline:

@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.decisions import latest_decision
+from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, supporters
 from bot.team_settings import TeamConfig
-from models import Decision, Idea, Support
+from models import Decision, Idea, Support, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.cards import triage_card
@@ -44,6 +45,8 @@ def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision
         objective_choices(session, idea.team_id),
         looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
         trackers_on=bool(config.trackers),
+        quotes=evidence_of(session, [idea.id]).get(idea.id, ()) if idea.customer_mentions else (),
+        now=utcnow(),
     )
     return outbox.card(idea.id, channel, drawn)
 

@@ -5,6 +5,7 @@ from models.db import dialect_insert, make_engine, make_sessions
 from models.decision import Decision
 from models.digest import DigestRun, DigestSubscription
 from models.idea import Idea, Stage
+from models.insight import FeedbackChannel, Insight
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
@@ -26,7 +27,9 @@ __all__ = [
     "DigestRun",
     "DigestSubscription",
     "Draft",
+    "FeedbackChannel",
     "Idea",
+    "Insight",
     "KeyResult",
     "ModelUsage",
     "Nudge",

@@ -66,6 +66,9 @@ class Idea(Base):
     tracker_key: Mapped[str | None] = mapped_column(String(200))
     tracker_url: Mapped[str | None] = mapped_column(String(500))
     tracker_state: Mapped[str | None] = mapped_column(String(32))
+    # Requests from feedback channels attached to this idea (insights), counted apart from +1s; kept
+    # with the idea so every card, Home line and digest item can say it without another query.
+    customer_mentions: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

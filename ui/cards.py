@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
-from models import Decision, Idea, Stage, Support
+from models import Decision, Idea, Insight, Stage, Support
+from ui.feedback import evidence_block, mentions_words
 from ui.ids import (
     LINK_ISSUE,
     MERGE_ACTION,
@@ -69,9 +71,11 @@ def triage_card(
     objectives: Sequence[ObjectiveChoice] = (),
     looks_like: Idea | None = None,
     trackers_on: bool = False,
+    quotes: Sequence[Insight] = (),
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The card PMs decide from: the idea, who else has the problem, its latest decision, where its
-    delivery is tracked, and buttons for what can happen next."""
+    """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
+    decision, where its delivery is tracked, and buttons for what can happen next."""
     where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
     if idea.source_permalink:
         where += f" ({message_link(idea, 'original message')})"
@@ -84,12 +88,16 @@ def triage_card(
     ]
     if backers:
         blocks.append(support_summary(backers))
+    if (evidence := evidence_block(idea, quotes, now or idea.created_at)) is not None:
+        blocks.append(evidence)
     if decision is not None:
         blocks.append(decision_summary(decision))
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
              f"Submitted {idea.created_at:%d %b %Y}"]
     if idea.tracker_key:
         facts.insert(1, f"Tracked in {issue_link(idea)}")
+    if counted := mentions_words(idea, len(backers)):
+        facts.append(counted)
     blocks.append(context(*facts))
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
     if Stage.MERGED in next_stages(idea.stage):

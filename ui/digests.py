@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.digests.compose import Digest, Pulse
 from bot.digests.schedule import DAYS, Schedule, in_words
 from bot.reviews import SUPPORTABLE
-from models import Decision, Idea, Stage
+from models import Decision, Idea, Insight, Stage
 from ui.cards import review_words, support_button
+from ui.feedback import latest_quote, mentions_words
 from ui.kit import (
     MESSAGE_TEXT_BUDGET,
     SECTION_LIMIT,
@@ -60,7 +62,7 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
         if moved:
             counts.append(f"{len(moved)} {verb}")
             body.append([section(f"*{title}* ({len(moved)})")])
-            body += _grouped_by_objective(moved)
+            body += _grouped_by_objective(moved, digest.quotes)
     if digest.waiting_total:
         oldest = "\n".join(
             f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
@@ -70,6 +72,8 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
         title = f"*:seedling: New candidates waiting for triage* ({digest.waiting_total}), oldest first:"
         body.append([section(f"{title}\n{oldest}")])
         counts.append(f"{digest.waiting_total} waiting")
+    if not counts:  # only customer feedback arrived
+        counts.append(f"{digest.pulse.customer_mentions} customer mentions received")
     summary = f"Product digest {period}: " + ", ".join(counts)
     pulse = context(_pulse_words(digest.pulse))
     whole = [*head, *(block for unit in body for block in unit), pulse]
@@ -97,19 +101,21 @@ def _pack(units: list[list[Block]]) -> list[list[Block]]:
     return [part for part in parts if part]
 
 
-def _grouped_by_objective(moved: list[tuple[Idea, Decision]]) -> list[list[Block]]:
+def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]]
+                          ) -> list[list[Block]]:
     """Items under each objective, those with none last; the objective is named where its group starts
     (in the item's own section, so grouping costs no blocks)."""
     ordered = sorted(moved, key=lambda pair: (pair[0].objective is None, pair[0].objective_id or 0))
     items, previous = [], object()
     for idea, decision in ordered:
         heading = None if idea.objective_id == previous else f"*Objective: {objective_name(idea.objective)}*"
-        items.append(_digest_item(idea, decision, heading))
+        items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ())))
         previous = idea.objective_id
     return items
 
 
-def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> list[Block]:
+def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quotes: Sequence[Insight] = ()
+                 ) -> list[Block]:
     """An idea and its decision: the whole reason, in as many sections as it takes."""
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
     if heading:
@@ -122,6 +128,10 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None) -> 
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
     if idea.tracker_key and decision.to_stage == Stage.DELIVERY:
         head += f" · tracked in {issue_link(idea)}"
+    if idea.customer_mentions:
+        head += f" · {mentions_words(idea)}"
+        if quotes:
+            head += f": {latest_quote(quotes, 200)}"
     pieces = chunks(f"{head}\n{decider(decision)}: {quote(decision.reason)}", SECTION_LIMIT)
     item = [section(piece) for piece in pieces]
     if idea.stage in SUPPORTABLE:
@@ -138,6 +148,10 @@ def _pulse_words(pulse: Pulse) -> str:
         parts.append(f"median {pulse.median_days_to_first_decision:g} days from submission to first decision")
     if pulse.delivery_without_objective:
         parts.append(f"{pulse.delivery_without_objective} moved to delivery without an objective")
+    if pulse.customer_mentions:
+        mentions = pulse.customer_mentions
+        parts.append(f"{mentions} customer mention{'s' if mentions != 1 else ''} received, "
+                     f"{pulse.mentions_on_work} on ideas in discovery or delivery")
     return "Pulse: " + " · ".join(parts)
 
 

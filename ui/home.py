@@ -3,18 +3,20 @@ the metrics, what could not be delivered, and the objectives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.decisions import Triage
 from bot.stats import Stats
 from bot.usage import Usage
-from models import Delivery, Idea, Stage
+from models import Delivery, Idea, Insight, Stage
 from ui.cards import decision_summary, move_buttons
+from ui.feedback import latest_quote, mentions_words
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
 from ui.kit import (
     STAGE_NAMES,
+    VIEW_BLOCKS,
     Block,
     age_words,
     clip,
@@ -32,17 +34,23 @@ from ui.objectives import objective_name
 LIST_LIMIT = 15
 
 
-def idea_line(idea: Idea, now: datetime) -> Block:
+def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = ()) -> Block:
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
     if idea.objective is not None:
         head += f" · objective: {clip(escape(idea.objective.title), 100)}"
     if idea.tracker_key:
         head += f" · {issue_link(idea)}"
-    return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
+    if idea.customer_mentions:
+        head += f" · {mentions_words(idea)}"
+    line = f"{head}\n{clip(escape(idea.outcome), 500)}"
+    if quotes:
+        line += f"\n:speech_balloon: latest: {latest_quote(quotes)}"
+    return section(line)
 
 
-def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str) -> list[Block]:
-    blocks = [idea_line(idea, now) for idea in ideas]
+def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str,
+               quotes: Mapping[int, Sequence[Insight]] | None = None) -> list[Block]:
+    blocks = [idea_line(idea, now, (quotes or {}).get(idea.id, ())) for idea in ideas]
     if total > shown:
         blocks.append(context(f"and {total - shown} more. {more_hint}"))
     return blocks
@@ -65,6 +73,8 @@ def help_message() -> dict[str, Any]:
         "`/idea <what you would like>` opens the form with your ask filled in.\n"
         "`/idea list` shows your ideas and where each one stands.\n"
         "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
+        "`/idea feedback here` reads a channel of reviews, tickets or sales notes for customer requests "
+        "(product managers).\n"
         "`/idea nudges off` (or `on`) stops (or restarts) my private invitations when you ask for something "
         "in a channel.\n"
         "`/idea okr` adds an objective with its key results (product managers).\n"
@@ -86,12 +96,15 @@ def home_view(
     metrics: Stats | None = None,
     objectives: list[Block] = (),
     undelivered: Sequence[Delivery] = (),
+    quotes: Mapping[int, Sequence[Insight]] | None = None,
+    inbox: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
-    queue, and what the optional model costs."""
+    queue, the customer feedback inbox, and what the optional model costs."""
     blocks: list[Block] = undelivered_blocks(undelivered)
     if triage is not None:
         blocks += _triage_blocks(triage, now)
+    blocks += inbox
     if metrics is not None:
         blocks.append(section("*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(metrics))))
     if model_use is not None:
@@ -104,7 +117,7 @@ def home_view(
     blocks += objectives
     blocks.append({"type": "header", "text": plain("Your ideas", 150)})
     if ideas:
-        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.")
+        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes)
     else:
         blocks.append(
             section(
@@ -112,7 +125,7 @@ def home_view(
                 "you are after and the problem behind it."
             )
         )
-    return {"type": "home", "blocks": blocks}
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
 
 
 # Why Slack would not take a message, in words a PM can act on; {where} is the channel or person.
@@ -192,6 +205,8 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
 def _queue_line(idea: Idea, now: datetime) -> Block:
     head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {objective_name(idea.objective)}"
+    if idea.customer_mentions:
+        head += f" · {mentions_words(idea)}"
     return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
 
 

@@ -25,3 +25,5 @@ ADD_OBJECTIVE, EDIT_OBJECTIVE, SET_OBJECTIVE = "add_objective", "edit_objective"
 RETRY_DELIVERIES, DISMISS_DELIVERIES = "deliveries_retry", "deliveries_dismiss"
 LINK_ISSUE = "link_issue"  # link an idea in delivery to a tracker issue
 LINK_ISSUE_CALLBACK = "idea_link_issue"
+# The customer feedback inbox on the PMs' Home tab
+INBOX_MAKE_IDEA, INBOX_ATTACH, INBOX_NOT_A_REQUEST = "inbox_make_idea", "inbox_attach", "inbox_not_a_request"

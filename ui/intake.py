@@ -25,10 +25,13 @@ from ui.kit import (
     message_link,
     modal,
     plain,
+    read_ids,
     section,
     stage_words,
 )
 from ui.objectives import objective_select, read_objective
+
+INSIGHTS_CARRIED = 30  # requests from the feedback inbox one idea can be made from
 
 INTAKE_HINTS = {
     "ask": "What was asked for, in the asker's words. Keep it: it shows the output behind the outcome.",
@@ -67,6 +70,8 @@ class IntakeState:
     # The key of what the server keeps for this form (the suggestion, an ask longer than its field):
     # the form itself carries only this key, so it stays within Slack's 3,000 characters in any script.
     draft: str | None = None
+    # Requests from the feedback inbox this idea is made from: linked to it once it is submitted.
+    insights: tuple[int, ...] = ()
 
 
 def intake_modal(
@@ -91,6 +96,10 @@ def intake_modal(
     ]
     if state.source.author_id:
         blocks.append(context(f"From a message by <@{state.source.author_id}>, who will be credited as the requester."))
+    if state.insights:
+        n = len(state.insights)
+        blocks.append(context(f"From customer feedback: {'this request' if n == 1 else f'these {n} requests'} will "
+                              "count as the idea's customer mentions, and you will be its requester."))
     limit = FIELDS["ask"].max_chars
     if len(state.values.get("ask") or "") > limit:
         blocks.append(context(f"The ask is longer than the {limit:,} characters this field holds: its start is "
@@ -117,6 +126,7 @@ def intake_modal(
         "d": state.draft,
         "checked": state.checked or None,
         "v": state.version if state.version > 1 else None,
+        "i": ",".join(map(str, state.insights)) or None,
     }
     return modal(INTAKE_CALLBACK, "Share an idea", blocks, submit="Submit idea",
                  metadata={k: v for k, v in metadata.items() if v})
@@ -169,7 +179,7 @@ def read_intake(view: dict[str, Any]) -> IntakeState:
                         author_id=carried(meta.get("author")))
         version = int(meta.get("v") or 1)
         return IntakeState(values, source, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
-                           carried(meta.get("d")))
+                           carried(meta.get("d")), tuple(read_ids(meta.get("i"), INSIGHTS_CARRIED)))
     except (ValueError, AttributeError, TypeError):
         return IntakeState(values)
 

@@ -235,3 +235,12 @@ def read_id(value: object) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+def read_ids(value: object, most: int) -> list[int]:
+    """Comma-separated ids a button or form carried, at most `most`; garbled ones are dropped (the server
+    checks the rest against stored state)."""
+    if not isinstance(value, str) or len(value) > most * 11:
+        return []
+    found = [read_id(part) for part in value.split(",")[:most]]
+    return list(dict.fromkeys(number for number in found if number is not None))

@@ -9,7 +9,8 @@ from statistics import median
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Decision, Idea, Stage
+from bot.feedback import evidence_of, received
+from models import Decision, Idea, Insight, Stage
 
 OLDEST_CANDIDATES = 3
 
@@ -20,6 +21,8 @@ class Pulse:
     with_outcome_and_problem: int
     median_days_to_first_decision: float | None
     delivery_without_objective: int = 0
+    customer_mentions: int = 0  # requests from feedback channels received in the period
+    mentions_on_work: int = 0  # of them, attached to ideas in discovery or delivery
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,13 @@ class Digest:
     waiting: list[Idea] = field(default_factory=list)
     waiting_total: int = 0
     pulse: Pulse = Pulse(0, 0, None)
+    quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
 
     @property
     def is_empty(self) -> bool:
         moved = self.to_delivery or self.to_discovery or self.parked or self.declined or self.reviewed
-        return not moved and self.waiting_total == 0 and self.pulse.received == 0
+        return (not moved and self.waiting_total == 0 and self.pulse.received == 0
+                and self.pulse.customer_mentions == 0)
 
 
 def compose(session: Session, team_id: str, start: datetime, end: datetime, channel_id: str | None = None) -> Digest:
@@ -67,6 +72,8 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
     for idea, decision in session.execute(latest):
         moved[decision.to_stage].append((idea, decision))
     waiting = _candidates(scope)
+    mentions, on_work = received(session, team_id, start, end) if channel_id is None else (0, 0)
+    quoted = [idea.id for pairs in moved.values() for idea, _ in pairs if idea.customer_mentions]
     return Digest(
         period_start=start,
         period_end=end,
@@ -80,7 +87,10 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         pulse=replace(
             _pulse(session, team_id, scope, start, end),
             delivery_without_objective=sum(1 for idea, _ in moved[Stage.DELIVERY] if idea.objective_id is None),
+            customer_mentions=mentions,
+            mentions_on_work=on_work,
         ),
+        quotes=dict(evidence_of(session, quoted, per_idea=1)),
     )
 
 

@@ -1,0 +1,222 @@
+"""Customer feedback channels, and the requests found in them (insights).
+
+A feedback channel's messages (a review feed, ticket notifications, sales notes) are read for requests.
+Each request becomes an insight: attached to the open idea that asks for the same thing, as customer
+evidence counted apart from +1s, or waiting in the PMs' inbox until a PM makes it an idea, attaches it,
+or says it is not a request (a correction kept as labelled data for the detector).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.reviews import SUPPORTABLE
+from bot.similar import Corpus
+from models import FeedbackChannel, Idea, Insight, Stage, dialect_insert
+
+NEW, INBOX, ATTACHED, IDEA, NOT_A_REQUEST = "new", "inbox", "attached", "idea", "not_a_request"
+EVIDENCE = (ATTACHED, IDEA)  # insights that count as an idea's customer mentions
+QUOTES_SHOWN = 3
+TEXT_MAX_CHARS = 2000
+INBOX_SHOWN = 60
+# Inbox items this alike are shown as one group ("3 say this"); a wrong group costs little, since every
+# quote is shown and a PM decides.
+GROUP_THRESHOLD = 0.45
+
+
+# --- channels -----------------------------------------------------------------------------------------
+
+
+def listen(session: Session, team_id: str, channel_id: str, user_id: str) -> bool:
+    """Makes the channel a feedback channel; False when it was one already."""
+    table = FeedbackChannel.__table__
+    added = session.scalar(
+        dialect_insert(session)(table).values(team_id=team_id, channel_id=channel_id, created_by=user_id)
+        .on_conflict_do_nothing().returning(table.c.channel_id)
+    )
+    return added is not None
+
+
+def stop_listening(session: Session, team_id: str, channel_id: str) -> bool:
+    """False when the channel was not a feedback channel. Its insights stay where they are."""
+    found = session.get(FeedbackChannel, (team_id, channel_id))
+    if found is not None:
+        session.delete(found)
+    return found is not None
+
+
+def feedback_channels(session: Session, team_id: str) -> list[str]:
+    return list(session.scalars(select(FeedbackChannel.channel_id).where(FeedbackChannel.team_id == team_id)
+                                .order_by(FeedbackChannel.created_at, FeedbackChannel.channel_id)))
+
+
+def is_feedback_channel(session: Session, team_id: str, channel_id: str) -> bool:
+    return session.get(FeedbackChannel, (team_id, channel_id)) is not None
+
+
+# --- insights arrive ----------------------------------------------------------------------------------
+
+
+def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, author: str,
+           requests: list[str], now: datetime) -> list[int]:
+    """The new insights of a message, once however often it is delivered: their ids (none the second time)."""
+    table = Insight.__table__
+    ids = []
+    for part, text in enumerate(requests):
+        inserted = session.scalar(
+            dialect_insert(session)(table).values(
+                team_id=team_id, channel_id=channel_id, message_ts=message_ts, part=part,
+                text=text.replace("\x00", "")[:TEXT_MAX_CHARS], author=(author or "someone")[:100], state=NEW,
+                created_at=now,
+            ).on_conflict_do_nothing().returning(table.c.id)
+        )
+        if inserted is not None:
+            ids.append(inserted)
+    return ids
+
+
+def arriving(session: Session, team_id: str, ids: list[int]) -> list[Insight]:
+    """Those of these insights still to be matched (the job that matches them may run twice)."""
+    return _in_state(session, team_id, ids, NEW)
+
+
+def settle(session: Session, insight: Insight, idea: Idea | None, permalink: str | None, now: datetime) -> None:
+    """A new insight goes to the idea that asks the same (when it is still open) or to the inbox."""
+    if permalink and not insight.permalink:
+        insight.permalink = permalink[:500]
+    if idea is not None and idea.team_id == insight.team_id and idea.stage in SUPPORTABLE:
+        insight.state, insight.idea_id, insight.updated_at = ATTACHED, idea.id, now
+        recount(session, [idea.id])
+    else:
+        insight.state, insight.updated_at = INBOX, now
+
+
+# --- a PM decides -------------------------------------------------------------------------------------
+
+
+def waiting(session: Session, team_id: str, ids: list[int]) -> list[Insight]:
+    """Those of these insights that still wait in the inbox (a forged or stale id finds nothing)."""
+    return _in_state(session, team_id, ids, INBOX)
+
+
+def attach(session: Session, insights: list[Insight], idea: Idea, by: str, now: datetime) -> None:
+    for insight in insights:
+        insight.state, insight.idea_id, insight.decided_by, insight.updated_at = ATTACHED, idea.id, by, now
+    recount(session, [idea.id])
+
+
+def became(session: Session, insights: list[Insight], idea: Idea, by: str, now: datetime) -> None:
+    """These insights started this idea: they are its first customer mentions."""
+    for insight in insights:
+        insight.state, insight.idea_id, insight.decided_by, insight.updated_at = IDEA, idea.id, by, now
+    recount(session, [idea.id])
+
+
+def not_a_request(session: Session, insights: list[Insight], by: str, now: datetime) -> None:
+    """Out of the inbox; kept, as what a PM says the detector got wrong (`python -m bot labels`)."""
+    for insight in insights:
+        insight.state, insight.idea_id, insight.decided_by, insight.updated_at = NOT_A_REQUEST, None, by, now
+
+
+def move_evidence(session: Session, source_id: int, target_id: int) -> None:
+    """A merged idea's customer mentions go with it to the idea it was merged into."""
+    session.execute(update(Insight).where(Insight.idea_id == source_id).values(idea_id=target_id)
+                    .execution_options(synchronize_session=False))
+    recount(session, [source_id, target_id])
+
+
+def recount(session: Session, idea_ids: list[int]) -> None:
+    """Each idea's customer mentions, counted from its insights (so the number can never drift)."""
+    session.flush()
+    counted = (select(func.count()).select_from(Insight)
+               .where(Insight.idea_id == Idea.id, Insight.state.in_(EVIDENCE)).scalar_subquery())
+    session.execute(update(Idea).where(Idea.id.in_(idea_ids))
+                    .values(customer_mentions=counted, updated_at=Idea.updated_at)
+                    .execution_options(synchronize_session=False))
+    for idea_id in idea_ids:
+        loaded = session.identity_map.get(session.identity_key(Idea, idea_id))
+        if loaded is not None:
+            session.refresh(loaded, ["customer_mentions"])
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def get_insight(session: Session, team_id: str, insight_id: int) -> Insight | None:
+    return session.scalar(select(Insight).where(Insight.id == insight_id, Insight.team_id == team_id))
+
+
+def inbox(session: Session, team_id: str, limit: int = INBOX_SHOWN) -> tuple[list[Insight], int]:
+    """What waits for a PM, newest first, and how many wait in all."""
+    where = (Insight.team_id == team_id, Insight.state == INBOX)
+    shown = list(session.scalars(select(Insight).where(*where)
+                                 .order_by(Insight.created_at.desc(), Insight.id.desc()).limit(limit)))
+    total = len(shown) if len(shown) < limit else session.scalar(select(func.count()).where(*where)) or 0
+    return shown, total
+
+
+def grouped(insights: list[Insight]) -> list[list[Insight]]:
+    """Insights that say the same thing, together, in the order given (each group led by its first)."""
+    if not insights:
+        return []
+    corpus = Corpus.of(i.text for i in insights)
+    groups: list[list[Insight]] = []
+    for insight in insights:
+        home = next((g for g in groups if _alike(corpus, g[0].text, insight.text)), None)
+        if home is None:
+            groups.append([insight])
+        else:
+            home.append(insight)
+    return groups
+
+
+def _alike(corpus: Corpus, a: str, b: str) -> bool:
+    """Two requests say the same when either's words cover what the other asks (reviews are wordy)."""
+    return max(corpus.similarity(a, b), corpus.covers(a, b), corpus.covers(b, a)) >= GROUP_THRESHOLD
+
+
+def evidence_of(session: Session, idea_ids: list[int], per_idea: int = QUOTES_SHOWN) -> dict[int, list[Insight]]:
+    """The latest customer quotes of each idea, newest first, in one query however many ideas."""
+    found: dict[int, list[Insight]] = defaultdict(list)
+    if not idea_ids:
+        return found
+    rank = func.row_number().over(partition_by=Insight.idea_id,
+                                  order_by=(Insight.created_at.desc(), Insight.id.desc())).label("rank")
+    ranked = (select(Insight.id, rank).where(Insight.idea_id.in_(set(idea_ids)), Insight.state.in_(EVIDENCE))
+              .subquery())
+    latest = (select(Insight).join(ranked, ranked.c.id == Insight.id).where(ranked.c.rank <= per_idea)
+              .order_by(Insight.idea_id, Insight.created_at.desc(), Insight.id.desc()))
+    for insight in session.scalars(latest):
+        found[insight.idea_id].append(insight)
+    return found
+
+
+def received(session: Session, team_id: str, start: datetime, end: datetime) -> tuple[int, int]:
+    """Customer mentions received in (start, end], and how many of them went to ideas in discovery or delivery."""
+    rows = session.execute(
+        select(Insight.state, Idea.stage)
+        .outerjoin(Idea, Idea.id == Insight.idea_id)
+        .where(Insight.team_id == team_id, Insight.created_at > start, Insight.created_at <= end,
+               Insight.state != NOT_A_REQUEST)
+    ).all()
+    on_work = sum(1 for state, stage in rows if state in EVIDENCE and stage in (Stage.DISCOVERY, Stage.DELIVERY))
+    return len(rows), on_work
+
+
+def corrections(session: Session, team_id: str | None = None) -> list[Insight]:
+    """What PMs said was not a request, oldest first: labelled data for the detector."""
+    query = select(Insight).where(Insight.state == NOT_A_REQUEST).order_by(Insight.id)
+    if team_id is not None:
+        query = query.where(Insight.team_id == team_id)
+    return list(session.scalars(query))
+
+
+def _in_state(session: Session, team_id: str, ids: list[int], state: str) -> list[Insight]:
+    if not ids:
+        return []
+    return list(session.scalars(select(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)),
+                                                      Insight.state == state).order_by(Insight.id)))

@@ -1,0 +1,228 @@
+"""Customer feedback channels: `/idea feedback here|off`; reading what lands there (integrations' and
+workflows' posts too) for requests; matching each to the open idea that asks the same; and the PMs'
+Inbox on App Home (Make it an idea, Attach to #N, Not a request).
+
+Reading a message only finds its requests and records them, with the work of matching them, in one
+transaction: a retried event finds them recorded and adds nothing. Matching (which may ask the model) and
+the permalink (which asks Slack) are the sender's work, after the ack.
+"""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import feedback
+from bot.command import IdeaCommand, Verb
+from bot.ideas import Source, get_idea, lock_ideas
+from bot.listening.sentences import requests_in
+from bot.reviews import SUPPORTABLE
+from bot.similar import open_ideas, same_need
+from bot.team_settings import team_config
+from handlers import notify
+from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
+from handlers.digests import can_post_in
+from handlers.home import home_of
+from handlers.intake import open_intake
+from models import Insight, utcnow
+from runtime import outbox
+from runtime.outbox import Owed
+from runtime.sender import Job
+from ui.feedback import (
+    FEEDBACK_FOR_PMS,
+    FEEDBACK_OFF,
+    FEEDBACK_WAS_OFF,
+    INBOX_FOR_PMS,
+    INBOX_GONE,
+    NOT_IN_A_DM,
+    NOT_OPEN,
+    FeedbackMessage,
+    feedback_help,
+    feedback_on,
+    read_inbox_ids,
+)
+from ui.ids import INBOX_ATTACH, INBOX_MAKE_IDEA, INBOX_NOT_A_REQUEST
+from ui.kit import read_id
+
+EVIDENCE_QUOTES = 5  # quotes the intake form's evidence starts with, when an idea is made from several
+
+
+def register(app: App, d: Deps) -> None:
+    app.action(INBOX_MAKE_IDEA)(guarded(make_idea_callback))
+    app.action(INBOX_ATTACH)(guarded(attach_callback))
+    app.action(INBOX_NOT_A_REQUEST)(guarded(not_a_request_callback))
+    d.sender.register("insight", lambda job: match_insights(d, job))
+
+
+# --- /idea feedback here|off ----------------------------------------------------------------------------
+
+
+def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
+                     logger: Logger) -> None:
+    if parsed.verb is Verb.FEEDBACK_HELP:
+        ack(**feedback_help(), response_type="ephemeral")
+        return
+    ack()
+    d = deps(context)
+    team_id, channel, user = context.team_id, command["channel_id"], context.user_id
+    if not is_pm(client, d, team(d, team_id), team_id, user, logger):
+        tell(d, command, team_id, user, FEEDBACK_FOR_PMS)
+        return
+    if parsed.verb is Verb.FEEDBACK_OFF:
+        with changing(d) as session:
+            was_on = feedback.stop_listening(session, team_id, channel)
+        tell(d, command, team_id, user, FEEDBACK_OFF if was_on else FEEDBACK_WAS_OFF)
+        return
+    problem = NOT_IN_A_DM if channel.startswith("D") else can_post_in(client, channel, logger)
+    if problem is not None:
+        tell(d, command, team_id, user, problem)
+        return
+    with changing(d) as session:
+        added = feedback.listen(session, team_id, channel, user)
+    d.sender.soon(team_id, outbox.reply(command["response_url"],
+                                        {**feedback_on(channel, already=not added), "response_type": "ephemeral"}))
+
+
+# --- reading a feedback channel -------------------------------------------------------------------------
+
+
+def read_feedback(d: Deps, team_id: str, message: FeedbackMessage) -> None:
+    """Records each request of the message as an insight, and owes their matching; nothing for praise, bugs
+    and chatter, and nothing the second time the same message arrives."""
+    requests = requests_in(message.text)
+    if not requests:
+        return
+    with changing(d) as session:
+        ids = feedback.record(session, team_id=team_id, channel_id=message.channel_id, message_ts=message.ts,
+                              author=message.author, requests=requests, now=utcnow())
+        if ids:
+            outbox.owe(session, team_id, outbox.job("insight", {"insights": ids, "channel": message.channel_id,
+                                                                "ts": message.ts}))
+
+
+def match_insights(d: Deps, job: Job) -> None:
+    """Each new insight to the open idea that asks the same (the model judges, when there is one), or to
+    the inbox; the cards of the ideas that gained evidence are redrawn."""
+    ids = [int(i) for i in job.payload.get("insights", [])]
+    with d.sessions() as session:
+        arriving = feedback.arriving(session, job.team_id, ids)
+        pool = open_ideas(session, job.team_id) if arriving else []
+    if not arriving:
+        with d.sessions.begin() as session:
+            job.finish(session)
+        return
+    permalink = _permalink(job)
+    coach = d.coach
+    matched = {
+        insight.id: (same_need(job.team_id, insight.text, pool, coach and coach.same_need, coach and coach.embed)
+                     if pool else [])
+        for insight in arriving
+    }
+    with changing(d) as session:
+        chosen = {insight_id: found[0].idea.id for insight_id, found in matched.items() if found}
+        lock_ideas(session, job.team_id, list(chosen.values()))
+        touched: set[int] = set()
+        for insight in feedback.arriving(session, job.team_id, ids):
+            idea = get_idea(session, job.team_id, chosen[insight.id]) if insight.id in chosen else None
+            feedback.settle(session, insight, idea, permalink, utcnow())
+            if insight.idea_id is not None:
+                touched.add(insight.idea_id)
+        outbox.owe(session, job.team_id, *_cards(session, d, job.team_id, touched))
+        job.finish(session)
+
+
+def _permalink(job: Job) -> str | None:
+    """The message's link, for PMs to read the whole review; a refusal leaves the insight without one."""
+    try:
+        return job.client().chat_getPermalink(channel=job.payload["channel"], message_ts=job.payload["ts"])["permalink"]
+    except SlackApiError as error:
+        if error.response.status_code == 429 or error.response.status_code >= 500:
+            raise
+        return None
+
+
+def _cards(session: Session, d: Deps, team_id: str, idea_ids: set[int]) -> list[Owed]:
+    config = team_config(session, team_id, d.settings)
+    return [owed for idea_id in sorted(idea_ids) for owed in notify.card_of(session, team_id, idea_id, config)]
+
+
+# --- the inbox ----------------------------------------------------------------------------------------
+
+
+def _pm_and_waiting(client: WebClient, d: Deps, body: dict, context: BoltContext, logger: Logger, value: object
+                    ) -> list[int] | None:
+    """The insight ids pressed, when a PM pressed; otherwise the person is told, and None."""
+    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
+        tell(d, body, context.team_id, context.user_id, INBOX_FOR_PMS)
+        return None
+    return read_inbox_ids(value)
+
+
+def make_idea_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                       logger: Logger) -> None:
+    """Opens the intake form filled from the request(s): the PM is the requester, the message the source."""
+    ack()
+    d = deps(context)
+    ids = _pm_and_waiting(client, d, body, context, logger, action.get("value"))
+    if ids is None:
+        return
+    with d.sessions() as session:
+        waiting = feedback.waiting(session, context.team_id, ids)
+    if not waiting:
+        tell(d, body, context.team_id, context.user_id, INBOX_GONE)
+        return
+    lead = waiting[-1]  # the newest says it as the group shows it
+    evidence = "\n".join(_evidence_line(i) for i in reversed(waiting[-EVIDENCE_QUOTES:]))
+    open_intake(client, d, body, ask=lead.text, source=Source(channel_id=lead.channel_id),
+                team_id=context.team_id, user_id=context.user_id, logger=logger, evidence=evidence,
+                insights=tuple(i.id for i in waiting))
+
+
+def _evidence_line(insight: Insight) -> str:
+    where = f" ({insight.permalink})" if insight.permalink else ""
+    return f"Customer feedback: \"{insight.text}\"{where}"
+
+
+def attach_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                    logger: Logger) -> None:
+    ack()
+    d = deps(context)
+    ids = _pm_and_waiting(client, d, body, context, logger, action.get("block_id"))
+    if ids is None:
+        return
+    idea_id = read_id((action.get("selected_option") or {}).get("value"))
+    with changing(d) as session:
+        idea = get_idea(session, context.team_id, idea_id) if idea_id is not None else None
+        if idea is not None:
+            lock_ideas(session, context.team_id, [idea.id])
+            session.refresh(idea)
+        waiting = feedback.waiting(session, context.team_id, ids)
+        problem = NOT_OPEN if idea is None or idea.stage not in SUPPORTABLE else None if waiting else INBOX_GONE
+        if problem is None:
+            feedback.attach(session, waiting, idea, context.user_id, utcnow())
+            outbox.owe(session, context.team_id, *_cards(session, d, context.team_id, {idea.id}))
+    if problem is not None:
+        tell(d, body, context.team_id, context.user_id, problem)
+    _refresh_home(d, context)
+
+
+def not_a_request_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                           logger: Logger) -> None:
+    ack()
+    d = deps(context)
+    ids = _pm_and_waiting(client, d, body, context, logger, action.get("value"))
+    if ids is None:
+        return
+    with changing(d) as session:
+        feedback.not_a_request(session, feedback.waiting(session, context.team_id, ids), context.user_id, utcnow())
+    _refresh_home(d, context)
+
+
+def _refresh_home(d: Deps, context: BoltContext) -> None:
+    with d.sessions() as session:
+        home = home_of(session, d, context.team_id, context.user_id, True)
+    d.sender.soon(context.team_id, home)

@@ -1,0 +1,293 @@
+"""Customer feedback channels end to end: signed commands and events in, the fake Slack's calls out."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.export import export_rows
+from models import FeedbackChannel, Insight, Nudge
+from tests.flows import cards, ideas, share_idea, submit_keeping_my_words, wait_until
+from tests.slack_requests import buttons
+
+ROOT = Path(__file__).resolve().parents[2]
+FEED = "CFEED"
+_ts = itertools.count(1)
+CSV_IDEA = {"outcome": "Finance closes the month a day sooner",
+            "problem": "Finance rebuilds the monthly report by hand from three exports"}
+CSV_ASK = "Add a CSV export to the reports page"
+REVIEW = ("Score 3: Love the app, the team uses it every day. The reports page should let me export a CSV file "
+          "though, I copy numbers by hand every month. Also crashes when I rotate my phone.")
+
+
+def integration_post(text: str = REVIEW, **extra: object) -> dict:
+    """A review feed's post, as an integration sends it: a bot_message with a username and no user."""
+    event = {"type": "message", "subtype": "bot_message", "channel": FEED, "channel_type": "channel",
+             "bot_id": "BREVIEWS", "username": "AppFollow", "text": text,
+             "ts": f"1700002000.{next(_ts):06d}", "event_ts": "1700002000.000001"}
+    return {**event, **extra}
+
+
+def listen_here(bot, slack, channel: str = FEED, user: str = "UPM"):
+    """`/idea feedback here`, and its answer (the channel is a feedback channel once it is said)."""
+    before = len(slack.calls("response_url"))
+    assert bot.slack.command("feedback here", user=user, channel=channel).status == 200
+    return said(slack, before + 1)
+
+
+def said(slack, count: int = 1) -> dict:
+    """The latest reply through a response_url, once there are `count`."""
+    return slack.wait_for("response_url", count)[-1].args
+
+
+def insights(engine) -> list[Insight]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Insight).order_by(Insight.id)))
+
+
+def settled(bot, engine, count: int) -> list[Insight]:
+    """The insights, once `count` of them are matched (to an idea or to the inbox) and their news sent."""
+    wait_until(lambda: len(found := insights(engine)) >= count and all(i.state != "new" for i in found))
+    bot.deliver()
+    return insights(engine)
+
+
+def csv_idea(bot, slack) -> dict:
+    reply = bot.slack.command(CSV_ASK, user="U1")
+    assert reply.status == 200
+    view = slack.wait_for("views.open")[-1].args["view"]
+    assert submit_keeping_my_words(bot, view, CSV_IDEA, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    return cards(slack)[-1]
+
+
+def open_home(bot, slack, user: str = "UPM") -> dict:
+    published = len(slack.calls("views.publish"))
+    bot.slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
+    return slack.wait_for("views.publish", published + 1)[-1].args["view"]
+
+
+def inbox_group(home: dict) -> dict:
+    return next(b for b in home["blocks"] if b.get("block_id", "").startswith("inbox:"))
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+
+def test_a_pm_makes_a_channel_a_feedback_channel_and_the_bot_joins_it(bot, slack, engine):
+    slack.channels[FEED] = {"is_member": False}
+    reply = listen_here(bot, slack)
+    assert "is now a feedback channel" in reply["text"] and reply["response_type"] == "ephemeral"
+    assert [c.args["channel"] for c in slack.calls("conversations.join")] == [FEED]
+    with Session(engine) as session:
+        assert [c.channel_id for c in session.scalars(select(FeedbackChannel))] == [FEED]
+    bot.slack.command("feedback off", user="UPM", channel=FEED)
+    assert "no longer read" in said(slack, 2)["text"]
+    with Session(engine) as session:
+        assert session.scalars(select(FeedbackChannel)).all() == []
+
+
+@pytest.mark.parametrize(("user", "channel", "words"), [
+    ("U1", FEED, "Only product managers"),
+    ("UPM", "DUPM", "Feedback channels are channels"),
+])
+def test_only_pms_and_only_in_channels(bot, slack, engine, user, channel, words):
+    listen_here(bot, slack, channel=channel, user=user)
+    assert words in said(slack)["text"]
+    with Session(engine) as session:
+        assert session.scalars(select(FeedbackChannel)).all() == []
+
+
+def test_a_private_channel_needs_an_invitation(bot, slack, engine):
+    slack.channels[FEED] = {"is_member": False, "is_private": True}
+    listen_here(bot, slack)
+    assert "invite me" in said(slack)["text"]
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def test_an_integrations_review_becomes_evidence_on_the_idea_that_asks_the_same(bot, slack, engine):
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post())
+    found = settled(bot, engine, 1)
+    assert len(found) == 1 and found[0].state == "attached" and found[0].idea_id == ideas(engine)[0].id
+    assert "export a CSV" in found[0].text and "Love the app" not in found[0].text and "crashes" not in found[0].text
+    assert found[0].author == "AppFollow" and found[0].permalink.startswith("https://acme.slack.com/archives/CFEED/")
+    assert ideas(engine)[0].customer_mentions == 1
+    redrawn = slack.calls("chat.update")[-1].args
+    assert "1 customer mention" in str(redrawn["blocks"]) and "export a CSV" in str(redrawn["blocks"])
+    assert slack.calls("chat.postEphemeral") == []  # nobody is nudged in a feedback channel
+
+
+@pytest.mark.parametrize("text", [
+    "Five stars, this app is brilliant and the new reports page is exactly what we needed!",
+    "App crashes every time I open the reports page since the last update, please fix it",
+    "How do I export my data to CSV? Can't find the button anywhere",
+    "Is the site down? Getting 502 errors since 9am",
+    "I was charged twice this month, please refund me",
+    "lol same here, have a good weekend all",
+])
+def test_praise_bugs_questions_outages_and_chatter_are_not_insights(bot, slack, engine, text):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post(text))
+    bot.finish_work()
+    assert insights(engine) == []
+
+
+def test_a_message_with_two_requests_makes_two_insights_and_a_retry_adds_nothing(bot, slack, engine):
+    listen_here(bot, slack)
+    post = integration_post("Great app overall. Please add a dark mode for night shifts. Crashes a lot on "
+                            "Android 14. I wish I could export my workout history as a spreadsheet.")
+    bot.slack.event(post, event_id="EvFEED1")
+    first = settled(bot, engine, 2)
+    bot.slack.event(post, event_id="EvFEED1", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"})
+    bot.finish_work()
+    assert [i.id for i in insights(engine)] == [i.id for i in first]
+    assert ["dark mode" in first[0].text, "export my workout" in first[1].text] == [True, True]
+    assert {i.state for i in first} == {"inbox"}
+
+
+@pytest.mark.parametrize("event", [
+    integration_post(bot_id="BBOT"),
+    integration_post(user="UBOT", subtype=None),
+    integration_post(subtype="message_changed"),
+    integration_post(thread_ts="1700001999.000001"),
+    integration_post(subtype="channel_join"),
+], ids=["own-bot", "own-user", "edit", "thread-reply", "join"])
+def test_the_bots_own_posts_edits_and_thread_replies_are_never_read(bot, slack, engine, event):
+    listen_here(bot, slack)
+    bot.slack.event(event)
+    bot.finish_work()
+    assert insights(engine) == []
+
+
+def test_a_workflows_words_in_attachments_and_blocks_are_read(bot, slack, engine):
+    listen_here(bot, slack)
+    ticket = integration_post("", attachments=[{"fallback": "New ticket", "title": "Ticket #4411 from Dana",
+                                                "text": "Please add an option to export invoices as PDF."}])
+    form = integration_post("", blocks=[{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+        {"type": "text", "text": "NPS 6: would give 10 if the calendar synced with Outlook."}]}]}])
+    bot.slack.event(ticket)
+    bot.slack.event(form)
+    found = settled(bot, engine, 2)
+    assert {("PDF" in i.text) or ("Outlook" in i.text) for i in found} == {True}
+
+
+def test_a_persons_request_in_a_feedback_channel_is_read_not_nudged(bot, slack, engine):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("customer on the call today: they really need SSO with Okta for the "
+                                     "admin console", subtype=None, user="U7", bot_id=None))
+    found = settled(bot, engine, 1)
+    assert found[0].author == "U7"
+    with Session(engine) as session:
+        assert session.scalars(select(Nudge)).all() == []
+    assert slack.calls("chat.postEphemeral") == []
+
+
+# --- the inbox -------------------------------------------------------------------------------------------
+
+
+def test_the_inbox_groups_alike_requests_and_only_pms_see_it(bot, slack, engine):
+    listen_here(bot, slack)
+    for text in ("Please add a dark mode, my eyes hurt at night.", "I wish the app had a dark mode for the night.",
+                 "Needs an Apple Watch app so I can log runs."):
+        bot.slack.event(integration_post(text))
+    settled(bot, engine, 3)
+    home = open_home(bot, slack)
+    inbox = str(home["blocks"])
+    assert "Customer feedback inbox (3)" in inbox and "2 say this" in inbox
+    assert set(buttons(home["blocks"])) >= {"inbox_make_idea", "inbox_not_a_request"}
+    assert "Customer feedback inbox" not in str(open_home(bot, slack, "U1")["blocks"])
+
+
+def test_make_it_an_idea_prefills_the_form_and_links_the_request(bot, slack, engine):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Please bring back the weekly summary email, my boss only read that."))
+    settled(bot, engine, 1)
+    make = buttons(open_home(bot, slack)["blocks"])["inbox_make_idea"]
+    bot.slack.press(make, user="UPM", channel=None, message_ts=None)
+    view = slack.wait_for("views.open")[-1].args["view"]
+    assert "weekly summary email" in str(view["blocks"]) and "Customer feedback" in str(view["blocks"])
+    assert submit_keeping_my_words(bot, view, CSV_IDEA, user="UPM").body == ""
+    wait_until(lambda: ideas(engine))
+    bot.finish_work()
+    idea, insight = ideas(engine)[0], insights(engine)[0]
+    assert (idea.requester_id, idea.customer_mentions, idea.source_permalink) == ("UPM", 1, insight.permalink)
+    assert (insight.state, insight.idea_id) == ("idea", idea.id)
+
+
+def test_attach_and_not_a_request_are_for_pms_and_corrections_are_kept(bot, slack, engine, database_url, tmp_path):
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
+    bot.slack.event(integration_post("Please add a PDF export to the invoices page."))
+    first, second = settled(bot, engine, 2)
+    assert {first.state, second.state} == {"inbox"}
+    group = inbox_group(open_home(bot, slack))
+    select_menu = {**next(e for e in group["elements"] if e["type"] == "static_select"), "block_id": group["block_id"]}
+    idea_id = str(ideas(engine)[0].id)
+    refused = len(slack.calls("response_url"))
+    bot.slack.select(select_menu, idea_id, user="U1")  # not a PM: told so, and nothing changes
+    assert "Only product managers" in said(slack, refused + 1)["text"]
+    assert insights(engine)[1].state == "inbox"
+    bot.slack.select(select_menu, idea_id, user="UPM")
+    wait_until(lambda: insights(engine)[1].state == "attached")
+    assert ideas(engine)[0].customer_mentions == 1
+    group = inbox_group(open_home(bot, slack))
+    dismiss = next(e for e in group["elements"] if e["action_id"] == "inbox_not_a_request")
+    bot.slack.press(dismiss, user="U1")
+    assert "Only product managers" in said(slack, refused + 2)["text"]
+    assert insights(engine)[0].state == "inbox"
+    bot.slack.press(dismiss, user="UPM")
+    wait_until(lambda: insights(engine)[0].state == "not_a_request")
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "bot", "labels"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    labelled = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["text"], row["label"]) for row in labelled] == [(first.text, False)]
+
+
+def test_a_forged_attach_to_a_closed_or_foreign_idea_changes_nothing(bot, slack, engine):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Please add a dark mode to the mobile app."))
+    settled(bot, engine, 1)
+    insight = insights(engine)[0]
+    forged = {"action_id": "inbox_attach", "block_id": f"inbox:{insight.id}",
+              "options": [{"text": {"type": "plain_text", "text": "x"}, "value": "999"}]}
+    bot.slack.select(forged, "999", user="UPM")
+    bot.finish_work()
+    assert insights(engine)[0].state == "inbox"
+
+
+# --- where the evidence shows ----------------------------------------------------------------------------
+
+
+def test_merge_moves_customer_evidence_and_the_digest_counts_it(bot, slack, engine):
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post())
+    settled(bot, engine, 1)
+    share_idea(bot, slack, outcome="Finance stops copying numbers by hand every month")
+    source, target = ideas(engine)
+    with Session(engine) as session, session.begin():
+        from bot.merge import merge
+
+        merge(session, team_id="T1", source_id=source.id, shown_stage=source.stage, target_id=target.id,
+              reason="same need", decided_by="UPM")
+    assert [i.customer_mentions for i in ideas(engine)] == [0, 1]
+    with Session(engine) as session:
+        exported = {row["id"]: row for row in export_rows(session, "T1")}
+    assert exported[target.id]["customer_mentions"] == 1 and "export a CSV" in exported[target.id]["customer_quotes"]
+    preview = bot.slack.command("digest preview", user="UPM")
+    assert "1 customer mention received, 0 on ideas in discovery or delivery" in preview.body
