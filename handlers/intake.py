@@ -26,6 +26,7 @@ from bot.similar import looks_like, open_ideas, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team
+from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import outbox
 from runtime.sender import Job
@@ -144,14 +145,15 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         ack(response_action="update", view=intake_modal(state=again, coaching=rewrite_hint(draft.outcome),
                                                                objectives=objectives))
         return
+    linked = False
     try:
         with changing(d) as session:
             idea, created = submit_idea(
                 session, team_id=context.team_id, submitter_id=context.user_id, draft=draft, source=state.source,
                 submission_id=view["id"], objective_id=read_objective(state.values.get("objective")),
             )
+            linked = created and from_feedback(session, idea, state.insights, context.user_id)
             if created:
-                from_feedback(session, idea, state.insights, context.user_id)
                 outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))
     except IntegrityError:
         # The same form delivered twice at once: the other delivery stored it, and this one is answered alike.
@@ -167,14 +169,18 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         ack(response_action="errors", errors=_on_blocks({"outcome": SAVE_FAILED}, state.version))
         return
     ack()
+    if linked:  # the PM's inbox lost what became this idea
+        with d.sessions() as session:
+            d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id, True))
 
 
-def from_feedback(session: Session, idea: Idea, insights: tuple[int, ...], by: str) -> None:
+def from_feedback(session: Session, idea: Idea, insights: tuple[int, ...], by: str) -> bool:
     """The inbox requests the idea was made from become its first customer mentions (those still waiting)."""
     made_from = feedback.waiting(session, idea.team_id, list(insights))
     if made_from:
         feedback.became(session, made_from, idea, by, utcnow())
         idea.source_permalink = idea.source_permalink or made_from[0].permalink
+    return bool(made_from)
 
 
 def _whole_ask(values: dict[str, str | None], whole: object) -> dict[str, str | None]:

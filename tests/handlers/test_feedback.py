@@ -218,8 +218,10 @@ def test_make_it_an_idea_prefills_the_form_and_links_the_request(bot, slack, eng
     bot.slack.press(make, user="UPM", channel=None, message_ts=None)
     view = slack.wait_for("views.open")[-1].args["view"]
     assert "weekly summary email" in str(view["blocks"]) and "Customer feedback" in str(view["blocks"])
+    published = len(slack.calls("views.publish"))
     assert submit_keeping_my_words(bot, view, CSV_IDEA, user="UPM").body == ""
-    wait_until(lambda: ideas(engine))
+    refreshed = slack.wait_for("views.publish", published + 1)[-1].args["view"]
+    assert "Customer feedback inbox (0)" in str(refreshed["blocks"])
     bot.finish_work()
     idea, insight = ideas(engine)[0], insights(engine)[0]
     assert (idea.requester_id, idea.customer_mentions, idea.source_permalink) == ("UPM", 1, insight.permalink)
@@ -291,3 +293,23 @@ def test_merge_moves_customer_evidence_and_the_digest_counts_it(bot, slack, engi
     assert exported[target.id]["customer_mentions"] == 1 and "export a CSV" in exported[target.id]["customer_quotes"]
     preview = bot.slack.command("digest preview", user="UPM")
     assert "1 customer mention received, 0 on ideas in discovery or delivery" in preview.body
+
+
+def test_with_a_model_the_model_says_which_idea_a_request_belongs_to(make_bot, slack, engine):
+    from tests.fake_openai import FakeOpenAI
+
+    model = FakeOpenAI()
+    try:
+        coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+        csv_idea(coached, slack)
+        listen_here(coached, slack)
+        model.answers["SameNeed"] = {"same_need": [ideas(engine)[0].id]}
+        coached.slack.event(integration_post("Month end is a nightmare, I rebuild the numbers every time. "
+                                             "Would be great to get them out of the app in one go."))
+        found = settled(coached, engine, 1)
+        assert (found[0].state, found[0].idea_id) == ("attached", ideas(engine)[0].id)
+        asked = [r for r in model.requests if r.get("response_format", {}).get("json_schema", {}).get("name")
+                 == "SameNeed"]
+        assert asked and "Would be great to get them out" in str(asked[-1]["messages"])
+    finally:
+        model.close()

@@ -1,0 +1,47 @@
+"""Reading a feedback channel's message as Slack delivers it: whose it is, and its words wherever they sit."""
+
+import pytest
+
+from ui.feedback import read_feedback_message
+
+BASE = {"type": "message", "channel": "CFEED", "ts": "1700000000.000100"}
+
+
+@pytest.mark.parametrize(("event", "author", "words"), [
+    ({"user": "U7", "text": "please add dark mode"}, "U7", "please add dark mode"),
+    ({"subtype": "bot_message", "bot_id": "B9", "username": "AppFollow", "text": "Score 2: add a widget"},
+     "AppFollow", "Score 2: add a widget"),
+    ({"bot_id": "B9", "bot_profile": {"name": "Zendesk"}, "text": "New ticket",
+      "attachments": [{"title": "Ticket #1", "text": "Please add SSO.", "fallback": "ignored when text is there"}]},
+     "Zendesk", "New ticket\nTicket #1\nPlease add SSO."),
+    ({"bot_id": "B9", "text": "Add an export", "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+                                                                                   "text": "Add an export"}}]},
+     "B9", "Add an export"),  # the fallback text repeats the blocks: read once
+    ({"subtype": "bot_message", "bot_id": "B9", "text": "", "blocks": [
+        {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+            {"type": "text", "text": "NPS 6: "}, {"type": "link", "url": "https://x.example", "text": "calendar"},
+            {"type": "text", "text": " sync please"}]}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "via Delighted"}]}]},
+     "B9", "NPS 6: calendar sync please\nvia Delighted"),
+    ({"subtype": "file_share", "user": "U7", "text": "screenshot: we need bulk edit"}, "U7",
+     "screenshot: we need bulk edit"),
+])
+def test_words_and_author(event, author, words):
+    read = read_feedback_message({**BASE, **event}, bot_user_id="UBOT", bot_id="BBOT")
+    assert read is not None and (read.author, read.text) == (author, words)
+
+
+@pytest.mark.parametrize("event", [
+    {"user": "UBOT", "text": "my own digest"},
+    {"bot_id": "BBOT", "subtype": "bot_message", "text": "my own post"},
+    {"subtype": "message_changed", "message": {"text": "edited"}},
+    {"subtype": "message_deleted"},
+    {"subtype": "channel_join", "user": "U7", "text": "<@U7> has joined"},
+    {"user": "U7", "text": "a reply", "thread_ts": "1699999999.000001"},
+    {"subtype": "thread_broadcast", "user": "U7", "text": "a reply, also sent to the channel",
+     "thread_ts": "1699999999.000001"},
+    {"user": "U7", "text": "   "},
+    {"user": "U7", "text": 42, "attachments": "not a list", "blocks": [None, "x"]},
+])
+def test_what_is_never_read(event):
+    assert read_feedback_message({**BASE, **event}, bot_user_id="UBOT", bot_id="BBOT") is None
