@@ -152,3 +152,27 @@ def test_urlopen_without_a_timeout_reuses_a_connection_too(serve):
         with urllib.request.urlopen(urllib.request.Request(server.url + "api.test", data=b"")) as response:
             answers.append(response.read())
     assert (answers, server.connections) == ([b'{"ok": true}'] * 2, 1)
+
+
+def test_a_proxy_in_the_environment_is_used(serve, monkeypatch):
+    """The environment's proxy, read when the opener is installed, carries the call: the proxy gets the
+    request for the real host (an absolute URI), as urllib's own ProxyHandler sends it."""
+    proxy = serve("keeps connections open")
+    seen: list[str] = []
+    original = proxy._http.RequestHandlerClass.do_POST
+
+    def record(handler: BaseHTTPRequestHandler) -> None:
+        seen.append(handler.path)
+        original(handler)
+
+    monkeypatch.setattr(proxy._http.RequestHandlerClass, "do_POST", record)
+    monkeypatch.setenv("http_proxy", proxy.url.removesuffix("/api/"))
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    slack_http.install_opener()
+    try:
+        answer = WebClient(token="xoxb-test", base_url="http://slack.invalid/api/").api_call("auth.test")
+    finally:
+        monkeypatch.delenv("http_proxy")
+        slack_http.install_opener()
+    assert answer["ok"] and seen == ["http://slack.invalid/api/auth.test"]
