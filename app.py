@@ -9,6 +9,7 @@ callable (POST /slack/events, GET /healthz) for any WSGI server.
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import sys
 import threading
@@ -23,6 +24,7 @@ from sqlalchemy import Engine
 
 from bot import usage
 from bot.coach import digest_intro_writer, make_coach
+from bot.listening import words as request_words
 from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
@@ -96,7 +98,18 @@ def build() -> Built:
     engine = make_engine(settings.database_url, settings.database_pool_size)
     oauth = oauth_settings(settings, engine)
     deps = make_deps(settings, engine, oauth)
-    return Built(settings, engine, deps, create_app(settings, engine, deps=deps))
+    built = Built(settings, engine, deps, create_app(settings, engine, deps=deps))
+    _settle()
+    return built
+
+
+def _settle() -> None:
+    """What start-up made lives as long as the process: the detector's weights are loaded now, then all of
+    it is moved out of the garbage collector's sight (gc.freeze), so a full collection walks only what
+    requests make. Unfrozen, one walked some 160,000 objects for 80-100 ms, a pause that every request in
+    the worker waited out: the ack's p99."""
+    request_words.load()
+    gc.freeze()
 
 
 def start_background(built: Built, *, blocking_scheduler: bool = False) -> None:

@@ -96,3 +96,16 @@ def test_slack_refusing_the_token_is_told_apart_from_slack_being_down(slack, tmp
     with caplog.at_level(logging.WARNING, logger="outcome_bot"):
         create_app(settings, engine)  # starts: an outage says nothing about the token
     assert words in caplog.text and "refused" not in caplog.text
+
+
+def test_what_start_up_built_is_kept_out_of_the_garbage_collectors_way(tmp_path, slack):
+    """A full collection then walks only what requests make (bench/RESULTS.md: it was an 80-100 ms pause)."""
+    from tests.slack_requests import SIGNING_SECRET
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
+           "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "PYTHONPATH": str(ROOT)}
+    script = "import gc, app; app.build(); print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = run(["-c", script], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 50_000 and tracked < frozen / 10
