@@ -72,11 +72,18 @@ def plain_text(text: str) -> str:
     return _SPACES.sub(" ", _SLACK_MARKUP.sub(replace, text)).strip()
 
 
+def _words_only(text: str) -> str:
+    """The text without code, mentions or bare links: what counts as someone's words."""
+    text = _INLINE_CODE.sub(" ", _CODE_BLOCK.sub(" ", text))
+    return _SLACK_MARKUP.sub(lambda match: f" {match.group(3) or ''} ", text)
+
+
 def detect(text: str, weights: request_words.Weights | None = None) -> Detection:
     """`weights` are the shipped ones unless given (a test scores weights trained without a corpus)."""
     plain = plain_text(text).lower()
-    if len(_WORDS.findall(plain)) < 3:
-        return Detection(0.0, None)  # links only, code only, emoji, "+1", "lol"
+    if len(_WORDS.findall(_words_only(text))) < 2:
+        # Mentions, bare links, code only, emoji, "+1", "lol". Two words can ask: "add undo", "widget pls".
+        return Detection(0.0, None)
     rules, trigger = rule_score(plain)
     weights = weights or request_words.load()
     found = request_words.features(plain)

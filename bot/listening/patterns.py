@@ -54,7 +54,13 @@ CAPABILITY_WEIGHT = 0.8
 NO_PRODUCT_PENALTY = 0.8
 SELF_EVIDENT = (
     r"\b(?:bring (?:\w+ ){0,3}?back|put (?:\w+ ){0,2}?back|give (?:us|me) (?:\w+ )?back|stars?|add (?:a|an) option|"
-    r"option to|ability to|a setting|let (?:me|us)|the old \w+|lacks?|missing)\b"
+    r"option to|ability to|a setting|let (?:me|us)|the old \w+|lacks?|missing|be added|"
+    r"(?:please|pls|plz|kindly) (?:add|include|increase|provide|make|change|give|bring|put|allow|enable|reduce|"
+    r"improve|introduce|create|offer|consider|upload)|(?:change|set|turn|switch|put) (?:it |this |that |them |"
+    r"things |everything )?back|go back to|no (?:option|setting|button|ability|feature|function)s?|feature request|"
+    r"give (?:us|me) (?:more|an?|the option|option|some)|(?:need|want) (?:more|new|an? option|option)|"
+    r"more \w+(?: \w+){0,3} (?:please|pls+|plz+)|would be (?:\w+ )?(?:great|nice|cool|awesome|amazing|helpful) "
+    r"(?:if|to)|(?:please|pls+|plz+)\W*$)\b"
 )
 # A message that opens with a how-to question is a question, even when a reason follows.
 HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b"
@@ -188,6 +194,21 @@ ASK: list[tuple[float, str]] = [
           r"\b(?:would|will|i'?d) (?:happily |gladly |definitely |totally |even )?pay (?:for|extra|more|a|to)\b|"
           r"\bever heard of\b|\b(?:please|pls|plz|pleaseee+|pleasee)\W*$|\bpleas+e+\b|"
           r"\b(?:really|badly|desperately) (?:need|want)s? (?!to (?:be|know)\b)\w+"),
+    (1.3, r"\b(?:change|set|turn|switch|put) (?:it|this|that|them|things|everything) back\b|\bgo back to (?:the )?"
+          r"(?:old|previous|original|way|how)\b|\breturn the old\b|\b(?:should|must|needs? to|has to|can|could) "
+          r"be added\b|\b(?:would|will) be (?:welcome|welcomed|appreciated)\b"),
+    (1.1, r"\b(?:only|one|main|biggest) (?:complaint|gripe|con|criticism|suggestion)\b|\bno (?:option|setting|"
+          r"button|ability) (?:to|for)\b|\bhoping (?:that )?(?:you|u|they) (?:can|could|will|would|guys|add)\b|"
+          r"\bhow abt\b|\bhope (?:the )?(?:next|new) (?:update|version)\b|\b(?:my |the |one )?only (?:request|"
+          r"suggestion|wish|ask)\b|\b(?:will|can|could|would) (?:you|u) (?:guys )?(?:ever |please |pls )?(?:add|make|"
+          r"bring|put|give|let|include|support|offer|allow|consider|build|integrate|sync|show)\b"),
+    (1.5, r"\b(?:please|pls+|plz+|kindly|bhai please|sir please) (?:\w+ )?(?:add|ad|include|provide|bring back|"
+          r"bring bak|give us|introduce|upload|uplod|make (?:it )?possible)\b(?! (?:me|him|her|them|us)\b)"),
+    # Short imperatives that open a customer's sentence: "increase the upload limit", "remove the watermark".
+    (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
+          r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
+          r"(?! (?:me|him|her|them|us|\w+ to (?:the|my|our|\w+'s))\b)|"
+          r"(?:^|[.!?]\s+)(?:need|needs|want) (?:more|new|an?|to see|the option|option)\b"),
     (1.3, r"\b(?:serait-il possible|ce serait (?:super|bien|génial|top)|pourriez-vous|merci d'ajouter|"
           r"ich wünsche mir|wäre (?:toll|schön|super|gut|cool)|könntet ihr|bitte (?:fügt|bringt|macht)|"
           r"por favor (?:agreguen|añadan|pongan|agregar|añadir)|sería (?:genial|bueno|útil)|podrían (?:agregar|añadir)|"
@@ -254,7 +275,12 @@ NOT: list[tuple[float, str]] = [
     (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
           r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
     # Customer voice that borrows the form of an ask: bug reports, refunds, account chores, how-to.
-    (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix|sort|repair|resolve|look into|check|"
+    (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
+          r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
+          r"actually worked|worked|fixed)\b|"
+          r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|in|open|play|see|send|download|"
+          r"upload)\b"),
+    (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix|sort|repair|resolve|solve|look into|check|"
           r"investigate|correct)\b|\bfix (?:this|it|that|the (?:bug|issue|problem|crash)|your)\b"),
     (1.3, r"\b(?:refunds?|refunded|charged|double charged|money back|chargeback|cancel (?:my|our|the) "
           r"(?:subscription|account|order|plan|membership)|unsubscribe|reissue|resend|vat number|w-?9|"

@@ -85,17 +85,18 @@ def test_held_out_customer_voice_meets_the_target():
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .943 .994 .968
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .936 .936 .936
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .963 .977 .970
-    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .961 .919 .939
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .930 .964 .946
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .981 .878 .927
-    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .923 .808 .862
-    "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .930 .832 .878
-    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .951 .882 .915
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .910 .893 .902
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .845 .880
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .938 .988 .962
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .929 .944 .937
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .977 .974
+    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .919 .936
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .920 .970 .944
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .981 .872 .924
+    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .883 .798 .838
+    "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .929 .817 .869
+    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .960 .948 .954
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .905 .899 .902
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .933 .863 .897
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .927 .786 .851
 }
 
 
@@ -110,8 +111,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .947 .914 .930 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .926 .873 .899 on 1,180 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .940 .911 .925 on 2,658 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .931 .875 .902 on 1,580 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
