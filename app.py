@@ -109,6 +109,7 @@ def _settle() -> None:
     requests make. Unfrozen, one walked some 160,000 objects for 80-100 ms, a pause that every request in
     the worker waited out: the ack's p99."""
     request_words.load()
+    request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
     gc.freeze()
 
 

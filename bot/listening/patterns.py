@@ -60,7 +60,9 @@ SELF_EVIDENT = (
     r"things |everything )?back|go back to|no (?:option|setting|button|ability|feature|function)s?|feature request|"
     r"give (?:us|me) (?:more|an?|the option|option|some)|(?:need|want) (?:more|new|an? option|option)|"
     r"more \w+(?: \w+){0,3} (?:please|pls+|plz+)|would be (?:\w+ )?(?:great|nice|cool|awesome|amazing|helpful) "
-    r"(?:if|to)|(?:please|pls+|plz+)\W*$)\b"
+    r"(?:if|to)|(?:please|pls+|plz+)\W*$|"
+    r"wish (?:i|we|you|u|it|they|there|this|the app) (?:could|would|had|was|were|did|'?d)|better (?:if|with|when)|"
+    r"suggest)\b"
 )
 # A message that opens with a how-to question is a question, even when a reason follows.
 HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b"
@@ -203,7 +205,13 @@ ASK: list[tuple[float, str]] = [
           r"suggestion|wish|ask)\b|\b(?:will|can|could|would) (?:you|u) (?:guys )?(?:ever |please |pls )?(?:add|make|"
           r"bring|put|give|let|include|support|offer|allow|consider|build|integrate|sync|show)\b"),
     (1.5, r"\b(?:please|pls+|plz+|kindly|bhai please|sir please) (?:\w+ )?(?:add|ad|include|provide|bring back|"
-          r"bring bak|give us|introduce|upload|uplod|make (?:it )?possible)\b(?! (?:me|him|her|them|us)\b)"),
+          r"bring bak|give us|introduce|upload|uplod|make (?:it )?possible|release|increase|decrease|reduce|change|"
+          r"improve|remove|enable|allow|show)\b(?! (?:me|him|her|them|us|sure|\w+ to (?:the|my|our))\b)"),
+    (1.2, r"\b(?:can|could|would|will) (?:you|u|they) (?:guys )?(?:please |pls |just )?(?:provide|release|increase|"
+          r"decrease|reduce|change|improve|enable|create|introduce|upload|bring)\b|\b(?:can|could|would) be (?:much |"
+          r"even |a lot |way |so much )?better (?:if|with|when)\b|\bneeds? (?:more|new|better|some more)\b|"
+          r"\bi'?d? (?:would )?suggest (?:adding|to add|that|you|a|an|two|some|the|going)\b|\bno (?:dark mode|"
+          r"landscape|offline|search|widget|support for)\b|\b(?:can|could|should) (?:you |u |they )?add\b"),
     # Short imperatives that open a customer's sentence: "increase the upload limit", "remove the watermark".
     (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
           r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
@@ -238,8 +246,8 @@ NOT: list[tuple[float, str]] = [
           r"before (?:the|we|it) (?:call|demo|auditor|renewal|holidays|board|release)|next week|this week|tomorrow)\b"),
     (1.2, r"\b(?:staging|prod|environment|db|database|server|repo|branch|ci) (?:back up|refreshed|is down|is blocked|"
           r"credentials|creds)\b|\bdeploy(?:ing|s)? on\b|\bget (?:the|your) prs? in\b"),
-    (1.3, r"\b(?:thanks|thank you|thx|ty|kudos|shout ?out|love (?:the|it|this)|nice work|great work|well done|"
-          r"congrats|lgtm)\b"),
+    (1.3, r"\b(?:thanks|thank you|thx|ty|kudos|shout ?out|love (?:the|it|this)(?![^.!?]*\bbut\b)|nice work|"
+          r"great work|well done|congrats|lgtm)\b"),
     (0.6, r"\b(?:postmortem|incident|outage|on-?call|sev ?[12])\b"),
     (1.3, r"\b(?:deployed|shipped|released|rolled out|merged|is live|went live|now live|is on for|hotfix|rollback|"
           r"is scheduled|starts (?:monday|tuesday|in)|in progress|we agreed|"
@@ -275,7 +283,8 @@ NOT: list[tuple[float, str]] = [
     (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
           r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
     # Customer voice that borrows the form of an ask: bug reports, refunds, account chores, how-to.
-    (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
+    (1.3, r"\bwish (?:i|we) could (?:give|rate) (?:it |this |you )?(?:0|zero|no|negative|minus|less)\b|"
+          r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"
           r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|in|open|play|see|send|download|"

@@ -40,7 +40,9 @@ def sentences(text: str) -> list[str]:
 def requests_in(text: str, weights: request_words.Weights | None = None) -> list[str]:
     """Each request the text makes, as the sentence that makes it; empty when it makes none.
 
-    `weights` are the shipped ones unless given (a test scores weights trained without a corpus)."""
+    Read in the customer's voice (feedback channels), with the customer weights unless `weights` are
+    given (a test scores weights trained without a corpus)."""
+    weights = weights or request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
     parts = sentences(text)
     found: list[str] = []
     scores: list[float] = []

@@ -6,8 +6,9 @@ scikit-learn is a dev dependency, and what ships reads the exported json (bot/li
 
 The model is an L2 logistic regression (scikit-learn, lbfgs: deterministic, no random state to keep)
 over the features of bot/listening/words.py plus one input, the rules' score above their threshold.
-Its coefficients are exported by name, so a verdict stays a sum of named weights. Trained on
-tests/data/requests_dev*.jsonl (Slack) and tests/data/reviews_dev*.jsonl (customer voice); the
+Its coefficients are exported by name, so a verdict stays a sum of named weights. words.json is trained
+on tests/data/requests_dev*.jsonl (Slack) and tests/data/reviews_dev*.jsonl (customer voice) together,
+customer_words.json (what feedback channels read with) on the customer-voice corpora alone; the
 held-out corpora are never read here. C is chosen by leave-one-corpus-out cross-validation (groups
 are corpus files, each by a different author): a random split would let one author's phrasing
 leak into its own test fold and flatter the score.
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.listening.detect import THRESHOLD, plain_text, rule_score
-from bot.listening.words import WEIGHTS_FILE, Weights, features
+from bot.listening.words import CUSTOMER_WEIGHTS_FILE, WEIGHTS_FILE, Weights, features
 
 C = 1.0  # inverse regularisation: `--cv` mean F1 .916, within .001 of the best (5.0) and more regularised
 C_GRID = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
@@ -81,7 +82,12 @@ def corpus_examples(paths: Iterable[Path]) -> list[Example]:
 
 def tuning_corpora() -> list[Path]:
     data = Path(__file__).resolve().parents[2] / "tests" / "data"
-    return sorted(data.glob("requests_dev*.jsonl")) + sorted(data.glob("reviews_dev*.jsonl"))
+    return sorted(data.glob("requests_dev*.jsonl")) + customer_corpora()
+
+
+def customer_corpora() -> list[Path]:
+    """The customer-voice tuning corpora: what customer_words.json is trained on."""
+    return sorted((Path(__file__).resolve().parents[2] / "tests" / "data").glob("reviews_dev*.jsonl"))
 
 
 def leave_one_corpus_out(by_corpus: dict[str, list[Example]], c: float = C) -> dict[str, tuple[int, int, int]]:
@@ -109,9 +115,9 @@ def f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def cross_validate() -> None:
+def cross_validate(corpora: list[Path]) -> None:
     """Leave-one-corpus-out F1 for each C in C_GRID: the C with the best mean F1 over corpora ships."""
-    by_corpus = {path.name: corpus_examples([path]) for path in tuning_corpora()}
+    by_corpus = {path.name: corpus_examples([path]) for path in corpora}
     for c in C_GRID:
         counts = leave_one_corpus_out(by_corpus, c)
         scores = {name: f1(*count) for name, count in counts.items()}
@@ -120,8 +126,10 @@ def cross_validate() -> None:
 
 
 if __name__ == "__main__":
-    if "--cv" in sys.argv:
-        cross_validate()
-    else:
-        WEIGHTS_FILE.write_text(to_json(train(corpus_examples(tuning_corpora()))), encoding="utf-8")
-        print(f"wrote {WEIGHTS_FILE}")
+    for path, corpora in ((WEIGHTS_FILE, tuning_corpora()), (CUSTOMER_WEIGHTS_FILE, customer_corpora())):
+        if "--cv" in sys.argv:
+            print(path.name)
+            cross_validate(corpora)
+        else:
+            path.write_text(to_json(train(corpus_examples(corpora))), encoding="utf-8")
+            print(f"wrote {path}")

@@ -7,6 +7,10 @@ labelled message instead. It stays explainable (a verdict is a sum of named weig
 few dict lookups). The weights live in words.json, made by `python -m bot.listening.training`
 (scikit-learn, a development dependency) from the tuning corpora; the held-out ones are never
 trained on. This module only reads them: what ships needs no training code and no scikit-learn.
+
+Customers write differently from colleagues: in a review "please" opens an ask ("please add Hindi"),
+in Slack it opens a chore ("please review my PR"). So feedback channels, which carry the customer's
+voice, read with weights of their own (customer_words.json), learned from the customer-voice corpora.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-WEIGHTS_FILE = Path(__file__).with_name("words.json")
+WEIGHTS_FILE = Path(__file__).with_name("words.json")  # colleagues in Slack: trained on every corpus
+CUSTOMER_WEIGHTS_FILE = Path(__file__).with_name("customer_words.json")  # reviews, tickets, NPS
 _TOKEN = re.compile(r"[a-z][a-z'+-]*|\?")
 
 @dataclass(frozen=True)
@@ -47,8 +52,8 @@ def describe(feature: str) -> str:
 
 
 @cache
-def load() -> Weights:
-    raw = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+def load(path: Path = WEIGHTS_FILE) -> Weights:
+    raw = json.loads(path.read_text(encoding="utf-8"))
     return Weights(raw["bias"], raw["rule"], raw["words"])
 
 

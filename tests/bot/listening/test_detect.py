@@ -22,6 +22,7 @@ from bot.listening.detect import THRESHOLD, detect, rule_score
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TUNING = training.tuning_corpora()
+CUSTOMER_TUNING = training.customer_corpora()
 SLACK_HELD_OUT = DATA / "requests_holdout.jsonl"
 REVIEWS_HELD_OUT = DATA / "reviews_holdout.jsonl"
 SLACK_TARGET = (0.9, 0.8)  # precision, recall
@@ -49,8 +50,10 @@ def examples(path: Path) -> list[training.Example]:
 
 @cache
 def weights_without(path: Path) -> request_words.Weights:
-    """Word weights trained on every tuning corpus but this one."""
-    return training.train([example for other in TUNING if other != path for example in examples(other)])
+    """Word weights trained on every tuning corpus but this one; a customer-voice corpus is read with
+    weights trained on the other customer-voice corpora, as feedback channels read with their own."""
+    corpora = CUSTOMER_TUNING if path in CUSTOMER_TUNING else TUNING
+    return training.train([example for other in corpora if other != path for example in examples(other)])
 
 
 @cache
@@ -68,8 +71,8 @@ def test_held_out_slack_messages_meet_the_target():
     rows = load(SLACK_HELD_OUT)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
-    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .987 on 420 messages
-    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .923
+    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .981 on 420 messages
+    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .917
 
 
 def test_held_out_customer_voice_meets_the_target():
@@ -77,26 +80,27 @@ def test_held_out_customer_voice_meets_the_target():
         pytest.fail(f"{REVIEWS_HELD_OUT.name} is missing: the customer-voice target cannot be checked without it")
     rows = load(REVIEWS_HELD_OUT)
     assert len(rows) >= 300, f"{len(rows)} rows"
-    precision, recall, f1 = scores([detect(r["text"]).is_request for r in rows], rows)
-    # measured F1 .875 (precision .917, recall .836) on 420 texts
+    customers = request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
+    precision, recall, f1 = scores([detect(r["text"], customers).is_request for r in rows], rows)
+    # measured F1 .885 (precision .947, recall .830) on 420 texts
     assert f1 >= REVIEWS_TARGET, f"F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f})"
 
 
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .938 .988 .962
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .929 .944 .937
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .977 .974
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .988 .959
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .937 .944 .940
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .963 .977 .970
     "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .919 .936
     "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .920 .970 .944
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .981 .872 .924
-    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .883 .798 .838
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .981 .867 .920
+    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .892 .798 .843
     "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .929 .817 .869
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .960 .948 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .905 .899 .902
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .933 .863 .897
-    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .927 .786 .851
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .933 .881 .906
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .905 .826 .864
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .954 .855 .902
 }
 
 
@@ -111,8 +115,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .940 .911 .925 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .931 .875 .902 on 1,580 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .940 .910 .925 on 2,658 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .938 .877 .906 on 1,580 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
@@ -127,10 +131,12 @@ def test_every_tuning_corpus_has_a_floor():
     assert set(FLOORS) == {path.name for path in TUNING}
 
 
-def test_shipped_word_weights_are_the_ones_the_tuning_corpora_train():
-    """Edit a corpus or a rule, run `python -m bot.listening.training`, commit both."""
-    shipped = request_words.load()
-    trained = training.train([example for path in TUNING for example in examples(path)])
+@pytest.mark.parametrize("path, corpora", [(request_words.WEIGHTS_FILE, TUNING),
+                                           (request_words.CUSTOMER_WEIGHTS_FILE, CUSTOMER_TUNING)])
+def test_shipped_word_weights_are_the_ones_the_tuning_corpora_train(path, corpora):
+    """Edit a corpus or a rule, run `python -m bot.listening.training`, commit what it writes."""
+    shipped = request_words.load(path)
+    trained = training.train([example for corpus in corpora for example in examples(corpus)])
     assert abs(trained.bias - shipped.bias) <= TOLERANCE and abs(trained.rule - shipped.rule) <= TOLERANCE
     drift = {name: abs(trained.words.get(name, 0.0) - shipped.words.get(name, 0.0))
              for name in trained.words.keys() | shipped.words.keys()}
