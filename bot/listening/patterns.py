@@ -206,12 +206,19 @@ ASK: list[tuple[float, str]] = [
           r"bring|put|give|let|include|support|offer|allow|consider|build|integrate|sync|show)\b"),
     (1.5, r"\b(?:please|pls+|plz+|kindly|bhai please|sir please) (?:\w+ )?(?:add|ad|include|provide|bring back|"
           r"bring bak|give us|introduce|upload|uplod|make (?:it )?possible|release|increase|decrease|reduce|change|"
-          r"improve|remove|enable|allow|show)\b(?! (?:me|him|her|them|us|sure|\w+ to (?:the|my|our))\b)"),
+          r"improve|remove|enable|allow|show|take off|take away|get rid of)\b(?! (?:me|him|her|them|us|sure|\w+ to "
+          r"(?:the|my|our))\b)"),
     (1.2, r"\b(?:can|could|would|will) (?:you|u|they) (?:guys )?(?:please |pls |just )?(?:provide|release|increase|"
           r"decrease|reduce|change|improve|enable|create|introduce|upload|bring)\b|\b(?:can|could|would) be (?:much |"
           r"even |a lot |way |so much )?better (?:if|with|when)\b|\bneeds? (?:more|new|better|some more)\b|"
           r"\bi'?d? (?:would )?suggest (?:adding|to add|that|you|a|an|two|some|the|going)\b|\bno (?:dark mode|"
           r"landscape|offline|search|widget|support for)\b|\b(?:can|could|should) (?:you |u |they )?add\b"),
+    (1.1, r"\bif only\b|\b(?:annoyed|frustrated|frustrating|annoying|sad|shame) that (?:i|we|you) (?:can'?t|cannot|"
+          r"can not|have to)\b|\b(?:put|bring) (?:\w+ ){1,3}back (?:on|in|to)\b|\b(?:you|u|y'?all) (?:guys )?have to "
+          r"(?:add|give|make|bring|put|provide|include|allow|let)\b|\bhope (?:you|u|they) (?:will |can )?update\b|"
+          r"\bget rid of\b|\b(?:still )?lacking\b|\b(?:can|could|would|will) y'?all\b|\bkindly (?!help\b)\w+|"
+          r"\bonly (?:improvement|change|thing i'?d (?:change|improve))\b|\bwhy not (?:a|an|add|make|let|have|"
+          r"give|include)\b"),
     # Short imperatives that open a customer's sentence: "increase the upload limit", "remove the watermark".
     (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
           r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
@@ -283,12 +290,14 @@ NOT: list[tuple[float, str]] = [
     (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
           r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
     # Customer voice that borrows the form of an ask: bug reports, refunds, account chores, how-to.
+    (1.5, r"\buntil (?:it'?s |this is |you |they )?(?:fix|fixed|sorted|resolved)\b|\bplease (?:advise|install|"
+          r"address)\b|\bmake sure\b|\b(?:help me|support team)\b|\b(?:don'?t|dont|do not) need\b"),
     (1.3, r"\bwish (?:i|we) could (?:give|rate) (?:it |this |you )?(?:0|zero|no|negative|minus|less)\b|"
           r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"
-          r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|in|open|play|see|send|download|"
-          r"upload)\b"),
+          r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|sign ?up|in|open|play|see|send|"
+          r"download|upload)\b"),
     (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix|sort|repair|resolve|solve|look into|check|"
           r"investigate|correct)\b|\bfix (?:this|it|that|the (?:bug|issue|problem|crash)|your)\b"),
     (1.3, r"\b(?:refunds?|refunded|charged|double charged|money back|chargeback|cancel (?:my|our|the) "
