@@ -145,7 +145,9 @@ ASK: list[tuple[float, str]] = [
           r"\bwould kill for\b|\bwould (?:cut|shave|halve|save|spare)\b|\bit'?d be (?:sweet|handy|nice|great)\b|"
           r"\bwould anyone (?:else )?find\b|\bhear me out\b|\bpropose\b|\brelay(?:ing|ed)? (?:from|this)\b|"
           r"\bpassing (?:this |it )?(?:on|along)\b"),
-    (1.0, r"\b(?:does(?:n'?t| not)|do(?:n'?t| not)|won'?t|will not) let (?:us|me|you|them|people|users)\b|"
+    (1.0, r"\b(?:does(?:n'?t| not)|do(?:n'?t| not)|won'?t|will not) let (?:us|me|you|them|people|users)\b"
+          r"(?! (?:log|login|sign|in|play|open|watch|"
+          r"access|install|connect|register|continue|finish|start|load)\b)|"
           r"\bcan'?t even\b|\bthere'?s (?:still )?no (?:\w+ ){0,2}?(?:to|for)\b|\bthere is no\b"),
     (0.8, r"\b(?:can|could) \w+s (?!you\b)\w+\b[^.?!]*\?"),
     (0.8, r"\b\w+s (?:really )?need (?!to (?:be|send|know)\b)\w+"),
@@ -219,6 +221,14 @@ ASK: list[tuple[float, str]] = [
           r"\bget rid of\b|\b(?:still )?lacking\b|\b(?:can|could|would|will) y'?all\b|\bkindly (?!help\b)\w+|"
           r"\bonly (?:improvement|change|thing i'?d (?:change|improve))\b|\bwhy not (?:a|an|add|make|let|have|"
           r"give|include)\b"),
+    # What a customer misses is what they ask for: "one feature i miss", "lacks some features", "still waiting for".
+    (1.4, r"\b(?:i |we )?(?:really |still |do |kinda |just )*miss (?:the|an?|that|some|being able|having|an old|two)\b|"
+          r"\b(?:features?|options?|ability|function|thing) (?:that )?(?:i|we) (?:really )?miss\b|"
+          r"\bmissing (?:some )?features?\b|\black(?:s|ing)?(?: of| on)?(?: \w+){0,3} (?:features?|functionality|"
+          r"options?|upgrades?)\b|"
+          r"\bstill waiting for (?!(?:a |the )?(?:fix|reply|response|refund|answer)\b)|\bwhere (?:is|are) (?:the )?"
+          r"[\w ]{2,20} (?:language|option|feature|mode|support|version|setting)s?\b|\bcould use (?:more|better)\b|"
+          r"\bmore \w+(?: \w+)? (?:please|pls|plz)\b"),
     # Short imperatives that open a customer's sentence: "increase the upload limit", "remove the watermark".
     (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
           r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
@@ -290,8 +300,17 @@ NOT: list[tuple[float, str]] = [
     (0.8, r"\b(?:invoice for|usage report|health report|the quarterly numbers|the list of|the logo|the numbers|"
           r"the roadmap|roadmap slides|case study|blog post|release notes|okrs|the contract|soc ?2)\b"),
     # Customer voice that borrows the form of an ask: bug reports, refunds, account chores, how-to.
-    (1.5, r"\buntil (?:it'?s |this is |you |they )?(?:fix|fixed|sorted|resolved)\b|\bplease (?:advise|install|"
-          r"address)\b|\bmake sure\b|\b(?:help me|support team)\b|\b(?:don'?t|dont|do not) need\b"),
+    (1.5, r"\buntil (?:it'?s |this is |you |they |these issues are |that is )?(?:fix|fixed|sorted|resolved)\b|"
+          r"\b(?:when|once|if) (?:that|it|this|the (?:problem|issue|bug)) (?:is|gets|can be) "
+          r"(?:fixed|resolved|sorted)\b|\bfix+\w* (?:it |this |that )?(?:please|pls|plz|asap|soon)\b|"
+          r"\b(?:please|pls|plz) fix+\w*|\b(?:a |an )?must[ -]have(?: (?:app|game|for)\b|\W*$|\W*[!.])|"
+          r"\bshould(?:n'?t)? have (?:just )?(?:left|kept|stayed|tested)\b|"
+          r"\b(?:like|love) to give (?:it |the app |this |you )?(?:a |more |higher |5 |five )|"
+          r"\bplease (?:advise|install|address)\b|\bmake sure\b|\b(?:help me|support team)\b|"
+          r"\b(?:don'?t|dont|do not) need\b|\bthere(?: is|'s) no (?:other|better)\b|"
+          r"\bno other (?:app|application|game)\b|"
+          r"\black of (?:common sense|support|updates|development|respect|communication|customer service)\b|"
+          r"\bwhat more (?:can|could) (?:i|we|you) (?:ask|want)\b"),
     (1.3, r"\bwish (?:i|we) could (?:give|rate) (?:it |this |you )?(?:0|zero|no|negative|minus|less)\b|"
           r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"

@@ -72,7 +72,7 @@ def test_held_out_slack_messages_meet_the_target():
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
     assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .981 on 420 messages
-    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .923
+    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .917
 
 
 def test_held_out_customer_voice_meets_the_target():
@@ -82,7 +82,7 @@ def test_held_out_customer_voice_meets_the_target():
     assert len(rows) >= 300, f"{len(rows)} rows"
     customers = request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
     precision, recall, f1 = scores([detect(r["text"], customers).is_request for r in rows], rows)
-    # measured F1 .895 (precision .948, recall .848) on 420 texts
+    # measured F1 .892 (precision .947, recall .842) on 420 texts
     assert f1 >= REVIEWS_TARGET, f"F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f})"
 
 
@@ -94,13 +94,13 @@ FLOORS = {
     "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .963 .977 .970
     "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .919 .936
     "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .920 .970 .944
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .988 .878 .929
-    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .892 .798 .843
-    "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .929 .817 .869
-    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .960 .948 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .933 .881 .906
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .905 .832 .867
-    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .947 .855 .899
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .872 .926
+    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .894 .808 .848
+    "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .929 .822 .872
+    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .948 .951
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .921 .881 .900
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .906 .839 .871
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .953 .848 .898
 }
 
 
@@ -116,7 +116,7 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
     "voice, floors",
     [
         ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .941 .912 .926 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .936 .879 .907 on 1,580 texts
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .933 .879 .905 on 1,580 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
