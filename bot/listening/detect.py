@@ -56,6 +56,16 @@ _SLACK_MARKUP = re.compile(r"<([@#!])[^>]*>|<(https?://[^|>]*)(?:\|([^>]*))?>")
 _CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+# A sentence ends at . ! ? … (possibly repeated, or closed by a quote) followed by a space, at a line
+# break, or at emoji followed by a capital ("so calming 🙏 Can you add...").
+_SPLIT = re.compile(
+    r"(?<=[.!?…])[\"')\]]*\s+(?=\S)|\s*\n+\s*|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=[A-Z])"
+)
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+# A text of more sentences than this is judged by its most asking sentence: read whole, a long review's
+# many small cues add up to an ask it never makes ("the developers should be ashamed... ads everywhere...").
+LONG = 5
+_LONG_CHARACTERS = 200  # shorter texts are not split at all: most Slack messages
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -78,8 +88,16 @@ def _words_only(text: str) -> str:
     return _SLACK_MARKUP.sub(lambda match: f" {match.group(3) or ''} ", text)
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a message, in order, as written (Slack markup made plain)."""
+    plain = plain_text(text)
+    return [part.strip() for part in _SPLIT.split(plain) if part and _LETTERS.search(part)]
+
+
 def detect(text: str, weights: request_words.Weights | None = None) -> Detection:
     """`weights` are the shipped ones unless given (a test scores weights trained without a corpus)."""
+    if len(text) > _LONG_CHARACTERS and len(parts := sentences(text)) > LONG:
+        return max((detect(part, weights) for part in parts), key=lambda detection: detection.score)
     plain = plain_text(text).lower()
     if len(_WORDS.findall(_words_only(text))) < 2:
         # Mentions, bare links, code only, emoji, "+1", "lol". Two words can ask: "add undo", "widget pls".

@@ -311,8 +311,18 @@ NOT: list[tuple[float, str]] = [
           r"\bno other (?:app|application|game)\b|"
           r"\black of (?:common sense|support|updates|development|respect|communication|customer service)\b|"
           r"\bwhat more (?:can|could) (?:i|we|you) (?:ask|want)\b"),
-    (1.3, r"\bwish (?:i|we) could (?:give|rate) (?:it |this |you )?(?:0|zero|no|negative|minus|less)\b|"
-          r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
+    # "Should" that moralises rather than asks: "this should be illegal", "people should know", "you should not
+    # have to pay"; and what support did, which is no ask of ours.
+    (1.5, r"\bshould (?:be (?:illegal|banned|regulated|ashamed|held|taken|careful|reported|sued|fined)|know|"
+          r"not have to|be like this|value)\b|\b(?:people|parents|everyone|others|more (?:people|games|apps)|"
+          r"every (?:mobile )?\w+) (?:really )?should\b|\b(?:couldn'?t|can'?t|could not|cannot) ask for (?:more|"
+          r"anything|a better)\b|\bsupport (?:asked|told|said|replied|wants)\b|\b(?:they|support) ask(?:ed)? "
+          r"(?:for|me for) (?:another|my|a screenshot|proof)\b|\bwish (?:i|we) (?:had|'?d) (?:read|listened|checked|"
+          r"known|seen)\b|\bwish (?:i|we) could (?:say|uninstall|delete|remove it|get (?:my|a) refund)\b|"
+          r"\bneeds? to be fixed\b"),
+    (2.5, r"\b(?:wish (?:i|we) could|would|i'?d) (?:give|rate) (?:it |this |you |them )?(?:0|zero|no|negative|minus|"
+          r"less than (?:1|one))\b"),
+    (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"
           r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|sign ?up|in|open|play|see|send|"

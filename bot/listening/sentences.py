@@ -17,24 +17,16 @@ from __future__ import annotations
 import re
 
 from bot.listening import words as request_words
-from bot.listening.detect import BORDERLINE, detect, plain_text
+from bot.listening.detect import BORDERLINE, detect, sentences
 
-# A sentence ends at . ! ? … (possibly repeated, or closed by a quote) followed by a space, at a line
-# break, or at emoji followed by a capital ("so calming 🙏 Can you add...").
-_SPLIT = re.compile(
-    r"(?<=[.!?…])[\"')\]]*\s+(?=\S)|\s*\n+\s*|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=[A-Z])"
-)
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.IGNORECASE)
 _CONTINUES = re.compile(r"^\W*(?:also|and|plus|bonus|oh and|p\.?s\.?|same for|as well as)\b|\b(?:too|as well)\W*$",
                         re.IGNORECASE)
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
 SHORT = 8  # words: a sentence this short that says "it" or "that" leans on the one before
+WHOLE = 5  # sentences: a longer text that asks in none of them is a review that grumbles, not an ask
 
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a message, in order, as written (Slack markup made plain)."""
-    plain = plain_text(text)
-    return [part.strip() for part in _SPLIT.split(plain) if part and _LETTERS.search(part)]
+__all__ = ["requests_in", "sentences"]
 
 
 def requests_in(text: str, weights: request_words.Weights | None = None) -> list[str]:
@@ -57,6 +49,6 @@ def requests_in(text: str, weights: request_words.Weights | None = None) -> list
         elif found and found[-1] == parts[n - 1] and _CONTINUES.search(sentence):
             if detection.score >= BORDERLINE[0]:
                 found.append(sentence)  # "Also a dark theme.": a second request, told briefly
-    if not found and len(parts) > 1 and detect(text, weights).is_request:
+    if not found and 1 < len(parts) <= WHOLE and detect(text, weights).is_request:
         found.append(parts[max(range(len(parts)), key=scores.__getitem__)])  # asks only as a whole
     return found
