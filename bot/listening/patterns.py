@@ -147,7 +147,7 @@ ASK: list[tuple[float, str]] = [
           r"\bpassing (?:this |it )?(?:on|along)\b"),
     (1.0, r"\b(?:does(?:n'?t| not)|do(?:n'?t| not)|won'?t|will not) let (?:us|me|you|them|people|users)\b"
           r"(?! (?:log|login|sign|in|play|open|watch|"
-          r"access|install|connect|register|continue|finish|start|load)\b)|"
+          r"access|install|connect|register|continue|finish|start|load|get (?:back|in))\b)|"
           r"\bcan'?t even\b|\bthere'?s (?:still )?no (?:\w+ ){0,2}?(?:to|for)\b|\bthere is no\b"),
     (0.8, r"\b(?:can|could) \w+s (?!you\b)\w+\b[^.?!]*\?"),
     (0.8, r"\b\w+s (?:really )?need (?!to (?:be|send|know)\b)\w+"),
@@ -320,6 +320,11 @@ NOT: list[tuple[float, str]] = [
           r"(?:for|me for) (?:another|my|a screenshot|proof)\b|\bwish (?:i|we) (?:had|'?d) (?:read|listened|checked|"
           r"known|seen)\b|\bwish (?:i|we) could (?:say|uninstall|delete|remove it|get (?:my|a) refund)\b|"
           r"\bneeds? to be fixed\b"),
+    (1.5, r"\bif (?:they|you|u|the devs?|developers) (?:would |could )?(?:actually |just )?fix\b|\bto be fixed\b|"
+          r"\bwould be (?:really |so |an? )?(?:good|great|awesome|perfect|fun|nice)[^.!?]{0,25}\b(?:but|if (?:it|they) "
+          r"(?:would )?(?:actually )?(?:work|fix))|\bwish it (?:would|could) (?:just )?work\b|\bwant to un-?install\b|"
+          r"\bany help (?:would be|is) (?:appreciated|great)\b|\blet me know\b|\bsort (?:this|it) out\b|"
+          r"\b(?:would|'?d) like to point out\b|\bare you (?:going|gonna) (?:to )?fix\b"),
     (2.5, r"\b(?:wish (?:i|we) could|would|i'?d) (?:give|rate) (?:it |this |you |them )?(?:0|zero|no|negative|minus|"
           r"less than (?:1|one))\b"),
     (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"

@@ -82,25 +82,25 @@ def test_held_out_customer_voice_meets_the_target():
     assert len(rows) >= 300, f"{len(rows)} rows"
     customers = request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
     precision, recall, f1 = scores([detect(r["text"], customers).is_request for r in rows], rows)
-    # measured F1 .886 (precision .966, recall .819) on 420 texts
+    # measured F1 .893 (precision .966, recall .830) on 420 texts
     assert f1 >= REVIEWS_TARGET, f"F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f})"
 
 
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .927 .988 .957
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .944 .936 .940
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .988 .959
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .951 .936 .944
     "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .962 .966
     "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .919 .936
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .918 .952 .935
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .919 .958 .938
     "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .867 .923
     "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .888 .760 .819
     "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .934 .817 .872
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .960 .948 .954
     "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .933 .874 .903
     "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .904 .820 .860
-    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .953 .841 .894
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .961 .841 .897
     "reviews_dev5.jsonl": (0.0, 0.0, 0.0),  # .800 .982 .882
 }
 
@@ -116,8 +116,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .942 .902 .921 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .910 .888 .899 on 1,900 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .943 .902 .922 on 2,658 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .912 .888 .900 on 1,900 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):

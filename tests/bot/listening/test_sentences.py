@@ -39,7 +39,7 @@ def found_and_right(path: Path, weights=None) -> tuple[float, float]:
         ("reviews_dev1.jsonl", (0.8, 0.8)),  # .935 .912
         ("reviews_dev2.jsonl", (0.62, 0.75)),  # .691 .823
         ("reviews_dev3.jsonl", (0.72, 0.68)),  # .779 .751
-        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .844 .905
+        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .844 .912
         ("reviews_dev5.jsonl", (0.8, 0.6)),  # .968 .649
     ],
 )
@@ -52,7 +52,7 @@ def test_requests_in_held_out_customer_voice():
     if not REVIEWS_HELD_OUT.exists():
         pytest.fail(f"{REVIEWS_HELD_OUT.name} is missing")
     found, right = found_and_right(REVIEWS_HELD_OUT)
-    assert found >= 0.6 and right >= 0.7, f"found {found:.3f}, right {right:.3f}"  # measured .723 .839
+    assert found >= 0.6 and right >= 0.7, f"found {found:.3f}, right {right:.3f}"  # measured .728 .840
 
 
 @pytest.mark.parametrize(
