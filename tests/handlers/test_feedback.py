@@ -232,6 +232,7 @@ def test_attach_and_not_a_request_are_for_pms_and_corrections_are_kept(bot, slac
     csv_idea(bot, slack)
     listen_here(bot, slack)
     bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
+    settled(bot, engine, 1)  # one after the other, so the newest (first on Home) is the second by id too
     bot.slack.event(integration_post("Please add a PDF export to the invoices page."))
     first, second = settled(bot, engine, 2)
     assert {first.state, second.state} == {"inbox"}
