@@ -32,6 +32,7 @@ from ui.kit import (
     section,
     stage_words,
     text_input,
+    typed,
 )
 from ui.trackers import TrackerOption, read_tracker_choice, tracker_blocks, tracking_line
 
@@ -122,7 +123,7 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
             idea_id=idea_id,
             shown_stage=shown,
             to_stage=to,
-            reason=(values.get("reason", {}).get("reason", {}).get("value") or "").strip(),
+            reason=typed(values, "reason"),
             revisit_on=read_date(values.get("revisit", {}).get("revisit", {}).get("selected_date")),
             origin="home" if meta.get("origin") == "home" else "message",
             **dict(zip(("tracker_choice", "issue_reference"), read_tracker_choice(values), strict=True)),
@@ -206,8 +207,8 @@ def read_merge(view: dict[str, Any]) -> MergeForm | None:
     values = view.get("state", {}).get("values", {})
     try:
         meta = json.loads(view.get("private_metadata") or "")
-        target = (values.get("target", {}).get("target", {}).get("value") or "").strip().lstrip("#")
-        reason = (values.get("reason", {}).get("reason", {}).get("value") or "").strip()
+        target = typed(values, "target").lstrip("#")
+        reason = typed(values, "reason")
         idea_id, shown = read_id(str(meta["idea"])), str(meta["from"])
         if idea_id is None or shown not in STAGE_NAMES:
             return None

@@ -214,6 +214,24 @@ def modal(callback_id: str | None, title: str, blocks: list[Block], *, submit: s
     return view
 
 
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What a modal carried (the inverse of `modal`'s `metadata`), or {} when it is garbled or forged."""
+    try:
+        carried = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, TypeError):
+        return {}
+    return carried if isinstance(carried, dict) else {}
+
+
+def typed(values: dict[str, Any], name: str) -> str:
+    """The text typed into the input block `name` (block and action share the name, as `text_input` makes them);
+    "" when nothing was typed or the state is forged into another shape."""
+    block = values.get(name)
+    action = block.get(name) if isinstance(block, dict) else None
+    value = action.get("value") if isinstance(action, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
 def text_input(name: str, label: str, hint: str, max_chars: int, *, optional: bool = False) -> Block:
     return {
         "type": "input",

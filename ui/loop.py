@@ -13,7 +13,20 @@ from bot.reviews import EVIDENCE_MAX_CHARS
 from models import Idea
 from ui.cards import RESULT_WORDS, review_buttons
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
-from ui.kit import clip, escape, idea_ref, labelled, message, modal, quote, read_id, section, text_input
+from ui.kit import (
+    clip,
+    escape,
+    idea_ref,
+    labelled,
+    message,
+    metadata,
+    modal,
+    quote,
+    read_id,
+    section,
+    text_input,
+    typed,
+)
 
 # What each check-in button records; Not yet records nothing and asks again later.
 REVIEW_ACTIONS = {REVIEW_MET: "met", REVIEW_PARTLY: "partly", REVIEW_NOT_YET: None, REVIEW_MISSED: "missed"}
@@ -55,13 +68,9 @@ def read_review(view: dict[str, Any]) -> ReviewForm | None:
         result, idea_id = str(meta["result"]), read_id(str(meta["idea"]))
         if result not in RESULT_WORDS or idea_id is None:
             return None
-        return ReviewForm(idea_id, result, _typed(values, "measured"), _typed(values, "learning"))
+        return ReviewForm(idea_id, result, typed(values, "measured"), typed(values, "learning"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-def _typed(values: dict[str, Any], name: str) -> str:
-    return ((values.get(name) or {}).get(name, {}).get("value") or "").strip()
 
 
 def support_modal(idea: Idea) -> dict[str, Any]:
@@ -80,13 +89,10 @@ class SupportForm:
 
 def read_support(view: dict[str, Any]) -> SupportForm | None:
     """The inverse of `support_modal`, or None when what it carried is garbled."""
-    try:
-        idea_id = read_id(str(json.loads(view.get("private_metadata") or "")["idea"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    idea_id = read_id(str(metadata(view).get("idea")))
     if idea_id is None:
         return None
-    return SupportForm(idea_id, _typed(view.get("state", {}).get("values", {}), "evidence"))
+    return SupportForm(idea_id, typed(view.get("state", {}).get("values", {}), "evidence"))
 
 
 def thanks_view(text: str) -> dict[str, Any]:

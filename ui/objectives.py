@@ -3,7 +3,6 @@ select that links an idea to one."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft, ObjectiveChoice
 from models import Objective
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
-from ui.kit import Block, context, escape, modal, plain, read_date, read_id, section
+from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
 
 OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
 
@@ -71,24 +70,18 @@ def read_okr(view: dict[str, Any]) -> OkrForm:
     objective that is not one) comes back as field errors."""
     values = view.get("state", {}).get("values", {})
 
-    def text(name: str) -> str:
-        return (values.get(name, {}).get(name, {}).get("value") or "").strip()
-
     drafts, errors = [], {}
     for n in range(1, KEY_RESULT_SLOTS + 1):
         due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
         if due and read_date(due) is None:
             errors[f"kr{n}_due"] = "Pick a date that exists."
-        drafts.append(KeyResultDraft(text(f"kr{n}_metric"), text(f"kr{n}_baseline"), text(f"kr{n}_target"),
-                                     read_date(due)))
-    try:
-        carried = json.loads(view.get("private_metadata") or "{}").get("objective")
-    except (ValueError, AttributeError):
-        carried = None
+        drafts.append(KeyResultDraft(typed(values, f"kr{n}_metric"), typed(values, f"kr{n}_baseline"),
+                                     typed(values, f"kr{n}_target"), read_date(due)))
+    carried = metadata(view).get("objective")
     objective_id = read_id(str(carried)) if carried not in (None, "") else None
     if carried not in (None, "") and objective_id is None:
         errors["title"] = "That objective no longer exists, so nothing changed."
-    return OkrForm(objective_id, text("title"), drafts, errors)
+    return OkrForm(objective_id, typed(values, "title"), drafts, errors)
 
 
 def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> list[Block]:

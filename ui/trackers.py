@@ -3,7 +3,6 @@ or neither), the form that links one later, and what a PM hears when the tracker
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from models import Idea, Stage
 from ui.cards import move_buttons, review_buttons
 from ui.ids import LINK_ISSUE_CALLBACK
-from ui.kit import Block, clip, escape, idea_ref, issue_link, message, modal, plain, read_id, section
+from ui.kit import Block, clip, escape, idea_ref, issue_link, message, metadata, modal, plain, read_id, section, typed
 
 REFERENCE_HINT = "A link to the issue, or its key: OPS-142, #57 or owner/repo#57."
 LINK, NEITHER = "link", "none"
@@ -44,7 +43,7 @@ def tracker_blocks(options: Sequence[TrackerOption], *, version: str = "") -> li
 def read_tracker_choice(values: dict[str, Any]) -> tuple[str | None, str]:
     """(what was chosen, the reference typed): the choice is one the form offered, or None."""
     chosen = ((values.get("tracker") or {}).get("tracker", {}).get("selected_option") or {}).get("value")
-    reference = ((values.get("issue") or {}).get("issue", {}).get("value") or "").strip()
+    reference = typed(values, "issue")
     valid = isinstance(chosen, str) and (chosen in (LINK, NEITHER) or chosen.startswith("create:"))
     return (chosen if valid else None), reference[:300]
 
@@ -64,14 +63,10 @@ class LinkForm:
 
 
 def read_link_issue(view: dict[str, Any]) -> LinkForm | None:
-    try:
-        idea_id = read_id(str(json.loads(view.get("private_metadata") or "")["idea"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    idea_id = read_id(str(metadata(view).get("idea")))
     if idea_id is None:
         return None
-    values = view.get("state", {}).get("values", {})
-    return LinkForm(idea_id, ((values.get("issue") or {}).get("issue", {}).get("value") or "").strip()[:300])
+    return LinkForm(idea_id, typed(view.get("state", {}).get("values", {}), "issue")[:300])
 
 
 NEWS = {
