@@ -92,6 +92,11 @@ def signed(secret: str | None, raw: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(expected, signature.strip())
 
 
+def delivery(headers: Mapping[str, str], name: str, raw: bytes) -> str:
+    """The id the tracker gave this delivery (the same on a redelivery), or the body's digest when it gave none."""
+    return header(headers, name) or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def header(headers: Mapping[str, str], name: str) -> str | None:
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), None)

@@ -19,14 +19,14 @@ from runtime.trackers import (
     Issue,
     Refused,
     call,
+    delivery,
     header,
     signed,
 )
 
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
-_FULL = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
+_KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")  # owner/repo#57, as ideas store it
 _SHORT = re.compile(r"^#?(\d+)$")
-_KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
 
 
 class GitHub:
@@ -61,7 +61,7 @@ class GitHub:
 
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")
-        for pattern in (_URL, _FULL):
+        for pattern in (_URL, _KEY):
             if match := pattern.match(text):
                 return f"{match.group(1)}#{int(match.group(2))}"
         if match := _SHORT.match(text):
@@ -72,20 +72,20 @@ class GitHub:
         return signed(self.settings.webhook_secret, raw, header(headers, "X-Hub-Signature-256"))
 
     def event(self, raw: bytes, headers: Mapping[str, str]) -> Event:
-        delivery = header(headers, "X-GitHub-Delivery") or _digest(raw)
+        delivered = delivery(headers, "X-GitHub-Delivery", raw)
         kind = header(headers, "X-GitHub-Event")
         if kind == "ping":
-            return Event(delivery, "ping")
+            return Event(delivered, "ping")
         body = json.loads(raw)
         if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
-            return Event(delivery, "other")
+            return Event(delivered, "other")
         issue, action = body["issue"], body.get("action")
         repo = (body.get("repository") or {}).get("full_name")
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":
             what = NOT_PLANNED if issue.get("state_reason") == "not_planned" else COMPLETED
         actor = (body.get("sender") or {}).get("login")
-        return Event(delivery, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
+        return Event(delivered, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
                      actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
@@ -104,8 +104,3 @@ def _refusal(status: int, answer: Any, repo: str) -> str:
         return f"GitHub has no repository {repo} that GITHUB_TOKEN can see."
     return f"GitHub said {status}: {message or 'no reason given'}."
 
-
-def _digest(raw: bytes) -> str:
-    import hashlib
-
-    return "sha256:" + hashlib.sha256(raw).hexdigest()

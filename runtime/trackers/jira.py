@@ -5,7 +5,6 @@ status name, since every workflow names its statuses its own way."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from runtime.trackers import (
     Issue,
     Refused,
     call,
+    delivery,
     header,
     signed,
 )
@@ -77,25 +77,25 @@ class Jira:
         return signed(self.settings.webhook_secret, raw, header(headers, "X-Hub-Signature"))
 
     def event(self, raw: bytes, headers: Mapping[str, str]) -> Event:
-        delivery = header(headers, "X-Atlassian-Webhook-Identifier") or "sha256:" + hashlib.sha256(raw).hexdigest()
+        delivered = delivery(headers, "X-Atlassian-Webhook-Identifier", raw)
         body = json.loads(raw)
         if not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
-            return Event(delivery, "other")
+            return Event(delivered, "other")
         issue = body["issue"]
         key = issue.get("key")
         actor = (body.get("user") or {}).get("displayName")
         common = {"key": key, "actor": actor, "title": (issue.get("fields") or {}).get("summary"),
                   "url": self._url(key) if key else None}
         if body.get("webhookEvent") == "jira:issue_deleted":
-            return Event(delivery, DELETED, **common)
+            return Event(delivered, DELETED, **common)
         status_change = next((item for item in (body.get("changelog") or {}).get("items") or []
                               if isinstance(item, dict) and item.get("field") == "status"), None)
         if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
-            return Event(delivery, "other", **common)
+            return Event(delivered, "other", **common)
         now = _state(issue.get("fields") or {})
         if now != OPEN:
-            return Event(delivery, now, **common)
-        return Event(delivery, REOPENED if _was_done(status_change) else "other", **common)
+            return Event(delivered, now, **common)
+        return Event(delivered, REOPENED if _was_done(status_change) else "other", **common)
 
     def _url(self, key: str) -> str:
         return f"{self.settings.base_url}/browse/{key}"
