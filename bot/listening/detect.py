@@ -61,7 +61,6 @@ _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SPLIT = re.compile(
     r"(?<=[.!?…])[\"')\]]*\s+(?=\S)|\s*\n+\s*|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=[A-Z])"
 )
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
 # A text of more sentences than this is judged by its most asking sentence: read whole, a long review's
 # many small cues add up to an ask it never makes ("the developers should be ashamed... ads everywhere...").
 LONG = 5
@@ -91,7 +90,7 @@ def _words_only(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """The sentences of a message, in order, as written (Slack markup made plain)."""
     plain = plain_text(text)
-    return [part.strip() for part in _SPLIT.split(plain) if part and _LETTERS.search(part)]
+    return [part.strip() for part in _SPLIT.split(plain) if part and _WORDS.search(part)]
 
 
 def detect(text: str, weights: request_words.Weights | None = None) -> Detection:

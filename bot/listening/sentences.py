@@ -17,14 +17,13 @@ from __future__ import annotations
 import re
 
 from bot.listening import words as request_words
-from bot.listening.detect import BORDERLINE, detect, sentences
+from bot.listening.detect import BORDERLINE, LONG, detect, sentences
 
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.IGNORECASE)
 _CONTINUES = re.compile(r"^\W*(?:also|and|plus|bonus|oh and|p\.?s\.?|same for|as well as)\b|\b(?:too|as well)\W*$",
                         re.IGNORECASE)
 SHORT = 8  # words: a sentence this short that says "it" or "that" leans on the one before
-WHOLE = 5  # sentences: a longer text that asks in none of them is a review that grumbles, not an ask
 
 __all__ = ["requests_in", "sentences"]
 
@@ -49,6 +48,7 @@ def requests_in(text: str, weights: request_words.Weights | None = None) -> list
         elif found and found[-1] == parts[n - 1] and _CONTINUES.search(sentence):
             if detection.score >= BORDERLINE[0]:
                 found.append(sentence)  # "Also a dark theme.": a second request, told briefly
-    if not found and 1 < len(parts) <= WHOLE and detect(text, weights).is_request:
+    # Past LONG sentences a text is a review that grumbles, not one that asks only as a whole.
+    if not found and 1 < len(parts) <= LONG and detect(text, weights).is_request:
         found.append(parts[max(range(len(parts)), key=scores.__getitem__)])  # asks only as a whole
     return found

@@ -30,6 +30,7 @@ C_GRID = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 MIN_COUNT = 2  # a feature seen in one message only is an anecdote
 RULE_SCALE = 4.0  # the rules' input is scaled up so the penalty barely shrinks its weight
 MAX_ITER = 2000
+CORPORA = Path(__file__).resolve().parents[2] / "tests" / "data"
 DIGITS = 3  # weights are rounded to this many decimals in words.json; smaller ones are dropped
 
 Example = tuple[frozenset[str], float, bool]  # (features, rule score minus THRESHOLD, is a request)
@@ -81,13 +82,12 @@ def corpus_examples(paths: Iterable[Path]) -> list[Example]:
 
 
 def tuning_corpora() -> list[Path]:
-    data = Path(__file__).resolve().parents[2] / "tests" / "data"
-    return sorted(data.glob("requests_dev*.jsonl")) + customer_corpora()
+    return sorted(CORPORA.glob("requests_dev*.jsonl")) + customer_corpora()
 
 
 def customer_corpora() -> list[Path]:
     """The customer-voice tuning corpora: what customer_words.json is trained on."""
-    return sorted((Path(__file__).resolve().parents[2] / "tests" / "data").glob("reviews_dev*.jsonl"))
+    return sorted(CORPORA.glob("reviews_dev*.jsonl"))
 
 
 def leave_one_corpus_out(by_corpus: dict[str, list[Example]], c: float = C) -> dict[str, tuple[int, int, int]]:
