@@ -64,6 +64,13 @@ SELF_EVIDENT = (
     r"wish (?:i|we|you|u|it|they|there|this|the app) (?:could|would|had|was|were|did|'?d)|better (?:if|with|when)|"
     r"suggest)\b"
 )
+# A review that reports a bug asks, if at all, in passing ("please fix", "you should see to it"): feedback
+# channels (bot/listening/sentences.py) then count only a clear ask, one that scores this much more.
+BUG_REPORT = re.compile(
+    r"\b(?:crash\w*|freez\w*|bugs?|buggy|glitch\w*|errors?|not working|doesn'?t work|does not work|stopped working|"
+    r"won'?t (?:open|load|start|work|let)|black screen|force clos\w*|keeps? (?:crashing|closing|stopping)|fix)\b"
+)
+BUG_REPORT_MARGIN = 1.2
 # A message that opens with a how-to question is a question, even when a reason follows.
 HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b"
 HOW_TO_WEIGHT = 1.1
@@ -221,11 +228,15 @@ ASK: list[tuple[float, str]] = [
           r"\bget rid of\b|\b(?:still )?lacking\b|\b(?:can|could|would|will) y'?all\b|\bkindly (?!help\b)\w+|"
           r"\bonly (?:improvement|change|thing i'?d (?:change|improve))\b|\bwhy not (?:a|an|add|make|let|have|"
           r"give|include)\b"),
-    # What a customer misses is what they ask for: "one feature i miss", "lacks some features", "still waiting for".
-    (1.4, r"\b(?:i |we )?(?:really |still |do |kinda |just )*miss (?:the|an?|that|some|being able|having|an old|two)\b|"
+    # What a customer misses is what they ask for: "one feature i miss", "lacks some features", "missing STUN
+    # support", "not enough levels", "still waiting for".
+    (2.2, r"\b(?:i |we )?(?:really |still |do |kinda |just )*miss (?:the|an?|that|some|being able|having|an old|two)\b|"
           r"\b(?:features?|options?|ability|function|thing) (?:that )?(?:i|we) (?:really )?miss\b|"
           r"\bmissing (?:some )?features?\b|\black(?:s|ing)?(?: of| on)?(?: \w+){0,3} (?:features?|functionality|"
-          r"options?|upgrades?)\b|"
+          r"functions?|options?|upgrades?|support|modes?|settings?)\b|^\W*missing\b|"
+          r"\bmissing (?:\w+ ){0,2}(?:support|option|function|mode|button|setting|language)s?\b|"
+          r"\bnot enough (?:\w+ ){0,2}(?:levels?|stations?|options?|features?|content|songs?|maps?|characters?|"
+          r"themes?|stickers?|languages?|choices?|customi[sz]ations?)\b|"
           r"\bstill waiting for (?!(?:a |the )?(?:fix|reply|response|refund|answer)\b)|\bwhere (?:is|are) (?:the )?"
           r"[\w ]{2,20} (?:language|option|feature|mode|support|version|setting)s?\b|\bcould use (?:more|better)\b|"
           r"\bmore \w+(?: \w+)? (?:please|pls|plz)\b"),
@@ -303,7 +314,7 @@ NOT: list[tuple[float, str]] = [
     (1.5, r"\buntil (?:it'?s |this is |you |they |these issues are |that is )?(?:fix|fixed|sorted|resolved)\b|"
           r"\b(?:when|once|if) (?:that|it|this|the (?:problem|issue|bug)) (?:is|gets|can be) "
           r"(?:fixed|resolved|sorted)\b|\bfix+\w* (?:it |this |that )?(?:please|pls|plz|asap|soon)\b|"
-          r"\b(?:please|pls|plz) fix+\w*|\b(?:a |an )?must[ -]have(?: (?:app|game|for)\b|\W*$|\W*[!.])|"
+          r"\b(?:a |an )?must[ -]have(?: (?:app|game|for)\b|\W*$|\W*[!.])|"
           r"\bshould(?:n'?t)? have (?:just )?(?:left|kept|stayed|tested)\b|"
           r"\b(?:like|love) to give (?:it |the app |this |you )?(?:a |more |higher |5 |five )|"
           r"\bplease (?:advise|install|address)\b|\bmake sure\b|\b(?:help me|support team)\b|"
@@ -332,7 +343,7 @@ NOT: list[tuple[float, str]] = [
           r"actually worked|worked|fixed)\b|"
           r"\b(?:doesn'?t|does not|won'?t|will not) let me (?:log ?in|login|sign ?in|sign ?up|in|open|play|see|send|"
           r"download|upload)\b"),
-    (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix|sort|repair|resolve|solve|look into|check|"
+    (1.4, r"\b(?:please|pls|plz|pleas+e+|just|kindly) (?:\w+ )?(?:fix+\w*|sort|repair|resolve|solve|look into|check|"
           r"investigate|correct)\b|\bfix (?:this|it|that|the (?:bug|issue|problem|crash)|your)\b"),
     (1.3, r"\b(?:refunds?|refunded|charged|double charged|money back|chargeback|cancel (?:my|our|the) "
           r"(?:subscription|account|order|plan|membership)|unsubscribe|reissue|resend|vat number|w-?9|"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-WEIGHTS_FILE = Path(__file__).with_name("words.json")  # colleagues in Slack: trained on every corpus
+WEIGHTS_FILE = Path(__file__).with_name("words.json")  # colleagues in Slack
 CUSTOMER_WEIGHTS_FILE = Path(__file__).with_name("customer_words.json")  # reviews, tickets, NPS
 _TOKEN = re.compile(r"[a-z][a-z'+-]*|\?")
 

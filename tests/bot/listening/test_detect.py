@@ -19,9 +19,11 @@ import pytest
 from bot.listening import training
 from bot.listening import words as request_words
 from bot.listening.detect import THRESHOLD, detect, rule_score
+from bot.listening.sentences import requests_in
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TUNING = training.tuning_corpora()
+SLACK_TUNING = training.slack_corpora()
 CUSTOMER_TUNING = training.customer_corpora()
 SLACK_HELD_OUT = DATA / "requests_holdout.jsonl"
 REVIEWS_HELD_OUT = DATA / "reviews_holdout.jsonl"
@@ -52,7 +54,7 @@ def examples(path: Path) -> list[training.Example]:
 def weights_without(path: Path) -> request_words.Weights:
     """Word weights trained on every tuning corpus but this one; a customer-voice corpus is read with
     weights trained on the other customer-voice corpora, as feedback channels read with their own."""
-    corpora = CUSTOMER_TUNING if path in CUSTOMER_TUNING else TUNING
+    corpora = CUSTOMER_TUNING if path in CUSTOMER_TUNING else SLACK_TUNING
     return training.train([example for other in corpora if other != path for example in examples(other)])
 
 
@@ -71,37 +73,50 @@ def test_held_out_slack_messages_meet_the_target():
     rows = load(SLACK_HELD_OUT)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
-    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .981 on 420 messages
-    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .923
+    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .988 on 420 messages
+    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .940
 
 
-def test_held_out_customer_voice_meets_the_target():
-    if not REVIEWS_HELD_OUT.exists():
-        pytest.fail(f"{REVIEWS_HELD_OUT.name} is missing: the customer-voice target cannot be checked without it")
-    rows = load(REVIEWS_HELD_OUT)
+@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, DATA / "reviews_holdout2.jsonl"], ids=lambda path: path.stem)
+@pytest.mark.parametrize("reading", ["message", "feedback channel"])
+def test_held_out_customer_voice_meets_the_target(path, reading):
+    """Read as a whole message with the customer weights, and as a feedback channel reads it (each
+    sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
+    (precision, recall, F1): reviews_holdout .961 .871 .914 and .945 .906 .925; reviews_holdout2 (400 texts,
+    written without sight of the rules or the other corpora) .914 .847 .879 and .885 .873 .879."""
+    if not path.exists():
+        pytest.fail(f"{path.name} is missing: the customer-voice target cannot be checked without it")
+    rows = load(path)
     assert len(rows) >= 300, f"{len(rows)} rows"
     customers = request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
-    precision, recall, f1 = scores([detect(r["text"], customers).is_request for r in rows], rows)
-    # measured F1 .893 (precision .966, recall .830) on 420 texts
+    if reading == "message":
+        verdicts = [detect(r["text"], customers).is_request for r in rows]
+    else:
+        verdicts = [bool(requests_in(r["text"])) for r in rows]
+    precision, recall, f1 = scores(verdicts, rows)
     assert f1 >= REVIEWS_TARGET, f"F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f})"
 
 
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .988 .959
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .951 .936 .944
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .962 .966
-    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .919 .936
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .919 .958 .938
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .982 .956
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .944 .944 .944
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .969 .955 .962
+    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .962 .926 .943
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .929 .952 .940
     "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .867 .923
-    "requests_dev7.jsonl": (0.88, 0.75, 0.0),  # .888 .760 .819
-    "requests_dev8.jsonl": (0.88, 0.75, 0.0),  # .934 .817 .872
-    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .960 .948 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .933 .874 .903
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .904 .820 .860
-    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .961 .841 .897
-    "reviews_dev5.jsonl": (0.0, 0.0, 0.0),  # .800 .982 .882
+    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .945 .827 .882
+    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .924 .822 .870
+    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .947 .941 .944
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .935 .912 .924
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .845 .880
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .903 .959 .930
+    "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .897 .921 .909
+    "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .977 .840 .903
+    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .925 .793 .854
+    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .886 .919 .902
+    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .977 .833 .899
 }
 
 
@@ -116,8 +131,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .943 .902 .922 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .912 .888 .900 on 1,900 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .948 .908 .928 on 2,658 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .928 .884 .906 on 3,500 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
@@ -132,7 +147,7 @@ def test_every_tuning_corpus_has_a_floor():
     assert set(FLOORS) == {path.name for path in TUNING}
 
 
-@pytest.mark.parametrize("path, corpora", [(request_words.WEIGHTS_FILE, TUNING),
+@pytest.mark.parametrize("path, corpora", [(request_words.WEIGHTS_FILE, SLACK_TUNING),
                                            (request_words.CUSTOMER_WEIGHTS_FILE, CUSTOMER_TUNING)])
 def test_shipped_word_weights_are_the_ones_the_tuning_corpora_train(path, corpora):
     """Edit a corpus or a rule, run `python -m bot.listening.training`, commit what it writes."""
@@ -160,36 +175,38 @@ def test_learned_words_carry_an_ask_the_rules_alone_would_miss():
     assert detection.is_request and detection.trigger == "no way to"
 
 
-@pytest.mark.parametrize(
-    "text, is_request, trigger",
-    [
-        ("could we add dark mode to the mobile app?", True, "could we"),
-        ("Acme keeps asking for a Salesforce integration", True, "keeps asking"),
-        ("it would be great if the dashboard remembered my filters", True, "would be great"),
-        ("feature request: slack alerts when a sync fails", True, "feature request"),
-        ("could we move standup to 10 tomorrow?", False, None),
-        ("please add me to the on-call rota", False, None),
-        ("thanks for adding dark mode!! love it", False, None),
-        ("the export button is broken again", False, None),
-        ("<https://example.com/a|link> <https://example.com/b>", False, None),
-        ("```could we add a flag here```", False, None),
-        ("", False, None),
-        # Customer voice: the forms reviews and tickets ask in, and the ones that only borrow them.
-        ("Bring back the chronological feed. The algorithm feed is garbage.", True, "bring back"),
-        ("Giving 3 stars until you add family sharing.", True, "stars until"),
-        ("Would give 5 stars if it had an offline mode.", True, "give 5 stars if"),
-        ("I wish I could mute people in the comments without blocking them.", True, "wish i could"),
-        ("Great app. The only thing missing is a widget for the home screen.", True, "only thing missing"),
-        ("Love the new design! Can you add a sleep timer that fades the music out?", True, "can you add"),
-        ("The app logs me out every single time I switch apps. Please fix!", False, None),
-        ("Charged my card twice for the monthly subscription. Please refund.", False, None),
-        ("does anyone know if there's a way to bulk import contacts from a spreadsheet?", False, None),
-        ("I wish I had found this tool two years ago, would have saved us so much pain.", False, None),
-        ("Best budgeting app I've used, five stars.", False, None),
-    ],
-)
-def test_verdicts_come_with_the_phrase_that_triggered_them(text, is_request, trigger):
-    detection = detect(text)
+# (text, is a request, the phrase that triggered it): colleagues in Slack read with words.json,
+# customer voice (reviews, tickets) with customer_words.json, as feedback channels read it.
+VERDICTS = [
+    ("slack", "could we add dark mode to the mobile app?", True, "could we"),
+    ("slack", "Acme keeps asking for a Salesforce integration", True, "keeps asking"),
+    ("slack", "it would be great if the dashboard remembered my filters", True, "would be great"),
+    ("slack", "feature request: slack alerts when a sync fails", True, "feature request"),
+    ("slack", "could we move standup to 10 tomorrow?", False, None),
+    ("slack", "please add me to the on-call rota", False, None),
+    ("slack", "thanks for adding dark mode!! love it", False, None),
+    ("slack", "the export button is broken again", False, None),
+    ("slack", "<https://example.com/a|link> <https://example.com/b>", False, None),
+    ("slack", "```could we add a flag here```", False, None),
+    ("slack", "", False, None),
+    ("customer", "Bring back the chronological feed. The algorithm feed is garbage.", True, "bring back"),
+    ("customer", "Giving 3 stars until you add family sharing.", True, "stars until"),
+    ("customer", "Would give 5 stars if it had an offline mode.", True, "give 5 stars if"),
+    ("customer", "I wish I could mute people in the comments without blocking them.", True, "wish i could"),
+    ("customer", "Great app. The only thing missing is a widget for the home screen.", True, "only thing missing"),
+    ("customer", "Love the new design! Can you add a sleep timer that fades the music out?", True, "can you add"),
+    ("customer", "The app logs me out every single time I switch apps. Please fix!", False, None),
+    ("customer", "Charged my card twice for the monthly subscription. Please refund.", False, None),
+    ("customer", "does anyone know if there's a way to bulk import contacts from a spreadsheet?", False, None),
+    ("customer", "I wish I had found this tool two years ago, would have saved us so much pain.", False, None),
+    ("customer", "Best budgeting app I've used, five stars.", False, None),
+]
+
+
+@pytest.mark.parametrize("voice, text, is_request, trigger", VERDICTS)
+def test_verdicts_come_with_the_phrase_that_triggered_them(voice, text, is_request, trigger):
+    weights = request_words.load(request_words.CUSTOMER_WEIGHTS_FILE) if voice == "customer" else None
+    detection = detect(text, weights)
     assert detection.is_request == is_request, detection
     if trigger is not None:
         assert trigger in detection.trigger.lower()
