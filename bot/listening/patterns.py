@@ -199,8 +199,12 @@ ASK: list[tuple[float, str]] = [
           r"\bwhen will (?:there|it|we) (?:be|get|have|support)\b|\bis (?:an?|the) [\w -]{2,30} coming\b"),
     (1.0, r"(?:^|[.!?:—–]\s+|\n\s*)(?:please |pls |plz |just |also |now just |and )*(?:add|bring back|put back|"
           r"give (?:us|me)|let (?:me|us)|needs)\b(?! (?:me|him|her|them|us|\w+ to (?:the|my|our|\w+'s))\b)"),
-    (1.1, r"\b(?:you|u) (?:guys |really |seriously |definitely )*(?:should|need to|needa|gotta|must) "
+    # "You need to" asks the makers for a change ("you need to add a sleep timer"), or tells a player how
+    # the game goes ("you need to plan your curve"): only the makers' verbs ask.
+    (1.1, r"\b(?:you|u) (?:guys |really |seriously |definitely )*(?:should|gotta|must) "
           r"(?!have (?:told|warned|said|known|been|asked|informed|let)\b)\w+|"
+          r"\b(?:you|u) (?:guys |really |seriously |definitely )*(?:need to|needa) (?:add|make|bring|put|give|allow|"
+          r"let|remove|change|improve|include|provide|support|consider|get rid|stop|lower|reduce|increase|offer)\b|"
           r"\b(?:at least|or at least) (?:let|give|add|make|allow|offer)\b|"
           r"\b(?:would|will|i'?d) (?:happily |gladly |definitely |totally |even )?pay (?:for|extra|more|a|to)\b|"
           r"\bever heard of\b|\b(?:please|pls|plz|pleaseee+|pleasee)\W*$|\bpleas+e+\b|"
@@ -278,6 +282,7 @@ NOT: list[tuple[float, str]] = [
           r"great work|well done|congrats|lgtm)\b"),
     (0.6, r"\b(?:postmortem|incident|outage|on-?call|sev ?[12])\b"),
     (1.3, r"\b(?:deployed|shipped|released|rolled out|merged|is live|went live|now live|is on for|hotfix|rollback|"
+          r"(?:they|devs?|you|finally|just) added|"
           r"is scheduled|starts (?:monday|tuesday|in)|in progress|we agreed|"
           r"confirmed|we'?re going with|we'?re building|we are building|is coming|next sprint|this sprint|"
           r"spike is done|top item|feature freeze|already (?:in|on|have|has|exists?))\b"),
@@ -337,7 +342,7 @@ NOT: list[tuple[float, str]] = [
           r"\bany help (?:would be|is) (?:appreciated|great)\b|\blet me know\b|\bsort (?:this|it) out\b|"
           r"\b(?:would|'?d) like to point out\b|\bare you (?:going|gonna) (?:to )?fix\b"),
     (2.5, r"\b(?:wish (?:i|we) could|would|i'?d) (?:give|rate) (?:it |this |you |them )?(?:0|zero|no|negative|minus|"
-          r"less than (?:1|one))\b"),
+          r"less than (?:1|one)|more than (?:5|five)|\d{2,}|six|ten|a (?:million|billion|hundred)|infinite)\b"),
     (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"
@@ -354,6 +359,9 @@ NOT: list[tuple[float, str]] = [
     (1.0, r"\b(?:slow(?:er)?|laggy|lags|freez\w+|not loading|won'?t (?:open|load|play|start|sync|let me (?:in|log))|"
           r"keeps? (?:crashing|freezing|logging me out|resetting)|spinning|blank (?:page|screen)|40[0-4]|50[234]|"
           r"unreadable|down (?:again|for)|is down|outage|resets?|glitch\w*|buggy|ate (?:my|half))\b"),
+    # What the product already lets you do, told in passing: "you can also make friends in the guild".
+    (1.0, r"\b(?:you|we|u) can (?:also |still |even |now |easily |actually |just |always )?(?!not\b)[a-z]+\b"
+          r"(?![^.!?]*\?)|\bno need to\b|\byou would have to\b"),
     (1.3, r"\bshould(?:n'?t)? have (?:told|warned|said|known|been|asked|informed)\b|\bwish (?:i|we) (?:had|'?d) "
           r"(?:found|known|discovered|started|switched|tried)\b|\b(?:discount|\d+% off|quote|cheaper|price|"
           r"pricing)\b"),

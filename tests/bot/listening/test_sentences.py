@@ -36,15 +36,18 @@ def found_and_right(path: Path, weights=None) -> tuple[float, float]:
 @pytest.mark.parametrize(
     "name, floors",
     [
-        ("reviews_dev1.jsonl", (0.8, 0.8)),  # .929 .889
-        ("reviews_dev2.jsonl", (0.62, 0.75)),  # .780 .825
-        ("reviews_dev3.jsonl", (0.72, 0.68)),  # .785 .757
-        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .959 .855
-        ("reviews_dev5.jsonl", (0.8, 0.6)),  # .952 .674
-        ("reviews_dev6.jsonl", (0.72, 0.75)),  # .819 .854
-        ("reviews_dev7.jsonl", (0.68, 0.72)),  # .758 .799
-        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .858 .741
-        ("reviews_dev9.jsonl", (0.65, 0.75)),  # .734 .835
+        ("reviews_dev1.jsonl", (0.8, 0.8)),  # .935 .895
+        ("reviews_dev2.jsonl", (0.62, 0.75)),  # .767 .819
+        ("reviews_dev3.jsonl", (0.72, 0.68)),  # .791 .772
+        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .946 .869
+        ("reviews_dev5.jsonl", (0.8, 0.6)),  # .952 .698
+        ("reviews_dev6.jsonl", (0.72, 0.75)),  # .825 .849
+        ("reviews_dev7.jsonl", (0.68, 0.72)),  # .771 .796
+        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .863 .738
+        ("reviews_dev9.jsonl", (0.65, 0.75)),  # .734 .829
+        # Told-how-it-works sentences read as asks; titles glued to bodies leave no sentence to split.
+        ("reviews_dev10.jsonl", (0.7, 0.45)),  # .752 .513
+        ("reviews_dev11.jsonl", (0.4, 0.45)),  # .444 .493
     ],
 )
 def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
@@ -54,7 +57,7 @@ def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
 
 @pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, DATA / "reviews_holdout2.jsonl"], ids=lambda path: path.stem)
 def test_requests_in_held_out_customer_voice(path):
-    """Measured (found, right): reviews_holdout .754 .808, reviews_holdout2 .824 .749."""
+    """Measured (found, right): reviews_holdout .754 .812, reviews_holdout2 .835 .743."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing")
     found, right = found_and_right(path)
