@@ -342,7 +342,8 @@ NOT: list[tuple[float, str]] = [
           r"\bany help (?:would be|is) (?:appreciated|great)\b|\blet me know\b|\bsort (?:this|it) out\b|"
           r"\b(?:would|'?d) like to point out\b|\bare you (?:going|gonna) (?:to )?fix\b"),
     (2.5, r"\b(?:wish (?:i|we) could|would|i'?d) (?:give|rate) (?:it |this |you |them )?(?:0|zero|no|negative|minus|"
-          r"less than (?:1|one)|more than (?:5|five)|\d{2,}|six|ten|a (?:million|billion|hundred)|infinite)\b"),
+          r"less than (?:1|one)|(?:more than (?:5|five)|\d{2,}|six|ten|a (?:million|billion|hundred)|infinite)"
+          r"(?! (?:stars? )?(?:if|when|once|with|until|as soon)\b))\b"),
     (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"
