@@ -13,7 +13,6 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import feedback
@@ -29,7 +28,7 @@ from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
 from models import Insight, utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.outbox import Owed
 from runtime.sender import Job
 from ui.feedback import (
@@ -115,7 +114,7 @@ def match_insights(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)
         return
-    permalink = _permalink(job)
+    permalink = calls.permalink(job.client(), job.payload["channel"], job.payload["ts"])  # the whole review
     coach = d.coach
     matched = {
         insight.id: (same_need(job.team_id, insight.text, pool, coach and coach.same_need, coach and coach.embed)
@@ -133,16 +132,6 @@ def match_insights(d: Deps, job: Job) -> None:
                 touched.add(insight.idea_id)
         outbox.owe(session, job.team_id, *_cards(session, d, job.team_id, touched))
         job.finish(session)
-
-
-def _permalink(job: Job) -> str | None:
-    """The message's link, for PMs to read the whole review; a refusal leaves the insight without one."""
-    try:
-        return job.client().chat_getPermalink(channel=job.payload["channel"], message_ts=job.payload["ts"])["permalink"]
-    except SlackApiError as error:
-        if error.response.status_code == 429 or error.response.status_code >= 500:
-            raise
-        return None
 
 
 def _cards(session: Session, d: Deps, team_id: str, idea_ids: set[int]) -> list[Owed]:

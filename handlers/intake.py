@@ -13,7 +13,6 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team
 from handlers.home import home_of
 from models import Idea, utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.sender import Job
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, intake_modal, read_intake
@@ -207,12 +206,7 @@ def announce(d: Deps, job: Job) -> None:
         return
     permalink = None
     if idea.source_message_ts is not None and idea.source_channel_id is not None and not idea.source_permalink:
-        try:
-            permalink = job.client().chat_getPermalink(channel=idea.source_channel_id,
-                                                       message_ts=idea.source_message_ts)["permalink"]
-        except SlackApiError as error:
-            if error.response.status_code == 429 or error.response.status_code >= 500:
-                raise
+        permalink = calls.permalink(job.client(), idea.source_channel_id, idea.source_message_ts)
     coach = d.coach
     matches = looks_like(idea, pool, coach and coach.same_need, coach and coach.embed) if pool else []
     with changing(d) as session:

@@ -12,7 +12,6 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.decisions import Refusal
@@ -34,7 +33,7 @@ from bot.trackers import (
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Decision, Idea, Stage, utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.failures import Permanent, Transient
 from runtime.outbox import Owed
 from runtime.sender import Job
@@ -154,13 +153,7 @@ def card_link(job: Job, idea: Idea) -> str | None:
     """A link back to the idea's card, for the issue's body; the issue is filed without one if Slack says no."""
     if not idea.triage_channel_id or not idea.triage_message_ts:
         return None
-    try:
-        return job.client().chat_getPermalink(channel=idea.triage_channel_id,
-                                              message_ts=idea.triage_message_ts)["permalink"]
-    except SlackApiError as error:
-        if error.response.status_code == 429 or error.response.status_code >= 500:
-            raise
-        return None
+    return calls.permalink(job.client(), idea.triage_channel_id, idea.triage_message_ts)
 
 
 def apply_event(d: Deps, job: Job) -> None:

@@ -80,7 +80,7 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
         else:
             answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
     except SlackApiError as error:
-        if error.response.status_code == 429 or error.response.status_code >= 500:
+        if _passing(error):
             raise
         return None  # no history to read here (no scope, no such method): post, as before this check
     for message in answer.get("messages") or []:
@@ -88,6 +88,22 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
         if (message.get("metadata") or {}).get("event_type") == METADATA_TYPE and payload.get("delivery") == row.id:
             return channel, message.get("ts")
     return None
+
+
+def permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    """A message's link, or None when Slack refuses it for good (a rate limit or an outage is raised, for
+    the sender to retry): what links to a message is still worth sending without one."""
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as error:
+        if _passing(error):
+            raise
+        return None
+
+
+def _passing(error: SlackApiError) -> bool:
+    """A rate limit or an outage: worth the sender's retry, unlike a refusal."""
+    return error.response.status_code == 429 or error.response.status_code >= 500
 
 
 def post_ephemeral(client: WebClient, row: Delivery, thread_ts: str | None = None) -> Where:
