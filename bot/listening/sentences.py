@@ -38,7 +38,8 @@ def requests_in(text: str, weights: request_words.Weights | None = None) -> list
     given (a test scores weights trained without a corpus)."""
     weights = weights or request_words.load(request_words.CUSTOMER_WEIGHTS_FILE)
     parts = sentences(text)
-    bar = THRESHOLD + (BUG_REPORT_MARGIN if BUG_REPORT.search(text.lower()) else 0.0)
+    margin = BUG_REPORT_MARGIN if BUG_REPORT.search(text.lower()) else 0.0  # a bug report asks only clearly
+    bar = THRESHOLD + margin
     found: list[str] = []
     scores: list[float] = []
     for n, sentence in enumerate(parts):
@@ -50,7 +51,7 @@ def requests_in(text: str, weights: request_words.Weights | None = None) -> list
             if detect(f"{parts[n - 1]} {sentence}", weights).score >= bar:
                 found.append(sentence)  # "Bring it back.": the sentence before says what "it" is
         elif found and found[-1] == parts[n - 1] and _CONTINUES.search(sentence):
-            if detection.score >= BORDERLINE[0] + bar - THRESHOLD:
+            if detection.score >= BORDERLINE[0] + margin:
                 found.append(sentence)  # "Also a dark theme.": a second request, told briefly
     # Past LONG sentences a text is a review that grumbles, not one that asks only as a whole.
     if not found and 1 < len(parts) <= LONG and detect(text, weights).score >= bar:
