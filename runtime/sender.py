@@ -99,6 +99,8 @@ class Sender:
         self.threads = threads
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
+        self._owed = True  # something was committed since the outbox was last read (under _lock)
+        self._next_look = 0.0  # time.monotonic() of the next read anyway: the poll (under _lock)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -122,6 +124,8 @@ class Sender:
 
     def wake(self) -> None:
         """Something was just committed: look now rather than at the next poll."""
+        with self._lock:
+            self._owed = True
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -149,7 +153,9 @@ class Sender:
                     logger.exception("sender: could not read what is owed; trying again")
                     self._quiet_until = utcnow() + timedelta(minutes=5)
             if taken == 0:
-                self._wake.wait(self.poll_seconds)
+                with self._lock:
+                    wait = self._next_look - time.monotonic()
+                self._wake.wait(wait if 0.0 < wait < self.poll_seconds else self.poll_seconds)
 
     def soon(self, team_id: str, *items: outbox.Owed) -> None:
         """Replies that only matter now (under a button, on a Home tab, an invitation in a thread): sent by
@@ -158,7 +164,7 @@ class Sender:
         with self._lock:
             for item in items:
                 self._passing.append(Passing.of(team_id, item))
-        self.wake()
+        self._wake.set()  # in memory only: no reason to read the outbox
 
     def dispatch(self) -> int:
         """Claims what this sender has room for and starts delivering it; how many it took."""
@@ -168,12 +174,20 @@ class Sender:
             return 0
         started = self._dispatch_passing(room)
         room -= started
-        if room <= 0:
-            return started
+        with self._lock:
+            # Woken only by a reply in memory: the outbox is read when something was committed, and
+            # once a poll (rows whose retry time came, rows other processes owe).
+            if room <= 0 or not (self._owed or time.monotonic() >= self._next_look):
+                return started
+            self._owed = False
+            self._next_look = time.monotonic() + self.poll_seconds
         now = utcnow()
         with self.sessions.begin() as session:
             rows = outbox.claim(session, outbox.due(session, now, room), self.id, now)
             session.expunge_all()
+        if len(rows) == room:
+            with self._lock:
+                self._owed = True  # there may be more
         for row in rows:
             with self._lock:
                 self._in_flight += 1
@@ -216,6 +230,7 @@ class Sender:
         finally:
             with self._lock:
                 self._in_flight -= 1
+                self._owed = True  # the row after it (same key, or its thread reply) may be due now
             self._wake.set()
 
     # --- one row ----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Delivery, utcnow
+from models import Delivery, make_sessions, utcnow
+from runtime import outbox
 from tests.flows import GOOD, cards, ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
@@ -231,3 +232,26 @@ def test_a_long_suggestion_in_any_script_still_reaches_the_form(make_bot, slack)
         assert "Финансы закрывают месяц" in str(update.args["view"]["blocks"])
     finally:
         model.close()
+
+
+def test_replies_in_memory_do_not_keep_the_sender_from_what_another_process_owes(sender, slack, engine):
+    """Replies under buttons wake the sender without touching the outbox; a row another process committed
+    (no wake here) still goes out at the next poll, however busy those replies keep it."""
+    done = threading.Event()
+
+    def replies() -> None:
+        while not done.is_set():
+            sender.soon("T1", outbox.reply(slack.response_url(), {"text": "noted"}))
+            time.sleep(0.01)  # more often than the sender's poll (0.05 s in tests)
+
+    busy = threading.Thread(target=replies)
+    busy.start()
+    try:
+        slack.wait_for("response_url", 10)
+        with make_sessions(engine).begin() as session:
+            outbox.owe(session, "T1", outbox.post("C1", {"text": "owed by the scheduler"}))
+        wait_until(lambda: any(call.args.get("text") == "owed by the scheduler"
+                               for call in slack.calls("chat.postMessage")), timeout=2)
+    finally:
+        done.set()
+        busy.join()
