@@ -120,7 +120,9 @@ ASK: list[tuple[float, str]] = [
           r"consider (?:adding|this a request)|it would be worth|might be worth|we should (?:add|let|make|have|"
           r"support|build|show|offer|allow|stop making))\b"),
     (1.0, r"\b(?:why (?:can'?t|cant|does(?:n'?t| not)|do(?:n'?t| not)|is(?:n'?t| not) there|is there no|no)|"
-          r"there'?s no (?:way|option)|no way to|can'?t believe we (?:still )?don'?t|(?:still|we) don'?t have|"
+          r"there'?s no (?:way|option)|there (?:is|isn'?t|is not) (?:no |an? )?(?:way|option|setting|button) to|"
+          r"(?:option|setting|button|feature) (?:doesn'?t|does not|don'?t) exist|no way to|"
+          r"can'?t believe we (?:still )?don'?t|(?:still|we) don'?t have|"
           r"lack of|doesn'?t have|has no|have no|is missing|why (?:does|do|is|are|can) (?:\w+ ){1,4}not|"
           r"only (?:lets|allows|supports|shows)|one at a time|"
           r"it really should|should really|should be possible|painful that|annoying that|frustrating that|"
@@ -278,8 +280,8 @@ NOT: list[tuple[float, str]] = [
           r"before (?:the|we|it) (?:call|demo|auditor|renewal|holidays|board|release)|next week|this week|tomorrow)\b"),
     (1.2, r"\b(?:staging|prod|environment|db|database|server|repo|branch|ci) (?:back up|refreshed|is down|is blocked|"
           r"credentials|creds)\b|\bdeploy(?:ing|s)? on\b|\bget (?:the|your) prs? in\b"),
-    (1.3, r"\b(?:thanks|thank you|thx|ty|kudos|shout ?out|love (?:the|it|this)(?![^.!?]*\bbut\b)|nice work|"
-          r"great work|well done|congrats|lgtm)\b"),
+    (1.3, r"\b(?:(?:thanks|thank you|thx|ty)(?!(?: so much| in advance| a lot)?\W*$)|kudos|shout ?out|"
+          r"love (?:the|it|this)(?![^.!?]*\bbut\b)|nice work|great work|well done|congrats|lgtm)\b"),
     (0.6, r"\b(?:postmortem|incident|outage|on-?call|sev ?[12])\b"),
     (1.3, r"\b(?:deployed|shipped|released|rolled out|merged|is live|went live|now live|is on for|hotfix|rollback|"
           r"(?:they|devs?|you|finally|just) added|"
@@ -361,7 +363,8 @@ NOT: list[tuple[float, str]] = [
           r"keeps? (?:crashing|freezing|logging me out|resetting)|spinning|blank (?:page|screen)|40[0-4]|50[234]|"
           r"unreadable|down (?:again|for)|is down|outage|resets?|glitch\w*|buggy|ate (?:my|half))\b"),
     # What the product already lets you do, told in passing: "you can also make friends in the guild".
-    (1.0, r"\b(?:you|we|u) can (?:also |still |even |now |easily |actually |just |always )?(?!not\b)[a-z]+\b"
+    (1.0, r"(?<!hope )(?<!hoping )(?<!hope that )(?<!hoping that )(?<!if )"
+          r"\b(?:you|we|u) can (?:also |still |even |now |easily |actually |just |always )?(?!not\b)[a-z]+\b"
           r"(?![^.!?]*\?)|\bno need to\b|\byou would have to\b"),
     (1.3, r"\bshould(?:n'?t)? have (?:told|warned|said|known|been|asked|informed)\b|\bwish (?:i|we) (?:had|'?d) "
           r"(?:found|known|discovered|started|switched|tried)\b|\b(?:discount|\d+% off|quote|cheaper|price|"

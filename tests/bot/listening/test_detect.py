@@ -199,6 +199,8 @@ VERDICTS = [
     ("customer", "I wish I could mute people in the comments without blocking them.", True, "wish i could"),
     ("customer", "Great app. The only thing missing is a widget for the home screen.", True, "only thing missing"),
     ("customer", "Love the new design! Can you add a sleep timer that fades the music out?", True, "can you add"),
+    ("customer", "Hoping that you can make up to 3 message pins in group chats, thanks!", True, "hoping that you can"),
+    ("customer", "The print option doesn't exist in the app like it does on desktop.", True, "option doesn't exist"),
     ("customer", "The app logs me out every single time I switch apps. Please fix!", False, None),
     ("customer", "Charged my card twice for the monthly subscription. Please refund.", False, None),
     ("customer", "does anyone know if there's a way to bulk import contacts from a spreadsheet?", False, None),
