@@ -62,7 +62,17 @@ def reply(response_url: str, message: dict[str, Any]) -> Owed:
 
 def card(idea_id: int, channel: str, message: dict[str, Any]) -> Owed:
     """An idea's triage card: posted the first time, redrawn in place after; only the newest drawing matters."""
-    return Owed("card", {"idea": idea_id, "channel": channel, **message}, key=f"card:{idea_id}", collapses=True)
+    return Owed("card", {"idea": idea_id, "channel": channel, **message}, key=card_key(idea_id), collapses=True)
+
+
+def card_key(idea_id: int) -> str:
+    return f"card:{idea_id}"
+
+
+def pending(session: Session, key: str) -> bool:
+    """A row with this key is still to be delivered: waiting, held back by Slack, or on its way."""
+    found = select(Delivery.id).where(Delivery.key == key, Delivery.state == PENDING).limit(1)
+    return session.scalar(found) is not None
 
 
 def home(user_id: str, view: dict[str, Any]) -> Owed:

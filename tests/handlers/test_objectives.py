@@ -67,3 +67,27 @@ def test_ideas_link_to_an_objective_at_intake_and_from_the_card(bot, slack, engi
     with Session(engine) as session:
         assert session.scalar(select(Idea.objective_id)) is None
     assert buttons(card["blocks"])  # the move buttons are still there beside the select
+
+
+def test_a_change_while_the_card_waits_on_slack_is_on_the_card_when_it_goes_out(bot, slack, engine):
+    """Slack holds the card's first post back (429); a PM clears the objective meanwhile. The card that
+    goes out shows the change: an idea whose card is still on its way is redrawn like one that has it."""
+    add_objective(bot, slack)
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"},
+               match={"channel": "CTRIAGE"})
+    bot.slack.command("Add a CSV export")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    select_block = next(b for b in view["blocks"] if b.get("block_id") == "objective")
+    [option] = [o for o in select_block["element"]["options"] if o["value"] != "none"]
+    submit_keeping_my_words(bot, view, {**GOOD, "objective": option["value"]}, user="U1")
+    wait_until(lambda: any(c.args.get("channel") == "CTRIAGE" for c in slack.calls("chat.postMessage")))
+    with Session(engine) as session:
+        idea_id = session.scalar(select(Idea.id))
+    element = {"action_id": "set_objective", "block_id": f"objective_{idea_id}",
+               "options": [{"text": {"type": "plain_text", "text": "No objective"}, "value": "none"}]}
+    bot.slack.select(element, "none", user="UPM", channel="CTRIAGE")
+    wait_until(lambda: cards(slack), timeout=10)
+    bot.finish_work()
+    drawn = [str(c.args["blocks"]) for c in slack.calls() if c.ok and c.method in ("chat.postMessage", "chat.update")
+             and c.args.get("channel") == "CTRIAGE"]
+    assert drawn and "Objective: _No objective_" in drawn[-1]
