@@ -15,7 +15,8 @@ from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, supporters
-from bot.team_settings import TeamConfig
+from bot.settings import Settings
+from bot.team_settings import TeamConfig, team_config
 from models import Decision, Idea, Support, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
@@ -49,6 +50,13 @@ def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision
         now=utcnow(),
     )
     return outbox.card(idea.id, channel, drawn)
+
+
+def card_now(session: Session, team_id: str, idea_id: int, settings: Settings) -> dict[str, Any] | None:
+    """The card as the idea is at this moment: what the sender posts or redraws, whenever it was owed."""
+    idea = get_idea(session, team_id, idea_id)
+    drawn = card(session, idea, team_config(session, team_id, settings)) if idea is not None else None
+    return None if drawn is None else {k: v for k, v in drawn.payload.items() if k not in ("idea", "channel")}
 
 
 def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:

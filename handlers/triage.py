@@ -7,6 +7,7 @@ decision and every message it owes are written in one transaction.
 
 from __future__ import annotations
 
+import functools
 import re
 from logging import Logger
 
@@ -35,6 +36,7 @@ def register(app: App, d: Deps) -> None:
     app.view(DECISION_CALLBACK)(guarded(decision_submission_callback))
     app.action(MERGE_ACTION)(guarded(merge_button_callback))
     app.view(MERGE_CALLBACK)(guarded(merge_submission_callback))
+    d.sender.draw_cards(functools.partial(notify.card_now, settings=d.settings))
 
 
 def move_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,

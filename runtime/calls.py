@@ -37,8 +37,8 @@ def arguments(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def post_message(client: WebClient, row: Delivery, thread_ts: str | None = None,
-                 channel: str | None = None) -> Where:
-    args = arguments(row.payload)
+                 channel: str | None = None, payload: dict[str, Any] | None = None) -> Where:
+    args = arguments(payload if payload is not None else row.payload)
     if channel is not None:
         args["channel"] = channel
     if thread_ts is not None:

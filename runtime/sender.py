@@ -58,6 +58,8 @@ class Job:
 
 
 JobFunction = Callable[[Job], None]
+# An idea's card as stored state says now: (session, team id, idea id) -> text and blocks, or None.
+CardDrawer = Callable[[Session, str, int], "dict[str, Any] | None"]
 
 
 PASSING_TRIES = 3
@@ -106,6 +108,7 @@ class Sender:
         self._in_flight = 0
         self._passing: list[Passing] = []
         self._pool: ThreadPoolExecutor | None = None
+        self._draw_card: CardDrawer | None = None
         self._thread: threading.Thread | None = None
         self._pruned_at = datetime.min.replace(tzinfo=utcnow().tzinfo)
         self._quiet_until = self._pruned_at
@@ -114,6 +117,11 @@ class Sender:
 
     def register(self, name: str, function: JobFunction) -> None:
         self.jobs[name] = function
+
+    def draw_cards(self, draw: CardDrawer) -> None:
+        """Cards are drawn as they go out, from what is stored then: a card owed before a change that
+        owed none of its own (or whose post Slack held back) still shows the idea as it is."""
+        self._draw_card = draw
 
     def start(self) -> Sender:
         if self._thread is None:
@@ -295,13 +303,15 @@ class Sender:
         with self.sessions() as session:
             idea = session.get(Idea, row.payload["idea"])
             where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
+            drawn = self._draw_card(session, row.team_id, idea.id) if idea is not None and self._draw_card else None
+        payload = {**row.payload, **drawn} if drawn else row.payload  # else as drawn when it was owed
         if where[1] is not None:
             try:
-                return (*calls.update_message(client, where[0], where[1], row.payload), False)
+                return (*calls.update_message(client, where[0], where[1], payload), False)
             except SlackApiError as error:
                 if error.response.get("error") != "message_not_found":
                     raise
-        return (*calls.post_message(client, row), True)
+        return (*calls.post_message(client, row, payload=payload), True)
 
     def _after_sent(self, session: Session, row: Delivery, channel: str | None, ts: str | None,
                     posted_card: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Idea, Objective
@@ -91,3 +91,22 @@ def test_a_change_while_the_card_waits_on_slack_is_on_the_card_when_it_goes_out(
     drawn = [str(c.args["blocks"]) for c in slack.calls() if c.ok and c.method in ("chat.postMessage", "chat.update")
              and c.args.get("channel") == "CTRIAGE"]
     assert drawn and "Objective: _No objective_" in drawn[-1]
+
+
+def test_a_card_is_drawn_as_the_idea_is_when_it_goes_out(bot, slack, engine):
+    """Slack holds the card's first post back (429) while the idea changes without owing a redraw of its
+    own (as when a change lands just as the card is being owed): the card that goes out is current."""
+    add_objective(bot, slack)
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"},
+               match={"channel": "CTRIAGE"})
+    bot.slack.command("Add a CSV export")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    select_block = next(b for b in view["blocks"] if b.get("block_id") == "objective")
+    [option] = [o for o in select_block["element"]["options"] if o["value"] != "none"]
+    submit_keeping_my_words(bot, view, {**GOOD, "objective": option["value"]}, user="U1")
+    wait_until(lambda: any(c.args.get("channel") == "CTRIAGE" for c in slack.calls("chat.postMessage")))
+    with Session(engine) as session, session.begin():
+        session.execute(update(Idea).values(objective_id=None))
+    posted = lambda: [c for c in slack.calls("chat.postMessage") if c.ok and c.args["channel"] == "CTRIAGE"]  # noqa: E731
+    wait_until(posted, timeout=10)
+    assert "Objective: _No objective_" in str(posted()[-1].args["blocks"])
