@@ -36,6 +36,34 @@ class Owed:
     replies: Sequence[Owed] = field(default=())  # thread replies, sent once this has its ts
 
 
+PASSING_TRIES = 3
+
+
+@dataclass
+class Passing:
+    """A reply owed only now: shaped like an outbox row so the same calls send it, but never stored."""
+
+    team_id: str
+    method: str
+    payload: dict[str, Any]
+    expires_at: datetime | None
+    created_at: datetime
+    id: int = 0
+    parent_id: int | None = None
+    uncertain: bool = False
+    attempts: int = 0
+    not_before: float = 0.0
+
+    @classmethod
+    def of(cls, team_id: str, item: Owed) -> Passing:
+        now = utcnow()
+        expires = now + (item.expires_in or SHORT_LIVED)
+        return cls(team_id, item.method, item.payload, expires, now)
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at < utcnow()
+
+
 def post(channel: str, message: dict[str, Any], *, thread_ts: str | None = None,
          alternates: Sequence[dict[str, Any]] = (), key: str | None = None) -> Owed:
     """A message in a channel, or a DM when `channel` is a user id. `alternates` are where to try next

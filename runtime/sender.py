@@ -62,34 +62,6 @@ JobFunction = Callable[[Job], None]
 CardDrawer = Callable[[Session, str, int], "dict[str, Any] | None"]
 
 
-PASSING_TRIES = 3
-
-
-@dataclass
-class Passing:
-    """A reply owed only now: shaped like an outbox row so the same calls send it, but never stored."""
-
-    team_id: str
-    method: str
-    payload: dict[str, Any]
-    expires_at: datetime | None
-    created_at: datetime
-    id: int = 0
-    parent_id: int | None = None
-    uncertain: bool = False
-    attempts: int = 0
-    not_before: float = 0.0
-
-    @classmethod
-    def of(cls, team_id: str, item: outbox.Owed) -> Passing:
-        now = utcnow()
-        expires = now + (item.expires_in or outbox.SHORT_LIVED)
-        return cls(team_id, item.method, item.payload, expires, now)
-
-    def expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at < utcnow()
-
-
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], clients: Clients, *, jobs: Mapping[str, JobFunction] = (),
                  threads: int = 8, poll_seconds: float = 1.0, timeout: float = 15.0) -> None:
@@ -106,9 +78,10 @@ class Sender:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._passing: list[Passing] = []
+        self._passing: list[outbox.Passing] = []
         self._pool: ThreadPoolExecutor | None = None
         self._draw_card: CardDrawer | None = None
+        self._holds: dict[tuple[str, str], float] = {}  # (team, method) -> time.monotonic() Slack said to wait for
         self._thread: threading.Thread | None = None
         self._pruned_at = datetime.min.replace(tzinfo=utcnow().tzinfo)
         self._quiet_until = self._pruned_at
@@ -171,7 +144,7 @@ class Sender:
         never after a restart, and never a database write in the way of an answer)."""
         with self._lock:
             for item in items:
-                self._passing.append(Passing.of(team_id, item))
+                self._passing.append(outbox.Passing.of(team_id, item))
         self._wake.set()  # in memory only: no reason to read the outbox
 
     def dispatch(self) -> int:
@@ -213,12 +186,12 @@ class Sender:
             self._pool.submit(self._pass_and_release, passing)
         return len(ready)
 
-    def _pass_and_release(self, passing: Passing) -> None:
+    def _pass_and_release(self, passing: outbox.Passing) -> None:
         try:
             self._call(passing)
         except Exception as error:  # noqa: BLE001 - a passing reply is worth a few tries, and a log line
             outcome = classify(error)
-            if isinstance(outcome, Transient) and passing.attempts < PASSING_TRIES and not passing.expired():
+            if isinstance(outcome, Transient) and passing.attempts < outbox.PASSING_TRIES and not passing.expired():
                 passing.attempts += 1
                 passing.not_before = time.monotonic() + (outcome.retry_after or 2.0 ** passing.attempts)
                 with self._lock:
@@ -251,6 +224,11 @@ class Sender:
             return
         if row.method.startswith("job:"):
             self._run_job(row)
+            return
+        with self._lock:
+            held = self._holds.get((row.team_id, row.method), 0.0) - time.monotonic()
+        if held > 0.05:  # owed after Slack said to wait: asking now would only be refused again
+            self._failed(row, Transient("ratelimited", retry_after=held))
             return
         try:
             channel, ts, posted_card = self._call(row)
@@ -347,6 +325,8 @@ class Sender:
                 outbox.mark_retry(session, row.id, self.id, at, outcome.error, uncertain=outcome.uncertain)
                 if outcome.retry_after is not None:
                     outbox.hold_method(session, row.team_id, row.method, at)
+                    with self._lock:
+                        self._holds[(row.team_id, row.method)] = time.monotonic() + wait
                 logger.info("sender: delivery %s (%s) will be tried again in %.0f s: %s", row.id, row.method, wait,
                             outcome.error)
                 return

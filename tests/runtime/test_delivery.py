@@ -255,3 +255,19 @@ def test_replies_in_memory_do_not_keep_the_sender_from_what_another_process_owes
     finally:
         done.set()
         busy.join()
+
+
+def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
+    """After a 429 with Retry-After, a message owed meanwhile is not sent before Slack said: asking
+    sooner would only be refused, and Slack throttles apps that keep asking."""
+    bot = make_bot()
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "2"}, match={"channel": "U1"})
+    share(bot, slack, user="U1")
+    wait_until(lambda: any(c.error == "ratelimited" for c in slack.calls("chat.postMessage")))
+    share(bot, slack, user="U2")
+    wait_until(lambda: len(dms(slack, "U1")) == 1 and len(dms(slack, "U2")) == 1, timeout=15)
+    bot.finish_work()
+    [limited] = [c for c in slack.calls("chat.postMessage") if c.error == "ratelimited"]
+    later = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") in ("U1", "U2")]
+    assert all(c.at - limited.at >= 1.9 for c in later if c is not limited), [(c.args["channel"], c.at - limited.at)
+                                                                             for c in later]
