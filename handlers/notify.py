@@ -17,7 +17,7 @@ from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
-from models import Decision, Idea, Support, utcnow
+from models import Decision, Idea, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.cards import triage_card
@@ -32,31 +32,31 @@ def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = 
     return outbox.post(user_id, message, alternates=alternates)
 
 
-def card(session: Session, idea: Idea, config: TeamConfig, *, decision: Decision | None = None,
-         backers: list[Support] | None = None) -> Owed | None:
-    """The idea's triage card as stored state says: redrawn where it is, or posted to the triage channel."""
+def card(idea: Idea, config: TeamConfig) -> Owed | None:
+    """The idea's triage card, owed: posted to the triage channel or redrawn where it is. The sender draws
+    it as it goes out (`card_now`), so it shows the idea as it is then, whenever and however often it was
+    owed (a card Slack held back, a change landing while another transaction owed the card)."""
     channel = idea.triage_channel_id or config.triage_channel
-    if channel is None:
+    return outbox.card(idea.id, channel) if channel is not None else None
+
+
+def card_now(session: Session, team_id: str, idea_id: int, settings: Settings) -> dict[str, Any] | None:
+    """The card as stored state says at this moment; None when the idea is gone."""
+    idea = get_idea(session, team_id, idea_id)
+    if idea is None:
         return None
+    config = team_config(session, team_id, settings)
     looks_like = get_idea(session, idea.team_id, idea.looks_like_id) if idea.looks_like_id else None
-    drawn = triage_card(
+    return triage_card(
         idea,
-        decision if decision is not None else latest_decision(session, idea.id),
-        backers if backers is not None else supporters(session, idea.id),
+        latest_decision(session, idea.id),
+        supporters(session, idea.id),
         objective_choices(session, idea.team_id),
         looks_like if looks_like is not None and looks_like.stage in SUPPORTABLE else None,
         trackers_on=bool(config.trackers),
         quotes=evidence_of(session, [idea.id]).get(idea.id, ()) if idea.customer_mentions else (),
         now=utcnow(),
     )
-    return outbox.card(idea.id, channel, drawn)
-
-
-def card_now(session: Session, team_id: str, idea_id: int, settings: Settings) -> dict[str, Any] | None:
-    """The card as the idea is at this moment: what the sender posts or redraws, whenever it was owed."""
-    idea = get_idea(session, team_id, idea_id)
-    drawn = card(session, idea, team_config(session, team_id, settings)) if idea is not None else None
-    return None if drawn is None else {k: v for k, v in drawn.payload.items() if k not in ("idea", "channel")}
 
 
 def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:
@@ -65,7 +65,7 @@ def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: Team
                fallback_channel=idea.source_channel_id)]
     if idea.submitted_by:
         owed.append(dm(idea.requester_id, credit_notice(idea), fallback_channel=idea.source_channel_id))
-    drawn = card(session, idea, config, backers=[])
+    drawn = card(idea, config)
     return owed + ([drawn] if drawn is not None else [])
 
 
@@ -75,7 +75,7 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
     everyone who supported it. `filing_in`: the tracker the work is being filed in, whose issue the
     requester's notice will show once it exists (the notice carries the key `notice_key`)."""
     backers = supporters(session, idea.id)
-    owed = [item for item in [card(session, idea, config, decision=decision, backers=backers)] if item is not None]
+    owed = [item for item in [card(idea, config)] if item is not None]
     notice = decision_notice(idea, decision, filing_in=filing_in)
     key = notice_key(decision.id)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
@@ -112,5 +112,5 @@ def card_of(session: Session, team_id: str, idea_id: int, config: TeamConfig) ->
     idea = get_idea(session, team_id, idea_id)
     has_card = idea is not None and (idea.triage_message_ts is not None
                                      or outbox.pending(session, outbox.card_key(idea.id)))
-    drawn = card(session, idea, config) if has_card else None
+    drawn = card(idea, config) if has_card else None
     return [drawn] if drawn is not None else []

@@ -88,9 +88,10 @@ def reply(response_url: str, message: dict[str, Any]) -> Owed:
     return Owed("response_url", {"url": response_url, **message}, expires_in=SHORT_LIVED)
 
 
-def card(idea_id: int, channel: str, message: dict[str, Any]) -> Owed:
-    """An idea's triage card: posted the first time, redrawn in place after; only the newest drawing matters."""
-    return Owed("card", {"idea": idea_id, "channel": channel, **message}, key=card_key(idea_id), collapses=True)
+def card(idea_id: int, channel: str) -> Owed:
+    """An idea's triage card: posted the first time, redrawn in place after, drawn by the sender as it goes
+    out; of several owed before one went, only the newest is sent."""
+    return Owed("card", {"idea": idea_id, "channel": channel}, key=card_key(idea_id), collapses=True)
 
 
 def card_key(idea_id: int) -> str:

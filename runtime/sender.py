@@ -92,8 +92,9 @@ class Sender:
         self.jobs[name] = function
 
     def draw_cards(self, draw: CardDrawer) -> None:
-        """Cards are drawn as they go out, from what is stored then: a card owed before a change that
-        owed none of its own (or whose post Slack held back) still shows the idea as it is."""
+        """How cards are drawn: as they go out, from what is stored then, so a card owed before a change
+        that owed none of its own (or whose post Slack held back) still shows the idea as it is, and of
+        many redraws owed in a burst only the one sent is drawn."""
         self._draw_card = draw
 
     def start(self) -> Sender:
@@ -281,8 +282,12 @@ class Sender:
         with self.sessions() as session:
             idea = session.get(Idea, row.payload["idea"])
             where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
-            drawn = self._draw_card(session, row.team_id, idea.id) if idea is not None and self._draw_card else None
-        payload = {**row.payload, **drawn} if drawn else row.payload  # else as drawn when it was owed
+            if self._draw_card is None:
+                raise Permanent("no_card_drawer")
+            drawn = self._draw_card(session, row.team_id, idea.id) if idea is not None else None
+        if drawn is None:
+            return None, None, False  # the idea is gone: no card to show
+        payload = {**row.payload, **drawn}
         if where[1] is not None:
             try:
                 return (*calls.update_message(client, where[0], where[1], payload), False)
