@@ -40,12 +40,9 @@ def card(idea: Idea, config: TeamConfig) -> Owed | None:
     return outbox.card(idea.id, channel) if channel is not None else None
 
 
-def card_now(session: Session, team_id: str, idea_id: int, settings: Settings) -> dict[str, Any] | None:
-    """The card as stored state says at this moment; None when the idea is gone."""
-    idea = get_idea(session, team_id, idea_id)
-    if idea is None:
-        return None
-    config = team_config(session, team_id, settings)
+def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]:
+    """The card as stored state says at this moment (the sender draws it as it goes out)."""
+    config = team_config(session, idea.team_id, settings)
     looks_like = get_idea(session, idea.team_id, idea.looks_like_id) if idea.looks_like_id else None
     return triage_card(
         idea,

@@ -58,8 +58,8 @@ class Job:
 
 
 JobFunction = Callable[[Job], None]
-# An idea's card as stored state says now: (session, team id, idea id) -> text and blocks, or None.
-CardDrawer = Callable[[Session, str, int], "dict[str, Any] | None"]
+# An idea's card as stored state says now: (session, idea) -> its text and blocks.
+CardDrawer = Callable[[Session, Idea], "dict[str, Any]"]
 
 
 class Sender:
@@ -284,7 +284,7 @@ class Sender:
             where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
             if self._draw_card is None:
                 raise Permanent("no_card_drawer")
-            drawn = self._draw_card(session, row.team_id, idea.id) if idea is not None else None
+            drawn = self._draw_card(session, idea) if idea is not None else None
         if drawn is None:
             return None, None, False  # the idea is gone: no card to show
         payload = {**row.payload, **drawn}
