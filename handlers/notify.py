@@ -105,9 +105,9 @@ def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owe
 
 def card_of(session: Session, team_id: str, idea_id: int, config: TeamConfig) -> list[Owed]:
     """The card of an idea that changed without a decision (a +1, an objective): redrawn, if it has one or
-    one is on its way (a card Slack holds back goes out as the idea is now, not as it was)."""
+    one is on its way (a card still with Slack is redrawn after it)."""
     idea = get_idea(session, team_id, idea_id)
     has_card = idea is not None and (idea.triage_message_ts is not None
-                                     or outbox.pending(session, outbox.card_key(idea.id)))
+                                     or outbox.sent_or_pending(session, outbox.card_key(idea.id)))
     drawn = card(idea, config) if has_card else None
     return [drawn] if drawn is not None else []

@@ -98,9 +98,11 @@ def card_key(idea_id: int) -> str:
     return f"card:{idea_id}"
 
 
-def pending(session: Session, key: str) -> bool:
-    """A row with this key is still to be delivered: waiting, held back by Slack, or on its way."""
-    found = select(Delivery.id).where(Delivery.key == key, Delivery.state == PENDING).limit(1)
+def sent_or_pending(session: Session, key: str) -> bool:
+    """A row with this key went out, or is still to: waiting, held back by Slack, or on its way. Asked of
+    the outbox, not of what a row's delivery records elsewhere (a card's ts), which a transaction that
+    read it earlier may still hold as it was."""
+    found = select(Delivery.id).where(Delivery.key == key, Delivery.state.in_((PENDING, SENT))).limit(1)
     return session.scalar(found) is not None
 
 
