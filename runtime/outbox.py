@@ -53,12 +53,17 @@ class Passing:
     uncertain: bool = False
     attempts: int = 0
     not_before: float = 0.0
+    # (team, key) of a reply a newer one replaces (a Home tab, a form): one at a time, and only the newest
+    # is sent, so an older one held up by a slow or failed call never lands over it.
+    collapses_as: tuple[str, str] | None = None
+    generation: int = 0
 
     @classmethod
     def of(cls, team_id: str, item: Owed) -> Passing:
         now = utcnow()
         expires = now + (item.expires_in or SHORT_LIVED)
-        return cls(team_id, item.method, item.payload, expires, now)
+        collapses_as = (team_id, item.key) if item.key is not None and item.collapses else None
+        return cls(team_id, item.method, item.payload, expires, now, collapses_as=collapses_as)
 
     def expired(self) -> bool:
         return self.expires_at is not None and self.expires_at < utcnow()

@@ -5,7 +5,8 @@ and never a listener. Transient trouble (429 with its Retry-After, 5xx, timeouts
 reschedules the row with backoff; a 429 holds that method back for the whole workspace. Permanent
 refusals (an archived channel, a deactivated person, blocks Slack will not take) are recorded and logged
 once, shown to PMs on App Home, and tried on the row's alternates where it has some (another PM, the
-channel the idea came from). Rows of one key go out in order; a thread reply waits for its parent.
+channel the idea came from). Rows of one key go out in order; a thread reply waits for its parent; of
+one person's Home tabs (or one form's updates) only the newest is sent, after any still on its way.
 Several senders, in several processes, share the work through the claim's lease.
 """
 
@@ -79,6 +80,9 @@ class Sender:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._passing: list[outbox.Passing] = []
+        self._newest: dict[tuple[str, str], int] = {}  # collapsing key -> generation of its newest reply
+        self._keys_in_flight: set[tuple[str, str]] = set()
+        self._generations = 0
         self._pool: ThreadPoolExecutor | None = None
         self._draw_card: CardDrawer | None = None
         self._holds: dict[tuple[str, str], float] = {}  # (team, method) -> time.monotonic() Slack said to wait for
@@ -145,7 +149,12 @@ class Sender:
         never after a restart, and never a database write in the way of an answer)."""
         with self._lock:
             for item in items:
-                self._passing.append(outbox.Passing.of(team_id, item))
+                passing = outbox.Passing.of(team_id, item)
+                if (key := passing.collapses_as) is not None:
+                    self._generations += 1
+                    passing.generation = self._newest[key] = self._generations
+                    self._passing = [p for p in self._passing if p.collapses_as != key]  # never sent now
+                self._passing.append(passing)
         self._wake.set()  # in memory only: no reason to read the outbox
 
     def dispatch(self) -> int:
@@ -179,7 +188,15 @@ class Sender:
     def _dispatch_passing(self, room: int) -> int:
         now = time.monotonic()
         with self._lock:
-            ready = [p for p in self._passing if p.not_before <= now][:room]
+            ready = []
+            for passing in self._passing:
+                if len(ready) == room:
+                    break
+                if passing.not_before > now or passing.collapses_as in self._keys_in_flight:
+                    continue  # not yet; or the one it replaces is still on its way: it goes after, over it
+                if passing.collapses_as is not None:
+                    self._keys_in_flight.add(passing.collapses_as)
+                ready.append(passing)
             for passing in ready:
                 self._passing.remove(passing)
             self._in_flight += len(ready)
@@ -188,6 +205,7 @@ class Sender:
         return len(ready)
 
     def _pass_and_release(self, passing: outbox.Passing) -> None:
+        again = False
         try:
             self._call(passing)
         except Exception as error:  # noqa: BLE001 - a passing reply is worth a few tries, and a log line
@@ -195,13 +213,20 @@ class Sender:
             if isinstance(outcome, Transient) and passing.attempts < outbox.PASSING_TRIES and not passing.expired():
                 passing.attempts += 1
                 passing.not_before = time.monotonic() + (outcome.retry_after or 2.0 ** passing.attempts)
-                with self._lock:
-                    self._passing.append(passing)
+                again = True
             else:
                 logger.info("sender: a %s reply was not delivered: %s", passing.method, outcome.error)
         finally:
             with self._lock:
                 self._in_flight -= 1
+                if (key := passing.collapses_as) is not None:
+                    self._keys_in_flight.discard(key)
+                    newest = self._newest.get(key) == passing.generation
+                    again = again and newest  # a newer one was asked for meanwhile: it says what this said
+                    if newest and not again:
+                        del self._newest[key]
+                if again:
+                    self._passing.append(passing)
             self._wake.set()
 
     def _deliver_and_release(self, row: Delivery) -> None:

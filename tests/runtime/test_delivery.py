@@ -271,3 +271,38 @@ def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
     later = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") in ("U1", "U2")]
     assert all(c.at - limited.at >= 1.9 for c in later if c is not limited), [(c.args["channel"], c.at - limited.at)
                                                                              for c in later]
+
+
+def home(text: str) -> dict:
+    return {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def published(slack) -> list[tuple[str, bool]]:
+    return [(str(c.args["view"]["blocks"]), c.ok) for c in slack.calls("views.publish")]
+
+
+def test_a_home_tab_held_up_never_lands_over_a_newer_one(sender, slack):
+    """A Home tab whose publish failed is not tried again once a newer one was asked for: its retry would
+    show what was true before (an inbox item already dismissed)."""
+    slack.fail("views.publish", "internal_error", status=500)
+    sender.soon("T1", outbox.home("U1", home("two waiting")))
+    slack.wait_for("views.publish")
+    sender.soon("T1", outbox.home("U1", home("one waiting")))
+    wait_until(lambda: any(ok for _, ok in published(slack)))
+    time.sleep(2.5)  # past the first one's retry
+    assert [("one" in view, ok) for view, ok in published(slack)] == [(False, False), (True, True)]
+
+
+def test_home_tabs_of_one_person_go_one_at_a_time(sender, slack):
+    """Two publishes of one Home tab in flight together reach Slack in either order; the newer waits."""
+    slack.set_latency(0.5, "views.publish")
+    sender.soon("T1", outbox.home("U1", home("before")))
+    slack.wait_for("views.publish")
+    sender.soon("T1", outbox.home("U1", home("after")), outbox.home("U2", home("someone else")))
+    calls = slack.wait_for("views.publish", 3)
+    first, *others = calls
+    [mine] = [c for c in others if c.args["user_id"] == "U1"]
+    [theirs] = [c for c in others if c.args["user_id"] == "U2"]
+    assert "after" in str(mine.args["view"]) and mine.at - first.at >= 0.45
+    assert theirs.at - first.at < 0.4  # another person's Home does not wait
+    wait_until(lambda: not sender.busy)
