@@ -44,7 +44,7 @@ def classify(error: BaseException) -> Transient | Permanent:
     if isinstance(error, SlackApiError):
         status, code = error.response.status_code, str(error.response.get("error") or "unknown")
         if status == 429:
-            return Transient("ratelimited", retry_after=_retry_after(error.response.headers))
+            return Transient(outbox.RATE_LIMITED, retry_after=_retry_after(error.response.headers))
         if status >= 500 or code in TRANSIENT_ERRORS:
             return Transient(code if status < 500 else f"http_{status}")
         return Permanent(code)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from models import Delivery, utcnow
 
 PENDING, SENT, FAILED, SUPERSEDED, EXPIRED = "pending", "sent", "failed", "superseded", "expired"
+RATE_LIMITED = "ratelimited"  # a row's error while it waits out a 429 (and holds its method back)
 REROUTED = "rerouted"  # could not go where it was meant to, and went to its alternate instead
 LEASE = timedelta(minutes=2)
 # Replies that only make sense now (under the message pressed, an invitation to share an idea).
@@ -189,8 +190,9 @@ def _supersede(session: Session, key: str, now: datetime) -> bool:
 
 def due(session: Session, now: datetime, limit: int) -> list[int]:
     """Ids of rows a sender may take now: pending, due, not held, after every earlier row with their key,
-    and after their thread parent."""
-    earlier, parent = aliased(Delivery), aliased(Delivery)
+    after their thread parent, and not while Slack has told anyone to wait: a row of the same method and
+    workspace waits out a 429's Retry-After, and rows owed meanwhile, by any process, wait with it."""
+    earlier, parent, limited = aliased(Delivery), aliased(Delivery), aliased(Delivery)
     query = (
         select(Delivery.id)
         .where(
@@ -201,6 +203,8 @@ def due(session: Session, now: datetime, limit: int) -> list[int]:
                 earlier.key == Delivery.key, earlier.id < Delivery.id, earlier.state == PENDING)),
             or_(Delivery.parent_id.is_(None), exists().where(parent.id == Delivery.parent_id,
                                                              parent.state != PENDING)),
+            ~exists().where(limited.team_id == Delivery.team_id, limited.method == Delivery.method,
+                            limited.state == PENDING, limited.error == RATE_LIMITED, limited.next_attempt_at > now),
         )
         .order_by(Delivery.id)
         .limit(limit)
@@ -262,17 +266,6 @@ def mark_failed(session: Session, row_id: int, sender_id: str | None, now: datet
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
-
-
-def hold_method(session: Session, team_id: str, method: str, until: datetime) -> None:
-    """Slack said to wait (429 and its Retry-After): nothing more of this method for this workspace until then."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.team_id == team_id, Delivery.method == method, Delivery.state == PENDING,
-               Delivery.next_attempt_at < until)
-        .values(next_attempt_at=until)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def parent_of(session: Session, row: Delivery) -> Delivery | None:

@@ -85,7 +85,6 @@ class Sender:
         self._generations = 0
         self._pool: ThreadPoolExecutor | None = None
         self._draw_card: CardDrawer | None = None
-        self._holds: dict[tuple[str, str], float] = {}  # (team, method) -> time.monotonic() Slack said to wait for
         self._thread: threading.Thread | None = None
         self._pruned_at = datetime.min.replace(tzinfo=utcnow().tzinfo)
         self._quiet_until = self._pruned_at
@@ -251,11 +250,6 @@ class Sender:
         if row.method.startswith("job:"):
             self._run_job(row)
             return
-        with self._lock:
-            held = self._holds.get((row.team_id, row.method), 0.0) - time.monotonic()
-        if held > 0.05:  # owed after Slack said to wait: asking now would only be refused again
-            self._failed(row, Transient("ratelimited", retry_after=held))
-            return
         try:
             channel, ts, posted_card = self._call(row)
         except Exception as error:  # noqa: BLE001 - every failure is classified, none is lost
@@ -353,10 +347,6 @@ class Sender:
                 wait = outcome.retry_after or min(MAX_BACKOFF, 2.0 ** (row.attempts - 1)) * random.uniform(0.5, 1.0)
                 at = now + timedelta(seconds=wait)
                 outbox.mark_retry(session, row.id, self.id, at, outcome.error, uncertain=outcome.uncertain)
-                if outcome.retry_after is not None:
-                    outbox.hold_method(session, row.team_id, row.method, at)
-                    with self._lock:
-                        self._holds[(row.team_id, row.method)] = time.monotonic() + wait
                 logger.info("sender: delivery %s (%s) will be tried again in %.0f s: %s", row.id, row.method, wait,
                             outcome.error)
                 return

@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.settings import Settings
 from models import Delivery, make_sessions, utcnow
 from runtime import outbox
+from runtime.sender import Sender
+from runtime.slack import sender_clients
 from tests.flows import GOOD, cards, ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
@@ -271,6 +274,28 @@ def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
     later = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") in ("U1", "U2")]
     assert all(c.at - limited.at >= 1.9 for c in later if c is not limited), [(c.args["channel"], c.at - limited.at)
                                                                              for c in later]
+
+
+def test_a_rate_limit_holds_back_what_other_processes_owe(sender, slack, engine):
+    """A 429 one process met holds the method back for the workspace in every process: a web worker's
+    sender does not ask Slack again while the clock's waits out the Retry-After."""
+    other = Sender(make_sessions(engine), sender_clients(Settings(slack_bot_token="xoxb-test",
+                                                                   slack_api_url=slack.url)), poll_seconds=0.05)
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "2"})
+    with make_sessions(engine).begin() as session:
+        outbox.owe(session, "T1", outbox.post("C1", {"text": "first"}))
+    sender.wake()
+    [limited] = slack.wait_for("chat.postMessage")
+    other.start()
+    try:
+        with make_sessions(engine).begin() as session:
+            outbox.owe(session, "T1", outbox.post("C2", {"text": "owed meanwhile, elsewhere"}))
+        other.wake()
+        wait_until(lambda: len([c for c in slack.calls("chat.postMessage") if c.ok]) == 2, timeout=10)
+    finally:
+        other.stop()
+    later = [c for c in slack.calls("chat.postMessage") if c is not limited]
+    assert [c.ok for c in later] == [True, True] and min(c.at for c in later) - limited.at >= 1.9
 
 
 def home(text: str) -> dict:
