@@ -1,7 +1,8 @@
 """The output-vs-outcome check, scored on outcome statements written by others.
 
 outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
-scored in aggregate (never read for tuning). The check only triggers a gentle, one-time note, so the
+scored in aggregate (never read for tuning); outcomes_holdout2.jsonl was written later by an author who
+had seen neither the heuristic nor the other corpora. The check only triggers a gentle, one-time note, so the
 share of real outcomes it nags about is held low while it catches most outputs.
 """
 
@@ -32,6 +33,7 @@ def figures(name: str) -> tuple[float, float, float]:
 #   outcomes_dev2      0.719 / 0.113 / 0.550 -> 1.000 / 0.000 / 1.000   (320 lines, by kind)
 #   outcomes_dev3      0.876 / 0.008 / 0.771 -> 0.996 / 0.000 / 0.993   (266 lines)
 #   outcomes_holdout   0.715 / 0.054 / 0.485 -> 0.962 / 0.015 / 0.938   (260 lines, held out)
+#   outcomes_holdout2                            0.960 / 0.040 / 0.960   (300 lines, held out, first read)
 # The dev figures are what it was tuned to; the held-out line is the one to believe.
 @pytest.mark.parametrize(
     "name, accuracy_floor, nag_ceiling, caught_floor",
@@ -40,6 +42,7 @@ def figures(name: str) -> tuple[float, float, float]:
         ("outcomes_dev2.jsonl", 0.95, 0.05, 0.90),
         ("outcomes_dev3.jsonl", 0.95, 0.05, 0.90),
         ("outcomes_holdout.jsonl", 0.85, 0.10, 0.80),
+        ("outcomes_holdout2.jsonl", 0.85, 0.10, 0.80),
     ],
 )
 def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caught_floor):
