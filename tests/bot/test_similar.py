@@ -39,6 +39,8 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #   duplicates_dev3     0.55 / 0.52 (88)  -> 1.00 / 0.55 (51)   200 short asks, 64 near-identical different asks
 #   duplicates_dev4     0.50 / 0.02 (4)   -> 1.00 / 0.01 (1)    300 pairs, mostly a complaint against an ask
 #   duplicates_holdout  0.27 / 0.20 (75)  -> 0.86 / 0.12 (14)   220 pairs, 99 duplicates, held out
+#   duplicates_holdout2                      0.96 / 0.23 (26)   260 pairs, 110 duplicates, held out, written
+#                                                               without sight of the measure; first read
 # The held-out precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
@@ -48,6 +50,7 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev3.jsonl", 0.95, 0.5),
         ("duplicates_dev4.jsonl", 0.95, 0.0),
         ("duplicates_holdout.jsonl", 0.85, 0.1),
+        ("duplicates_holdout2.jsonl", 0.85, 0.1),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):
