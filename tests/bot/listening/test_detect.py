@@ -69,12 +69,15 @@ def left_out(path: Path) -> tuple[float, float, float]:
     return scores(list(verdicts_left_out(path)), load(path))
 
 
-def test_held_out_slack_messages_meet_the_target():
-    rows = load(SLACK_HELD_OUT)
+@pytest.mark.parametrize("path", [SLACK_HELD_OUT, DATA / "requests_holdout2.jsonl"], ids=lambda path: path.stem)
+def test_held_out_slack_messages_meet_the_target(path):
+    """Measured (precision, recall): requests_holdout .988 .940 on 420 messages; requests_holdout2 (420,
+    written later without sight of the rules or the other corpora) .950 .899."""
+    rows = load(path)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
-    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"  # measured .988 on 420 messages
-    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"  # measured .940
+    assert precision >= SLACK_TARGET[0], f"precision {precision:.3f}"
+    assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"
 
 
 @pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, DATA / "reviews_holdout2.jsonl"], ids=lambda path: path.stem)
