@@ -55,7 +55,7 @@ _STOP_WORDS = frozenset(
 # Spelled the same way whoever writes them; values are phrases, split into words.
 _SAME = {
     "sso": "single signon", "single-sign-on": "single signon", "2fa": "two factor", "mfa": "two factor",
-    "otp": "one time code",
+    "otp": "one time code", "iphone": "ios phone", "ipad": "ios",
     "sms": "text message", "texts": "text message", "mobile": "phone", "smartphone": "phone", "cell": "phone",
     "e-mail": "email", "emails": "email", "emailed": "email", "excel": "spreadsheet", "xlsx": "spreadsheet",
     "sheets": "spreadsheet", "dashboards": "dashboard", "notify": "notification", "alert": "notification",

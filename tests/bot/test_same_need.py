@@ -43,6 +43,7 @@ def pool() -> list[Idea]:
         pytest.param("Let me import a CSV into the reports page", [], id="import-not-export"),
         pytest.param("Please stop sending the weekly summary email", [], id="stop-not-bring-back"),
         pytest.param("Dark mode for the web app", [], id="web-not-mobile"),
+        pytest.param("I wish the iPhone app had a dark mode", [4], id="iphone-is-mobile"),
         pytest.param("The app crashes when I open settings", [], id="a-bug"),
         pytest.param("Add a monthly invoice reminder", [], id="another-ask"),
     ],
