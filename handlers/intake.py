@@ -216,5 +216,5 @@ def announce(d: Deps, job: Job) -> None:
             remember_looks_like(session, idea.id, matches[0].idea.id)
         idea = get_idea(session, job.team_id, idea.id)
         config = team_config(session, job.team_id, d.settings)
-        outbox.owe(session, job.team_id, *notify.new_idea(session, idea, [m.idea for m in matches], config))
+        outbox.owe(session, job.team_id, *notify.new_idea(idea, [m.idea for m in matches], config))
         job.finish(session)

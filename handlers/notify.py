@@ -56,7 +56,7 @@ def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]
     )
 
 
-def new_idea(session: Session, idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:
+def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Owed]:
     """The confirmation to whoever submitted, a word to the credited author, and the card for PMs."""
     owed = [dm(idea.submitted_by or idea.requester_id, confirmation(idea, look_alikes),
                fallback_channel=idea.source_channel_id)]
