@@ -110,7 +110,7 @@ def detect(text: str, weights: request_words.Weights | None = None) -> Detection
     # The learned words move the rules' score, in the rules' units, so THRESHOLD still decides.
     score = rules + weights.evidence(found) / weights.rule
     if trigger is None and (cues := [f for f in found if weights.words.get(f, 0.0) > 0]):
-        trigger = request_words.describe(max(cues, key=weights.words.__getitem__))
+        trigger = request_words.describe(max(cues, key=lambda cue: (weights.words[cue], cue)))  # ties: by name
     return Detection(round(score, 3), trigger)
 
 
