@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models import Delivery, utcnow
 
 PENDING, SENT, FAILED, SUPERSEDED, EXPIRED = "pending", "sent", "failed", "superseded", "expired"
 RATE_LIMITED = "ratelimited"  # a row's error while it waits out a 429 (and holds its method back)
+# Rows that write messages in a channel: a card goes out through chat.postMessage or chat.update, a
+# revision through chat.update. A 429 met by one of them holds the others back too.
+MESSAGE_WRITES = ("card", "chat.postMessage", "chat.revise", "chat.update")
 REROUTED = "rerouted"  # could not go where it was meant to, and went to its alternate instead
 LEASE = timedelta(minutes=2)
 # Replies that only make sense now (under the message pressed, an invitation to share an idea).
@@ -190,8 +193,9 @@ def _supersede(session: Session, key: str, now: datetime) -> bool:
 
 def due(session: Session, now: datetime, limit: int) -> list[int]:
     """Ids of rows a sender may take now: pending, due, not held, after every earlier row with their key,
-    after their thread parent, and not while Slack has told anyone to wait: a row of the same method and
-    workspace waits out a 429's Retry-After, and rows owed meanwhile, by any process, wait with it."""
+    after their thread parent, and not while Slack has told anyone to wait: a row of the same method (any
+    message write, for one) and workspace waits out a 429's Retry-After, and rows owed meanwhile, by any
+    process, wait with it."""
     earlier, parent, limited = aliased(Delivery), aliased(Delivery), aliased(Delivery)
     query = (
         select(Delivery.id)
@@ -203,7 +207,7 @@ def due(session: Session, now: datetime, limit: int) -> list[int]:
                 earlier.key == Delivery.key, earlier.id < Delivery.id, earlier.state == PENDING)),
             or_(Delivery.parent_id.is_(None), exists().where(parent.id == Delivery.parent_id,
                                                              parent.state != PENDING)),
-            ~exists().where(limited.team_id == Delivery.team_id, limited.method == Delivery.method,
+            ~exists().where(limited.team_id == Delivery.team_id, _held_as(limited) == _held_as(Delivery),
                             limited.state == PENDING, limited.error == RATE_LIMITED, limited.next_attempt_at > now),
         )
         .order_by(Delivery.id)
@@ -212,6 +216,11 @@ def due(session: Session, now: datetime, limit: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Delivery, skip_locked=True)
     return list(session.scalars(query))
+
+
+def _held_as(rows: type[Delivery]) -> ColumnElement[str]:
+    """What a 429 holds back with a row: its method, or every message write for one of them."""
+    return case((rows.method.in_(MESSAGE_WRITES), "message"), else_=rows.method)
 
 
 def claim(session: Session, ids: Iterable[int], sender_id: str, now: datetime) -> list[Delivery]:

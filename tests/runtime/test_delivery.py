@@ -276,6 +276,12 @@ def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
                                                                              for c in later]
 
 
+def rate_limit_recorded(engine) -> bool:
+    """The sender has written down the 429 (Slack answered it a moment before)."""
+    with make_sessions(engine)() as session:
+        return session.scalar(select(Delivery.id).where(Delivery.error == outbox.RATE_LIMITED)) is not None
+
+
 def test_a_rate_limit_holds_back_what_other_processes_owe(sender, slack, engine):
     """A 429 one process met holds the method back for the workspace in every process: a web worker's
     sender does not ask Slack again while the clock's waits out the Retry-After."""
@@ -286,6 +292,7 @@ def test_a_rate_limit_holds_back_what_other_processes_owe(sender, slack, engine)
         outbox.owe(session, "T1", outbox.post("C1", {"text": "first"}))
     sender.wake()
     [limited] = slack.wait_for("chat.postMessage")
+    wait_until(lambda: rate_limit_recorded(engine))
     other.start()
     try:
         with make_sessions(engine).begin() as session:
@@ -296,6 +303,22 @@ def test_a_rate_limit_holds_back_what_other_processes_owe(sender, slack, engine)
         other.stop()
     later = [c for c in slack.calls("chat.postMessage") if c is not limited]
     assert [c.ok for c in later] == [True, True] and min(c.at for c in later) - limited.at >= 1.9
+
+
+def test_a_rate_limit_on_a_message_holds_back_cards_too(make_bot, slack, engine):
+    """A card goes out through chat.postMessage (or chat.update) but is a row of its own: a 429 met by
+    any message write holds the triage card back as well, instead of asking Slack again at once."""
+    bot = make_bot()
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "2"}, times=1)
+    with make_sessions(engine).begin() as session:
+        outbox.owe(session, "T1", outbox.post("C9", {"text": "an announcement"}))
+    bot.deliver()
+    [limited] = slack.wait_for("chat.postMessage")
+    wait_until(lambda: rate_limit_recorded(engine))
+    share(bot, slack)
+    wait_until(lambda: len(slack.messages("CTRIAGE")) == 1, timeout=15)
+    [card] = [c for c in slack.calls("chat.postMessage") if c.ok and c.args.get("channel") == "CTRIAGE"]
+    assert card.at - limited.at >= 1.9
 
 
 def home(text: str) -> dict:
