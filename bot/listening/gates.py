@@ -49,11 +49,11 @@ def gate(pattern: str) -> Gate:
         return Gate()
     try:
         parsed = sre_parse.parse(pattern)
-    except Exception:  # noqa: BLE001 - an unreadable parse costs speed, never a verdict
+        if parsed.state.flags & sre.SRE_FLAG_IGNORECASE:
+            return Gate()
+        candidates = _candidates(list(parsed))
+    except Exception:  # noqa: BLE001 - a parse we cannot read (another Python) costs speed, never a verdict
         return Gate()
-    if parsed.state.flags & sre.SRE_FLAG_IGNORECASE:
-        return Gate()
-    candidates = _candidates(list(parsed))
     return _checks(max(candidates, key=_cost)) if candidates else Gate()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.listening import patterns
+from bot.listening import gates, patterns
 from bot.listening.detect import plain_text
 from bot.listening.gates import Gate, Rules, alternatives, gate, words_of
 
@@ -74,3 +74,13 @@ def test_most_rules_are_not_searched_for_a_message():
     assert always <= 2  # nearly every rule has a gate
     searched = sum(len({n for word in words_of(text) for n in rules.by_word.get(word, ())}) for text in texts)
     assert searched / len(texts) < len(rules.parts) / 4
+
+
+def test_without_the_parser_every_rule_is_searched(monkeypatch):
+    """On a Python whose `re` parser we cannot read, nothing is gated and nothing changes but the cost."""
+    monkeypatch.setattr(gates, "sre_parse", None)
+    rules = Rules(patterns.ASK)
+    assert len(rules.always) == len(rules.parts)
+    text = "could you please add a dark mode? i miss the old one"
+    expected = [(weight, match.group()) for weight, pattern in patterns.ASK if (match := re.search(pattern, text))]
+    assert [(weight, match.group()) for weight, match in rules.search(text, words_of(text))] == expected
