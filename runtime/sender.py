@@ -2,7 +2,8 @@
 
 A dispatcher thread claims due rows and hands each to a small pool, so one slow call holds one worker
 and never a listener. Transient trouble (429 with its Retry-After, 5xx, timeouts, dropped connections)
-reschedules the row with backoff; a 429 holds that method back for the whole workspace. Permanent
+reschedules the row with backoff; a 429 holds that method (every message write, for a message's) back
+for the whole workspace, in every process (outbox.due). Permanent
 refusals (an archived channel, a deactivated person, blocks Slack will not take) are recorded and logged
 once, shown to PMs on App Home, and tried on the row's alternates where it has some (another PM, the
 channel the idea came from). Rows of one key go out in order; a thread reply waits for its parent; of
