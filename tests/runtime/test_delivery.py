@@ -260,13 +260,19 @@ def test_replies_in_memory_do_not_keep_the_sender_from_what_another_process_owes
         busy.join()
 
 
-def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
+def rate_limit_recorded(engine) -> bool:
+    """The sender has written down the 429 (Slack answered it a moment before)."""
+    with make_sessions(engine)() as session:
+        return session.scalar(select(Delivery.id).where(Delivery.error == outbox.RATE_LIMITED)) is not None
+
+
+def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack, engine):
     """After a 429 with Retry-After, a message owed meanwhile is not sent before Slack said: asking
     sooner would only be refused, and Slack throttles apps that keep asking."""
     bot = make_bot()
     slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "2"}, match={"channel": "U1"})
     share(bot, slack, user="U1")
-    wait_until(lambda: any(c.error == "ratelimited" for c in slack.calls("chat.postMessage")))
+    wait_until(lambda: rate_limit_recorded(engine))
     share(bot, slack, user="U2")
     wait_until(lambda: len(dms(slack, "U1")) == 1 and len(dms(slack, "U2")) == 1, timeout=15)
     bot.finish_work()
@@ -274,12 +280,6 @@ def test_what_is_owed_while_slack_says_wait_waits_too(make_bot, slack):
     later = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") in ("U1", "U2")]
     assert all(c.at - limited.at >= 1.9 for c in later if c is not limited), [(c.args["channel"], c.at - limited.at)
                                                                              for c in later]
-
-
-def rate_limit_recorded(engine) -> bool:
-    """The sender has written down the 429 (Slack answered it a moment before)."""
-    with make_sessions(engine)() as session:
-        return session.scalar(select(Delivery.id).where(Delivery.error == outbox.RATE_LIMITED)) is not None
 
 
 def test_a_rate_limit_holds_back_what_other_processes_owe(sender, slack, engine):
