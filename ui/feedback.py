@@ -11,7 +11,7 @@ from typing import Any
 
 from models import Idea, Insight
 from ui.ids import INBOX_ATTACH, INBOX_MAKE_IDEA, INBOX_NOT_A_REQUEST
-from ui.kit import Block, age_words, clip, context, escape, idea_ref, message, plain, read_ids, section
+from ui.kit import Block, age_words, clip, context, escape, idea_ref, message, plain, read_ids, section, unescape
 
 # Subtypes that are a new message with words: a person's, an integration's (bot_message), a file's caption.
 _READ_SUBTYPES = frozenset({None, "bot_message", "file_share", "me_message"})
@@ -55,22 +55,30 @@ def _author(event: dict[str, Any]) -> str:
 
 
 def feedback_text(event: dict[str, Any]) -> str:
-    """The words of a message as people read them: its text, its attachments' and its blocks'; a piece
-    already said (an integration's fallback text repeats its blocks) is read once."""
+    """The words of a message as people typed them: its text, its attachments' and its blocks'; a piece
+    already said (an integration's fallback text repeats its blocks) is read once. What a person typed
+    comes as rich text, and `text` is only Slack's rendering of it (entities, `<@U…>`): then it is not read."""
     pieces: list[str] = []
-    _add(pieces, event.get("text"))
+    blocks = _dicts(event.get("blocks"))
+    if not any(block.get("type") == "rich_text" and "".join(_rich(block)).strip() for block in blocks):
+        _add(pieces, _slack_text(event.get("text")))
     for attachment in _dicts(event.get("attachments")):
         for key in ("pretext", "title", "text"):
-            _add(pieces, attachment.get(key))
+            _add(pieces, _slack_text(attachment.get(key)))
         for field in _dicts(attachment.get("fields")):
-            _add(pieces, field.get("value"))
+            _add(pieces, _slack_text(field.get("value")))
         if not any(attachment.get(key) for key in ("pretext", "title", "text")):
-            _add(pieces, attachment.get("fallback"))
+            _add(pieces, _slack_text(attachment.get("fallback")))
         for block in _dicts(attachment.get("blocks")):
             _block_text(block, pieces)
-    for block in _dicts(event.get("blocks")):
+    for block in blocks:
         _block_text(block, pieces)
     return "\n".join(pieces).replace("\x00", "")
+
+
+def _slack_text(value: object) -> str | None:
+    """Message text (mrkdwn) with Slack's entities undone; rich text and plain_text come as typed."""
+    return unescape(value) if isinstance(value, str) else None
 
 
 def _block_text(block: dict[str, Any], pieces: list[str]) -> None:
@@ -103,7 +111,9 @@ def _rich(element: dict[str, Any]) -> list[str]:
 
 
 def _words(value: Any) -> str | None:
-    return value.get("text") if isinstance(value, dict) and isinstance(value.get("text"), str) else None
+    if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+        return None
+    return value["text"] if value.get("type") == "plain_text" else unescape(value["text"])
 
 
 def _add(pieces: list[str], piece: object) -> None:

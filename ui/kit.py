@@ -44,6 +44,17 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITY_CHAR = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape(slack_text: str) -> str:
+    """A message's text as it was typed: Slack sends `&`, `<` and `>` in a message's (or attachment's) text
+    as entities, and text read back that way would be escaped twice when shown ("R&amp;amp;D"). Its own
+    tokens (mentions, links) stay as they are."""
+    return _SLACK_ENTITY.sub(lambda m: _ENTITY_CHAR[m.group(1)], slack_text)
+
+
 def clip(mrkdwn: str, limit: int) -> str:
     """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`."""
     if len(mrkdwn) <= limit:

@@ -183,6 +183,29 @@ def test_a_workflows_words_in_attachments_and_blocks_are_read(bot, slack, engine
     assert {("PDF" in i.text) or ("Outlook" in i.text) for i in found} == {True}
 
 
+def rich_text(*elements: dict) -> list[dict]:
+    """A message's blocks as Slack sends them for what a person typed: rich text, its words unescaped."""
+    section = {"type": "rich_text_section", "elements": [*elements]}
+    return [{"type": "rich_text", "block_id": "r1", "elements": [section]}]
+
+
+def test_a_persons_message_is_one_mention_however_slack_encodes_its_text(bot, slack, engine):
+    """Slack sends a person's words twice (`text`, with `&` as `&amp;` and mentions as `<@U…>`, and rich-text
+    blocks as typed): one request, one mention, its words as typed, escaped once where shown."""
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    typed = "they'd love it if the reports page let them export a CSV file for R&D, they copy numbers by hand"
+    bot.slack.event(integration_post(
+        f"Call with Acme, <@U9> &amp; me: {typed.replace('&', '&amp;')} every month.", subtype=None, user="U7",
+        bot_id=None, blocks=rich_text({"type": "text", "text": "Call with Acme, "}, {"type": "user", "user_id": "U9"},
+                                      {"type": "text", "text": f" & me: {typed} every month."})))
+    found = settled(bot, engine, 1)
+    assert [(i.state, "R&D" in i.text, "&amp;" in i.text) for i in found] == [("attached", True, False)]
+    assert ideas(engine)[0].customer_mentions == 1
+    card = str(slack.calls("chat.update")[-1].args["blocks"])
+    assert "R&amp;D" in card and "&amp;amp;" not in card
+
+
 def test_a_persons_request_in_a_feedback_channel_is_read_not_nudged(bot, slack, engine):
     listen_here(bot, slack)
     bot.slack.event(integration_post("customer on the call today: they really need SSO with Okta for the "

@@ -25,6 +25,16 @@ BASE = {"type": "message", "channel": "CFEED", "ts": "1700000000.000100"}
      "B9", "NPS 6: calendar sync please\nvia Delighted"),
     ({"subtype": "file_share", "user": "U7", "text": "screenshot: we need bulk edit"}, "U7",
      "screenshot: we need bulk edit"),
+    ({"subtype": "bot_message", "bot_id": "B9", "text": "R&amp;D wants &lt;b&gt; tags &amp;amp; more",
+      "attachments": [{"text": "Q&amp;A: add SSO"}],
+      "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Q&amp;A: add SSO"}},
+                 {"type": "header", "text": {"type": "plain_text", "text": "Tom &amp; Jerry"}}]},
+     "B9", "R&D wants <b> tags &amp; more\nQ&A: add SSO\nTom &amp; Jerry"),  # Slack's entities, undone once
+    ({"user": "U7", "text": "<@U9> &amp; I: add <https://x.example|SSO> &lt;3", "blocks": [
+        {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+            {"type": "user", "user_id": "U9"}, {"type": "text", "text": " & I: add "},
+            {"type": "link", "url": "https://x.example", "text": "SSO"}, {"type": "text", "text": " <3"}]}]}]},
+     "U7", "& I: add SSO <3"),  # the text Slack renders from the rich text is not read a second time
 ])
 def test_words_and_author(event, author, words):
     read = read_feedback_message({**BASE, **event}, bot_user_id="UBOT", bot_id="BBOT")
