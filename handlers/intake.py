@@ -31,6 +31,7 @@ from runtime import calls, outbox
 from runtime.sender import Job
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, intake_modal, read_intake
+from ui.kit import unescape
 from ui.objectives import read_objective
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
@@ -118,8 +119,9 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
         # A bot's message has no person behind it: the one who pressed is the requester then.
         author_id=message.get("user") or context.user_id,
     )
-    open_intake(client, deps(context), shortcut, ask=(message.get("text") or "").replace("\x00", ""), source=source,
-                team_id=context.team_id, user_id=context.user_id, logger=logger)
+    ask = unescape(message.get("text") or "").replace("\x00", "")
+    open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
+                user_id=context.user_id, logger=logger)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger

@@ -23,7 +23,7 @@ from runtime import outbox
 from runtime.sender import Job
 from ui.feedback import read_feedback_message
 from ui.ids import NUDGE_DISMISS, NUDGE_OPT_OUT, NUDGE_SHARE
-from ui.kit import read_id
+from ui.kit import read_id, unescape
 from ui.listening import OPTED_OUT, nudges_setting
 from ui.listening import nudge as nudge_message
 
@@ -56,7 +56,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
         channel_type=event.get("channel_type"),
         user_id=event.get("user"),
         ts=event.get("ts", ""),
-        text=(event.get("text") or "").replace("\x00", ""),
+        text=unescape(event.get("text") or "").replace("\x00", ""),
         thread_ts=event.get("thread_ts"),
         subtype=event.get("subtype"),
         bot_id=event.get("bot_id"),

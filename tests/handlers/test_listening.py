@@ -155,6 +155,19 @@ def test_share_the_outcome_opens_the_form_on_the_message_and_links_the_idea(bot,
     assert link in str(cards(slack)[0]["blocks"])
 
 
+def test_the_form_keeps_the_words_as_typed_not_as_slack_encodes_them(bot, slack, engine):
+    """Slack sends `&`, `<` and `>` in a message's text as entities: the form shows what was typed."""
+    say(bot, message("could we add a CSV export for R&amp;D? finance &lt;3 spreadsheets", channel="CSALES"))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
+    original = {"user": "U1", "ts": "1700002000.000300", "text": "we need SSO &amp; SCIM before the bank signs"}
+    assert bot.slack.message_shortcut(original, user="U2", channel="CSALES").status == 200
+    asks = [next(b for b in call.args["view"]["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+            for call in slack.wait_for("views.open", 2)]
+    assert sorted(asks) == ["could we add a CSV export for R&D? finance <3 spreadsheets",
+                            "we need SSO & SCIM before the bank signs"]
+
+
 def test_someone_else_cannot_use_a_nudge(bot, slack, engine):
     say(bot, message())
     nudge = slack.wait_for("chat.postEphemeral")[0].args
