@@ -4,6 +4,7 @@ workflow's, whose words may sit in attachments or blocks), the PMs' Inbox on App
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,9 +175,12 @@ def _group_words(group: Sequence[Insight], now: datetime) -> str:
     return head
 
 
+# A person's user id (an integration's name, such as "UserVoice", is shown as written, not as a mention).
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+
+
 def _byline(insight: Insight, now: datetime) -> str:
-    who = f"<@{insight.author}>" if insight.author[:1] in ("U", "W") and insight.author.isalnum() \
-        else escape(insight.author)
+    who = f"<@{insight.author}>" if _USER_ID.match(insight.author) else escape(insight.author)
     where = f"<#{insight.channel_id}>"
     link = f" · <{insight.permalink}|message>" if _linkable(insight.permalink) else ""
     return f"— {who} in {where}, {age_words(insight.created_at, now)}{link}"

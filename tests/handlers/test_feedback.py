@@ -233,6 +233,18 @@ def test_the_inbox_groups_alike_requests_and_only_pms_see_it(bot, slack, engine)
     assert "Customer feedback inbox" not in str(open_home(bot, slack, "U1")["blocks"])
 
 
+@pytest.mark.parametrize(("author", "shown"), [
+    ({"username": "UserVoice"}, "— UserVoice in"),  # an integration whose name merely starts with a U
+    ({"username": "Usersnap <!channel>"}, "— Usersnap &lt;!channel&gt; in"),
+    ({"user": "U7", "subtype": None, "bot_id": None}, "— <@U7> in"),  # a person is mentioned
+])
+def test_the_inbox_credits_a_person_by_mention_and_an_integration_by_name(bot, slack, engine, author, shown):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Please add a dark mode to the mobile app.", **author))
+    settled(bot, engine, 1)
+    assert shown in str(open_home(bot, slack)["blocks"])
+
+
 def test_make_it_an_idea_prefills_the_form_and_links_the_request(bot, slack, engine):
     listen_here(bot, slack)
     bot.slack.event(integration_post("Please bring back the weekly summary email, my boss only read that."))
