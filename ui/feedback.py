@@ -19,6 +19,8 @@ _READ_SUBTYPES = frozenset({None, "bot_message", "file_share", "me_message"})
 MESSAGE_MAX_CHARS = 20_000  # a feed's message longer than this is read only this far
 GROUPS_SHOWN = 6  # App Home holds 100 blocks; the inbox takes at most 2 per group, plus 3
 IDS_PER_BUTTON = 30
+BLOCK_ID_MAX = 255  # Slack's limit on a block id, which carries the ids the Attach select sorts
+_INBOX_PREFIX = "inbox:"
 ATTACH_OPTIONS = 25
 
 
@@ -133,12 +135,21 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def ids_value(insights: Sequence[Insight]) -> str:
-    return ",".join(str(i.id) for i in insights[:IDS_PER_BUTTON])
+    """The ids a group's buttons and select carry: at most IDS_PER_BUTTON, and only as many whole ids as fit
+    the select's block id (255 characters), so every control sorts the same requests and no cut id names
+    another one."""
+    value = ""
+    for insight in insights[:IDS_PER_BUTTON]:
+        longer = f"{value},{insight.id}" if value else str(insight.id)
+        if len(_INBOX_PREFIX) + len(longer) > BLOCK_ID_MAX:
+            break
+        value = longer
+    return value
 
 
 def read_inbox_ids(value: object) -> list[int]:
     """The insight ids an inbox button or select (its block id) carried."""
-    return read_ids(value.removeprefix("inbox:") if isinstance(value, str) else None, IDS_PER_BUTTON)
+    return read_ids(value.removeprefix(_INBOX_PREFIX) if isinstance(value, str) else None, IDS_PER_BUTTON)
 
 
 def inbox_blocks(groups: Sequence[Sequence[Insight]], total: int, choices: Sequence[Sequence[Idea]],
@@ -200,7 +211,7 @@ def _group_actions(group: Sequence[Insight], ideas: Sequence[Idea]) -> Block:
         })
     elements.append({"type": "button", "action_id": INBOX_NOT_A_REQUEST, "text": plain("Not a request", 75),
                      "value": value})
-    return {"type": "actions", "block_id": f"inbox:{value}"[:255], "elements": elements}
+    return {"type": "actions", "block_id": f"{_INBOX_PREFIX}{value}", "elements": elements}
 
 
 def escape_quote(text: str, limit: int) -> str:

@@ -6,6 +6,7 @@ import itertools
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.export import export_rows
-from models import FeedbackChannel, Insight, Nudge
+from models import FeedbackChannel, Insight, Nudge, utcnow
 from tests.flows import cards, ideas, share_idea, submit_keeping_my_words, wait_until
 from tests.slack_requests import buttons
 
@@ -294,6 +295,27 @@ def test_attach_and_not_a_request_are_for_pms_and_corrections_are_kept(bot, slac
     assert result.returncode == 0, result.stderr
     labelled = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(row["text"], row["label"]) for row in labelled] == [(first.text, False)]
+
+
+def test_a_large_group_with_long_ids_is_sorted_whole_ids_only(bot, slack, engine):
+    """Thirty alike requests with eight-digit ids: the select's block id (255 characters at most) carries only
+    whole ids, the same ones the buttons carry, so Attach never sorts a request that was not in the group."""
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    with Session(engine) as session, session.begin():
+        session.add(Insight(id=123_456, team_id="T1", channel_id=FEED, message_ts="1.000012", author="AppFollow",
+                            text="Please add a widget.", state="inbox", created_at=utcnow() - timedelta(days=9)))
+        session.add_all(Insight(id=12_345_670 + n, team_id="T1", channel_id=FEED, message_ts=f"2.{n:06d}",
+                                text="Please add a dark mode to the app.", author="AppFollow", state="inbox",
+                                created_at=utcnow() - timedelta(minutes=n)) for n in range(30))
+    group = inbox_group(open_home(bot, slack))
+    select_menu = {**next(e for e in group["elements"] if e["type"] == "static_select"), "block_id": group["block_id"]}
+    carried = next(e for e in group["elements"] if e["action_id"] == "inbox_not_a_request")["value"]
+    assert len(group["block_id"]) <= 255 and group["block_id"] == f"inbox:{carried}"
+    bot.slack.select(select_menu, str(ideas(engine)[0].id), user="UPM")
+    wait_until(lambda: any(i.state == "attached" for i in insights(engine)))
+    attached = {i.id for i in insights(engine) if i.state == "attached"}
+    assert 123_456 not in attached and attached == {int(i) for i in carried.split(",")}
 
 
 def test_a_forged_attach_to_a_closed_or_foreign_idea_changes_nothing(bot, slack, engine):
