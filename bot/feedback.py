@@ -130,9 +130,11 @@ def move_evidence(session: Session, source_id: int, target_id: int) -> None:
 
 
 def recount(session: Session, idea_ids: list[int]) -> None:
-    """Each idea's customer mentions, counted from its insights (so the number can never drift)."""
+    """Each idea's customer mentions, counted from its insights (so the number can never drift): the messages
+    that ask for it, since a review that asks for the same thing in two sentences is one customer's mention."""
     session.flush()
-    counted = (select(func.count()).select_from(Insight)
+    message = Insight.channel_id + " " + Insight.message_ts
+    counted = (select(func.count(func.distinct(message))).select_from(Insight)
                .where(Insight.idea_id == Idea.id, Insight.state.in_(EVIDENCE)).scalar_subquery())
     session.execute(update(Idea).where(Idea.id.in_(idea_ids))
                     .values(customer_mentions=counted, updated_at=Idea.updated_at)

@@ -182,7 +182,9 @@ def _group_words(group: Sequence[Insight], now: datetime) -> str:
     head = f"{escape_quote(lead.text, 500)}\n{_byline(lead, now)}"
     if len(group) > 1:
         others = " · ".join(f"“{clip(escape(i.text), 80)}”" for i in group[1:4])
-        head += f"\n*{len(group)} say this*: {others}" + (" …" if len(group) > 4 else "")
+        voices = len({(i.channel_id, i.message_ts) for i in group})  # one review asking twice is one voice
+        said = f"{voices} say this" if voices > 1 else "Also in the same message"
+        head += f"\n*{said}*: {others}" + (" …" if len(group) > 4 else "")
     return head
 
 

@@ -158,6 +158,21 @@ def test_a_message_with_two_requests_makes_two_insights_and_a_retry_adds_nothing
     assert {i.state for i in first} == {"inbox"}
 
 
+def test_a_message_that_asks_for_the_same_thing_twice_is_one_customer_mention(bot, slack, engine):
+    """Two sentences of one review asking for the CSV export are one customer's mention, not two."""
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Score 2: Please add a CSV export to the reports page. The reports page should "
+                                     "let me export a CSV file, I copy numbers by hand every month."))
+    found = settled(bot, engine, 2)
+    assert [(i.state, i.idea_id) for i in found] == [("attached", ideas(engine)[0].id)] * 2
+    assert ideas(engine)[0].customer_mentions == 1
+    assert "1 customer mention" in str(slack.calls("chat.update")[-1].args["blocks"])
+    bot.slack.event(integration_post("Please add a CSV export to the reports page, month end is painful."))
+    settled(bot, engine, 3)
+    assert ideas(engine)[0].customer_mentions == 2  # another message counts
+
+
 @pytest.mark.parametrize("event", [
     integration_post(bot_id="BBOT"),
     integration_post(user="UBOT", subtype=None),
@@ -232,6 +247,14 @@ def test_the_inbox_groups_alike_requests_and_only_pms_see_it(bot, slack, engine)
     assert "Customer feedback inbox (3)" in inbox and "2 say this" in inbox
     assert set(buttons(home["blocks"])) >= {"inbox_make_idea", "inbox_not_a_request"}
     assert "Customer feedback inbox" not in str(open_home(bot, slack, "U1")["blocks"])
+
+
+def test_one_message_asking_twice_is_not_shown_as_several_voices(bot, slack, engine):
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Please add a dark mode. A dark mode would be great for night shifts!"))
+    settled(bot, engine, 2)
+    inbox = str(open_home(bot, slack)["blocks"])
+    assert "say this" not in inbox and "great for night shifts" in inbox
 
 
 @pytest.mark.parametrize(("author", "shown"), [
