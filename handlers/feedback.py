@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import feedback
 from bot.command import IdeaCommand, Verb
-from bot.ideas import Source, get_idea, lock_ideas
+from bot.ideas import FIELDS, Source, get_idea, lock_ideas
 from bot.listening.sentences import requests_in
 from bot.reviews import SUPPORTABLE
 from bot.similar import open_ideas, same_need
@@ -27,7 +27,7 @@ from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
 from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
-from models import Insight, utcnow
+from models import utcnow
 from runtime import calls, outbox
 from runtime.outbox import Owed
 from runtime.sender import Job
@@ -40,6 +40,7 @@ from ui.feedback import (
     NOT_IN_A_DM,
     NOT_OPEN,
     FeedbackMessage,
+    evidence_quotes,
     feedback_help,
     feedback_on,
     read_inbox_ids,
@@ -165,15 +166,10 @@ def make_idea_callback(ack: Ack, body: dict, action: dict, client: WebClient, co
         tell(d, body, context.team_id, context.user_id, INBOX_GONE)
         return
     lead = waiting[-1]  # the newest says it as the group shows it
-    evidence = "\n".join(_evidence_line(i) for i in reversed(waiting[-EVIDENCE_QUOTES:]))
+    evidence = evidence_quotes(list(reversed(waiting[-EVIDENCE_QUOTES:])), FIELDS["evidence"].max_chars)
     open_intake(client, d, body, ask=lead.text, source=Source(channel_id=lead.channel_id),
                 team_id=context.team_id, user_id=context.user_id, logger=logger, evidence=evidence,
                 insights=tuple(i.id for i in waiting))
-
-
-def _evidence_line(insight: Insight) -> str:
-    where = f" ({insight.permalink})" if insight.permalink else ""
-    return f"Customer feedback: \"{insight.text}\"{where}"
 
 
 def attach_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,

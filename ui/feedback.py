@@ -216,6 +216,21 @@ def _group_actions(group: Sequence[Insight], ideas: Sequence[Idea]) -> Block:
     return {"type": "actions", "block_id": f"{_INBOX_PREFIX}{value}", "elements": elements}
 
 
+def evidence_quotes(insights: Sequence[Insight], limit: int) -> str:
+    """The intake form's evidence, made from inbox requests: one line each, quoted with its link, each shortened
+    (ending in "…") to an equal share of the field's `limit`, so the field never cuts the last ones off."""
+    share = limit // max(len(insights), 1) - 1  # each line, less its newline
+    lines = []
+    for insight in insights:
+        where = f" ({insight.permalink})" if insight.permalink else ""
+        room = max(share - len('Customer feedback: ""') - len(where), 1)
+        words = " ".join(insight.text.split())
+        if len(words) > room:
+            words = words[:room - 1].rstrip() + "…"
+        lines.append(f'Customer feedback: "{words}"{where}')
+    return "\n".join(lines)[:limit]
+
+
 def escape_quote(text: str, limit: int) -> str:
     return "&gt; " + clip(escape(" ".join(text.split())), limit)
 

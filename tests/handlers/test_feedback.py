@@ -287,6 +287,23 @@ def test_make_it_an_idea_prefills_the_form_and_links_the_request(bot, slack, eng
     assert (insight.state, insight.idea_id) == ("idea", idea.id)
 
 
+def test_make_it_an_idea_from_long_reviews_quotes_each_within_the_evidence_field(bot, slack, engine):
+    """The evidence field holds 2,000 characters: each review is shortened (visibly) so every one keeps its link,
+    rather than the field cutting the last ones off."""
+    listen_here(bot, slack)
+    for n in range(3):
+        bot.slack.event(integration_post(f"Review {n}: please add a dark mode to the app because " + ", ".join(
+            f"the white screen burns my eyes on night shift number {n}{k}" for k in range(14)) + "."))
+    found = settled(bot, engine, 3)
+    bot.slack.press(buttons(open_home(bot, slack)["blocks"])["inbox_make_idea"], user="UPM", channel=None,
+                    message_ts=None)
+    view = slack.wait_for("views.open")[-1].args["view"]
+    evidence = next(b for b in view["blocks"] if b.get("block_id") == "evidence")["element"]["initial_value"]
+    assert len(evidence) <= 2000 and all(f"({i.permalink})" in evidence for i in found)
+    assert [line.startswith(f'Customer feedback: "Review {n}') for n, line in
+            zip((2, 1, 0), evidence.splitlines(), strict=True)] == [True] * 3 and "…\"" in evidence
+
+
 def test_attach_and_not_a_request_are_for_pms_and_corrections_are_kept(bot, slack, engine, database_url, tmp_path):
     csv_idea(bot, slack)
     listen_here(bot, slack)
