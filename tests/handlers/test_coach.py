@@ -92,6 +92,25 @@ def test_model_failures_fall_back_silently_and_are_logged_once(coached, slack, m
     assert sum("outcome coach" in record.message for record in caplog.records) <= 1
 
 
+@pytest.mark.parametrize("answer", [
+    ("text/html", b"<html><body>Sign in to continue</body></html>"),  # a proxy's or a portal's page
+    ("application/json", b"{}"),
+    ("application/json", b'{"choices": null, "data": null}'),
+])
+def test_an_answer_that_is_no_completion_falls_back_to_the_heuristics(coached, slack, model, engine, caplog, answer):
+    share_idea(coached, slack, user="U1")
+    suggested = len(slack.wait_for("views.update"))
+    model.raw = answer
+    with caplog.at_level(logging.WARNING, logger="bot.coach"):
+        card = share_idea(coached, slack, user="U2", outcome="Finance closes the month a day sooner, every month")
+        coached.finish_work()  # nothing left to retry: the model's answer is a failure like any other
+    assert len(ideas(engine)) == 2 and "Finance closes the month a day sooner, every month" in str(card["blocks"])
+    assert any("your idea" in str(m.args).lower() for m in slack.calls("chat.postMessage")
+               if m.args["channel"] in ("U2", "DU2"))
+    assert len(slack.calls("views.update")) == suggested  # no suggestion from a page that is not one
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 def test_chatter_never_reaches_the_model_and_clear_cases_never_cost_a_call(coached, slack, model):
     assert all(detect(text).score < 1.0 for text in CHATTER) and not detect(CLEAR).is_borderline
     for text in CHATTER:
