@@ -101,7 +101,13 @@ class Coach:
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
-        return self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing)."""
+        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        if suggestion is None:
+            return None
+        if not suggestion.outcome.strip() or not suggestion.problem.strip():
+            return _failed("empty suggestion")
+        return OutcomeSuggestion(outcome=suggestion.outcome.strip(), problem=suggestion.problem.strip())
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
         verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{text}\n</message>", RequestVerdict)

@@ -76,10 +76,12 @@ def test_the_modal_opens_at_once_when_the_model_takes_twenty_seconds(coached, sl
     assert slack.calls("views.update") == []
 
 
-@pytest.mark.parametrize("failure", ["status", "malformed"])
+@pytest.mark.parametrize("failure", ["status", "malformed", "empty"])
 def test_model_failures_fall_back_silently_and_are_logged_once(coached, slack, model, caplog, failure):
     if failure == "status":
         model.status = 500
+    elif failure == "empty":  # well-formed, and says nothing: no suggestion to offer
+        model.answers["OutcomeSuggestion"] = {"outcome": "  ", "problem": ""}
     else:
         model.malformed = True
     with caplog.at_level(logging.WARNING, logger="bot.coach"):
