@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 # What became of an issue, in the tracker's words turned into ours.
 OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
+DUPLICATE = "duplicate"  # GitHub's third close reason: closed, and not done
 
 
 class Unavailable(Exception):
@@ -39,7 +40,7 @@ class Issue:
     key: str  # "acme/roadmap#57", "OPS-142"
     url: str
     title: str
-    state: str  # OPEN, COMPLETED, NOT_PLANNED
+    state: str  # OPEN, COMPLETED, NOT_PLANNED, DUPLICATE
     closed_by: str | None = None
 
 
@@ -48,7 +49,7 @@ class Event:
     """One webhook delivery, as far as outcome-bot cares."""
 
     delivery_id: str
-    kind: str  # COMPLETED, NOT_PLANNED, REOPENED, DELETED, "ping", or "other" (ignored)
+    kind: str  # COMPLETED, NOT_PLANNED, DUPLICATE, REOPENED, DELETED, "ping", or "other" (ignored)
     key: str | None = None
     actor: str | None = None
     title: str | None = None

@@ -12,6 +12,7 @@ from bot.settings import GitHubSettings
 from runtime.trackers import (
     COMPLETED,
     DELETED,
+    DUPLICATE,
     NOT_PLANNED,
     OPEN,
     REOPENED,
@@ -83,17 +84,24 @@ class GitHub:
         repo = (body.get("repository") or {}).get("full_name")
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":
-            what = NOT_PLANNED if issue.get("state_reason") == "not_planned" else COMPLETED
+            what = _closed_as(issue)
         actor = (body.get("sender") or {}).get("login")
         return Event(delivered, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
                      actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
-        state = OPEN if answer.get("state") != "closed" else (
-            NOT_PLANNED if answer.get("state_reason") == "not_planned" else COMPLETED)
+        state = OPEN if answer.get("state") != "closed" else _closed_as(answer)
         closed_by = (answer.get("closed_by") or {}).get("login")
         return Issue("github", f"{repo}#{answer.get('number')}", str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+
+
+def _closed_as(issue: dict[str, Any]) -> str:
+    """Why a closed issue was closed: only "completed" (or no reason, as older GitHub Enterprise Servers
+    send) is done; "not_planned" and "duplicate" are closed without the work."""
+    reason = issue.get("state_reason")
+    return {"not_planned": NOT_PLANNED, "duplicate": DUPLICATE}.get(reason, COMPLETED) if isinstance(reason, str) \
+        else COMPLETED
 
 
 def _refusal(status: int, answer: Any, repo: str) -> str:

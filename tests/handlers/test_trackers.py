@@ -102,6 +102,28 @@ def test_jira_done_ships_and_wont_do_only_tells_the_pm(tracked_bot, slack, engin
     assert "Moved to Done in Jira by Jane Doe (OPS-140)" in decisions(engine)[-1].reason
 
 
+@pytest.mark.parametrize(("reason", "stage", "told"), [
+    ("completed", "shipped", None),
+    (None, "shipped", None),  # GitHub Enterprise Server before close reasons: closed is done
+    ("not_planned", "delivery", "closed as *not planned*"),
+    ("duplicate", "delivery", "closed as a *duplicate*"),
+])
+def test_only_an_issue_closed_as_completed_ships_the_idea(tracked_bot, slack, engine, trackers, reason, stage,
+                                                          told):
+    bot = tracked_bot
+    to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=10)
+    assert trackers.close_github(bot.url, 57, reason=reason, by="octocat")[0] == 200
+    bot.finish_work()
+    assert idea_row(engine).stage == stage
+    news = [m for m in dms(slack, "UPM") if "octocat" in str(m["blocks"])]
+    if told is None:
+        assert news == []
+    else:
+        [message] = news
+        assert told in str(message["blocks"]) and "idea_move_shipped" in str(message["blocks"])
+
+
 @pytest.mark.parametrize(("reference", "words"), [
     ("#999", "There is no issue acme/roadmap#999 in GitHub"),
     ("OPS-404", "There is no issue OPS-404 in Jira"),
