@@ -132,7 +132,8 @@ def create_issue(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)  # gone, or linked meanwhile: nothing to file
         return
-    body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea))
+    body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
+                      limit=tracker.body_limit)
     try:
         issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:

@@ -23,6 +23,8 @@ from typing import Any
 
 GITHUB_TOKEN, GITHUB_REPO, GITHUB_SECRET = "ghp_test", "acme/roadmap", "github-webhook-secret"
 JIRA_EMAIL, JIRA_TOKEN, JIRA_PROJECT, JIRA_SECRET = "pm@acme.test", "jira-api-token", "OPS", "jira-webhook-secret"
+# What each refuses in a new issue: GitHub's body, Jira's text fields (a summary is at most 255).
+GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT = 65536, 32767
 DONE = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 IN_PROGRESS = {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}}
 TO_DO = {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
@@ -182,6 +184,10 @@ class FakeTrackers:
                 return 404, {"message": "Not Found"}, {}
             if not isinstance(body, dict) or not body.get("title"):
                 return 422, {"message": "Validation Failed"}, {}
+            if len(body.get("body") or "") > GITHUB_BODY_LIMIT:
+                return 422, {"message": "Validation Failed", "errors": [{
+                    "resource": "Issue", "code": "custom", "field": "body",
+                    "message": f"body is too long (maximum is {GITHUB_BODY_LIMIT} characters)"}]}, {}
             with self._lock:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
             return 201, issue, {}
@@ -199,6 +205,11 @@ class FakeTrackers:
             project = (fields.get("project") or {}).get("key")
             if project != JIRA_PROJECT:
                 return 400, {"errorMessages": [], "errors": {"project": "valid project is required"}}, {}
+            too_long = {name: f"The entered text is too long. It exceeds the allowed limit of {limit:,} characters."
+                        for name, limit in (("summary", 255), ("description", JIRA_TEXT_LIMIT))
+                        if len(fields.get(name) or "") > limit}
+            if too_long:
+                return 400, {"errorMessages": [], "errors": too_long}, {}
             with self._lock:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))

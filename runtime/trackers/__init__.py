@@ -60,6 +60,7 @@ class Tracker(Protocol):
     name: str  # "github", "jira"
     label: str  # "GitHub", "Jira"
     where: str  # "acme/roadmap", "OPS": where new issues go
+    body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
 
     def create(self, title: str, body: str) -> Issue: ...
 

@@ -33,6 +33,7 @@ _SHORT = re.compile(r"^#?(\d+)$")
 class GitHub:
     name = "github"
     label = "GitHub"
+    body_limit = 65_000  # GitHub refuses a body over 65,536 characters
 
     def __init__(self, settings: GitHubSettings) -> None:
         self.settings = settings

@@ -37,6 +37,7 @@ _URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issue
 class Jira:
     name = "jira"
     label = "Jira"
+    body_limit = 32_000  # Jira refuses a description over 32,767 characters
 
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings

@@ -102,6 +102,28 @@ def test_jira_done_ships_and_wont_do_only_tells_the_pm(tracked_bot, slack, engin
     assert "Moved to Done in Jira by Jane Doe (OPS-140)" in decisions(engine)[-1].reason
 
 
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_idea_with_a_very_long_ask_is_still_filed(tracked_bot, slack, engine, trackers, tracker):
+    """The ask keeps all of a long message (40,000 characters); the issue's body fits what the tracker takes."""
+    from tests.fake_trackers import GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT
+    from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words
+
+    bot = tracked_bot
+    ask = " ".join(f"word{n}" for n in range(6000))[:40_000]
+    assert submit_keeping_my_words(bot, open_modal(bot, slack, text=ask), GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    assert ideas(engine)[0].ask == ask
+    _, reply = to_delivery(bot, slack, cards(slack)[-1], {"tracker": f"create:{tracker}"})
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=10)
+    [created] = trackers.made("POST", r"/issues?$")
+    body = created.body["body"] if tracker == "github" else created.body["fields"]["description"]
+    assert len(body) <= (GITHUB_BODY_LIMIT if tracker == "github" else JIRA_TEXT_LIMIT)
+    assert ask[:2000] in body and "Three teams asked" in body and "Filed by outcome-bot" in body
+    assert not any("could not file" in str(m.get("text")) for m in dms(slack, "UPM"))
+
+
 @pytest.mark.parametrize(("reason", "stage", "told"), [
     ("completed", "shipped", None),
     (None, "shipped", None),  # GitHub Enterprise Server before close reasons: closed is done
