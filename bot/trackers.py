@@ -43,13 +43,20 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
     parts.append(f"**Why it moved to delivery:** {reason}")
     where = f"[idea #{idea.id}]({card_link})" if card_link else f"idea #{idea.id}"
     footer = (f"Filed by outcome-bot from {where}. When this issue is closed as done, the idea is marked "
-              "shipped and its requester hears it; a month later they are asked whether the outcome happened.")
+              "shipped and its requester hears it; a month later they are asked whether the outcome happened. "
+              f"({filing_mark(idea)})")
     if idea.ask:
         label, separators = "**Originally asked for:** ", 2 * len("\n\n")
         room = limit - len("\n\n".join(parts)) - len(footer) - len(label) - separators
         parts.append(label + _cut(idea.ask, room, f"see {where} for all of it"))
     body = "\n\n".join([*parts, footer])
     return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
+
+
+def filing_mark(idea: Idea) -> str:
+    """What marks an issue as filed for this idea (in this workspace), so a filing whose answer was lost is
+    found rather than filed twice."""
+    return f"outcome-bot:{idea.team_id}:{idea.id}"
 
 
 def _cut(text: str, room: int, rest: str) -> str:

@@ -22,6 +22,7 @@ from bot.team_settings import team_config
 from bot.trackers import (
     LABELS,
     delivery_decider,
+    filing_mark,
     followed,
     issue_body,
     issue_title,
@@ -132,12 +133,16 @@ def create_issue(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)  # gone, or linked meanwhile: nothing to file
         return
-    body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
-                      limit=tracker.body_limit)
     try:
-        issue = tracker.create(issue_title(idea), body)
+        # An earlier attempt may have filed it before its answer was lost: look before filing again.
+        issue = tracker.filed(filing_mark(idea)) if job.uncertain else None
+        if issue is None:
+            body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
+                              limit=tracker.body_limit)
+            issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after,
+                        uncertain=unavailable.uncertain) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
     with changing(d) as session:

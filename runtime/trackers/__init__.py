@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -25,9 +27,13 @@ DUPLICATE = "duplicate"  # GitHub's third close reason: closed, and not done
 
 
 class Unavailable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    """`uncertain`: the request may have been done before the answer was lost (a timeout, a dropped line, a
+    5xx), so a creation must be looked for before it is tried again."""
+
+    def __init__(self, message: str, retry_after: float | None = None, *, uncertain: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class Refused(Exception):
@@ -68,6 +74,10 @@ class Tracker(Protocol):
 
     def parse(self, reference: str) -> str | None:
         """The issue key a URL or a short reference ("#57", "OPS-142") names here, or None."""
+
+    def filed(self, mark: str) -> Issue | None:
+        """The issue among the newest where new issues go whose body holds `mark`, or None: after a creation
+        whose answer was lost, whether it happened."""
 
     def verify(self, raw: bytes, headers: Mapping[str, str]) -> bool: ...
 
@@ -121,10 +131,13 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
         payload = _json(error.read())
         if error.code == 429 or error.code >= 500:
             retry = error.headers.get("Retry-After") if error.headers else None
-            raise Unavailable(f"HTTP {error.code}", _seconds(retry)) from None
+            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=error.code >= 500) from None
         return error.code, payload
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-        raise Unavailable(type(getattr(error, "reason", error)).__name__) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        # Refused or unresolvable: nothing reached the tracker. Anything else may have been done.
+        unreached = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+        raise Unavailable(type(reason).__name__, uncertain=not unreached) from None
 
 
 def _json(raw: bytes) -> Any:

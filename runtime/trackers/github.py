@@ -61,6 +61,16 @@ class GitHub:
             raise Refused(_refusal(status, answer, repo))
         return self._issue(repo, answer)
 
+    def filed(self, mark: str) -> Issue | None:
+        repo = self.settings.repo
+        status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues?state=all&sort=created"
+                              "&direction=desc&per_page=50", headers=self.headers)
+        if status != 200 or not isinstance(answer, list):
+            raise Refused(_refusal(status, answer, repo))
+        found = next((issue for issue in answer if isinstance(issue, dict) and mark in str(issue.get("body") or "")),
+                     None)
+        return self._issue(repo, found) if found is not None else None
+
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")
         for pattern in (_URL, _KEY):

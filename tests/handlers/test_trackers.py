@@ -197,6 +197,26 @@ def test_filing_survives_an_outage_and_a_refusal_reaches_the_pm(tracked_bot, sla
     assert "link_issue" in str(card_now["blocks"])  # a PM can link one filed by hand
 
 
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_issue_created_but_answered_too_late_is_filed_once(tracked_bot, slack, engine, trackers, monkeypatch,
+                                                              tracker):
+    """The tracker creates the issue and answers after the bot gave up: the retry finds it, files no second."""
+    import runtime.trackers
+
+    monkeypatch.setattr(runtime.trackers, "DEFAULT_TIMEOUT", 1.0)
+    bot = tracked_bot
+    trackers.slow(rf"POST /{tracker}/", 2.5)
+    trackers.jira_issue("OPS-7", "Someone else's issue")  # the project's other issues are not ours
+    trackers.github_issue(7, "Someone else's issue")
+    _, reply = to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=15)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues?$")) == 1
+    filed = {f"{repo}#{number}" for repo, number in trackers.github if number != 7} | set(trackers.jira) - {"OPS-7"}
+    assert {idea_row(engine).tracker_key} == filed and idea_row(engine).stage == "delivery"
+
+
 def test_webhooks_are_verified_idempotent_and_harmless_when_unlinked(tracked_bot, slack, engine, trackers):
     bot = tracked_bot
     card = share_idea(bot, slack, user="U1")
