@@ -13,6 +13,7 @@ import hmac
 import http.client
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -129,9 +130,11 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
             return answer.status, _json(answer.read())
     except urllib.error.HTTPError as error:
         payload = _json(error.read())
+        retry = error.headers.get("Retry-After") if error.headers else None
         if error.code == 429 or error.code >= 500:
-            retry = error.headers.get("Retry-After") if error.headers else None
             raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=error.code >= 500) from None
+        if error.code == 403 and (limited := _rate_limited(error.headers, retry)) is not False:
+            raise Unavailable("HTTP 403 (rate limited)", limited) from None
         return error.code, payload
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
@@ -143,6 +146,19 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw or b"null")
+    except ValueError:
+        return None
+
+
+def _rate_limited(headers: Any, retry_after: str | None) -> float | None | bool:
+    """A 403 that is GitHub's rate limit (a Retry-After, or no requests left until X-RateLimit-Reset), not a
+    token without permission: the seconds to wait (None: unsaid), or False when it is a real refusal."""
+    if retry_after:
+        return _seconds(retry_after)
+    if headers is None or headers.get("X-RateLimit-Remaining") != "0":
+        return False
+    try:
+        return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
     except ValueError:
         return None
 

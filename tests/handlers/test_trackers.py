@@ -197,6 +197,25 @@ def test_filing_survives_an_outage_and_a_refusal_reaches_the_pm(tracked_bot, sla
     assert "link_issue" in str(card_now["blocks"])  # a PM can link one filed by hand
 
 
+@pytest.mark.parametrize("limited", [
+    {"Retry-After": "1"},  # a secondary rate limit ("You have exceeded a secondary rate limit")
+    {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "{reset}"},  # the primary one, spent
+])
+def test_githubs_rate_limit_403_is_waited_out_not_reported_as_a_bad_token(tracked_bot, slack, engine, trackers,
+                                                                          limited):
+    import time
+
+    bot = tracked_bot
+    headers = {name: value.format(reset=int(time.time()) + 1) for name, value in limited.items()}
+    trackers.fail(r"POST /github/", 403, headers=headers)
+    _, reply = to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=15)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues$")) == 2
+    assert not any("could not file" in str(m.get("text")) for m in dms(slack, "UPM"))
+
+
 @pytest.mark.parametrize("tracker", ["github", "jira"])
 def test_an_issue_created_but_answered_too_late_is_filed_once(tracked_bot, slack, engine, trackers, monkeypatch,
                                                               tracker):
