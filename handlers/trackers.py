@@ -110,8 +110,7 @@ def find_issue(trackers: Mapping[str, Tracker], reference: str) -> Issue | str:
 def file_or_link(session: Session, d: Deps, idea: Idea, decision: Decision, filing: Filing) -> list[Owed]:
     """In the decision's transaction: the found issue linked, or the filing owed (so it survives an outage)."""
     if filing.kind == LINK and filing.issue is not None:
-        link(session, idea, filing.tracker, filing.issue.key, filing.issue.url, filing.issue.state)
-        return []
+        return link_found(session, idea, filing.issue)
     if filing.kind == "create":
         tracker = d.trackers[filing.tracker]
         payload = {"idea": idea.id, "tracker": filing.tracker, "decision": decision.id,
@@ -119,6 +118,17 @@ def file_or_link(session: Session, d: Deps, idea: Idea, decision: Decision, fili
                                   "text": filing_failed(idea, tracker.label, tracker.where)}}
         return [outbox.job("tracker_create", payload, key=f"file:{idea.id}")]
     return []
+
+
+def link_found(session: Session, idea: Idea, issue: Issue) -> list[Owed]:
+    """Links an issue a PM named. One already closed is news no webhook will bring: it is read again at
+    once, as the daily sweep would, so one closed as done ships the idea and any other close is told."""
+    if issue.state == OPEN:
+        link(session, idea, issue.tracker, issue.key, issue.url, issue.state)
+        return []
+    link(session, idea, issue.tracker, issue.key, issue.url, OPEN)
+    return [outbox.job("tracker_check", {"tracker": issue.tracker, "idea": idea.id}, key=f"check:{idea.id}",
+                       collapses=True)]
 
 
 def create_issue(d: Deps, job: Job) -> None:
@@ -262,8 +272,8 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         if idea is None or idea.stage != Stage.DELIVERY:
             ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
             return
-        link(session, idea, found.tracker, found.key, found.url, found.state)
-        outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
+        outbox.owe(session, context.team_id, *link_found(session, idea, found),
+                   *notify.card_of(session, context.team_id, idea.id, config))
     ack()
 
 

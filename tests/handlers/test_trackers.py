@@ -174,6 +174,23 @@ def test_linking_an_existing_issue_shows_it_at_once(tracked_bot, slack, engine, 
     assert trackers.made("POST", r"issues?$") == []
 
 
+@pytest.mark.parametrize("how", ["delivery form", "link button"])
+def test_linking_an_issue_already_closed_as_done_ships_the_idea(tracked_bot, slack, engine, trackers, how):
+    bot = tracked_bot
+    trackers.github_issue(12).update(state="closed", state_reason="completed", closed_by={"login": "hubot"})
+    card = share_idea(bot, slack, user="U1")
+    if how == "delivery form":
+        assert to_delivery(bot, slack, card, {"tracker": "link", "issue": "#12"})[1].body == ""
+    else:
+        assert to_delivery(bot, slack, card, {"tracker": "none"})[1].body == ""
+        wait_until(lambda: "link_issue" in str(slack.calls("chat.update")[-1].args["blocks"]))
+        view = opened_modal(slack, press(bot, slack, slack.calls("chat.update")[-1].args["blocks"], "link_issue"))
+        assert bot.slack.submit_view(view, {"issue": "#12"}, user="UPM").body == ""
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    assert decisions(engine)[-1].decided_by == "@hubot" and decisions(engine)[-1].via == "github"
+    wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
+
+
 def test_a_tracker_that_does_not_answer_is_a_field_error_not_a_wait(tracked_bot, slack, engine, trackers):
     card = share_idea(tracked_bot, slack)
     trackers.fail(r"GET /github/", hang=5, times=None)
