@@ -89,9 +89,11 @@ class Coach:
             return None
         try:
             answer = self.client.embeddings.create(model=self.embedding_model, input=texts)
+            vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
         except (openai.APIError, ValidationError, ValueError):
             return _failed("embeddings")
-        vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
+        except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
+            return _failed("embeddings: not an embeddings answer")
         if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
             return _failed("embeddings")
         if answer.usage is not None:
@@ -99,7 +101,13 @@ class Coach:
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
-        return self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing)."""
+        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        if suggestion is None:
+            return None
+        if not suggestion.outcome.strip() or not suggestion.problem.strip():
+            return _failed("empty suggestion")
+        return OutcomeSuggestion(outcome=suggestion.outcome.strip(), problem=suggestion.problem.strip())
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
         verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{text}\n</message>", RequestVerdict)
@@ -133,9 +141,15 @@ class Coach:
             return _failed("truncated or filtered")
         except (ValidationError, ValueError):
             return _failed("unparsable output")
-        if completion.usage is not None:
-            self.record_usage(team_id, completion.usage.prompt_tokens, completion.usage.completion_tokens)
-        message = completion.choices[0].message if completion.choices else None
+        except Exception:  # noqa: BLE001 - a 200 that is no completion (a proxy's page, `{}`): the SDK trips on it
+            return _failed("not a completion")
+        try:
+            usage = completion.usage
+            message = completion.choices[0].message if completion.choices else None
+        except (AttributeError, TypeError, IndexError, KeyError):
+            return _failed("not a completion")
+        if usage is not None:
+            self.record_usage(team_id, usage.prompt_tokens, usage.completion_tokens)
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
         return message.parsed

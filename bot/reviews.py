@@ -58,10 +58,15 @@ def claim_check_in(session: Session, check_in_id: int, now: datetime) -> tuple[I
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
     """"Not yet": closes the open check-in and schedules the next, two weeks after today or after the
-    check-in's own date, whichever is later; None if the idea is not awaiting one."""
+    check-in's own date, whichever is later; None if the idea is not awaiting one. The next is asked of
+    the same PM as the last (and the requester, as always), whoever pressed: a requester's "not yet"
+    does not take the PM who shipped it out of the loop."""
     idea = get_idea(session, team_id, idea_id)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
+    asker = session.scalar(
+        select(CheckIn.ask_user_id).where(CheckIn.idea_id == idea_id).order_by(CheckIn.due_on.desc()).limit(1)
+    ) or user_id
     session.execute(
         update(CheckIn)
         .where(CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None), CheckIn.asked_at.is_not(None))
@@ -72,7 +77,7 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     table = CheckIn.__table__
     session.execute(
         dialect_insert(session)(table)
-        .values(team_id=team_id, idea_id=idea_id, due_on=due, ask_user_id=user_id)
+        .values(team_id=team_id, idea_id=idea_id, due_on=due, ask_user_id=asker)
         .on_conflict_do_nothing()
     )
     return due

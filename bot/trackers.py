@@ -28,8 +28,10 @@ def issue_title(idea: Idea) -> str:
     return (cut if len(cut) > TITLE_MAX_CHARS // 2 else text[: TITLE_MAX_CHARS - 1]) + "…"
 
 
-def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None) -> str:
-    """What the team building it should know: the outcome and problem first, then why it was chosen."""
+def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None, limit: int = 30_000) -> str:
+    """What the team building it should know: the outcome and problem first, then why it was chosen.
+    Within `limit` characters (trackers refuse longer bodies: Jira at 32,767): an ask too long for it (a
+    whole pasted message) is cut where the room ends and says so; the idea keeps all of it."""
     parts = [f"**Outcome:** {idea.outcome}", f"**Problem, and who has it:** {idea.problem}"]
     if idea.evidence:
         parts.append(f"**Evidence:** {idea.evidence}")
@@ -39,12 +41,30 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
     parts.append(f"**People who asked:** {people} ({supporters} supporting the requester)" if supporters
                  else "**People who asked:** 1")
     parts.append(f"**Why it moved to delivery:** {reason}")
-    if idea.ask:
-        parts.append(f"**Originally asked for:** {idea.ask}")
     where = f"[idea #{idea.id}]({card_link})" if card_link else f"idea #{idea.id}"
-    parts.append(f"Filed by outcome-bot from {where}. When this issue is closed as done, the idea is marked "
-                 "shipped and its requester hears it; a month later they are asked whether the outcome happened.")
-    return "\n\n".join(parts)
+    footer = (f"Filed by outcome-bot from {where}. When this issue is closed as done, the idea is marked "
+              "shipped and its requester hears it; a month later they are asked whether the outcome happened. "
+              f"({filing_mark(idea)})")
+    if idea.ask:
+        label, separators = "**Originally asked for:** ", 2 * len("\n\n")
+        room = limit - len("\n\n".join(parts)) - len(footer) - len(label) - separators
+        parts.append(label + _cut(idea.ask, room, f"see {where} for all of it"))
+    body = "\n\n".join([*parts, footer])
+    return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
+
+
+def filing_mark(idea: Idea) -> str:
+    """What marks an issue as filed for this idea (in this workspace), so a filing whose answer was lost is
+    found rather than filed twice."""
+    return f"outcome-bot:{idea.team_id}:{idea.id}"
+
+
+def _cut(text: str, room: int, rest: str) -> str:
+    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out."""
+    if len(text) <= room:
+        return text
+    note = f"… ({len(text):,} characters in all; {rest})"
+    return text[: max(0, room - len(note))].rstrip() + note
 
 
 def link(session: Session, idea: Idea, tracker: str, key: str, url: str, state: str) -> None:

@@ -22,6 +22,7 @@ from bot.team_settings import team_config
 from bot.trackers import (
     LABELS,
     delivery_decider,
+    filing_mark,
     followed,
     issue_body,
     issue_title,
@@ -109,8 +110,7 @@ def find_issue(trackers: Mapping[str, Tracker], reference: str) -> Issue | str:
 def file_or_link(session: Session, d: Deps, idea: Idea, decision: Decision, filing: Filing) -> list[Owed]:
     """In the decision's transaction: the found issue linked, or the filing owed (so it survives an outage)."""
     if filing.kind == LINK and filing.issue is not None:
-        link(session, idea, filing.tracker, filing.issue.key, filing.issue.url, filing.issue.state)
-        return []
+        return link_found(session, idea, filing.issue)
     if filing.kind == "create":
         tracker = d.trackers[filing.tracker]
         payload = {"idea": idea.id, "tracker": filing.tracker, "decision": decision.id,
@@ -118,6 +118,17 @@ def file_or_link(session: Session, d: Deps, idea: Idea, decision: Decision, fili
                                   "text": filing_failed(idea, tracker.label, tracker.where)}}
         return [outbox.job("tracker_create", payload, key=f"file:{idea.id}")]
     return []
+
+
+def link_found(session: Session, idea: Idea, issue: Issue) -> list[Owed]:
+    """Links an issue a PM named. One already closed is news no webhook will bring: it is read again at
+    once, as the daily sweep would, so one closed as done ships the idea and any other close is told."""
+    if issue.state == OPEN:
+        link(session, idea, issue.tracker, issue.key, issue.url, issue.state)
+        return []
+    link(session, idea, issue.tracker, issue.key, issue.url, OPEN)
+    return [outbox.job("tracker_check", {"tracker": issue.tracker, "idea": idea.id}, key=f"check:{idea.id}",
+                       collapses=True)]
 
 
 def create_issue(d: Deps, job: Job) -> None:
@@ -132,11 +143,16 @@ def create_issue(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)  # gone, or linked meanwhile: nothing to file
         return
-    body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea))
     try:
-        issue = tracker.create(issue_title(idea), body)
+        # An earlier attempt may have filed it before its answer was lost: look before filing again.
+        issue = tracker.filed(filing_mark(idea)) if job.uncertain else None
+        if issue is None:
+            body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
+                              limit=tracker.body_limit)
+            issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after,
+                        uncertain=unavailable.uncertain) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
     with changing(d) as session:
@@ -256,8 +272,8 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         if idea is None or idea.stage != Stage.DELIVERY:
             ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
             return
-        link(session, idea, found.tracker, found.key, found.url, found.state)
-        outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
+        outbox.owe(session, context.team_id, *link_found(session, idea, found),
+                   *notify.card_of(session, context.team_id, idea.id, config))
     ack()
 
 

@@ -50,6 +50,7 @@ class Job:
     team_id: str
     payload: dict[str, Any]
     sender: Sender
+    uncertain: bool = False  # an earlier attempt may have done its work before its answer was lost
 
     def finish(self, session: Session) -> None:
         if not outbox.mark_sent(session, self.id, self.sender.id, utcnow()):
@@ -330,7 +331,7 @@ class Sender:
             self._failed(row, Permanent("unknown_job"))
             return
         try:
-            function(Job(row.id, row.team_id, row.payload, self))
+            function(Job(row.id, row.team_id, row.payload, self, bool(row.uncertain)))
         except Exception as error:  # noqa: BLE001
             outcome = classify(error)
             if isinstance(outcome, Transient) and outcome.error.startswith("bug:") and row.attempts == 1:

@@ -1,7 +1,8 @@
 """A local HTTP server that speaks the OpenAI chat completions API, for the coach's tests.
 
 It answers structured-output requests with JSON for the schema asked for (by its name), records
-every request, and can be told to be slow, fail with a status, or send unparsable content.
+every request, and can be told to be slow, fail with a status, send unparsable content, or answer 200
+with something that is no completion at all (`raw`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class FakeOpenAI:
         self.delay = 0.0
         self.status = 200
         self.malformed = False
+        # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
+        self.raw: tuple[str, bytes] | None = None
         self.embeddings_status = 200
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -39,13 +42,15 @@ class FakeOpenAI:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
-    def reply(self, body: dict[str, Any]) -> tuple[int, bytes]:
+    def reply(self, body: dict[str, Any]) -> tuple[int, bytes] | tuple[int, bytes, str]:
         with self._lock:
             self.requests.append(body)
         if self.delay:
             time.sleep(self.delay)
         if self.status != 200:
             return self.status, json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
+        if self.raw is not None:
+            return 200, self.raw[1], self.raw[0]
         schema = body.get("response_format", {}).get("json_schema", {}).get("name", "")
         content = "this is not json {" if self.malformed else json.dumps(self.answers.get(schema, {}))
         completion = {
@@ -67,10 +72,12 @@ class FakeOpenAI:
             self.completed += 1
         return 200, json.dumps(completion).encode()
 
-    def embed(self, body: dict[str, Any]) -> tuple[int, bytes]:
+    def embed(self, body: dict[str, Any]) -> tuple[int, bytes] | tuple[int, bytes, str]:
         """Vectors of hashed words: texts sharing words point the same way, as real embeddings roughly do."""
         with self._lock:
             self.requests.append(body)
+        if self.raw is not None:
+            return 200, self.raw[1], self.raw[0]
         if self.embeddings_status != 200:
             return self.embeddings_status, json.dumps({"error": {"message": "no embeddings here"}}).encode()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -94,14 +101,14 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             if self.path.endswith("/embeddings"):
-                status, payload = fake.embed(body)
+                status, payload, *kind = fake.embed(body)
             elif not self.path.endswith("/chat/completions"):
-                status, payload = 404, b'{"error": {"message": "not found"}}'
+                status, payload, *kind = 404, b'{"error": {"message": "not found"}}'
             else:
-                status, payload = fake.reply(body)
+                status, payload, *kind = fake.reply(body)
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind[0] if kind else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

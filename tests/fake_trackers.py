@@ -1,8 +1,8 @@
-"""Local stand-ins for GitHub's and Jira Cloud's REST APIs (the parts outcome-bot uses: creating and
-reading issues), which check credentials as they do, keep the issues they are given, can be told to
-fail (5xx, 401, 404, 429 with Retry-After, a hang), and sign the webhooks they send as GitHub
-(X-Hub-Signature-256) and Jira admin webhooks (X-Hub-Signature) do. GitHub is served under /github,
-Jira under /jira."""
+"""Local stand-ins for GitHub's and Jira Cloud's REST APIs (the parts outcome-bot uses: creating, reading
+and listing issues), which check credentials as they do, keep the issues they are given, can be told to
+fail (5xx, 401, 404, 429 with Retry-After, a hang) or to answer late what they did, and sign the webhooks
+they send as GitHub (X-Hub-Signature-256) and Jira admin webhooks (X-Hub-Signature) do. GitHub is served
+under /github, Jira under /jira."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from typing import Any
 
 GITHUB_TOKEN, GITHUB_REPO, GITHUB_SECRET = "ghp_test", "acme/roadmap", "github-webhook-secret"
 JIRA_EMAIL, JIRA_TOKEN, JIRA_PROJECT, JIRA_SECRET = "pm@acme.test", "jira-api-token", "OPS", "jira-webhook-secret"
+# What each refuses in a new issue: GitHub's body, Jira's text fields (a summary is at most 255).
+GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT = 65536, 32767
 DONE = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 IN_PROGRESS = {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}}
 TO_DO = {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
@@ -52,6 +54,7 @@ class FakeTrackers:
         self.repos = {GITHUB_REPO, "acme/other"}
         self.requests: list[Request] = []
         self._failures: list[Failure] = []
+        self._slow: list[Failure] = []
         self._lock = threading.Lock()
         self._numbers = itertools.count(57)
         self._jira_ids = itertools.count(10000)
@@ -68,12 +71,19 @@ class FakeTrackers:
         with self._lock:
             self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang))
 
+    def slow(self, pattern: str, seconds: float, *, times: int | None = 1) -> None:
+        """Requests matching `pattern` are done (an issue is created) but answered `seconds` late: a client
+        that gives up first cannot know whether they were."""
+        with self._lock:
+            self._slow.append(Failure(pattern, 0, times, hang=seconds))
+
     def reset(self) -> None:
         with self._lock:
             self.github.clear()
             self.jira.clear()
             self.requests.clear()
             self._failures.clear()
+            self._slow.clear()
             self._numbers = itertools.count(57)
             self._jira_ids = itertools.count(10000)
 
@@ -148,14 +158,15 @@ class FakeTrackers:
         self.github[(repo, number)] = issue
         return issue
 
-    def _failure(self, method: str, path: str) -> Failure | None:
+    def _failure(self, method: str, path: str, among: list[Failure] | None = None) -> Failure | None:
         with self._lock:
-            for failure in self._failures:
+            failures = self._failures if among is None else among
+            for failure in failures:
                 if re.search(failure.pattern, f"{method} {path}"):
                     if failure.times is not None:
                         failure.times -= 1
                         if failure.times <= 0:
-                            self._failures.remove(failure)
+                            failures.remove(failure)
                     return failure
         return None
 
@@ -167,21 +178,36 @@ class FakeTrackers:
         if failure is not None:
             time.sleep(failure.hang)
             return failure.status, {"message": "injected failure"}, failure.headers
+        late = self._failure(method, path, self._slow)
         if path.startswith("/github/"):
-            return self._github(method, path.removeprefix("/github"), headers, body)
-        if path.startswith("/jira/"):
-            return self._jira(method, path.removeprefix("/jira"), headers, body)
-        return 404, {"message": "Not Found"}, {}
+            answer = self._github(method, path.removeprefix("/github"), headers, body)
+        elif path.startswith("/jira/"):
+            answer = self._jira(method, path.removeprefix("/jira"), headers, body)
+        else:
+            answer = 404, {"message": "Not Found"}, {}
+        if late is not None:
+            time.sleep(late.hang)
+        return answer
 
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
-        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues", path):
+        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:\?.*)?", path):
             repo = match.group(1)
-            if method != "POST" or repo not in self.repos:
+            if repo not in self.repos:
+                return 404, {"message": "Not Found"}, {}
+            if method == "GET":  # the repository's issues, newest first (pull requests too, as GitHub lists them)
+                with self._lock:
+                    listed = sorted((i for (r, _), i in self.github.items() if r == repo), key=lambda i: -i["number"])
+                return 200, listed[:100], {}
+            if method != "POST":
                 return 404, {"message": "Not Found"}, {}
             if not isinstance(body, dict) or not body.get("title"):
                 return 422, {"message": "Validation Failed"}, {}
+            if len(body.get("body") or "") > GITHUB_BODY_LIMIT:
+                return 422, {"message": "Validation Failed", "errors": [{
+                    "resource": "Issue", "code": "custom", "field": "body",
+                    "message": f"body is too long (maximum is {GITHUB_BODY_LIMIT} characters)"}]}, {}
             with self._lock:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
             return 201, issue, {}
@@ -199,6 +225,11 @@ class FakeTrackers:
             project = (fields.get("project") or {}).get("key")
             if project != JIRA_PROJECT:
                 return 400, {"errorMessages": [], "errors": {"project": "valid project is required"}}, {}
+            too_long = {name: f"The entered text is too long. It exceeds the allowed limit of {limit:,} characters."
+                        for name, limit in (("summary", 255), ("description", JIRA_TEXT_LIMIT))
+                        if len(fields.get(name) or "") > limit}
+            if too_long:
+                return 400, {"errorMessages": [], "errors": too_long}, {}
             with self._lock:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))
@@ -206,6 +237,10 @@ class FakeTrackers:
                                                                         "description": fields.get("description"),
                                                                         "status": TO_DO, "resolution": None}}
             return 201, {"id": number, "key": key, "self": f"{self.url}/jira/rest/api/2/issue/{number}"}, {}
+        if path.split("?")[0] == "/rest/api/2/search/jql" and method == "GET":  # the project's issues, newest first
+            with self._lock:
+                listed = sorted(self.jira.values(), key=lambda i: -int(i["id"]))
+            return 200, {"issues": listed[:100], "isLast": True}, {}
         if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
             issue = self.jira.get(match.group(1))
             if issue is None:

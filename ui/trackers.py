@@ -71,6 +71,7 @@ def read_link_issue(view: dict[str, Any]) -> LinkForm | None:
 
 NEWS = {
     "not_planned": "was closed as *not planned*",
+    "duplicate": "was closed as a *duplicate*",
     "reopened": "was *reopened*",
     "deleted": "was *deleted*",
 }

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -21,12 +24,17 @@ from bot.settings import Settings
 
 # What became of an issue, in the tracker's words turned into ours.
 OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
+DUPLICATE = "duplicate"  # GitHub's third close reason: closed, and not done
 
 
 class Unavailable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    """`uncertain`: the request may have been done before the answer was lost (a timeout, a dropped line, a
+    5xx), so a creation must be looked for before it is tried again."""
+
+    def __init__(self, message: str, retry_after: float | None = None, *, uncertain: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class Refused(Exception):
@@ -39,7 +47,7 @@ class Issue:
     key: str  # "acme/roadmap#57", "OPS-142"
     url: str
     title: str
-    state: str  # OPEN, COMPLETED, NOT_PLANNED
+    state: str  # OPEN, COMPLETED, NOT_PLANNED, DUPLICATE
     closed_by: str | None = None
 
 
@@ -48,7 +56,7 @@ class Event:
     """One webhook delivery, as far as outcome-bot cares."""
 
     delivery_id: str
-    kind: str  # COMPLETED, NOT_PLANNED, REOPENED, DELETED, "ping", or "other" (ignored)
+    kind: str  # COMPLETED, NOT_PLANNED, DUPLICATE, REOPENED, DELETED, "ping", or "other" (ignored)
     key: str | None = None
     actor: str | None = None
     title: str | None = None
@@ -59,6 +67,7 @@ class Tracker(Protocol):
     name: str  # "github", "jira"
     label: str  # "GitHub", "Jira"
     where: str  # "acme/roadmap", "OPS": where new issues go
+    body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
 
     def create(self, title: str, body: str) -> Issue: ...
 
@@ -66,6 +75,10 @@ class Tracker(Protocol):
 
     def parse(self, reference: str) -> str | None:
         """The issue key a URL or a short reference ("#57", "OPS-142") names here, or None."""
+
+    def filed(self, mark: str) -> Issue | None:
+        """The issue among the newest where new issues go whose body holds `mark`, or None: after a creation
+        whose answer was lost, whether it happened."""
 
     def verify(self, raw: bytes, headers: Mapping[str, str]) -> bool: ...
 
@@ -117,17 +130,35 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
             return answer.status, _json(answer.read())
     except urllib.error.HTTPError as error:
         payload = _json(error.read())
+        retry = error.headers.get("Retry-After") if error.headers else None
         if error.code == 429 or error.code >= 500:
-            retry = error.headers.get("Retry-After") if error.headers else None
-            raise Unavailable(f"HTTP {error.code}", _seconds(retry)) from None
+            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=error.code >= 500) from None
+        if error.code == 403 and (limited := _rate_limited(error.headers, retry)) is not False:
+            raise Unavailable("HTTP 403 (rate limited)", limited) from None
         return error.code, payload
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-        raise Unavailable(type(getattr(error, "reason", error)).__name__) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        # Refused or unresolvable: nothing reached the tracker. Anything else may have been done.
+        unreached = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+        raise Unavailable(type(reason).__name__, uncertain=not unreached) from None
 
 
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw or b"null")
+    except ValueError:
+        return None
+
+
+def _rate_limited(headers: Any, retry_after: str | None) -> float | None | bool:
+    """A 403 that is GitHub's rate limit (a Retry-After, or no requests left until X-RateLimit-Reset), not a
+    token without permission: the seconds to wait (None: unsaid), or False when it is a real refusal."""
+    if retry_after:
+        return _seconds(retry_after)
+    if headers is None or headers.get("X-RateLimit-Remaining") != "0":
+        return False
+    try:
+        return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
     except ValueError:
         return None
 

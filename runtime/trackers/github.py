@@ -12,6 +12,7 @@ from bot.settings import GitHubSettings
 from runtime.trackers import (
     COMPLETED,
     DELETED,
+    DUPLICATE,
     NOT_PLANNED,
     OPEN,
     REOPENED,
@@ -32,6 +33,7 @@ _SHORT = re.compile(r"^#?(\d+)$")
 class GitHub:
     name = "github"
     label = "GitHub"
+    body_limit = 65_000  # GitHub refuses a body over 65,536 characters
 
     def __init__(self, settings: GitHubSettings) -> None:
         self.settings = settings
@@ -59,6 +61,16 @@ class GitHub:
             raise Refused(_refusal(status, answer, repo))
         return self._issue(repo, answer)
 
+    def filed(self, mark: str) -> Issue | None:
+        repo = self.settings.repo
+        status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues?state=all&sort=created"
+                              "&direction=desc&per_page=50", headers=self.headers)
+        if status != 200 or not isinstance(answer, list):
+            raise Refused(_refusal(status, answer, repo))
+        found = next((issue for issue in answer if isinstance(issue, dict) and mark in str(issue.get("body") or "")),
+                     None)
+        return self._issue(repo, found) if found is not None else None
+
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")
         for pattern in (_URL, _KEY):
@@ -83,17 +95,24 @@ class GitHub:
         repo = (body.get("repository") or {}).get("full_name")
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":
-            what = NOT_PLANNED if issue.get("state_reason") == "not_planned" else COMPLETED
+            what = _closed_as(issue)
         actor = (body.get("sender") or {}).get("login")
         return Event(delivered, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
                      actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
-        state = OPEN if answer.get("state") != "closed" else (
-            NOT_PLANNED if answer.get("state_reason") == "not_planned" else COMPLETED)
+        state = OPEN if answer.get("state") != "closed" else _closed_as(answer)
         closed_by = (answer.get("closed_by") or {}).get("login")
         return Issue("github", f"{repo}#{answer.get('number')}", str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+
+
+def _closed_as(issue: dict[str, Any]) -> str:
+    """Why a closed issue was closed: only "completed" (or no reason, as older GitHub Enterprise Servers
+    send) is done; "not_planned" and "duplicate" are closed without the work."""
+    reason = issue.get("state_reason")
+    return {"not_planned": NOT_PLANNED, "duplicate": DUPLICATE}.get(reason, COMPLETED) if isinstance(reason, str) \
+        else COMPLETED
 
 
 def _refusal(status: int, answer: Any, repo: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ _URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issue
 class Jira:
     name = "jira"
     label = "Jira"
+    body_limit = 32_000  # Jira refuses a description over 32,767 characters
 
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings
@@ -65,6 +67,19 @@ class Jira:
         fields = answer.get("fields") or {}
         return Issue("jira", str(answer.get("key") or key), self._url(str(answer.get("key") or key)),
                      str(fields.get("summary") or ""), _state(fields))
+
+    def filed(self, mark: str) -> Issue | None:
+        jql = urllib.parse.quote(f'project = "{self.settings.project_key}" ORDER BY created DESC')
+        status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults=50"
+                              "&fields=summary,status,resolution,description", headers=self.headers)
+        if status != 200 or not isinstance(answer, dict):
+            raise Refused(_refusal(status, answer, self.settings.project_key))
+        for issue in answer.get("issues") or []:
+            fields = issue.get("fields") if isinstance(issue, dict) else None
+            if isinstance(fields, dict) and mark in str(fields.get("description") or "") and issue.get("key"):
+                key = str(issue["key"])
+                return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
+        return None
 
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -110,6 +111,21 @@ def test_not_yet_asks_again_two_weeks_later_once(bot, slack, engine):
     for thread in threads:
         thread.join()
     assert sorted(results) == [0, 0, 1]
+
+
+@pytest.mark.parametrize("presser", ["UPM", "U1"])
+def test_not_yet_asks_the_pm_and_the_requester_again_whoever_pressed_it(bot, slack, engine, presser):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(bot, due)
+    question = dms(slack, presser)[-1]
+    bot.slack.press(buttons(question["blocks"])["review_not_yet"], user=presser, channel=f"D{presser}")
+    wait_until(lambda: len(_check_ins(engine)) == 2)
+    asked_before = {user: len(dms(slack, user)) for user in ("UPM", "U1")}
+    assert ask_due_check_ins(bot, due + timedelta(weeks=2)) == 1
+    for user in ("UPM", "U1"):
+        assert len(dms(slack, user)) == asked_before[user] + 1, user
+        assert "Did this happen?" in str(dms(slack, user)[-1]["blocks"])
 
 
 def _check_ins(engine):

@@ -76,10 +76,12 @@ def test_the_modal_opens_at_once_when_the_model_takes_twenty_seconds(coached, sl
     assert slack.calls("views.update") == []
 
 
-@pytest.mark.parametrize("failure", ["status", "malformed"])
+@pytest.mark.parametrize("failure", ["status", "malformed", "empty"])
 def test_model_failures_fall_back_silently_and_are_logged_once(coached, slack, model, caplog, failure):
     if failure == "status":
         model.status = 500
+    elif failure == "empty":  # well-formed, and says nothing: no suggestion to offer
+        model.answers["OutcomeSuggestion"] = {"outcome": "  ", "problem": ""}
     else:
         model.malformed = True
     with caplog.at_level(logging.WARNING, logger="bot.coach"):
@@ -90,6 +92,25 @@ def test_model_failures_fall_back_silently_and_are_logged_once(coached, slack, m
     assert slack.calls("chat.postEphemeral") == [] and slack.calls("response_url") == []
     assert len(model.requests) >= 2
     assert sum("outcome coach" in record.message for record in caplog.records) <= 1
+
+
+@pytest.mark.parametrize("answer", [
+    ("text/html", b"<html><body>Sign in to continue</body></html>"),  # a proxy's or a portal's page
+    ("application/json", b"{}"),
+    ("application/json", b'{"choices": null, "data": null}'),
+])
+def test_an_answer_that_is_no_completion_falls_back_to_the_heuristics(coached, slack, model, engine, caplog, answer):
+    share_idea(coached, slack, user="U1")
+    suggested = len(slack.wait_for("views.update"))
+    model.raw = answer
+    with caplog.at_level(logging.WARNING, logger="bot.coach"):
+        card = share_idea(coached, slack, user="U2", outcome="Finance closes the month a day sooner, every month")
+        coached.finish_work()  # nothing left to retry: the model's answer is a failure like any other
+    assert len(ideas(engine)) == 2 and "Finance closes the month a day sooner, every month" in str(card["blocks"])
+    assert any("your idea" in str(m.args).lower() for m in slack.calls("chat.postMessage")
+               if m.args["channel"] in ("U2", "DU2"))
+    assert len(slack.calls("views.update")) == suggested  # no suggestion from a page that is not one
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 def test_chatter_never_reaches_the_model_and_clear_cases_never_cost_a_call(coached, slack, model):

@@ -102,6 +102,50 @@ def test_jira_done_ships_and_wont_do_only_tells_the_pm(tracked_bot, slack, engin
     assert "Moved to Done in Jira by Jane Doe (OPS-140)" in decisions(engine)[-1].reason
 
 
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_idea_with_a_very_long_ask_is_still_filed(tracked_bot, slack, engine, trackers, tracker):
+    """The ask keeps all of a long message (40,000 characters); the issue's body fits what the tracker takes."""
+    from tests.fake_trackers import GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT
+    from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words
+
+    bot = tracked_bot
+    ask = " ".join(f"word{n}" for n in range(6000))[:40_000]
+    assert submit_keeping_my_words(bot, open_modal(bot, slack, text=ask), GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    assert ideas(engine)[0].ask == ask
+    _, reply = to_delivery(bot, slack, cards(slack)[-1], {"tracker": f"create:{tracker}"})
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=10)
+    [created] = trackers.made("POST", r"/issues?$")
+    body = created.body["body"] if tracker == "github" else created.body["fields"]["description"]
+    assert len(body) <= (GITHUB_BODY_LIMIT if tracker == "github" else JIRA_TEXT_LIMIT)
+    assert ask[:2000] in body and "Three teams asked" in body and "Filed by outcome-bot" in body
+    assert not any("could not file" in str(m.get("text")) for m in dms(slack, "UPM"))
+
+
+@pytest.mark.parametrize(("reason", "stage", "told"), [
+    ("completed", "shipped", None),
+    (None, "shipped", None),  # GitHub Enterprise Server before close reasons: closed is done
+    ("not_planned", "delivery", "closed as *not planned*"),
+    ("duplicate", "delivery", "closed as a *duplicate*"),
+])
+def test_only_an_issue_closed_as_completed_ships_the_idea(tracked_bot, slack, engine, trackers, reason, stage,
+                                                          told):
+    bot = tracked_bot
+    to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=10)
+    assert trackers.close_github(bot.url, 57, reason=reason, by="octocat")[0] == 200
+    bot.finish_work()
+    assert idea_row(engine).stage == stage
+    news = [m for m in dms(slack, "UPM") if "octocat" in str(m["blocks"])]
+    if told is None:
+        assert news == []
+    else:
+        [message] = news
+        assert told in str(message["blocks"]) and "idea_move_shipped" in str(message["blocks"])
+
+
 @pytest.mark.parametrize(("reference", "words"), [
     ("#999", "There is no issue acme/roadmap#999 in GitHub"),
     ("OPS-404", "There is no issue OPS-404 in Jira"),
@@ -130,6 +174,23 @@ def test_linking_an_existing_issue_shows_it_at_once(tracked_bot, slack, engine, 
     assert trackers.made("POST", r"issues?$") == []
 
 
+@pytest.mark.parametrize("how", ["delivery form", "link button"])
+def test_linking_an_issue_already_closed_as_done_ships_the_idea(tracked_bot, slack, engine, trackers, how):
+    bot = tracked_bot
+    trackers.github_issue(12).update(state="closed", state_reason="completed", closed_by={"login": "hubot"})
+    card = share_idea(bot, slack, user="U1")
+    if how == "delivery form":
+        assert to_delivery(bot, slack, card, {"tracker": "link", "issue": "#12"})[1].body == ""
+    else:
+        assert to_delivery(bot, slack, card, {"tracker": "none"})[1].body == ""
+        wait_until(lambda: "link_issue" in str(slack.calls("chat.update")[-1].args["blocks"]))
+        view = opened_modal(slack, press(bot, slack, slack.calls("chat.update")[-1].args["blocks"], "link_issue"))
+        assert bot.slack.submit_view(view, {"issue": "#12"}, user="UPM").body == ""
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    assert decisions(engine)[-1].decided_by == "@hubot" and decisions(engine)[-1].via == "github"
+    wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
+
+
 def test_a_tracker_that_does_not_answer_is_a_field_error_not_a_wait(tracked_bot, slack, engine, trackers):
     card = share_idea(tracked_bot, slack)
     trackers.fail(r"GET /github/", hang=5, times=None)
@@ -151,6 +212,45 @@ def test_filing_survives_an_outage_and_a_refusal_reaches_the_pm(tracked_bot, sla
     wait_until(lambda: any("could not file idea #2 in Jira" in str(m["text"]) for m in dms(slack, "UPM")), timeout=10)
     card_now = slack.messages("CTRIAGE")[1]
     assert "link_issue" in str(card_now["blocks"])  # a PM can link one filed by hand
+
+
+@pytest.mark.parametrize("limited", [
+    {"Retry-After": "1"},  # a secondary rate limit ("You have exceeded a secondary rate limit")
+    {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "{reset}"},  # the primary one, spent
+])
+def test_githubs_rate_limit_403_is_waited_out_not_reported_as_a_bad_token(tracked_bot, slack, engine, trackers,
+                                                                          limited):
+    import time
+
+    bot = tracked_bot
+    headers = {name: value.format(reset=int(time.time()) + 1) for name, value in limited.items()}
+    trackers.fail(r"POST /github/", 403, headers=headers)
+    _, reply = to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=15)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues$")) == 2
+    assert not any("could not file" in str(m.get("text")) for m in dms(slack, "UPM"))
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_issue_created_but_answered_too_late_is_filed_once(tracked_bot, slack, engine, trackers, monkeypatch,
+                                                              tracker):
+    """The tracker creates the issue and answers after the bot gave up: the retry finds it, files no second."""
+    import runtime.trackers
+
+    monkeypatch.setattr(runtime.trackers, "DEFAULT_TIMEOUT", 1.0)
+    bot = tracked_bot
+    trackers.slow(rf"POST /{tracker}/", 2.5)
+    trackers.jira_issue("OPS-7", "Someone else's issue")  # the project's other issues are not ours
+    trackers.github_issue(7, "Someone else's issue")
+    _, reply = to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=15)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues?$")) == 1
+    filed = {f"{repo}#{number}" for repo, number in trackers.github if number != 7} | set(trackers.jira) - {"OPS-7"}
+    assert {idea_row(engine).tracker_key} == filed and idea_row(engine).stage == "delivery"
 
 
 def test_webhooks_are_verified_idempotent_and_harmless_when_unlinked(tracked_bot, slack, engine, trackers):
