@@ -72,7 +72,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         return
     with changing(d) as session:
         subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,
-                                 only_this_channel=request.only_this_channel, created_by=user)
+                                 only_this_channel=request.only_this_channel, created_by=user, now=now)
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
     d.sender.soon(team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))

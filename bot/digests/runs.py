@@ -27,18 +27,27 @@ FIRST_PERIOD = timedelta(days=7)
 logger = logging.getLogger(__name__)
 
 def subscribe(
-    session: Session, *, team_id: str, channel_id: str, schedule: Schedule, only_this_channel: bool, created_by: str
+    session: Session, *, team_id: str, channel_id: str, schedule: Schedule, only_this_channel: bool, created_by: str,
+    now: datetime,
 ) -> DigestSubscription:
-    """Subscribes the channel, or changes its schedule when it already is."""
+    """Subscribes the channel, or changes its schedule when it already is.
+
+    A new schedule starts with its next time, as the reply says: the time it last fell on, before the
+    channel asked, is passed over rather than caught up on at the scheduler's next tick.
+    """
     subscription = find_subscription(session, team_id, channel_id)
     if subscription is None:
         subscription = DigestSubscription(team_id=team_id, channel_id=channel_id, created_by=created_by)
         session.add(subscription)
+    elif schedule_of(subscription) == schedule:
+        subscription.only_this_channel = only_this_channel
+        return subscription  # the same times: a run still owed (say, missed while the bot was down) stays owed
     subscription.weekday = schedule.weekday
     subscription.minute_of_day = schedule.minute_of_day
     subscription.timezone = schedule.timezone
     subscription.only_this_channel = only_this_channel
     session.flush()
+    _pass_over(session, subscription.id, latest_run(schedule, now), now)
     return subscription
 
 
@@ -174,14 +183,18 @@ def claim_due(session: Session, subscription_id: int, period_end: datetime, now:
 
 
 def _skip_once(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> None:
+    if _pass_over(session, subscription_id, period_end, now):
+        logger.warning("digest for subscription %s due %s was missed by more than a day: skipped",
+                       subscription_id, period_end)
+
+
+def _pass_over(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> bool:
+    """Records the period as skipped unless it already has a run; True when this call recorded it."""
     runs = DigestRun.__table__
-    skipped = session.scalar(
+    return session.scalar(
         dialect_insert(session)(runs)
         .values(subscription_id=subscription_id, period_start=period_end - FIRST_PERIOD, period_end=period_end,
                 claimed_at=now, skipped=True)
         .on_conflict_do_nothing()
         .returning(runs.c.id)
-    )
-    if skipped is not None:
-        logger.warning("digest for subscription %s due %s was missed by more than a day: skipped",
-                       subscription_id, period_end)
+    ) is not None

@@ -88,7 +88,7 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
     assert posted[0]["blocks"] == preview["blocks"]
     def recorded() -> bool:  # marked after the post returns: wait for it rather than race it
         with Session(engine) as session:
-            return session.scalar(select(DigestRun.message_ts)) is not None
+            return session.scalar(select(DigestRun.message_ts).where(DigestRun.posted_at.is_not(None))) is not None
 
     wait_until(recorded)
 

@@ -33,10 +33,11 @@ def post(sessions, sender):
     return run
 
 
-def subscribed(sessions, channel="CDIGEST", weekday=0, minute=540, tz="Europe/London", team="T1"):
+def subscribed(sessions, channel="CDIGEST", weekday=0, minute=540, tz="Europe/London", team="T1",
+               now=MONDAY_9 - timedelta(days=2)):
     with sessions.begin() as session:
         return subscribe(session, team_id=team, channel_id=channel, schedule=Schedule(weekday, minute, tz),
-                         only_this_channel=False, created_by="UPM").id
+                         only_this_channel=False, created_by="UPM", now=now).id
 
 
 def posts(slack, channel="CDIGEST"):
@@ -82,6 +83,21 @@ def test_a_missed_run_posts_once_within_a_day_and_is_skipped_after(sessions, pos
         f"digest for subscription {other} due {MONDAY_9} was missed by more than a day: skipped") == 1
 
 
+@pytest.mark.parametrize(("first", "then", "posted"), [
+    (None, (0, 540), 0),  # subscribed at 09:30 for Mondays 09:00: the next digest is next Monday's
+    (None, (0, 600), 1),  # for 10:00: today's, half an hour later
+    ((2, 540), (0, 540), 0),  # moved from Wednesdays to Mondays 09:00 at 09:30
+    ((0, 540), (0, 540), 1),  # asked again with the same times while today's is owed: it stays owed
+])
+def test_a_schedule_starts_with_its_next_time_as_the_reply_says(sessions, post, slack, first, then, posted):
+    subscribing = MONDAY_9 + timedelta(minutes=30)
+    if first is not None:
+        subscribed(sessions, weekday=first[0], minute=first[1])
+    subscribed(sessions, weekday=then[0], minute=then[1], now=subscribing)
+    assert post(subscribing + timedelta(minutes=1)) + post(MONDAY_9 + timedelta(hours=1, minutes=1)) == posted
+    assert post(MONDAY_9 + timedelta(days=7, hours=1, minutes=1)) == 1
+
+
 def test_a_claim_left_by_a_crashed_process_expires_and_is_retried(sessions, post, slack):
     subscription = subscribed(sessions)
     with sessions.begin() as session:  # the "crash": claimed, never owed
@@ -92,7 +108,7 @@ def test_a_claim_left_by_a_crashed_process_expires_and_is_retried(sessions, post
     assert len(posts(slack)) == 1
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(DigestRun).where(
-            DigestRun.subscription_id == subscription)) == 1
+            DigestRun.subscription_id == subscription, DigestRun.period_end == MONDAY_9)) == 1
 
 
 def test_two_schedulers_at_once_post_once(sessions, post, slack):
