@@ -73,7 +73,8 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
         body.append([section(f"{title}\n{oldest}")])
         counts.append(f"{digest.waiting_total} waiting")
     if not counts:  # only customer feedback arrived
-        counts.append(f"{digest.pulse.customer_mentions} customer mentions received")
+        mentions = digest.pulse.customer_mentions
+        counts.append(f"{mentions} customer mention{'s' if mentions != 1 else ''} received")
     summary = f"Product digest {period}: " + ", ".join(counts)
     pulse = context(_pulse_words(digest.pulse))
     whole = [*head, *(block for unit in body for block in unit), pulse]

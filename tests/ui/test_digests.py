@@ -102,6 +102,13 @@ def test_an_empty_week_says_so_in_one_friendly_line(sessions):
     assert len(message["blocks"]) == 2 and "quiet week" in message["text"]
 
 
+@pytest.mark.parametrize(("mentions", "headline"), [(1, ": 1 customer mention received"),
+                                                     (3, ": 3 customer mentions received")])
+def test_a_week_of_only_customer_feedback_counts_it_in_words(mentions, headline):
+    message = digest_message(Digest(START, END, pulse=Pulse(0, 0, None, customer_mentions=mentions)))
+    assert message["text"].endswith(headline)
+
+
 def test_a_busy_week_posts_whole_in_a_thread_within_slacks_limits(sessions):
     reasons = [f"Reason {n:02d}: " + "finance loses a day & more " * 18 for n in range(60)]
     for n, reason in enumerate(reasons):
