@@ -54,7 +54,9 @@ def post_message(client: WebClient, row: Delivery, thread_ts: str | None = None,
 
 def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
     """A public channel the bot is not in yet (a digest channel, a new triage channel) is joined, once,
-    as an admin would expect; a private one needs an invitation, and stays an error for PMs to see."""
+    as an admin would expect; a private one needs an invitation, and stays an error for PMs to see. A
+    join Slack could not do just now (a rate limit, an outage) is raised as it is, for the sender to try
+    again: it says nothing about the channel."""
     try:
         return call()
     except SlackApiError as error:
@@ -62,7 +64,9 @@ def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
             raise
         try:
             client.conversations_join(channel=channel)
-        except SlackApiError:
+        except SlackApiError as refused:
+            if _passing(refused):
+                raise
             raise error from None
         return call()
 
