@@ -11,7 +11,7 @@ from bot.ideas import IdeaDraft, submit_idea
 from bot.settings import BOT_SCOPES
 from models import BOTS, Idea
 from tests.conftest import ROOT
-from tests.flows import GOOD
+from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
 
 
 def oauth_bot(make_bot):
@@ -56,6 +56,27 @@ def test_uninstalling_removes_the_installation(make_bot, slack, engine):
     bot.slack.event({"type": "app_uninstalled"}, team="T2")
     bot.finish_work()
     assert bots(engine) == {}
+
+
+def test_what_was_owed_when_a_workspace_uninstalled_goes_out_once_it_reinstalls(make_bot, slack, engine):
+    """Nothing is sent to a workspace that has no installation; reinstalling it delivers what it was owed,
+    once, instead of leaving it as a failure."""
+    bot = oauth_bot(make_bot)
+    install(bot, "T2")
+    slack.fail("chat.postMessage", "service_unavailable", status=503, times=None)  # Slack down: both wait
+    view = open_modal(bot, slack, team="T2")
+    assert submit_keeping_my_words(bot, view, GOOD, user="U1", team="T2").status == 200
+    slack.wait_for("chat.postMessage", 2)
+    bot.slack.event({"type": "app_uninstalled"}, team="T2")
+    wait_until(lambda: bots(engine) == {})
+    slack.reset()  # Slack is back, but the workspace is gone
+    bot.sender.drain(20, retries_too=True)
+    assert slack.calls("chat.postMessage") == []
+
+    install(bot, "T2")
+    wait_until(lambda: {c.args["channel"] for c in slack.calls("chat.postMessage")} == {"U1", "CTRIAGE"}, timeout=10)
+    bot.finish_work()
+    assert [c.token for c in slack.calls("chat.postMessage")] == ["xoxb-T2", "xoxb-T2"]
 
 
 def test_the_oauth_install_asks_for_the_scopes_the_manifest_lists():
