@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -83,6 +84,23 @@ def test_the_oauth_install_asks_for_the_scopes_the_manifest_lists():
     manifest = (ROOT / "manifest.yml").read_text()
     listed = re.findall(r"^\s+- ([a-z]+:[a-z:]+|commands)\s", manifest.split("bot:")[1].split("settings:")[0], re.M)
     assert tuple(listed) == BOT_SCOPES
+
+
+def test_the_manifest_subscribes_to_the_events_that_remove_an_installation():
+    events = (ROOT / "manifest.yml").read_text().split("bot_events:")[1].split("interactivity:")[0]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(re.findall(r"^\s+- ([a-z_.]+)", events, re.M))
+
+
+@pytest.mark.parametrize("event", [
+    {"type": "app_uninstalled"},
+    {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}},
+    {"type": "member_joined_channel", "user": "U2", "channel": "C1"},
+])
+def test_an_event_the_bot_does_nothing_with_is_still_answered_200(bot, slack, event):
+    """Slack retries an event answered with anything else, and turns off an app's events when most fail."""
+    assert bot.slack.event(event).status == 200
+    bot.finish_work()
+    assert [c.method for c in slack.calls() if c.method != "auth.test"] == []
 
 
 def test_two_installed_workspaces_cannot_touch_each_others_ideas(make_bot, slack, engine):
