@@ -65,7 +65,7 @@ def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
         try:
             client.conversations_join(channel=channel)
         except SlackApiError as refused:
-            if _passing(refused):
+            if passing(refused):
                 raise
             raise error from None
         return call()
@@ -84,7 +84,7 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
         else:
             answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
     except SlackApiError as error:
-        if _passing(error):
+        if passing(error):
             raise
         return None  # no history to read here (no scope, no such method): post, as before this check
     for message in answer.get("messages") or []:
@@ -100,13 +100,13 @@ def permalink(client: WebClient, channel: str, ts: str) -> str | None:
     try:
         return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
     except SlackApiError as error:
-        if _passing(error):
+        if passing(error):
             raise
         return None
 
 
-def _passing(error: SlackApiError) -> bool:
-    """A rate limit or an outage: worth the sender's retry, unlike a refusal."""
+def passing(error: SlackApiError) -> bool:
+    """A rate limit or an outage: worth trying again, unlike a refusal."""
     return error.response.status_code == 429 or error.response.status_code >= 500
 
 
