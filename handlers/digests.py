@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from logging import Logger
 
 from slack_bolt import Ack, BoltContext
@@ -14,13 +15,14 @@ from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
 from handlers.access import Deps, changing, deps, is_pm, team, tell
 from models import utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.scheduled import digest_owed, owe_now, write_intro
 from ui.digests import (
     DIGEST_FOR_PMS,
     DIGEST_OFF,
     DIGEST_WAS_OFF,
     INVITE_ME,
+    SLACK_BUSY,
     digest_help,
     digest_messages,
     digest_subscribed,
@@ -106,24 +108,24 @@ def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 
 
 
 def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
-    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly. (Feedback
-    channels use it too: the bot reads only where it is a member.)"""
+    """Joins a public channel the bot is not in; a private one needs an invitation, said plainly. Slack
+    rate-limited, down or silent is said as that: an invitation would not help. (Feedback channels use
+    it too: the bot reads only where it is a member.)"""
     if channel.startswith("D"):
         return "Digests go to channels: run `/idea digest here` in the channel that should get it."
     try:
         info = client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as error:
-        logger.info("conversations.info %s: %s", channel, error.response.get("error"))
-        return INVITE_ME
-    if info.get("is_archived"):
-        return "This channel is archived, so I can't work in it."
-    if info.get("is_member"):
-        return None
-    if info.get("is_private"):
-        return INVITE_ME
-    try:
+        if info.get("is_archived"):
+            return "This channel is archived, so I can't work in it."
+        if info.get("is_member"):
+            return None
+        if info.get("is_private"):
+            return INVITE_ME
         client.conversations_join(channel=channel)
     except SlackApiError as error:
-        logger.warning("conversations.join %s: %s", channel, error.response.get("error"))
-        return INVITE_ME
+        logger.warning("checking or joining %s: %s", channel, error.response.get("error"))
+        return SLACK_BUSY if calls.passing(error) else INVITE_ME
+    except (OSError, http.client.HTTPException) as error:  # no answer: that says nothing about the channel
+        logger.warning("checking or joining %s: %s", channel, type(error).__name__)
+        return SLACK_BUSY
     return None

@@ -54,7 +54,9 @@ def post_message(client: WebClient, row: Delivery, thread_ts: str | None = None,
 
 def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
     """A public channel the bot is not in yet (a digest channel, a new triage channel) is joined, once,
-    as an admin would expect; a private one needs an invitation, and stays an error for PMs to see."""
+    as an admin would expect; a private one needs an invitation, and stays an error for PMs to see. A
+    join Slack could not do just now (a rate limit, an outage) is raised as it is, for the sender to try
+    again: it says nothing about the channel."""
     try:
         return call()
     except SlackApiError as error:
@@ -62,7 +64,9 @@ def joining(client: WebClient, channel: str, call: Callable[[], Any]) -> Any:
             raise
         try:
             client.conversations_join(channel=channel)
-        except SlackApiError:
+        except SlackApiError as refused:
+            if passing(refused):
+                raise
             raise error from None
         return call()
 
@@ -80,7 +84,7 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
         else:
             answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
     except SlackApiError as error:
-        if _passing(error):
+        if passing(error):
             raise
         return None  # no history to read here (no scope, no such method): post, as before this check
     for message in answer.get("messages") or []:
@@ -96,13 +100,13 @@ def permalink(client: WebClient, channel: str, ts: str) -> str | None:
     try:
         return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
     except SlackApiError as error:
-        if _passing(error):
+        if passing(error):
             raise
         return None
 
 
-def _passing(error: SlackApiError) -> bool:
-    """A rate limit or an outage: worth the sender's retry, unlike a refusal."""
+def passing(error: SlackApiError) -> bool:
+    """A rate limit or an outage: worth trying again, unlike a refusal."""
     return error.response.status_code == 429 or error.response.status_code >= 500
 
 

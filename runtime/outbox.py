@@ -331,6 +331,22 @@ def retry_undelivered(session: Session, team_id: str, now: datetime) -> int:
     ).rowcount
 
 
+# Refusals a reinstall puts right: the workspace had no installation, or Slack no longer took its token.
+NEEDS_INSTALL = ("not_installed", "invalid_auth", "not_authed", "token_revoked", "token_expired")
+
+
+def resume_installed(session: Session, team_id: str, now: datetime, since: datetime) -> int:
+    """Sends again what failed only because the workspace was not installed (owed since `since`), now it
+    is: its people get what they were owed, not a list of failures to retry by hand."""
+    return session.execute(
+        update(Delivery)
+        .where(Delivery.team_id == team_id, Delivery.state == FAILED, Delivery.dismissed_at.is_(None),
+               Delivery.error.in_(NEEDS_INSTALL), Delivery.created_at >= since)
+        .values(state=PENDING, attempts=0, next_attempt_at=now, finished_at=None, lease_until=None, created_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def dismiss_undelivered(session: Session, team_id: str, now: datetime) -> int:
     return session.execute(
         update(Delivery)

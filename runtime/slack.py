@@ -12,17 +12,21 @@ import http.client
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
-from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.installation_store import Installation, InstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.settings import BOT_SCOPES, ConfigError, Settings
-from runtime import slack_http
+from models import utcnow
+from runtime import outbox, slack_http
 
 logger = logging.getLogger("outcome_bot")
 
@@ -125,13 +129,32 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
     database; their tables come from our migrations. Bolt refreshes rotating tokens by itself."""
     if not settings.slack_client_id:
         return None
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
+        installation_store=ResumingInstallationStore(client_id=settings.slack_client_id, engine=engine),
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
     )
+
+
+# What failed for want of an installation is sent again when the workspace installs within this long.
+RESUME_WITHIN = timedelta(days=1)
+
+
+class ResumingInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, which also puts back in the sender's hands what a workspace was owed while it
+    was uninstalled (or its token refused) when it installs again: a reinstall resumes delivery."""
+
+    def save(self, installation: Installation) -> None:
+        super().save(installation)
+        if not installation.team_id:
+            return
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            resumed = outbox.resume_installed(session, installation.team_id, now, now - RESUME_WITHIN)
+        if resumed:
+            logger.info("workspace %s installed again: %s undelivered message(s) will be sent", installation.team_id,
+                        resumed)

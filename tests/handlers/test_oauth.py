@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from bot.ideas import IdeaDraft, submit_idea
 from bot.settings import BOT_SCOPES
 from models import BOTS, Idea
 from tests.conftest import ROOT
-from tests.flows import GOOD
+from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
 
 
 def oauth_bot(make_bot):
@@ -58,10 +59,48 @@ def test_uninstalling_removes_the_installation(make_bot, slack, engine):
     assert bots(engine) == {}
 
 
+def test_what_was_owed_when_a_workspace_uninstalled_goes_out_once_it_reinstalls(make_bot, slack, engine):
+    """Nothing is sent to a workspace that has no installation; reinstalling it delivers what it was owed,
+    once, instead of leaving it as a failure."""
+    bot = oauth_bot(make_bot)
+    install(bot, "T2")
+    slack.fail("chat.postMessage", "service_unavailable", status=503, times=None)  # Slack down: both wait
+    view = open_modal(bot, slack, team="T2")
+    assert submit_keeping_my_words(bot, view, GOOD, user="U1", team="T2").status == 200
+    slack.wait_for("chat.postMessage", 2)
+    bot.slack.event({"type": "app_uninstalled"}, team="T2")
+    wait_until(lambda: bots(engine) == {})
+    slack.reset()  # Slack is back, but the workspace is gone
+    bot.sender.drain(20, retries_too=True)
+    assert slack.calls("chat.postMessage") == []
+
+    install(bot, "T2")
+    wait_until(lambda: {c.args["channel"] for c in slack.calls("chat.postMessage")} == {"U1", "CTRIAGE"}, timeout=10)
+    bot.finish_work()
+    assert [c.token for c in slack.calls("chat.postMessage")] == ["xoxb-T2", "xoxb-T2"]
+
+
 def test_the_oauth_install_asks_for_the_scopes_the_manifest_lists():
     manifest = (ROOT / "manifest.yml").read_text()
     listed = re.findall(r"^\s+- ([a-z]+:[a-z:]+|commands)\s", manifest.split("bot:")[1].split("settings:")[0], re.M)
     assert tuple(listed) == BOT_SCOPES
+
+
+def test_the_manifest_subscribes_to_the_events_that_remove_an_installation():
+    events = (ROOT / "manifest.yml").read_text().split("bot_events:")[1].split("interactivity:")[0]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(re.findall(r"^\s+- ([a-z_.]+)", events, re.M))
+
+
+@pytest.mark.parametrize("event", [
+    {"type": "app_uninstalled"},
+    {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}},
+    {"type": "member_joined_channel", "user": "U2", "channel": "C1"},
+])
+def test_an_event_the_bot_does_nothing_with_is_still_answered_200(bot, slack, event):
+    """Slack retries an event answered with anything else, and turns off an app's events when most fail."""
+    assert bot.slack.event(event).status == 200
+    bot.finish_work()
+    assert [c.method for c in slack.calls() if c.method != "auth.test"] == []
 
 
 def test_two_installed_workspaces_cannot_touch_each_others_ideas(make_bot, slack, engine):

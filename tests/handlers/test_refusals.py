@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Idea
+from models import DigestSubscription, FeedbackChannel, Idea
 from tests.flows import GOOD, open_modal, share_idea, wait_until
 from tests.handlers.test_close_the_loop import ship
 from tests.slack_requests import buttons
@@ -60,6 +60,27 @@ def test_digest_now_in_a_private_channel_without_the_bot_asks_for_an_invitation(
     assert "/invite @outcome-bot" in slack.wait_for("response_url")[0].args["text"]
     bot.finish_work()
     assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CSECRET"] == []
+
+
+@pytest.mark.parametrize(("command", "method", "error", "status"), [
+    ("digest here", "conversations.info", "ratelimited", 429),
+    ("digest here", "conversations.join", "internal_error", 500),
+    ("feedback here", "conversations.info", "service_unavailable", 503),
+    ("feedback here", "conversations.join", "ratelimited", 429),
+])
+def test_slack_busy_while_checking_the_channel_says_try_again_not_invite_me(bot, slack, engine, command, method,
+                                                                            error, status):
+    """A public channel the bot can join: Slack being busy or down for a moment is no reason to ask for an
+    invitation, and nothing is set up that the bot could not act on."""
+    slack.channels["CPUBLIC"] = {"is_member": False}
+    slack.fail(method, error, status=status, headers={"Retry-After": "1"} if status == 429 else None, times=1)
+    bot.slack.command(command, user="UPM", channel="CPUBLIC")
+    said = slack.wait_for("response_url")[0].args["text"]
+    assert "/invite" not in said and "try again" in said, said
+    bot.finish_work()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(DigestSubscription)) == 0
+        assert session.scalar(select(func.count()).select_from(FeedbackChannel)) == 0
 
 
 def test_the_same_form_delivered_several_times_at_once_makes_one_idea_and_no_error(bot, slack, engine, caplog):

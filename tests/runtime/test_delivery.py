@@ -165,6 +165,22 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_and_the_card_posted(bot, s
     assert [c.args["channel"] for c in slack.calls("conversations.join")] == ["CTRIAGE"]
 
 
+@pytest.mark.parametrize(("error", "status", "headers"), [
+    ("ratelimited", 429, {"Retry-After": "1"}),
+    ("internal_error", 500, {}),
+    ("service_unavailable", 503, {}),
+])
+def test_a_join_slack_could_not_do_just_now_is_tried_again_not_given_up(bot, slack, engine, error, status, headers):
+    """Slack busy or down while joining says nothing about the channel: the card still goes, and PMs
+    are not told the bot must be invited."""
+    slack.channels["CTRIAGE"] = {"is_member": False}
+    slack.fail("conversations.join", error, status=status, headers=headers, times=1)
+    share(bot, slack)
+    wait_until(lambda: len(slack.messages("CTRIAGE")) == 1, timeout=15)
+    assert [c.error for c in slack.calls("conversations.join")] == [error, None]
+    assert "could not be delivered" not in str(open_home(bot, slack, "UPM")["blocks"])
+
+
 def test_someone_who_is_not_a_pm_cannot_retry_or_dismiss(bot, slack, engine):
     button = {"action_id": "deliveries_dismiss", "block_id": "deliveries", "value": None}
     bot.slack.press(button, user="U2", view={"id": "VHOME", "blocks": []})
