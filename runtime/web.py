@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -76,7 +77,10 @@ class SlackEndpoint(SlackRequestHandler):
             return BoltResponse(status=413, body="Payload Too Large")
         headers = request.get_headers()
         if self.secret is not None and not _signed(self.secret, raw, headers):
-            return BoltResponse(status=401, body="")
+            # Slack's check of a command URL's certificate (`ssl_check=1`) need not be signed; Bolt answers
+            # it 200 and does nothing else, as it does for every unsigned one.
+            if not _is_ssl_check(raw):
+                return BoltResponse(status=401, body="")
         try:
             bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
@@ -91,6 +95,13 @@ class SlackEndpoint(SlackRequestHandler):
         body = super().__call__(environ, start_response)
         line, self._dispatched.line = self._dispatched.line, None
         return body if line is None else _ThenLog(body, line)
+
+
+def _is_ssl_check(raw: bytes) -> bool:
+    try:
+        return urllib.parse.parse_qs(raw.decode("ascii"), max_num_fields=10).get("ssl_check") == ["1"]
+    except (UnicodeDecodeError, ValueError):
+        return False
 
 
 def _signed(secret: bytes, raw: bytes, headers: dict[str, Any]) -> bool:

@@ -45,6 +45,13 @@ def test_bad_bodies_get_a_plain_status_and_no_traceback(bot, slack, caplog, body
     assert slack.calls() == [c for c in slack.calls() if c.method == "auth.test"]
 
 
+@pytest.mark.parametrize("body", ["ssl_check=1&token=x", "ssl_check=1&command=%2Fidea&text=export&user_id=UPM"])
+def test_slacks_unsigned_certificate_check_is_answered_200_and_does_nothing(bot, slack, body):
+    reply = bot.slack.post(body, "application/x-www-form-urlencoded", signed=False)
+    assert (reply.status, reply.body) == (200, "")
+    assert [c.method for c in slack.calls()] in ([], ["auth.test"])
+
+
 def test_a_huge_unsigned_body_is_refused_before_it_is_read(bot):
     """The server answers 413 from the Content-Length alone; the client gets the answer without
     having sent more than a few bytes of the 300 MB it announced."""
