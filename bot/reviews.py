@@ -57,18 +57,22 @@ def claim_check_in(session: Session, check_in_id: int, now: datetime) -> tuple[I
 
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
-    """"Not yet": closes the open check-in and schedules the next, two weeks after today or after the
-    check-in's own date, whichever is later; None if the idea is not awaiting one."""
+    """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today or after
+    the asked one's date, whichever is later; None if the idea is not awaiting one. When the next one is
+    already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
+    that date stands: everyone hears it, and the question is asked once."""
     idea = get_idea(session, team_id, idea_id)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
-    session.execute(
-        update(CheckIn)
-        .where(CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None), CheckIn.asked_at.is_not(None))
-        .values(answered_at=now)
-    )
-    last_due = session.scalar(select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id))
-    due = max(now.date(), last_due or now.date()) + ASK_AGAIN_AFTER
+    unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))
+    waiting = session.scalar(select(func.min(CheckIn.due_on)).where(*unanswered, CheckIn.asked_at.is_(None)))
+    if waiting is not None:
+        return waiting
+    session.execute(update(CheckIn).where(*unanswered, CheckIn.asked_at.is_not(None)).values(answered_at=now))
+    last_asked = session.scalar(
+        select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, CheckIn.asked_at.is_not(None)))
+    # From the asked one's date, not the latest: two presses at once pick the same date, which is stored once.
+    due = max(now.date(), last_asked or now.date()) + ASK_AGAIN_AFTER
     table = CheckIn.__table__
     session.execute(
         dialect_insert(session)(table)
