@@ -58,6 +58,10 @@ def okr_view(metadata: str) -> dict:
     ('{"objective": "' + "7" * 30 + '"}', {}, "title", "no longer exists"),
     ('{"objective": null}', {"title": "Faster\x00close"}, "title", "cannot be stored"),
     ('{"objective": null}', {"kr1_target": "4\x00"}, "kr1_target", "cannot be stored"),
+    ('{"objective": null}', {"title": "Faster " * 60}, "title", "300 characters"),
+    ('{"objective": null}', {"kr1_metric": "Days " * 20_000}, "kr1_metric", "300 characters"),
+    ('{"objective": null}', {"kr1_baseline": "5" * 201}, "kr1_baseline", "200 characters"),
+    ('{"objective": null}', {"kr1_target": "4" * 5000}, "kr1_target", "200 characters"),
 ])
 def test_odd_objective_forms_get_field_errors(bot, engine, caplog, metadata, values, field, words):
     base = {"title": "Finance closes faster", "kr1_metric": "Days to close"}
