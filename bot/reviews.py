@@ -14,18 +14,28 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.ideas import get_idea
+from bot.ideas import UNSTORABLE, get_idea, storable
 from models import CheckIn, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
 SUPPORTABLE = frozenset({Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED})
 ASK_AGAIN_AFTER = timedelta(weeks=2)
 EVIDENCE_MAX_CHARS = 500
+MEASURED_MAX_CHARS = 1000
 logger = logging.getLogger(__name__)
 
 def may_review(user_id: str, idea: Idea, is_pm: bool) -> bool:
     """The product managers, and the person who asked: both are asked, both may answer."""
     return is_pm or user_id == idea.requester_id
+
+
+def measured_error(measured: str) -> str | None:
+    """A message for "what did you measure?", or None: the form holds it to its length, a forged one is not."""
+    if not storable(measured):
+        return UNSTORABLE
+    if len(measured) > MEASURED_MAX_CHARS:
+        return f"Please keep what was measured to {MEASURED_MAX_CHARS:,} characters (it is {len(measured):,})."
+    return None
 
 
 def may_support(user_id: str, idea: Idea) -> bool:
