@@ -30,5 +30,24 @@ def load_draft(session: Session, team_id: str, key: str | None) -> dict[str, Any
     return data if isinstance(data, dict) else {}
 
 
+def submitted_before(session: Session, team_id: str, form_id: str) -> bool:
+    """Whether this form (a modal's view id) was already submitted and saved: Slack may deliver a
+    submission twice (a double click), and the second must change nothing."""
+    kept = session.get(Draft, _submitted_key(form_id))
+    return kept is not None and kept.team_id == team_id
+
+
+def remember_submitted(session: Session, team_id: str, form_id: str) -> None:
+    """In the transaction that saves what the form said; the same form at the same moment then fails to
+    commit (the key is taken), rather than saving twice."""
+    session.add(Draft(key=_submitted_key(form_id), team_id=team_id, data={"submitted": True}, created_at=utcnow()))
+    session.flush()
+
+
+def _submitted_key(form_id: str) -> str:
+    # A colon: no form's draft key (URL-safe base64) can ever be one of these.
+    return f"submitted:{form_id}"[:32]
+
+
 def forget_old_drafts(session: Session, now: datetime) -> int:
     return session.execute(delete(Draft).where(Draft.created_at < now - KEEP)).rowcount

@@ -15,6 +15,9 @@ from models import Idea, KeyResult, Objective
 
 KEY_RESULT_SLOTS = 3
 TITLE_MAX_CHARS = 300
+# The form's limits, held here too: a forged form is not held to them, and a baseline or target longer than
+# its column fails to store on PostgreSQL.
+KEY_RESULT_MAX_CHARS = {"metric": 300, "baseline": 200, "target": 200}
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,12 @@ def objective_errors(title: str, key_results: list[KeyResultDraft]) -> dict[str,
     for n, key_result in enumerate(key_results, start=1):
         if not key_result.is_blank and not key_result.metric.strip():
             errors[f"kr{n}_metric"] = "Which metric? A key result needs one."
-        for field in ("metric", "baseline", "target"):
-            if not storable(getattr(key_result, field)):
+        for field, most in KEY_RESULT_MAX_CHARS.items():
+            text = getattr(key_result, field)
+            if not storable(text):
                 errors[f"kr{n}_{field}"] = UNSTORABLE
+            elif len(text) > most:
+                errors[f"kr{n}_{field}"] = f"Please keep this to {most} characters."
     return errors
 
 

@@ -14,18 +14,28 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.ideas import get_idea
+from bot.ideas import UNSTORABLE, get_idea, storable
 from models import CheckIn, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
 SUPPORTABLE = frozenset({Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED})
 ASK_AGAIN_AFTER = timedelta(weeks=2)
 EVIDENCE_MAX_CHARS = 500
+MEASURED_MAX_CHARS = 1000
 logger = logging.getLogger(__name__)
 
 def may_review(user_id: str, idea: Idea, is_pm: bool) -> bool:
     """The product managers, and the person who asked: both are asked, both may answer."""
     return is_pm or user_id == idea.requester_id
+
+
+def measured_error(measured: str) -> str | None:
+    """A message for "what did you measure?", or None: the form holds it to its length, a forged one is not."""
+    if not storable(measured):
+        return UNSTORABLE
+    if len(measured) > MEASURED_MAX_CHARS:
+        return f"Please keep what was measured to {MEASURED_MAX_CHARS:,} characters (it is {len(measured):,})."
+    return None
 
 
 def may_support(user_id: str, idea: Idea) -> bool:
@@ -57,23 +67,27 @@ def claim_check_in(session: Session, check_in_id: int, now: datetime) -> tuple[I
 
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
-    """"Not yet": closes the open check-in and schedules the next, two weeks after today or after the
-    check-in's own date, whichever is later; None if the idea is not awaiting one. The next is asked of
-    the same PM as the last (and the requester, as always), whoever pressed: a requester's "not yet"
-    does not take the PM who shipped it out of the loop."""
+    """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today or after
+    the asked one's date, whichever is later; None if the idea is not awaiting one. When the next one is
+    already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
+    that date stands: everyone hears it, and the question is asked once. The next is asked of the same PM
+    as the last (and the requester, as always), whoever pressed: a requester's "not yet" does not take the
+    PM who shipped it out of the loop."""
     idea = get_idea(session, team_id, idea_id)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
+    unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))
+    waiting = session.scalar(select(func.min(CheckIn.due_on)).where(*unanswered, CheckIn.asked_at.is_(None)))
+    if waiting is not None:
+        return waiting
     asker = session.scalar(
         select(CheckIn.ask_user_id).where(CheckIn.idea_id == idea_id).order_by(CheckIn.due_on.desc()).limit(1)
     ) or user_id
-    session.execute(
-        update(CheckIn)
-        .where(CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None), CheckIn.asked_at.is_not(None))
-        .values(answered_at=now)
-    )
-    last_due = session.scalar(select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id))
-    due = max(now.date(), last_due or now.date()) + ASK_AGAIN_AFTER
+    session.execute(update(CheckIn).where(*unanswered, CheckIn.asked_at.is_not(None)).values(answered_at=now))
+    last_asked = session.scalar(
+        select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, CheckIn.asked_at.is_not(None)))
+    # From the asked one's date, not the latest: two presses at once pick the same date, which is stored once.
+    due = max(now.date(), last_asked or now.date()) + ASK_AGAIN_AFTER
     table = CheckIn.__table__
     session.execute(
         dialect_insert(session)(table)

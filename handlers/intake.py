@@ -30,7 +30,7 @@ from models import Idea, utcnow
 from runtime import calls, outbox
 from runtime.sender import Job
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
-from ui.intake import IntakeState, intake_modal, read_intake
+from ui.intake import IntakeState, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
 from ui.objectives import read_objective
 
@@ -54,9 +54,13 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
     draft = None
-    if len(ask) > limit:  # kept whole on the server; the form carries its key
+    # An ask longer than its field, and the message the form is opened on, are kept on the server; the
+    # form carries their key.
+    kept = {**({"ask": ask} if len(ask) > limit else {}),
+            **(kept_source(source) if source.message_ts or source.author_id else {})}
+    if kept:
         with d.sessions.begin() as session:
-            draft = save_draft(session, team_id, {"ask": ask})
+            draft = save_draft(session, team_id, kept)
     state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
                         insights=insights)
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
@@ -96,7 +100,8 @@ def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
     view = body["view"]
     state = read_intake(view)
     with changing(d) as session:
-        suggestion = load_draft(session, context.team_id, state.draft).get("suggestion")
+        kept = load_draft(session, context.team_id, state.draft)
+        state, suggestion = with_kept_source(state, kept), kept.get("suggestion")
         if not isinstance(suggestion, dict):
             return
         values = dict(state.values)
@@ -134,6 +139,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)
         objectives = objective_choices(session, context.team_id)
+    state = with_kept_source(state, kept)
     values = _whole_ask(state.values, kept.get("ask"))
     draft = IdeaDraft.from_values(values)
     errors = validate(draft, ask_limit=max(FIELDS["ask"].max_chars, len(values.get("ask") or "")))

@@ -6,9 +6,11 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
 
 from bot.command import IdeaCommand
 from bot.decisions import Refusal, Refused
+from bot.drafts import remember_submitted, submitted_before
 from bot.objectives import find_objective, link, objective_errors, save_objective
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
@@ -16,7 +18,7 @@ from handlers.home import home_of
 from runtime import outbox
 from ui.decisions import refusal_text
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
-from ui.kit import read_id
+from ui.kit import carried, read_id
 from ui.objectives import OBJECTIVES_FOR_PMS, okr_modal, read_objective, read_okr
 
 
@@ -84,10 +86,24 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
     if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
         ack(response_action="errors", errors={"title": OBJECTIVES_FOR_PMS})
         return
-    with changing(d) as session:
-        saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
-                               key_results=key_results, objective_id=objective_id)
-        home = home_of(session, d, context.team_id, context.user_id, True) if saved is not None else None
+    form_id = carried(view.get("id"))
+    try:
+        with changing(d) as session:
+            if form_id is not None and submitted_before(session, context.team_id, form_id):
+                ack()  # a double click: the first submission saved it
+                return
+            saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
+                                   key_results=key_results, objective_id=objective_id)
+            if saved is not None and form_id is not None:
+                remember_submitted(session, context.team_id, form_id)
+            home = home_of(session, d, context.team_id, context.user_id, True) if saved is not None else None
+    except IntegrityError:
+        with d.sessions() as session:
+            twice = form_id is not None and submitted_before(session, context.team_id, form_id)
+        if not twice:
+            raise
+        ack()  # the same form at the same moment: the other delivery saved it
+        return
     if saved is None:
         ack(response_action="errors", errors={"title": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return

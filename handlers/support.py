@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.decisions import Refusal, Refused, decide, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
-from bot.reviews import ask_again_later, may_review, may_support, support
+from bot.reviews import ask_again_later, may_review, may_support, measured_error, support
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
@@ -116,8 +116,8 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     if (problem := reason_error(form.learning)) is not None:
         ack(response_action="errors", errors={"learning": problem})
         return
-    if not storable(form.measured):
-        ack(response_action="errors", errors={"measured": UNSTORABLE})
+    if (problem := measured_error(form.measured)) is not None:
+        ack(response_action="errors", errors={"measured": problem})
         return
     config = team(d, context.team_id)
     pm = is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True)

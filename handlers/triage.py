@@ -95,13 +95,15 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors=errors)
         return
     config = team(d, context.team_id)
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
+        # Before the tracker is asked about an issue: only a PM's form is worth the wait, or the call.
+        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_A_PM), None)})
+        return
     filing = filing_plan(d, form)
     if filing.error is not None:
         ack(response_action="errors", errors={"issue" if filing.issue_field else "tracker": filing.error})
         return
     try:
-        if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-            raise Refused(Refusal.NOT_A_PM)
         with changing(d) as session:
             idea, decision = decide(
                 session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=form.shown_stage,

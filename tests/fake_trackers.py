@@ -45,6 +45,7 @@ class Failure:
     times: int | None
     headers: dict[str, str] = field(default_factory=dict)
     hang: float = 0.0
+    message: str = "injected failure"
 
 
 class FakeTrackers:
@@ -66,10 +67,11 @@ class FakeTrackers:
     # --- what tests set up and look at ---------------------------------------------------------------
 
     def fail(self, pattern: str, status: int = 503, *, times: int | None = 1, headers: dict | None = None,
-             hang: float = 0.0) -> None:
-        """Requests whose "METHOD /path" matches the regex `pattern` get `status` (or hang first)."""
+             hang: float = 0.0, message: str = "injected failure") -> None:
+        """Requests whose "METHOD /path" matches the regex `pattern` get `status` (or hang first), with
+        `message` as the tracker's reason."""
         with self._lock:
-            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang))
+            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message))
 
     def slow(self, pattern: str, seconds: float, *, times: int | None = 1) -> None:
         """Requests matching `pattern` are done (an issue is created) but answered `seconds` late: a client
@@ -177,7 +179,7 @@ class FakeTrackers:
         failure = self._failure(method, path)
         if failure is not None:
             time.sleep(failure.hang)
-            return failure.status, {"message": "injected failure"}, failure.headers
+            return failure.status, {"message": failure.message, "errorMessages": [failure.message]}, failure.headers
         late = self._failure(method, path, self._slow)
         if path.startswith("/github/"):
             answer = self._github(method, path.removeprefix("/github"), headers, body)

@@ -117,6 +117,9 @@ def home_view(
     blocks += objectives
     blocks.append({"type": "header", "text": plain("Your ideas", 150)})
     if ideas:
+        # A PM's Home can fill Slack's 100 blocks before their own ideas: fewer are shown then, and the
+        # line after them says how many more there are, rather than the view being cut short.
+        ideas = ideas[:max(1, VIEW_BLOCKS - len(blocks) - 1)]
         blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes)
     else:
         blocks.append(

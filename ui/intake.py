@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.ideas import FIELDS, NO_SOURCE, Source
@@ -119,10 +119,10 @@ def intake_modal(
             "hint": plain("Leave it empty if none fits: a product manager can link it later.", 2000),
             "element": objective_select(objectives, read_objective(state.values.get("objective")), "objective"),
         })
+    # The message an idea comes from (its ts and author) is kept on the server with the draft, never carried:
+    # a forged form could otherwise credit anyone and have decisions told in any thread.
     metadata = {
         "channel": state.source.channel_id,
-        "ts": state.source.message_ts,
-        "author": state.source.author_id,
         "d": state.draft,
         "checked": state.checked or None,
         "v": state.version if state.version > 1 else None,
@@ -175,13 +175,26 @@ def read_intake(view: dict[str, Any]) -> IntakeState:
             values[name] = (actions.get(name, {}).get("selected_option") or {}).get("value")
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        source = Source(channel_id=carried(meta.get("channel")), message_ts=carried(meta.get("ts")),
-                        author_id=carried(meta.get("author")))
+        source = Source(channel_id=carried(meta.get("channel")))
         version = int(meta.get("v") or 1)
         return IntakeState(values, source, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
                            carried(meta.get("d")), tuple(read_ids(meta.get("i"), INSIGHTS_CARRIED)))
     except (ValueError, AttributeError, TypeError):
         return IntakeState(values)
+
+
+def kept_source(source: Source) -> dict[str, Any]:
+    """What the server keeps of a form's source message, in its draft (see `with_kept_source`)."""
+    return {"source": [source.channel_id, source.message_ts, source.author_id]}
+
+
+def with_kept_source(state: IntakeState, kept: dict[str, Any]) -> IntakeState:
+    """The form's state with the message it was opened on, as the server kept it in the form's draft."""
+    stored = kept.get("source")
+    if not (isinstance(stored, list) and len(stored) == 3):
+        return state
+    channel, ts, author = (carried(value) for value in stored)
+    return replace(state, source=Source(channel_id=channel, message_ts=ts, author_id=author))
 
 
 def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:

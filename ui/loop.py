@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.decisions import REASON_MAX_CHARS
-from bot.reviews import EVIDENCE_MAX_CHARS
+from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
 from models import Idea
 from ui.cards import RESULT_WORDS, review_buttons
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
@@ -45,7 +45,8 @@ def check_in(idea: Idea) -> dict[str, Any]:
 def review_modal(idea: Idea, result: str) -> dict[str, Any]:
     return modal(REVIEW_CALLBACK, "Did it happen?", [
         section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}\nOutcome: *{RESULT_WORDS[result]}*"),
-        text_input("measured", "What did you measure?", "The number or signal, e.g. \"close takes 4 days\".", 1000,
+        text_input("measured", "What did you measure?", "The number or signal, e.g. \"close takes 4 days\".",
+                   MEASURED_MAX_CHARS,
                    optional=True),
         text_input("learning", "What did we learn?", "A sentence: the requester and the digest will read it.",
                    REASON_MAX_CHARS),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.objectives import KEY_RESULT_SLOTS, KeyResultDraft, ObjectiveChoice
+from bot.objectives import KEY_RESULT_MAX_CHARS, KEY_RESULT_SLOTS, TITLE_MAX_CHARS, KeyResultDraft, ObjectiveChoice
 from models import Objective
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
@@ -28,17 +28,19 @@ def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
     results = list(objective.key_results) if objective is not None else []
     blocks: list[Block] = [
         _okr_text("title", "Objective", "What should be different? e.g. \"Finance closes faster\"",
-                  objective.title if objective else "", 300),
+                  objective.title if objective else "", TITLE_MAX_CHARS),
     ]
     for n in range(1, KEY_RESULT_SLOTS + 1):
         kr = results[n - 1] if n <= len(results) else None
         blocks.append(section(f"*Key result {n}*" + (" (optional)" if n > 1 else "")))
         blocks.append(_okr_text(f"kr{n}_metric", "Metric", "e.g. days to close the month",
-                                kr.metric if kr else "", 300, optional=n > 1))
+                                kr.metric if kr else "", KEY_RESULT_MAX_CHARS["metric"], optional=n > 1))
         blocks.append(_okr_text(f"kr{n}_baseline", "Baseline", "where it is now, e.g. 5",
-                                kr.baseline or "" if kr else "", 200, optional=True))
+                                kr.baseline or "" if kr else "", KEY_RESULT_MAX_CHARS["baseline"],
+                                optional=True))
         blocks.append(_okr_text(f"kr{n}_target", "Target", "where it should get to, e.g. 4",
-                                kr.target or "" if kr else "", 200, optional=True))
+                                kr.target or "" if kr else "", KEY_RESULT_MAX_CHARS["target"],
+                                optional=True))
         due: Block = {"type": "datepicker", "action_id": f"kr{n}_due"}
         if kr is not None and kr.due_on is not None:
             due["initial_date"] = kr.due_on.isoformat()

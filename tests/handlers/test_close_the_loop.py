@@ -224,3 +224,19 @@ def _ideas(engine):
 
     with Session(engine) as session:
         return list(session.scalars(select(Idea)))
+
+
+def test_not_yet_pressed_by_both_asked_or_twice_asks_again_once(bot, slack, engine):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(bot, due)
+    for user in ("UPM", "U1", "U1"):  # the PM and the requester were both asked; a double click
+        bot.slack.press(buttons(dms(slack, user)[-1]["blocks"])["review_not_yet"], user=user, channel="D" + user)
+    wait_until(lambda: len(slack.calls("response_url")) == 3)
+    said = {c.args["text"] for c in slack.calls("response_url")}
+    assert len(said) == 1, said  # everyone hears the same date
+    bot.finish_work()
+    assert len([c for c in _check_ins(engine) if c.answered_at is None]) == 1
+    again = due + timedelta(weeks=2)
+    assert ask_due_check_ins(bot, again) == 1
+    assert ask_due_check_ins(bot, again + timedelta(weeks=8)) == 0

@@ -58,6 +58,10 @@ def okr_view(metadata: str) -> dict:
     ('{"objective": "' + "7" * 30 + '"}', {}, "title", "no longer exists"),
     ('{"objective": null}', {"title": "Faster\x00close"}, "title", "cannot be stored"),
     ('{"objective": null}', {"kr1_target": "4\x00"}, "kr1_target", "cannot be stored"),
+    ('{"objective": null}', {"title": "Faster " * 60}, "title", "300 characters"),
+    ('{"objective": null}', {"kr1_metric": "Days " * 20_000}, "kr1_metric", "300 characters"),
+    ('{"objective": null}', {"kr1_baseline": "5" * 201}, "kr1_baseline", "200 characters"),
+    ('{"objective": null}', {"kr1_target": "4" * 5000}, "kr1_target", "200 characters"),
 ])
 def test_odd_objective_forms_get_field_errors(bot, engine, caplog, metadata, values, field, words):
     base = {"title": "Finance closes faster", "kr1_metric": "Days to close"}
@@ -136,4 +140,20 @@ def test_forged_decision_metadata_is_refused_plainly(bot, engine, caplog):
         with caplog.at_level(logging.INFO):
             reply = bot.slack.submit_view(view, {"reason": "Because three teams asked"}, user="UPM").json()
         assert reply["response_action"] == "errors"
+    assert no_tracebacks(caplog)
+
+
+def test_a_forged_review_with_a_measure_longer_than_its_field_is_refused(bot, slack, engine, caplog):
+    idea_id = new_idea(engine, "shipped")
+    view = {"type": "modal", "callback_id": "idea_review", "private_metadata": json.dumps(
+        {"idea": idea_id, "result": "met"}), "blocks": [
+        {"type": "input", "block_id": name, "element": {"type": "plain_text_input", "action_id": name}}
+        for name in ("measured", "learning")]}
+    with caplog.at_level(logging.INFO):
+        reply = bot.slack.submit_view(view, {"measured": "4 days " * 10_000,
+                                             "learning": "Automating the export removed the manual day"},
+                                      user="UPM").json()
+    assert reply["response_action"] == "errors" and "1,000 characters" in reply["errors"]["measured"]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
     assert no_tracebacks(caplog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import Nudge, NudgeWindow, utcnow
-from tests.flows import GOOD, cards, decisions, ideas, wait_until
+from tests.flows import GOOD, cards, decisions, ideas, open_modal, wait_until
 from tests.slack_requests import buttons
 from ui.listening import OPTED_OUT
 
@@ -216,3 +217,15 @@ def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack
     assert bot.slack.submit_view(view, GOOD, user="U1").body == ""
     wait_until(lambda: ideas(engine))
     assert ideas(engine)[0].ask == original["text"].strip()
+
+
+def test_a_form_forged_to_name_a_message_credits_no_one_else_and_posts_in_no_thread(bot, slack, engine):
+    view = open_modal(bot, slack, "Add SSO", channel="C1")
+    forged = {**view, "private_metadata": json.dumps({"channel": "CSALES", "ts": "1700002000.000100",
+                                                       "author": "UCEO"})}
+    assert bot.slack.submit_view(forged, GOOD, user="U1").body == ""
+    [idea] = ideas(engine)
+    assert (idea.requester_id, idea.submitted_by, idea.source_message_ts) == ("U1", None, None)
+    bot.finish_work()
+    assert not [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "UCEO" or c.args.get("thread_ts")]
+    assert slack.calls("chat.getPermalink") == []

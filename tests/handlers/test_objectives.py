@@ -41,6 +41,14 @@ def test_a_pm_adds_an_objective_with_key_results_and_home_lists_it(bot, slack, e
     assert "Finance closes &lt;!here&gt; faster" in home and "Days to close the month: 5 → 4 by 31 Mar 2027" in home
 
 
+def test_the_same_objective_form_submitted_twice_adds_one(bot, slack, engine):
+    form = open_modal(bot, slack, "okr", user="UPM")
+    values = {"title": "Finance closes faster", "kr1_metric": "Days to close the month"}
+    for _ in range(2):  # a double click, or Slack sending the submission again
+        assert bot.slack.submit_view(form, values, user="UPM", view_id="VOKR").body == ""
+    assert objectives(engine) == [("Finance closes faster", [("Days to close the month", None, None, "None")])]
+
+
 def test_only_pms_manage_objectives(bot, slack, engine):
     bot.slack.command("okr", user="U2")
     assert "Only product managers" in slack.wait_for("response_url")[0].args["text"]

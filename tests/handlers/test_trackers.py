@@ -318,3 +318,23 @@ def test_an_event_moves_only_the_idea_that_links_that_exact_issue(tracked_bot, s
     tracked_bot.finish_work()
     assert {(i.team_id, i.stage) for i in ideas(engine)} == {("T1", "delivery"), ("T2", "shipped"),
                                                              ("T3", "delivery")}
+
+
+def test_someone_not_a_pm_submitting_the_delivery_form_is_told_so_and_no_tracker_is_asked(tracked_bot, slack,
+                                                                                         engine, trackers):
+    trackers.github_issue(12)
+    card = share_idea(tracked_bot, slack)
+    view, _ = to_delivery(tracked_bot, slack, card, {"reason": "x"})  # the PM opened it; a short reason keeps it open
+    reply = tracked_bot.slack.submit_view(view, {"reason": "Three teams asked and the evidence holds",
+                                                 "tracker": "link", "issue": "#12"}, user="U2").json()
+    assert "Only product managers" in reply["errors"]["reason"]
+    assert trackers.made("GET", "issues") == [] and idea_row(engine).stage == "discovery"
+
+
+def test_a_trackers_reason_for_refusing_is_shown_to_the_pm_as_text(tracked_bot, slack, engine, trackers):
+    trackers.fail(r"POST /github/", 422, times=None, message="<!channel> title <@U1> & <https://x.io|here>")
+    card = share_idea(tracked_bot, slack, user="U1")
+    assert to_delivery(tracked_bot, slack, card)[1].body == ""
+    wait_until(lambda: any("could not file idea #1" in str(m["text"]) for m in dms(slack, "UPM")), timeout=10)
+    [told] = [m["text"] for m in dms(slack, "UPM") if "could not file" in m["text"]]
+    assert "&lt;!channel&gt; title &lt;@U1&gt; &amp; &lt;https://x.io|here&gt;" in told and "<!channel>" not in told

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -272,3 +273,37 @@ def test_who_is_a_pm_is_known_without_asking_slack_while_a_form_waits(make_bot, 
     assert reply.status == 200 and reply.body == ""
     assert [d.to_stage for d in decisions(engine)] == ["discovery"]
     assert len(slack.calls("users.info")) == asked
+
+
+def test_a_pms_busiest_home_still_ends_with_their_own_ideas_and_how_many_more(bot, slack, engine):
+    """Everything App Home shows at its fullest: undelivered messages, a long queue, parked ideas due, the
+    inbox, a dozen objectives and many of the PM's own ideas; Slack takes 100 blocks, and the PM still
+    sees their ideas and how many more there are."""
+    from models import Delivery, FeedbackChannel, Insight, Objective
+
+    words = ["invoices", "payroll", "calendar", "exports", "mobile", "reports", "badges", "audits"]
+    with Session(engine) as session, session.begin():
+        for _ in range(QUEUE_LIMIT + 10):
+            submit_idea(session, team_id="T1", submitter_id="U1", draft=IdeaDraft(**GOOD))
+            parked, _ = submit_idea(session, team_id="T1", submitter_id="U1", draft=IdeaDraft(**GOOD))
+            parked.stage = Stage.PARKED
+            session.add(Decision(team_id="T1", idea_id=parked.id, from_stage="candidate", to_stage="parked",
+                                 reason=REASON, decided_by="UPM", revisit_on=utcnow().date() - timedelta(days=1)))
+            mine, _ = submit_idea(session, team_id="T1", submitter_id="UPM", draft=IdeaDraft(**GOOD))
+            mine.stage = Stage.DISCOVERY
+        for n in range(12):
+            session.add(Objective(team_id="T1", created_by="UPM", title=f"Objective {n}"))
+        session.add(FeedbackChannel(team_id="T1", channel_id="CFEED", created_by="UPM"))
+        for n, word in enumerate(words):
+            session.add(Insight(team_id="T1", channel_id="CFEED", message_ts=f"1700000000.{n:06d}",
+                                text=f"Please add {word} sync to {word} {n}", author="UZ", state="inbox"))
+        session.add(Delivery(team_id="T1", method="chat.postMessage", payload={"channel": "CTRIAGE", "idea": 1},
+                             state="failed", error="is_archived"))
+    home = open_home(bot, slack, "UPM")
+    assert len(home["blocks"]) <= 100
+    shown = str(home["blocks"])
+    assert "could not be delivered" in shown and "Customer feedback inbox" in shown
+    header = next(i for i, b in enumerate(home["blocks"]) if b.get("text", {}).get("text") == "Your ideas")
+    *lines, hint = home["blocks"][header + 1:]
+    more = re.search(r"and (\d+) more\. Only the newest", hint["elements"][0]["text"])
+    assert lines and more and len(lines) + int(more.group(1)) == QUEUE_LIMIT + 10

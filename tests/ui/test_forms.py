@@ -68,8 +68,9 @@ def test_the_intake_form_reads_back_what_it_was_given(version):
     typed = {name: WORST[: spec.max_chars] for name, spec in FIELDS.items()}
     back = intake.read_intake(submitted(view, {**typed, "objective": "7"}))
     assert back.values == {**typed, "objective": "7"}
-    assert (back.source, back.checked, back.version, back.draft) == (source, True, version, "k3y_-.AbC")
-    assert back.suggestion is None  # kept on the server, under the draft key
+    assert (back.source, back.checked, back.version, back.draft) == (Source("C1"), True, version, "k3y_-.AbC")
+    assert back.suggestion is None  # kept on the server, under the draft key, as is the message it came from
+    assert intake.with_kept_source(back, intake.kept_source(source)).source == source
 
 
 @pytest.mark.parametrize("to", [Stage.DISCOVERY, Stage.DELIVERY, Stage.SHIPPED, Stage.PARKED, Stage.DECLINED])
