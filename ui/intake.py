@@ -166,13 +166,20 @@ def _intake_input(name: str, *, initial: str, version: int = 1) -> Block:
 
 def read_intake(view: dict[str, Any]) -> IntakeState:
     """The inverse of `intake_modal`: the typed values and everything the modal carried."""
-    values = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        name = block_id.split(".")[0]
-        if name in FIELDS:
-            values[name] = actions.get(name, {}).get("value")
-        elif name == "objective":
-            values[name] = (actions.get(name, {}).get("selected_option") or {}).get("value")
+    values: dict[str, Any] = {}
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    typed = state.get("values") if isinstance(state.get("values"), dict) else {}
+    for block_id, actions in typed.items():
+        name = str(block_id).split(".")[0]
+        element = actions.get(name) if isinstance(actions, dict) else None
+        element = element if isinstance(element, dict) else {}
+        if name == "objective":  # a forged form may hold anything here: only text is read, as Slack sends
+            option = element.get("selected_option")
+            element = option if isinstance(option, dict) else {}
+        elif name not in FIELDS:
+            continue
+        value = element.get("value")
+        values[name] = value if isinstance(value, str) else None
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         source = Source(channel_id=carried(meta.get("channel")))

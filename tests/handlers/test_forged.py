@@ -157,3 +157,35 @@ def test_a_forged_review_with_a_measure_longer_than_its_field_is_refused(bot, sl
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Decision)) == 0
     assert no_tracebacks(caplog)
+
+
+def _typed(view: dict, values: dict) -> dict:
+    """The state Slack would send for the form's own fields, as {block_id: {action_id: {...}}}."""
+    state = {}
+    for block in view["blocks"]:
+        if block.get("type") == "input":
+            action = block["element"]["action_id"]
+            state[block["block_id"]] = {action: {"type": "plain_text_input", "value": values.get(action, "")}}
+    return state
+
+
+@pytest.mark.parametrize("forge", [
+    lambda state: {**state, next(b for b in state if b.startswith("outcome")): {"outcome": {"value": 42}}},
+    lambda state: {**state, next(b for b in state if b.startswith("problem")): ["not", "a", "dict"]},
+    lambda state: {**state, next(b for b in state if b.startswith("outcome")): {"outcome": "text"}},
+    lambda state: {**state, "objective": {"objective": {"selected_option": "7"}}},
+    lambda state: ["values", "as", "a", "list"],
+], ids=["number", "actions-a-list", "element-a-string", "option-a-string", "values-a-list"])
+def test_an_idea_form_with_forged_values_gets_a_field_error_not_a_traceback(bot, slack, engine, caplog, forge):
+    view = open_modal(bot, slack)
+    state = forge(_typed(view, GOOD))
+    submitted = {**view, "id": "VFORGED", "team_id": "T1", "state": {"values": state}, "hash": "h"}
+    with caplog.at_level(logging.INFO):
+        reply = bot.slack.interaction({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"},
+                                       "api_app_id": "A1", "view": submitted, "response_urls": []})
+    assert reply.status == 200 and no_tracebacks(caplog)
+    answer = reply.json() if reply.body else {}
+    with Session(engine) as session:
+        stored = session.scalar(select(func.count()).select_from(Idea))
+    # either the form says which field needs words, or (the forged field being optional) the idea is in
+    assert answer.get("response_action") in ("errors", "update") or stored == 1
