@@ -86,12 +86,16 @@ def read_okr(view: dict[str, Any]) -> OkrForm:
     return OkrForm(objective_id, typed(values, "title"), drafts, errors)
 
 
+HOME_OBJECTIVES = 10
+
+
 def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> list[Block]:
     """App Home's list of objectives; PMs get Edit and Add buttons."""
     blocks: list[Block] = [{"type": "header", "text": plain("Objectives", 150)}]
     if not objectives:
         blocks.append(section("No objectives yet." + (" Add one, and link ideas to it." if editable else "")))
-    for objective in objectives[:10]:
+    shown = list(objectives)[-HOME_OBJECTIVES:]  # the newest: this cycle's, which PMs still edit
+    for objective in shown:
         lines = [f"*{escape(objective.title)}*"]
         for kr in objective.key_results:
             span = " → ".join(escape(v) for v in (kr.baseline, kr.target) if v)
@@ -102,8 +106,8 @@ def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> lis
             block["accessory"] = {"type": "button", "action_id": EDIT_OBJECTIVE, "text": plain("Edit", 75),
                                   "value": str(objective.id)}
         blocks.append(block)
-    if len(objectives) > 10:
-        blocks.append(context(f"and {len(objectives) - 10} more"))
+    if len(objectives) > len(shown):
+        blocks.append(context(f"and {len(objectives) - len(shown)} older"))
     if editable:
         blocks.append({"type": "actions", "block_id": "objectives", "elements": [
             {"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]})

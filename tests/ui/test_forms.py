@@ -156,3 +156,14 @@ def test_the_home_tab_of_the_busiest_pm_fits_slack():
     view = home.home_view(many, 400, NOW, triage=queue,
                           objectives=objectives.objectives_blocks([objective] * 12, editable=True))
     assert validate_view(view, "views.publish") == [] and len(view["blocks"]) <= 100
+
+
+def test_the_home_tab_lists_the_newest_objectives_which_pms_still_edit():
+    made = []
+    for n in range(1, 13):
+        objective = Objective(id=n, team_id="T1", title=f"Objective {n}", created_by="UPM")
+        objective.key_results = []
+        made.append(objective)
+    text = str(objectives.objectives_blocks(made, editable=True))
+    assert "Objective 12" in text and "Objective 3*" in text and "Objective 2*" not in text
+    assert "and 2 older" in text
