@@ -260,7 +260,10 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
     d = deps(context)
     form = read_link_issue(view)
     config = team(d, context.team_id)
-    if form is None or not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
+    if form is None:  # forged or garbled metadata: no idea to link to
+        ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
+        return
+    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
         ack(response_action="errors", errors={"issue": refusal_text_for_pms(config.triage_channel)})
         return
     found = find_issue(d.trackers, form.reference)

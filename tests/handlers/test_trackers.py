@@ -191,6 +191,18 @@ def test_linking_an_issue_already_closed_as_done_ships_the_idea(tracked_bot, sla
     wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
 
 
+@pytest.mark.parametrize("metadata", ["", "not json", '{"idea": "²"}', '["a list"]'])
+def test_a_link_form_with_garbled_metadata_says_so_and_links_nothing(tracked_bot, slack, engine, metadata):
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1")
+    assert to_delivery(bot, slack, card, {"tracker": "none"})[1].body == ""
+    wait_until(lambda: "link_issue" in str(slack.calls("chat.update")[-1].args["blocks"]))
+    view = opened_modal(slack, press(bot, slack, slack.calls("chat.update")[-1].args["blocks"], "link_issue"))
+    reply = bot.slack.submit_view({**view, "private_metadata": metadata}, {"issue": "#12"}, user="UPM")
+    assert "no longer in delivery" in reply.json()["errors"]["issue"]
+    assert idea_row(engine).tracker_key is None
+
+
 def test_a_tracker_that_does_not_answer_is_a_field_error_not_a_wait(tracked_bot, slack, engine, trackers):
     card = share_idea(tracked_bot, slack)
     trackers.fail(r"GET /github/", hang=5, times=None)
