@@ -152,19 +152,18 @@ def decision_notice(
     blocks = [
         section(news),
         section(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}"),
-        labelled("Your outcome", idea.outcome),
+        labelled("The outcome" if supporter else "Your outcome", idea.outcome),
     ]
     tracking = tracking_line(idea, filing_in) if decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED) else None
     if tracking:
         blocks.append(context(tracking))
-    blocks += [
-        context(
-            f"Thank you for sharing {message_link(idea, 'it')}. "
-            "Questions? Reply to the person who decided, or see `/idea list`."
-        ),
-    ]
+    # A supporter did not share the idea (nor can /idea list show it to them): thank them for their +1.
+    thanks = "Thank you for your +1. Questions? Reply to the person who decided." if supporter else (
+        f"Thank you for sharing {message_link(idea, 'it')}. "
+        "Questions? Reply to the person who decided, or see `/idea list`.")
+    blocks.append(context(thanks))
     stage = STAGE_NAMES[Stage(decision.to_stage)].lower()
-    text = f"Your idea {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
+    text = f"{whose} {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
     return message(text, blocks)
 
 

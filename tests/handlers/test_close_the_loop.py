@@ -51,7 +51,11 @@ def test_supporters_hear_the_decision_too(bot, slack, engine):
     wait_until(lambda: supports(engine) == 1)
     assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
     wait_until(lambda: dms(slack, "U2"))
-    assert "The idea you supported" in str(dms(slack, "U2")[-1]["blocks"])
+    notice = dms(slack, "U2")[-1]
+    assert "The idea you supported" in str(notice["blocks"])
+    # It is not theirs: neither the notification nor the message says it is, nor thanks them for sharing it.
+    assert notice["text"].startswith("The idea you supported #1 is now in discovery")
+    assert "Your" not in str(notice["blocks"]) + notice["text"] and "for sharing" not in str(notice["blocks"])
 
 
 def ship(bot, slack, card):
