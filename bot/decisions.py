@@ -23,6 +23,8 @@ REASON_MIN_WORDS = 3
 DEFAULT_REVISIT = timedelta(weeks=6)
 DEFAULT_CHECK_IN = timedelta(weeks=4)
 DATED_STAGES = {Stage.PARKED: DEFAULT_REVISIT, Stage.SHIPPED: DEFAULT_CHECK_IN}
+# Further than this is a slip of the date picker (or a forged form): the idea would never come back.
+FURTHEST_DATE = timedelta(days=731)
 _WORD = re.compile(r"\w{2,}")
 _STAGES = frozenset(Stage)
 
@@ -89,6 +91,8 @@ def revisit_error(revisit_on: date | None, today: date) -> str | None:
         return "Pick a date to look at this idea again."
     if revisit_on <= today:
         return "Pick a date after today."
+    if revisit_on > today + FURTHEST_DATE:
+        return "Pick a date within the next two years."
     return None
 
 

@@ -156,6 +156,27 @@ def test_parking_asks_when_to_look_again(bot, slack, engine):
     assert f"{default:%d %B %Y}" in str(dms_to(slack, "U1")[-1]["blocks"])
 
 
+@pytest.mark.parametrize("action", ["idea_move_parked", "idea_move_shipped"])
+@pytest.mark.parametrize("days, error", [(1, None), (731, None), (732, "within the next two years"),
+                                         (365 * 80, "within the next two years"), (None, "within the next two years")])
+def test_a_date_to_look_again_is_within_two_years(bot, slack, engine, action, days, error):
+    """A revisit or check-in decades away (a slip of the picker, or a forged 9999-12-31) would never come back."""
+    card = share_idea(bot, slack)
+    blocks = card["blocks"]
+    if action == "idea_move_shipped":
+        for step, move in enumerate(["idea_move_discovery", "idea_move_delivery"], start=1):
+            assert decide(bot, slack, blocks, move).body == ""
+            blocks = slack.wait_for("chat.update", step)[-1].args["blocks"]
+    moved = len(decisions(engine))
+    on = "9999-12-31" if days is None else (utcnow().date() + timedelta(days=days)).isoformat()
+    reply = decide(bot, slack, blocks, action, revisit=on)
+    if error is None:
+        assert reply.body == "" and str(decisions(engine)[-1].revisit_on) == on
+    else:
+        assert error in reply.json()["errors"]["revisit"]
+        assert len(decisions(engine)) == moved
+
+
 def test_two_pms_deciding_at_once_record_one_decision(make_bot, slack, engine):
     bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
     card = share_idea(bot, slack)
