@@ -43,6 +43,20 @@ def may_support(user_id: str, idea: Idea) -> bool:
     return user_id != idea.requester_id and idea.stage in SUPPORTABLE
 
 
+MERGE_HOPS = 20  # a merge only goes into an open idea, so chains are short; this bounds a corrupted one
+
+
+def to_support(session: Session, team_id: str, idea_id: int) -> Idea | None:
+    """The idea a +1 on `idea_id` is for: the idea itself, or, once it was merged, the idea it went into
+    (its people went there, so a +1 pressed on an old card or digest counts where the need lives now)."""
+    idea = get_idea(session, team_id, idea_id)
+    for _ in range(MERGE_HOPS):
+        if idea is None or idea.stage != Stage.MERGED or idea.merged_into_id is None:
+            return idea
+        idea = get_idea(session, team_id, idea.merged_into_id)
+    return idea
+
+
 def due_check_ins(session: Session, now: datetime) -> list[int]:
     """Every due, unasked check-in of a still-shipped idea."""
     return list(session.scalars(

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.decisions import Refusal, Refused, decide, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
-from bot.reviews import ask_again_later, may_review, may_support, measured_error, support
+from bot.reviews import ask_again_later, may_review, may_support, measured_error, support, to_support
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
@@ -57,12 +57,15 @@ def support_button_callback(ack: Ack, body: dict, action: dict, client: WebClien
     """A small form for one line of evidence."""
     ack()
     d = deps(context)
-    idea = idea_named(d, context.team_id, action.get("value"))
+    idea_id = read_id(action.get("value"))
+    with d.sessions() as session:
+        idea = to_support(session, context.team_id, idea_id) if idea_id is not None else None
     if idea is None or not may_support(context.user_id, idea):
         own = idea is not None and idea.requester_id == context.user_id
         tell(d, body, context.team_id, context.user_id, SUPPORT_OWN if own else SUPPORT_CLOSED)
         return
-    open_form(client, d, body, context.team_id, context.user_id, support_modal(idea), logger)
+    merged_from = idea_id if idea_id != idea.id else None
+    open_form(client, d, body, context.team_id, context.user_id, support_modal(idea, merged_from), logger)
 
 
 def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> None:
@@ -72,7 +75,7 @@ def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> N
         ack(response_action="errors", errors={"evidence": UNSTORABLE})
         return
     with changing(d) as session:
-        idea = get_idea(session, context.team_id, form.idea_id) if form else None
+        idea = to_support(session, context.team_id, form.idea_id) if form else None
         if idea is None or not may_support(context.user_id, idea):
             own = idea is not None and idea.requester_id == context.user_id
             ack(response_action="errors", errors={"evidence": SUPPORT_OWN if own else SUPPORT_CLOSED})

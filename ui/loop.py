@@ -15,6 +15,7 @@ from ui.cards import RESULT_WORDS, review_buttons
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
     clip,
+    context,
     escape,
     idea_ref,
     labelled,
@@ -74,8 +75,12 @@ def read_review(view: dict[str, Any]) -> ReviewForm | None:
         return None
 
 
-def support_modal(idea: Idea) -> dict[str, Any]:
+def support_modal(idea: Idea, merged_from: int | None = None) -> dict[str, Any]:
+    """`merged_from`: the idea whose +1 was pressed, merged into this one since."""
+    said = [context(f":link: Idea #{merged_from} was merged into {idea_ref(idea)}, which asks for the same thing: "
+                    "your +1 counts here.")] if merged_from is not None else []
     return modal(SUPPORT_CALLBACK, "I have this too", [
+        *said,
         section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}"),
         text_input("evidence", "Your evidence, in a line", "Who has it, how often, what it costs.", EVIDENCE_MAX_CHARS,
                    optional=True),

@@ -181,6 +181,31 @@ def test_merging_moves_requester_supporters_and_evidence_and_tells_them(bot, sla
         wait_until(lambda s=supporter: "The idea you supported #1" in str(dms(slack, s)[-1]["blocks"]))
 
 
+def test_a_plus_one_on_a_merged_idea_counts_on_the_idea_it_went_into(bot, slack, engine):
+    """An old card or digest still shows +1 on an idea since merged: the need lives on in the other idea."""
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U4", channel="CTRIAGE")
+    opened_before_merge = slack.wait_for("views.open", opened + 1)[-1].args["view"]  # merged while it is open
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U5", channel="CTRIAGE")
+    view = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert "#2 was merged into #1" in str(view["blocks"]) and "Finance closes the month" in str(view["blocks"])
+    for form, user in ((view, "U5"), (opened_before_merge, "U4")):
+        thanks = bot.slack.submit_view(form, {"evidence": "every month end"}, user=user).json()
+        assert "your +1 on #1 is counted" in str(thanks["view"])
+    with Session(engine) as session:
+        on_target = {s.user_id for s in session.scalars(select(Support).where(Support.idea_id == 1))}
+    assert on_target == {"U3", "U4", "U5"}  # the merged idea's requester, and the two +1s
+
+    # The merged idea's requester is among the other's supporters already; its own requester counts already.
+    bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U1", channel="CTRIAGE")
+    assert "It's your idea" in slack.wait_for("response_url")[0].args["text"]
+
+
 def test_two_pms_merging_two_ideas_into_each_other_at_once_merge_one(make_bot, slack, engine):
     bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
     for round_number in range(4):
