@@ -73,6 +73,10 @@ def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Lo
     tell(d, body, context.team_id, context.user_id, refusal_text(refused, config.triage_channel))
     if refused.refusal is Refusal.ALREADY_MOVED:
         redraw(d, context.team_id, refused.idea_id, config)  # the pressed card was stale
+        if body.get("container", {}).get("type") == "view":  # and so was the Home tab it was pressed on
+            pm = is_pm(client, d, config, context.team_id, context.user_id, logger)
+            with d.sessions() as session:
+                d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id, pm))
     return None
 
 

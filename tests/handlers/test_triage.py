@@ -270,6 +270,19 @@ def test_deciding_from_home_refreshes_it(bot, slack, engine):
     assert [i.stage for i in ideas(engine)] == ["discovery"]
 
 
+def test_a_stale_home_pressed_after_another_pm_decided_says_so_and_is_refreshed(make_bot, slack, engine):
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    card = share_idea(bot, slack)
+    home = open_home(bot, slack, "UPM2")
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery", user="UPM").body == ""
+    published = len(slack.calls("views.publish"))
+    bot.slack.press(buttons(home["blocks"])["idea_move_declined"], user="UPM2", view={**home, "id": "VHOME"})
+    assert "already moved" in slack.wait_for("response_url")[0].args["text"]
+    refreshed = slack.wait_for("views.publish", published + 1)[-1].args
+    assert refreshed["user_id"] == "UPM2" and "No candidates waiting" in str(refreshed["view"]["blocks"])
+    assert [d.to_stage for d in decisions(engine)] == ["discovery"]
+
+
 def test_home_stays_within_slacks_limits_with_a_long_queue(bot, slack, engine):
     for _ in range(40):
         new_idea(engine, Stage.CANDIDATE)
