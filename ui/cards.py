@@ -25,8 +25,10 @@ from ui.ids import (
     SUPPORT_ACTION,
 )
 from ui.kit import (
+    SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    chunks,
     clip,
     context,
     decider,
@@ -91,7 +93,7 @@ def triage_card(
     if (evidence := evidence_block(idea, quotes, now or idea.created_at)) is not None:
         blocks.append(evidence)
     if decision is not None:
-        blocks.append(decision_summary(decision))
+        blocks += decision_sections(decision)
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
              f"Submitted {idea.created_at:%d %b %Y}"]
     if idea.tracker_key:
@@ -149,7 +151,7 @@ def review_words(decision: Decision) -> str:
     return words
 
 
-def decision_summary(decision: Decision) -> Block:
+def _summary(decision: Decision) -> str:
     head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {decision.decided_at:%d %b %Y}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
@@ -157,7 +159,18 @@ def decision_summary(decision: Decision) -> Block:
         head += f"; we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
     elif decision.revisit_on is not None:
         head += f"; to be looked at again on {decision.revisit_on:%d %b %Y}"
-    return section(f"{head}\n{quote(decision.reason)}")
+    return f"{head}\n{quote(decision.reason)}"
+
+
+def decision_summary(decision: Decision) -> Block:
+    """The latest decision in one section, its reason clipped if it must be (a line of the Home tab)."""
+    return section(_summary(decision))
+
+
+def decision_sections(decision: Decision) -> list[Block]:
+    """The latest decision on the card: a reason of 2,000 characters can pass a section's 3,000 once
+    escaped, so it goes on in further sections rather than being cut."""
+    return [section(piece) for piece in chunks(_summary(decision), SECTION_LIMIT)]
 
 
 def move_value(idea: Idea) -> str:

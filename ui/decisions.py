@@ -14,8 +14,10 @@ from models import Decision, Idea, Stage
 from ui.cards import MOVE_BUTTONS, RESULT_WORDS
 from ui.ids import DECISION_CALLBACK, MERGE_CALLBACK
 from ui.kit import (
+    SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    chunks,
     clip,
     context,
     decider,
@@ -149,9 +151,10 @@ def decision_notice(
         news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
         news = f"<@{to}> {news}"
+    said = chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}", SECTION_LIMIT)
     blocks = [
         section(news),
-        section(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}"),
+        *(section(piece) for piece in said),  # the reason whole, however long it is once escaped
         labelled("The outcome" if supporter else "Your outcome", idea.outcome),
     ]
     tracking = tracking_line(idea, filing_in) if decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED) else None

@@ -76,6 +76,20 @@ def test_a_pm_moves_a_candidate_to_discovery_and_everyone_hears_why(bot, slack, 
     assert "<!channel>" not in said
 
 
+def test_a_long_reason_full_of_symbols_reaches_the_card_and_the_requester_whole(bot, slack, engine):
+    """2,000 characters as typed can be twice as long once `<`, `>` and `&` are escaped: more than one
+    section holds, so the reason is split across sections rather than cut."""
+    card = share_idea(bot, slack, user="U1")
+    reason = "Sales and support agree: " + ("<> && " * 400)[:1970].strip()
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery", reason=reason).body == ""
+    wait_until(lambda: len(dms_to(slack, "U1")) == 2)
+    redrawn = slack.wait_for("chat.update")[-1].args["blocks"]
+    for blocks in (dms_to(slack, "U1")[-1]["blocks"], redrawn):
+        shown = "".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+        assert "…" not in shown
+        assert (shown.count("&amp;"), shown.count("&lt;")) == (reason.count("&"), reason.count("<"))
+
+
 def new_idea(engine, stage: Stage, team: str = "T1") -> int:
     with Session(engine) as session, session.begin():
         idea, _ = submit_idea(session, team_id=team, submitter_id="U1", draft=IdeaDraft(**GOOD))
