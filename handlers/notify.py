@@ -73,10 +73,12 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
     requester's notice will show once it exists (the notice carries the key `notice_key`)."""
     backers = supporters(session, idea.id)
     owed = [item for item in [card(idea, config)] if item is not None]
-    notice = decision_notice(idea, decision, filing_in=filing_in)
+    merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
+    notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id)
     key = notice_key(decision.id)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
-        in_thread = decision_notice(idea, decision, to=idea.requester_id, filing_in=filing_in)
+        in_thread = decision_notice(idea, decision, to=idea.requester_id, filing_in=filing_in,
+                                    merged_into=merged_into, reader=idea.requester_id)
         owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
@@ -85,8 +87,13 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         owed.append(outbox.post(idea.requester_id, notice, key=key, alternates=[
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
         ] if idea.source_channel_id else ()))
-    to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in)
-    owed += [dm(b.user_id, to_backers) for b in backers if b.user_id != idea.requester_id]
+    to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in, merged_into=merged_into)
+    for backer in backers:
+        if backer.user_id == idea.requester_id:
+            continue
+        owns_target = merged_into is not None and backer.user_id == merged_into.requester_id
+        owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
+                                                       reader=backer.user_id) if owns_target else to_backers))
     return owed
 
 

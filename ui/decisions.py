@@ -49,10 +49,7 @@ NEXT_STEPS = {
     Stage.SHIPPED: ":rocket: {whose} {ref} has *shipped*. On {revisit} we will ask whether the outcome happened.",
     Stage.REVIEWED: ":dart: {whose} {ref} shipped, and its outcome has been reviewed: it was *{result}*.",
     Stage.PARKED: ":parking: {whose} {ref} is *parked* for now; it will be looked at again on {revisit}.",
-    Stage.MERGED: (
-        ":link: {whose} {ref} has been *merged* into idea {target}, which asks for the same thing. You are now "
-        "among its supporters, so you will hear its news."
-    ),
+    Stage.MERGED: ":link: {whose} {ref} has been *merged* into idea {target}, which asks for the same thing. {among}",
     Stage.DECLINED: (
         ":no_entry_sign: {whose} {ref} is *declined*: it won't go ahead. That is not the answer you hoped "
         "for, so here is the reason."
@@ -135,17 +132,24 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
 
 
 def decision_notice(
-    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None
+    idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None,
+    merged_into: Idea | None = None, reader: str | None = None,
 ) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
     the person when the notice is a reply in the thread of their original message; supporters hear
-    the same news about "an idea you supported"."""
+    the same news about "an idea you supported". A merge names the idea it went into (`merged_into`),
+    whose own requester (`reader`) is told it is theirs, not that they now support it."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     result = RESULT_WORDS.get(decision.result or "", "reviewed")
     whose = "The idea you supported" if supporter else "Your idea"
     target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
+    if merged_into is not None:
+        target = f"{idea_ref(merged_into)} \u201c{clip(escape(merged_into.outcome), 300)}\u201d"
+    mine = merged_into is not None and reader is not None and reader == merged_into.requester_id
+    among = "It is your idea too, so you will hear its news." if mine else \
+        "You are now among its supporters, so you will hear its news."
     news = NEXT_STEPS[Stage(decision.to_stage)].format(
-        whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target
+        whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target, among=among
     )
     if decision.measured:
         news += f" Measured: {clip(escape(decision.measured), 500)}"

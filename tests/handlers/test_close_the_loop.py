@@ -181,6 +181,20 @@ def test_merging_moves_requester_supporters_and_evidence_and_tells_them(bot, sla
         wait_until(lambda s=supporter: "The idea you supported #1" in str(dms(slack, s)[-1]["blocks"]))
 
 
+def test_a_merge_names_the_idea_it_went_into_and_tells_its_own_requester_it_is_theirs(bot, slack, engine):
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner & <!here>")
+    dupe = share_idea(bot, slack, user="U1", outcome="Month end close takes one day less")
+    bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 3)[-1].args["view"], {"evidence": "weekly pain"}, user="U2")
+    wait_until(lambda: supports(engine) == 1)
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    bot.finish_work()
+    for user, whose in (("U1", "It is your idea too"), ("U2", "You are now among its supporters")):
+        news = dms(slack, user)[-1]["blocks"][0]["text"]["text"]
+        assert "merged* into idea #1" in news and "Finance closes the month a day sooner &amp; &lt;!here&gt;" in news
+        assert whose in news and ("among its supporters" not in news if user == "U1" else True), news
+
+
 def test_a_plus_one_on_a_merged_idea_counts_on_the_idea_it_went_into(bot, slack, engine):
     """An old card or digest still shows +1 on an idea since merged: the need lives on in the other idea."""
     share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
