@@ -121,12 +121,21 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
     source = Source(
         channel_id=shortcut.get("channel", {}).get("id"),
         message_ts=message.get("ts"),
-        # A bot's message has no person behind it: the one who pressed is the requester then.
-        author_id=message.get("user") or context.user_id,
+        author_id=_person_who_wrote(message, context.bot_user_id),
     )
     ask = unescape(message.get("text") or "").replace("\x00", "")
     open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
                 user_id=context.user_id, logger=logger)
+
+
+def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
+    """The person a message is credited to, or None for a bot's, an integration's or a workflow's (which
+    carry a bot user's id too): no person is behind those, so the one who pressed is the requester."""
+    user = message.get("user")
+    if not isinstance(user, str) or message.get("bot_id") or message.get("subtype") == "bot_message" \
+            or user == bot_user_id:
+        return None
+    return user
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger

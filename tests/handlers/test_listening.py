@@ -209,6 +209,29 @@ def test_turn_into_idea_credits_the_author_and_tells_both(bot, slack, engine):
     assert "shared by <@U2>" in str(cards(slack)[0]["blocks"])
 
 
+@pytest.mark.parametrize(
+    "original",
+    [
+        {"user": "UZAP", "bot_id": "BZAP", "subtype": "bot_message", "text": "New review: please add dark mode"},
+        {"user": "UWF", "bot_id": "BWF", "text": "Workflow: please add dark mode to the iOS app"},
+        {"user": "UBOT", "bot_id": "BBOT", "text": "Idea #4 is in: please add dark mode"},
+        {"bot_id": "BHOOK", "subtype": "bot_message", "text": "please add dark mode"},
+    ],
+    ids=["integration", "workflow", "this-bot", "webhook"],
+)
+def test_turn_into_idea_on_a_bots_message_credits_the_person_who_pressed(bot, slack, engine, original):
+    """No person wrote it, so nobody else is credited (nor sent a word): the one who pressed asked."""
+    original = {**original, "ts": "1700002000.000400"}
+    assert bot.slack.message_shortcut(original, user="U2", channel="CSALES").status == 200
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert "credited as the requester" not in str(view["blocks"])
+    assert bot.slack.submit_view(view, GOOD, user="U2").body == ""
+    [idea] = ideas(engine)
+    assert (idea.requester_id, idea.submitted_by, idea.source_message_ts) == ("U2", None, original["ts"])
+    bot.finish_work()
+    assert {c.args["channel"] for c in slack.calls("chat.postMessage")} == {"U2", "CTRIAGE"}
+
+
 def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack, engine):
     original = {"user": "U1", "ts": "1700002000.000200", "text": "word " * 900}
     bot.slack.message_shortcut(original, user="U1")
