@@ -232,6 +232,29 @@ def test_turn_into_idea_on_a_bots_message_credits_the_person_who_pressed(bot, sl
     assert {c.args["channel"] for c in slack.calls("chat.postMessage")} == {"U2", "CTRIAGE"}
 
 
+@pytest.mark.parametrize(
+    "original, ask",
+    [
+        ({"bot_id": "BZD", "subtype": "bot_message", "text": "",
+          "attachments": [{"fallback": "New ticket", "title": "Ticket #881 from Acme",
+                           "text": "Please add SSO with Okta &amp; SCIM"}]},
+         "Ticket #881 from Acme\nPlease add SSO with Okta & SCIM"),
+        ({"bot_id": "BWF", "text": "",
+          "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*Request:* dark mode for iOS"}}]},
+         "*Request:* dark mode for iOS"),
+        ({"user": "U1", "text": "could we add dark mode?",
+          "attachments": [{"title": "Dark mode in the wild", "text": "A blog post"}]},
+         "could we add dark mode?"),
+    ],
+    ids=["attachments-only", "blocks-only", "a-person-and-a-link-preview"],
+)
+def test_turn_into_idea_reads_words_where_the_message_keeps_them(bot, slack, engine, original, ask):
+    """An integration's words may sit in attachments or blocks alone; a person's are their text."""
+    bot.slack.message_shortcut({**original, "ts": "1700002000.000500"}, user="U2", channel="CSALES")
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"].get("initial_value") == ask
+
+
 def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack, engine):
     original = {"user": "U1", "ts": "1700002000.000200", "text": "word " * 900}
     bot.slack.message_shortcut(original, user="U1")
