@@ -31,6 +31,17 @@ def test_empty_command_opens_an_empty_modal(bot, slack):
     assert "initial_value" not in ask["element"]
 
 
+def test_the_ask_is_kept_as_typed_not_as_slack_encodes_it(bot, slack, engine):
+    """Slack sends `&`, `<` and `>` typed after a slash command as entities, as in a message's text."""
+    view = open_modal(bot, slack, text="CSV export for R&amp;D, finance &lt;3 spreadsheets &amp;&amp; &gt; 5 tabs")
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+    assert ask == "CSV export for R&D, finance <3 spreadsheets && > 5 tabs"
+    assert bot.slack.submit_view(view, GOOD).body == ""
+    assert ideas(engine)[0].ask == ask
+    confirmation = slack.wait_for("chat.postMessage")[0].args
+    assert "R&amp;D" in str(confirmation["blocks"]) and "&amp;amp;" not in str(confirmation["blocks"])
+
+
 def test_submitting_stores_a_candidate_then_confirms_and_posts_a_triage_card(bot, slack, engine):
     view = open_modal(bot, slack, channel="CSALES")
     reply = bot.slack.submit_view(view, GOOD, user="U1")
