@@ -46,6 +46,14 @@ def test_a_request_in_a_channel_gets_a_private_nudge_in_its_thread(bot, slack, e
     assert nudges(engine) == 1
 
 
+def test_a_request_shared_with_a_screenshot_gets_a_nudge_too(bot, slack, engine):
+    """A file attached (subtype file_share) is still a person's new message, in their words."""
+    event = say(bot, message(subtype="file_share", files=[{"id": "F1", "name": "reports.png"}]))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    assert (nudge["channel"], nudge["user"], nudge["thread_ts"]) == ("C1", "U1", event["ts"])
+    assert nudges(engine) == 1
+
+
 @pytest.mark.parametrize(
     "event",
     [
@@ -57,12 +65,15 @@ def test_a_request_in_a_channel_gets_a_private_nudge_in_its_thread(bot, slack, e
         message(REQUEST, subtype="message_deleted"),
         message(REQUEST, subtype="channel_join"),
         message(REQUEST, thread_ts="1700000999.000001"),
+        message(REQUEST, subtype="file_share", thread_ts="1700000999.000001"),
+        message(REQUEST, subtype="thread_broadcast", thread_ts="1700000999.000001"),
         message(REQUEST, channel_type="im", channel="D1"),
         message(REQUEST, channel_type="mpim", channel="G1"),
         message(REQUEST, channel="CTRIAGE"),
         message(REQUEST, user="UBOT"),
     ],
-    ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "dm", "group-dm",
+    ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "file-in-a-thread",
+         "reply-also-sent-to-channel", "dm", "group-dm",
          "triage-channel", "the-bot-itself"],
 )
 def test_silence_for_chatter_bots_edits_threads_and_dms(bot, slack, engine, event):
