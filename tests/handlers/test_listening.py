@@ -71,10 +71,11 @@ def test_a_request_shared_with_a_screenshot_gets_a_nudge_too(bot, slack, engine)
         message(REQUEST, channel_type="mpim", channel="G1"),
         message(REQUEST, channel="CTRIAGE"),
         message(REQUEST, user="UBOT"),
+        message("Reminder: could we add a CSV export to the reports page?", user="USLACKBOT"),
     ],
     ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "file-in-a-thread",
          "reply-also-sent-to-channel", "dm", "group-dm",
-         "triage-channel", "the-bot-itself"],
+         "triage-channel", "the-bot-itself", "slackbot"],
 )
 def test_silence_for_chatter_bots_edits_threads_and_dms(bot, slack, engine, event):
     say(bot, event)
