@@ -32,6 +32,9 @@ FIELDS: dict[str, Field] = {
 }
 MIN_WORDS = 3
 _WORD = re.compile(r"\w{2,}")
+# Chinese and Japanese write a sentence without spaces, so \w{2,} sees it as one word: there every two
+# characters count as one, as they carry about a word's meaning.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # PostgreSQL cannot store a NUL character in text; Slack's inputs never send one, a forged form might.
 UNSTORABLE = "This holds a character that cannot be stored (a NUL); please remove it."
 
@@ -70,9 +73,15 @@ def validate(draft: IdeaDraft, *, ask_limit: int | None = None) -> dict[str, str
             )
         elif spec.required and not text:
             errors[name] = f"{spec.label} is needed: a sentence or two is plenty."
-        elif spec.required and len(_WORD.findall(text)) < MIN_WORDS:
+        elif spec.required and words(text) < MIN_WORDS:
             errors[name] = f"Say a little more: {spec.label.lower()} should be a sentence, not a word or two."
     return errors
+
+
+def words(text: str) -> int:
+    """Roughly how many words a text holds, in any script."""
+    unspaced = sum(len(run) // 2 for run in _UNSPACED.findall(text))
+    return len(_WORD.findall(_UNSPACED.sub(" ", text))) + unspaced
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
 from runtime.sender import Job
+from ui.feedback import feedback_text
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
@@ -121,12 +122,31 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
     source = Source(
         channel_id=shortcut.get("channel", {}).get("id"),
         message_ts=message.get("ts"),
-        # A bot's message has no person behind it: the one who pressed is the requester then.
-        author_id=message.get("user") or context.user_id,
+        author_id=_person_who_wrote(message, context.bot_user_id),
     )
-    ask = unescape(message.get("text") or "").replace("\x00", "")
+    ask = _words_of(message, by_a_person=source.author_id is not None)
     open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
                 user_id=context.user_id, logger=logger)
+
+
+def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
+    """The person a message is credited to, or None for a bot's, an integration's or a workflow's (which
+    carry a bot user's id too): no person is behind those, so the one who pressed is the requester."""
+    user = message.get("user")
+    if not isinstance(user, str) or message.get("bot_id") or message.get("subtype") == "bot_message" \
+            or user == bot_user_id:
+        return None
+    return user
+
+
+def _words_of(message: dict, *, by_a_person: bool) -> str:
+    """What a message says, as typed. A person's words are its text (a link's preview, an attachment, is
+    not theirs); an integration's or a workflow's may sit in attachments or blocks alone, read as a
+    feedback channel reads them."""
+    text = message.get("text")
+    if by_a_person and isinstance(text, str) and text.strip():
+        return unescape(text).replace("\x00", "")
+    return feedback_text(message)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger

@@ -66,10 +66,13 @@ def message_callback(event: dict, context: BoltContext) -> None:
     detection = detect(message.text)
     if d.coach is not None and detection.is_borderline:
         # Only the unsure middle costs a model call, made by the sender: clear requests and chatter never do.
+        # Once per message: Slack delivers an event again when the ack was slow.
+        key = _confirming(message)
         with changing(d) as session:
-            if may_nudge(session, message, utcnow()):
+            if may_nudge(session, message, utcnow()) and not outbox.sent_or_pending(session, key):
                 outbox.owe(session, message.team_id, outbox.job("confirm_request", {
-                    "message": _fields(message), "trigger": detection.trigger, "is_request": detection.is_request}))
+                    "message": _fields(message), "trigger": detection.trigger, "is_request": detection.is_request,
+                }, key=key))
         return
     if detection.is_request:
         nudge_if_allowed(d, message, detection.trigger)
@@ -80,9 +83,19 @@ def _fields(message: ChannelMessage) -> dict[str, Any]:
             "ts": message.ts, "text": message.text}
 
 
+def _confirming(message: ChannelMessage) -> str:
+    return f"confirm:{message.team_id}:{message.channel_id}:{message.ts}"[:100]
+
+
 def confirm_request(d: Deps, job: Job) -> None:
     fields = job.payload["message"]
     message = ChannelMessage(team_id=job.team_id, **fields)
+    with d.sessions() as session:
+        asked = outbox.done_before(session, _confirming(message), job.id)
+    if asked:  # two deliveries of one event, both owed at once: the model was asked about it already
+        with changing(d) as session:
+            job.finish(session)
+        return
     verdict = d.coach.confirm_request(job.team_id, message.text) if d.coach is not None else None
     is_request = bool(job.payload.get("is_request")) if verdict is None else verdict
     with changing(d) as session:

@@ -115,6 +115,13 @@ def sent_or_pending(session: Session, key: str) -> bool:
     return session.scalar(found) is not None
 
 
+def done_before(session: Session, key: str, row_id: int) -> bool:
+    """Another row with this key went out already: the work a job with this key stands for is done (rows
+    with one key run in order, so a second delivery of the same work finds the first one done)."""
+    found = select(Delivery.id).where(Delivery.key == key, Delivery.state == SENT, Delivery.id != row_id).limit(1)
+    return session.scalar(found) is not None
+
+
 def home(user_id: str, view: dict[str, Any]) -> Owed:
     return Owed("views.publish", {"user_id": user_id, "view": view}, key=f"home:{user_id}", collapses=True,
                 expires_in=SHORT_LIVED)

@@ -222,18 +222,21 @@ def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]
 
 def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
     """"Looks like #12 …; support it instead?", one line per open idea, with its +1 button when the
-    person may support it (not their own)."""
+    person reading (who submitted it) may support it (not their own)."""
     if not look_alikes:
         return []
+    reader = idea.submitted_by or idea.requester_id
     blocks: list[Block] = [section(
         "*This looks like an idea we already have.* If it is the same need, add your +1 and evidence there: "
         "one idea with many supporters weighs more than several alone."
     )]
     for other in look_alikes:
         line = f"*{idea_ref(other)}* \"{clip(escape(other.outcome), 300)}\" _({stage_words(other.stage)})_"
-        if other.requester_id == idea.requester_id:
+        if other.requester_id == reader:
             blocks.append(section(f"{line}\nYou asked for this one already."))
             continue
+        if other.requester_id == idea.requester_id:  # the author whose message it is asked for it before
+            line += f"\n<@{idea.requester_id}> asked for this one already."
         block = section(line)
         if other.stage in SUPPORTABLE:
             block["accessory"] = {**support_button(other), "text": plain("Support it instead", 75)}

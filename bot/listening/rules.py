@@ -16,6 +16,9 @@ from models import Nudge, NudgeOptOut, NudgeWindow, dialect_insert
 
 NUDGE_INTERVAL = timedelta(hours=1)
 _CHANNEL_TYPES = frozenset({"channel", "group"})
+# A person's new message: plain, or with a file attached (a screenshot of what they want) and their words.
+_PEOPLES_SUBTYPES = frozenset({None, "file_share"})
+SLACKBOT = "USLACKBOT"  # Slackbot's reminders and custom responses come with no bot_id, as if a person's
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,14 @@ class ChannelMessage:
 
 
 def worth_reading(message: ChannelMessage, *, bot_user_id: str | None, triage_channel: str | None) -> bool:
-    """Only a person's own new top-level message in a channel: not bots, edits, deletions, joins,
-    thread replies, DMs, the bot itself, or the triage channel where PMs work."""
+    """Only a person's own new top-level message in a channel (with a file or not): not bots (Slackbot
+    included), edits, deletions, joins, thread replies, DMs, the bot itself, or the triage channel where PMs
+    work."""
     return (
-        message.subtype is None
+        message.subtype in _PEOPLES_SUBTYPES
         and message.bot_id is None
         and message.user_id is not None
-        and message.user_id != bot_user_id
+        and message.user_id not in (bot_user_id, SLACKBOT)
         and message.channel_type in _CHANNEL_TYPES
         and message.channel_id != triage_channel
         and (message.thread_ts is None or message.thread_ts == message.ts)

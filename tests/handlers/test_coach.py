@@ -133,6 +133,19 @@ def test_a_borderline_message_is_confirmed_by_the_model(coached, slack, model, v
     assert len(slack.calls("chat.postEphemeral")) == nudged
 
 
+@pytest.mark.parametrize("verdict, nudged", [(True, 1), (False, 0)])
+def test_a_retried_borderline_message_asks_the_model_once(coached, slack, model, verdict, nudged):
+    """Slack delivers an event again when our answer was slow: the model was asked already, whatever it said."""
+    model.answers["RequestVerdict"] = {"is_feature_request": verdict}
+    event = message(BORDERLINE)
+    say(coached, event, event_id="EvBORDER")
+    coached.deliver()
+    say(coached, event, event_id="EvBORDER", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    coached.finish_work()
+    assert len(model.requests) == 1
+    assert len(slack.calls("chat.postEphemeral")) == nudged
+
+
 def test_without_a_key_nothing_calls_a_model_or_mentions_one(bot, slack, model):
     bot.slack.command(ASK)
     say(bot, message(BORDERLINE))

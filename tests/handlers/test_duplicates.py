@@ -77,6 +77,26 @@ def test_my_own_earlier_idea_is_named_without_a_button(bot, slack):
     assert "You asked for this one already" in str(told) and "support_idea" not in str(told)
 
 
+@pytest.mark.parametrize(
+    "first_by, told",
+    [
+        ("U2", "You asked for this one already"),  # the one who pressed asked for it before
+        ("U1", "<@U1> asked for this one already"),  # the author of the message did
+    ],
+)
+def test_a_message_turned_into_an_idea_is_told_apart_to_the_one_who_pressed(bot, slack, engine, first_by, told):
+    """The confirmation goes to whoever pressed "Turn into idea": "you" is them, not the message's author."""
+    share_idea(bot, slack, user=first_by)
+    original = {"user": "U1", "ts": "1700002000.000600", "text": "Add CSV export to the reports page"}
+    bot.slack.message_shortcut(original, user="U2", channel="CSALES")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    assert bot.slack.submit_view(view, SAME_NEED, user="U2").body == ""
+    wait_until(lambda: [m for m in dms(slack, "U2") if "is in as idea #2" in str(m["blocks"])])
+    blocks = next(m for m in dms(slack, "U2") if "is in as idea #2" in str(m["blocks"]))["blocks"]
+    assert told in str(blocks)
+    assert ("support_idea" in buttons(blocks)) is (first_by != "U2")
+
+
 def test_another_workspaces_ideas_are_never_offered(bot, slack, engine):
     with Session(engine) as session, session.begin():
         submit_idea(session, team_id="T9", submitter_id="U9", draft=IdeaDraft(**GOOD))

@@ -31,6 +31,17 @@ def test_empty_command_opens_an_empty_modal(bot, slack):
     assert "initial_value" not in ask["element"]
 
 
+def test_the_ask_is_kept_as_typed_not_as_slack_encodes_it(bot, slack, engine):
+    """Slack sends `&`, `<` and `>` typed after a slash command as entities, as in a message's text."""
+    view = open_modal(bot, slack, text="CSV export for R&amp;D, finance &lt;3 spreadsheets &amp;&amp; &gt; 5 tabs")
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+    assert ask == "CSV export for R&D, finance <3 spreadsheets && > 5 tabs"
+    assert bot.slack.submit_view(view, GOOD).body == ""
+    assert ideas(engine)[0].ask == ask
+    confirmation = slack.wait_for("chat.postMessage")[0].args
+    assert "R&amp;D" in str(confirmation["blocks"]) and "&amp;amp;" not in str(confirmation["blocks"])
+
+
 def test_submitting_stores_a_candidate_then_confirms_and_posts_a_triage_card(bot, slack, engine):
     view = open_modal(bot, slack, channel="CSALES")
     reply = bot.slack.submit_view(view, GOOD, user="U1")
@@ -62,6 +73,7 @@ def test_submitting_stores_a_candidate_then_confirms_and_posts_a_triage_card(bot
         ("outcome", "   \n  ", "needed"),
         ("outcome", "faster", "sentence"),
         ("problem", "slow reports", "sentence"),
+        ("outcome", "结账更快", "sentence"),
         ("outcome", "x " * 600, "1,000"),
         ("problem", "word " * 401, "2,000"),
         ("evidence", "e" * 2001, "2,000"),
@@ -76,6 +88,22 @@ def test_bad_fields_are_refused_in_the_modal_and_nothing_is_stored(bot, slack, e
     assert list(body["errors"]) == [field] and message in body["errors"][field]
     assert ideas(engine) == []
     assert slack.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    "outcome, problem",
+    [
+        ("财务部门每月能提前一天完成结账", "财务每个月都要从三个导出文件手工重建月度报表"),
+        ("経理が月末の締めを一日早く終えられる", "経理は毎月三つのエクスポートから手作業で報告を作り直している"),
+        ("Finance closes the month 一天 sooner", "Finance rebuilds the report 手工 every month"),
+    ],
+    ids=["chinese", "japanese", "mixed"],
+)
+def test_a_sentence_in_a_script_without_spaces_is_a_sentence(bot, slack, engine, outcome, problem):
+    """Chinese and Japanese put no spaces between words: a sentence there is not "a word or two"."""
+    reply = bot.slack.submit_view(open_modal(bot, slack), {**GOOD, "outcome": outcome, "problem": problem})
+    assert reply.body == "", reply.body
+    assert [(i.outcome, i.problem) for i in ideas(engine)] == [(outcome, problem)]
 
 
 def test_the_same_submission_twice_makes_one_idea(bot, slack, engine):

@@ -46,6 +46,14 @@ def test_a_request_in_a_channel_gets_a_private_nudge_in_its_thread(bot, slack, e
     assert nudges(engine) == 1
 
 
+def test_a_request_shared_with_a_screenshot_gets_a_nudge_too(bot, slack, engine):
+    """A file attached (subtype file_share) is still a person's new message, in their words."""
+    event = say(bot, message(subtype="file_share", files=[{"id": "F1", "name": "reports.png"}]))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    assert (nudge["channel"], nudge["user"], nudge["thread_ts"]) == ("C1", "U1", event["ts"])
+    assert nudges(engine) == 1
+
+
 @pytest.mark.parametrize(
     "event",
     [
@@ -57,13 +65,17 @@ def test_a_request_in_a_channel_gets_a_private_nudge_in_its_thread(bot, slack, e
         message(REQUEST, subtype="message_deleted"),
         message(REQUEST, subtype="channel_join"),
         message(REQUEST, thread_ts="1700000999.000001"),
+        message(REQUEST, subtype="file_share", thread_ts="1700000999.000001"),
+        message(REQUEST, subtype="thread_broadcast", thread_ts="1700000999.000001"),
         message(REQUEST, channel_type="im", channel="D1"),
         message(REQUEST, channel_type="mpim", channel="G1"),
         message(REQUEST, channel="CTRIAGE"),
         message(REQUEST, user="UBOT"),
+        message("Reminder: could we add a CSV export to the reports page?", user="USLACKBOT"),
     ],
-    ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "dm", "group-dm",
-         "triage-channel", "the-bot-itself"],
+    ids=["thanks", "status", "bot-id", "bot-message", "edit", "delete", "join", "thread-reply", "file-in-a-thread",
+         "reply-also-sent-to-channel", "dm", "group-dm",
+         "triage-channel", "the-bot-itself", "slackbot"],
 )
 def test_silence_for_chatter_bots_edits_threads_and_dms(bot, slack, engine, event):
     say(bot, event)
@@ -207,6 +219,52 @@ def test_turn_into_idea_credits_the_author_and_tells_both(bot, slack, engine):
     dms = {c.args["channel"]: str(c.args["blocks"]) for c in slack.calls("chat.postMessage")}
     assert "credited to them" in dms["U2"] and "<@U2> turned" in dms["U1"]
     assert "shared by <@U2>" in str(cards(slack)[0]["blocks"])
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        {"user": "UZAP", "bot_id": "BZAP", "subtype": "bot_message", "text": "New review: please add dark mode"},
+        {"user": "UWF", "bot_id": "BWF", "text": "Workflow: please add dark mode to the iOS app"},
+        {"user": "UBOT", "bot_id": "BBOT", "text": "Idea #4 is in: please add dark mode"},
+        {"bot_id": "BHOOK", "subtype": "bot_message", "text": "please add dark mode"},
+    ],
+    ids=["integration", "workflow", "this-bot", "webhook"],
+)
+def test_turn_into_idea_on_a_bots_message_credits_the_person_who_pressed(bot, slack, engine, original):
+    """No person wrote it, so nobody else is credited (nor sent a word): the one who pressed asked."""
+    original = {**original, "ts": "1700002000.000400"}
+    assert bot.slack.message_shortcut(original, user="U2", channel="CSALES").status == 200
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert "credited as the requester" not in str(view["blocks"])
+    assert bot.slack.submit_view(view, GOOD, user="U2").body == ""
+    [idea] = ideas(engine)
+    assert (idea.requester_id, idea.submitted_by, idea.source_message_ts) == ("U2", None, original["ts"])
+    bot.finish_work()
+    assert {c.args["channel"] for c in slack.calls("chat.postMessage")} == {"U2", "CTRIAGE"}
+
+
+@pytest.mark.parametrize(
+    "original, ask",
+    [
+        ({"bot_id": "BZD", "subtype": "bot_message", "text": "",
+          "attachments": [{"fallback": "New ticket", "title": "Ticket #881 from Acme",
+                           "text": "Please add SSO with Okta &amp; SCIM"}]},
+         "Ticket #881 from Acme\nPlease add SSO with Okta & SCIM"),
+        ({"bot_id": "BWF", "text": "",
+          "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*Request:* dark mode for iOS"}}]},
+         "*Request:* dark mode for iOS"),
+        ({"user": "U1", "text": "could we add dark mode?",
+          "attachments": [{"title": "Dark mode in the wild", "text": "A blog post"}]},
+         "could we add dark mode?"),
+    ],
+    ids=["attachments-only", "blocks-only", "a-person-and-a-link-preview"],
+)
+def test_turn_into_idea_reads_words_where_the_message_keeps_them(bot, slack, engine, original, ask):
+    """An integration's words may sit in attachments or blocks alone; a person's are their text."""
+    bot.slack.message_shortcut({**original, "ts": "1700002000.000500"}, user="U2", channel="CSALES")
+    view = slack.wait_for("views.open")[0].args["view"]
+    assert next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"].get("initial_value") == ask
 
 
 def test_turn_into_idea_on_a_long_message_keeps_its_start_and_says_so(bot, slack, engine):
