@@ -16,6 +16,7 @@ class Verb(StrEnum):
     SETTINGS = "settings"
     NUDGES_ON = "nudges on"
     NUDGES_OFF = "nudges off"
+    NUDGES_HELP = "nudges"
     DIGEST_HERE = "digest here"
     DIGEST_OFF = "digest off"
     DIGEST_NOW = "digest now"

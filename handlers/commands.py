@@ -51,6 +51,7 @@ SUBCOMMANDS = {
     Verb.EXPORT: home.export_command,
     Verb.NUDGES_ON: listening.nudges_command,
     Verb.NUDGES_OFF: listening.nudges_command,
+    Verb.NUDGES_HELP: listening.nudges_command,
     Verb.SETTINGS: admin.settings_command,
     Verb.OKR: objectives.okr_command,
 }

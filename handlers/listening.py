@@ -13,7 +13,16 @@ from bot.command import IdeaCommand, Verb
 from bot.feedback import is_feedback_channel
 from bot.ideas import Source
 from bot.listening.detect import detect
-from bot.listening.rules import ChannelMessage, get_nudge, may_nudge, opt_in, opt_out, record_nudge, worth_reading
+from bot.listening.rules import (
+    ChannelMessage,
+    get_nudge,
+    may_nudge,
+    opt_in,
+    opt_out,
+    opted_out,
+    record_nudge,
+    worth_reading,
+)
 from bot.team_settings import team_config
 from handlers.access import Deps, changing, deps, guarded
 from handlers.feedback import read_feedback
@@ -161,9 +170,12 @@ def nudge_opt_out_callback(ack: Ack, body: dict, context: BoltContext) -> None:
 
 def nudges_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
                    logger: Logger) -> None:
+    """`/idea nudges on|off` changes the person's own setting; `/idea nudges` alone says what it is."""
     with deps(context).sessions.begin() as session:
         if parsed.verb is Verb.NUDGES_OFF:
             opt_out(session, context.team_id, context.user_id)
-        else:
+        elif parsed.verb is Verb.NUDGES_ON:
             opt_in(session, context.team_id, context.user_id)
-    ack(**nudges_setting(on=parsed.verb is Verb.NUDGES_ON), response_type="ephemeral")
+        on = parsed.verb is Verb.NUDGES_ON or (
+            parsed.verb is Verb.NUDGES_HELP and not opted_out(session, context.team_id, context.user_id))
+    ack(**nudges_setting(on=on, asked=parsed.verb is Verb.NUDGES_HELP), response_type="ephemeral")

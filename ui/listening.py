@@ -28,9 +28,12 @@ def nudge(nudge_id: int) -> dict[str, Any]:
 OPTED_OUT = "Got it: I won't ask again. `/idea` still works any time, and `/idea nudges on` brings me back."
 
 
-def nudges_setting(*, on: bool) -> dict[str, Any]:
+def nudges_setting(*, on: bool, asked: bool = False) -> dict[str, Any]:
+    """What `/idea nudges on|off` answers; `asked` (`/idea nudges` alone) says the setting and how to change it."""
     if on:
         text = "Nudges are on: when you ask for something in a channel, I may privately invite you to say the outcome."
+        text += " `/idea nudges off` stops them." if asked else ""
     else:
-        text = OPTED_OUT
+        text = ("Nudges are off for you. `/idea nudges on` brings them back; `/idea` still works any time." if asked
+                else OPTED_OUT)
     return message(text, [section(text)])

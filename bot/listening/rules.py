@@ -114,6 +114,10 @@ def opt_in(session: Session, team_id: str, user_id: str) -> bool:
     return opted is not None
 
 
+def opted_out(session: Session, team_id: str, user_id: str) -> bool:
+    return session.get(NudgeOptOut, (team_id, user_id)) is not None
+
+
 def get_nudge(session: Session, team_id: str, nudge_id: int) -> Nudge | None:
     return session.scalar(select(Nudge).where(Nudge.id == nudge_id, Nudge.team_id == team_id))
 

@@ -140,6 +140,15 @@ def test_nudges_can_be_turned_off_and_on_again(bot, slack, engine):
     slack.wait_for("chat.postEphemeral")
 
 
+def test_nudges_alone_says_the_setting_and_opens_no_form(bot, slack, engine):
+    assert "Nudges are on" in bot.slack.command("nudges", user="U1").json()["text"]
+    bot.slack.command("nudges off", user="U1")
+    assert "Nudges are off for you" in bot.slack.command("NUDGES", user="U1").json()["text"]
+    assert "Nudges are on" in bot.slack.command("nudges", user="U2").json()["text"]  # each person's own
+    bot.finish_work()
+    assert slack.calls("views.open") == []
+
+
 def test_not_a_request_just_removes_the_nudge(bot, slack, engine):
     say(bot, message())
     nudge = slack.wait_for("chat.postEphemeral")[0].args
