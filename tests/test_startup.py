@@ -22,6 +22,8 @@ def run(args, env, cwd):
         ({}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xapp-oops", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "oracle://x"}, "DATABASE_URL"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "postgresql+psycopg2://u@h/db"},
+         "DATABASE_URL"),
     ],
 )
 def test_app_refuses_to_start_with_one_sentence(tmp_path, env, variable):
