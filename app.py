@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import errno
 import gc
+import http.client
 import logging
 import sys
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +23,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot import usage
@@ -29,7 +33,7 @@ from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
 from models import make_engine, make_sessions
-from runtime import clock, trackers, webhooks
+from runtime import calls, clock, trackers, webhooks
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
 from runtime.slack import check_token, make_client, oauth_settings, sender_clients
@@ -151,6 +155,26 @@ def _explain(error: ConfigError | BoltError) -> str:
     return str(error) if isinstance(error, ConfigError) else f"Slack refused SLACK_BOT_TOKEN ({error})."
 
 
+def connect_socket_mode(connect: Callable[[], None], *, first_wait: float = 1.0, longest_wait: float = 60.0
+                        ) -> str | None:
+    """Opens Socket Mode, waiting out Slack being unreachable or failing (as the bot token's check does,
+    an outage says nothing about the token); Slack's error when it refuses the app token, else None."""
+    wait = first_wait
+    while True:
+        try:
+            connect()
+            return None
+        except SlackApiError as error:
+            if not calls.passing(error):
+                return str(error.response.get("error") or error.response.status_code)
+            why = error.response.get("error") or error.response.status_code
+        except (OSError, http.client.HTTPException) as error:
+            why = type(error).__name__
+        logger.warning("Slack could not be reached to open Socket Mode (%s); trying again in %gs", why, wait)
+        time.sleep(wait)
+        wait = min(wait * 2, longest_wait)
+
+
 def _load_settings() -> Settings:
     from dotenv import find_dotenv, load_dotenv
 
@@ -177,7 +201,13 @@ def main(argv: list[str] | None = None) -> int:
             d = built.deps
             hooks = create_wsgi(None, built.engine, None, webhooks.routes(dict(d.trackers), d.sessions, d.sender.wake))
             threading.Thread(target=serve_http, args=(hooks, built.settings.port), daemon=True).start()
-        SocketModeHandler(built.app, built.settings.slack_app_token).start()
+        handler = SocketModeHandler(built.app, built.settings.slack_app_token)
+        refused = connect_socket_mode(handler.connect)
+        if refused is not None:
+            print(f"outcome-bot cannot start: Slack refused SLACK_APP_TOKEN ({refused}).", file=sys.stderr)
+            return 2
+        logger.info("outcome-bot is connected to Slack in Socket Mode")
+        threading.Event().wait()
         return 0
     try:
         serve_http(web_app(built), built.settings.port)

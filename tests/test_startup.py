@@ -111,3 +111,16 @@ def test_what_start_up_built_is_kept_out_of_the_garbage_collectors_way(tmp_path,
     assert result.returncode == 0, result.stderr
     frozen, tracked = map(int, result.stdout.split())
     assert frozen > 50_000 and tracked < frozen / 10
+
+
+def test_socket_mode_says_plainly_when_slack_refuses_the_app_token_and_waits_out_an_outage(tmp_path, slack,
+                                                                                           database_url):
+    """A refused SLACK_APP_TOKEN is one sentence, like a refused bot token; Slack failing first is waited out."""
+    slack.fail("apps.connections.open", error="internal_error", status=500)
+    slack.fail("apps.connections.open", error="invalid_auth")
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1-refused", "SLACK_API_URL": slack.url,
+           "DATABASE_URL": database_url, "RUN_SCHEDULER": "false", "PYTHONPATH": str(ROOT)}
+    result = run([str(ROOT / "app.py")], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in result.stderr.strip().splitlines()[-1]
+    assert [c.error for c in slack.calls("apps.connections.open")] == ["internal_error", "invalid_auth"]
