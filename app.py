@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -25,6 +26,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import usage
 from bot.coach import digest_intro_writer, make_coach
@@ -100,11 +102,41 @@ def build() -> Built:
     settings = _load_settings()
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, settings.database_pool_size)
+    problem = schema_problem(engine)
+    if problem is not None:
+        raise ConfigError(problem)
     oauth = oauth_settings(settings, engine)
     deps = make_deps(settings, engine, oauth)
     built = Built(settings, engine, deps, create_app(settings, engine, deps=deps))
     _settle()
     return built
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """The sentence for a database the migrations have not reached (never run, or run by older code),
+    where every request and the sender would fail on a missing table. A database out of reach is not
+    one: the bot starts and retries, as it does during an outage. A revision this code does not know is
+    newer code's: a deploy migrates first, and the processes still running meanwhile keep going."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError:
+        return None
+    script = ScriptDirectory(str(MIGRATIONS))
+    heads = set(script.get_heads())
+    where = engine.url.render_as_string(hide_password=True)
+    fix = "run `make migrate` (or `alembic upgrade head`) first."
+    if not current:
+        return f"the database at {where} has no tables yet: {fix}"
+    if current == heads or current - {revision.revision for revision in script.walk_revisions()}:
+        return None
+    return f"the database at {where} is not up to date (at {', '.join(sorted(current))}, not {', '.join(heads)}): {fix}"
 
 
 def _settle() -> None:
