@@ -27,7 +27,7 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
     if not is_admin(client, d, context.team_id, context.user_id, logger):
         tell(d, command, context.team_id, context.user_id, SETTINGS_FOR_ADMINS)
         return
-    form = settings_modal(team(d, context.team_id))
+    form = settings_modal(team(d, context.team_id), configured_pms=bool(d.settings.pm_user_ids))
     open_form(client, d, command, context.team_id, context.user_id, form, logger)
 
 

@@ -14,8 +14,9 @@ from ui.kit import Block, carried, modal, plain
 SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
 
 
-def settings_modal(config: TeamConfig) -> dict[str, Any]:
-    """Triage channel, PMs and the digest's default day and time, for this workspace."""
+def settings_modal(config: TeamConfig, *, configured_pms: bool = False) -> dict[str, Any]:
+    """Triage channel, PMs and the digest's default day and time, for this workspace. `configured_pms`:
+    PM_USER_IDS is set, so an empty list falls back to it rather than to admins and owners."""
     channel: Block = {"type": "conversations_select", "action_id": "triage_channel",
                       "placeholder": plain("Where new ideas are posted for PMs", 150),
                       # Cards go to a channel PMs share: a direct message or a person would hide them.
@@ -35,7 +36,9 @@ def settings_modal(config: TeamConfig) -> dict[str, Any]:
         {"type": "input", "block_id": "triage_channel", "optional": True, "label": plain("Triage channel", 2000),
          "element": channel},
         {"type": "input", "block_id": "pm_user_ids", "optional": True, "label": plain("Product managers", 2000),
-         "hint": plain("Leave empty to let workspace admins and owners decide.", 2000), "element": pms},
+         "hint": plain("Leave empty to let the product managers in the bot's PM_USER_IDS setting decide."
+                       if configured_pms else "Leave empty to let workspace admins and owners decide.", 2000),
+         "element": pms},
         {"type": "input", "block_id": "digest_weekday", "label": plain("Digests go out on", 2000), "element": day},
         {"type": "input", "block_id": "digest_time", "label": plain("at", 2000), "element": time},
     ], submit="Save")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DigestSubscription, TeamSettings
-from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words, wait_until
+from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.slack_requests import buttons
 
 
@@ -99,3 +99,26 @@ def test_the_admin_hears_when_outcome_bot_cannot_post_in_the_triage_channel_chos
         return
     [told] = slack.wait_for("chat.postMessage")
     assert told.args["channel"] == "UADMIN" and f"<#{channel}>" in told.args["text"] and words in told.args["text"]
+
+
+@pytest.mark.parametrize(("env_pms", "deciders", "hint"), [
+    (frozenset(), {"UADMIN"}, "admins and owners"),          # nothing configured: admins and owners decide
+    (frozenset({"UENVPM"}), {"UENVPM"}, "PM_USER_IDS"),       # the environment's PMs, as the README says
+])
+def test_emptying_the_product_managers_falls_back_as_the_form_says(make_bot, slack, env_pms, deciders, hint):
+    bot = make_bot(triage_channel="CTRIAGE", pm_user_ids=env_pms)
+    slack.users["UADMIN"] = {"is_admin": True}
+    assert save_settings(bot, slack, {"pm_user_ids": ["UPM2"]}).body == ""
+    form = open_modal(bot, slack, "settings", user="UADMIN")
+    [pms] = [b for b in form["blocks"] if b.get("block_id") == "pm_user_ids"]
+    assert pms["element"]["initial_users"] == ["UPM2"] and hint in pms["hint"]["text"]
+    assert bot.slack.submit_view(form, {"pm_user_ids": []}, user="UADMIN").body == ""
+
+    card = share_idea(bot, slack)
+    move = buttons(card["blocks"])["idea_move_discovery"]
+    for user in ("UPM2", "UADMIN", "UENVPM"):
+        opened, refused = len(slack.calls("views.open")), len(slack.calls("response_url"))
+        bot.slack.press(move, user=user, channel="CTRIAGE")
+        wait_until(lambda o=opened, r=refused: len(slack.calls("views.open")) > o
+                   or len(slack.calls("response_url")) > r)
+        assert (len(slack.calls("views.open")) > opened) == (user in deciders), user
