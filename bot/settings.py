@@ -104,6 +104,11 @@ class Settings:
             )
         _check_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-", "the Bot User OAuth Token on 'OAuth & Permissions'")
         _check_prefix("SLACK_APP_TOKEN", app_token, "xapp-", "an app-level token with connections:write")
+        if client_id is not None and app_token is not None:
+            raise ConfigError(
+                "SLACK_APP_TOKEN is set, but workspaces install the app (SLACK_CLIENT_ID) over HTTP at /slack/install, "
+                "which Socket Mode does not serve: unset SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET."
+            )
         signing_secret = env.get("SLACK_SIGNING_SECRET")
         if signing_secret is None and app_token is None:
             raise ConfigError(

@@ -56,6 +56,10 @@ def test_everything_set():
         ({**BASE, "PM_USER_IDS": "alice,bob"}, "PM_USER_IDS"),
         ({**BASE, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({**BASE, "SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+        # OAuth installs come to /slack/install over HTTP, which Socket Mode does not serve.
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN"),
+        ({**BASE, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_APP_TOKEN": "xapp-1"},
+         "SLACK_APP_TOKEN"),
         ({**BASE, "RUN_SCHEDULER": "sometimes"}, "RUN_SCHEDULER"),
         ({**BASE, "DIGEST_SUMMARY": "2"}, "DIGEST_SUMMARY"),
         ({**BASE, "OPENAI_TIMEOUT": "soon"}, "OPENAI_TIMEOUT"),
