@@ -152,9 +152,14 @@ def test_a_database_newer_than_the_code_still_starts(tmp_path, slack, database_u
 
     engine = create_engine(database_url)
     with engine.begin() as connection:
+        head = connection.scalar(text("SELECT version_num FROM alembic_version"))
         connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
-    engine.dispose()
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
-           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    try:
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
+               "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+        result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    finally:  # on PostgreSQL the database outlives this test
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+        engine.dispose()
     assert result.returncode == 0 and result.stdout.strip() == "built", result.stderr
