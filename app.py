@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import errno
 import gc
+import http.client
 import logging
 import sys
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import usage
 from bot.coach import digest_intro_writer, make_coach
@@ -29,7 +35,7 @@ from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
 from models import make_engine, make_sessions
-from runtime import clock, trackers, webhooks
+from runtime import calls, clock, trackers, webhooks
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
 from runtime.slack import check_token, make_client, oauth_settings, sender_clients
@@ -96,11 +102,41 @@ def build() -> Built:
     settings = _load_settings()
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, settings.database_pool_size)
+    problem = schema_problem(engine)
+    if problem is not None:
+        raise ConfigError(problem)
     oauth = oauth_settings(settings, engine)
     deps = make_deps(settings, engine, oauth)
     built = Built(settings, engine, deps, create_app(settings, engine, deps=deps))
     _settle()
     return built
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """The sentence for a database the migrations have not reached (never run, or run by older code),
+    where every request and the sender would fail on a missing table. A database out of reach is not
+    one: the bot starts and retries, as it does during an outage. A revision this code does not know is
+    newer code's: a deploy migrates first, and the processes still running meanwhile keep going."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError:
+        return None
+    script = ScriptDirectory(str(MIGRATIONS))
+    heads = set(script.get_heads())
+    where = engine.url.render_as_string(hide_password=True)
+    fix = "run `make migrate` (or `alembic upgrade head`) first."
+    if not current:
+        return f"the database at {where} has no tables yet: {fix}"
+    if current == heads or current - {revision.revision for revision in script.walk_revisions()}:
+        return None
+    return f"the database at {where} is not up to date (at {', '.join(sorted(current))}, not {', '.join(heads)}): {fix}"
 
 
 def _settle() -> None:
@@ -151,6 +187,26 @@ def _explain(error: ConfigError | BoltError) -> str:
     return str(error) if isinstance(error, ConfigError) else f"Slack refused SLACK_BOT_TOKEN ({error})."
 
 
+def connect_socket_mode(connect: Callable[[], None], *, first_wait: float = 1.0, longest_wait: float = 60.0
+                        ) -> str | None:
+    """Opens Socket Mode, waiting out Slack being unreachable or failing (as the bot token's check does,
+    an outage says nothing about the token); Slack's error when it refuses the app token, else None."""
+    wait = first_wait
+    while True:
+        try:
+            connect()
+            return None
+        except SlackApiError as error:
+            if not calls.passing(error):
+                return str(error.response.get("error") or error.response.status_code)
+            why = error.response.get("error") or error.response.status_code
+        except (OSError, http.client.HTTPException) as error:
+            why = type(error).__name__
+        logger.warning("Slack could not be reached to open Socket Mode (%s); trying again in %gs", why, wait)
+        time.sleep(wait)
+        wait = min(wait * 2, longest_wait)
+
+
 def _load_settings() -> Settings:
     from dotenv import find_dotenv, load_dotenv
 
@@ -177,7 +233,13 @@ def main(argv: list[str] | None = None) -> int:
             d = built.deps
             hooks = create_wsgi(None, built.engine, None, webhooks.routes(dict(d.trackers), d.sessions, d.sender.wake))
             threading.Thread(target=serve_http, args=(hooks, built.settings.port), daemon=True).start()
-        SocketModeHandler(built.app, built.settings.slack_app_token).start()
+        handler = SocketModeHandler(built.app, built.settings.slack_app_token)
+        refused = connect_socket_mode(handler.connect)
+        if refused is not None:
+            print(f"outcome-bot cannot start: Slack refused SLACK_APP_TOKEN ({refused}).", file=sys.stderr)
+            return 2
+        logger.info("outcome-bot is connected to Slack in Socket Mode")
+        threading.Event().wait()
         return 0
     try:
         serve_http(web_app(built), built.settings.port)

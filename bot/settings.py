@@ -104,6 +104,11 @@ class Settings:
             )
         _check_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-", "the Bot User OAuth Token on 'OAuth & Permissions'")
         _check_prefix("SLACK_APP_TOKEN", app_token, "xapp-", "an app-level token with connections:write")
+        if client_id is not None and app_token is not None:
+            raise ConfigError(
+                "SLACK_APP_TOKEN is set, but workspaces install the app (SLACK_CLIENT_ID) over HTTP at /slack/install, "
+                "which Socket Mode does not serve: unset SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET."
+            )
         signing_secret = env.get("SLACK_SIGNING_SECRET")
         if signing_secret is None and app_token is None:
             raise ConfigError(
@@ -172,15 +177,25 @@ def _parse_database_url(url: str) -> URL:
         raise ConfigError(
             "DATABASE_URL is not a database URL: use sqlite:///outcomes.db or postgresql+psycopg://user:pass@host/db."
         ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        # psycopg 3 is the driver we install; plain postgresql:// would look for psycopg2, and postgres://
+        # (as Heroku and others hand it out) is a name SQLAlchemy no longer knows.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(
             f"DATABASE_URL uses '{parsed.get_backend_name()}', which outcome-bot does not support: "
             "use sqlite:///... or postgresql+psycopg://...."
         )
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        # psycopg 3 is the driver we install; plain postgresql:// would look for psycopg2.
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in _DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL asks for the '{parsed.get_driver_name()}' driver, which outcome-bot does not install: "
+            "use sqlite:///... or postgresql+psycopg://... (postgresql:// and postgres:// mean the same)."
+        )
     return parsed
+
+
+# The drivers pyproject.toml installs (SQLite's is Python's own); any other would fail at the first query.
+_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 def _api_url(url: str) -> str:

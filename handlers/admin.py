@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 from bot.command import IdeaCommand
 from bot.team_settings import save_team_settings
 from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, team, tell
+from handlers.digests import can_post_in
+from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
-from ui.settings import SETTINGS_FOR_ADMINS, read_settings, settings_modal
+from ui.settings import SETTINGS_FOR_ADMINS, read_settings, settings_modal, triage_channel_problem
 
 
 def register(app: App, d: Deps) -> None:
@@ -25,7 +27,7 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
     if not is_admin(client, d, context.team_id, context.user_id, logger):
         tell(d, command, context.team_id, context.user_id, SETTINGS_FOR_ADMINS)
         return
-    form = settings_modal(team(d, context.team_id))
+    form = settings_modal(team(d, context.team_id), configured_pms=bool(d.settings.pm_user_ids))
     open_form(client, d, command, context.team_id, context.user_id, form, logger)
 
 
@@ -44,3 +46,14 @@ def settings_submission_callback(ack: Ack, view: dict, client: WebClient, contex
                            triage_channel=form.triage_channel, pm_user_ids=form.pm_user_ids,
                            digest_weekday=form.digest_weekday, digest_minute=form.digest_minute)
     ack()
+    if form.triage_channel is not None:
+        _check_triage_channel(d, client, context.team_id, context.user_id, form.triage_channel, logger)
+
+
+def _check_triage_channel(d: Deps, client: WebClient, team_id: str, user_id: str, channel: str,
+                          logger: Logger) -> None:
+    """After the ack: a public channel is joined now; a private one the bot is not in, or an archived one,
+    is said to the admin, who would otherwise learn it only when cards fail. Slack busy says nothing."""
+    problem = can_post_in(client, channel, logger)
+    if problem in (INVITE_ME, ARCHIVED):
+        tell(d, {}, team_id, user_id, triage_channel_problem(channel, archived=problem == ARCHIVED))

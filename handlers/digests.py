@@ -18,6 +18,7 @@ from models import utcnow
 from runtime import calls, outbox
 from runtime.scheduled import digest_owed, owe_now, write_intro
 from ui.digests import (
+    ARCHIVED,
     DIGEST_FOR_PMS,
     DIGEST_OFF,
     DIGEST_WAS_OFF,
@@ -116,7 +117,7 @@ def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
     try:
         info = client.conversations_info(channel=channel)["channel"]
         if info.get("is_archived"):
-            return "This channel is archived, so I can't work in it."
+            return ARCHIVED
         if info.get("is_member"):
             return None
         if info.get("is_private"):

@@ -23,7 +23,17 @@ from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.feedback import GROUPS_SHOWN, inbox_blocks
-from ui.home import DELIVERIES_FOR_PMS, EXPORT_FAILED, EXPORT_FOR_PMS, LIST_LIMIT, home_view, my_ideas, stats_message
+from ui.home import (
+    DELIVERIES_FOR_PMS,
+    EXPORT_FAILED,
+    EXPORT_FOR_PMS,
+    LIST_LIMIT,
+    export_comment,
+    export_sending,
+    home_view,
+    my_ideas,
+    stats_message,
+)
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
 from ui.kit import Block
 from ui.objectives import objectives_blocks
@@ -120,8 +130,7 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         outbox.owe(session, context.team_id, outbox.upload(
             context.user_id, content=to_csv(rows), filename=f"outcome-bot-ideas-{utcnow():%Y-%m-%d}.csv",
             title="Ideas, stages, supporters and decisions",
-            comment=f"Here are all {len(rows)} ideas, with their stages, supporters and decisions.",
-            failed=EXPORT_FAILED,
+            comment=export_comment(len(rows)), failed=EXPORT_FAILED,
         ))
     d.sender.soon(context.team_id, outbox.reply(command["response_url"], {
-        "text": f"Sending you a CSV of {len(rows)} ideas in a direct message.", "response_type": "ephemeral"}))
+        "text": export_sending(len(rows)), "response_type": "ephemeral"}))

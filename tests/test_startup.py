@@ -22,6 +22,8 @@ def run(args, env, cwd):
         ({}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xapp-oops", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "oracle://x"}, "DATABASE_URL"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "postgresql+psycopg2://u@h/db"},
+         "DATABASE_URL"),
     ],
 )
 def test_app_refuses_to_start_with_one_sentence(tmp_path, env, variable):
@@ -58,7 +60,7 @@ def test_migrations_against_an_unreachable_database_say_so_in_one_sentence(tmp_p
     assert "cannot be reached" in line and "s3cret" not in line
 
 
-def test_a_port_already_in_use_is_said_plainly(tmp_path, slack):
+def test_a_port_already_in_use_is_said_plainly(tmp_path, slack, database_url):
     import socket
 
     from tests.slack_requests import SIGNING_SECRET
@@ -67,7 +69,7 @@ def test_a_port_already_in_use_is_said_plainly(tmp_path, slack):
         taken.bind(("0.0.0.0", 0))
         taken.listen(1)
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
-               "PORT": str(taken.getsockname()[1]), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+               "PORT": str(taken.getsockname()[1]), "DATABASE_URL": database_url,
                "RUN_SCHEDULER": "false"}
         result = run([str(ROOT / "app.py")], env, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -98,14 +100,66 @@ def test_slack_refusing_the_token_is_told_apart_from_slack_being_down(slack, tmp
     assert words in caplog.text and "refused" not in caplog.text
 
 
-def test_what_start_up_built_is_kept_out_of_the_garbage_collectors_way(tmp_path, slack):
+def test_what_start_up_built_is_kept_out_of_the_garbage_collectors_way(tmp_path, slack, database_url):
     """A full collection then walks only what requests make (bench/RESULTS.md: it was an 80-100 ms pause)."""
     from tests.slack_requests import SIGNING_SECRET
 
     env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
-           "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "PYTHONPATH": str(ROOT)}
+           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     script = "import gc, app; app.build(); print(gc.get_freeze_count(), len(gc.get_objects()))"
     result = run(["-c", script], env, tmp_path)
     assert result.returncode == 0, result.stderr
     frozen, tracked = map(int, result.stdout.split())
     assert frozen > 50_000 and tracked < frozen / 10
+
+
+def test_socket_mode_says_plainly_when_slack_refuses_the_app_token_and_waits_out_an_outage(tmp_path, slack,
+                                                                                           database_url):
+    """A refused SLACK_APP_TOKEN is one sentence, like a refused bot token; Slack failing first is waited out."""
+    slack.fail("apps.connections.open", error="internal_error", status=500)
+    slack.fail("apps.connections.open", error="invalid_auth")
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1-refused", "SLACK_API_URL": slack.url,
+           "DATABASE_URL": database_url, "RUN_SCHEDULER": "false", "PYTHONPATH": str(ROOT)}
+    result = run([str(ROOT / "app.py")], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in result.stderr.strip().splitlines()[-1]
+    assert [c.error for c in slack.calls("apps.connections.open")] == ["internal_error", "invalid_auth"]
+
+
+@pytest.mark.parametrize(("revision", "words"), [
+    (None, "has no tables yet"),      # a fresh file: `python app.py` without `make migrate`
+    ("0015", "is not up to date"),    # code deployed without its release step
+])
+def test_a_database_the_migrations_have_not_reached_is_said_in_one_sentence(tmp_path, revision, words):
+    from alembic import command
+
+    from tests.conftest import alembic_config
+
+    database = f"sqlite:///{tmp_path}/outcomes.db"
+    if revision is not None:
+        command.upgrade(alembic_config(database), revision)
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/",
+           "DATABASE_URL": database, "RUN_SCHEDULER": "false", "PYTHONPATH": str(ROOT)}
+    result = run([str(ROOT / "app.py")], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("outcome-bot cannot start:") and words in line and "make migrate" in line
+
+
+def test_a_database_newer_than_the_code_still_starts(tmp_path, slack, database_url):
+    """During a deploy the release step migrates first, and the old processes keep running meanwhile."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        head = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    try:
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
+               "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+        result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    finally:  # on PostgreSQL the database outlives this test
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+        engine.dispose()
+    assert result.returncode == 0 and result.stdout.strip() == "built", result.stderr

@@ -160,6 +160,7 @@ DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea diges
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
 DIGEST_WAS_OFF = "This channel had no digest to stop."
 INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
+ARCHIVED = "This channel is archived, so I can't work in it."
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."
 
 

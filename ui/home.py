@@ -249,4 +249,16 @@ def stats_message(stats: Stats) -> dict[str, Any]:
 DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
 EXPORT_FAILED = ("I could not send you the export: Slack said `{error}`. If files are blocked in this workspace, "
                  "an operator can run `python -m bot export` instead.")
+def export_sending(count: int) -> str:
+    return f"Sending you a CSV of {count} idea{'' if count == 1 else 's'} in a direct message."
+
+
+def export_comment(count: int) -> str:
+    if count == 1:
+        return "Here is the 1 idea, with its stage, supporters and decisions."
+    if count == 0:
+        return "There are no ideas yet: here are the columns an export will have."
+    return f"Here are all {count} ideas, with their stages, supporters and decisions."
+
+
 EXPORT_FOR_PMS = "Only product managers can export ideas. `/idea stats` shows everyone the build-trap metrics."

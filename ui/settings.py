@@ -14,10 +14,13 @@ from ui.kit import Block, carried, modal, plain
 SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
 
 
-def settings_modal(config: TeamConfig) -> dict[str, Any]:
-    """Triage channel, PMs and the digest's default day and time, for this workspace."""
+def settings_modal(config: TeamConfig, *, configured_pms: bool = False) -> dict[str, Any]:
+    """Triage channel, PMs and the digest's default day and time, for this workspace. `configured_pms`:
+    PM_USER_IDS is set, so an empty list falls back to it rather than to admins and owners."""
     channel: Block = {"type": "conversations_select", "action_id": "triage_channel",
-                      "placeholder": plain("Where new ideas are posted for PMs", 150)}
+                      "placeholder": plain("Where new ideas are posted for PMs", 150),
+                      # Cards go to a channel PMs share: a direct message or a person would hide them.
+                      "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
     if config.triage_channel:
         channel["initial_conversation"] = config.triage_channel
     pms: Block = {"type": "multi_users_select", "action_id": "pm_user_ids",
@@ -33,7 +36,9 @@ def settings_modal(config: TeamConfig) -> dict[str, Any]:
         {"type": "input", "block_id": "triage_channel", "optional": True, "label": plain("Triage channel", 2000),
          "element": channel},
         {"type": "input", "block_id": "pm_user_ids", "optional": True, "label": plain("Product managers", 2000),
-         "hint": plain("Leave empty to let workspace admins and owners decide.", 2000), "element": pms},
+         "hint": plain("Leave empty to let the product managers in the bot's PM_USER_IDS setting decide."
+                       if configured_pms else "Leave empty to let workspace admins and owners decide.", 2000),
+         "element": pms},
         {"type": "input", "block_id": "digest_weekday", "label": plain("Digests go out on", 2000), "element": day},
         {"type": "input", "block_id": "digest_time", "label": plain("at", 2000), "element": time},
     ], submit="Save")
@@ -49,6 +54,9 @@ class SettingsForm:
 
 
 _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# What Slack's pickers send: a channel's id (C or G), people's ids (U or W).
+_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+_PERSON = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
 def read_settings(view: dict[str, Any]) -> SettingsForm:
@@ -70,9 +78,21 @@ def read_settings(view: dict[str, Any]) -> SettingsForm:
     if time and match is None:
         errors["digest_time"] = "Pick a time of day, such as 09:00."
     channel = state("triage_channel").get("selected_conversation")
+    if channel is not None and not (isinstance(channel, str) and _CHANNEL.match(channel)):
+        errors["triage_channel"] = "Pick a channel (public or private), not a person or a direct message."
     users = state("pm_user_ids").get("selected_users") or []
+    if not isinstance(users, list) or not all(isinstance(user, str) and _PERSON.match(user) for user in users):
+        errors["pm_user_ids"] = "Pick people of this workspace."
     return SettingsForm(
-        carried(channel),
-        [user for user in users if carried(user)] if isinstance(users, list) else [],
+        carried(channel) if "triage_channel" not in errors else None,
+        [user for user in users if carried(user)] if "pm_user_ids" not in errors else [],
         weekday, minute, errors,
     )
+
+
+def triage_channel_problem(channel: str, *, archived: bool) -> str:
+    """The settings were saved, but new ideas' cards cannot be posted where the admin chose (yet)."""
+    problem = "it is archived: pick another channel with `/idea settings`." if archived \
+        else "I can't post there yet: invite me with `/invite @outcome-bot` in it."
+    return (f"Settings saved. New ideas go to <#{channel}>, but {problem} Until then, product managers find "
+            "new ideas on my Home tab.")

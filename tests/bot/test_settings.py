@@ -48,11 +48,18 @@ def test_everything_set():
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         ({**BASE, "DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({**BASE, "DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+        ({**BASE, "DATABASE_URL": "postgresql+psycopg2://u@h/db"}, "DATABASE_URL"),
+        ({**BASE, "DATABASE_URL": "postgresql+asyncpg://u@h/db"}, "DATABASE_URL"),
+        ({**BASE, "DATABASE_URL": "sqlite+aiosqlite:///x.db"}, "DATABASE_URL"),
         ({**BASE, "PORT": "http"}, "PORT"),
         ({**BASE, "TRIAGE_CHANNEL": "#product"}, "TRIAGE_CHANNEL"),
         ({**BASE, "PM_USER_IDS": "alice,bob"}, "PM_USER_IDS"),
         ({**BASE, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({**BASE, "SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+        # OAuth installs come to /slack/install over HTTP, which Socket Mode does not serve.
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN"),
+        ({**BASE, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_APP_TOKEN": "xapp-1"},
+         "SLACK_APP_TOKEN"),
         ({**BASE, "RUN_SCHEDULER": "sometimes"}, "RUN_SCHEDULER"),
         ({**BASE, "DIGEST_SUMMARY": "2"}, "DIGEST_SUMMARY"),
         ({**BASE, "OPENAI_TIMEOUT": "soon"}, "OPENAI_TIMEOUT"),
@@ -79,6 +86,18 @@ def test_bad_config_is_one_sentence_naming_the_variable(env, names):
         Settings.from_env(env)
     message = str(raised.value)
     assert message.startswith(names) and "\n" not in message
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    # Heroku, Render and others hand out postgres://, a name SQLAlchemy dropped: it is PostgreSQL all the same.
+    ("postgres://u:p@db.example:5432/outcomes", "postgresql+psycopg://u:p@db.example:5432/outcomes"),
+    ("postgresql://u:p@db/outcomes?sslmode=require", "postgresql+psycopg://u:p@db/outcomes?sslmode=require"),
+    ("postgresql+psycopg://u@db/outcomes", "postgresql+psycopg://u@db/outcomes"),
+    ("sqlite:///outcomes.db", "sqlite:///outcomes.db"),
+    ("sqlite+pysqlite:///outcomes.db", "sqlite+pysqlite:///outcomes.db"),
+])
+def test_database_urls_as_hosts_give_them_are_read_with_the_driver_we_install(given, used):
+    assert Settings.from_env({**BASE, "DATABASE_URL": given}).database_url == used
 
 
 def test_socket_mode_needs_no_signing_secret():

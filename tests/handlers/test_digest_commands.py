@@ -101,8 +101,9 @@ def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
     bot.slack.command("export", user="U2")
     assert "Only product managers" in reply(slack)["text"]
     bot.slack.command("export", user="UPM")
-    assert "Sending you a CSV of 1 ideas" in reply(slack, 2)["text"]
+    assert "Sending you a CSV of 1 idea in a direct message" in reply(slack, 2)["text"]
     [upload] = slack.wait_for("files.completeUploadExternal")
+    assert upload.args["initial_comment"] == "Here is the 1 idea, with its stage, supporters and decisions."
     assert upload.args["channel_id"] == "DUPM"
     [row] = csv.DictReader(io.StringIO(slack.uploads[upload.args["files"][0]["id"]].decode()))
     assert row["outcome"] == 'Finance, "ops" close sooner\nünïcödé'

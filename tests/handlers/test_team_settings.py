@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import DigestSubscription
-from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words
+from models import DigestSubscription, TeamSettings
+from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.slack_requests import buttons
 
 
@@ -50,3 +51,74 @@ def test_only_admins_and_owners_change_settings(bot, slack):
     bot.slack.command("settings", user="U2")
     assert "Only workspace admins and owners" in slack.wait_for("response_url")[0].args["text"]
     assert slack.calls("views.open") == []
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    ({"triage_channel": "UALICE"}, "triage_channel"),        # a person, not a channel
+    ({"triage_channel": "D0DIRECT"}, "triage_channel"),      # a direct message: PMs would never see the cards
+    ({"triage_channel": "general"}, "triage_channel"),       # a name
+    ({"pm_user_ids": ["UPM2", "CPRODUCT"]}, "pm_user_ids"),  # a channel among the people
+    ({"pm_user_ids": ["upm2"]}, "pm_user_ids"),
+])
+def test_a_forged_channel_or_person_in_the_settings_is_a_field_error_and_nothing_is_saved(bot, slack, engine,
+                                                                                         values, field):
+    slack.users["UADMIN"] = {"is_admin": True}
+    reply = save_settings(bot, slack, values)
+    assert reply.status == 200 and reply.json()["response_action"] == "errors"
+    assert list(reply.json()["errors"]) == [field]
+    with Session(engine) as session:
+        assert session.scalar(select(TeamSettings)) is None
+
+
+def test_the_triage_channel_picker_offers_channels_only(bot, slack):
+    slack.users["UADMIN"] = {"is_admin": True}
+    form = open_modal(bot, slack, "settings", user="UADMIN")
+    picker = next(b["element"] for b in form["blocks"] if b.get("block_id") == "triage_channel")
+    assert sorted(picker["filter"]["include"]) == ["private", "public"]
+
+
+@pytest.mark.parametrize(("channel", "state", "words"), [
+    ("CSECRET", {"exists": False}, "/invite @outcome-bot"),  # private, and the bot is not in it
+    ("COLD", {"is_archived": True}, "archived"),
+    ("CPUBLIC", {"is_member": False}, None),                 # public: joined, nothing to say
+    ("CMEMBER", {}, None),
+])
+def test_the_admin_hears_when_outcome_bot_cannot_post_in_the_triage_channel_chosen(bot, slack, engine, channel,
+                                                                                  state, words):
+    slack.users["UADMIN"] = {"is_admin": True}
+    slack.channels[channel] = state
+    reply = save_settings(bot, slack, {"triage_channel": channel})
+    assert reply.status == 200 and reply.body == ""
+    with Session(engine) as session:
+        assert session.scalar(select(TeamSettings.triage_channel)) == channel
+    if words is None:
+        wait_until(lambda: slack.calls("conversations.info"))
+        bot.deliver()
+        assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "UADMIN"] == []
+        assert slack.channels.get(channel, {}).get("is_member", True)
+        return
+    [told] = slack.wait_for("chat.postMessage")
+    assert told.args["channel"] == "UADMIN" and f"<#{channel}>" in told.args["text"] and words in told.args["text"]
+
+
+@pytest.mark.parametrize(("env_pms", "deciders", "hint"), [
+    (frozenset(), {"UADMIN"}, "admins and owners"),          # nothing configured: admins and owners decide
+    (frozenset({"UENVPM"}), {"UENVPM"}, "PM_USER_IDS"),       # the environment's PMs, as the README says
+])
+def test_emptying_the_product_managers_falls_back_as_the_form_says(make_bot, slack, env_pms, deciders, hint):
+    bot = make_bot(triage_channel="CTRIAGE", pm_user_ids=env_pms)
+    slack.users["UADMIN"] = {"is_admin": True}
+    assert save_settings(bot, slack, {"pm_user_ids": ["UPM2"]}).body == ""
+    form = open_modal(bot, slack, "settings", user="UADMIN")
+    [pms] = [b for b in form["blocks"] if b.get("block_id") == "pm_user_ids"]
+    assert pms["element"]["initial_users"] == ["UPM2"] and hint in pms["hint"]["text"]
+    assert bot.slack.submit_view(form, {"pm_user_ids": []}, user="UADMIN").body == ""
+
+    card = share_idea(bot, slack)
+    move = buttons(card["blocks"])["idea_move_discovery"]
+    for user in ("UPM2", "UADMIN", "UENVPM"):
+        opened, refused = len(slack.calls("views.open")), len(slack.calls("response_url"))
+        bot.slack.press(move, user=user, channel="CTRIAGE")
+        wait_until(lambda o=opened, r=refused: len(slack.calls("views.open")) > o
+                   or len(slack.calls("response_url")) > r)
+        assert (len(slack.calls("views.open")) > opened) == (user in deciders), user
