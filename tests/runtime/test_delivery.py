@@ -40,7 +40,7 @@ def test_a_rate_limit_holds_messages_back_without_holding_up_anyone(make_bot, sl
     started = time.monotonic()
     replies = [bot.slack.command(f"Idea number {n}", user=f"U{n + 10}") for n in range(20)]
     assert all(r.status == 200 for r in replies) and time.monotonic() - started < 5
-    slack.wait_for("views.open", 21)
+    slack.wait_for("views.open", 21, timeout=15)  # the forms: what is timed is the acks, above
     bot.deliver()
     wait_until(lambda: len(dms(slack, "U1")) == 1 and len(slack.messages("CTRIAGE")) == 1, timeout=15)
     bot.finish_work()
