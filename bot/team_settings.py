@@ -5,7 +5,7 @@ The env values stay the single-workspace default; a multi-workspace install sets
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -43,6 +43,13 @@ def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfi
         digest_minute=own.digest_minute if own.digest_minute in range(24 * 60) else DEFAULT_MINUTE,
         trackers=trackers,
     )
+
+
+def own_team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
+    """What the workspace set itself, without the env's triage channel and PMs: what the settings form
+    shows, so saving it untouched does not copy TRIAGE_CHANNEL or PM_USER_IDS into the workspace (where
+    later changes to them would no longer reach it)."""
+    return team_config(session, team_id, replace(defaults, triage_channel=None, pm_user_ids=frozenset()))
 
 
 def save_team_settings(

@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.command import IdeaCommand
-from bot.team_settings import save_team_settings
-from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, team, tell
+from bot.team_settings import own_team_config, save_team_settings
+from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, tell
 from handlers.digests import can_post_in
 from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
@@ -27,7 +27,9 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
     if not is_admin(client, d, context.team_id, context.user_id, logger):
         tell(d, command, context.team_id, context.user_id, SETTINGS_FOR_ADMINS)
         return
-    form = settings_modal(team(d, context.team_id), configured_pms=bool(d.settings.pm_user_ids))
+    with d.sessions() as session:
+        own = own_team_config(session, context.team_id, d.settings)
+    form = settings_modal(own, configured_pms=bool(d.settings.pm_user_ids), default_channel=d.settings.triage_channel)
     open_form(client, d, command, context.team_id, context.user_id, form, logger)
 
 

@@ -14,9 +14,10 @@ from ui.kit import Block, carried, modal, plain
 SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
 
 
-def settings_modal(config: TeamConfig, *, configured_pms: bool = False) -> dict[str, Any]:
-    """Triage channel, PMs and the digest's default day and time, for this workspace. `configured_pms`:
-    PM_USER_IDS is set, so an empty list falls back to it rather than to admins and owners."""
+def settings_modal(config: TeamConfig, *, configured_pms: bool = False, default_channel: str | None = None
+                   ) -> dict[str, Any]:
+    """Triage channel, PMs and the digest's default day and time, as this workspace set them. `configured_pms`
+    and `default_channel`: PM_USER_IDS and TRIAGE_CHANNEL are set, so empty fields fall back to them."""
     channel: Block = {"type": "conversations_select", "action_id": "triage_channel",
                       "placeholder": plain("Where new ideas are posted for PMs", 150),
                       # Cards go to a channel PMs share: a direct message or a person would hide them.
@@ -34,6 +35,9 @@ def settings_modal(config: TeamConfig, *, configured_pms: bool = False) -> dict[
     time = {"type": "timepicker", "action_id": "digest_time", "initial_time": f"{minute // 60:02d}:{minute % 60:02d}"}
     return modal(SETTINGS_CALLBACK, "outcome-bot settings", [
         {"type": "input", "block_id": "triage_channel", "optional": True, "label": plain("Triage channel", 2000),
+         "hint": plain("Leave empty to use the bot's TRIAGE_CHANNEL setting." if default_channel else
+                       "Where new ideas are posted for product managers; without one, they triage from App Home.",
+                       2000),
          "element": channel},
         {"type": "input", "block_id": "pm_user_ids", "optional": True, "label": plain("Product managers", 2000),
          "hint": plain("Leave empty to let the product managers in the bot's PM_USER_IDS setting decide."

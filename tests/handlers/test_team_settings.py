@@ -122,3 +122,19 @@ def test_emptying_the_product_managers_falls_back_as_the_form_says(make_bot, sla
         wait_until(lambda o=opened, r=refused: len(slack.calls("views.open")) > o
                    or len(slack.calls("response_url")) > r)
         assert (len(slack.calls("views.open")) > opened) == (user in deciders), user
+
+
+def test_saving_the_form_untouched_keeps_following_the_environment(make_bot, slack, engine):
+    """The form shows what the workspace set itself: saved as it opened, it copies neither TRIAGE_CHANNEL
+    nor PM_USER_IDS into the workspace, so changing them later still reaches it."""
+    bot = make_bot(triage_channel="CENV", pm_user_ids=frozenset({"UENVPM"}))
+    slack.users["UADMIN"] = {"is_admin": True}
+    form = open_modal(bot, slack, "settings", user="UADMIN")
+    fields = {b["block_id"]: b for b in form["blocks"] if b.get("type") == "input"}
+    assert "initial_conversation" not in fields["triage_channel"]["element"]
+    assert "initial_users" not in fields["pm_user_ids"]["element"]
+    assert "TRIAGE_CHANNEL" in fields["triage_channel"]["hint"]["text"]
+    assert bot.slack.submit_view(form, {}, user="UADMIN").body == ""
+    with Session(engine) as session:
+        [own] = session.scalars(select(TeamSettings)).all()
+    assert (own.triage_channel, own.pm_user_ids) == (None, None)
