@@ -291,10 +291,10 @@ def test_make_it_an_idea_from_long_reviews_quotes_each_within_the_evidence_field
     """The evidence field holds 2,000 characters: each review is shortened (visibly) so every one keeps its link,
     rather than the field cutting the last ones off."""
     listen_here(bot, slack)
-    for n in range(3):
+    for n in range(3):  # one after another: events are read in parallel, and the newest is quoted first
         bot.slack.event(integration_post(f"Review {n}: please add a dark mode to the app because " + ", ".join(
             f"the white screen burns my eyes on night shift number {n}{k}" for k in range(14)) + "."))
-    found = settled(bot, engine, 3)
+        found = settled(bot, engine, n + 1)
     bot.slack.press(buttons(open_home(bot, slack)["blocks"])["inbox_make_idea"], user="UPM", channel=None,
                     message_ts=None)
     view = slack.wait_for("views.open")[-1].args["view"]
