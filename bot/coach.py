@@ -10,9 +10,11 @@ in a delimited user message, never into the system prompt.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import openai
@@ -25,6 +27,10 @@ logger = logging.getLogger(__name__)
 DEADLINE_SECONDS = 8.0
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+# A 429 rests the model for its Retry-After (this long without one, at most the cap): the heuristics answer
+# meanwhile, and no worker sleeps through the wait.
+REST_SECONDS = 30.0
+MAX_REST_SECONDS = 600.0
 
 SUGGEST_PROMPT = (
     "You help people at a company turn a request for a feature (an output) into the outcome they want. "
@@ -74,6 +80,11 @@ class DigestIntro(BaseModel):
 # Records the tokens a call used, for the team: (team_id, prompt_tokens, completion_tokens).
 UsageSink = Callable[[str, int, int], None]
 Answer = TypeVar("Answer", bound=BaseModel)
+Result = TypeVar("Result")
+
+
+class Resting(Exception):
+    """The endpoint asked for a rest (a 429) that has not ended: no call is made."""
 
 
 @dataclass
@@ -82,14 +93,49 @@ class Coach:
     model: str
     record_usage: UsageSink
     embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
+    deadline: float = DEADLINE_SECONDS
+    _rest_until: float = field(default=0.0, repr=False)
+    _rest_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _call(self, request: Callable[[openai.OpenAI], Result]) -> Result:
+        """One call that ends within the deadline: a 5xx or a dropped connection is tried once more in the time
+        left, a timeout is not, and a 429 rests every call for its Retry-After instead of sleeping through it."""
+        with self._rest_lock:
+            if time.monotonic() < self._rest_until:
+                raise Resting
+        started = time.monotonic()
+        try:
+            try:
+                return request(self.client)
+            except openai.APITimeoutError:
+                raise
+            except (openai.InternalServerError, openai.APIConnectionError):
+                left = self.deadline - (time.monotonic() - started)
+                if left < 0.5:
+                    raise
+                return request(self.client.with_options(timeout=left))
+        except openai.RateLimitError as error:
+            self._rest(error.response.headers.get("retry-after"))
+            raise
+
+    def _rest(self, retry_after: str | None) -> None:
+        try:
+            seconds = float(retry_after) if retry_after is not None else REST_SECONDS
+        except ValueError:  # an HTTP date, or nonsense: the default rest
+            seconds = REST_SECONDS
+        seconds = min(max(seconds, 1.0), MAX_REST_SECONDS) if math.isfinite(seconds) else REST_SECONDS
+        with self._rest_lock:
+            self._rest_until = max(self._rest_until, time.monotonic() + seconds)
 
     def embed(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         """One vector per text, in order; None without an embedding model or on any failure."""
         if not self.embedding_model or not texts:
             return None
         try:
-            answer = self.client.embeddings.create(model=self.embedding_model, input=texts)
+            answer = self._call(lambda client: client.embeddings.create(model=self.embedding_model, input=texts))
             vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
+        except Resting:
+            return _failed("resting after a rate limit")
         except (openai.APIError, ValidationError, ValueError):
             return _failed("embeddings")
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
@@ -126,11 +172,13 @@ class Coach:
 
     def _ask(self, team_id: str, system: str, user: str, answer: type[Answer]) -> Answer | None:
         try:
-            completion = self.client.chat.completions.parse(
+            completion = self._call(lambda client: client.chat.completions.parse(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                 response_format=answer,
-            )
+            ))
+        except Resting:
+            return _failed("resting after a rate limit")
         except openai.APITimeoutError:
             return _failed("timeout")
         except openai.APIStatusError as error:
@@ -198,8 +246,9 @@ def make_coach(settings: Settings, record_usage: UsageSink) -> Coach | None:
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
         timeout=settings.openai_timeout,
-        max_retries=1,
+        max_retries=0,  # Coach._call retries what is worth it, within the deadline
     )
     embedding_model = settings.openai_embedding_model or DEFAULT_EMBEDDING_MODEL
     return Coach(client=client, model=settings.openai_model or DEFAULT_MODEL, record_usage=record_usage,
-                 embedding_model=None if embedding_model.lower() == "off" else embedding_model)
+                 embedding_model=None if embedding_model.lower() == "off" else embedding_model,
+                 deadline=settings.openai_timeout)

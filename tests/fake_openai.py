@@ -1,8 +1,8 @@
 """A local HTTP server that speaks the OpenAI chat completions API, for the coach's tests.
 
 It answers structured-output requests with JSON for the schema asked for (by its name), records
-every request, and can be told to be slow, fail with a status, send unparsable content, or answer 200
-with something that is no completion at all (`raw`).
+every request, and can be told to be slow, fail with a status (and headers, such as a 429's
+Retry-After), send unparsable content, or answer 200 with something that is no completion at all (`raw`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class FakeOpenAI:
         # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
         self.raw: tuple[str, bytes] | None = None
         self.embeddings_status = 200
+        self.headers: dict[str, str] = {}  # sent with every answer that is not a 200 (a 429's Retry-After)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -110,6 +111,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", kind[0] if kind else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in (fake.headers.items() if status != 200 else ()):
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):

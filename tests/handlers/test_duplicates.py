@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -189,3 +191,26 @@ def test_embeddings_choose_what_the_model_compares(make_bot, slack, model, embed
         assert asked[-1]["model"] == "text-embedding-3-small"
         assert asked[-1]["input"][0].startswith("Add a CSV export") and len(asked[-1]["input"]) == 2
     assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize("retry_after", ["30", None], ids=["retry-after", "no-retry-after"])
+def test_a_rate_limited_model_is_not_waited_on_and_is_left_alone_meanwhile(make_bot, slack, model, retry_after):
+    """A 429 is the endpoint saying "not now": the words decide at once, and the model is not asked again
+    while it rests (no worker sleeps through a Retry-After, no call per idea meanwhile)."""
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    share_idea(coached, slack, user="U1")
+    wait_until(lambda: dms(slack, "U1"))
+    coached.deliver()
+    model.requests.clear()
+    model.status = model.embeddings_status = 429
+    model.headers = {"Retry-After": retry_after} if retry_after else {}
+    started = time.monotonic()
+    share_idea(coached, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: [m for m in dms(slack, "U2") if "is in as" in str(m["blocks"])], timeout=10)
+    assert time.monotonic() - started < 5
+    assert "looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])  # the words stand
+    assert len(model.requests) <= 2  # once, not once more after the wait
+    asked = len(model.requests)
+    share_idea(coached, slack, user="U3", **SAME_NEED)
+    wait_until(lambda: [m for m in dms(slack, "U3") if "is in as" in str(m["blocks"])], timeout=10)
+    assert len(model.requests) == asked  # resting: the heuristics answer without asking
