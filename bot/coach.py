@@ -13,6 +13,8 @@ import logging
 import math
 import threading
 import time
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -31,6 +33,8 @@ DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
 # meanwhile, and no worker sleeps through the wait.
 REST_SECONDS = 30.0
 MAX_REST_SECONDS = 600.0
+# Vectors kept per process, by text: an idea is embedded once, not again for every idea or request after it.
+EMBEDDINGS_KEPT = 2000
 
 SUGGEST_PROMPT = (
     "You help people at a company turn a request for a feature (an output) into the outcome they want. "
@@ -95,12 +99,13 @@ class Coach:
     embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
     deadline: float = DEADLINE_SECONDS
     _rest_until: float = field(default=0.0, repr=False)
-    _rest_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _vectors: OrderedDict[str, array] = field(default_factory=OrderedDict, repr=False)
 
     def _call(self, request: Callable[[openai.OpenAI], Result]) -> Result:
         """One call that ends within the deadline: a 5xx or a dropped connection is tried once more in the time
         left, a timeout is not, and a 429 rests every call for its Retry-After instead of sleeping through it."""
-        with self._rest_lock:
+        with self._lock:
             if time.monotonic() < self._rest_until:
                 raise Resting
         started = time.monotonic()
@@ -124,13 +129,31 @@ class Coach:
         except ValueError:  # an HTTP date, or nonsense: the default rest
             seconds = REST_SECONDS
         seconds = min(max(seconds, 1.0), MAX_REST_SECONDS) if math.isfinite(seconds) else REST_SECONDS
-        with self._rest_lock:
+        with self._lock:
             self._rest_until = max(self._rest_until, time.monotonic() + seconds)
 
     def embed(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
-        """One vector per text, in order; None without an embedding model or on any failure."""
+        """One vector per text, in order; None without an embedding model or on any failure. Texts embedded
+        before are not asked for again (a text's vector does not change while the model does not)."""
         if not self.embedding_model or not texts:
             return None
+        with self._lock:
+            known = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            fetched = self._fetch_vectors(team_id, missing)
+            if fetched is None:
+                return None
+            with self._lock:
+                for text, vector in zip(missing, fetched, strict=True):
+                    known[text] = self._vectors[text] = array("f", vector)
+                while len(self._vectors) > EMBEDDINGS_KEPT:
+                    self._vectors.popitem(last=False)
+        return [list(known[text]) for text in texts]
+
+    def _fetch_vectors(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         try:
             answer = self._call(lambda client: client.embeddings.create(model=self.embedding_model, input=texts))
             vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
@@ -140,10 +163,10 @@ class Coach:
             return _failed("embeddings")
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
             return _failed("embeddings: not an embeddings answer")
-        if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
-            return _failed("embeddings")
         if answer.usage is not None:
             self.record_usage(team_id, answer.usage.prompt_tokens, 0)
+        if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
+            return _failed("embeddings")
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:

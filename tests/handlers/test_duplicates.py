@@ -214,3 +214,14 @@ def test_a_rate_limited_model_is_not_waited_on_and_is_left_alone_meanwhile(make_
     share_idea(coached, slack, user="U3", **SAME_NEED)
     wait_until(lambda: [m for m in dms(slack, "U3") if "is in as" in str(m["blocks"])], timeout=10)
     assert len(model.requests) == asked  # resting: the heuristics answer without asking
+
+
+def test_each_ideas_embedding_is_asked_for_once_and_reused(make_bot, slack, model):
+    """The team's open ideas are embedded once each, not all again for every new idea."""
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    for user, values in (("U1", GOOD), ("U2", OTHER_NEED), ("U3", IMPORT), ("U4", SAME_NEED)):
+        share_idea(coached, slack, user=user, **values)
+        wait_until(lambda user=user: dms(slack, user))
+    embedded = [text for request in embedding_requests(model) for text in request["input"]]
+    assert len(embedded) == len(set(embedded)) == 4
+    assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]  # still compared with all
