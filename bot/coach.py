@@ -166,7 +166,16 @@ class Coach:
         if answer.usage is not None:
             self.record_usage(team_id, answer.usage.prompt_tokens, 0)
         if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
-            return _failed("embeddings")
+            return _failed("embeddings: not one vector per text")
+        with self._lock:
+            kept = next(iter(self._vectors.values()), None)
+        sizes = {len(v) for v in vectors} | ({len(kept)} if kept is not None else set())
+        if len(sizes) != 1:  # another model answers now: what is kept cannot be compared with what it says
+            with self._lock:
+                self._vectors.clear()
+            return _failed("embeddings: vectors of different sizes")
+        if not all(_meaningful(v) for v in vectors):
+            return _failed("embeddings: zero or not-a-number vectors")
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
@@ -224,6 +233,14 @@ class Coach:
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
         return message.parsed
+
+
+def _meaningful(vector: list[float]) -> bool:
+    """A vector that can rank anything: numbers, finite, not all zero."""
+    try:
+        return all(math.isfinite(x) for x in vector) and any(x != 0 for x in vector)
+    except TypeError:
+        return False
 
 
 _logged: set[str] = set()

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +37,8 @@ class FakeOpenAI:
         # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
         self.raw: tuple[str, bytes] | None = None
         self.embeddings_status = 200
+        # Each text's vector in place of the hashed words' (what a broken endpoint sends: zeros, NaN, odd sizes).
+        self.vector_of: Callable[[str], list[float]] | None = None
         self.headers: dict[str, str] = {}  # sent with every answer that is not a 200 (a 429's Retry-After)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -87,6 +90,8 @@ class FakeOpenAI:
             vector = [0.0] * 64
             for word in text.lower().split():
                 vector[zlib.crc32(word.encode()) % 64] += 1.0
+            if self.vector_of is not None:
+                vector = self.vector_of(text)
             data.append({"object": "embedding", "index": index, "embedding": vector})
         usage = {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}
         return 200, json.dumps({"object": "list", "data": data, "model": body.get("model"), "usage": usage}).encode()

@@ -225,3 +225,26 @@ def test_each_ideas_embedding_is_asked_for_once_and_reused(make_bot, slack, mode
     embedded = [text for request in embedding_requests(model) for text in request["input"]]
     assert len(embedded) == len(set(embedded)) == 4
     assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]  # still compared with all
+
+
+@pytest.mark.parametrize("vector_of", [
+    pytest.param(lambda text: [0.0] * 64, id="zero-vectors"),
+    pytest.param(lambda text: [float("nan")] * 64, id="nan-vectors"),
+    pytest.param(lambda text: [1.0] * (32 if "Finance can close" in text else 64), id="dimensions-differ"),
+])
+def test_vectors_that_mean_nothing_leave_the_choice_to_the_words(make_bot, slack, model, engine, vector_of):
+    """Zeros, NaN or vectors of different sizes rank nothing: the words pick what the model is shown, so the
+    idea asking the same is among them even behind eight newer ones."""
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    share_idea(coached, slack, user="U1")
+    with Session(engine) as session, session.begin():
+        for n in range(8):
+            submit_idea(session, team_id="T1", submitter_id=f"U{n + 10}", draft=IdeaDraft(
+                ask=f"Warehouse team {n} badge printer", outcome=f"Warehouse team {n} prints visitor badges unaided",
+                problem=f"Warehouse team {n} waits at reception for visitor badges every morning"))
+    model.vector_of = vector_of
+    model.answers["SameNeed"] = {"same_need": [1]}
+    share_idea(coached, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: [m for m in dms(slack, "U2") if "is in as" in str(m["blocks"])])
+    assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]
+    assert "looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])
