@@ -35,6 +35,9 @@ REST_SECONDS = 30.0
 MAX_REST_SECONDS = 600.0
 # Vectors kept per process, by text: an idea is embedded once, not again for every idea or request after it.
 EMBEDDINGS_KEPT = 2000
+# What the model is shown of any one text (an idea made from a long message keeps its whole ask): enough to
+# say what is asked, and nine of them stay well within a small model's context.
+TEXT_CHARS = 2000
 
 SUGGEST_PROMPT = (
     "You help people at a company turn a request for a feature (an output) into the outcome they want. "
@@ -137,6 +140,7 @@ class Coach:
         before are not asked for again (a text's vector does not change while the model does not)."""
         if not self.embedding_model or not texts:
             return None
+        texts = [_clip(text) for text in texts]
         with self._lock:
             known = {text: self._vectors[text] for text in texts if text in self._vectors}
             for text in known:
@@ -180,7 +184,7 @@ class Coach:
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
         """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing)."""
-        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{_clip(ask)}\n</request>", OutcomeSuggestion)
         if suggestion is None:
             return None
         if not suggestion.outcome.strip() or not suggestion.problem.strip():
@@ -188,17 +192,17 @@ class Coach:
         return OutcomeSuggestion(outcome=suggestion.outcome.strip(), problem=suggestion.problem.strip())
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
-        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{text}\n</message>", RequestVerdict)
+        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{_clip(text)}\n</message>", RequestVerdict)
         return None if verdict is None else verdict.is_feature_request
 
     def same_need(self, team_id: str, text: str, candidates: list[tuple[int, str]]) -> list[int] | None:
         """Which candidates (id, text) are the same need as `text`; None when the model could not say."""
-        given = "\n".join(f"<idea id={idea_id}>\n{other}\n</idea>" for idea_id, other in candidates)
-        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{text}\n</new>\n{given}", SameNeed)
+        given = "\n".join(f"<idea id={idea_id}>\n{_clip(other)}\n</idea>" for idea_id, other in candidates)
+        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{_clip(text)}\n</new>\n{given}", SameNeed)
         return None if answer is None else answer.same_need
 
     def digest_intro(self, team_id: str, decisions: list[str]) -> str | None:
-        given = "\n".join(f"- {line}" for line in decisions)
+        given = "\n".join(f"- {_clip(line)}" for line in decisions)
         intro = self._ask(team_id, DIGEST_PROMPT, f"<decisions>\n{given}\n</decisions>", DigestIntro)
         return None if intro is None else intro.paragraph.strip() or None
 
@@ -233,6 +237,11 @@ class Coach:
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
         return message.parsed
+
+
+def _clip(text: str) -> str:
+    """A person's text as far as the model is shown it: a very long one would be refused for its context."""
+    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS].rsplit(" ", 1)[0]
 
 
 def _meaningful(vector: list[float]) -> bool:

@@ -39,7 +39,9 @@ class FakeOpenAI:
         self.embeddings_status = 200
         # Each text's vector in place of the hashed words' (what a broken endpoint sends: zeros, NaN, odd sizes).
         self.vector_of: Callable[[str], list[float]] | None = None
-        self.headers: dict[str, str] = {}  # sent with every answer that is not a 200 (a 429's Retry-After)
+        self.headers: dict[str, str] = {}
+        # A model's context, in characters: a longer input (or chat) is refused with a 400, as real endpoints do.
+        self.context_chars: int | None = None  # sent with every answer that is not a 200 (a 429's Retry-After)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -55,6 +57,8 @@ class FakeOpenAI:
             return self.status, json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
         if self.raw is not None:
             return 200, self.raw[1], self.raw[0]
+        if self.context_chars and sum(len(str(m.get("content", ""))) for m in body["messages"]) > self.context_chars:
+            return _too_long()
         schema = body.get("response_format", {}).get("json_schema", {}).get("name", "")
         content = "this is not json {" if self.malformed else json.dumps(self.answers.get(schema, {}))
         completion = {
@@ -85,6 +89,8 @@ class FakeOpenAI:
         if self.embeddings_status != 200:
             return self.embeddings_status, json.dumps({"error": {"message": "no embeddings here"}}).encode()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        if self.context_chars and any(len(text) > self.context_chars for text in texts):
+            return _too_long()
         data = []
         for index, text in enumerate(texts):
             vector = [0.0] * 64
@@ -99,6 +105,11 @@ class FakeOpenAI:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _too_long() -> tuple[int, bytes]:
+    return 400, json.dumps({"error": {"message": "This model's maximum context length is exceeded",
+                                      "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode()
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:

@@ -248,3 +248,21 @@ def test_vectors_that_mean_nothing_leave_the_choice_to_the_words(make_bot, slack
     wait_until(lambda: [m for m in dms(slack, "U2") if "is in as" in str(m["blocks"])])
     assert "<idea id=1>" in same_need_requests(model)[-1]["messages"][1]["content"]
     assert "looks like an idea we already have" in str(confirmation(slack, "U2")["blocks"])
+
+
+def test_a_very_long_idea_is_shown_to_the_model_within_its_context(make_bot, slack, model, engine):
+    """An idea made from a long message (its ask kept whole) is clipped for the model, so neither the
+    embeddings nor the comparison are refused for it and the model still judges every new idea."""
+    coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    share_idea(coached, slack, user="U1")
+    with Session(engine) as session, session.begin():
+        submit_idea(session, team_id="T1", submitter_id="U9", draft=IdeaDraft(
+            ask="Add a CSV export button to the reports page. " + "Finance copies every figure by hand. " * 600,
+            outcome=GOOD["outcome"], problem=GOOD["problem"]))
+    model.context_chars = 8000
+    model.answers["SameNeed"] = {"same_need": []}  # the model says: a different need
+    share_idea(coached, slack, user="U2", **SAME_NEED)
+    wait_until(lambda: [m for m in dms(slack, "U2") if "is in as" in str(m["blocks"])])
+    assert "looks like an idea we already have" not in str(confirmation(slack, "U2")["blocks"])
+    embedded = [text for request in embedding_requests(model) for text in request["input"]]
+    assert same_need_requests(model) and embedded and all(len(text) <= 8000 for text in embedded)
