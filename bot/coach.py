@@ -10,9 +10,13 @@ in a delimited user message, never into the system prompt.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import openai
@@ -25,6 +29,15 @@ logger = logging.getLogger(__name__)
 DEADLINE_SECONDS = 8.0
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+# A 429 rests the model for its Retry-After (this long without one, at most the cap): the heuristics answer
+# meanwhile, and no worker sleeps through the wait.
+REST_SECONDS = 30.0
+MAX_REST_SECONDS = 600.0
+# Vectors kept per process, by text: an idea is embedded once, not again for every idea or request after it.
+EMBEDDINGS_KEPT = 2000
+# What the model is shown of any one text (an idea made from a long message keeps its whole ask): enough to
+# say what is asked, and nine of them stay well within a small model's context.
+TEXT_CHARS = 2000
 
 SUGGEST_PROMPT = (
     "You help people at a company turn a request for a feature (an output) into the outcome they want. "
@@ -74,6 +87,11 @@ class DigestIntro(BaseModel):
 # Records the tokens a call used, for the team: (team_id, prompt_tokens, completion_tokens).
 UsageSink = Callable[[str, int, int], None]
 Answer = TypeVar("Answer", bound=BaseModel)
+Result = TypeVar("Result")
+
+
+class Resting(Exception):
+    """The endpoint asked for a rest (a 429) that has not ended: no call is made."""
 
 
 @dataclass
@@ -82,27 +100,91 @@ class Coach:
     model: str
     record_usage: UsageSink
     embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
+    deadline: float = DEADLINE_SECONDS
+    _rest_until: float = field(default=0.0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _vectors: OrderedDict[str, array] = field(default_factory=OrderedDict, repr=False)
+
+    def _call(self, request: Callable[[openai.OpenAI], Result]) -> Result:
+        """One call that ends within the deadline: a 5xx or a dropped connection is tried once more in the time
+        left, a timeout is not, and a 429 rests every call for its Retry-After instead of sleeping through it."""
+        with self._lock:
+            if time.monotonic() < self._rest_until:
+                raise Resting
+        started = time.monotonic()
+        try:
+            try:
+                return request(self.client)
+            except openai.APITimeoutError:
+                raise
+            except (openai.InternalServerError, openai.APIConnectionError):
+                left = self.deadline - (time.monotonic() - started)
+                if left < 0.5:
+                    raise
+                return request(self.client.with_options(timeout=left))
+        except openai.RateLimitError as error:
+            self._rest(error.response.headers.get("retry-after"))
+            raise
+
+    def _rest(self, retry_after: str | None) -> None:
+        try:
+            seconds = float(retry_after) if retry_after is not None else REST_SECONDS
+        except ValueError:  # an HTTP date, or nonsense: the default rest
+            seconds = REST_SECONDS
+        seconds = min(max(seconds, 1.0), MAX_REST_SECONDS) if math.isfinite(seconds) else REST_SECONDS
+        with self._lock:
+            self._rest_until = max(self._rest_until, time.monotonic() + seconds)
 
     def embed(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
-        """One vector per text, in order; None without an embedding model or on any failure."""
+        """One vector per text, in order; None without an embedding model or on any failure. Texts embedded
+        before are not asked for again (a text's vector does not change while the model does not)."""
         if not self.embedding_model or not texts:
             return None
+        texts = [_clip(text) for text in texts]
+        with self._lock:
+            known = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            fetched = self._fetch_vectors(team_id, missing)
+            if fetched is None:
+                return None
+            with self._lock:
+                for text, vector in zip(missing, fetched, strict=True):
+                    known[text] = self._vectors[text] = array("f", vector)
+                while len(self._vectors) > EMBEDDINGS_KEPT:
+                    self._vectors.popitem(last=False)
+        return [list(known[text]) for text in texts]
+
+    def _fetch_vectors(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         try:
-            answer = self.client.embeddings.create(model=self.embedding_model, input=texts)
+            answer = self._call(lambda client: client.embeddings.create(model=self.embedding_model, input=texts))
             vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
+        except Resting:
+            return _failed("resting after a rate limit")
         except (openai.APIError, ValidationError, ValueError):
             return _failed("embeddings")
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
             return _failed("embeddings: not an embeddings answer")
-        if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
-            return _failed("embeddings")
         if answer.usage is not None:
             self.record_usage(team_id, answer.usage.prompt_tokens, 0)
+        if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
+            return _failed("embeddings: not one vector per text")
+        with self._lock:
+            kept = next(iter(self._vectors.values()), None)
+        sizes = {len(v) for v in vectors} | ({len(kept)} if kept is not None else set())
+        if len(sizes) != 1:  # another model answers now: what is kept cannot be compared with what it says
+            with self._lock:
+                self._vectors.clear()
+            return _failed("embeddings: vectors of different sizes")
+        if not all(_meaningful(v) for v in vectors):
+            return _failed("embeddings: zero or not-a-number vectors")
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
         """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing)."""
-        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{ask}\n</request>", OutcomeSuggestion)
+        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{_clip(ask)}\n</request>", OutcomeSuggestion)
         if suggestion is None:
             return None
         if not suggestion.outcome.strip() or not suggestion.problem.strip():
@@ -110,27 +192,29 @@ class Coach:
         return OutcomeSuggestion(outcome=suggestion.outcome.strip(), problem=suggestion.problem.strip())
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
-        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{text}\n</message>", RequestVerdict)
+        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{_clip(text)}\n</message>", RequestVerdict)
         return None if verdict is None else verdict.is_feature_request
 
     def same_need(self, team_id: str, text: str, candidates: list[tuple[int, str]]) -> list[int] | None:
         """Which candidates (id, text) are the same need as `text`; None when the model could not say."""
-        given = "\n".join(f"<idea id={idea_id}>\n{other}\n</idea>" for idea_id, other in candidates)
-        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{text}\n</new>\n{given}", SameNeed)
+        given = "\n".join(f"<idea id={idea_id}>\n{_clip(other)}\n</idea>" for idea_id, other in candidates)
+        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{_clip(text)}\n</new>\n{given}", SameNeed)
         return None if answer is None else answer.same_need
 
     def digest_intro(self, team_id: str, decisions: list[str]) -> str | None:
-        given = "\n".join(f"- {line}" for line in decisions)
+        given = "\n".join(f"- {_clip(line)}" for line in decisions)
         intro = self._ask(team_id, DIGEST_PROMPT, f"<decisions>\n{given}\n</decisions>", DigestIntro)
         return None if intro is None else intro.paragraph.strip() or None
 
     def _ask(self, team_id: str, system: str, user: str, answer: type[Answer]) -> Answer | None:
         try:
-            completion = self.client.chat.completions.parse(
+            completion = self._call(lambda client: client.chat.completions.parse(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                 response_format=answer,
-            )
+            ))
+        except Resting:
+            return _failed("resting after a rate limit")
         except openai.APITimeoutError:
             return _failed("timeout")
         except openai.APIStatusError as error:
@@ -153,6 +237,19 @@ class Coach:
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
         return message.parsed
+
+
+def _clip(text: str) -> str:
+    """A person's text as far as the model is shown it: a very long one would be refused for its context."""
+    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS].rsplit(" ", 1)[0]
+
+
+def _meaningful(vector: list[float]) -> bool:
+    """A vector that can rank anything: numbers, finite, not all zero."""
+    try:
+        return all(math.isfinite(x) for x in vector) and any(x != 0 for x in vector)
+    except TypeError:
+        return False
 
 
 _logged: set[str] = set()
@@ -198,8 +295,9 @@ def make_coach(settings: Settings, record_usage: UsageSink) -> Coach | None:
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
         timeout=settings.openai_timeout,
-        max_retries=1,
+        max_retries=0,  # Coach._call retries what is worth it, within the deadline
     )
     embedding_model = settings.openai_embedding_model or DEFAULT_EMBEDDING_MODEL
     return Coach(client=client, model=settings.openai_model or DEFAULT_MODEL, record_usage=record_usage,
-                 embedding_model=None if embedding_model.lower() == "off" else embedding_model)
+                 embedding_model=None if embedding_model.lower() == "off" else embedding_model,
+                 deadline=settings.openai_timeout)

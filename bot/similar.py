@@ -254,6 +254,8 @@ def closest(text: str, pool: Sequence[Idea], *, threshold: float = THRESHOLD, li
 # Candidates a model is shown: a lower bar, since it decides; enough to catch reworded asks.
 MODEL_THRESHOLD = 0.12
 MODEL_CANDIDATES = 8
+# A model naming all of this many candidates (or more) is not telling them apart.
+UNDISCERNING = 3
 
 # Embeds texts for a team: (team_id, texts) -> one vector per text, or None.
 Embed = Callable[[str, list[str]], list[list[float]] | None]
@@ -280,10 +282,16 @@ def same_need(team_id: str, text: str, pool: Sequence[Idea], confirm: Confirm | 
     if not candidates:
         return []
     same = confirm(team_id, text, [(m.idea.id, idea_text(m.idea)) for m in candidates])
-    if same is None:  # the model failed: the lexical measure stands
+    chosen = {idea_id for idea_id in same or () if any(m.idea.id == idea_id for m in candidates)}
+    if same is None or _undiscerning(chosen, candidates):  # the model could not say: the words stand
         return _same_by_words(text, pool, like)
-    chosen = set(same)
     return [m for m in candidates if m.idea.id in chosen][:SHOWN]
+
+
+def _undiscerning(chosen: set[int], candidates: Sequence[Match]) -> bool:
+    """The model called every one of several different open ideas the same need: text that talks it into
+    "these are all the same", or a model that says so of anything. Precision first: its word is not taken."""
+    return len(candidates) >= UNDISCERNING and len(chosen) == len(candidates)
 
 
 def ranked(text: str, pool: Sequence[Idea], limit: int = 25) -> list[Idea]:

@@ -1,8 +1,8 @@
 """A local HTTP server that speaks the OpenAI chat completions API, for the coach's tests.
 
 It answers structured-output requests with JSON for the schema asked for (by its name), records
-every request, and can be told to be slow, fail with a status, send unparsable content, or answer 200
-with something that is no completion at all (`raw`).
+every request, and can be told to be slow, fail with a status (and headers, such as a 429's
+Retry-After), send unparsable content, or answer 200 with something that is no completion at all (`raw`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +37,11 @@ class FakeOpenAI:
         # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
         self.raw: tuple[str, bytes] | None = None
         self.embeddings_status = 200
+        # Each text's vector in place of the hashed words' (what a broken endpoint sends: zeros, NaN, odd sizes).
+        self.vector_of: Callable[[str], list[float]] | None = None
+        self.headers: dict[str, str] = {}
+        # A model's context, in characters: a longer input (or chat) is refused with a 400, as real endpoints do.
+        self.context_chars: int | None = None  # sent with every answer that is not a 200 (a 429's Retry-After)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -51,6 +57,8 @@ class FakeOpenAI:
             return self.status, json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
         if self.raw is not None:
             return 200, self.raw[1], self.raw[0]
+        if self.context_chars and sum(len(str(m.get("content", ""))) for m in body["messages"]) > self.context_chars:
+            return _too_long()
         schema = body.get("response_format", {}).get("json_schema", {}).get("name", "")
         content = "this is not json {" if self.malformed else json.dumps(self.answers.get(schema, {}))
         completion = {
@@ -81,11 +89,15 @@ class FakeOpenAI:
         if self.embeddings_status != 200:
             return self.embeddings_status, json.dumps({"error": {"message": "no embeddings here"}}).encode()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        if self.context_chars and any(len(text) > self.context_chars for text in texts):
+            return _too_long()
         data = []
         for index, text in enumerate(texts):
             vector = [0.0] * 64
             for word in text.lower().split():
                 vector[zlib.crc32(word.encode()) % 64] += 1.0
+            if self.vector_of is not None:
+                vector = self.vector_of(text)
             data.append({"object": "embedding", "index": index, "embedding": vector})
         usage = {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}
         return 200, json.dumps({"object": "list", "data": data, "model": body.get("model"), "usage": usage}).encode()
@@ -93,6 +105,11 @@ class FakeOpenAI:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _too_long() -> tuple[int, bytes]:
+    return 400, json.dumps({"error": {"message": "This model's maximum context length is exceeded",
+                                      "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode()
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -110,6 +127,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", kind[0] if kind else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in (fake.headers.items() if status != 200 else ()):
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
