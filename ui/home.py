@@ -201,6 +201,8 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
         blocks.append({"type": "header", "text": plain("Parked ideas due for revisit", 150)})
         for idea, parked in triage.due:
             blocks += [_queue_line(idea, now), decision_summary(parked), _moves_block(idea)]
+        if triage.due_total > len(triage.due):
+            blocks.append(context(f"and {triage.due_total - len(triage.due)} more due; the longest due first."))
     blocks.append({"type": "divider"})
     return blocks
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import threading
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from models import Support
+from tests.handlers.test_triage import open_home
 from tests.scale import seed_workspace
 
 SPREADSHEET_CELL = 32_767  # Excel's most characters in a cell
@@ -33,3 +36,27 @@ def test_the_export_of_a_busy_workspace_opens_in_a_spreadsheet(bot, slack, engin
     assert int(rows[-1]["supporters"]) >= 500 and len(evidence) > SPREADSHEET_CELL - 1000
     assert all(line.startswith("U") and ": " in line for line in evidence.splitlines()[:-1])
     assert "cut" in evidence.splitlines()[-1]
+
+
+def statements(engine) -> list[str]:
+    """The SQL run from now on for requests and the work after their acks (not the sender's own polling)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+        if not threading.current_thread().name.startswith("outcome-sender"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_pms_home_in_a_busy_workspace_says_how_many_parked_ideas_are_due(bot, slack, engine):
+    """Hundreds of parked ideas whose date to look again has come: the Home tab shows the first ten, as it
+    does the queue, and says how many more are due, in a bounded number of queries."""
+    seed_workspace(engine)
+    run = statements(engine)
+    home = open_home(bot, slack, "UPM")
+    shown = str(home["blocks"])
+    assert len(home["blocks"]) <= 100
+    assert re.search(r"and \d{3} more due", shown), shown[-2000:]
+    assert len(run) <= 20
