@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from models import (
     Decision,
@@ -39,6 +39,11 @@ def sentence(rng: random.Random, n: int = 8) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
+def _insert(db: Connection, model: type, rows: list[dict]) -> None:
+    if rows:
+        db.execute(insert(model), rows)
+
+
 def seed_workspace(engine: Engine, *, team: str = "T1", ideas: int = 3000, supports: int = 20000,
                    insights: int = 5000, objectives: int = 200, subscriptions: int = 50,
                    requester: str = "U1", seed: int = 9) -> list[int]:
@@ -47,11 +52,11 @@ def seed_workspace(engine: Engine, *, team: str = "T1", ideas: int = 3000, suppo
     now = utcnow()
     start = now - timedelta(days=3 * 365)
     with engine.begin() as db:
-        db.execute(insert(Objective), [
+        _insert(db, Objective, [
             {"team_id": team, "title": f"Objective {n}: {sentence(rng, 6)}", "created_by": "UPM",
              "created_at": start + timedelta(days=n)} for n in range(objectives)])
         objective_ids = list(db.scalars(select(Objective.id).where(Objective.team_id == team)))
-        db.execute(insert(KeyResult), [
+        _insert(db, KeyResult, [
             {"objective_id": o, "position": p, "metric": sentence(rng, 4), "baseline": "1", "target": "2"}
             for o in objective_ids for p in range(3)])
         stages = list(PATHS)
@@ -66,7 +71,7 @@ def seed_workspace(engine: Engine, *, team: str = "T1", ideas: int = 3000, suppo
                 "objective_id": rng.choice(objective_ids) if objective_ids and n % 2 else None,
                 "created_at": created, "updated_at": created,
             })
-        db.execute(insert(Idea), rows)
+        _insert(db, Idea, rows)
         idea_rows = db.execute(select(Idea.id, Idea.stage, Idea.created_at).where(Idea.team_id == team)
                                .order_by(Idea.id)).all()
         decisions = []
@@ -81,22 +86,21 @@ def seed_workspace(engine: Engine, *, team: str = "T1", ideas: int = 3000, suppo
                     "result": rng.choice(("met", "partly", "missed")) if to == Stage.REVIEWED else None,
                 })
                 before = to
-        db.execute(insert(Decision), decisions)
+        _insert(db, Decision, decisions)
         ids = [row[0] for row in idea_rows]
         pairs = set()
         while len(pairs) < supports:
             pairs.add((rng.choice(ids), f"US{rng.randrange(2000):04d}"))
-        db.execute(insert(Support), [
+        _insert(db, Support, [
             {"idea_id": i, "user_id": u, "team_id": team, "evidence": sentence(rng, 6)} for i, u in pairs])
-        db.execute(insert(FeedbackChannel), [{"team_id": team, "channel_id": "CFEED", "created_by": "UPM"}])
-        db.execute(insert(Insight), [
+        _insert(db, FeedbackChannel, [{"team_id": team, "channel_id": "CFEED", "created_by": "UPM"}])
+        _insert(db, Insight, [
             {"team_id": team, "channel_id": "CFEED", "message_ts": f"{1700000000 + n}.000100", "part": 0,
              "text": sentence(rng, 12), "author": "Zendesk", "state": "inbox" if n % 2 else "attached",
              "idea_id": None if n % 2 else rng.choice(ids), "created_at": now - timedelta(minutes=n)}
             for n in range(insights)])
-        if subscriptions:
-            db.execute(insert(DigestSubscription), [
-                {"team_id": team, "channel_id": f"CD{n:03d}", "weekday": n % 7, "minute_of_day": 540,
-                 "timezone": "UTC", "created_by": "UPM"} for n in range(subscriptions)])
+        _insert(db, DigestSubscription, [
+            {"team_id": team, "channel_id": f"CD{n:03d}", "weekday": n % 7, "minute_of_day": 540,
+             "timezone": "UTC", "created_by": "UPM"} for n in range(subscriptions)])
     return ids
 

@@ -11,9 +11,10 @@ import threading
 
 from sqlalchemy import event, insert
 
-from models import Support
+from models import Delivery, Support, utcnow
 from tests.handlers.test_triage import open_home
 from tests.scale import seed_workspace
+from tests.slack_requests import buttons
 
 SPREADSHEET_CELL = 32_767  # Excel's most characters in a cell
 
@@ -60,3 +61,19 @@ def test_a_pms_home_in_a_busy_workspace_says_how_many_parked_ideas_are_due(bot, 
     assert len(home["blocks"]) <= 100
     assert re.search(r"and \d{3} more due", shown), shown[-2000:]
     assert len(run) <= 20
+
+
+def test_a_pms_home_counts_every_message_that_could_not_be_delivered(bot, slack, engine):
+    """A decision on an idea 120 people supported, whose DMs Slack refused (they left the workspace): the Home
+    tab says 120 could not be delivered, as many as Try again sends again, not the 50 it describes."""
+    seed_workspace(engine, ideas=70, supports=0, insights=0, objectives=0, subscriptions=0)
+    now = utcnow()
+    with engine.begin() as db:
+        db.execute(insert(Delivery), [
+            {"team_id": "T1", "method": "chat.postMessage", "payload": {"channel": f"UGONE{n:03d}", "text": "news"},
+             "state": "failed", "attempts": 1, "next_attempt_at": now, "error": "user_not_found",
+             "created_at": now, "finished_at": now} for n in range(120)])
+    shown = str(open_home(bot, slack, "UPM")["blocks"])
+    assert "120 messages could not be delivered" in shown
+    bot.slack.press(buttons(open_home(bot, slack, "UPM")["blocks"])["deliveries_retry"], user="UPM")
+    slack.wait_for("chat.postMessage", 120, timeout=30)
