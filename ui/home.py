@@ -61,7 +61,7 @@ def my_ideas(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
         text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
         return message(text, [section(text)])
     blocks = [section(f"*Your ideas* ({total})")]
-    blocks += _idea_list(ideas, total, len(ideas), now, "The full list is on my Home tab.")
+    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.")
     return message(f"Your ideas ({total})", blocks)
 
 

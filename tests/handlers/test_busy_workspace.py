@@ -77,3 +77,16 @@ def test_a_pms_home_counts_every_message_that_could_not_be_delivered(bot, slack,
     assert "120 messages could not be delivered" in shown
     bot.slack.press(buttons(open_home(bot, slack, "UPM")["blocks"])["deliveries_retry"], user="UPM")
     slack.wait_for("chat.postMessage", 120, timeout=30)
+
+
+def test_a_person_with_hundreds_of_ideas_is_not_sent_to_a_full_list_that_does_not_exist(bot, slack, engine):
+    """`/idea list` answers in its ack with the newest and how many more; it must not promise that the Home
+    tab has the full list, which shows the newest too."""
+    seed_workspace(engine, ideas=3000, supports=0, insights=0, objectives=0, subscriptions=0)  # U1 asked 300
+    run = statements(engine)
+    listed = bot.slack.command("list", user="U1").json()
+    assert len(run) <= 3  # the newest and the count, whatever the history
+    assert "and 285 more" in str(listed["blocks"])
+    home = open_home(bot, slack, "U1")
+    lines = [b for b in home["blocks"] if b["type"] == "section" and b["text"]["text"].startswith("*#")]
+    assert len(lines) < 300 and "full list" not in str(listed["blocks"])
