@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.ideas import UNSTORABLE, get_idea, storable
@@ -175,19 +175,23 @@ class Triage:
     waiting: list[Idea]
     waiting_total: int
     due: list[tuple[Idea, Decision]]
+    due_total: int = 0  # all parked ideas due, of which `due` are the first
 
 
 def triage(session: Session, team_id: str, today: date, limit: int) -> Triage:
     waiting = (Idea.team_id == team_id, Idea.stage == Stage.CANDIDATE)
     ideas = session.scalars(select(Idea).where(*waiting).order_by(Idea.created_at, Idea.id).limit(limit))
     total = session.scalar(select(func.count()).select_from(Idea).where(*waiting)) or 0
-    return Triage(list(ideas), total, due_for_revisit(session, team_id, today, limit))
+    due = due_for_revisit(session, team_id, today, limit)
+    # Counted only when there may be more: a busy workspace can have hundreds due at once.
+    due_total = len(due) if len(due) < limit else session.scalar(
+        select(func.count()).select_from(_parked_due(team_id, today).subquery())) or 0
+    return Triage(list(ideas), total, due, due_total)
 
 
-def due_for_revisit(session: Session, team_id: str, today: date, limit: int) -> list[tuple[Idea, Decision]]:
-    """Parked ideas whose revisit date has come, with the decision that parked them."""
+def _parked_due(team_id: str, today: date) -> Select[tuple[Idea, Decision]]:
     newer = aliased(Decision)
-    parking = (
+    return (
         select(Idea, Decision)
         .join(Decision, Decision.idea_id == Idea.id)
         .where(
@@ -197,7 +201,10 @@ def due_for_revisit(session: Session, team_id: str, today: date, limit: int) -> 
             Decision.revisit_on <= today,
             ~select(newer.id).where(newer.idea_id == Idea.id, newer.id > Decision.id).exists(),
         )
-        .order_by(Decision.revisit_on, Idea.id)
-        .limit(limit)
     )
+
+
+def due_for_revisit(session: Session, team_id: str, today: date, limit: int) -> list[tuple[Idea, Decision]]:
+    """Parked ideas whose revisit date has come, with the decision that parked them, the longest due first."""
+    parking = _parked_due(team_id, today).order_by(Decision.revisit_on, Idea.id).limit(limit)
     return [(idea, decision) for idea, decision in session.execute(parking)]

@@ -2,7 +2,8 @@
 
 A fixed handful of queries whatever the number of ideas: the ideas (with their objectives and key
 results), their supporters, their latest customer quotes, their decisions. In the CSV, a cell that a
-spreadsheet would run as a formula is neutralised (OWASP's rule); the JSON stays exactly what was typed.
+spreadsheet would run as a formula is neutralised (OWASP's rule), and a cell longer than a spreadsheet holds
+(an idea hundreds of people support) is cut where it fits and says so; the JSON stays exactly what was typed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ COLUMNS = (
 QUOTES_EXPORTED = 10  # the latest customer quotes of each idea
 # A spreadsheet takes a cell starting with one of these as a formula (=HYPERLINK(...), +1+1, @SUM...).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel holds at most this many characters in a cell, and Google Sheets refuses a file with a cell over
+# 50,000: a longer cell would break the whole sheet, not just itself.
+CELL_MAX = 32_767
+CUT = ("\n… cut here: a spreadsheet cell holds no more "
+       "(an operator's `python -m bot export --format json` has all of it)")
 
 
 def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
@@ -94,11 +100,21 @@ def inert(value: object) -> object:
     return value
 
 
+def fitted(value: object) -> object:
+    """A cell a spreadsheet can hold: a longer one keeps its start, up to the last whole line that fits (a
+    supporter, a decision), and ends saying it was cut."""
+    if not isinstance(value, str) or len(value) <= CELL_MAX:
+        return value
+    room = CELL_MAX - len(CUT)
+    line_end = value.rfind("\n", 0, room + 1)
+    return value[:line_end if line_end >= room // 2 else room] + CUT
+
+
 def to_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows({key: inert(value) for key, value in row.items()} for row in rows)
+    writer.writerows({key: fitted(inert(value)) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -23,7 +23,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -92,15 +94,21 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> list[str]:
-    return [w for w in words(text) if w not in _STOP and len(w) > 1]
+# The same texts are read again and again (each of the open ideas, for every inbox group on a PM's Home tab
+# and every new idea or customer request): their words are worked out once.
+_TEXTS_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_TEXTS_REMEMBERED)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(w for w in words(text) if w not in _STOP and len(w) > 1)
 
 
 _STOP = frozenset(_stem(w) for w in _STOP_WORDS) | _STOP_WORDS
 _OPPOSITE_STEMS = [(_stem(a), _stem(b)) for a, b in _OPPOSITES]
 
 
-def _opposed(a: set[str], b: set[str], pairs: Sequence[tuple[str, str]] = _OPPOSITE_STEMS) -> bool:
+def _opposed(a: AbstractSet[str], b: AbstractSet[str], pairs: Sequence[tuple[str, str]] = _OPPOSITE_STEMS) -> bool:
     """One idea names one side of an opposite pair and the other the other side, and neither names both."""
     for x, y in pairs:
         if (x in a and y in b and y not in a and x not in b) or (y in a and x in b and x not in a and y not in b):
@@ -139,15 +147,16 @@ _AUDIENCE = frozenset(_root(w) for w in "customer user people client member".spl
 _OPPOSITE_ROOTS = [(_root(a), _root(b)) for a, b in _OPPOSITES]
 
 
-def _ask_terms(text: str) -> set[str]:
+@lru_cache(maxsize=_TEXTS_REMEMBERED)
+def _ask_terms(text: str) -> frozenset[str]:
     out: list[str] = []
     text = _TWO_FACTOR.sub("twofactor", text.lower())
     for word in _WORD.findall(_PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
         out += ("many" if word == "multi" else _SAME.get(word, word)).split()
-    return {_root(w) for w in out if w not in _ASK_STOP and len(w) > 1} - _HOW_ROOTS
+    return frozenset(_root(w) for w in out if w not in _ASK_STOP and len(w) > 1) - _HOW_ROOTS
 
 
-def _contrary(a: str, b: str, ta: set[str], tb: set[str]) -> bool:
+def _contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool:
     """Asks that share their words and still point opposite ways."""
     negating_a = bool(_NEGATING & set(_WORD.findall(a.lower())))
     negating_b = bool(_NEGATING & set(_WORD.findall(b.lower())))

@@ -62,6 +62,7 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> 
     """The person's Home tab as it stands, to publish."""
     now = utcnow()
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
+    undelivered = outbox.undelivered(session, team_id) if pm else []
     view = home_view(
         mine, total, now,
         quotes=feedback.evidence_of(session, [i.id for i in mine if i.customer_mentions], per_idea=1),
@@ -70,7 +71,8 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> 
         model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
         metrics=build_trap_stats(session, team_id) if pm else None,
         objectives=objectives_blocks(objectives_of(session, team_id), editable=pm),
-        undelivered=outbox.undelivered(session, team_id) if pm else (),
+        undelivered=undelivered,
+        failed_total=outbox.failed_total(session, team_id) if len(undelivered) >= outbox.UNDELIVERED_SHOWN else None,
     )
     return outbox.home(user_id, view)
 

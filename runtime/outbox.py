@@ -316,7 +316,10 @@ def prune(session: Session, before: datetime) -> int:
 OWED_METHODS = ("chat.postMessage", "card", "files.upload", "chat.update")
 
 
-def undelivered(session: Session, team_id: str, limit: int = 50) -> list[Delivery]:
+UNDELIVERED_SHOWN = 50  # the newest, described on App Home; `failed_total` counts them all
+
+
+def undelivered(session: Session, team_id: str, limit: int = UNDELIVERED_SHOWN) -> list[Delivery]:
     """What could not be delivered, newest first, until a PM retries or dismisses it."""
     return list(session.scalars(
         select(Delivery)
@@ -325,6 +328,14 @@ def undelivered(session: Session, team_id: str, limit: int = 50) -> list[Deliver
         .order_by(Delivery.id.desc())
         .limit(limit)
     ))
+
+
+def failed_total(session: Session, team_id: str) -> int:
+    """How many messages could not be delivered in all: as many as `retry_undelivered` sends again."""
+    return session.scalar(
+        select(func.count()).where(Delivery.team_id == team_id, Delivery.state == FAILED,
+                                   Delivery.dismissed_at.is_(None), Delivery.method.in_(OWED_METHODS))
+    ) or 0
 
 
 def retry_undelivered(session: Session, team_id: str, now: datetime) -> int:

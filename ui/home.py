@@ -61,7 +61,7 @@ def my_ideas(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
         text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
         return message(text, [section(text)])
     blocks = [section(f"*Your ideas* ({total})")]
-    blocks += _idea_list(ideas, total, len(ideas), now, "The full list is on my Home tab.")
+    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.")
     return message(f"Your ideas ({total})", blocks)
 
 
@@ -98,10 +98,11 @@ def home_view(
     undelivered: Sequence[Delivery] = (),
     quotes: Mapping[int, Sequence[Insight]] | None = None,
     inbox: Sequence[Block] = (),
+    failed_total: int | None = None,
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
     queue, the customer feedback inbox, and what the optional model costs."""
-    blocks: list[Block] = undelivered_blocks(undelivered)
+    blocks: list[Block] = undelivered_blocks(undelivered, failed_total)
     if triage is not None:
         blocks += _triage_blocks(triage, now)
     blocks += inbox
@@ -164,23 +165,27 @@ def _where(delivery: Delivery) -> str:
     return f"<@{channel}>" if channel[:1] in ("U", "W") else f"<#{channel}>" if channel else "Slack"
 
 
-def undelivered_blocks(failures: Sequence[Delivery]) -> list[Block]:
+def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = None) -> list[Block]:
     """"2 messages could not be delivered: the triage channel is archived", grouped by cause, with
-    Try again and Dismiss; a message that went to its alternate instead is counted apart."""
+    Try again and Dismiss; a message that went to its alternate instead is counted apart. `failures` are
+    the newest; `failed_total`, when given, counts every failure, which Try again sends again."""
     if not failures:
         return []
     groups: dict[tuple[str, str], list[Delivery]] = {}
     for failure in failures:
         groups.setdefault((failure.state, undelivered_words(failure.error or "", _where(failure))), []).append(failure)
-    failed = sum(1 for f in failures if f.state == "failed")
+    failed = max(sum(1 for f in failures if f.state == "failed"), failed_total or 0)
     title = f"*:warning: {failed} message{'s' if failed != 1 else ''} could not be delivered*" if failed \
         else "*:information_source: Some messages went elsewhere*"
     lines = []
-    for (state, words), members in list(groups.items())[:8]:
+    listed = list(groups.items())[:8]
+    for (state, words), members in listed:
         ideas = sorted({f"#{m.payload['idea']}" for m in members if isinstance(m.payload.get("idea"), int)})
         about = f" (triage card{'s' if len(ideas) > 1 else ''} for {', '.join(ideas[:5])})" if ideas else ""
         rerouted = ", so it went to its next recipient" if state == "rerouted" else ""
         lines.append(f"• {len(members)}{about}: {words}{rerouted}")
+    if (unlisted := failed - sum(len(members) for (state, _), members in listed if state == "failed")) > 0:
+        lines.append(f"• and {unlisted} more")
     buttons = [{"type": "button", "action_id": DISMISS_DELIVERIES, "text": plain("Dismiss", 75)}]
     if failed:
         buttons.insert(0, {"type": "button", "action_id": RETRY_DELIVERIES, "text": plain("Try again", 75),
@@ -201,6 +206,8 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
         blocks.append({"type": "header", "text": plain("Parked ideas due for revisit", 150)})
         for idea, parked in triage.due:
             blocks += [_queue_line(idea, now), decision_summary(parked), _moves_block(idea)]
+        if triage.due_total > len(triage.due):
+            blocks.append(context(f"and {triage.due_total - len(triage.due)} more due; the longest due first."))
     blocks.append({"type": "divider"})
     return blocks
 
