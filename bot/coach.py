@@ -278,8 +278,9 @@ def digest_intro_writer(settings: Settings, coach: Coach | None) -> IntroWriter 
     def write(team_id: str, digest: Digest) -> str | None:
         lines = [
             f"{label}: \"{idea.outcome}\"; reason given: \"{decision.reason}\""
-            for label, moved in (("moved to delivery", digest.to_delivery), ("moved to discovery", digest.to_discovery),
-                                  ("parked", digest.parked), ("declined", digest.declined))
+            for label, moved in (("moved to delivery", digest.to_delivery), ("shipped", digest.shipped),
+                                  ("moved to discovery", digest.to_discovery), ("parked", digest.parked),
+                                  ("declined", digest.declined))
             for idea, decision in moved
         ]
         return coach.digest_intro(team_id, lines) if lines else None

@@ -35,6 +35,7 @@ from ui.objectives import objective_name
 
 DIGEST_SECTIONS = (
     ("to_delivery", ":hammer_and_wrench: Moved to delivery", "moved to delivery"),
+    ("shipped", ":rocket: Shipped", "shipped"),
     ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
     ("parked", ":parking: Parked", "parked"),
     ("declined", ":no_entry_sign: Declined", "declined"),
@@ -127,7 +128,9 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
         head += f" · {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
-    if idea.tracker_key and decision.to_stage == Stage.DELIVERY:
+    elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
+        head += f" · whether the outcome happened is asked on {decision.revisit_on:%d %b %Y}"
+    if idea.tracker_key and decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED):
         head += f" · tracked in {issue_link(idea)}"
     if idea.customer_mentions:
         head += f" · {mentions_words(idea)}"
@@ -177,8 +180,8 @@ def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel
 
 def digest_help() -> dict[str, Any]:
     text = (
-        "*Channel digests* (what moved to delivery and why, what is in discovery, what was parked or declined "
-        "and why):\n"
+        "*Channel digests* (what moved to delivery or shipped and why, what is in discovery, what was parked or "
+        "declined and why):\n"
         "`/idea digest here [weekly] [<day> <HH:MM>] [only-this-channel]` subscribes this channel "
         "(Monday 09:00 your time unless you say otherwise)\n"
         "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"

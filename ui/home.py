@@ -36,8 +36,7 @@ LIST_LIMIT = 15
 
 def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = ()) -> Block:
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
-    if idea.objective is not None:
-        head += f" · objective: {clip(escape(idea.objective.title), 100)}"
+    head += f" · objective: {clip(objective_name(idea.objective), 100)}"  # or none: the build trap, visible
     if idea.tracker_key:
         head += f" · {issue_link(idea)}"
     if idea.customer_mentions:

@@ -38,10 +38,12 @@ class Digest:
     waiting_total: int = 0
     pulse: Pulse = Pulse(0, 0, None)
     quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
+    shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        moved = self.to_delivery or self.to_discovery or self.parked or self.declined or self.reviewed
+        moved = (self.to_delivery or self.shipped or self.to_discovery or self.parked or self.declined
+                 or self.reviewed)
         return (not moved and self.waiting_total == 0 and self.pulse.received == 0
                 and self.pulse.customer_mentions == 0)
 
@@ -78,6 +80,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         period_start=start,
         period_end=end,
         to_delivery=moved[Stage.DELIVERY],
+        shipped=moved[Stage.SHIPPED],
         to_discovery=moved[Stage.DISCOVERY],
         parked=moved[Stage.PARKED],
         declined=moved[Stage.DECLINED],

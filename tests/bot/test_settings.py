@@ -114,3 +114,38 @@ def test_trackers_are_either_both_or_neither():
         "acme/roadmap", "https://api.github.com", "gh")
     assert (both.jira.base_url, both.jira.project_key, both.jira.webhook_secret) == (
         "https://acme.atlassian.net", "OPS", None)
+
+
+@pytest.mark.parametrize(("attribute", "default"), [
+    # The defaults column of the README's configuration table, row by row.
+    ("openai_timeout", 8.0),
+    ("digest_summary", False),
+    ("log_format", "text"),
+    ("run_scheduler", True),
+    ("database_pool_size", 5),
+    ("listener_threads", 32),
+    ("delivery_threads", 8),
+    ("slack_timeout", 15.0),
+    ("openai_api_key", None),
+    ("github", None),
+    ("jira", None),
+])
+def test_each_setting_left_unset_has_the_default_the_readme_gives(attribute, default):
+    assert getattr(Settings.from_env(BASE), attribute) == default
+
+
+def test_the_procfile_runs_the_web_process_with_the_readmes_worker_and_thread_defaults():
+    from pathlib import Path
+
+    web = next(line for line in (Path(__file__).parents[2] / "Procfile").read_text().splitlines()
+               if line.startswith("web:"))
+    assert "RUN_SCHEDULER=false" in web and "${WEB_CONCURRENCY:-2}" in web and "${GUNICORN_THREADS:-8}" in web
+
+
+def test_the_embedding_model_defaults_and_can_be_turned_off():
+    from bot.coach import make_coach
+
+    on = make_coach(Settings.from_env({**BASE, "OPENAI_API_KEY": "sk-1"}), lambda *args: None)
+    off = make_coach(Settings.from_env({**BASE, "OPENAI_API_KEY": "sk-1", "OPENAI_EMBEDDING_MODEL": "off"}),
+                     lambda *args: None)
+    assert on.embedding_model == "text-embedding-3-small" and off.embedding_model is None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
-from models import DigestRun, DigestSubscription, utcnow
+from models import Decision, DigestRun, DigestSubscription, Idea, utcnow
 from tests.flows import share_idea, wait_until
+from tests.handlers.test_close_the_loop import ship
+from tests.handlers.test_triage import REASON
 
 
 def subscriptions(engine):
@@ -91,6 +94,19 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
             return session.scalar(select(DigestRun.message_ts).where(DigestRun.posted_at.is_not(None))) is not None
 
     wait_until(recorded)
+
+
+def test_an_idea_shipped_this_week_is_in_the_digest_not_a_quiet_week(bot, slack, engine):
+    """Shipping is a decision like any other: the week it happens, the digest says so, with the reason."""
+    ship(bot, slack, share_idea(bot, slack, outcome="Finance closes the month a day sooner"))
+    with Session(engine) as session, session.begin():  # it arrived and went to delivery last month
+        session.execute(update(Idea).values(created_at=utcnow() - timedelta(days=40)))
+        session.execute(update(Decision).where(Decision.to_stage != "shipped")
+                        .values(decided_at=utcnow() - timedelta(days=30)))
+    preview = bot.slack.command("digest preview", user="U2", channel="CPRODUCT").json()
+    said = str(preview["blocks"])
+    assert "quiet week" not in preview["text"] and "1 shipped" in preview["text"]
+    assert "Shipped" in said and "Finance closes the month a day sooner" in said and REASON.split(" &")[0] in said
 
 
 def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):

@@ -114,3 +114,21 @@ def test_a_card_is_drawn_as_the_idea_is_when_it_goes_out(bot, slack, engine):
     posted = lambda: [c for c in slack.calls("chat.postMessage") if c.ok and c.args["channel"] == "CTRIAGE"]  # noqa: E731
     wait_until(posted, timeout=10)
     assert "Objective: _No objective_" in str(posted()[-1].args["blocks"])
+
+
+def test_a_requesters_home_and_list_name_each_ideas_objective_or_say_it_has_none(bot, slack, engine):
+    """Delivery tied to no objective is the build trap made visible: the requester's own list says so too."""
+    from tests.flows import share_idea
+
+    add_objective(bot, slack)
+    share_serving_the_objective(bot, slack)
+    share_idea(bot, slack, user="U1", outcome="Support answers refunds in one reply")
+    listed = bot.slack.command("list", user="U1").json()  # answered at once
+    bot.slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    wait_until(lambda: any(c.args["user_id"] == "U1" for c in slack.calls("views.publish")))
+    home = next(c.args["view"] for c in reversed(slack.calls("views.publish")) if c.args["user_id"] == "U1")
+    for blocks in (listed["blocks"], home["blocks"]):
+        lines = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+        [tied] = [line for line in lines if "Finance closes the month" in line]
+        [untied] = [line for line in lines if "Support answers refunds" in line]
+        assert "objective: Finance closes faster" in tied and "objective: _No objective_" in untied

@@ -350,3 +350,19 @@ def test_a_trackers_reason_for_refusing_is_shown_to_the_pm_as_text(tracked_bot, 
     wait_until(lambda: any("could not file idea #1" in str(m["text"]) for m in dms(slack, "UPM")), timeout=10)
     [told] = [m["text"] for m in dms(slack, "UPM") if "could not file" in m["text"]]
     assert "&lt;!channel&gt; title &lt;@U1&gt; &amp; &lt;https://x.io|here&gt;" in told and "<!channel>" not in told
+
+
+def test_without_a_webhook_secret_the_trackers_webhooks_are_refused(make_bot, slack, engine, trackers):
+    """The README's promise: no secret, no webhooks (401); the daily sweep alone brings the news."""
+    from bot.settings import GitHubSettings, JiraSettings
+    from tests import fake_trackers as t
+
+    bot = make_bot(github=GitHubSettings(t.GITHUB_TOKEN, t.GITHUB_REPO, f"{trackers.url}/github"),
+                   jira=JiraSettings(f"{trackers.url}/jira", t.JIRA_EMAIL, t.JIRA_TOKEN, t.JIRA_PROJECT))
+    to_delivery(bot, slack, share_idea(bot, slack, user="U1"))
+    wait_until(lambda: idea_row(engine).tracker_key is not None, timeout=10)
+    for secret in ("", t.GITHUB_SECRET):
+        assert trackers.close_github(bot.url, 57, secret=secret)[0] == 401
+        assert trackers.move_jira(bot.url, "OPS-1", status=DONE, secret=secret)[0] == 401
+    bot.finish_work()
+    assert idea_row(engine).stage == "delivery"

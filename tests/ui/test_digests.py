@@ -138,13 +138,14 @@ def test_every_section_overflowing_at_once_still_says_everything():
         return pairs
 
     digest = Digest(START, END, moved("delivery", 20), moved("discovery", 20), moved("parked", 20),
-                    moved("declined", 20), moved("reviewed", 20), [], 40, Pulse(40, 40, 1.0))
+                    moved("declined", 20), moved("reviewed", 20), [], 40, Pulse(40, 40, 1.0),
+                    shipped=moved("shipped", 20))
     messages = digest_messages(digest, intro="x" * 5000)
     everything = within_slacks_limits(messages)
-    for stage in ("delivery", "discovery", "parked", "declined", "reviewed"):
+    for stage in ("delivery", "shipped", "discovery", "parked", "declined", "reviewed"):
         for i in range(20):
             assert f"{stage}{i}:" in everything
-    assert everything.count("&lt;") == 100 * 2000  # every character of every reason
+    assert everything.count("&lt;") == 120 * 2000  # every character of every reason
 
 
 def test_digest_sections_group_ideas_by_objective_with_none_last():
