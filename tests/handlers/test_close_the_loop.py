@@ -283,3 +283,58 @@ def test_not_yet_pressed_by_both_asked_or_twice_asks_again_once(bot, slack, engi
     again = due + timedelta(weeks=2)
     assert ask_due_check_ins(bot, again) == 1
     assert ask_due_check_ins(bot, again + timedelta(weeks=8)) == 0
+
+
+def opened_form(bot, slack, card, action, user):
+    """The form a card's button opens (opened now, to be submitted later)."""
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(card["blocks"])[action], user=user, channel="CTRIAGE")
+    return slack.wait_for("views.open", opened + 1)[opened].args["view"]
+
+
+def submitted_together(bot, *submissions):
+    """Submits forms (view, values, user) at the same moment; their replies, in order."""
+    replies: list = [None] * len(submissions)
+    start = threading.Barrier(len(submissions))
+
+    def submit(n: int) -> None:
+        view, values, user = submissions[n]
+        start.wait()
+        replies[n] = bot.slack.submit_view(view, values, user=user)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(submissions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+@pytest.mark.parametrize(("decision", "button"), [("merged", "merge_idea"), ("declined", "idea_move_declined")])
+def test_a_plus_one_at_the_moment_the_idea_is_merged_or_decided_counts_where_it_hears_the_news(
+        bot, slack, engine, decision, button):
+    """A +1 submitted while a PM merges or declines the same idea: either it is refused as closed, or it counts,
+    on the idea the need lives in (the merge's target), and its supporter hears the decision like any other."""
+    from tests.handlers.test_triage import REASON
+
+    for round_number in range(6):
+        card = share_idea(bot, slack, user="U1", outcome=f"Finance closes the month sooner, round {round_number}")
+        share_idea(bot, slack, user="U3", outcome=f"Month end close takes less time, round {round_number}")
+        source_id, target_id = sorted(i.id for i in _ideas(engine))[-2:]
+        supporter = f"US{round_number}"
+        plus_one = opened_form(bot, slack, card, "support_idea", supporter)
+        pm_form = opened_form(bot, slack, card, button, "UPM")
+        values = {"reason": REASON, **({"target": str(target_id)} if decision == "merged" else {})}
+        supported, decided = submitted_together(bot, (plus_one, {"evidence": "every month end"}, supporter),
+                                                (pm_form, values, "UPM"))
+        assert decided.body == ""
+        counted = "is counted" in supported.body
+        assert counted or "no longer open" in supported.body, supported.body
+        bot.deliver()
+        with Session(engine) as session:
+            backing = {s.idea_id for s in session.scalars(select(Support).where(Support.user_id == supporter))}
+        if decision == "merged":
+            assert counted and backing >= {target_id}, (round_number, supported.body, backing)
+        elif counted:
+            assert backing == {source_id}
+            wait_until(lambda who=supporter: any("declined" in m["text"] for m in dms(slack, who)))
