@@ -93,8 +93,12 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
     that date stands: everyone hears it, and the question is asked once. The next is asked of the same PM
     as the last (and the requester, as always), whoever pressed: a requester's "not yet" does not take the
-    PM who shipped it out of the loop."""
+    PM who shipped it out of the loop. The idea is held first, so a review recorded at the same moment comes
+    wholly before (and this finds nothing to ask again) or after (and answers what this schedules)."""
     idea = get_idea(session, team_id, idea_id)
+    if idea is not None:
+        lock_ideas(session, team_id, [idea.id])
+        session.refresh(idea)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
     unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))

@@ -338,3 +338,36 @@ def test_a_plus_one_at_the_moment_the_idea_is_merged_or_decided_counts_where_it_
         elif counted:
             assert backing == {source_id}
             wait_until(lambda who=supporter: any("declined" in m["text"] for m in dms(slack, who)))
+
+
+def test_not_yet_pressed_while_the_outcome_is_recorded_leaves_nothing_to_ask(bot, slack, engine):
+    """The requester presses Not yet at the moment the PM records Met: whichever comes second finds the other
+    done. Once the review is recorded no check-in is left waiting to be asked."""
+    from tests.flows import together
+
+    for round_number in range(5):
+        card = share_idea(bot, slack, user="U1", outcome=f"Finance closes sooner, round {round_number}")
+        blocks = card["blocks"]
+        for action in ("idea_move_discovery", "idea_move_delivery", "idea_move_shipped"):
+            updated = len(slack.calls("chat.update"))
+            assert decide(bot, slack, blocks, action).body == ""
+            blocks = slack.wait_for("chat.update", updated + 1)[updated].args["blocks"]
+        ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+        met = opened_form_from(bot, slack, buttons(dms(slack, "UPM")[-1]["blocks"])["review_met"], "UPM")
+        not_yet = buttons(dms(slack, "U1")[-1]["blocks"])["review_not_yet"]
+        told = len(slack.calls("response_url"))
+        reviewed, _ = together(
+            lambda met=met: bot.slack.submit_view(met, {"learning": "Close took four days, down from five",
+                                                        "measured": "Days to close"}, user="UPM"),
+            lambda not_yet=not_yet: bot.slack.press(not_yet, user="U1", channel="DU1"))
+        answer = slack.wait_for("response_url", told + 1)[told].args["text"]
+        assert reviewed.body == ""
+        bot.finish_work() if round_number == 4 else bot.deliver()
+        waiting = [c for c in _check_ins(engine) if c.answered_at is None]
+        assert waiting == [], (round_number, answer, waiting)
+
+
+def opened_form_from(bot, slack, button, user):
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(button, user=user, channel="D" + user)
+    return slack.wait_for("views.open", opened + 1)[opened].args["view"]
