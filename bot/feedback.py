@@ -79,9 +79,10 @@ def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, 
     return ids
 
 
-def arriving(session: Session, team_id: str, ids: list[int]) -> list[Insight]:
-    """Those of these insights still to be matched (the job that matches them may run twice)."""
-    return _in_state(session, team_id, ids, NEW)
+def arriving(session: Session, team_id: str, ids: list[int], *, lock: bool = False) -> list[Insight]:
+    """Those of these insights still to be matched (the job that matches them may run twice); `lock` as
+    for `waiting`."""
+    return _in_state(session, team_id, ids, NEW, lock)
 
 
 def settle(session: Session, insight: Insight, idea: Idea | None, permalink: str | None, now: datetime) -> None:
@@ -98,9 +99,11 @@ def settle(session: Session, insight: Insight, idea: Idea | None, permalink: str
 # --- a PM decides -------------------------------------------------------------------------------------
 
 
-def waiting(session: Session, team_id: str, ids: list[int]) -> list[Insight]:
-    """Those of these insights that still wait in the inbox (a forged or stale id finds nothing)."""
-    return _in_state(session, team_id, ids, INBOX)
+def waiting(session: Session, team_id: str, ids: list[int], *, lock: bool = False) -> list[Insight]:
+    """Those of these insights that still wait in the inbox (a forged or stale id finds nothing). With `lock`,
+    held until the transaction ends, for a caller about to sort them: two PMs sorting the same request at
+    once then sort it once (the second finds it sorted), rather than both, each counting it on an idea."""
+    return _in_state(session, team_id, ids, INBOX, lock)
 
 
 def attach(session: Session, insights: list[Insight], idea: Idea, by: str, now: datetime) -> None:
@@ -116,10 +119,16 @@ def became(session: Session, insights: list[Insight], idea: Idea, by: str, now: 
     recount(session, [idea.id])
 
 
-def not_a_request(session: Session, insights: list[Insight], by: str, now: datetime) -> None:
-    """Out of the inbox; kept, as what a PM says the detector got wrong (`python -m bot labels`)."""
-    for insight in insights:
-        insight.state, insight.idea_id, insight.decided_by, insight.updated_at = NOT_A_REQUEST, None, by, now
+def not_a_request(session: Session, team_id: str, ids: list[int], by: str, now: datetime) -> int:
+    """Out of the inbox; kept, as what a PM says the detector got wrong (`python -m bot labels`). Only those
+    still waiting, in one statement, so a request another PM sorted meanwhile stays sorted; how many."""
+    if not ids:
+        return 0
+    return session.execute(
+        update(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)), Insight.state == INBOX)
+        .values(state=NOT_A_REQUEST, idea_id=None, decided_by=by, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def move_evidence(session: Session, source_id: int, target_id: int) -> None:
@@ -217,8 +226,12 @@ def corrections(session: Session, team_id: str | None = None) -> list[Insight]:
     return list(session.scalars(query))
 
 
-def _in_state(session: Session, team_id: str, ids: list[int], state: str) -> list[Insight]:
+def _in_state(session: Session, team_id: str, ids: list[int], state: str, lock: bool = False) -> list[Insight]:
+    """On PostgreSQL a locked read waits for a transaction sorting the same rows, then reads them afresh (one
+    sorted meanwhile is no longer in `state`); SQLite has one writer at a time, so there it needs nothing."""
     if not ids:
         return []
-    return list(session.scalars(select(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)),
-                                                      Insight.state == state).order_by(Insight.id)))
+    query = select(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)), Insight.state == state)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.scalars(query.order_by(Insight.id)))

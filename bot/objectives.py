@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.ideas import UNSTORABLE, get_idea, storable
@@ -62,10 +62,17 @@ def save_objective(
         objective = Objective(team_id=team_id, created_by=user_id, title=title)
         session.add(objective)
     else:
-        objective = find_objective(session, team_id, objective_id)
+        # The row is written before its key results are read: two PMs editing it at once then take turns
+        # (a row lock on PostgreSQL, the one writer on SQLite), and the second replaces the first's key
+        # results rather than deleting ones already gone and keeping both sets.
+        renamed = session.execute(
+            update(Objective).where(Objective.id == objective_id, Objective.team_id == team_id).values(title=title)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        objective = session.scalar(select(Objective).where(Objective.id == objective_id)
+                                   .execution_options(populate_existing=True)) if renamed == 1 else None
         if objective is None:
             return None
-        objective.title = title
         objective.key_results.clear()
         session.flush()
     for position, draft in enumerate((kr for kr in key_results if not kr.is_blank), start=1):

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.ideas import UNSTORABLE, get_idea, storable
+from bot.ideas import UNSTORABLE, get_idea, lock_ideas, storable
 from models import CheckIn, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
@@ -46,11 +46,18 @@ def may_support(user_id: str, idea: Idea) -> bool:
 MERGE_HOPS = 20  # a merge only goes into an open idea, so chains are short; this bounds a corrupted one
 
 
-def to_support(session: Session, team_id: str, idea_id: int) -> Idea | None:
+def to_support(session: Session, team_id: str, idea_id: int, *, lock: bool = False) -> Idea | None:
     """The idea a +1 on `idea_id` is for: the idea itself, or, once it was merged, the idea it went into
-    (its people went there, so a +1 pressed on an old card or digest counts where the need lives now)."""
+    (its people went there, so a +1 pressed on an old card or digest counts where the need lives now).
+
+    With `lock`, the idea found is held until the transaction ends and read afresh, so a merge or a decision
+    at the same moment comes wholly before the +1 (which then follows the merge, or finds the idea closed)
+    or wholly after (and moves or tells this supporter too)."""
     idea = get_idea(session, team_id, idea_id)
     for _ in range(MERGE_HOPS):
+        if idea is not None and lock:
+            lock_ideas(session, team_id, [idea.id])
+            session.refresh(idea)
         if idea is None or idea.stage != Stage.MERGED or idea.merged_into_id is None:
             return idea
         idea = get_idea(session, team_id, idea.merged_into_id)
@@ -86,8 +93,12 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
     that date stands: everyone hears it, and the question is asked once. The next is asked of the same PM
     as the last (and the requester, as always), whoever pressed: a requester's "not yet" does not take the
-    PM who shipped it out of the loop."""
+    PM who shipped it out of the loop. The idea is held first, so a review recorded at the same moment comes
+    wholly before (and this finds nothing to ask again) or after (and answers what this schedules)."""
     idea = get_idea(session, team_id, idea_id)
+    if idea is not None:
+        lock_ideas(session, team_id, [idea.id])
+        session.refresh(idea)
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
     unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))

@@ -126,7 +126,7 @@ def match_insights(d: Deps, job: Job) -> None:
         chosen = {insight_id: found[0].idea.id for insight_id, found in matched.items() if found}
         lock_ideas(session, job.team_id, list(chosen.values()))
         touched: set[int] = set()
-        for insight in feedback.arriving(session, job.team_id, ids):
+        for insight in feedback.arriving(session, job.team_id, ids, lock=True):
             idea = get_idea(session, job.team_id, chosen[insight.id]) if insight.id in chosen else None
             feedback.settle(session, insight, idea, permalink, utcnow())
             if insight.idea_id is not None:
@@ -185,7 +185,7 @@ def attach_callback(ack: Ack, body: dict, action: dict, client: WebClient, conte
         if idea is not None:
             lock_ideas(session, context.team_id, [idea.id])
             session.refresh(idea)
-        waiting = feedback.waiting(session, context.team_id, ids)
+        waiting = feedback.waiting(session, context.team_id, ids, lock=True)
         problem = NOT_OPEN if idea is None or idea.stage not in SUPPORTABLE else None if waiting else INBOX_GONE
         if problem is None:
             feedback.attach(session, waiting, idea, context.user_id, utcnow())
@@ -203,7 +203,7 @@ def not_a_request_callback(ack: Ack, body: dict, action: dict, client: WebClient
     if ids is None:
         return
     with changing(d) as session:
-        feedback.not_a_request(session, feedback.waiting(session, context.team_id, ids), context.user_id, utcnow())
+        feedback.not_a_request(session, context.team_id, ids, context.user_id, utcnow())
     _refresh_home(d, context)
 
 

@@ -203,7 +203,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
 
 def from_feedback(session: Session, idea: Idea, insights: tuple[int, ...], by: str) -> bool:
     """The inbox requests the idea was made from become its first customer mentions (those still waiting)."""
-    made_from = feedback.waiting(session, idea.team_id, list(insights))
+    made_from = feedback.waiting(session, idea.team_id, list(insights), lock=True)
     if made_from:
         feedback.became(session, made_from, idea, by, utcnow())
         idea.source_permalink = idea.source_permalink or made_from[0].permalink

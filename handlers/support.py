@@ -75,7 +75,7 @@ def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> N
         ack(response_action="errors", errors={"evidence": UNSTORABLE})
         return
     with changing(d) as session:
-        idea = to_support(session, context.team_id, form.idea_id) if form else None
+        idea = to_support(session, context.team_id, form.idea_id, lock=True) if form else None
         if idea is None or not may_support(context.user_id, idea):
             own = idea is not None and idea.requester_id == context.user_id
             ack(response_action="errors", errors={"evidence": SUPPORT_OWN if own else SUPPORT_CLOSED})

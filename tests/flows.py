@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -73,3 +74,21 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)
+
+
+def together(*steps: Callable[[], Any]) -> list[Any]:
+    """Runs each step on its own thread, all released at the same moment (two people, or two processes, acting
+    at once); their results, in order."""
+    results: list[Any] = [None] * len(steps)
+    start = threading.Barrier(len(steps))
+
+    def run(n: int) -> None:
+        start.wait()
+        results[n] = steps[n]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(steps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -35,11 +35,21 @@ def subscribe(
     A new schedule starts with its next time, as the reply says: the time it last fell on, before the
     channel asked, is passed over rather than caught up on at the scheduler's next tick.
     """
-    subscription = find_subscription(session, team_id, channel_id)
-    if subscription is None:
-        subscription = DigestSubscription(team_id=team_id, channel_id=channel_id, created_by=created_by)
-        session.add(subscription)
-    elif schedule_of(subscription) == schedule:
+    table = DigestSubscription.__table__
+    # Inserted unless there is one, then held: two PMs saying it in one channel at once make one subscription,
+    # and the second is answered as a change of schedule, not with a failed insert.
+    added = session.scalar(
+        dialect_insert(session)(table).values(
+            team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=schedule.weekday,
+            minute_of_day=schedule.minute_of_day, timezone=schedule.timezone, only_this_channel=only_this_channel,
+        ).on_conflict_do_nothing().returning(table.c.id)
+    )
+    subscription = session.scalar(
+        select(DigestSubscription).where(DigestSubscription.team_id == team_id,
+                                         DigestSubscription.channel_id == channel_id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    if added is None and schedule_of(subscription) == schedule:
         subscription.only_this_channel = only_this_channel
         return subscription  # the same times: a run still owed (say, missed while the bot was down) stays owed
     subscription.weekday = schedule.weekday

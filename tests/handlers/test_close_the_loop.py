@@ -283,3 +283,91 @@ def test_not_yet_pressed_by_both_asked_or_twice_asks_again_once(bot, slack, engi
     again = due + timedelta(weeks=2)
     assert ask_due_check_ins(bot, again) == 1
     assert ask_due_check_ins(bot, again + timedelta(weeks=8)) == 0
+
+
+def opened_form(bot, slack, card, action, user):
+    """The form a card's button opens (opened now, to be submitted later)."""
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(card["blocks"])[action], user=user, channel="CTRIAGE")
+    return slack.wait_for("views.open", opened + 1)[opened].args["view"]
+
+
+def submitted_together(bot, *submissions):
+    """Submits forms (view, values, user) at the same moment; their replies, in order."""
+    replies: list = [None] * len(submissions)
+    start = threading.Barrier(len(submissions))
+
+    def submit(n: int) -> None:
+        view, values, user = submissions[n]
+        start.wait()
+        replies[n] = bot.slack.submit_view(view, values, user=user)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(submissions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+@pytest.mark.parametrize(("decision", "button"), [("merged", "merge_idea"), ("declined", "idea_move_declined")])
+def test_a_plus_one_at_the_moment_the_idea_is_merged_or_decided_counts_where_it_hears_the_news(
+        bot, slack, engine, decision, button):
+    """A +1 submitted while a PM merges or declines the same idea: either it is refused as closed, or it counts,
+    on the idea the need lives in (the merge's target), and its supporter hears the decision like any other."""
+    from tests.handlers.test_triage import REASON
+
+    for round_number in range(6):
+        card = share_idea(bot, slack, user="U1", outcome=f"Finance closes the month sooner, round {round_number}")
+        share_idea(bot, slack, user="U3", outcome=f"Month end close takes less time, round {round_number}")
+        source_id, target_id = sorted(i.id for i in _ideas(engine))[-2:]
+        supporter = f"US{round_number}"
+        plus_one = opened_form(bot, slack, card, "support_idea", supporter)
+        pm_form = opened_form(bot, slack, card, button, "UPM")
+        values = {"reason": REASON, **({"target": str(target_id)} if decision == "merged" else {})}
+        supported, decided = submitted_together(bot, (plus_one, {"evidence": "every month end"}, supporter),
+                                                (pm_form, values, "UPM"))
+        assert decided.body == ""
+        counted = "is counted" in supported.body
+        assert counted or "no longer open" in supported.body, supported.body
+        bot.deliver()
+        with Session(engine) as session:
+            backing = {s.idea_id for s in session.scalars(select(Support).where(Support.user_id == supporter))}
+        if decision == "merged":
+            assert counted and backing >= {target_id}, (round_number, supported.body, backing)
+        elif counted:
+            assert backing == {source_id}
+            wait_until(lambda who=supporter: any("declined" in m["text"] for m in dms(slack, who)))
+
+
+def test_not_yet_pressed_while_the_outcome_is_recorded_leaves_nothing_to_ask(bot, slack, engine):
+    """The requester presses Not yet at the moment the PM records Met: whichever comes second finds the other
+    done. Once the review is recorded no check-in is left waiting to be asked."""
+    from tests.flows import together
+
+    for round_number in range(5):
+        card = share_idea(bot, slack, user="U1", outcome=f"Finance closes sooner, round {round_number}")
+        blocks = card["blocks"]
+        for action in ("idea_move_discovery", "idea_move_delivery", "idea_move_shipped"):
+            updated = len(slack.calls("chat.update"))
+            assert decide(bot, slack, blocks, action).body == ""
+            blocks = slack.wait_for("chat.update", updated + 1)[updated].args["blocks"]
+        ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+        met = opened_form_from(bot, slack, buttons(dms(slack, "UPM")[-1]["blocks"])["review_met"], "UPM")
+        not_yet = buttons(dms(slack, "U1")[-1]["blocks"])["review_not_yet"]
+        told = len(slack.calls("response_url"))
+        reviewed, _ = together(
+            lambda met=met: bot.slack.submit_view(met, {"learning": "Close took four days, down from five",
+                                                        "measured": "Days to close"}, user="UPM"),
+            lambda not_yet=not_yet: bot.slack.press(not_yet, user="U1", channel="DU1"))
+        answer = slack.wait_for("response_url", told + 1)[told].args["text"]
+        assert reviewed.body == ""
+        bot.finish_work() if round_number == 4 else bot.deliver()
+        waiting = [c for c in _check_ins(engine) if c.answered_at is None]
+        assert waiting == [], (round_number, answer, waiting)
+
+
+def opened_form_from(bot, slack, button, user):
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(button, user=user, channel="D" + user)
+    return slack.wait_for("views.open", opened + 1)[opened].args["view"]

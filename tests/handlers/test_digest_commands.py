@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
 from models import Decision, DigestRun, DigestSubscription, Idea, utcnow
-from tests.flows import share_idea, wait_until
+from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import ship
 from tests.handlers.test_triage import REASON
 
@@ -123,3 +123,14 @@ def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
     assert upload.args["channel_id"] == "DUPM"
     [row] = csv.DictReader(io.StringIO(slack.uploads[upload.args["files"][0]["id"]].decode()))
     assert row["outcome"] == 'Finance, "ops" close sooner\nünïcödé'
+
+
+def test_two_pms_saying_digest_here_at_once_subscribe_the_channel_once_and_both_hear_when(make_bot, slack, engine):
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    for channel in ("CPRODUCT", "CDESIGN", "CSALES"):
+        before = len(slack.calls("response_url"))
+        together(*(lambda user=user, channel=channel: bot.slack.command("digest here", user=user, channel=channel)
+                   for user in ("UPM", "UPM2")))
+        said = [c.args["text"] for c in slack.wait_for("response_url", before + 2)[before:]]
+        assert all("Next digest" in text for text in said), said
+    assert sorted(s.channel_id for s in subscriptions(engine)) == ["CDESIGN", "CPRODUCT", "CSALES"]

@@ -6,6 +6,7 @@ import itertools
 import json
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.export import export_rows
+from bot.feedback import EVIDENCE
 from models import FeedbackChannel, Insight, Nudge, utcnow
 from tests.flows import cards, ideas, share_idea, submit_keeping_my_words, wait_until
 from tests.slack_requests import buttons
@@ -411,3 +413,80 @@ def test_with_a_model_the_model_says_which_idea_a_request_belongs_to(make_bot, s
         assert asked and "Would be great to get them out" in str(asked[-1]["messages"])
     finally:
         model.close()
+
+
+# --- two PMs at the same moment --------------------------------------------------------------------------
+
+
+def at_once(*steps) -> None:
+    """Runs each step on its own thread, released together."""
+    start = threading.Barrier(len(steps))
+
+    def run(step) -> None:
+        start.wait()
+        step()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def waiting_insight(engine, n: int) -> int:
+    with Session(engine) as session, session.begin():
+        insight = Insight(team_id="T1", channel_id=FEED, message_ts=f"3.{n:06d}", author="AppFollow",
+                          text=f"Please add a dark mode to the app, request {n}.", state="inbox", created_at=utcnow())
+        session.add(insight)
+        session.flush()
+        return insight.id
+
+
+def attach_to(bot, insight_id: int, idea_id: int, user: str):
+    menu = {"action_id": "inbox_attach", "block_id": f"inbox:{insight_id}",
+            "options": [{"text": {"type": "plain_text", "text": f"#{idea_id}"}, "value": str(idea_id)}]}
+    return lambda: bot.slack.select(menu, str(idea_id), user=user)
+
+
+def not_a_request(bot, insight_id: int, user: str):
+    return lambda: bot.slack.press({"action_id": "inbox_not_a_request", "value": str(insight_id)}, user=user)
+
+
+def made_into_an_idea(bot, slack, insight_id: int, user: str):
+    """The intake form Make it an idea opens (opened now), submitted when the step runs."""
+    opened = len(slack.calls("views.open"))
+    bot.slack.press({"action_id": "inbox_make_idea", "value": str(insight_id)}, user=user, channel=None,
+                    message_ts=None)
+    view = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    values = {"outcome": "Night shift staff read the screen without strain",
+              "problem": "Bright screens tire the eyes of people working at night"}
+    return lambda: submit_keeping_my_words(bot, view, values, user=user)
+
+
+SECOND_PM = {
+    "attach elsewhere": lambda bot, slack, insight, other_idea: attach_to(bot, insight, other_idea, "UPM2"),
+    "not a request": lambda bot, slack, insight, other_idea: not_a_request(bot, insight, "UPM2"),
+    "made into an idea": lambda bot, slack, insight, other_idea: made_into_an_idea(bot, slack, insight, "UPM2"),
+}
+
+
+@pytest.mark.parametrize("second", list(SECOND_PM))
+def test_two_pms_sorting_one_request_at_once_sort_it_once_and_counts_match(make_bot, slack, engine, second):
+    """The inbox is shared: two PMs may attach the same request to two ideas, or one attach it while the other
+    calls it not a request or makes it an idea, at the same moment. One of them sorts it, and each idea's count
+    of customer mentions is the number of requests it holds (never one counted on an idea it is not on)."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    share_idea(bot, slack, user="U3", outcome="Night shift nurses read the screen without eye strain")
+    first_idea, second_idea = (i.id for i in ideas(engine))
+    for n in range(6):
+        insight_id = waiting_insight(engine, n)
+        at_once(attach_to(bot, insight_id, first_idea, "UPM"), SECOND_PM[second](bot, slack, insight_id, second_idea))
+        wait_until(lambda sorting=insight_id: next(i for i in insights(engine) if i.id == sorting).state != "inbox")
+    bot.finish_work()
+    found = insights(engine)
+    rows = [(i.id, i.state, i.idea_id) for i in found]
+    for idea in ideas(engine):
+        on_it = {(i.channel_id, i.message_ts) for i in found if i.idea_id == idea.id and i.state in EVIDENCE}
+        assert idea.customer_mentions == len(on_it), (idea.id, idea.customer_mentions, rows)
+    assert all((state == "not_a_request") == (idea_id is None) for _, state, idea_id in rows), rows

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Delivery, Idea, Objective
-from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words, wait_until
+from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words, together, wait_until
 from tests.slack_requests import buttons
 
 
@@ -132,3 +132,24 @@ def test_a_requesters_home_and_list_name_each_ideas_objective_or_say_it_has_none
         [tied] = [line for line in lines if "Finance closes the month" in line]
         [untied] = [line for line in lines if "Support answers refunds" in line]
         assert "objective: Finance closes faster" in tied and "objective: _No objective_" in untied
+
+
+def test_two_pms_editing_one_objective_at_once_leave_one_set_of_key_results(make_bot, slack, engine):
+    """Each edit replaces the key results: two at the same moment leave one edit's, whole, never both (or a
+    "can't reach the database")."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    assert add_objective(bot, slack).body == ""
+    for round_number in range(4):
+        edits = []
+        for user in ("UPM", "UPM2"):
+            opened = len(slack.calls("views.open"))
+            bot.slack.press({"action_id": "edit_objective", "value": "1"}, user=user, channel=None, message_ts=None)
+            view = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+            values = {"title": f"Finance closes faster, as {user} says", "kr1_metric": f"Days to close, {round_number}",
+                      "kr2_metric": f"Manual steps, {user}"}
+            edits.append(lambda view=view, values=values, user=user: bot.slack.submit_view(view, values, user=user))
+        replies = together(*edits)
+        assert [(r.status, r.body) for r in replies] == [(200, "")] * 2, [r.body for r in replies]
+        [(title, key_results)] = objectives(engine)
+        who = title.rsplit(" ", 2)[-2]
+        assert [metric for metric, *_ in key_results] == [f"Days to close, {round_number}", f"Manual steps, {who}"]
