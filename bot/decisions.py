@@ -86,22 +86,24 @@ def reason_error(reason: str) -> str | None:
     return None
 
 
-def revisit_error(revisit_on: date | None, today: date) -> str | None:
+def revisit_error(revisit_on: date | None, today: date, utc_today: date | None = None) -> str | None:
+    """`today` is the deciding PM's; the two years count from the date in UTC (`utc_today`), as stored."""
     if revisit_on is None:
         return "Pick a date to look at this idea again."
     if revisit_on <= today:
         return "Pick a date after today."
-    if revisit_on > today + FURTHEST_DATE:
+    if revisit_on > (utc_today or today) + FURTHEST_DATE:
         return "Pick a date within the next two years."
     return None
 
 
-def form_errors(to_stage: str, reason: str, revisit_on: date | None, today: date) -> dict[str, str]:
+def form_errors(to_stage: str, reason: str, revisit_on: date | None, today: date, utc_today: date | None = None
+                ) -> dict[str, str]:
     """Field name -> message for the decision modal; empty when the decision can be recorded."""
     errors = {}
     if (problem := reason_error(reason)) is not None:
         errors["reason"] = problem
-    if to_stage in DATED_STAGES and (problem := revisit_error(revisit_on, today)) is not None:
+    if to_stage in DATED_STAGES and (problem := revisit_error(revisit_on, today, utc_today)) is not None:
         errors["revisit"] = problem
     return errors
 

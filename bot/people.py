@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,3 +40,21 @@ def remember(session: Session, team_id: str, user_id: str, *, is_admin: bool, tz
         dialect_insert(session)(table).values(team_id=team_id, user_id=user_id, **values)
         .on_conflict_do_update(index_elements=[table.c.team_id, table.c.user_id], set_=values)
     )
+
+
+EARLIEST_ZONE = timedelta(hours=12)  # UTC-12: where on Earth the date changes last
+
+
+def their_today(session: Session, team_id: str, user_id: str, now: datetime) -> date:
+    """The date it is for this person: in their time zone when Slack has told us it, else the earliest date
+    anywhere, so a PM in California picking tomorrow at 5 pm (already tomorrow in UTC) is not told to pick
+    a date after today."""
+    row = session.execute(
+        select(Person.tz).where(Person.team_id == team_id, Person.user_id == user_id)
+    ).first()
+    if row is not None and row.tz:
+        try:
+            return now.astimezone(ZoneInfo(row.tz)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return (now - EARLIEST_ZONE).date()

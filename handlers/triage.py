@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.decisions import Refusal, Refused, check_move, decide, form_errors, reason_error
 from bot.merge import NoSuchTarget, merge
+from bot.people import their_today
 from bot.team_settings import TeamConfig, team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
@@ -94,7 +95,10 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
     if form is None:
         ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_FOUND), None)})
         return
-    errors = form_errors(form.to_stage, form.reason, form.revisit_on, utcnow().date())
+    now = utcnow()
+    with d.sessions() as session:
+        today = their_today(session, context.team_id, context.user_id, now)
+    errors = form_errors(form.to_stage, form.reason, form.revisit_on, today, now.date())
     if errors:
         ack(response_action="errors", errors=errors)
         return

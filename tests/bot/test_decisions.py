@@ -102,3 +102,27 @@ def test_pm_list_wins_over_workspace_roles():
                                         ("x " * 1001, False)])
 def test_reason_must_be_a_sentence(reason, ok):
     assert (reason_error(reason) is None) == ok
+
+
+@pytest.mark.parametrize(("tz", "now", "today"), [
+    ("America/Los_Angeles", "2026-12-01T01:00:00+00:00", "2026-11-30"),  # 5 pm on the 30th in California
+    ("Europe/Berlin", "2026-11-30T23:30:00+00:00", "2026-12-01"),        # already the 1st in Berlin
+    ("Not/AZone", "2026-12-01T01:00:00+00:00", "2026-11-30"),            # unreadable: the earliest date anywhere
+    (None, "2026-12-01T01:00:00+00:00", "2026-11-30"),                   # unknown: the same
+    (None, "2026-12-01T13:00:00+00:00", "2026-12-01"),
+])
+def test_the_date_a_pm_means_by_today_is_theirs(sessions, tz, now, today):
+    from datetime import date, datetime
+
+    from bot.decisions import revisit_error
+    from bot.people import remember, their_today
+
+    at = datetime.fromisoformat(now)
+    with sessions.begin() as session:
+        if tz is not None:
+            remember(session, "T1", "UPM", is_admin=False, tz=tz, now=at)
+        theirs = their_today(session, "T1", "UPM", at)
+    assert theirs == date.fromisoformat(today)
+    tomorrow = theirs + timedelta(days=1)  # what the PM picks as tomorrow: never "pick a date after today"
+    assert revisit_error(tomorrow, theirs, at.date()) is None
+    assert revisit_error(theirs, theirs, at.date()) == "Pick a date after today."
