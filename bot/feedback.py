@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.reviews import SUPPORTABLE
@@ -43,10 +43,9 @@ def listen(session: Session, team_id: str, channel_id: str, user_id: str) -> boo
 
 def stop_listening(session: Session, team_id: str, channel_id: str) -> bool:
     """False when the channel was not a feedback channel. Its insights stay where they are."""
-    found = session.get(FeedbackChannel, (team_id, channel_id))
-    if found is not None:
-        session.delete(found)
-    return found is not None
+    gone = session.execute(delete(FeedbackChannel).where(
+        FeedbackChannel.team_id == team_id, FeedbackChannel.channel_id == channel_id))
+    return gone.rowcount == 1  # of two at once, one says it stopped and the other that it was not on
 
 
 def feedback_channels(session: Session, team_id: str) -> list[str]:

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
@@ -62,10 +62,9 @@ def subscribe(
 
 
 def unsubscribe(session: Session, team_id: str, channel_id: str) -> bool:
-    subscription = find_subscription(session, team_id, channel_id)
-    if subscription is not None:
-        session.delete(subscription)
-    return subscription is not None
+    gone = session.execute(delete(DigestSubscription).where(
+        DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id))
+    return gone.rowcount == 1  # of two at once, one says it stopped and the other that it was not on
 
 
 def find_subscription(session: Session, team_id: str, channel_id: str) -> DigestSubscription | None:

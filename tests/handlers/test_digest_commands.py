@@ -78,6 +78,21 @@ def test_off_stops_it(bot, slack, engine):
     assert subscriptions(engine) == []
 
 
+def test_two_pms_saying_off_at_once_stop_it_once_and_the_other_hears_it_was_off(make_bot, slack, engine):
+    from ui.digests import DIGEST_OFF, DIGEST_WAS_OFF
+
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    for _ in range(3):  # a race: several rounds, each a fresh subscription
+        before = len(slack.calls("response_url")) + 1
+        bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+        slack.wait_for("response_url", before)  # its reply, before the two offs
+        assert len(subscriptions(engine)) == 1
+        together(*(lambda user=user: bot.slack.command("digest off", user=user, channel="CPRODUCT")
+                   for user in ("UPM", "UPM2")))
+        told = sorted(c.args["text"] for c in slack.wait_for("response_url", before + 2)[before:])
+        assert told == sorted([DIGEST_OFF, DIGEST_WAS_OFF]) and subscriptions(engine) == []
+
+
 def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, slack, engine):
     share_idea(bot, slack, outcome="Finance closes the month <!here> sooner")
     bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
