@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.digests.compose import compose
 from models import CheckIn, Support, make_sessions, utcnow
 from runtime.scheduled import owe_due_check_ins
-from tests.flows import decisions, share_idea, wait_until
+from tests.flows import decisions, share_idea, together, wait_until
 from tests.handlers.test_triage import decide
 from tests.slack_requests import buttons
 
@@ -241,21 +241,8 @@ def test_two_pms_merging_two_ideas_into_each_other_at_once_merge_one(make_bot, s
 
 def at_once(bot, merges):
     """Submits merge forms (view, user, target) at the same moment; their replies, in order."""
-    replies: list = [None] * len(merges)
-    start = threading.Barrier(len(merges))
-
-    def submit(n: int) -> None:
-        view, user, target = merges[n]
-        start.wait()
-        replies[n] = bot.slack.submit_view(view, {"target": str(target), "reason": "Both ask for the same"},
-                                           user=user)
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(merges))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return replies
+    return together(*(lambda view=view, user=user, target=target: bot.slack.submit_view(
+        view, {"target": str(target), "reason": "Both ask for the same"}, user=user) for view, user, target in merges))
 
 
 def first_outcome(card) -> str:
@@ -294,20 +281,8 @@ def opened_form(bot, slack, card, action, user):
 
 def submitted_together(bot, *submissions):
     """Submits forms (view, values, user) at the same moment; their replies, in order."""
-    replies: list = [None] * len(submissions)
-    start = threading.Barrier(len(submissions))
-
-    def submit(n: int) -> None:
-        view, values, user = submissions[n]
-        start.wait()
-        replies[n] = bot.slack.submit_view(view, values, user=user)
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(submissions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return replies
+    return together(*(lambda view=view, values=values, user=user: bot.slack.submit_view(view, values, user=user)
+                      for view, values, user in submissions))
 
 
 @pytest.mark.parametrize(("decision", "button"), [("merged", "merge_idea"), ("declined", "idea_move_declined")])
