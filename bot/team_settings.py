@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
 from bot.settings import Settings
 from models import TeamSettings
+from models.base import utcnow
+from models.db import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,19 @@ def save_team_settings(
     session: Session, *, team_id: str, user_id: str, triage_channel: str | None, pm_user_ids: list[str],
     digest_weekday: int | None, digest_minute: int | None,
 ) -> TeamSettings:
-    """Empty fields mean "use the default" (the env's, or Monday 09:00)."""
-    own = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id, updated_by=user_id)
-    own.triage_channel = triage_channel or None
-    own.pm_user_ids = ",".join(sorted(set(pm_user_ids))) or None
-    own.digest_weekday, own.digest_minute, own.updated_by = digest_weekday, digest_minute, user_id
-    session.add(own)
-    session.flush()
-    return own
+    """Empty fields mean "use the default" (the env's, or Monday 09:00). One upsert, so two admins saving
+    a workspace's first settings at once both get through and the later one stays."""
+    values = {
+        "triage_channel": triage_channel or None,
+        "pm_user_ids": ",".join(sorted(set(pm_user_ids))) or None,
+        "digest_weekday": digest_weekday,
+        "digest_minute": digest_minute,
+        "updated_by": user_id,
+        "updated_at": utcnow(),  # ON CONFLICT DO UPDATE skips the column's onupdate
+    }
+    session.execute(
+        dialect_insert(session)(_TABLE)
+        .values(team_id=team_id, **values)
+        .on_conflict_do_update(index_elements=[_TABLE.c.team_id], set_=values)
+    )
+    return session.get(TeamSettings, team_id, populate_existing=True)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DigestSubscription, TeamSettings
-from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, wait_until
+from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, together, wait_until
 from tests.slack_requests import buttons
 
 
@@ -138,3 +138,23 @@ def test_saving_the_form_untouched_keeps_following_the_environment(make_bot, sla
     with Session(engine) as session:
         [own] = session.scalars(select(TeamSettings)).all()
     assert (own.triage_channel, own.pm_user_ids) == (None, None)
+
+
+def test_two_admins_saving_the_first_settings_at_once_both_get_through(bot, slack, engine):
+    """Neither has a row to update yet: the database decides, and the later save is what stays."""
+    for admin in ("UADMIN", "UADMIN2"):
+        slack.users[admin] = {"is_admin": True}
+    forms = [open_modal(bot, slack, "settings", user=admin) for admin in ("UADMIN", "UADMIN2")]
+    for attempt in range(5):  # the race is real only when both inserts meet; repeat to give it the chance
+        with Session(engine) as session:
+            session.query(TeamSettings).delete()
+            session.commit()
+        replies = together(*(
+            lambda form=form, admin=admin, n=n: bot.slack.submit_view(
+                form, {"triage_channel": f"CTRIAGE{n}", "pm_user_ids": [f"UPM{n}"]}, user=admin)
+            for n, (form, admin) in enumerate(zip(forms, ("UADMIN", "UADMIN2"), strict=True))
+        ))
+        assert [(reply.status, reply.body) for reply in replies] == [(200, "")] * 2, attempt
+        with Session(engine) as session:
+            [own] = session.scalars(select(TeamSettings)).all()
+            assert (own.triage_channel, own.pm_user_ids) in {("CTRIAGE0", "UPM0"), ("CTRIAGE1", "UPM1")}
