@@ -39,6 +39,7 @@ DIGEST_SECTIONS = (
     ("to_discovery", ":mag: Now in discovery", "moved to discovery"),
     ("parked", ":parking: Parked", "parked"),
     ("declined", ":no_entry_sign: Declined", "declined"),
+    ("merged", ":link: Merged into another idea", "merged"),
     ("reviewed", ":dart: Outcomes reviewed", "reviewed"),
 )
 # Each message of a digest: a few blocks short of Slack's 50, and its text within the budget.
@@ -130,6 +131,8 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
         head += f" · whether the outcome happened is asked on {decision.revisit_on:%d %b %Y}"
+    elif decision.to_stage == Stage.MERGED and idea.merged_into_id:
+        head += f" · merged into #{idea.merged_into_id}, where its requester and supporters now count"
     if idea.tracker_key and decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED):
         head += f" · tracked in {issue_link(idea)}"
     if idea.customer_mentions:
@@ -180,8 +183,8 @@ def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel
 
 def digest_help() -> dict[str, Any]:
     text = (
-        "*Channel digests* (what moved to delivery or shipped and why, what is in discovery, what was parked or "
-        "declined and why):\n"
+        "*Channel digests* (what moved to delivery or shipped and why, what is in discovery, what was parked, "
+        "declined or merged and why):\n"
         "`/idea digest here [weekly] [<day> <HH:MM>] [only-this-channel]` subscribes this channel "
         "(Monday 09:00 your time unless you say otherwise)\n"
         "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"

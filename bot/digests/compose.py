@@ -39,11 +39,12 @@ class Digest:
     pulse: Pulse = Pulse(0, 0, None)
     quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
     shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
+    merged: list[tuple[Idea, Decision]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         moved = (self.to_delivery or self.shipped or self.to_discovery or self.parked or self.declined
-                 or self.reviewed)
+                 or self.reviewed or self.merged)
         return (not moved and self.waiting_total == 0 and self.pulse.received == 0
                 and self.pulse.customer_mentions == 0)
 
@@ -84,6 +85,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         to_discovery=moved[Stage.DISCOVERY],
         parked=moved[Stage.PARKED],
         declined=moved[Stage.DECLINED],
+        merged=moved[Stage.MERGED],
         reviewed=moved[Stage.REVIEWED],
         waiting=list(session.scalars(waiting.order_by(Idea.created_at, Idea.id).limit(OLDEST_CANDIDATES))),
         waiting_total=session.scalar(select(func.count()).select_from(waiting.subquery())) or 0,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.digests.schedule import Schedule, in_words, next_run
 from models import Decision, DigestRun, DigestSubscription, Idea, utcnow
 from tests.flows import share_idea, together, wait_until
-from tests.handlers.test_close_the_loop import ship
+from tests.handlers.test_close_the_loop import merge_via_card, ship
 from tests.handlers.test_triage import REASON
 
 
@@ -122,6 +122,18 @@ def test_an_idea_shipped_this_week_is_in_the_digest_not_a_quiet_week(bot, slack,
     said = str(preview["blocks"])
     assert "quiet week" not in preview["text"] and "1 shipped" in preview["text"]
     assert "Shipped" in said and "Finance closes the month a day sooner" in said and REASON.split(" &")[0] in said
+
+
+def test_a_merge_is_in_the_digest_with_its_reason_and_the_idea_it_went_into(bot, slack, engine):
+    """A merge is a decision with a reason: the channel hears which idea now carries the need."""
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month-end close takes a day less")
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    preview = bot.slack.command("digest preview", user="U2", channel="CPRODUCT").json()
+    said = str(preview["blocks"])
+    assert "1 merged" in preview["text"]
+    assert "Merged" in said and "Month-end close takes a day less" in said and "merged into #1" in said
+    assert "Both ask for a faster close" in said
 
 
 def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
