@@ -87,5 +87,8 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
     payload.update({key: value for key, value in route.items() if key != "method"})
     if rest:
         payload["alternates"] = rest
+    # The rows tried before this one, the original first: if every place refuses, the original is what
+    # failed (and what Try again sends), rather than a message that "went elsewhere" and reached nobody.
+    payload["chain"] = [*row.payload.get("chain", []), row.id]
     method = route.get("method", "chat.postMessage")
     return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)

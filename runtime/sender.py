@@ -354,11 +354,14 @@ class Sender:
                             outcome.error)
                 return
             alternate = failures.alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
-            state = outbox.REROUTED if alternate is not None else outcome.state
+            chain = row.payload.get("chain") if alternate is None and outcome.state == outbox.FAILED else None
+            state = outbox.REROUTED if alternate is not None else outbox.SUPERSEDED if chain else outcome.state
             if not outbox.mark_failed(session, row.id, self.id, now, outcome.error, state=state):
                 return
             if alternate is not None:
                 outbox.owe(session, row.team_id, alternate, now=now)
+            if chain:
+                outbox.chain_failed(session, chain, now)
             elif outcome.state == outbox.FAILED and row.payload.get("on_failure"):
                 notice = dict(row.payload["on_failure"])
                 # The reason may be a tracker's own words: text, never a ping or a link.
