@@ -21,6 +21,9 @@ RECIPIENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archive
                               "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
                               "user_not_in_channel", "restricted_action"})
 
+# Refusals that say a channel can no longer be written in as it is: archived, gone, or without the bot.
+CHANNEL_GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel"})
+
 
 class Transient(Exception):
     def __init__(self, error: str, *, retry_after: float | None = None, uncertain: bool = False) -> None:

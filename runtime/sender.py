@@ -300,7 +300,8 @@ class Sender:
             return parent.message_ts, parent.channel_id
 
     def _card(self, client, row: Delivery) -> tuple[str | None, str | None, bool]:  # noqa: ANN001 - a WebClient
-        """Redraws the idea's card where it is; posts it when it has none yet (or it was deleted)."""
+        """Redraws the idea's card where it is; posts it when it has none yet (or it was deleted), or in the
+        triage channel of now when the one it is in is gone (archived, say, and an admin chose another)."""
         with self.sessions() as session:
             idea = session.get(Idea, row.payload["idea"])
             where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
@@ -309,12 +310,13 @@ class Sender:
             drawn = self._draw_card(session, idea) if idea is not None else None
         if drawn is None:
             return None, None, False  # the idea is gone: no card to show
-        payload = {**row.payload, **drawn}
+        payload = {**row.payload, **drawn}  # with the triage channel of now, where a card is posted
         if where[1] is not None:
             try:
                 return (*calls.update_message(client, where[0], where[1], payload), False)
             except SlackApiError as error:
-                if error.response.get("error") != "message_not_found":
+                moved = error.response.get("error") in failures.CHANNEL_GONE and payload["channel"] != where[0]
+                if error.response.get("error") != "message_not_found" and not moved:
                     raise
         return (*calls.post_message(client, row, payload=payload), True)
 

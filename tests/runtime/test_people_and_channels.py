@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flows import decisions, share_idea, wait_until
+from tests.flows import GOOD, decisions, ideas, share_idea, wait_until
+from tests.handlers.test_team_settings import save_settings
 from tests.handlers.test_triage import decide, open_home
+from tests.runtime.test_delivery import share
 from tests.slack_requests import buttons
 
 
@@ -46,3 +48,31 @@ def test_a_decision_nobody_could_tell_the_requester_is_shown_as_undelivered_once
     bot.sender.drain(20, retries_too=True)
     top = open_home(bot, slack, "UPM")["blocks"][0]["text"]["text"]
     assert "1 message could not be delivered" in top and words in top, top  # tried again, still one
+
+
+@pytest.mark.parametrize("posted_first", [False, True], ids=["never-posted", "posted-then-archived"])
+@pytest.mark.refusals_expected
+def test_cards_follow_the_triage_channel_an_admin_moves_to_after_the_old_one_was_archived(bot, slack, engine,
+                                                                                         posted_first):
+    slack.users["UADMIN"] = {"is_admin": True}
+    if posted_first:
+        card = share_idea(bot, slack, user="U1")
+        slack.channels["CTRIAGE"] = {"is_archived": True}
+    else:
+        slack.channels["CTRIAGE"] = {"is_archived": True}
+        share(bot, slack)
+        wait_until(lambda: slack_calls(slack, "chat.postMessage", channel="CTRIAGE"))
+        bot.deliver()
+    assert save_settings(bot, slack, {"triage_channel": "CNEW"}).body == ""
+    if posted_first:  # a decision redraws the card: the archived channel refuses, the new one shows it
+        assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
+    else:  # the card that failed: a PM presses Try again once the new channel is set
+        home = open_home(bot, slack, "UPM")
+        bot.slack.press(buttons(home["blocks"])["deliveries_retry"], user="UPM", view={**home, "id": "VHOME"})
+    wait_until(lambda: slack.messages("CNEW"), timeout=10)
+    bot.sender.drain(20, retries_too=True)
+    [moved] = slack.messages("CNEW")
+    assert GOOD["outcome"] in str(moved["blocks"])
+    assert ("In discovery" in str(moved["blocks"])) is posted_first
+    assert (ideas(engine)[0].triage_channel_id, ideas(engine)[0].triage_message_ts) == ("CNEW", moved["ts"])
+    assert "could not be delivered" not in str(open_home(bot, slack, "UPM")["blocks"])
