@@ -5,14 +5,18 @@ from __future__ import annotations
 import http.client
 import socket
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
+from bot.digests.runs import stop_digest_of
 from models import Delivery
 from runtime import calls, outbox
 from runtime.slack import NotInstalled
+from ui.kit import CHANNEL_GONE, escape
 
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout", "team_added_to_org"})
@@ -20,9 +24,6 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
 RECIPIENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
                               "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
                               "user_not_in_channel", "restricted_action"})
-
-# Refusals that say a channel can no longer be written in as it is: archived, gone, or without the bot.
-CHANNEL_GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel"})
 
 
 class Transient(Exception):
@@ -95,3 +96,19 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
     payload["chain"] = [*row.payload.get("chain", []), row.id]
     method = route.get("method", "chat.postMessage")
     return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
+
+
+def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:
+    """What a message Slack will never take (here, nor at any alternate) leaves to do, in the transaction
+    that records it: the original of a chain of alternates is what failed; the notice it asked for (an
+    export's, to its person) is owed; and a digest whose channel is gone stops there (PMs see why)."""
+    if row.payload.get("chain"):
+        outbox.chain_failed(session, row.payload["chain"], now)
+    if row.payload.get("on_failure"):
+        notice = dict(row.payload["on_failure"])
+        # The reason may be a tracker's own words: text, never a ping or a link.
+        notice["text"] = str(notice.get("text", "")).replace("{error}", escape(error))
+        outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
+    run_id = (row.payload.get("on_sent") or {}).get("digest_run")
+    if run_id is not None and error in CHANNEL_GONE:
+        stop_digest_of(session, int(run_id))

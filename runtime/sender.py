@@ -33,7 +33,6 @@ from models import Delivery, Idea, utcnow
 from runtime import calls, failures, outbox
 from runtime.failures import Permanent, Transient, classify
 from runtime.slack import Clients
-from ui.kit import escape
 
 logger = logging.getLogger("outcome_bot.sender")
 
@@ -362,13 +361,8 @@ class Sender:
                 return
             if alternate is not None:
                 outbox.owe(session, row.team_id, alternate, now=now)
-            if chain:
-                outbox.chain_failed(session, chain, now)
-            elif outcome.state == outbox.FAILED and row.payload.get("on_failure"):
-                notice = dict(row.payload["on_failure"])
-                # The reason may be a tracker's own words: text, never a ping or a link.
-                notice["text"] = str(notice.get("text", "")).replace("{error}", escape(outcome.error))
-                outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
+            elif outcome.state == outbox.FAILED:
+                failures.after_refusal(session, row, outcome.error, now)
         if outcome.state == outbox.FAILED:
             logger.warning("sender: delivery %s (%s to %s) cannot be delivered: %s%s", row.id, row.method,
                            row.payload.get("channel") or row.payload.get("user") or row.payload.get("user_id") or "",

@@ -15,6 +15,7 @@ from ui.cards import decision_summary, move_buttons
 from ui.feedback import latest_quote, mentions_words
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
 from ui.kit import (
+    CHANNEL_GONE,
     STAGE_NAMES,
     VIEW_BLOCKS,
     Block,
@@ -145,6 +146,7 @@ UNDELIVERED_WORDS = {
     "token_revoked": "Slack no longer accepts outcome-bot's token: reinstall the app",
     "missing_scope": "outcome-bot lacks a permission: reinstall the app from its manifest",
 }
+DIGEST_STOPPED = ", so its digest is stopped (`/idea digest here` there starts it again)"
 LAYOUT_REFUSED = "Slack refused the message's layout (please report this: it is a bug)"
 
 
@@ -172,7 +174,10 @@ def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = 
         return []
     groups: dict[tuple[str, str], list[Delivery]] = {}
     for failure in failures:
-        groups.setdefault((failure.state, undelivered_words(failure.error or "", _where(failure))), []).append(failure)
+        words = undelivered_words(failure.error or "", _where(failure))
+        if (failure.payload.get("on_sent") or {}).get("digest_run") is not None and failure.error in CHANNEL_GONE:
+            words += DIGEST_STOPPED
+        groups.setdefault((failure.state, words), []).append(failure)
     failed = max(sum(1 for f in failures if f.state == "failed"), failed_total or 0)
     title = f"*:warning: {failed} message{'s' if failed != 1 else ''} could not be delivered*" if failed \
         else "*:information_source: Some messages went elsewhere*"

@@ -3,8 +3,15 @@ archived or changed. What PMs see of it is true, nothing is retried forever, and
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from bot.digests.runs import schedule_of
+from bot.digests.schedule import next_run
+from models import DigestSubscription, make_sessions, utcnow
+from runtime.scheduled import owe_due_digests
 from tests.flows import GOOD, decisions, ideas, share_idea, wait_until
 from tests.handlers.test_team_settings import save_settings
 from tests.handlers.test_triage import decide, open_home
@@ -76,3 +83,28 @@ def test_cards_follow_the_triage_channel_an_admin_moves_to_after_the_old_one_was
     assert ("In discovery" in str(moved["blocks"])) is posted_first
     assert (ideas(engine)[0].triage_channel_id, ideas(engine)[0].triage_message_ts) == ("CNEW", moved["ts"])
     assert "could not be delivered" not in str(open_home(bot, slack, "UPM")["blocks"])
+
+
+@pytest.mark.parametrize(("state", "words"), [
+    ({"is_archived": True}, "<#CDIGEST> is archived"),
+    ({"exists": False}, "I can't see <#CDIGEST>"),  # deleted, or private and the bot was removed
+])
+@pytest.mark.refusals_expected
+def test_a_digest_whose_channel_is_gone_stops_and_pms_hear_it_once(bot, slack, engine, state, words):
+    bot.slack.command("digest here", user="UPM", channel="CDIGEST")
+    slack.wait_for("response_url")
+    slack.channels["CDIGEST"] = state
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        schedule = schedule_of(session.scalar(select(DigestSubscription)))
+    due = next_run(schedule, utcnow())
+    for week in range(3):  # the scheduler's ticks, week after week
+        owe_due_digests(sessions, None, due + timedelta(weeks=week, seconds=30), bot.sender.wake)
+        bot.sender.drain(20, retries_too=True)
+
+    assert len(slack_calls(slack, "chat.postMessage", channel="CDIGEST")) == 1  # tried once, not every week
+    with sessions() as session:
+        assert session.scalar(select(DigestSubscription)) is None
+    top = open_home(bot, slack, "UPM")["blocks"][0]["text"]["text"]
+    assert "1 message could not be delivered" in top and words in top, top
+    assert "digest is stopped" in top and "`/idea digest here`" in top
