@@ -141,6 +141,10 @@ UNDELIVERED_WORDS = {
     "user_not_found": "{where} is not in this workspace any more",
     "user_disabled": "{where} is deactivated",
     "cannot_dm_bot": "{where} is a bot",
+    "restricted_action": "a workspace setting keeps outcome-bot from posting in {where}: an admin can allow it",
+    "ekm_access_denied": "{where} is locked by your Enterprise Key Management admins",
+    "team_access_not_granted": "outcome-bot has not been given access to the workspace of {where}: an org "
+                               "admin can add it there",
     "not_installed": "outcome-bot is not installed in this workspace any more",
     "invalid_auth": "Slack no longer accepts outcome-bot's token: reinstall the app",
     "token_revoked": "Slack no longer accepts outcome-bot's token: reinstall the app",

@@ -108,3 +108,17 @@ def test_a_digest_whose_channel_is_gone_stops_and_pms_hear_it_once(bot, slack, e
     top = open_home(bot, slack, "UPM")["blocks"][0]["text"]["text"]
     assert "1 message could not be delivered" in top and words in top, top
     assert "digest is stopped" in top and "`/idea digest here`" in top
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    ("restricted_action", "a workspace setting keeps outcome-bot from posting in <#CTRIAGE>"),
+    ("ekm_access_denied", "<#CTRIAGE> is locked by your Enterprise Key Management admins"),
+    ("team_access_not_granted", "outcome-bot has not been given access to the workspace of <#CTRIAGE>"),
+])
+def test_refusals_a_pm_can_act_on_are_said_in_words(bot, slack, engine, error, words):
+    slack.fail("chat.postMessage", error, match={"channel": "CTRIAGE"}, times=None)
+    share(bot, slack)
+    wait_until(lambda: slack_calls(slack, "chat.postMessage", channel="CTRIAGE"))
+    bot.deliver()
+    top = open_home(bot, slack, "UPM")["blocks"][0]["text"]["text"]
+    assert words in top and "Slack said" not in top, top
