@@ -41,10 +41,13 @@ def card(idea: Idea, config: TeamConfig) -> Owed | None:
 
 
 def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]:
-    """The card as stored state says at this moment (the sender draws it as it goes out)."""
+    """The card as stored state says at this moment (the sender draws it as it goes out), with the triage
+    channel of now: a card that could not be posted, or whose channel was archived, goes where an admin
+    has since moved triage to."""
     config = team_config(session, idea.team_id, settings)
     looks_like = get_idea(session, idea.team_id, idea.looks_like_id) if idea.looks_like_id else None
-    return triage_card(
+    now_in = {"channel": config.triage_channel} if config.triage_channel else {}
+    return now_in | triage_card(
         idea,
         latest_decision(session, idea.id),
         supporters(session, idea.id),

@@ -19,7 +19,7 @@ from models import Delivery
 
 METADATA_TYPE = "outcome_bot_delivery"
 # Payload keys that are ours, not Slack's arguments.
-OURS = frozenset({"alternates", "on_sent", "on_failure", "idea"})
+OURS = frozenset({"alternates", "on_sent", "on_failure", "idea", "chain"})
 Where = tuple[str | None, str | None]
 
 

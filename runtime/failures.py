@@ -5,14 +5,18 @@ from __future__ import annotations
 import http.client
 import socket
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
+from bot.digests.runs import stop_digest_of
 from models import Delivery
 from runtime import calls, outbox
 from runtime.slack import NotInstalled
+from ui.kit import CHANNEL_GONE, escape
 
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout", "team_added_to_org"})
@@ -87,5 +91,24 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
     payload.update({key: value for key, value in route.items() if key != "method"})
     if rest:
         payload["alternates"] = rest
+    # The rows tried before this one, the original first: if every place refuses, the original is what
+    # failed (and what Try again sends), rather than a message that "went elsewhere" and reached nobody.
+    payload["chain"] = [*row.payload.get("chain", []), row.id]
     method = route.get("method", "chat.postMessage")
     return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
+
+
+def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:
+    """What a message Slack will never take (here, nor at any alternate) leaves to do, in the transaction
+    that records it: the original of a chain of alternates is what failed; the notice it asked for (an
+    export's, to its person) is owed; and a digest whose channel is gone stops there (PMs see why)."""
+    if row.payload.get("chain"):
+        outbox.chain_failed(session, row.payload["chain"], now)
+    if row.payload.get("on_failure"):
+        notice = dict(row.payload["on_failure"])
+        # The reason may be a tracker's own words: text, never a ping or a link.
+        notice["text"] = str(notice.get("text", "")).replace("{error}", escape(error))
+        outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
+    run_id = (row.payload.get("on_sent") or {}).get("digest_run")
+    if run_id is not None and error in CHANNEL_GONE:
+        stop_digest_of(session, int(run_id))

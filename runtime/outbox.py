@@ -284,6 +284,17 @@ def mark_failed(session: Session, row_id: int, sender_id: str | None, now: datet
     return done.rowcount == 1
 
 
+def chain_failed(session: Session, chain: Sequence[int], now: datetime) -> None:
+    """Every place a message could go refused it: the original row failed (what PMs see, what Try again
+    sends again, alternates and all), and the rows that tried its alternates are retired with it."""
+    original, *tried = chain
+    session.execute(update(Delivery).where(Delivery.id == original, Delivery.state == REROUTED)
+                    .values(state=FAILED, finished_at=now).execution_options(synchronize_session=False))
+    if tried:
+        session.execute(update(Delivery).where(Delivery.id.in_(tried), Delivery.state == REROUTED)
+                        .values(state=SUPERSEDED, finished_at=now).execution_options(synchronize_session=False))
+
+
 def parent_of(session: Session, row: Delivery) -> Delivery | None:
     return session.get(Delivery, row.parent_id) if row.parent_id is not None else None
 

@@ -33,7 +33,6 @@ from models import Delivery, Idea, utcnow
 from runtime import calls, failures, outbox
 from runtime.failures import Permanent, Transient, classify
 from runtime.slack import Clients
-from ui.kit import escape
 
 logger = logging.getLogger("outcome_bot.sender")
 
@@ -300,7 +299,8 @@ class Sender:
             return parent.message_ts, parent.channel_id
 
     def _card(self, client, row: Delivery) -> tuple[str | None, str | None, bool]:  # noqa: ANN001 - a WebClient
-        """Redraws the idea's card where it is; posts it when it has none yet (or it was deleted)."""
+        """Redraws the idea's card where it is; posts it when it has none yet (or it was deleted), or in the
+        triage channel of now when the one it is in is gone (archived, say, and an admin chose another)."""
         with self.sessions() as session:
             idea = session.get(Idea, row.payload["idea"])
             where = (idea.triage_channel_id, idea.triage_message_ts) if idea is not None else (None, None)
@@ -309,12 +309,13 @@ class Sender:
             drawn = self._draw_card(session, idea) if idea is not None else None
         if drawn is None:
             return None, None, False  # the idea is gone: no card to show
-        payload = {**row.payload, **drawn}
+        payload = {**row.payload, **drawn}  # with the triage channel of now, where a card is posted
         if where[1] is not None:
             try:
                 return (*calls.update_message(client, where[0], where[1], payload), False)
             except SlackApiError as error:
-                if error.response.get("error") != "message_not_found":
+                moved = error.response.get("error") in failures.CHANNEL_GONE and payload["channel"] != where[0]
+                if error.response.get("error") != "message_not_found" and not moved:
                     raise
         return (*calls.post_message(client, row, payload=payload), True)
 
@@ -354,16 +355,14 @@ class Sender:
                             outcome.error)
                 return
             alternate = failures.alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
-            state = outbox.REROUTED if alternate is not None else outcome.state
+            chain = row.payload.get("chain") if alternate is None and outcome.state == outbox.FAILED else None
+            state = outbox.REROUTED if alternate is not None else outbox.SUPERSEDED if chain else outcome.state
             if not outbox.mark_failed(session, row.id, self.id, now, outcome.error, state=state):
                 return
             if alternate is not None:
                 outbox.owe(session, row.team_id, alternate, now=now)
-            elif outcome.state == outbox.FAILED and row.payload.get("on_failure"):
-                notice = dict(row.payload["on_failure"])
-                # The reason may be a tracker's own words: text, never a ping or a link.
-                notice["text"] = str(notice.get("text", "")).replace("{error}", escape(outcome.error))
-                outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
+            elif outcome.state == outbox.FAILED:
+                failures.after_refusal(session, row, outcome.error, now)
         if outcome.state == outbox.FAILED:
             logger.warning("sender: delivery %s (%s to %s) cannot be delivered: %s%s", row.id, row.method,
                            row.payload.get("channel") or row.payload.get("user") or row.payload.get("user_id") or "",

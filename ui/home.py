@@ -15,6 +15,7 @@ from ui.cards import decision_summary, move_buttons
 from ui.feedback import latest_quote, mentions_words
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
 from ui.kit import (
+    CHANNEL_GONE,
     STAGE_NAMES,
     VIEW_BLOCKS,
     Block,
@@ -140,11 +141,16 @@ UNDELIVERED_WORDS = {
     "user_not_found": "{where} is not in this workspace any more",
     "user_disabled": "{where} is deactivated",
     "cannot_dm_bot": "{where} is a bot",
+    "restricted_action": "a workspace setting keeps outcome-bot from posting in {where}: an admin can allow it",
+    "ekm_access_denied": "{where} is locked by your Enterprise Key Management admins",
+    "team_access_not_granted": "outcome-bot has not been given access to the workspace of {where}: an org "
+                               "admin can add it there",
     "not_installed": "outcome-bot is not installed in this workspace any more",
     "invalid_auth": "Slack no longer accepts outcome-bot's token: reinstall the app",
     "token_revoked": "Slack no longer accepts outcome-bot's token: reinstall the app",
     "missing_scope": "outcome-bot lacks a permission: reinstall the app from its manifest",
 }
+DIGEST_STOPPED = ", so its digest is stopped (`/idea digest here` there starts it again)"
 LAYOUT_REFUSED = "Slack refused the message's layout (please report this: it is a bug)"
 
 
@@ -172,7 +178,10 @@ def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = 
         return []
     groups: dict[tuple[str, str], list[Delivery]] = {}
     for failure in failures:
-        groups.setdefault((failure.state, undelivered_words(failure.error or "", _where(failure))), []).append(failure)
+        words = undelivered_words(failure.error or "", _where(failure))
+        if (failure.payload.get("on_sent") or {}).get("digest_run") is not None and failure.error in CHANNEL_GONE:
+            words += DIGEST_STOPPED
+        groups.setdefault((failure.state, words), []).append(failure)
     failed = max(sum(1 for f in failures if f.state == "failed"), failed_total or 0)
     title = f"*:warning: {failed} message{'s' if failed != 1 else ''} could not be delivered*" if failed \
         else "*:information_source: Some messages went elsewhere*"

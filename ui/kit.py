@@ -15,6 +15,8 @@ Block = dict[str, Any]
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
+# Slack's refusals that say a channel can no longer be written in as it is: archived, gone, without the bot.
+CHANNEL_GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel"})
 
 STAGE_NAMES = {
     Stage.CANDIDATE: "Candidate",

@@ -67,6 +67,14 @@ def unsubscribe(session: Session, team_id: str, channel_id: str) -> bool:
     return gone.rowcount == 1  # of two at once, one says it stopped and the other that it was not on
 
 
+def stop_digest_of(session: Session, run_id: int) -> None:
+    """The channel of this run's digest can no longer take it (archived, deleted, the bot removed): its
+    subscription ends rather than fail again every week; `/idea digest here` there starts it again."""
+    run = session.get(DigestRun, run_id)
+    if run is not None:
+        session.execute(delete(DigestSubscription).where(DigestSubscription.id == run.subscription_id))
+
+
 def find_subscription(session: Session, team_id: str, channel_id: str) -> DigestSubscription | None:
     return session.scalar(
         select(DigestSubscription).where(

@@ -188,6 +188,18 @@ def test_someone_who_is_not_a_pm_cannot_retry_or_dismiss(bot, slack, engine):
 
 
 def test_a_dm_slack_refuses_reaches_the_person_in_the_channel_instead(bot, slack, engine):
+    slack.fail("chat.postMessage", "restricted_action", match={"channel": "U1"}, times=None)  # no DMs from apps
+    share(bot, slack, channel="CSALES")
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    [ephemeral] = slack.calls("chat.postEphemeral")
+    assert (ephemeral.args["channel"], ephemeral.args["user"], ephemeral.ok) == ("CSALES", "U1", True)
+    text = str(open_home(bot, slack, "UPM")["blocks"])
+    assert "could not be delivered" not in text and "went to its next recipient" in text
+
+
+@pytest.mark.refusals_expected
+def test_a_dm_refused_everywhere_it_could_go_is_shown_as_undelivered(bot, slack, engine):
     slack.users["U1"] = {"deleted": True}  # deactivated: no DMs, and no ephemeral either
     share(bot, slack, channel="CSALES")
     wait_until(lambda: cards(slack))
@@ -195,7 +207,8 @@ def test_a_dm_slack_refuses_reaches_the_person_in_the_channel_instead(bot, slack
     [ephemeral] = slack.calls("chat.postEphemeral")
     assert (ephemeral.args["channel"], ephemeral.error) == ("CSALES", "user_not_found")
     text = str(open_home(bot, slack, "UPM")["blocks"])
-    assert "<@U1> is deactivated" in text and "went to its next recipient" in text
+    assert "1 message could not be delivered" in text and "<@U1> is deactivated" in text
+    assert "went to its next recipient" not in text
 
 
 def test_a_check_in_whose_pm_is_deactivated_goes_to_another_pm_and_the_requester(make_bot, slack, engine):
