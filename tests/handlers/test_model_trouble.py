@@ -126,3 +126,27 @@ def test_a_feedback_message_cannot_talk_the_model_into_attaching_it(coached, sla
     coached.slack.event(integration_post("Would be great to have dark mode in the app. " + INJECTION))
     found = settled(coached, engine, 1)
     assert found and all((i.state, i.idea_id) == ("inbox", None) for i in found)
+
+
+def test_slack_is_answered_and_forms_open_while_the_model_hangs(coached, slack, model):
+    """A hanging model during /idea, the shortcut, a submit, a borderline message and a feedback channel's post:
+    every request is answered, and every form opened, well within Slack's three seconds."""
+    csv_idea(coached, slack)
+    listen_here(coached, slack)
+    model.delay = 30
+
+    def timed(step):
+        started = time.monotonic()
+        reply = step()
+        assert reply.status == 200
+        return time.monotonic() - started
+
+    opened = len(slack.calls("views.open"))
+    answered = [timed(lambda: coached.slack.command("Add dark mode", user="U5")),
+                timed(lambda: coached.slack.message_shortcut(
+                    {"user": "U6", "ts": "1700003000.000100", "text": "dark mode please"}, user="U5", channel="C5"))]
+    views = slack.wait_for("views.open", opened + 2)[opened:]
+    answered.append(timed(lambda: coached.slack.submit_view(views[0].args["view"], GOOD, user="U5")))
+    answered.append(timed(lambda: coached.slack.event(message(BORDERLINE_REQUEST, user="U7", channel="C7"))))
+    answered.append(timed(lambda: coached.slack.event(integration_post("Would love dark mode in the app."))))
+    assert all(seconds < 1.0 for seconds in answered), answered
