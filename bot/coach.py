@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,19 +22,16 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import openai
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.digests.compose import Digest
+from bot.model_health import CHAT, EMBEDDINGS, KINDS, Health, names_structured_outputs
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 DEADLINE_SECONDS = 8.0
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
-# A 429 rests the model for its Retry-After (this long without one, at most the cap): the heuristics answer
-# meanwhile, and no worker sleeps through the wait.
-REST_SECONDS = 30.0
-MAX_REST_SECONDS = 600.0
 # Vectors kept per process, by text: an idea is embedded once, not again for every idea or request after it.
 EMBEDDINGS_KEPT = 2000
 # What the model is shown of any one text (an idea made from a long message keeps its whole ask): enough to
@@ -67,9 +66,11 @@ DIGEST_PROMPT = (
 )
 
 
+# The answers' shapes, sent as strict JSON schemas: no length limits in them (OpenAI's strict mode refuses
+# `maxLength` outright), so what a model says is clipped here instead.
 class OutcomeSuggestion(BaseModel):
-    outcome: str = Field(max_length=400)
-    problem: str = Field(max_length=600)
+    outcome: str
+    problem: str
 
 
 class RequestVerdict(BaseModel):
@@ -81,7 +82,11 @@ class SameNeed(BaseModel):
 
 
 class DigestIntro(BaseModel):
-    paragraph: str = Field(max_length=800)
+    paragraph: str
+
+
+SUGGESTED_CHARS = {"outcome": 400, "problem": 600}
+INTRO_CHARS = 800
 
 
 # Records the tokens a call used, for the team: (team_id, prompt_tokens, completion_tokens).
@@ -91,7 +96,7 @@ Result = TypeVar("Result")
 
 
 class Resting(Exception):
-    """The endpoint asked for a rest (a 429) that has not ended: no call is made."""
+    """The model is resting (after a 429, a timeout, a refused connection or server errors): no call is made."""
 
 
 @dataclass
@@ -101,46 +106,49 @@ class Coach:
     record_usage: UsageSink
     embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
     deadline: float = DEADLINE_SECONDS
-    _rest_until: float = field(default=0.0, repr=False)
+    health: Health = field(default_factory=Health)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _vectors: OrderedDict[str, array] = field(default_factory=OrderedDict, repr=False)
 
-    def _call(self, request: Callable[[openai.OpenAI], Result]) -> Result:
+    def _call(self, kind: str, request: Callable[[openai.OpenAI], Result]) -> Result:
         """One call that ends within the deadline: a 5xx or a dropped connection is tried once more in the time
-        left, a timeout is not, and a 429 rests every call for its Retry-After instead of sleeping through it."""
-        with self._lock:
-            if time.monotonic() < self._rest_until:
-                raise Resting
+        left, a timeout is not. A 429, a timeout, a refused connection or a 5xx twice rest the model (model_health)
+        instead of making the next person wait for the same answer."""
+        why = self.health.resting(kind)
+        if why is not None:
+            raise Resting(why)
         started = time.monotonic()
         try:
             try:
-                return request(self.client)
+                answer = request(self.client)
             except openai.APITimeoutError:
                 raise
             except (openai.InternalServerError, openai.APIConnectionError):
                 left = self.deadline - (time.monotonic() - started)
                 if left < 0.5:
                     raise
-                return request(self.client.with_options(timeout=left))
+                answer = request(self.client.with_options(timeout=left))
         except openai.RateLimitError as error:
-            self._rest(error.response.headers.get("retry-after"))
+            self.health.rate_limited(error.response.headers.get("retry-after"))
             raise
-
-    def _rest(self, retry_after: str | None) -> None:
-        try:
-            seconds = float(retry_after) if retry_after is not None else REST_SECONDS
-        except ValueError:  # an HTTP date, or nonsense: the default rest
-            seconds = REST_SECONDS
-        seconds = min(max(seconds, 1.0), MAX_REST_SECONDS) if math.isfinite(seconds) else REST_SECONDS
-        with self._lock:
-            self._rest_until = max(self._rest_until, time.monotonic() + seconds)
+        except openai.APITimeoutError:
+            self.health.down(KINDS, "a timeout")
+            raise
+        except openai.APIConnectionError:
+            self.health.down(KINDS, "a failed connection")
+            raise
+        except openai.InternalServerError:
+            self.health.down((kind,), "server errors")
+            raise
+        self.health.well(kind)
+        return answer
 
     def embed(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         """One vector per text, in order; None without an embedding model or on any failure. Texts embedded
         before are not asked for again (a text's vector does not change while the model does not)."""
         if not self.embedding_model or not texts:
             return None
-        texts = [_clip(text) for text in texts]
+        texts = [_clip(text, TEXT_CHARS) for text in texts]
         with self._lock:
             known = {text: self._vectors[text] for text in texts if text in self._vectors}
             for text in known:
@@ -159,10 +167,11 @@ class Coach:
 
     def _fetch_vectors(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         try:
-            answer = self._call(lambda client: client.embeddings.create(model=self.embedding_model, input=texts))
+            answer = self._call(EMBEDDINGS, lambda client: client.embeddings.create(
+                model=self.embedding_model, input=texts))
             vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
-        except Resting:
-            return _failed("resting after a rate limit")
+        except Resting as resting:
+            return _failed(str(resting))
         except (openai.APIError, ValidationError, ValueError):
             return _failed("embeddings")
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
@@ -183,47 +192,67 @@ class Coach:
         return vectors
 
     def suggest(self, team_id: str, ask: str) -> OutcomeSuggestion | None:
-        """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing)."""
-        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{_clip(ask)}\n</request>", OutcomeSuggestion)
+        """An outcome and a problem, both said; a blank one is no suggestion (it would offer to fill nothing).
+        A long-winded one is clipped at a word: a suggestion is a sentence, not an essay."""
+        suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{_as_data(ask)}\n</request>", OutcomeSuggestion)
         if suggestion is None:
             return None
         if not suggestion.outcome.strip() or not suggestion.problem.strip():
             return _failed("empty suggestion")
-        return OutcomeSuggestion(outcome=suggestion.outcome.strip(), problem=suggestion.problem.strip())
+        return OutcomeSuggestion(outcome=_clip(suggestion.outcome.strip(), SUGGESTED_CHARS["outcome"]),
+                                 problem=_clip(suggestion.problem.strip(), SUGGESTED_CHARS["problem"]))
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
-        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{_clip(text)}\n</message>", RequestVerdict)
+        verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{_as_data(text)}\n</message>", RequestVerdict)
         return None if verdict is None else verdict.is_feature_request
 
     def same_need(self, team_id: str, text: str, candidates: list[tuple[int, str]]) -> list[int] | None:
-        """Which candidates (id, text) are the same need as `text`; None when the model could not say."""
-        given = "\n".join(f"<idea id={idea_id}>\n{_clip(other)}\n</idea>" for idea_id, other in candidates)
-        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{_clip(text)}\n</new>\n{given}", SameNeed)
-        return None if answer is None else answer.same_need
+        """Which candidates (id, text) are the same need as `text`; None when the model could not say. A control
+        idea, unlike any of them, is shown among them: a model that calls it the same need is not telling ideas
+        apart (text that talks it into "these are the same", or a model that says so of anything), and is not
+        believed, however few the candidates."""
+        control = _control(text, candidates)
+        shown = list(candidates)
+        shown.insert(zlib.crc32(text.encode()) % (len(shown) + 1), control)
+        given = "\n".join(f"<idea id={idea_id}>\n{_as_data(other)}\n</idea>" for idea_id, other in shown)
+        answer = self._ask(team_id, SAME_NEED_PROMPT, f"<new>\n{_as_data(text)}\n</new>\n{given}", SameNeed)
+        if answer is None:
+            return None
+        if control[0] in answer.same_need:
+            return _failed("called the control idea the same need: not believed")
+        return answer.same_need
 
     def digest_intro(self, team_id: str, decisions: list[str]) -> str | None:
-        given = "\n".join(f"- {_clip(line)}" for line in decisions)
+        given = "\n".join(f"- {_as_data(line)}" for line in decisions)
         intro = self._ask(team_id, DIGEST_PROMPT, f"<decisions>\n{given}\n</decisions>", DigestIntro)
-        return None if intro is None else intro.paragraph.strip() or None
+        return None if intro is None else _clip(intro.paragraph.strip(), INTRO_CHARS) or None
 
     def _ask(self, team_id: str, system: str, user: str, answer: type[Answer]) -> Answer | None:
+        """A structured answer, or None. An endpoint that refuses structured outputs (a 400 about the response
+        format, or prose again and again) is remembered, per model, and not asked again for a while."""
+        if self.health.refuses_structured(self.model):
+            return _failed("no structured outputs at this endpoint: not asked")
         try:
-            completion = self._call(lambda client: client.chat.completions.parse(
+            completion = self._call(CHAT, lambda client: client.chat.completions.parse(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                 response_format=answer,
             ))
-        except Resting:
-            return _failed("resting after a rate limit")
+        except Resting as resting:
+            return _failed(str(resting))
         except openai.APITimeoutError:
             return _failed("timeout")
         except openai.APIStatusError as error:
+            if error.status_code in (400, 422) and names_structured_outputs(f"{error.message} {error.body}"):
+                self.health.structured_refused(self.model)
+                return _failed("structured outputs refused")
             return _failed(f"HTTP {error.status_code}")
         except openai.APIConnectionError:
             return _failed("connection")
         except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError):
             return _failed("truncated or filtered")
         except (ValidationError, ValueError):
+            self.health.unparsable(self.model)
             return _failed("unparsable output")
         except Exception:  # noqa: BLE001 - a 200 that is no completion (a proxy's page, `{}`): the SDK trips on it
             return _failed("not a completion")
@@ -236,12 +265,46 @@ class Coach:
             self.record_usage(team_id, usage.prompt_tokens, usage.completion_tokens)
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
+        self.health.parsed(self.model)
         return message.parsed
 
 
-def _clip(text: str) -> str:
-    """A person's text as far as the model is shown it: a very long one would be refused for its context."""
-    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS].rsplit(" ", 1)[0]
+# Ideas no team is likely to have, one of which is shown to the model among the candidates as a control.
+CONTROLS = (
+    "Print visitor badges before guests arrive. Guests are greeted by name instead of queueing at reception. "
+    "Guests wait at the front desk every morning while someone types their badge by hand.",
+    "Book a parking space from the office calendar. Staff who drive in stop circling the car park. "
+    "The car park is full by nine and people arrive late to their first meeting.",
+    "A watering rota for the office plants. The plants survive the summer holidays. "
+    "Nobody knows whose turn it is to water them and they wilt every August.",
+)
+_TAGS = re.compile(r"</?\s*(?:request|message|new|idea|decisions)\b[^>]*>", re.IGNORECASE)
+
+
+def _control(text: str, candidates: list[tuple[int, str]]) -> tuple[int, str]:
+    """The control least like `text` (a new idea about visitor badges does not get that one), under an id
+    none of the candidates has, that reads like theirs."""
+    said = set(_words(text))
+    chosen = min(CONTROLS, key=lambda control: len(said & set(_words(control))))
+    top = max((idea_id for idea_id, _ in candidates), default=0)
+    return top + 1 + zlib.crc32(text.encode()) % 3, chosen
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]{4,}", text.lower())
+
+
+def _as_data(text: str) -> str:
+    """A person's text as the model is shown it: clipped (a very long one would be refused for its context), and
+    with anything that looks like our own tags defused, so no text can close its block and open another."""
+    return _TAGS.sub(lambda tag: tag.group(0).replace("<", "‹").replace(">", "›"), _clip(text, TEXT_CHARS))
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word when there is one to cut at."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] or text[:limit]
 
 
 def _meaningful(vector: list[float]) -> bool:

@@ -3,11 +3,14 @@
 It answers structured-output requests with JSON for the schema asked for (by its name), records
 every request, and can be told to be slow, fail with a status (and headers, such as a 429's
 Retry-After), send unparsable content, or answer 200 with something that is no completion at all (`raw`).
+Like OpenAI's strict mode it refuses a schema with keywords strict mode does not take (`maxLength`...),
+and like an endpoint without structured outputs it can refuse `response_format` or ignore it (`structured`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import zlib
@@ -26,6 +29,11 @@ DEFAULT_ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
+# What OpenAI's strict structured outputs refuse in a schema ("Invalid schema for response_format ...").
+NOT_PERMITTED = frozenset({"minLength", "maxLength", "minProperties", "maxProperties", "patternProperties",
+                           "unevaluatedProperties", "uniqueItems", "contains", "default"})
+
+
 class FakeOpenAI:
     def __init__(self) -> None:
         self.answers = {name: dict(answer) for name, answer in DEFAULT_ANSWERS.items()}
@@ -42,6 +50,11 @@ class FakeOpenAI:
         self.headers: dict[str, str] = {}
         # A model's context, in characters: a longer input (or chat) is refused with a 400, as real endpoints do.
         self.context_chars: int | None = None  # sent with every answer that is not a 200 (a 429's Retry-After)
+        # "yes"; "refused": a 400 naming response_format (vLLM without guided decoding, many proxies);
+        # "ignored": prose in place of the JSON asked for (older Ollama).
+        self.structured = "yes"
+        # The SameNeed answer worked out from the user message (a model talked into an answer by its input).
+        self.same_need_of: Callable[[str], list[int]] | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -59,8 +72,20 @@ class FakeOpenAI:
             return 200, self.raw[1], self.raw[0]
         if self.context_chars and sum(len(str(m.get("content", ""))) for m in body["messages"]) > self.context_chars:
             return _too_long()
-        schema = body.get("response_format", {}).get("json_schema", {}).get("name", "")
-        content = "this is not json {" if self.malformed else json.dumps(self.answers.get(schema, {}))
+        asked = body.get("response_format", {}).get("json_schema", {})
+        if asked and self.structured == "refused":
+            return _bad_request("response_format of type json_schema is not supported by this server")
+        refused = sorted(_keywords(asked.get("schema", {})) & NOT_PERMITTED) if asked.get("strict") else []
+        if refused:
+            return _bad_request(f"Invalid schema for response_format '{asked.get('name')}': "
+                                f"'{refused[0]}' is not permitted.")
+        schema = asked.get("name", "")
+        answer = self.answers.get(schema, {})
+        if schema == "SameNeed" and self.same_need_of is not None:
+            answer = {"same_need": self.same_need_of(str(body["messages"][-1].get("content", "")))}
+        content = "this is not json {" if self.malformed else json.dumps(answer)
+        if self.structured == "ignored":
+            content = "Sure! Here is what I think: " + json.dumps(answer)
         completion = {
             "id": f"chatcmpl-{len(self.requests)}",
             "object": "chat.completion",
@@ -105,6 +130,25 @@ class FakeOpenAI:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _keywords(schema: Any) -> set[str]:
+    """Every key used anywhere in a JSON schema (property names too: close enough for the check)."""
+    if isinstance(schema, dict):
+        return set(schema) | {key for value in schema.values() for key in _keywords(value)}
+    if isinstance(schema, list):
+        return {key for value in schema for key in _keywords(value)}
+    return set()
+
+
+def idea_ids(content: str) -> list[int]:
+    """The ids of the ideas a SameNeed user message shows."""
+    return [int(n) for n in re.findall(r"<idea id=(\d+)>", content)]
+
+
+def _bad_request(message: str) -> tuple[int, bytes]:
+    return 400, json.dumps({"error": {"message": message, "type": "invalid_request_error",
+                                      "param": "response_format", "code": None}}).encode()
 
 
 def _too_long() -> tuple[int, bytes]:
