@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.due import today_for
 from models import Person, dialect_insert
 
 FRESH = timedelta(minutes=10)
@@ -82,3 +83,8 @@ def to_look_up(session: Session, team_id: str, user_ids: set[str], now: datetime
                                      Person.checked_at >= now - ZONE_KEPT)
     ))
     return sorted(user_ids - known)
+
+
+def local_today(session: Session, team_id: str, user_id: str, now: datetime) -> date:
+    """The date it is where the person is, for what falls due on a date (UTC when Slack has not said)."""
+    return today_for(time_zones(session, team_id, {user_id}).get(user_id), now)
