@@ -39,6 +39,7 @@ class Digest:
     pulse: Pulse = Pulse(0, 0, None)
     quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
     shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
+    timezone: str = "UTC"  # the schedule's: the period is named by the dates the channel lives it on
 
     @property
     def is_empty(self) -> bool:

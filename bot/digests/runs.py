@@ -11,14 +11,14 @@ CATCH_UP is skipped, and logged once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
-from bot.digests.schedule import Schedule, latest_run
+from bot.digests.schedule import Schedule, latest_run, valid_timezone
 from models import DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)
@@ -99,7 +99,8 @@ def period_start(session: Session, subscription_id: int | None, period_end: date
 def digest_for(session: Session, subscription: DigestSubscription, period_end: datetime) -> Digest:
     start = period_start(session, subscription.id, period_end)
     channel = subscription.channel_id if subscription.only_this_channel else None
-    return compose(session, subscription.team_id, start, period_end, channel)
+    digest = compose(session, subscription.team_id, start, period_end, channel)
+    return replace(digest, timezone=valid_timezone(subscription.timezone))
 
 
 def digest_now(session: Session, team_id: str, channel_id: str, now: datetime) -> Digest:
