@@ -127,3 +127,18 @@ def test_a_pm_picking_their_own_today_is_asked_for_a_date_after_it(bot, slack, e
     theirs = utcnow().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
     refused = decide(bot, slack, card["blocks"], "idea_move_parked", revisit=theirs.isoformat()).json()
     assert refused["errors"] == {"revisit": "Pick a date after today."}
+
+
+def test_a_card_dates_its_decision_for_each_reader(bot, slack, engine):
+    """The triage channel is read in many time zones: a decision at 23:30 UTC happened 'tomorrow' in
+    Tokyo and 'today' in California, so the card lets Slack show each reader their own date."""
+    from tests.flows import decisions
+    from tests.handlers.test_triage import decide
+
+    card = share_idea(bot, slack)
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
+    redrawn = str(slack.wait_for("chat.update", 1)[-1].args["blocks"])
+    [decision] = decisions(engine)
+    stamp = int(decision.decided_at.timestamp())
+    assert f"on <!date^{stamp}^{{date_short}}|{decision.decided_at:%d %b %Y} UTC>" in redrawn
+    assert "Submitted <!date^" in redrawn
