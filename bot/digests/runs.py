@@ -184,12 +184,25 @@ def due_runs(session: Session, now: datetime) -> list[tuple[int, datetime]]:
 
 
 def claim_due(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> Claim | None:
-    """The claim for a due period, or None: someone else has it, or it was missed by more than a day
-    (skipped, and logged once)."""
+    """The claim for a due period, or None: someone else has it, it was missed by more than a day
+    (skipped, and logged once), or a digest posted since its time already covers it."""
     if now - period_end > CATCH_UP:
         _skip_once(session, subscription_id, period_end, now)
         return None
+    if _covered(session, subscription_id, period_end):
+        # `/idea digest now` just after this time, before the scheduler's tick: the channel has read this
+        # week already, and a scheduled digest would only say it again.
+        _pass_over(session, subscription_id, period_end, now)
+        return None
     return claim(session, subscription_id, period_end, now)
+
+
+def _covered(session: Session, subscription_id: int, period_end: datetime) -> bool:
+    """A digest of this channel already went out for a period ending after this one."""
+    return session.scalar(
+        select(DigestRun.id).where(DigestRun.subscription_id == subscription_id, DigestRun.posted_at.is_not(None),
+                                   DigestRun.period_end > period_end).limit(1)
+    ) is not None
 
 
 def _skip_once(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> None:

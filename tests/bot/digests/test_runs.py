@@ -191,3 +191,15 @@ def test_a_digest_names_its_week_by_the_dates_where_it_was_scheduled(sessions, p
     assert post(monday_9) == 1
     [message] = posts(slack)
     assert f"Product digest {period}" in message.args["text"] or f"· {period}" in str(message.args["blocks"])
+
+
+def test_digest_now_just_after_the_scheduled_time_is_not_followed_by_the_same_week_again(sessions, post, slack):
+    """A PM types `digest now` at 09:00:20, before the scheduler's tick of that minute: the scheduled
+    digest would repeat the whole week the channel has just read. It is passed over; next week's follows."""
+    subscription = subscribed(sessions)
+    assert owe_now(sessions, None, subscription, MONDAY_9 + timedelta(seconds=20))
+    assert post(MONDAY_9 + timedelta(seconds=45)) == 0
+    assert post(MONDAY_9 + timedelta(days=7)) == 1
+    assert [(r.period_start, r.period_end) for r in runs(sessions) if r.posted_at] == [
+        (MONDAY_9 + timedelta(seconds=20) - timedelta(days=7), MONDAY_9 + timedelta(seconds=20)),
+        (MONDAY_9 + timedelta(seconds=20), MONDAY_9 + timedelta(days=7))]
