@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.due import today_for
 from models import Person, dialect_insert
 
 FRESH = timedelta(minutes=10)
+# How long a time zone Slack gave is trusted for timing a message (people travel; a week-old one still
+# beats UTC while it is looked up again).
+ZONE_KEPT = timedelta(days=7)
 # While someone waits for an answer (a form submitted), what Slack said earlier today will do.
 GOOD_ENOUGH = timedelta(hours=24)
 
@@ -58,3 +62,29 @@ def their_today(session: Session, team_id: str, user_id: str, now: datetime) -> 
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return (now - EARLIEST_ZONE).date()
+
+
+def time_zones(session: Session, team_id: str, user_ids: set[str]) -> dict[str, str | None]:
+    """The time zone Slack last gave for each person we have asked about (however long ago)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Person.user_id, Person.tz).where(Person.team_id == team_id, Person.user_id.in_(sorted(user_ids)))
+    )
+    return {user_id: tz for user_id, tz in rows}
+
+
+def to_look_up(session: Session, team_id: str, user_ids: set[str], now: datetime) -> list[str]:
+    """Of these people, those whose time zone Slack has not told us in the last ZONE_KEPT."""
+    if not user_ids:
+        return []
+    known = set(session.scalars(
+        select(Person.user_id).where(Person.team_id == team_id, Person.user_id.in_(sorted(user_ids)),
+                                     Person.checked_at >= now - ZONE_KEPT)
+    ))
+    return sorted(user_ids - known)
+
+
+def local_today(session: Session, team_id: str, user_id: str, now: datetime) -> date:
+    """The date it is where the person is, for what falls due on a date (UTC when Slack has not said)."""
+    return today_for(time_zones(session, team_id, {user_id}).get(user_id), now)

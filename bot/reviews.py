@@ -1,7 +1,8 @@
 """Did the outcome happen? Check-ins for shipped ideas, and the people who support an idea.
 
-A shipped idea has a check-in due on a date; the scheduler asks its questions once (claimed by the
-asked_at column in the transaction that owes the questions, so two schedulers ask once). "Not yet"
+A shipped idea has a check-in due on a date; the scheduler asks its questions once of each person, at
+09:00 on that date where they are (bot/due.py), each claimed by its column (asked_at for the PM,
+requester_asked_at for the requester) in the transaction that owes the question, so two schedulers ask once. "Not yet"
 asks again later; Met, Partly and Missed are answered by a decision shipped -> reviewed. Supporters
 count once each, with their evidence.
 """
@@ -9,12 +10,16 @@ count once each, with their evidence.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.due import AHEAD, is_due
 from bot.ideas import UNSTORABLE, get_idea, lock_ideas, storable
+from bot.people import time_zones, to_look_up
 from models import CheckIn, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
@@ -64,27 +69,86 @@ def to_support(session: Session, team_id: str, idea_id: int, *, lock: bool = Fal
     return idea
 
 
-def due_check_ins(session: Session, now: datetime) -> list[int]:
-    """Every due, unasked check-in of a still-shipped idea."""
-    return list(session.scalars(
-        select(CheckIn.id)
+@dataclass(frozen=True)
+class DueCheckIn:
+    """A check-in some of whose people are to be asked now: the PM who shipped it, the requester, or both."""
+
+    check_in_id: int
+    pm: bool
+    requester: bool
+
+
+LOOK_AHEAD = timedelta(days=2)  # time zones are looked up this long before a check-in's date
+
+
+def _unasked(session: Session, through: date) -> list:
+    """Check-ins of still-shipped ideas dated up to `through` with someone not yet asked."""
+    return list(session.execute(
+        select(CheckIn.id, CheckIn.team_id, CheckIn.due_on, CheckIn.ask_user_id, Idea.requester_id,
+               CheckIn.asked_at, CheckIn.requester_asked_at)
         .join(Idea, Idea.id == CheckIn.idea_id)
-        .where(CheckIn.due_on <= now.date(), CheckIn.asked_at.is_(None), Idea.stage == Stage.SHIPPED)
+        .where(CheckIn.due_on <= through, or_(CheckIn.asked_at.is_(None), CheckIn.requester_asked_at.is_(None)),
+               Idea.stage == Stage.SHIPPED)
         .order_by(CheckIn.id)
     ))
 
 
-def claim_check_in(session: Session, check_in_id: int, now: datetime) -> tuple[Idea, CheckIn] | None:
-    """Marks the check-in asked, if no one else has; the caller owes its questions in the same transaction,
-    so it is asked exactly when it is marked."""
-    claimed = session.execute(
-        update(CheckIn).where(CheckIn.id == check_in_id, CheckIn.asked_at.is_(None)).values(asked_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+def due_check_ins(session: Session, now: datetime) -> list[DueCheckIn]:
+    """Every check-in of a still-shipped idea someone is due to be asked: at 09:00 on its date where that
+    person is (UTC when Slack has not said), so one whose date has passed is due at once."""
+    rows = _unasked(session, now.date() + AHEAD)
+    zones: dict[str, dict[str, str | None]] = {}
+    for team_id in {row.team_id for row in rows}:
+        people = {row.ask_user_id for row in rows if row.team_id == team_id}
+        people |= {row.requester_id for row in rows if row.team_id == team_id}
+        zones[team_id] = time_zones(session, team_id, people)
+    due = []
+    for row in rows:
+        zone_of = zones[row.team_id].get
+        pm = row.asked_at is None and is_due(row.due_on, zone_of(row.ask_user_id), now)
+        requester = row.requester_asked_at is None and is_due(row.due_on, zone_of(row.requester_id), now)
+        if row.requester_id == row.ask_user_id:  # one person, asked once
+            pm = requester = pm or requester
+        if pm or requester:
+            due.append(DueCheckIn(row.id, pm, requester))
+    return due
+
+
+def to_look_up_for_check_ins(session: Session, now: datetime) -> dict[str, list[str]]:
+    """Per workspace, the people to be asked in the next days whose time zone Slack has not told us lately."""
+    rows = _unasked(session, now.date() + LOOK_AHEAD)
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        people = wanted.setdefault(row.team_id, set())
+        if row.asked_at is None:
+            people.add(row.ask_user_id)
+        if row.requester_asked_at is None:
+            people.add(row.requester_id)
+    found = {team_id: to_look_up(session, team_id, people, now) for team_id, people in wanted.items()}
+    return {team_id: people for team_id, people in found.items() if people}
+
+
+def claim_check_in(session: Session, due: DueCheckIn, now: datetime) -> tuple[Idea, CheckIn, bool, bool] | None:
+    """Marks each due person asked, if no one else has; the caller owes their questions in the same
+    transaction, so each is asked exactly when marked. Returns the idea, the check-in, and whether the PM
+    and the requester are to be asked; None when nobody is."""
+    def take(column: Any) -> bool:
+        return session.execute(
+            update(CheckIn).where(CheckIn.id == due.check_in_id, column.is_(None)).values({column: now})
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+
+    pm = due.pm and take(CheckIn.asked_at)
+    requester = due.requester and take(CheckIn.requester_asked_at)
+    if not (pm or requester):
         return None
-    check_in = session.get(CheckIn, check_in_id)
-    return session.get(Idea, check_in.idea_id), check_in
+    check_in = session.get(CheckIn, due.check_in_id)
+    session.refresh(check_in)
+    return session.get(Idea, check_in.idea_id), check_in, pm, requester
+
+
+# Asked of someone: each person is asked at their own 09:00, so either may have been asked first.
+_ASKED = or_(CheckIn.asked_at.is_not(None), CheckIn.requester_asked_at.is_not(None))
 
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
@@ -102,15 +166,15 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     if idea is None or idea.stage != Stage.SHIPPED:
         return None
     unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))
-    waiting = session.scalar(select(func.min(CheckIn.due_on)).where(*unanswered, CheckIn.asked_at.is_(None)))
+    waiting = session.scalar(select(func.min(CheckIn.due_on)).where(*unanswered, ~_ASKED))
     if waiting is not None:
         return waiting
     asker = session.scalar(
         select(CheckIn.ask_user_id).where(CheckIn.idea_id == idea_id).order_by(CheckIn.due_on.desc()).limit(1)
     ) or user_id
-    session.execute(update(CheckIn).where(*unanswered, CheckIn.asked_at.is_not(None)).values(answered_at=now))
+    session.execute(update(CheckIn).where(*unanswered, _ASKED).values(answered_at=now))
     last_asked = session.scalar(
-        select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, CheckIn.asked_at.is_not(None)))
+        select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, _ASKED))
     # From the asked one's date, not the latest: two presses at once pick the same date, which is stored once.
     due = max(now.date(), last_asked or now.date()) + ASK_AGAIN_AFTER
     table = CheckIn.__table__

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from logging import Logger
 from typing import Any
 
@@ -40,13 +41,14 @@ class Roles:
 
     sessions: sessionmaker[Session]
 
-    def user(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
-             ) -> Known | None:
+    def user(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False,
+             within: timedelta | None = None) -> Known | None:
         """What is known, or None when Slack cannot say (not remembered, so asked again next time).
-        `waiting`: someone waits for this answer, so what Slack said earlier today will do."""
+        `waiting`: someone waits for this answer, so what Slack said earlier today will do; `within`: how
+        old an answer will do (a time zone holds for days, an admin's role for minutes)."""
         now = utcnow()
         with self.sessions() as session:
-            known = recall(session, team_id, user_id, now, GOOD_ENOUGH if waiting else FRESH)
+            known = recall(session, team_id, user_id, now, within or (GOOD_ENOUGH if waiting else FRESH))
         if known is not None:
             return known
         if waiting:  # the person's form waits on this: a short, single try rather than Slack's usual patience

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from bot import feedback, usage
 from bot.command import IdeaCommand
 from bot.decisions import triage
+from bot.due import today_for
 from bot.export import export_rows, to_csv
 from bot.ideas import ideas_of
 from bot.objectives import objectives_of
+from bot.people import ZONE_KEPT, local_today
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
@@ -53,21 +55,24 @@ def app_home_opened_callback(event: dict, client: WebClient, context: BoltContex
         return
     d = deps(context)
     pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
+    # What is due is due on the PM's own date: their time zone, asked of Slack about weekly.
+    known = d.roles.user(client, context.team_id, context.user_id, logger, within=ZONE_KEPT) if pm else None
     with d.sessions() as session:
-        home = home_of(session, d, context.team_id, context.user_id, pm)
+        home = home_of(session, d, context.team_id, context.user_id, pm, tz=known.tz if known else None)
     d.sender.soon(context.team_id, home)
 
 
-def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool) -> Owed:
-    """The person's Home tab as it stands, to publish."""
+def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, tz: str | None = None) -> Owed:
+    """The person's Home tab as it stands, to publish; `tz`, when the caller knows it, saves reading it."""
     now = utcnow()
+    today = (today_for(tz, now) if tz else local_today(session, team_id, user_id, now)) if pm else now.date()
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
     undelivered = outbox.undelivered(session, team_id) if pm else []
     view = home_view(
         mine, total, now,
         quotes=feedback.evidence_of(session, [i.id for i in mine if i.customer_mentions], per_idea=1),
         inbox=inbox_section(session, team_id, now) if pm else (),
-        triage=triage(session, team_id, now.date(), QUEUE_LIMIT) if pm else None,
+        triage=triage(session, team_id, today, QUEUE_LIMIT) if pm else None,
         model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
         metrics=build_trap_stats(session, team_id) if pm else None,
         objectives=objectives_blocks(objectives_of(session, team_id), editable=pm),

@@ -8,15 +8,19 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.decisions import Refusal, Refused, decide, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
+from bot.people import remember
 from bot.reviews import ask_again_later, may_review, may_support, measured_error, support, to_support
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Idea, Stage, utcnow
 from runtime import outbox
+from runtime.failures import Permanent, classify
+from runtime.sender import Job
 from ui.decisions import refusal_text
 from ui.ids import REVIEW_CALLBACK, REVIEW_PREFIX, SUPPORT_ACTION, SUPPORT_CALLBACK
 from ui.kit import read_id
@@ -41,6 +45,24 @@ def register(app: App, d: Deps) -> None:
     app.view(SUPPORT_CALLBACK)(guarded(support_submission_callback))
     app.action(re.compile("^" + re.escape(REVIEW_PREFIX)))(guarded(review_button_callback))
     app.view(REVIEW_CALLBACK)(guarded(review_submission_callback))
+    d.sender.register("look_up_person", lambda job: look_up_person(d, job))
+
+
+def look_up_person(d: Deps, job: Job) -> None:
+    """users.info for someone about to be asked a dated question, so it reaches them at 09:00 where they are.
+    Asked by the sender, never inside a transaction; a person Slack does not know is remembered without a
+    time zone (UTC), so the scheduler does not ask again every minute."""
+    user_id = str(job.payload.get("user", ""))
+    try:
+        user = job.client().users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        if not isinstance(classify(error), Permanent):
+            raise  # Slack busy or away: the sender tries again
+        user = {}
+    admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    with d.sessions.begin() as session:
+        remember(session, job.team_id, user_id, is_admin=admin, tz=user.get("tz"), now=utcnow())
+        job.finish(session)
 
 
 def idea_named(d: Deps, team_id: str, value: str | None) -> Idea | None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.decisions import Refusal, Refused, check_move, decide, form_errors, reason_error
 from bot.merge import NoSuchTarget, merge
-from bot.people import their_today
+from bot.people import ZONE_KEPT, local_today, their_today
 from bot.team_settings import TeamConfig, team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
@@ -47,9 +47,14 @@ def move_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
     idea = checked_move(client, body, context, logger, move)
     if idea is None:
         return
+    d = deps(context)
     origin = "home" if body.get("container", {}).get("type") == "view" else "message"
-    view = decision_modal(idea, move.to_stage, utcnow().date(), origin=origin, trackers=tracker_options(deps(context)))
-    open_form(client, deps(context), body, context.team_id, context.user_id, view, logger)
+    with d.sessions() as session:
+        today = local_today(session, context.team_id, context.user_id, utcnow())
+    view = decision_modal(idea, move.to_stage, today, origin=origin, trackers=tracker_options(d))
+    open_form(client, d, body, context.team_id, context.user_id, view, logger)
+    # The form's "a date after today" is the PM's today: know their time zone by the time they submit it.
+    d.roles.user(client, context.team_id, context.user_id, logger, within=ZONE_KEPT)
 
 
 def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Logger,

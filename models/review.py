@@ -26,7 +26,8 @@ class Support(Base):
 
 
 class CheckIn(Base):
-    """A question due on a date: did the shipped idea's outcome happen? Asked once, answered once."""
+    """A question due on a date: did the shipped idea's outcome happen? Asked once of each person, at 09:00
+    on its date where they are (the PM in `asked_at`, the requester in `requester_asked_at`), answered once."""
 
     __tablename__ = "check_ins"
     __table_args__ = (UniqueConstraint("idea_id", "due_on"),)
@@ -37,6 +38,7 @@ class CheckIn(Base):
     due_on: Mapped[date] = mapped_column(Date)
     ask_user_id: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requester_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:

@@ -115,6 +115,12 @@ def sent_or_pending(session: Session, key: str) -> bool:
     return session.scalar(found) is not None
 
 
+def pending(session: Session, key: str) -> bool:
+    """A row with this key is still to go: owing it again would only repeat it."""
+    found = select(Delivery.id).where(Delivery.key == key, Delivery.state == PENDING).limit(1)
+    return session.scalar(found) is not None
+
+
 def done_before(session: Session, key: str, row_id: int) -> bool:
     """Another row with this key went out already: the work a job with this key stands for is done (rows
     with one key run in order, so a second delivery of the same work finds the first one done)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coach import IntroWriter
 from bot.digests.compose import Digest
 from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
-from bot.reviews import claim_check_in, due_check_ins
+from bot.reviews import claim_check_in, due_check_ins, to_look_up_for_check_ins
 from bot.settings import Settings
 from bot.team_settings import team_config
 from models import CheckIn, DigestSubscription, Idea
@@ -90,36 +90,51 @@ def owe_now(sessions: sessionmaker[Session], intro: IntroWriter | None, subscrip
 
 def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: datetime,
                       wake: Callable[[], None] = lambda: None) -> int:
-    """Asks every due check-in once: the PM who shipped it (or, if Slack cannot reach them, another PM,
-    then the triage channel) and the requester."""
+    """Asks every due check-in once of each person, at 09:00 on its date where they are: the PM who shipped
+    it (or, if Slack cannot reach them, another PM, then the triage channel) and the requester. Returns
+    how many check-ins someone was asked. Time zones are looked up (users.info, by the sender) in the days
+    before, so nothing here waits on Slack."""
     with sessions() as session:
         due = due_check_ins(session, now)
+        look_up = to_look_up_for_check_ins(session, now)
+    if look_up:
+        with sessions.begin() as session:
+            for team_id, people in look_up.items():
+                for user_id in people:
+                    key = f"person:{team_id}:{user_id}"
+                    if not outbox.pending(session, key):
+                        outbox.owe(session, team_id, outbox.job("look_up_person", {"user": user_id}, key=key))
+        wake()
     asked = 0
-    for check_in_id in due:
+    for item in due:
         try:
             with sessions.begin() as session:
-                claimed = claim_check_in(session, check_in_id, now)
+                claimed = claim_check_in(session, item, now)
                 if claimed is None:
                     continue
-                idea, check_in = claimed
-                outbox.owe(session, idea.team_id, *check_in_questions(session, settings, idea, check_in))
+                idea, check_in, pm, requester = claimed
+                outbox.owe(session, idea.team_id, *check_in_questions(session, settings, idea, check_in,
+                                                                      pm=pm, requester=requester))
             asked += 1
             wake()
         except Exception:
-            logger.exception("check-in %s could not be asked", check_in_id)
+            logger.exception("check-in %s could not be asked", item.check_in_id)
     return asked
 
 
-def check_in_questions(session: Session, settings: Settings, idea: Idea, check_in: CheckIn) -> list[Owed]:
+def check_in_questions(session: Session, settings: Settings, idea: Idea, check_in: CheckIn, *, pm: bool = True,
+                       requester: bool = True) -> list[Owed]:
     config = team_config(session, idea.team_id, settings)
     question = question_of(idea)
-    pm, requester = check_in.ask_user_id, idea.requester_id
-    others = [{"channel": user} for user in sorted(config.pm_user_ids - {pm, requester})]
-    if config.triage_channel:
-        others.append({"channel": config.triage_channel})
-    owed = [outbox.post(pm, question, alternates=others)]
-    if requester != pm:
-        owed.append(outbox.post(requester, question))
+    asker, asked = check_in.ask_user_id, idea.requester_id
+    owed = []
+    if pm:
+        others = [{"channel": user} for user in sorted(config.pm_user_ids - {asker, asked})]
+        if config.triage_channel:
+            others.append({"channel": config.triage_channel})
+        owed.append(outbox.post(asker, question, alternates=others))
+    if requester and (asked != asker or not pm):
+        owed.append(outbox.post(asked, question))
     return owed
 
 

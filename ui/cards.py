@@ -31,6 +31,7 @@ from ui.kit import (
     chunks,
     clip,
     context,
+    day_of,
     decider,
     escape,
     idea_ref,
@@ -95,7 +96,7 @@ def triage_card(
     if decision is not None:
         blocks += decision_sections(decision)
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
-             f"Submitted {idea.created_at:%d %b %Y}"]
+             f"Submitted {day_of(idea.created_at)}"]
     if idea.tracker_key:
         facts.insert(1, f"Tracked in {issue_link(idea)}")
     if counted := mentions_words(idea, len(backers)):
@@ -152,7 +153,7 @@ def review_words(decision: Decision) -> str:
 
 
 def _summary(decision: Decision) -> str:
-    head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {decision.decided_at:%d %b %Y}"
+    head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {day_of(decision.decided_at)}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:

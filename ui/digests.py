@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.digests.compose import Digest, Pulse
 from bot.digests.schedule import DAYS, Schedule, in_words
@@ -51,7 +52,8 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
     when it fits; otherwise the headline, counts and pulse in the channel and every section, whole, in
     its thread, in as many replies as it takes. `intro` is the optional model-written paragraph,
     escaped like any text we did not write."""
-    period = f"{digest.period_start:%d %b} – {digest.period_end:%d %b}"
+    zone = ZoneInfo(digest.timezone)
+    period = f"{digest.period_start.astimezone(zone):%d %b} – {digest.period_end.astimezone(zone):%d %b}"
     head: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
     if intro:
         head.append(section(":memo: " + clip(escape(intro), 1500)))

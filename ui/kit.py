@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from models import Decision, Idea, Stage
@@ -44,6 +44,12 @@ STAGE_EMOJI = {
 def escape(text: str) -> str:
     """The one escaping function: user text becomes inert mrkdwn (no pings, no links, no broken blocks)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def day_of(moment: datetime) -> str:
+    """A moment's date as each reader's Slack shows it, in their own time zone (Slack's date formatting);
+    clients that cannot format it show the date in UTC, labelled so."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment.astimezone(UTC):%d %b %Y} UTC>"
 
 
 _SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")

@@ -40,6 +40,7 @@ class Digest:
     quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
     shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
     merged: list[tuple[Idea, Decision]] = field(default_factory=list)
+    timezone: str = "UTC"  # the schedule's: the period is named by the dates the channel lives it on
 
     @property
     def is_empty(self) -> bool:

@@ -11,14 +11,14 @@ CATCH_UP is skipped, and logged once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
-from bot.digests.schedule import Schedule, latest_run
+from bot.digests.schedule import Schedule, latest_run, valid_timezone
 from models import DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)
@@ -107,7 +107,8 @@ def period_start(session: Session, subscription_id: int | None, period_end: date
 def digest_for(session: Session, subscription: DigestSubscription, period_end: datetime) -> Digest:
     start = period_start(session, subscription.id, period_end)
     channel = subscription.channel_id if subscription.only_this_channel else None
-    return compose(session, subscription.team_id, start, period_end, channel)
+    digest = compose(session, subscription.team_id, start, period_end, channel)
+    return replace(digest, timezone=valid_timezone(subscription.timezone))
 
 
 def digest_now(session: Session, team_id: str, channel_id: str, now: datetime) -> Digest:
@@ -191,12 +192,25 @@ def due_runs(session: Session, now: datetime) -> list[tuple[int, datetime]]:
 
 
 def claim_due(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> Claim | None:
-    """The claim for a due period, or None: someone else has it, or it was missed by more than a day
-    (skipped, and logged once)."""
+    """The claim for a due period, or None: someone else has it, it was missed by more than a day
+    (skipped, and logged once), or a digest posted since its time already covers it."""
     if now - period_end > CATCH_UP:
         _skip_once(session, subscription_id, period_end, now)
         return None
+    if _covered(session, subscription_id, period_end):
+        # `/idea digest now` just after this time, before the scheduler's tick: the channel has read this
+        # week already, and a scheduled digest would only say it again.
+        _pass_over(session, subscription_id, period_end, now)
+        return None
     return claim(session, subscription_id, period_end, now)
+
+
+def _covered(session: Session, subscription_id: int, period_end: datetime) -> bool:
+    """A digest of this channel already went out for a period ending after this one."""
+    return session.scalar(
+        select(DigestRun.id).where(DigestRun.subscription_id == subscription_id, DigestRun.posted_at.is_not(None),
+                                   DigestRun.period_end > period_end).limit(1)
+    ) is not None
 
 
 def _skip_once(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> None:

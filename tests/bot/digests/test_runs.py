@@ -175,3 +175,31 @@ def test_subscribing_again_changes_the_schedule(sessions):
         stored = session.get(DigestSubscription, first)
         assert (stored.weekday, stored.minute_of_day, stored.timezone) == (4, 960, "America/New_York")
         session.execute(update(DigestSubscription).values(weekday=0))
+
+
+@pytest.mark.parametrize(("tz", "period"), [
+    ("Pacific/Tongatapu", "23 Nov – 30 Nov"),  # UTC+13: Monday 09:00 is Sunday 20:00 UTC
+    ("Pacific/Honolulu", "23 Nov – 30 Nov"),   # UTC-10: Monday 09:00 is Monday 19:00 UTC
+    ("America/Los_Angeles", "23 Nov – 30 Nov"),
+])
+def test_a_digest_names_its_week_by_the_dates_where_it_was_scheduled(sessions, post, slack, tz, period):
+    """"Monday 09:00" in Tonga posts on Sunday in UTC: the headline says Monday's date, as the channel lives it."""
+    from zoneinfo import ZoneInfo
+
+    monday_9 = datetime(2026, 11, 30, 9, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    subscribed(sessions, tz=tz, now=monday_9 - timedelta(days=2))
+    assert post(monday_9) == 1
+    [message] = posts(slack)
+    assert f"Product digest {period}" in message.args["text"] or f"· {period}" in str(message.args["blocks"])
+
+
+def test_digest_now_just_after_the_scheduled_time_is_not_followed_by_the_same_week_again(sessions, post, slack):
+    """A PM types `digest now` at 09:00:20, before the scheduler's tick of that minute: the scheduled
+    digest would repeat the whole week the channel has just read. It is passed over; next week's follows."""
+    subscription = subscribed(sessions)
+    assert owe_now(sessions, None, subscription, MONDAY_9 + timedelta(seconds=20))
+    assert post(MONDAY_9 + timedelta(seconds=45)) == 0
+    assert post(MONDAY_9 + timedelta(days=7)) == 1
+    assert [(r.period_start, r.period_end) for r in runs(sessions) if r.posted_at] == [
+        (MONDAY_9 + timedelta(seconds=20) - timedelta(days=7), MONDAY_9 + timedelta(seconds=20)),
+        (MONDAY_9 + timedelta(seconds=20), MONDAY_9 + timedelta(days=7))]
