@@ -1,8 +1,10 @@
-"""When something dated (an outcome check-in) is due for a person: at 09:00 on its date where they are.
+"""When something dated (an outcome check-in) is due for a person: when its date begins where they are.
 
-A date means a working day to the person who reads it, not midnight UTC, which is the evening before in
-the Americas and the middle of the night in Asia. A date already past is due at once (after downtime, or a
-row another tool wrote); a time zone nobody told us is UTC.
+A date is the person's date, not UTC's: midnight UTC on the 10th is the evening of the 9th in the Americas,
+so a question dated the 10th reached people there the day before. It is due from the first moment of the
+person's own date, never later: a date is a promise ("we'll ask on the 10th") and a row dated today, by us or
+by another tool, is asked on today's tick, not hours on. Slack holds the notification while someone's
+notifications are paused. A date already past is due at once; a time zone nobody told us is UTC.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-HOUR = time(9)
-# The earliest zone (UTC+14) reaches 09:00 on a date at 19:00 UTC the day before: a date further ahead
-# than this in UTC is due for nobody yet.
+HOUR = time(0)
+# The earliest zone (UTC+14) starts a date at 10:00 UTC the day before: a date further ahead than this in
+# UTC is due for nobody yet.
 AHEAD = timedelta(days=1)
 
 
@@ -25,7 +27,8 @@ def zone(tz: str | None) -> ZoneInfo:
 
 
 def due_at(day: date, tz: str | None) -> datetime:
-    """09:00 on `day` in the person's zone, in UTC (09:00 exists on every day, whatever daylight saving does)."""
+    """The start of `day` in the person's zone, in UTC (where daylight saving skips midnight, as in a few
+    zones, zoneinfo reads it as the hour after: still that date)."""
     return datetime.combine(day, HOUR, zone(tz)).astimezone(UTC)
 
 

@@ -1,7 +1,7 @@
 """Did the outcome happen? Check-ins for shipped ideas, and the people who support an idea.
 
 A shipped idea has a check-in due on a date; the scheduler asks its questions once of each person, at
-09:00 on that date where they are (bot/due.py), each claimed by its column (asked_at for the PM,
+the start of that date where they are (bot/due.py), each claimed by its column (asked_at for the PM,
 requester_asked_at for the requester) in the transaction that owes the question, so two schedulers ask once. "Not yet"
 asks again later; Met, Partly and Missed are answered by a decision shipped -> reviewed. Supporters
 count once each, with their evidence.
@@ -94,8 +94,8 @@ def _unasked(session: Session, through: date) -> list:
 
 
 def due_check_ins(session: Session, now: datetime) -> list[DueCheckIn]:
-    """Every check-in of a still-shipped idea someone is due to be asked: at 09:00 on its date where that
-    person is (UTC when Slack has not said), so one whose date has passed is due at once."""
+    """Every check-in of a still-shipped idea someone is due to be asked: from the start of its date where
+    that person is (UTC when Slack has not said), so one whose date has passed is due at once."""
     rows = _unasked(session, now.date() + AHEAD)
     zones: dict[str, dict[str, str | None]] = {}
     for team_id in {row.team_id for row in rows}:
@@ -147,7 +147,7 @@ def claim_check_in(session: Session, due: DueCheckIn, now: datetime) -> tuple[Id
     return session.get(Idea, check_in.idea_id), check_in, pm, requester
 
 
-# Asked of someone: each person is asked at their own 09:00, so either may have been asked first.
+# Asked of someone: each person is asked on their own date, so either may have been asked first.
 _ASKED = or_(CheckIn.asked_at.is_not(None), CheckIn.requester_asked_at.is_not(None))
 
 

@@ -49,7 +49,7 @@ def register(app: App, d: Deps) -> None:
 
 
 def look_up_person(d: Deps, job: Job) -> None:
-    """users.info for someone about to be asked a dated question, so it reaches them at 09:00 where they are.
+    """users.info for someone about to be asked a dated question, so it reaches them on its date where they are.
     Asked by the sender, never inside a transaction; a person Slack does not know is remembered without a
     time zone (UTC), so the scheduler does not ask again every minute."""
     user_id = str(job.payload.get("user", ""))

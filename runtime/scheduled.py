@@ -90,7 +90,7 @@ def owe_now(sessions: sessionmaker[Session], intro: IntroWriter | None, subscrip
 
 def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: datetime,
                       wake: Callable[[], None] = lambda: None) -> int:
-    """Asks every due check-in once of each person, at 09:00 on its date where they are: the PM who shipped
+    """Asks every due check-in once of each person, on its date where they are: the PM who shipped
     it (or, if Slack cannot reach them, another PM, then the triage channel) and the requester. Returns
     how many check-ins someone was asked. Time zones are looked up (users.info, by the sender) in the days
     before, so nothing here waits on Slack."""

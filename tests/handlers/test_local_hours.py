@@ -1,5 +1,6 @@
-"""Dated questions reach people in their working day: an outcome check-in is asked at 09:00 on its date
-where each person is (Slack's users.info tz, UTC when unknown), a past one at the next tick, never twice."""
+"""Dated questions reach people on their own date: an outcome check-in is asked from the start of its date
+where each person is (Slack's users.info tz, UTC when unknown), never the evening before, a past one at the
+next tick, never twice."""
 
 from __future__ import annotations
 
@@ -36,35 +37,36 @@ def due_on(engine) -> date:
         return session.scalar(select(CheckIn.due_on).order_by(CheckIn.id.desc()).limit(1))
 
 
-def nine(day: date, tz: str | None) -> datetime:
-    return datetime.combine(day, time(9), ZoneInfo(tz or "UTC")).astimezone(UTC)
+def starts(day: date, tz: str | None) -> datetime:
+    """When `day` begins where the person is."""
+    return datetime.combine(day, time(0), ZoneInfo(tz or "UTC")).astimezone(UTC)
 
 
 @pytest.mark.parametrize(("pm_tz", "requester_tz"), [
-    ("Asia/Tokyo", "America/New_York"),         # 09:00 in Tokyo is midnight UTC; New York's is 13:00 or 14:00 UTC
-    ("Europe/London", "Pacific/Honolulu"),      # UTC-10: 19:00 UTC
-    ("Pacific/Tongatapu", "America/Los_Angeles"),  # UTC+13: 20:00 UTC the day before
-    (None, "Asia/Kolkata"),                     # Slack gives no tz: 09:00 UTC
+    ("Asia/Tokyo", "America/New_York"),         # Tokyo's starts 15:00 UTC the day before; New York's 04:00-05:00
+    ("Europe/London", "Pacific/Honolulu"),      # UTC-10: 10:00 UTC
+    ("Pacific/Tongatapu", "America/Los_Angeles"),  # UTC+13: 11:00 UTC the day before
+    (None, "Asia/Kolkata"),                     # Slack gives no tz: midnight UTC
 ])
-def test_a_check_in_is_asked_at_nine_where_each_person_is(bot, slack, engine, pm_tz, requester_tz):
+def test_a_check_in_is_asked_when_its_date_begins_where_each_person_is(bot, slack, engine, pm_tz, requester_tz):
     slack.users["UPM"] = {"tz": pm_tz}
     slack.users["U1"] = {"tz": requester_tz}
     ship(bot, slack, share_idea(bot, slack, user="U1"))
     day = due_on(engine)
-    tick(bot, nine(day, None) - timedelta(days=2))  # two days before: nothing asked, time zones looked up
+    tick(bot, starts(day, None) - timedelta(days=2))  # two days before: nothing asked, time zones looked up
     assert questions(slack, "UPM") == questions(slack, "U1") == 0
-    moments = sorted([(nine(day, pm_tz), "UPM"), (nine(day, requester_tz), "U1")])
+    moments = sorted([(starts(day, pm_tz), "UPM"), (starts(day, requester_tz), "U1")])
     for at, person in moments:
         tick(bot, at - MINUTE)
-        assert questions(slack, person) == 0, f"{person} asked before their 09:00"
+        assert questions(slack, person) == 0, f"{person} asked before their date began"
         tick(bot, at)
-        assert questions(slack, person) == 1, f"{person} not asked at their 09:00"
-    tick(bot, nine(day, None) + timedelta(days=2))
+        assert questions(slack, person) == 1, f"{person} not asked when their date began"
+    tick(bot, starts(day, None) + timedelta(days=2))
     assert questions(slack, "UPM") == questions(slack, "U1") == 1
 
 
 def test_a_check_in_whose_date_has_passed_is_asked_at_the_next_tick(bot, slack, engine):
-    """After downtime, or a row written by another tool: asked now, even before 09:00 where they are."""
+    """After downtime, or a row written by another tool: asked now."""
     slack.users["UPM"] = {"tz": "Pacific/Honolulu"}
     slack.users["U1"] = {"tz": "America/Los_Angeles"}
     ship(bot, slack, share_idea(bot, slack, user="U1"))
