@@ -2,8 +2,9 @@
 
 outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
 scored in aggregate (never read for tuning); outcomes_holdout2.jsonl was written later by an author who
-had seen neither the heuristic nor the other corpora. The check only triggers a gentle, one-time note, so the
-share of real outcomes it nags about is held low while it catches most outputs.
+had seen neither the heuristic nor the other corpora, and outcomes_holdout3.jsonl by another such author.
+The check only triggers a gentle, one-time note, so the share of real outcomes it nags about is held low
+while it catches most outputs.
 """
 
 import json
@@ -34,6 +35,7 @@ def figures(name: str) -> tuple[float, float, float]:
 #   outcomes_dev3      0.876 / 0.008 / 0.771 -> 0.996 / 0.000 / 0.993   (266 lines)
 #   outcomes_holdout   0.715 / 0.054 / 0.485 -> 0.962 / 0.015 / 0.938   (260 lines, held out)
 #   outcomes_holdout2                            0.960 / 0.040 / 0.960   (300 lines, held out, first read)
+#   outcomes_holdout3                            0.912 / 0.025 / 0.850   (240 lines, a new author, first read)
 # The dev figures are what it was tuned to; the held-out line is the one to believe.
 @pytest.mark.parametrize(
     "name, accuracy_floor, nag_ceiling, caught_floor",
@@ -43,6 +45,7 @@ def figures(name: str) -> tuple[float, float, float]:
         ("outcomes_dev3.jsonl", 0.95, 0.05, 0.90),
         ("outcomes_holdout.jsonl", 0.85, 0.10, 0.80),
         ("outcomes_holdout2.jsonl", 0.85, 0.10, 0.80),
+        ("outcomes_holdout3.jsonl", 0.85, 0.10, 0.80),
     ],
 )
 def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caught_floor):

@@ -55,9 +55,10 @@ def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
     assert found >= floors[0] and right >= floors[1], f"{name}: found {found:.3f}, right {right:.3f}"
 
 
-@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, DATA / "reviews_holdout2.jsonl"], ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, DATA / "reviews_holdout2.jsonl", DATA / "reviews_holdout3.jsonl"],
+                         ids=lambda path: path.stem)
 def test_requests_in_held_out_customer_voice(path):
-    """Measured (found, right): reviews_holdout .754 .812, reviews_holdout2 .835 .743."""
+    """Measured (found, right): reviews_holdout .754 .812, reviews_holdout2 .835 .743, reviews_holdout3 .863 .724."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing")
     found, right = found_and_right(path)
