@@ -155,7 +155,9 @@ def decision_notice(
         news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
         news = f"<@{to}> {news}"
-    said = chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}", SECTION_LIMIT)
+    # A review's words are what was learned, said by whoever recorded it (often the requester themself).
+    why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
+    said = chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)
     blocks = [
         section(news),
         *(section(piece) for piece in said),  # the reason whole, however long it is once escaped
@@ -165,13 +167,29 @@ def decision_notice(
     if tracking:
         blocks.append(context(tracking))
     # A supporter did not share the idea (nor can /idea list show it to them): thank them for their +1.
-    thanks = "Thank you for your +1. Questions? Reply to the person who decided." if supporter else (
-        f"Thank you for sharing {message_link(idea, 'it')}. "
-        "Questions? Reply to the person who decided, or see `/idea list`.")
+    # After a review there is no one to question: it may be the reader's own answer.
+    reviewed = decision.to_stage == Stage.REVIEWED
+    if supporter:
+        thanks = "Thank you for your +1." + ("" if reviewed else " Questions? Reply to the person who decided.")
+    else:
+        thanks = f"Thank you for sharing {message_link(idea, 'it')}. " + (
+            "See `/idea list`." if reviewed else "Questions? Reply to the person who decided, or see `/idea list`.")
     blocks.append(context(thanks))
-    stage = STAGE_NAMES[Stage(decision.to_stage)].lower()
-    text = f"{whose} {idea_ref(idea)} is now {stage}: {escape(decision.reason)}"
-    return message(text, blocks)
+    return message(notice_text(idea, decision, whose), blocks)
+
+
+def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
+    """The notification's words (what a lock screen or a screen reader says): the idea, what happened to it
+    in a sentence that reads right for every stage, and the reason."""
+    ref, to = idea_ref(idea), Stage(decision.to_stage)
+    if to == Stage.REVIEWED:
+        result = RESULT_WORDS.get(decision.result or "", "reviewed")
+        owner = "your idea" if whose == "Your idea" else "the idea you supported"
+        return f"The outcome of {owner} {ref} was reviewed ({result}): {escape(decision.reason)}"
+    what = f"is now {STAGE_NAMES[to].lower()}"
+    if to == Stage.MERGED and idea.merged_into_id:
+        what += f" into #{idea.merged_into_id}"
+    return f"{whose} {ref} {what}: {escape(decision.reason)}"
 
 
 def refusal_text(refused: Refused, triage_channel: str | None) -> str:

@@ -1,0 +1,52 @@
+"""What people read, read as they would: each message says which idea, what happened and why, in sentences
+that are right for every case (a notification on a lock screen included)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from models import Decision, Idea, Stage
+from ui import decisions
+
+NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+def an_idea(**overrides) -> Idea:
+    values = {"id": 2, "team_id": "T1", "requester_id": "U1", "ask": "Add a CSV export button",
+              "outcome": "Finance closes the month a day sooner", "problem": "Finance rebuilds the report by hand",
+              "evidence": None, "measure": None, "stage": Stage.DISCOVERY, "source_channel_id": "C1",
+              "source_message_ts": None, "source_permalink": None, "submitted_by": None, "created_at": NOW,
+              "looks_like_id": None, "objective": None, "objective_id": None, "merged_into_id": None}
+    return Idea(**{**values, **overrides})
+
+
+def a_decision(to: str, **overrides) -> Decision:
+    values = {"idea_id": 2, "from_stage": Stage.CANDIDATE, "to_stage": to, "reason": "Three teams & counting",
+              "decided_by": "UPM", "decided_at": NOW, "revisit_on": None, "result": None, "measured": None}
+    return Decision(**{**values, **overrides})
+
+
+@pytest.mark.parametrize(("to", "extra", "requester_hears", "supporter_hears"), [
+    (Stage.DISCOVERY, {}, "Your idea #2 is now in discovery: Three teams &amp; counting",
+     "The idea you supported #2 is now in discovery: Three teams &amp; counting"),
+    (Stage.MERGED, {"merged_into_id": 1}, "Your idea #2 is now merged into #1: Three teams &amp; counting",
+     "The idea you supported #2 is now merged into #1: Three teams &amp; counting"),
+    (Stage.REVIEWED, {"result": "partly"}, "The outcome of your idea #2 was reviewed (partly met): Three teams "
+     "&amp; counting", "The outcome of the idea you supported #2 was reviewed (partly met): Three teams &amp; "
+     "counting"),
+])
+def test_a_notices_notification_names_the_idea_what_happened_and_why(to, extra, requester_hears, supporter_hears):
+    idea = an_idea(stage=to, merged_into_id=extra.get("merged_into_id"))
+    decision = a_decision(to, result=extra.get("result"))
+    assert decisions.decision_notice(idea, decision)["text"] == requester_hears
+    assert decisions.decision_notice(idea, decision, supporter=True)["text"] == supporter_hears
+
+
+def test_a_review_is_told_as_what_was_learned_not_as_a_decision():
+    """The requester who answered the check-in is not told they "decided"; what they wrote is what was learned."""
+    review = a_decision(Stage.REVIEWED, from_stage=Stage.SHIPPED, decided_by="U1", result="met",
+                        revisit_on=date(2027, 1, 11))
+    said = str(decisions.decision_notice(an_idea(stage=Stage.REVIEWED), review)["blocks"])
+    assert "<@U1> recorded it, and what we learned:" in said and "decided" not in said
