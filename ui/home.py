@@ -249,15 +249,17 @@ def stats_lines(stats: Stats) -> list[str]:
         f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
         else "• Median days from discovery to delivery: n/a (nothing has reached delivery from discovery)",
         f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
-        f"• Outcome hit rate: {_share(hits.get('met', 0), stats.reviewed)} met"
-        + (f", {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed else ""),
+        f"• Outcome hit rate: {round(100 * hits.get('met', 0) / stats.reviewed)}% met ({hits.get('met', 0)} of "
+        f"{stats.reviewed}), {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed
+        else "• Outcome hit rate: n/a (no outcome reviewed yet)",
     ]
 
 
 def stats_message(stats: Stats) -> dict[str, Any]:
     stages = " · ".join(f"{STAGE_NAMES[stage]}: {stats.by_stage.get(stage, 0)}" for stage in Stage)
     text = "*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(stats))
-    return message("Build-trap metrics", [section(text), context(f"{stats.ideas} ideas · {stages}")])
+    ideas = f"{stats.ideas} idea{'' if stats.ideas == 1 else 's'}"
+    return message("Build-trap metrics", [section(text), context(f"{ideas} · {stages}")])
 
 
 

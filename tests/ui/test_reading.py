@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.stats import Stats
 from models import Decision, Idea, Stage
-from ui import decisions
+from ui import decisions, home
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
@@ -50,3 +51,25 @@ def test_a_review_is_told_as_what_was_learned_not_as_a_decision():
                         revisit_on=date(2027, 1, 11))
     said = str(decisions.decision_notice(an_idea(stage=Stage.REVIEWED), review)["blocks"])
     assert "<@U1> recorded it, and what we learned:" in said and "decided" not in said
+
+
+def stats(**overrides) -> Stats:
+    values = {"ideas": 1, "with_outcome_and_problem": 1, "by_stage": {Stage.CANDIDATE: 1},
+              "median_days_to_first_decision": None, "median_days_discovery_to_delivery": None, "shipped": 0,
+              "reviewed": 0, "results": {}, "in_delivery_or_later": 0, "tied_to_objective": 0}
+    return Stats(**{**values, **overrides})
+
+
+@pytest.mark.parametrize(("figures", "line", "reads"), [
+    ({}, -1, "• Outcome hit rate: n/a (no outcome reviewed yet)"),
+    ({"shipped": 2, "reviewed": 2, "results": {"met": 1, "missed": 1}}, -1,
+     "• Outcome hit rate: 50% met (1 of 2), 0 partly, 1 missed"),
+])
+def test_the_metrics_read_as_sentences(figures, line, reads):
+    assert home.stats_lines(stats(**figures))[line] == reads
+
+
+@pytest.mark.parametrize(("count", "reads"), [(1, "1 idea · "), (2, "2 ideas · ")])
+def test_the_stage_count_under_the_metrics_counts_in_words(count, reads):
+    said = home.stats_message(stats(ideas=count))["blocks"][-1]["elements"][0]["text"]
+    assert said.startswith(reads)
