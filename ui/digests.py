@@ -53,7 +53,8 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
     its thread, in as many replies as it takes. `intro` is the optional model-written paragraph,
     escaped like any text we did not write."""
     zone = ZoneInfo(digest.timezone)
-    period = f"{digest.period_start.astimezone(zone):%d %b} – {digest.period_end.astimezone(zone):%d %b}"
+    start, end = f"{digest.period_start.astimezone(zone):%d %b}", f"{digest.period_end.astimezone(zone):%d %b}"
+    period = end if start == end else f"{start} – {end}"  # a digest posted again the same day
     head: list[Block] = [{"type": "header", "text": plain(f"Product digest · {period}", 150)}]
     if intro:
         head.append(section(":memo: " + clip(escape(intro), 1500)))
@@ -132,7 +133,7 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
     elif decision.revisit_on is not None and decision.to_stage == Stage.PARKED:
         head += f" · to be looked at again on {decision.revisit_on:%d %b %Y}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
-        head += f" · whether the outcome happened is asked on {decision.revisit_on:%d %b %Y}"
+        head += f" · we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
     elif decision.to_stage == Stage.MERGED and idea.merged_into_id:
         head += f" · merged into #{idea.merged_into_id}, where its requester and supporters now count"
     if idea.tracker_key and decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED):
@@ -141,7 +142,9 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
         head += f" · {mentions_words(idea)}"
         if quotes:
             head += f": {latest_quote(quotes, 200)}"
-    pieces = chunks(f"{head}\n{decider(decision)}: {quote(decision.reason)}", SECTION_LIMIT)
+    # The reason as a quote of its own: `>` is a quote only at the start of a line.
+    said = "said what we learned" if decision.to_stage == Stage.REVIEWED else "said why"
+    pieces = chunks(f"{head}\n{decider(decision)} {said}:\n{quote(decision.reason)}", SECTION_LIMIT)
     item = [section(piece) for piece in pieces]
     if idea.stage in SUPPORTABLE:
         item[0]["accessory"] = support_button(idea)

@@ -3,13 +3,15 @@ that are right for every case (a notification on a lock screen included)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.digests.compose import Digest, Pulse
 from bot.stats import Stats
 from models import Decision, Idea, Stage
 from ui import decisions, home
+from ui.digests import digest_messages
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
@@ -73,3 +75,34 @@ def test_the_metrics_read_as_sentences(figures, line, reads):
 def test_the_stage_count_under_the_metrics_counts_in_words(count, reads):
     said = home.stats_message(stats(ideas=count))["blocks"][-1]["elements"][0]["text"]
     assert said.startswith(reads)
+
+
+def digest_text(digest: Digest) -> str:
+    [message] = digest_messages(digest)
+    return "\n".join(block["text"]["text"] for block in message["blocks"] if block["type"] == "section")
+
+
+def test_a_digest_quotes_each_reason_as_a_quote_under_who_gave_it():
+    """A `>` in the middle of a line is not a quote in Slack: it showed as a stray "&gt;" after the name."""
+    reason = "Three teams asked\nand the evidence holds"
+    moved = (an_idea(stage=Stage.DISCOVERY), a_decision(Stage.DISCOVERY, reason=reason))
+    said = digest_text(Digest(NOW - timedelta(days=7), NOW, to_discovery=[moved], pulse=Pulse(1, 1, None)))
+    assert "<@UPM> said why:\n&gt; Three teams asked\n&gt; and the evidence holds" in said
+    assert ": &gt;" not in said
+
+
+def test_a_shipped_idea_in_the_digest_says_when_its_outcome_is_checked_and_a_review_what_was_learned():
+    shipped = (an_idea(stage=Stage.SHIPPED), a_decision(Stage.SHIPPED, revisit_on=date(2026, 12, 28)))
+    reviewed = (an_idea(id=3, stage=Stage.REVIEWED), a_decision(Stage.REVIEWED, result="met", decided_by="U1"))
+    said = digest_text(Digest(NOW - timedelta(days=7), NOW, shipped=[shipped], reviewed=[reviewed],
+                              pulse=Pulse(0, 0, None)))
+    assert "we ask whether the outcome happened on 28 Dec 2026" in said
+    assert "<@U1> said what we learned:\n&gt; Three teams" in said
+
+
+@pytest.mark.parametrize(("days", "period"), [(7, "23 Nov – 30 Nov"), (0.1, "30 Nov")])
+def test_a_digest_names_its_period_once_when_it_is_one_day(days, period):
+    """`/idea digest now` twice in a day made "Product digest 30 Nov – 30 Nov"."""
+    message = digest_messages(Digest(NOW - timedelta(days=days), NOW, pulse=Pulse(1, 1, None)))[0]
+    assert message["text"].startswith(f"Product digest {period}:")
+    assert message["blocks"][0]["text"]["text"] == f"Product digest · {period}"
