@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.decisions import Refusal, Refused, decide, reason_error
+from bot.decisions import Refusal, Refused, decide, latest_decision, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
 from bot.people import remember
 from bot.reviews import ask_again_later, may_review, may_support, measured_error, support, to_support
@@ -33,6 +33,8 @@ from ui.loop import (
     asked_again,
     read_review,
     read_support,
+    recorded,
+    review_closed,
     review_modal,
     support_modal,
     supported,
@@ -115,7 +117,9 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
     d = deps(context)
     idea = idea_named(d, context.team_id, action.get("value"))
     if idea is None or idea.stage != Stage.SHIPPED:
-        tell(d, body, context.team_id, context.user_id, REVIEW_CLOSED)
+        with d.sessions() as session:
+            review = latest_decision(session, idea.id) if idea is not None else None
+        tell(d, body, context.team_id, context.user_id, review_closed(idea, review) if idea else REVIEW_CLOSED)
         return
     pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
     if not may_review(context.user_id, idea, pm):
@@ -160,4 +164,4 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
     except Refused as refused:
         ack(response_action="errors", errors={"learning": refusal_text(refused, None)})
         return
-    ack()
+    ack(response_action="update", view=thanks_view(recorded(idea, form.result)))

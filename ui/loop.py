@@ -10,12 +10,13 @@ from typing import Any
 
 from bot.decisions import REASON_MAX_CHARS
 from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
-from models import Idea
+from models import Decision, Idea, Stage
 from ui.cards import RESULT_WORDS, review_buttons
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
     clip,
     context,
+    decider,
     escape,
     idea_ref,
     labelled,
@@ -115,6 +116,20 @@ def supported(idea: Idea, first: bool) -> str:
     if first:
         return f"Thanks: your +1 on {idea_ref(idea)} is counted, and you will hear what is decided, and why."
     return f"You had already supported {idea_ref(idea)}; your evidence is updated."
+
+
+def recorded(idea: Idea, result: str) -> str:
+    """The review form's last word: it closed silently before, and the check-in message stays as it was."""
+    return (f"Recorded: the outcome of {idea_ref(idea)} was *{RESULT_WORDS[result]}*. Everyone who asked for it "
+            "hears what was learned, and the next digest reports it under *Outcomes reviewed*.")
+
+
+def review_closed(idea: Idea, review: Decision | None) -> str:
+    """A check-in button pressed after the outcome was recorded (by the other person asked): by whom, and what."""
+    if idea.stage != Stage.REVIEWED or review is None or review.to_stage != Stage.REVIEWED:
+        return REVIEW_CLOSED
+    return (f"The outcome of {idea_ref(idea)} was already recorded by {decider(review)}: "
+            f"*{RESULT_WORDS.get(review.result or '', 'reviewed')}*. Nothing changed.")
 
 
 def asked_again(idea: Idea, when: date | None) -> str:

@@ -84,9 +84,14 @@ def test_shipped_check_in_met_is_a_decision_and_reaches_the_digest(bot, slack, e
     assert "Did this happen?" in str(question["blocks"]) and dms(slack, "UPM")
     bot.slack.press(buttons(question["blocks"])["review_met"], user="U1", channel="DU1")
     view = slack.wait_for("views.open", 5)[-1].args["view"]
-    assert bot.slack.submit_view(view, {"measured": "close took 3.5 days in October",
-                                        "learning": "Automating the export removed the manual day"},
-                                 user="U1").body == ""
+    recorded = bot.slack.submit_view(view, {"measured": "close took 3.5 days in October",
+                                            "learning": "Automating the export removed the manual day"},
+                                     user="U1").json()
+    # The form says it was recorded (the check-in message itself stays as it was) ...
+    assert recorded["response_action"] == "update" and "Recorded: the outcome of #1 was *met*" in str(recorded["view"])
+    # ... and the PM, asked the same question, pressing it afterwards hears who answered, and what.
+    bot.slack.press(buttons(dms(slack, "UPM")[-1]["blocks"])["review_missed"], user="UPM", channel="DUPM")
+    assert "already recorded by <@U1>: *met*" in slack.wait_for("response_url")[-1].args["text"]
     [*_, review] = decisions(engine)
     assert (review.from_stage, review.to_stage, review.result, review.measured) == (
         "shipped", "reviewed", "met", "close took 3.5 days in October")
@@ -336,7 +341,7 @@ def test_not_yet_pressed_while_the_outcome_is_recorded_leaves_nothing_to_ask(bot
                                                         "measured": "Days to close"}, user="UPM"),
             lambda not_yet=not_yet: bot.slack.press(not_yet, user="U1", channel="DU1"))
         answer = slack.wait_for("response_url", told + 1)[told].args["text"]
-        assert reviewed.body == ""
+        assert "Recorded" in reviewed.body
         bot.finish_work() if round_number == 4 else bot.deliver()
         waiting = [c for c in _check_ins(engine) if c.answered_at is None]
         assert waiting == [], (round_number, answer, waiting)
