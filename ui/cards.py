@@ -115,7 +115,8 @@ def triage_card(
         blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
     elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
         blocks.append(context(f":twisted_rightwards_arrows: Looks like {idea_ref(looks_like)} "
-                              f"{clip(escape(looks_like.outcome), 200)}: merge it there if it is the same need."))
+                              f"\u201c{clip(escape(looks_like.outcome), 200)}\u201d: merge it there if it is the "
+                              "same need."))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     if objectives:

@@ -206,6 +206,10 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain("Triage queue", 150)}]
     if not triage.waiting:
         blocks.append(section("No candidates waiting. :tada:"))
+    else:  # what needs the PM, before the list of it
+        many = triage.waiting_total != 1
+        blocks.append(context(f"{triage.waiting_total} candidate{'s' if many else ''} wait{'' if many else 's'} "
+                              "for a first decision, oldest first."))
     for idea in triage.waiting:
         blocks += [_queue_line(idea, now), _moves_block(idea)]
     if triage.waiting_total > len(triage.waiting):

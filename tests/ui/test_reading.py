@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.decisions import Triage
 from bot.digests.compose import Digest, Pulse
 from bot.stats import Stats
 from models import Decision, Idea, Stage
-from ui import decisions, home
+from ui import cards, decisions, home
 from ui.digests import digest_messages
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -106,3 +107,16 @@ def test_a_digest_names_its_period_once_when_it_is_one_day(days, period):
     message = digest_messages(Digest(NOW - timedelta(days=days), NOW, pulse=Pulse(1, 1, None)))[0]
     assert message["text"].startswith(f"Product digest {period}:")
     assert message["blocks"][0]["text"]["text"] == f"Product digest · {period}"
+
+
+@pytest.mark.parametrize(("waiting", "reads"), [(1, "1 candidate waits for a first decision, oldest first."),
+                                                (3, "3 candidates wait for a first decision, oldest first.")])
+def test_a_pms_queue_says_what_waits_for_them(waiting, reads):
+    ideas = [an_idea(id=n, stage=Stage.CANDIDATE) for n in range(1, waiting + 1)]
+    view = home.home_view([], 0, NOW, triage=Triage(ideas, waiting, []))
+    assert reads in str(view["blocks"][1])
+
+
+def test_the_look_alike_hint_on_a_card_quotes_the_other_ideas_outcome():
+    card = cards.triage_card(an_idea(id=3, stage=Stage.CANDIDATE), looks_like=an_idea(id=1))
+    assert "Looks like #1 \u201cFinance closes the month a day sooner\u201d: merge it there" in str(card["blocks"])
