@@ -50,8 +50,8 @@ def review_modal(idea: Idea, result: str) -> dict[str, Any]:
         text_input("measured", "What did you measure?", "The number or signal, e.g. \"close takes 4 days\".",
                    MEASURED_MAX_CHARS,
                    optional=True),
-        text_input("learning", "What did we learn?", "A sentence: the requester and the digest will read it.",
-                   REASON_MAX_CHARS),
+        text_input("learning", "What did we learn?",
+                   "A sentence: everyone who asked for it and the digest will read it.", REASON_MAX_CHARS),
     ], submit="Record", metadata={"idea": idea.id, "result": result})
 
 

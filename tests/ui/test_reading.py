@@ -11,7 +11,7 @@ from bot.decisions import Triage
 from bot.digests.compose import Digest, Pulse
 from bot.stats import Stats
 from models import Decision, Idea, Stage
-from ui import cards, decisions, home
+from ui import cards, decisions, home, loop
 from ui.digests import digest_messages
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -120,3 +120,9 @@ def test_a_pms_queue_says_what_waits_for_them(waiting, reads):
 def test_the_look_alike_hint_on_a_card_quotes_the_other_ideas_outcome():
     card = cards.triage_card(an_idea(id=3, stage=Stage.CANDIDATE), looks_like=an_idea(id=1))
     assert "Looks like #1 \u201cFinance closes the month a day sooner\u201d: merge it there" in str(card["blocks"])
+
+
+def test_the_review_form_does_not_tell_the_requester_filling_it_that_the_requester_will_read_it():
+    """Both the PM and the requester are asked whether the outcome happened: the form is worded for either."""
+    hint = str(loop.review_modal(an_idea(stage=Stage.SHIPPED), "met")["blocks"])
+    assert "everyone who asked for it and the digest will read it" in hint and "the requester" not in hint
