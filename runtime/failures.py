@@ -5,14 +5,17 @@ from __future__ import annotations
 import http.client
 import socket
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from models import Delivery
 from runtime import calls, outbox
 from runtime.slack import NotInstalled
+from ui.kit import escape
 
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout", "team_added_to_org"})
@@ -89,3 +92,20 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
         payload["alternates"] = rest
     method = route.get("method", "chat.postMessage")
     return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
+
+
+def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Permanent, now: datetime) -> bool | None:
+    """Records a row Slack will never take where it was meant to go: sent on to its alternate (True), or
+    failed or expired (False), owing its `on_failure` notice; None when this sender's lease was lost."""
+    alternative = alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
+    state = outbox.REROUTED if alternative is not None else outcome.state
+    if not outbox.mark_failed(session, row.id, sender_id, now, outcome.error, state=state):
+        return None
+    if alternative is not None:
+        outbox.owe(session, row.team_id, alternative, now=now)
+    elif outcome.state == outbox.FAILED and row.payload.get("on_failure"):
+        notice = dict(row.payload["on_failure"])
+        # The reason may be a tracker's own words: text, never a ping or a link.
+        notice["text"] = str(notice.get("text", "")).replace("{error}", escape(outcome.error))
+        outbox.owe(session, row.team_id, outbox.post(notice.pop("channel"), notice), now=now)
+    return alternative is not None

@@ -1,0 +1,125 @@
+"""The app as platforms run it: real processes sharing one database, stopped and started again."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Delivery, utcnow
+from tests.fake_slack import FakeSlack
+from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+from tests.test_serving import procfile_web
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(database_url: str, slack: FakeSlack, port: int) -> dict[str, str]:
+    return {"PORT": str(port), "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url, "TRIAGE_CHANNEL": "CTRIAGE",
+            "PM_USER_IDS": "UPM"}
+
+
+class Served:
+    """A process serving the app on a port, as a dyno runs it, and Slack's side of its requests."""
+
+    def __init__(self, process: subprocess.Popen, port: int, log: Path, slack: FakeSlack) -> None:
+        self.process, self.port, self.log = process, port, log
+        self.slack = SlackSender(f"http://127.0.0.1:{port}", slack.response_url())
+
+    def healthy(self, timeout: float = 30.0) -> Served:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as answer:
+                    assert json.loads(answer.read()) == {"ok": True}
+                    return self
+            except OSError:
+                assert time.monotonic() < deadline and self.process.poll() is None, self.log.read_text()
+                time.sleep(0.1)
+
+    def stop(self, how: int = signal.SIGTERM, timeout: float = 60.0) -> float:
+        """Stops it as the platform does; how long it took to exit."""
+        started = time.monotonic()
+        self.process.send_signal(how)
+        self.process.wait(timeout)
+        return time.monotonic() - started
+
+
+def web_dyno(database_url: str, slack: FakeSlack, log: Path, port: int) -> Served:
+    """The Procfile's `web:` line: gunicorn, two workers, each with its sender."""
+    with log.open("ab") as output:
+        process = procfile_web(environment(database_url, slack, port), output)
+    return Served(process, port, log, slack)
+
+
+@pytest.fixture
+def stopped_after() -> Iterator[Callable[[Served], Served]]:
+    """Every process a test starts is gone when it ends: one left running would deliver the next test's rows."""
+    started: list[Served] = []
+    yield lambda served: started.append(served) or served
+    for served in started:
+        served.process.terminate()  # gunicorn's master takes its workers with it
+        try:
+            served.process.wait(30)
+        except subprocess.TimeoutExpired:
+            served.process.kill()
+            served.process.wait(10)
+
+
+def pending(engine) -> list[Delivery]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Delivery).where(Delivery.state == "pending")))
+
+
+def held(engine) -> list[Delivery]:
+    """Rows a sender claimed and still holds: nobody else may send them until the lease runs out."""
+    return [row for row in pending(engine) if row.lease_until is not None and row.lease_until > utcnow()]
+
+
+def share(process: Served, slack: FakeSlack, user: str) -> None:
+    """Shares an idea through the form without waiting for what it owes."""
+    view = open_modal(process, slack, channel="C1", user=user)
+    assert submit_keeping_my_words(process, view, GOOD, user=user).status == 200
+
+
+def test_a_web_dyno_stopped_with_work_owed_hands_it_to_the_next_at_once(slack, engine, database_url, tmp_path,
+                                                                        stopped_after):
+    """Heroku stops a dyno with SIGTERM at every deploy and once a day. What its workers had claimed but not
+    started is handed back, so the next process sends it at once rather than after the claim's lease,
+    and every message still arrives once."""
+    port, log = free_port(), tmp_path / "web.log"
+    web = stopped_after(web_dyno(database_url, slack, log, port)).healthy()
+    slack.set_latency(3.0, "chat.postMessage")  # a slow Slack day: more is owed than the workers send at once
+    people = [f"U{n}" for n in range(20)]
+    for user in people:
+        share(web, slack, user)
+    slack.wait_for("chat.postMessage", 4)
+    assert web.stop() < 30  # Heroku's limit before it kills the dyno
+    assert held(engine) == []
+    assert "Traceback" not in log.read_text()
+
+    slack.set_latency(0.0, "chat.postMessage")
+    started = time.monotonic()
+    stopped_after(web_dyno(database_url, slack, log, port)).healthy()
+    wait_until(lambda: pending(engine) == [], timeout=60)
+    assert time.monotonic() - started < 20  # not a two-minute lease later
+    assert [len(slack.messages("D" + user)) for user in people] == [1] * len(people)
+    assert len(slack.messages("CTRIAGE")) == len(people)
+
