@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Delivery, utcnow
+from models import Delivery, DigestSubscription, utcnow
 from tests.fake_slack import FakeSlack
 from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -66,6 +69,16 @@ def web_dyno(database_url: str, slack: FakeSlack, log: Path, port: int) -> Serve
     """The Procfile's `web:` line: gunicorn, two workers, each with its sender."""
     with log.open("ab") as output:
         process = procfile_web(environment(database_url, slack, port), output)
+    return Served(process, port, log, slack)
+
+
+def app_py(database_url: str, slack: FakeSlack, log: Path, *args: str) -> Served:
+    """`python app.py` (or `python app.py clock`): the scheduler and the sender in one process."""
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment(database_url, slack, port)}
+    with log.open("ab") as output:
+        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=ROOT, env=env,
+                                   stdout=output, stderr=output)
     return Served(process, port, log, slack)
 
 
@@ -123,3 +136,30 @@ def test_a_web_dyno_stopped_with_work_owed_hands_it_to_the_next_at_once(slack, e
     assert [len(slack.messages("D" + user)) for user in people] == [1] * len(people)
     assert len(slack.messages("CTRIAGE")) == len(people)
 
+
+def a_digest_due(bot, engine, hours_ago: float = 2.0) -> None:
+    """#product subscribed to the weekly digest, whose time came while no process was running."""
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    bot.finish_work()
+    bot.close()
+    due = utcnow() - timedelta(hours=hours_ago)
+    with Session(engine) as session, session.begin():
+        session.execute(update(DigestSubscription).values(
+            weekday=due.weekday(), minute_of_day=due.hour * 60 + due.minute, timezone="UTC"))
+
+
+@pytest.mark.parametrize("args", [("clock",), ()], ids=["clock", "web"])
+def test_a_process_stopped_mid_delivery_finishes_what_it_started(bot, slack, engine, database_url, tmp_path, args,
+                                                                 stopped_after):
+    """The Procfile's clock (and `python app.py`) stopped by SIGTERM while Slack is still answering a post:
+    the post is finished and recorded before the process exits, so nothing waits out a lease or is looked
+    for again, and the digest is in the channel once."""
+    a_digest_due(bot, engine)
+    slack.reset()
+    slack.set_latency(3.0, "chat.postMessage")
+    log = tmp_path / "app.log"
+    process = stopped_after(app_py(database_url, slack, log, *args))
+    slack.wait_for("chat.postMessage", timeout=30)  # the digest is on its way
+    assert process.stop() < 30
+    assert held(engine) == [] and pending(engine) == [], log.read_text()
+    assert len(slack.messages("CPRODUCT")) == 1
