@@ -9,12 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -163,3 +165,39 @@ def test_a_process_stopped_mid_delivery_finishes_what_it_started(bot, slack, eng
     assert process.stop() < 30
     assert held(engine) == [] and pending(engine) == [], log.read_text()
     assert len(slack.messages("CPRODUCT")) == 1
+
+
+def test_a_request_in_flight_when_the_process_is_stopped_is_still_answered(slack, database_url, tmp_path,
+                                                                           stopped_after):
+    """`python app.py` over HTTP, stopped while Slack's request is still arriving: Slack gets its answer
+    (an unanswered command shows the person an error), then the process exits."""
+    process = stopped_after(app_py(database_url, slack, tmp_path / "app.log")).healthy()
+    body = urllib.parse.urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/idea",
+                                   "text": "help", "response_url": slack.response_url(), "trigger_id": "t1"})
+    timestamp = str(int(time.time()))
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Slack-Request-Timestamp: {timestamp}\r\nX-Slack-Signature: "
+            f"{SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", process.port), timeout=10) as connection:
+        connection.sendall(head.encode() + body[:10].encode())
+        time.sleep(0.3)
+        process.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        connection.sendall(body[10:].encode())
+        answer = connection.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.0 200") and b"/idea list" in answer
+    assert process.process.wait(30) == 0
+
+
+def test_a_connection_that_stalls_does_not_hold_up_the_stop(slack, database_url, tmp_path, stopped_after):
+    """Waiting for requests in flight has a limit: a body that stops arriving is dropped (408) after ten
+    seconds of silence, well within the platform's 30, and without a traceback in the log."""
+    log = tmp_path / "app.log"
+    process = stopped_after(app_py(database_url, slack, log)).healthy()
+    with socket.create_connection(("127.0.0.1", process.port), timeout=30) as connection:
+        connection.sendall(b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Length: 100\r\n\r\nteam_id=T1")
+        time.sleep(0.3)
+        assert process.stop() < 20
+        assert connection.makefile("rb").read().startswith(b"HTTP/1.0 408")
+    assert "Traceback" not in log.read_text()
