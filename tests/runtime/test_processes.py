@@ -201,3 +201,18 @@ def test_a_connection_that_stalls_does_not_hold_up_the_stop(slack, database_url,
         assert process.stop() < 20
         assert connection.makefile("rb").read().startswith(b"HTTP/1.0 408")
     assert "Traceback" not in log.read_text()
+
+
+def test_the_clocks_log_is_not_a_line_every_tick(bot, slack, engine, database_url, tmp_path, stopped_after):
+    """An operator reads the clock's log for what went wrong: not "Running job start.<locals>.<lambda>"
+    and "executed successfully" for each job every minute, all day."""
+    a_digest_due(bot, engine)
+    slack.reset()
+    log = tmp_path / "clock.log"
+    clock = stopped_after(app_py(database_url, slack, log, "clock"))
+    wait_until(lambda: slack.messages("CPRODUCT"), timeout=30)
+    wait_until(lambda: pending(engine) == [])
+    clock.stop()
+    written = log.read_text()
+    assert "outcome-bot clock" in written
+    assert "Running job" not in written and "executed successfully" not in written and "<lambda>" not in written
