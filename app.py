@@ -12,6 +12,7 @@ import errno
 import gc
 import http.client
 import logging
+import signal
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -149,13 +151,35 @@ def _settle() -> None:
     gc.freeze()
 
 
-def start_background(built: Built, *, blocking_scheduler: bool = False) -> None:
-    """The sender, always; the scheduler where RUN_SCHEDULER says (or blocking, for the clock process)."""
+def start_background(built: Built, *, blocking_scheduler: bool = False) -> BaseScheduler | None:
+    """The sender, always; the scheduler where RUN_SCHEDULER says (or blocking, for the clock process, and
+    then this returns only when the process is stopping)."""
     built.deps.sender.start()
     if built.settings.run_scheduler or blocking_scheduler:
         d = built.deps
-        clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler,
-                    trackers=tuple(d.trackers))
+        return clock.start(d.sessions, d.settings, d.digest_intro, d.sender.wake, blocking=blocking_scheduler,
+                           trackers=tuple(d.trackers))
+    return None
+
+
+def stop_on_sigterm() -> None:
+    """Platforms stop a process with SIGTERM (Heroku at every deploy and once a day, and SIGKILL 30 s
+    later). Python's default is to die at once, cutting off Slack calls halfway, whose rows then wait out
+    their lease and are looked for in Slack before being sent again: raised as SystemExit instead, so the
+    process stops the way Ctrl-C stops it, through `stop_background`."""
+    signal.signal(signal.SIGTERM, _exit_quietly)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def stop_background(built: Built, scheduler: BaseScheduler | None) -> None:
+    """No new scheduled runs; the sender takes nothing more and finishes the calls it started (each ends
+    within SLACK_TIMEOUT), so nothing is left claimed. Anything still owed waits for the next process."""
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+    built.deps.sender.stop()
 
 
 def web_app(built: Built) -> WSGIApp:
@@ -221,11 +245,22 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, BoltError) as error:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         return 2
-    if args[:1] == ["clock"]:
-        logger.info("outcome-bot clock: digests and check-ins every %ss; delivering what is owed", clock.TICK_SECONDS)
-        start_background(built, blocking_scheduler=True)
-        return 0
-    start_background(built)
+    stop_on_sigterm()
+    scheduler = None
+    try:
+        if args[:1] == ["clock"]:
+            logger.info("outcome-bot clock: digests and check-ins every %ss; delivering what is owed",
+                        clock.TICK_SECONDS)
+            start_background(built, blocking_scheduler=True)
+            return 0
+        scheduler = start_background(built)
+        return _serve(built)
+    finally:
+        stop_background(built, scheduler)
+
+
+def _serve(built: Built) -> int:
+    """Slack's requests (over Socket Mode or HTTP) until the process is stopped."""
     if built.settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -7,6 +7,7 @@ processes at once is safe: each digest period and each check-in is claimed in th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -30,18 +31,20 @@ def start(sessions: sessionmaker[Session], settings: Settings, intro: IntroWrite
           wake: Callable[[], None], *, blocking: bool = False, trackers: tuple[str, ...] = ()) -> BaseScheduler:
     """Every minute the digests and check-ins; every day, with a tracker configured, the sweep that reads
     the state of every linked issue (webhooks get lost)."""
+    # APScheduler logs "Running job" and "executed successfully" for every run: four lines a minute, all
+    # day. A run that fails, or is missed or skipped, is still logged (a warning or an error), by name.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     jobs = {
         "digests": lambda: owe_due_digests(sessions, intro, utcnow(), wake),
         "check_ins": lambda: owe_due_check_ins(sessions, settings, utcnow(), wake),
     }
     for job_id, job in jobs.items():
-        scheduler.add_job(
-            job, "interval", seconds=TICK_SECONDS, id=job_id, next_run_time=utcnow(), max_instances=1, coalesce=True
-        )
+        scheduler.add_job(job, "interval", seconds=TICK_SECONDS, id=job_id, name=job_id, next_run_time=utcnow(),
+                          max_instances=1, coalesce=True)
     if trackers:
         scheduler.add_job(lambda: owe_sweeps(sessions, trackers, wake), "interval", hours=SWEEP_HOURS,
-                          id="tracker_sweep", next_run_time=utcnow() + timedelta(minutes=5), max_instances=1,
-                          coalesce=True)
+                          id="tracker_sweep", name="tracker_sweep", next_run_time=utcnow() + timedelta(minutes=5),
+                          max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

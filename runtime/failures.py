@@ -98,6 +98,21 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
     return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
 
 
+def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Permanent, now: datetime) -> bool | None:
+    """Records a row Slack will never take where it was meant to go: sent on to its alternate (True), or
+    failed or expired (False), leaving what a refusal leaves to do; None when this sender's lease was lost."""
+    alternative = alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
+    chain = row.payload.get("chain") if alternative is None and outcome.state == outbox.FAILED else None
+    state = outbox.REROUTED if alternative is not None else outbox.SUPERSEDED if chain else outcome.state
+    if not outbox.mark_failed(session, row.id, sender_id, now, outcome.error, state=state):
+        return None
+    if alternative is not None:
+        outbox.owe(session, row.team_id, alternative, now=now)
+    elif outcome.state == outbox.FAILED:
+        after_refusal(session, row, outcome.error, now)
+    return alternative is not None
+
+
 def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:
     """What a message Slack will never take (here, nor at any alternate) leaves to do, in the transaction
     that records it: the original of a chain of alternates is what failed; the notice it asked for (an

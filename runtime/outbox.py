@@ -254,6 +254,15 @@ def claim(session: Session, ids: Iterable[int], sender_id: str, now: datetime) -
     return sorted(taken, key=lambda row: row.id)
 
 
+def release(session: Session, ids: Sequence[int], sender_id: str) -> None:
+    """Hands back rows this sender claimed and never started: due at once for any sender, as if untried."""
+    session.execute(
+        update(Delivery).where(Delivery.id.in_(ids), Delivery.claimed_by == sender_id, Delivery.state == PENDING)
+        .values(lease_until=None, attempts=Delivery.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _held(row_id: int, sender_id: str):  # noqa: ANN202 - a SQL condition
     return and_(Delivery.id == row_id, Delivery.claimed_by == sender_id, Delivery.state == PENDING)
 

@@ -3,12 +3,13 @@
 A dispatcher thread claims due rows and hands each to a small pool, so one slow call holds one worker
 and never a listener. Transient trouble (429 with its Retry-After, 5xx, timeouts, dropped connections)
 reschedules the row with backoff; a 429 holds that method (every message write, for a message's) back
-for the whole workspace, in every process (outbox.due). Permanent
-refusals (an archived channel, a deactivated person, blocks Slack will not take) are recorded and logged
-once, shown to PMs on App Home, and tried on the row's alternates where it has some (another PM, the
-channel the idea came from). Rows of one key go out in order; a thread reply waits for its parent; of
-one person's Home tabs (or one form's updates) only the newest is sent, after any still on its way.
-Several senders, in several processes, share the work through the claim's lease.
+for the whole workspace, in every process (outbox.due). Permanent refusals (an archived channel, a
+deactivated person, blocks Slack will not take) are recorded and logged once, shown to PMs on App Home,
+and tried on the row's alternates where it has some (another PM, the channel the idea came from). Rows
+of one key go out in order; a thread reply waits for its parent; of one person's Home tabs (or one
+form's updates) only the newest is sent, after any still on its way. Several senders, in several
+processes, share the work through the claim's lease; one whose process is exiting hands back what it
+claimed and never started.
 """
 
 from __future__ import annotations
@@ -177,13 +178,14 @@ class Sender:
         with self.sessions.begin() as session:
             rows = outbox.claim(session, outbox.due(session, now, room), self.id, now)
             session.expunge_all()
-        if len(rows) == room:
-            with self._lock:
-                self._owed = True  # there may be more
-        for row in rows:
-            with self._lock:
-                self._in_flight += 1
-            self._pool.submit(self._deliver_and_release, row)
+        with self._lock:
+            self._owed = self._owed or len(rows) == room  # all it had room for: there may be more
+            self._in_flight += len(rows)
+        for n, row in enumerate(rows):
+            if not self._submit(self._deliver_and_release, row, len(rows) - n):
+                with self.sessions.begin() as session:  # claimed, never started: the next process sends them now
+                    outbox.release(session, [r.id for r in rows[n:]], self.id)
+                return started + n
         return started + len(rows)
 
     def _dispatch_passing(self, room: int) -> int:
@@ -201,9 +203,22 @@ class Sender:
             for passing in ready:
                 self._passing.remove(passing)
             self._in_flight += len(ready)
-        for passing in ready:
-            self._pool.submit(self._pass_and_release, passing)
+        for n, passing in enumerate(ready):
+            if not self._submit(self._pass_and_release, passing, len(ready) - n):
+                return n  # in memory only: lost with the process, as the docstring of `soon` says
         return len(ready)
+
+    def _submit(self, deliver: Callable[[Any], None], item: Any, unstarted: int) -> bool:
+        """False once the pool is shut down (the process is exiting, a WSGI server's worker stopping): this
+        sender then takes nothing more, and the `unstarted` counted in flight are not."""
+        try:
+            self._pool.submit(deliver, item)
+            return True
+        except RuntimeError:
+            with self._lock:
+                self._in_flight -= unstarted
+            self._stop.set()
+            return False
 
     def _pass_and_release(self, passing: outbox.Passing) -> None:
         again = False
@@ -285,8 +300,7 @@ class Sender:
             posted = original is not None and original.state == outbox.SENT and original.method == "chat.postMessage"
         if not posted or not where[0] or not where[1]:
             return None, None  # it never went anywhere (or went as an ephemeral note): nothing to redraw
-        return calls.update_message(client, where[0], where[1], {k: v for k, v in row.payload.items()
-                                                                 if k != "original"})
+        return calls.update_message(client, *where, {k: v for k, v in row.payload.items() if k != "original"})
 
     def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
         """A thread reply's parent's ts and channel, once the parent went out."""
@@ -354,19 +368,12 @@ class Sender:
                 logger.info("sender: delivery %s (%s) will be tried again in %.0f s: %s", row.id, row.method, wait,
                             outcome.error)
                 return
-            alternate = failures.alternate(row, outcome.error) if outcome.state == outbox.FAILED else None
-            chain = row.payload.get("chain") if alternate is None and outcome.state == outbox.FAILED else None
-            state = outbox.REROUTED if alternate is not None else outbox.SUPERSEDED if chain else outcome.state
-            if not outbox.mark_failed(session, row.id, self.id, now, outcome.error, state=state):
-                return
-            if alternate is not None:
-                outbox.owe(session, row.team_id, alternate, now=now)
-            elif outcome.state == outbox.FAILED:
-                failures.after_refusal(session, row, outcome.error, now)
+            if (rerouted := failures.record_refusal(session, row, self.id, outcome, now)) is None:
+                return  # the lease was lost meanwhile: whoever has the row records it
         if outcome.state == outbox.FAILED:
             logger.warning("sender: delivery %s (%s to %s) cannot be delivered: %s%s", row.id, row.method,
                            row.payload.get("channel") or row.payload.get("user") or row.payload.get("user_id") or "",
-                           outcome.error, "; trying its alternate" if alternate is not None else "")
+                           outcome.error, "; trying its alternate" if rerouted else "")
         self.wake()
 
     # --- upkeep -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -75,6 +75,8 @@ class SlackEndpoint(SlackRequestHandler):
             raw = read_body(request.environ)
         except TooLarge:
             return BoltResponse(status=413, body="Payload Too Large")
+        except TimeoutError:  # the body stopped arriving (the server's socket timeout): nothing to answer
+            return BoltResponse(status=408, body="Request Timeout")
         headers = request.get_headers()
         if self.secret is not None and not _signed(self.secret, raw, headers):
             # Slack's check of a command URL's certificate (`ssl_check=1`) need not be signed; Bolt answers
@@ -171,8 +173,19 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     request_queue_size = 2048
 
 
+class _StoppingGracefully(ThreadingWSGIServer):
+    """Closing the server waits for the requests in flight, so a process told to stop (SIGTERM) answers
+    them before it exits, as gunicorn's workers do; Slack shows the person an error for one it never hears."""
+
+    daemon_threads = False
+
+
+class _Patient(WSGIRequestHandler):
+    timeout = 10  # seconds a connection may stay silent: one that never finishes cannot hold up a stop
+
+
 def serve_http(wsgi_app: WSGIApp, port: int) -> None:
     """A small threaded server for `python app.py`; production runs the same callable under a WSGI server."""
-    with make_server("", port, wsgi_app, server_class=ThreadingWSGIServer) as server:
+    with make_server("", port, wsgi_app, server_class=_StoppingGracefully, handler_class=_Patient) as server:
         logger.info("outcome-bot listening on http://localhost:%s/slack/events", port)
         server.serve_forever()

@@ -42,6 +42,8 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
             raw = read_body(environ)
         except TooLarge:
             return answer("413 Payload Too Large", {"ok": False})
+        except TimeoutError:  # the body stopped arriving (the server's socket timeout)
+            return answer("408 Request Timeout", {"ok": False})
         headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
         if not tracker.verify(raw, headers):
             return answer("401 Unauthorized", {"ok": False, "error": "signature"})
