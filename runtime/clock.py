@@ -40,11 +40,13 @@ def start(sessions: sessionmaker[Session], settings: Settings, intro: IntroWrite
         "check_ins": lambda: owe_due_check_ins(sessions, settings, utcnow(), wake),
     }
     for job_id, job in jobs.items():
+        # A run late by less than a tick (the process starved, a long GC) still runs; coalesce keeps it one.
         scheduler.add_job(job, "interval", seconds=TICK_SECONDS, id=job_id, name=job_id, next_run_time=utcnow(),
-                          max_instances=1, coalesce=True)
+                          max_instances=1, coalesce=True, misfire_grace_time=TICK_SECONDS)
     if trackers:
         scheduler.add_job(lambda: owe_sweeps(sessions, trackers, wake), "interval", hours=SWEEP_HOURS,
                           id="tracker_sweep", name="tracker_sweep", next_run_time=utcnow() + timedelta(minutes=5),
-                          max_instances=1, coalesce=True)
+                          # APScheduler's default grace is 1 s: a late sweep would wait a whole day.
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.start()
     return scheduler
