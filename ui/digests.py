@@ -110,11 +110,14 @@ def _pack(units: list[list[Block]]) -> list[list[Block]]:
 def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]]
                           ) -> list[list[Block]]:
     """Items under each objective, those with none last; the objective is named where its group starts
-    (in the item's own section, so grouping costs no blocks)."""
+    (in the item's own section, so grouping costs no blocks). A section none of whose ideas has an
+    objective is not grouped: "Objective: No objective" over everything says nothing."""
     ordered = sorted(moved, key=lambda pair: (pair[0].objective is None, pair[0].objective_id or 0))
     items, previous = [], object()
+    grouped = any(idea.objective_id is not None for idea, _ in moved)
     for idea, decision in ordered:
-        heading = None if idea.objective_id == previous else f"*Objective: {objective_name(idea.objective)}*"
+        heading = (None if idea.objective_id == previous or not grouped
+                   else f"*Objective: {objective_name(idea.objective)}*")
         items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ())))
         previous = idea.objective_id
     return items

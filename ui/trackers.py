@@ -10,7 +10,21 @@ from typing import Any
 from models import Idea, Stage
 from ui.cards import move_buttons, review_buttons
 from ui.ids import LINK_ISSUE_CALLBACK
-from ui.kit import Block, clip, escape, idea_ref, issue_link, message, metadata, modal, plain, read_id, section, typed
+from ui.kit import (
+    STAGE_NAMES,
+    Block,
+    clip,
+    escape,
+    idea_ref,
+    issue_link,
+    message,
+    metadata,
+    modal,
+    plain,
+    read_id,
+    section,
+    typed,
+)
 
 REFERENCE_HINT = "A link to the issue, or its key: OPS-142, #57 or owner/repo#57."
 LINK, NEITHER = "link", "none"
@@ -83,7 +97,7 @@ def tracker_news(idea: Idea, kind: str, actor: str | None, label: str) -> dict[s
     by = f" by {escape(actor)}" if actor else ""
     text = (f":hammer_and_wrench: The {label} issue for idea {idea_ref(idea)}, {issue_link(idea) or ''}, "
             f"{NEWS.get(kind, 'changed')}{by}. Nothing has moved: the idea is still "
-            f"*{'in delivery' if idea.stage == Stage.DELIVERY else idea.stage}*. What should happen to it?")
+            f"*{STAGE_NAMES[Stage(idea.stage)].lower()}*. What should happen to it?")
     blocks: list[Block] = [section(text), section(f"*Outcome:* {clip(escape(idea.outcome), 1000)}")]
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
     if buttons:

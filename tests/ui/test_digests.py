@@ -163,3 +163,13 @@ def test_digest_sections_group_ideas_by_objective_with_none_last():
     assert text.count("Objective: Finance closes faster") == 1 and text.count("Objective: _No objective_") == 1
     assert text.index("Finance closes faster") < text.index("Outcome 2") < text.index("Outcome 3") < text.index(
         "_No objective_") < text.index("Outcome 1")
+
+
+def test_a_section_without_any_objective_is_not_headed_no_objective():
+    """A team that sets no objectives reads its digest without "Objective: No objective" over each section."""
+    idea = Idea(id=1, team_id="T1", requester_id="U1", ask="", outcome="Outcome 1", problem="p", stage="parked",
+                created_at=START, objective=None, objective_id=None)
+    decision = Decision(idea_id=1, from_stage="candidate", to_stage="parked", reason="why", decided_by="UPM",
+                        decided_at=END)
+    text = str(digest_message(Digest(START, END, parked=[(idea, decision)]))["blocks"])
+    assert "Outcome 1" in text and "Objective" not in text

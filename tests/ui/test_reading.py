@@ -13,6 +13,7 @@ from bot.stats import Stats
 from models import Decision, Idea, Stage
 from ui import cards, decisions, home, loop
 from ui.digests import digest_messages
+from ui.trackers import tracker_news
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
@@ -126,3 +127,13 @@ def test_the_review_form_does_not_tell_the_requester_filling_it_that_the_request
     """Both the PM and the requester are asked whether the outcome happened: the form is worded for either."""
     hint = str(loop.review_modal(an_idea(stage=Stage.SHIPPED), "met")["blocks"])
     assert "everyone who asked for it and the digest will read it" in hint and "the requester" not in hint
+
+
+@pytest.mark.parametrize(("stage", "words"), [
+    (Stage.DELIVERY, "still *in delivery*"),
+    (Stage.SHIPPED, "still *shipped*"),
+    (Stage.REVIEWED, "still *outcome reviewed*"),
+])
+def test_tracker_news_names_the_stage_in_words(stage, words):
+    said = str(tracker_news(an_idea(stage=stage, tracker_key="57"), "reopened", "octocat", "GitHub")["blocks"])
+    assert words in said
