@@ -249,8 +249,8 @@ def stats_lines(stats: Stats) -> list[str]:
         f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
         else "• Median days from discovery to delivery: n/a (nothing has reached delivery from discovery)",
         f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
-        f"• Outcome hit rate: {_share(hits.get('met', 0), stats.reviewed)} met"
-        + (f", {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed else ""),
+        f"• Outcome hit rate: {_share(hits.get('met', 0), stats.reviewed)} met, {hits.get('partly', 0)} partly, "
+        f"{hits.get('missed', 0)} missed" if stats.reviewed else "• Outcome hit rate: n/a (none yet)",
     ]
 
 
