@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -26,9 +26,10 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from runtime.logs import log_request
+from runtime.logs import log_request, redact_secrets
 
 logger = logging.getLogger("outcome_bot")
+access_logger = logging.getLogger("outcome_bot.access")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Slack's largest payloads (a form of 100 blocks, a 40,000-character message) are a small part of this.
 MAX_BODY_BYTES = 1024 * 1024
@@ -171,8 +172,17 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     request_queue_size = 2048
 
 
+class LoggedRequestHandler(WSGIRequestHandler):
+    """wsgiref writes its access log straight to stderr; this sends it through logging instead, so it
+    follows LOG_FORMAT (one JSON object per line) and never records OAuth's one-time code or state."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        access_logger.info("%s %s", self.address_string(), redact_secrets(format % args))
+
+
 def serve_http(wsgi_app: WSGIApp, port: int) -> None:
     """A small threaded server for `python app.py`; production runs the same callable under a WSGI server."""
-    with make_server("", port, wsgi_app, server_class=ThreadingWSGIServer) as server:
+    with make_server("", port, wsgi_app, server_class=ThreadingWSGIServer,
+                     handler_class=LoggedRequestHandler) as server:
         logger.info("outcome-bot listening on http://localhost:%s/slack/events", port)
         server.serve_forever()
