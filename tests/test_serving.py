@@ -116,12 +116,13 @@ def procfile_web(env: dict[str, str], log) -> subprocess.Popen:
                             env={"PATH": path, "PYTHONPATH": str(ROOT), **env}, stdout=log, stderr=log)
 
 
-def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path, log_format):
     database = f"sqlite:///{tmp_path}/outcomes.db"
     command.upgrade(alembic_config(database), "head")
     port = _free_port()
     env = {"PORT": str(port), "DATABASE_URL": database, "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url}
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url, "LOG_FORMAT": log_format}
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         server = procfile_web(env, output)
@@ -146,6 +147,10 @@ def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_
         server.wait(timeout=10)
     written = log.read_text()
     assert "SECRET-CODE" not in written and "SECRET-STATE" not in written and "code=[redacted]" in written
+    if log_format == "json":  # gunicorn's own lines too: start-up, workers, the access log
+        records = [json.loads(line) for line in written.splitlines()]
+        assert {"gunicorn.error", "gunicorn.access"} <= {record["logger"] for record in records}
+        assert sum("Booting worker" in record["message"] for record in records) == 2  # WEB_CONCURRENCY's 2, once each
 
 
 def test_bad_configuration_stops_gunicorn_once_with_one_sentence(tmp_path):
