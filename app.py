@@ -24,6 +24,7 @@ from pathlib import Path
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -54,6 +55,17 @@ def make_deps(settings: Settings, engine: Engine, oauth: OAuthSettings | None = 
                     threads=settings.delivery_threads, timeout=settings.slack_timeout)
     return Deps(settings=settings, sessions=sessions, sender=sender, coach=coach,
                 digest_intro=digest_intro_writer(settings, coach), trackers=trackers.configured(settings))
+
+
+class _WithoutTokenNote(logging.Filter):
+    """Bolt warns that "`token` will be unused" whenever SLACK_BOT_TOKEN is set and a client is given, as
+    it always is here (the client is made from that token): an operator would read it as their token ignored."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_WithoutTokenNote())
 
 
 def create_app(settings: Settings, engine: Engine, *, client: WebClient | None = None, deps: Deps | None = None) -> App:

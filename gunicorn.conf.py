@@ -2,9 +2,11 @@
 
 The configuration is checked once in the master, before any worker starts: a bad one stops gunicorn
 with one sentence, where workers would each print it and die, and be started again, forever. The
-access log never records OAuth's one-time codes or state.
+access log never records OAuth's one-time codes or state, and with LOG_FORMAT=json gunicorn's own lines
+(start-up, workers, the access log) are JSON objects like the application's.
 """
 
+import os
 import re
 import sys
 
@@ -36,3 +38,20 @@ class RedactingLogger(Logger):
 
 logger_class = RedactingLogger
 accesslog = "-"
+
+
+def _log_format() -> str:
+    """LOG_FORMAT as the application reads it: the environment first, then .env."""
+    from dotenv import dotenv_values, find_dotenv
+
+    return (os.environ.get("LOG_FORMAT") or dotenv_values(find_dotenv(usecwd=True)).get("LOG_FORMAT") or "").strip()
+
+
+if _log_format().lower() == "json":
+    logconfig_dict = {
+        "formatters": {"generic": {"()": "runtime.logs.JsonFormatter"}},
+        "loggers": {  # gunicorn's defaults, but each line once (they also reached the root logger's handler)
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }

@@ -25,7 +25,8 @@ DEFAULT_CHECK_IN = timedelta(weeks=4)
 DATED_STAGES = {Stage.PARKED: DEFAULT_REVISIT, Stage.SHIPPED: DEFAULT_CHECK_IN}
 # Further than this is a slip of the date picker (or a forged form): the idea would never come back.
 FURTHEST_DATE = timedelta(days=731)
-_WORD = re.compile(r"\w{2,}")
+# A word, or a number such as a version ("4.2") or a date ("12/03"); one letter alone does not count.
+_WORD = re.compile(r"\d+(?:[.,/:]\d+)+|\w+")
 _STAGES = frozenset(Stage)
 
 
@@ -81,7 +82,7 @@ def reason_error(reason: str) -> str | None:
         return UNSTORABLE
     if len(reason) > REASON_MAX_CHARS:
         return f"Please keep the reason to {REASON_MAX_CHARS:,} characters (it is {len(reason):,}); link to a doc."
-    if len(_WORD.findall(reason)) < REASON_MIN_WORDS:
+    if sum(len(word) >= 2 for word in _WORD.findall(reason)) < REASON_MIN_WORDS:
         return "Say why in a sentence: the requester and the channel digest will read it."
     return None
 

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
 logger = logging.getLogger("outcome_bot.requests")
+# /slack/oauth_redirect carries a one-time code and state, and an access log is read by many.
+_SECRET_PARAMETER = re.compile(r"\b(code|state)=[^&\s\"]*")
+
+
+def redact_secrets(line: str) -> str:
+    """An access log line with OAuth's `code=` and `state=` values replaced."""
+    return _SECRET_PARAMETER.sub(r"\1=[redacted]", line)
 
 
 def log_request(request: BoltRequest, response: BoltResponse, latency_ms: float) -> None:

@@ -26,9 +26,10 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from runtime.logs import log_request
+from runtime.logs import log_request, redact_secrets
 
 logger = logging.getLogger("outcome_bot")
+access_logger = logging.getLogger("outcome_bot.access")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Slack's largest payloads (a form of 100 blocks, a 40,000-character message) are a small part of this.
 MAX_BODY_BYTES = 1024 * 1024
@@ -180,12 +181,19 @@ class _StoppingGracefully(ThreadingWSGIServer):
     daemon_threads = False
 
 
-class _Patient(WSGIRequestHandler):
+class LoggedRequestHandler(WSGIRequestHandler):
+    """wsgiref writes its access log straight to stderr; this sends it through logging instead, so it
+    follows LOG_FORMAT (one JSON object per line) and never records OAuth's one-time code or state."""
+
     timeout = 10  # seconds a connection may stay silent: one that never finishes cannot hold up a stop
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        access_logger.info("%s %s", self.address_string(), redact_secrets(format % args))
 
 
 def serve_http(wsgi_app: WSGIApp, port: int) -> None:
     """A small threaded server for `python app.py`; production runs the same callable under a WSGI server."""
-    with make_server("", port, wsgi_app, server_class=_StoppingGracefully, handler_class=_Patient) as server:
+    with make_server("", port, wsgi_app, server_class=_StoppingGracefully,
+                     handler_class=LoggedRequestHandler) as server:
         logger.info("outcome-bot listening on http://localhost:%s/slack/events", port)
         server.serve_forever()

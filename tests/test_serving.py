@@ -116,12 +116,13 @@ def procfile_web(env: dict[str, str], log) -> subprocess.Popen:
                             env={"PATH": path, "PYTHONPATH": str(ROOT), **env}, stdout=log, stderr=log)
 
 
-def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path, log_format):
     database = f"sqlite:///{tmp_path}/outcomes.db"
     command.upgrade(alembic_config(database), "head")
     port = _free_port()
     env = {"PORT": str(port), "DATABASE_URL": database, "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url}
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url, "LOG_FORMAT": log_format}
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         server = procfile_web(env, output)
@@ -146,6 +147,10 @@ def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_
         server.wait(timeout=10)
     written = log.read_text()
     assert "SECRET-CODE" not in written and "SECRET-STATE" not in written and "code=[redacted]" in written
+    if log_format == "json":  # gunicorn's own lines too: start-up, workers, the access log
+        records = [json.loads(line) for line in written.splitlines()]
+        assert {"gunicorn.error", "gunicorn.access"} <= {record["logger"] for record in records}
+        assert sum("Booting worker" in record["message"] for record in records) == 2  # WEB_CONCURRENCY's 2, once each
 
 
 def test_bad_configuration_stops_gunicorn_once_with_one_sentence(tmp_path):
@@ -160,3 +165,40 @@ def test_bad_configuration_stops_gunicorn_once_with_one_sentence(tmp_path):
     written = log.read_text()
     assert status != 0 and "Traceback" not in written
     assert written.count("outcome-bot cannot start: SLACK_BOT_TOKEN is not set") == 1
+
+
+def test_python_app_py_logs_each_request_as_json_without_oauth_secrets(slack, tmp_path):
+    """`python app.py` (the README's way to run it) writes its access log through the same logging:
+    with LOG_FORMAT=json every line is a JSON object, and OAuth's one-time code and state are not in it."""
+    database = f"sqlite:///{tmp_path}/outcomes.db"
+    command.upgrade(alembic_config(database), "head")
+    port = _free_port()
+    env = {"PATH": os.environ["PATH"], "PORT": str(port), "DATABASE_URL": database, "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url, "LOG_FORMAT": "json",
+           "RUN_SCHEDULER": "false"}
+    log = tmp_path / "app.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=output,
+                                  stderr=output)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(0.2)
+        assert SlackSender(base, slack.response_url()).command("help").status == 200
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(base + "/slack/oauth_redirect?code=SECRET-CODE&state=SECRET-STATE", timeout=5)
+        wait_until(lambda: "/slack/oauth_redirect" in log.read_text())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    lines = log.read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line, the access log's too
+    assert any("GET /healthz" in record["message"] for record in records)
+    assert "SECRET-CODE" not in log.read_text() and "SECRET-STATE" not in log.read_text()
+    assert any("code=[redacted]" in record["message"] for record in records)

@@ -163,3 +163,13 @@ def test_a_database_newer_than_the_code_still_starts(tmp_path, slack, database_u
             connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
         engine.dispose()
     assert result.returncode == 0 and result.stdout.strip() == "built", result.stderr
+
+
+def test_a_sound_configuration_starts_without_a_warning(tmp_path, slack, database_url):
+    """Bolt warns that "`token` will be unused" whenever SLACK_BOT_TOKEN is set and a client is given:
+    true of its arguments, but read by an operator as their token being ignored."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
+           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    assert result.stdout.strip() == "built", result.stderr
+    assert "WARNING" not in result.stderr and "will be unused" not in result.stderr, result.stderr

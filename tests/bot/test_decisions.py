@@ -99,7 +99,8 @@ def test_pm_list_wins_over_workspace_roles():
 
 
 @pytest.mark.parametrize("reason, ok", [("Because finance asked twice", True), ("ok", False), ("a b c", False),
-                                        ("x " * 1001, False)])
+                                        ("x " * 1001, False), ("Too niche", False),
+                                        ("Released in 4.2", True), ("Shipped in v2.1.0", True)])
 def test_reason_must_be_a_sentence(reason, ok):
     assert (reason_error(reason) is None) == ok
 

@@ -140,6 +140,8 @@ def test_stats_for_everyone_and_export_for_pms(bot, slack, engine):
     share_idea(bot, slack, outcome='Finance, "ops" close sooner\nünïcödé')
     stats = bot.slack.command("stats", user="U2").json()  # answered at once
     assert "Ideas with a stated outcome and problem: 100% (1 of 1)" in str(stats["blocks"])
+    lines = stats["blocks"][0]["text"]["text"].splitlines()
+    assert "• Outcome hit rate: n/a (no outcome reviewed yet)" in lines  # nothing reviewed: no dangling "met"
 
     bot.slack.command("export", user="U2")
     assert "Only product managers" in reply(slack)["text"]
