@@ -161,6 +161,7 @@ class AskedAgain:
 
 
 def check_ins_of(session: Session, idea_id: int) -> list[CheckIn]:
+    """Every check-in of an idea, answered or not: a review answers all of them, so all their questions say so."""
     return list(session.scalars(select(CheckIn).where(CheckIn.idea_id == idea_id).order_by(CheckIn.id)))
 
 
