@@ -151,7 +151,21 @@ def claim_check_in(session: Session, due: DueCheckIn, now: datetime) -> tuple[Id
 _ASKED = or_(CheckIn.asked_at.is_not(None), CheckIn.requester_asked_at.is_not(None))
 
 
-def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> date | None:
+@dataclass(frozen=True)
+class AskedAgain:
+    """"Not yet", recorded: the date the next check-in is asked on, and the check-ins it closed (none when an
+    earlier "not yet" closed them already), whose questions are to say so."""
+
+    on: date
+    closed: tuple[CheckIn, ...] = ()
+
+
+def check_ins_of(session: Session, idea_id: int) -> list[CheckIn]:
+    """Every check-in of an idea, answered or not: a review answers all of them, so all their questions say so."""
+    return list(session.scalars(select(CheckIn).where(CheckIn.idea_id == idea_id).order_by(CheckIn.id)))
+
+
+def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> AskedAgain | None:
     """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today or after
     the asked one's date, whichever is later; None if the idea is not awaiting one. When the next one is
     already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
@@ -168,10 +182,11 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     unanswered = (CheckIn.idea_id == idea_id, CheckIn.answered_at.is_(None))
     waiting = session.scalar(select(func.min(CheckIn.due_on)).where(*unanswered, ~_ASKED))
     if waiting is not None:
-        return waiting
+        return AskedAgain(waiting)
     asker = session.scalar(
         select(CheckIn.ask_user_id).where(CheckIn.idea_id == idea_id).order_by(CheckIn.due_on.desc()).limit(1)
     ) or user_id
+    closed = tuple(session.scalars(select(CheckIn).where(*unanswered, _ASKED).order_by(CheckIn.id)))
     session.execute(update(CheckIn).where(*unanswered, _ASKED).values(answered_at=now))
     last_asked = session.scalar(
         select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, _ASKED))
@@ -183,7 +198,7 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
         .values(team_id=team_id, idea_id=idea_id, due_on=due, ask_user_id=asker)
         .on_conflict_do_nothing()
     )
-    return due
+    return AskedAgain(due, closed)
 
 
 def support(session: Session, team_id: str, idea: Idea, user_id: str, evidence: str | None) -> bool:

@@ -25,11 +25,13 @@ from ui.decisions import decision_notice
 from ui.intake import confirmation, credit_notice
 
 
-def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None) -> Owed:
-    """A DM from the bot; where Slack cannot deliver it, a private note in the channel the idea came from."""
+def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None, key: str | None = None
+       ) -> Owed:
+    """A DM from the bot; where Slack cannot deliver it, a private note in the channel the idea came from.
+    `key`: what to find it by when it is to be redrawn."""
     alternates = [{"method": "chat.postEphemeral", "channel": fallback_channel, "user": user_id}] \
         if fallback_channel else []
-    return outbox.post(user_id, message, alternates=alternates)
+    return outbox.post(user_id, message, alternates=alternates, key=key)
 
 
 def card(idea: Idea, config: TeamConfig) -> Owed | None:
@@ -72,8 +74,8 @@ def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Ow
 def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
                   filing_in: str | None = None) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; then
-    everyone who supported it. `filing_in`: the tracker the work is being filed in, whose issue the
-    requester's notice will show once it exists (the notice carries the key `notice_key`)."""
+    everyone who supported it. `filing_in`: the tracker the work is being filed in, whose issue every
+    notice will show once it exists (each carries its `notice_key`, by which `notice_revised` finds it)."""
     backers = supporters(session, idea.id)
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
@@ -96,20 +98,29 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
             continue
         owns_target = merged_into is not None and backer.user_id == merged_into.requester_id
         owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
-                                                       reader=backer.user_id) if owns_target else to_backers))
+                                                       reader=backer.user_id) if owns_target else to_backers,
+                       key=notice_key(decision.id, backer.user_id)))
     return owed
 
 
-def notice_key(decision_id: int) -> str:
-    return f"notice:{decision_id}"
+def notice_key(decision_id: int, supporter: str | None = None) -> str:
+    """The requester's notice of a decision, or one supporter's: a key each, so none waits on another's."""
+    return f"notice:{decision_id}" if supporter is None else f"notice:{decision_id}:{supporter}"
 
 
 def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owed]:
-    """The requester's notice of a decision, redrawn now that the idea has changed (its issue was filed)."""
+    """Every notice of a decision (the requester's, in the thread of their message or in their DMs, and each
+    supporter's), redrawn now that the idea has changed (its issue was filed)."""
+    readers: dict[str, str | None] = {notice_key(decision.id): None}
+    readers |= {notice_key(decision.id, backer.user_id): backer.user_id for backer in supporters(session, idea.id)}
     owed = []
-    for original in outbox.owed_under(session, idea.team_id, notice_key(decision.id)):
-        to = idea.requester_id if original.payload.get("thread_ts") else None
-        owed.append(outbox.revision(notice_key(decision.id), original.id, decision_notice(idea, decision, to=to)))
+    for original in outbox.owed_under(session, idea.team_id, *readers):
+        if (backer := readers[original.key]) is not None:
+            notice = decision_notice(idea, decision, supporter=True, reader=backer)
+        else:
+            to = idea.requester_id if original.payload.get("thread_ts") else None
+            notice = decision_notice(idea, decision, to=to, reader=idea.requester_id)
+        owed.append(outbox.revision(original.key, original.id, notice))
     return owed
 
 

@@ -13,13 +13,22 @@ from slack_sdk.errors import SlackApiError
 from bot.decisions import Refusal, Refused, decide, latest_decision, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
 from bot.people import remember
-from bot.reviews import ask_again_later, may_review, may_support, measured_error, support, to_support
+from bot.reviews import (
+    ask_again_later,
+    check_ins_of,
+    may_review,
+    may_support,
+    measured_error,
+    support,
+    to_support,
+)
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Idea, Stage, utcnow
 from runtime import outbox
 from runtime.failures import Permanent, classify
+from runtime.scheduled import questions_redrawn
 from runtime.sender import Job
 from ui.decisions import refusal_text
 from ui.ids import REVIEW_CALLBACK, REVIEW_PREFIX, SUPPORT_ACTION, SUPPORT_CALLBACK
@@ -31,6 +40,8 @@ from ui.loop import (
     SUPPORT_CLOSED,
     SUPPORT_OWN,
     asked_again,
+    check_in_not_yet,
+    check_in_recorded,
     read_review,
     read_support,
     recorded,
@@ -129,7 +140,10 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
     if result is None:
         with changing(d) as session:
             again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow())
-        tell(d, body, context.team_id, context.user_id, asked_again(idea, again))
+            if again is not None:
+                not_yet = check_in_not_yet(idea, context.user_id, again.on)
+                outbox.owe(session, context.team_id, *questions_redrawn(session, idea, again.closed, not_yet))
+        tell(d, body, context.team_id, context.user_id, asked_again(idea, again.on if again is not None else None))
         return
     open_form(client, d, body, context.team_id, context.user_id, review_modal(idea, result), logger)
 
@@ -160,7 +174,9 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                 to_stage=Stage.REVIEWED, reason=form.learning, decided_by=context.user_id, result=form.result,
                 measured=form.measured or None,
             )
-            outbox.owe(session, context.team_id, *notify.decision_made(session, idea, decision, config))
+            outbox.owe(session, context.team_id, *notify.decision_made(session, idea, decision, config),
+                       *questions_redrawn(session, idea, check_ins_of(session, idea.id),
+                                          check_in_recorded(idea, decision)))
     except Refused as refused:
         ack(response_action="errors", errors={"learning": refusal_text(refused, None)})
         return

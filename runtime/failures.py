@@ -95,7 +95,10 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
     # failed (and what Try again sends), rather than a message that "went elsewhere" and reached nobody.
     payload["chain"] = [*row.payload.get("chain", []), row.id]
     method = route.get("method", "chat.postMessage")
-    return outbox.Owed(method, payload, expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
+    # Under the original's key: a revision owed later (a notice that now knows its issue, a question since
+    # answered) finds the message where it went, and goes after it.
+    return outbox.Owed(method, payload, key=row.key,
+                       expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
 
 
 def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Permanent, now: datetime) -> bool | None:

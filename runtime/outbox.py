@@ -153,8 +153,9 @@ def revision(team_key: str, original_id: int, message: dict[str, Any]) -> Owed:
     return Owed("chat.revise", {"original": original_id, **message}, key=team_key)
 
 
-def owed_under(session: Session, team_id: str, key: str) -> list[Delivery]:
-    return list(session.scalars(select(Delivery).where(Delivery.team_id == team_id, Delivery.key == key,
+def owed_under(session: Session, team_id: str, *keys: str) -> list[Delivery]:
+    """Messages posted (or to be) under these keys, and the alternates they went to instead."""
+    return list(session.scalars(select(Delivery).where(Delivery.team_id == team_id, Delivery.key.in_(keys),
                                                        Delivery.method == "chat.postMessage")))
 
 
@@ -340,7 +341,6 @@ def prune(session: Session, before: datetime) -> int:
 # Methods whose failures someone should hear about: what was owed to a person or a channel. Replies
 # under a message, Home tabs and form updates only mattered at the moment.
 OWED_METHODS = ("chat.postMessage", "card", "files.upload", "chat.update")
-
 
 UNDELIVERED_SHOWN = 50  # the newest, described on App Home; `failed_total` counts them all
 

@@ -8,8 +8,9 @@ several processes at once is safe: claims decide who does each.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,6 +125,7 @@ def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: 
 
 def check_in_questions(session: Session, settings: Settings, idea: Idea, check_in: CheckIn, *, pm: bool = True,
                        requester: bool = True) -> list[Owed]:
+    """Each question carries its `question_key`, by which `questions_redrawn` finds it once it is answered."""
     config = team_config(session, idea.team_id, settings)
     question = question_of(idea)
     asker, asked = check_in.ask_user_id, idea.requester_id
@@ -132,10 +134,27 @@ def check_in_questions(session: Session, settings: Settings, idea: Idea, check_i
         others = [{"channel": user} for user in sorted(config.pm_user_ids - {asker, asked})]
         if config.triage_channel:
             others.append({"channel": config.triage_channel})
-        owed.append(outbox.post(asker, question, alternates=others))
+        owed.append(outbox.post(asker, question, alternates=others, key=question_key(check_in.id, asker)))
     if requester and (asked != asker or not pm):
-        owed.append(outbox.post(asked, question))
+        owed.append(outbox.post(asked, question, key=question_key(check_in.id, asked)))
     return owed
+
+
+def question_key(check_in_id: int, user_id: str) -> str:
+    """One key per person asked, so one's question never waits on the other's retries."""
+    return f"check-in:{check_in_id}:{user_id}"
+
+
+def questions_redrawn(session: Session, idea: Idea, check_ins: Iterable[CheckIn], answered: dict[str, Any]
+                      ) -> list[Owed]:
+    """Every question asked for these check-ins, wherever it went (the DMs of the PM and the requester, or
+    another PM or the triage channel in the PM's place), redrawn as `answered`: nobody is left with buttons
+    that only say it was answered already. A question still on its way is redrawn after it goes."""
+    keys = [question_key(check_in.id, user) for check_in in check_ins
+            for user in sorted({check_in.ask_user_id, idea.requester_id})]
+    if not keys:
+        return []
+    return [outbox.revision(row.key, row.id, answered) for row in outbox.owed_under(session, idea.team_id, *keys)]
 
 
 def owe_sweeps(sessions: sessionmaker[Session], trackers: tuple[str, ...], wake: Callable[[], None]) -> None:

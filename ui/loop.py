@@ -36,12 +36,34 @@ REVIEW_ACTIONS = {REVIEW_MET: "met", REVIEW_PARTLY: "partly", REVIEW_NOT_YET: No
 
 def check_in(idea: Idea) -> dict[str, Any]:
     """The question a shipped idea was waiting for, to the PM who shipped it and its requester."""
+    blocks = [*_question(idea), {"type": "actions", "block_id": f"review_{idea.id}", "elements": review_buttons(idea)}]
+    return message(f"Did the outcome of idea {idea_ref(idea)} happen? {escape(idea.outcome)}", blocks)
+
+
+def _question(idea: Idea) -> list[dict[str, Any]]:
     text = f":dart: *Did this happen?* Idea {idea_ref(idea)} has shipped. The outcome we were after:"
     blocks = [section(text), section(quote(idea.outcome))]
     if idea.measure:
         blocks.append(labelled("How we said we would know", idea.measure))
-    blocks.append({"type": "actions", "block_id": f"review_{idea.id}", "elements": review_buttons(idea)})
-    return message(f"Did the outcome of idea {idea_ref(idea)} happen? {escape(idea.outcome)}", blocks)
+    return blocks
+
+
+def check_in_recorded(idea: Idea, review: Decision) -> dict[str, Any]:
+    """The question redrawn once someone answered it (every copy, the answerer's own too): what was recorded
+    and by whom, and no buttons that would only say it was already recorded."""
+    result = RESULT_WORDS.get(review.result or "", "reviewed")
+    measured = f" Measured: {escape(review.measured)}." if review.measured else ""
+    said = f":white_check_mark: {decider(review)} recorded the outcome: *{result}*.{measured} What we learned:\n"
+    said += quote(review.reason)
+    return message(f"The outcome of idea {idea_ref(idea)} was recorded by {decider(review)}: {result}.",
+                   [*_question(idea), section(said)])
+
+
+def check_in_not_yet(idea: Idea, by: str, again: date) -> dict[str, Any]:
+    """The question redrawn after "Not yet": who said so, and when it will be asked again (a new message then)."""
+    said = f":hourglass_flowing_sand: <@{by}> answered *not yet*. I will ask again on {again:%A %d %B}."
+    return message(f"Idea {idea_ref(idea)}: <@{by}> answered not yet; I will ask again on {again:%A %d %B}.",
+                   [*_question(idea), section(said)])
 
 
 def review_modal(idea: Idea, result: str) -> dict[str, Any]:
@@ -119,7 +141,7 @@ def supported(idea: Idea, first: bool) -> str:
 
 
 def recorded(idea: Idea, result: str) -> str:
-    """The review form's last word: it closed silently before, and the check-in message stays as it was."""
+    """The review form's last word (every check-in message is redrawn to say the same, without its buttons)."""
     return (f"Recorded: the outcome of {idea_ref(idea)} was *{RESULT_WORDS[result]}*. Everyone who asked for it "
             "hears what was learned, and the next digest reports it under *Outcomes reviewed*.")
 

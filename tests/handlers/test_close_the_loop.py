@@ -87,9 +87,9 @@ def test_shipped_check_in_met_is_a_decision_and_reaches_the_digest(bot, slack, e
     recorded = bot.slack.submit_view(view, {"measured": "close took 3.5 days in October",
                                             "learning": "Automating the export removed the manual day"},
                                      user="U1").json()
-    # The form says it was recorded (the check-in message itself stays as it was) ...
+    # The form says it was recorded (and both check-in messages are redrawn to say so) ...
     assert recorded["response_action"] == "update" and "Recorded: the outcome of #1 was *met*" in str(recorded["view"])
-    # ... and the PM, asked the same question, pressing it afterwards hears who answered, and what.
+    # ... and the PM, pressing a button before the redraw reached them, hears who answered, and what.
     bot.slack.press(buttons(dms(slack, "UPM")[-1]["blocks"])["review_missed"], user="UPM", channel="DUPM")
     assert "already recorded by <@U1>: *met*" in slack.wait_for("response_url")[-1].args["text"]
     [*_, review] = decisions(engine)
@@ -351,3 +351,58 @@ def opened_form_from(bot, slack, button, user):
     opened = len(slack.calls("views.open"))
     bot.slack.press(button, user=user, channel="D" + user)
     return slack.wait_for("views.open", opened + 1)[opened].args["view"]
+
+
+def questions(slack, user):
+    """The check-in questions in the bot's DM with `user` (or a channel), as they read now (redraws included)."""
+    return [m for m in slack.messages(user) if "Did this happen?" in str(m["blocks"])]
+
+
+def answered_for_everyone(slack, asked, says):
+    """Every question asked now says `says` and has no buttons left to press."""
+    for user in asked:
+        for question in questions(slack, user):
+            shown = str(question["blocks"]) + question["text"]
+            assert not [b for b in question["blocks"] if b["type"] == "actions"], (user, question)
+            assert all(words in shown for words in says), (user, says, question)
+
+
+@pytest.mark.parametrize("answerer", ["U1", "UPM"])
+def test_once_the_outcome_is_recorded_every_question_says_so_without_buttons(bot, slack, engine, answerer):
+    """The PM and the requester were both asked; whoever answers, both questions (the answerer's own too) are
+    redrawn with what was recorded and by whom, so nobody is left with buttons that no longer do anything."""
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    [question] = questions(slack, answerer)
+    view = opened_form_from(bot, slack, buttons(question["blocks"])["review_partly"], answerer)
+    assert "Recorded" in bot.slack.submit_view(view, {"learning": "Close took four days, down from five"},
+                                               user=answerer).body
+    bot.finish_work()
+    answered_for_everyone(slack, ("U1", "UPM"), (f"<@{answerer}>", "partly met", "Close took four days"))
+    assert [len(questions(slack, user)) for user in ("U1", "UPM")] == [1, 1]  # redrawn in place, not posted again
+    assert not slack.refused()
+
+
+@pytest.mark.parametrize("presser", ["U1", "UPM"])
+def test_not_yet_redraws_both_questions_with_when_it_will_ask_again(bot, slack, engine, presser):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(bot, due)
+    [question] = questions(slack, presser)
+    bot.slack.press(buttons(question["blocks"])["review_not_yet"], user=presser, channel="D" + presser)
+    bot.finish_work()
+    again = due + timedelta(weeks=2)
+    answered_for_everyone(slack, ("U1", "UPM"), (f"<@{presser}>", "not yet", f"{again:%A %d %B}"))
+
+
+def test_a_question_rerouted_to_another_pm_is_redrawn_too(make_bot, slack, engine):
+    """The PM who shipped it is deactivated: another PM was asked in their place, and hears it was answered."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    slack.users["UPM"] = {"deleted": True}
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    assert questions(slack, "UPM2") and not questions(slack, "UPM")
+    view = opened_form_from(bot, slack, buttons(questions(slack, "U1")[0]["blocks"])["review_met"], "U1")
+    bot.slack.submit_view(view, {"learning": "Close took four days, down from five"}, user="U1")
+    bot.finish_work()
+    answered_for_everyone(slack, ("U1", "UPM2"), ("<@U1>", "*met*"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import CheckIn, Idea, utcnow
 from tests.fake_trackers import DONE, GITHUB_REPO, IN_PROGRESS
-from tests.flows import decisions, ideas, share_idea, wait_until
+from tests.flows import GOOD, cards, decisions, ideas, share_idea, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, opened_modal, press
 from tests.slack_requests import buttons
@@ -366,3 +366,37 @@ def test_without_a_webhook_secret_the_trackers_webhooks_are_refused(make_bot, sl
         assert trackers.move_jira(bot.url, "OPS-1", status=DONE, secret=secret)[0] == 401
     bot.finish_work()
     assert idea_row(engine).stage == "delivery"
+
+
+def _filing(message: dict) -> bool:
+    return "being filed" in str(message["blocks"]) + str(message["text"])
+
+
+@pytest.mark.parametrize("thread", ["open", "archived"])
+def test_everyone_told_of_delivery_reads_the_issue_once_it_is_filed(tracked_bot, slack, engine, trackers, thread):
+    """The notice in the thread of the message the idea came from (or, where that thread cannot be written to,
+    in the requester's DMs instead) and every supporter's notice say "being filed" at first, then show the
+    issue: none is left saying the work is still being filed."""
+    bot = tracked_bot
+    original = {"user": "U1", "ts": "1700002000.000700", "text": "we need a faster month end close"}
+    assert bot.slack.message_shortcut(original, user="U1", channel="CSALES").status == 200
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    card = cards(slack)[-1]
+    for n, supporter in enumerate(("U2", "U3"), start=2):
+        bot.slack.press(buttons(card["blocks"])["support_idea"], user=supporter, channel="CTRIAGE")
+        bot.slack.submit_view(slack.wait_for("views.open", n)[-1].args["view"], {"evidence": "weekly"}, user=supporter)
+    if thread == "archived":
+        slack.channels["CSALES"] = {"is_archived": True}
+    _, reply = to_delivery(bot, slack, card)
+    assert reply.body == ""
+    wait_until(lambda: idea_row(engine).tracker_key == f"{GITHUB_REPO}#57", timeout=10)
+    bot.finish_work()
+    in_thread = [m for m in slack.messages("CSALES") if m["thread_ts"] == original["ts"]]
+    told = {"thread": in_thread[-1]} if thread == "open" else {"U1": dms(slack, "U1")[-1]}
+    told |= {user: dms(slack, user)[-1] for user in ("U2", "U3")}
+    for who, notice in told.items():
+        assert "moving to *delivery*" in str(notice["blocks"]), who
+        assert "acme/roadmap#57" in str(notice["blocks"]) and not _filing(notice), (who, notice)
+    assert not slack.refused()
