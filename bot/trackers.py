@@ -106,10 +106,11 @@ def delivery_decider(session: Session, idea_id: int) -> str | None:
     )
 
 
-def ship_through_tracker(session: Session, idea: Idea, *, tracker: str, actor: str | None, today: date
-                         ) -> tuple[Idea, Decision] | None:
+def ship_through_tracker(session: Session, idea: Idea, *, tracker: str, actor: str | None, today: date,
+                         pm: str | None = None) -> tuple[Idea, Decision] | None:
     """The issue was closed as done: delivery -> shipped, recorded as made through the tracker, with the
-    check-in four weeks on for the PM who moved it to delivery; None if it is no longer in delivery."""
+    check-in four weeks on for the PM who moved it to delivery (when no decision says who did, `pm`, else
+    the requester: never the tracker's login); None if it is no longer in delivery."""
     label = LABELS.get(tracker, tracker)
     who = actor or label
     reason = (f"Closed as done in {label} by {actor} ({idea.tracker_key})." if actor and tracker == "github"
@@ -118,7 +119,8 @@ def ship_through_tracker(session: Session, idea: Idea, *, tracker: str, actor: s
     try:
         return decide(session, team_id=idea.team_id, idea_id=idea.id, shown_stage=Stage.DELIVERY,
                       to_stage=Stage.SHIPPED, reason=reason, decided_by=who[:100], via=tracker,
-                      revisit_on=today + DEFAULT_CHECK_IN, ask_user_id=delivery_decider(session, idea.id))
+                      revisit_on=today + DEFAULT_CHECK_IN,
+                      ask_user_id=delivery_decider(session, idea.id) or pm or idea.requester_id)
     except Refused:
         return None
 

@@ -188,12 +188,14 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
     if not noticed(session, idea.id, kind):
         return []  # heard already (a webhook and the sweep, or a redelivery)
     config = team_config(session, idea.team_id, d.settings)
+    first_pm = next(iter(sorted(config.pm_user_ids)), None)
     if kind == COMPLETED and idea.stage == Stage.DELIVERY:
-        moved = ship_through_tracker(session, idea, tracker=tracker, actor=actor, today=utcnow().date())
+        moved = ship_through_tracker(session, idea, tracker=tracker, actor=actor, today=utcnow().date(),
+                                     pm=first_pm)
         return notify.decision_made(session, *moved, config) if moved is not None else []
     if kind == COMPLETED:
         return []
-    pm = delivery_decider(session, idea.id) or next(iter(sorted(config.pm_user_ids)), None)
+    pm = delivery_decider(session, idea.id) or first_pm
     to = pm or config.triage_channel
     if to is None:
         return []

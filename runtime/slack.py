@@ -146,7 +146,8 @@ RESUME_WITHIN = timedelta(days=1)
 
 class ResumingInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's store, which also puts back in the sender's hands what a workspace was owed while it
-    was uninstalled (or its token refused) when it installs again: a reinstall resumes delivery."""
+    was uninstalled (or its token refused) when it installs again: a reinstall resumes delivery; and
+    which forgets the whole installation when its bot token is revoked."""
 
     def save(self, installation: Installation) -> None:
         super().save(installation)
@@ -158,3 +159,9 @@ class ResumingInstallationStore(SQLAlchemyInstallationStore):
         if resumed:
             logger.info("workspace %s installed again: %s undelivered message(s) will be sent", installation.team_id,
                         resumed)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """tokens_revoked for the bot: Bolt's listener deletes the bot row only, but the installation rows keep
+        the same (now dead) bot token and Bolt authorizes requests from them, so they go too."""
+        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        super().delete_installation(enterprise_id=enterprise_id, team_id=team_id)

@@ -59,6 +59,24 @@ def test_uninstalling_removes_the_installation(make_bot, slack, engine):
     assert bots(engine) == {}
 
 
+def test_revoking_the_bot_token_stops_work_for_that_workspace_only(make_bot, slack, engine):
+    """Bolt's tokens_revoked listener deletes the bot row only; the installation row keeps the revoked token,
+    and Bolt authorizes requests from it, so the bot went on calling Slack there with a dead token."""
+    bot = oauth_bot(make_bot)
+    for team in ("T2", "T3"):
+        install(bot, team)
+    assert bot.slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, team="T2").status == 200
+    wait_until(lambda: bots(engine) == {"T3": "xoxb-T3"})
+    slack.reset()
+
+    bot.slack.command("Add a CSV export", team="T3", user="UX")
+    assert slack.wait_for("views.open")[0].token == "xoxb-T3"
+    bot.slack.command("Add a CSV export", team="T2", user="UX")
+    bot.slack.event({"type": "app_home_opened", "user": "UX", "channel": "D1", "tab": "home"}, team="T2")
+    bot.finish_work()
+    assert {c.token for c in slack.calls() if c.token} == {"xoxb-T3"}
+
+
 def test_what_was_owed_when_a_workspace_uninstalled_goes_out_once_it_reinstalls(make_bot, slack, engine):
     """Nothing is sent to a workspace that has no installation; reinstalling it delivers what it was owed,
     once, instead of leaving it as a failure."""

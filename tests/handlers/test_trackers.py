@@ -315,6 +315,29 @@ def test_the_daily_sweep_catches_what_webhooks_missed(tracked_bot, slack, engine
     assert [d.to_stage for d in decisions(engine)].count("shipped") == 1
 
 
+def test_an_idea_no_pm_moved_to_delivery_asks_a_pm_not_the_trackers_login_whether_it_worked(
+        tracked_bot, slack, engine, trackers):
+    """An idea in delivery with no decision that put it there (a row written by another tool): the check-in
+    used to be addressed to the tracker's login ("@octocat"), which is no Slack user."""
+    from bot.ideas import IdeaDraft, submit_idea
+    from bot.trackers import link
+    from tests.flows import GOOD
+
+    with Session(engine) as session, session.begin():
+        idea, _ = submit_idea(session, team_id="T1", submitter_id="U1", draft=IdeaDraft(**GOOD))
+        idea.stage = "delivery"
+        link(session, idea, "github", "acme/roadmap#57", "https://github.com/acme/roadmap/issues/57", "open")
+    trackers.close_github(tracked_bot.url, 57, by="octocat")
+    wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
+    with Session(engine) as session:
+        assert session.scalars(select(CheckIn.ask_user_id)).all() == ["UPM"]
+    slack.reset()
+    assert ask_due_check_ins(tracked_bot, utcnow() + timedelta(weeks=4)) == 1
+    tracked_bot.finish_work()
+    assert "Did this happen?" in str(dms(slack, "UPM")[-1]["blocks"]) and dms(slack, "U1")
+    assert slack.refused() == [] and all(c.ok for c in slack.calls("chat.postMessage"))
+
+
 def test_an_event_moves_only_the_idea_that_links_that_exact_issue(tracked_bot, slack, engine, trackers):
     from bot.ideas import IdeaDraft, submit_idea
     from bot.trackers import link
