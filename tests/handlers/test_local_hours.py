@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import CheckIn, Decision, Person, make_sessions, utcnow
 from runtime.scheduled import owe_due_check_ins
-from tests.flows import share_idea
+from tests.flows import share_idea, wait_until
 from tests.handlers.test_close_the_loop import ship
 
 MINUTE = timedelta(minutes=1)
@@ -122,12 +122,19 @@ def test_parked_ideas_are_due_on_the_pms_own_date(bot, slack, engine, tz):
 def test_a_pm_picking_their_own_today_is_asked_for_a_date_after_it(bot, slack, engine):
     """The PM's time zone is learnt when they press the button (after the form opened), so the form they
     submit is judged by their today, not by the earliest date anywhere."""
-    from tests.handlers.test_triage import decide
+    from tests.handlers.test_triage import REASON, opened_modal, press
 
     slack.users["UPM"] = {"tz": "Pacific/Kiritimati"}  # UTC+14: always ahead of the earliest date anywhere
     card = share_idea(bot, slack)
     theirs = utcnow().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
-    refused = decide(bot, slack, card["blocks"], "idea_move_parked", revisit=theirs.isoformat()).json()
+    view = opened_modal(slack, press(bot, slack, card["blocks"], "idea_move_parked", user="UPM"))
+
+    def learnt() -> bool:  # users.info is asked after the form opened: a person takes longer than that to pick
+        with Session(engine) as session:
+            return session.scalar(select(Person.tz).where(Person.user_id == "UPM")) == "Pacific/Kiritimati"
+
+    wait_until(learnt)
+    refused = bot.slack.submit_view(view, {"reason": REASON, "revisit": theirs.isoformat()}, user="UPM").json()
     assert refused["errors"] == {"revisit": "Pick a date after today."}
 
 
