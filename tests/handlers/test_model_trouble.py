@@ -73,9 +73,18 @@ def test_an_endpoint_without_structured_outputs_is_not_asked_every_time(coached,
     """An endpoint that refuses structured outputs (a 400 naming them) is asked once; one that ignores them and
     answers prose, a few times in a row. Then the heuristics answer without asking, and forms still open."""
     model.structured = structured
+
+    def chats() -> int:
+        return len([r for r in model.requests if "messages" in r])
+
     for n in range(6):
+        before = chats()
         open_modal(coached, slack, channel=f"C{n + 10}")
-        coached.deliver()  # one form after another: its suggestion asked for (or not) before the next
+        # One form after another, as people fill them: the suggestion is asked for on a listener thread after
+        # the form opened, so wait for that question (while one is expected) and for its answer to be read.
+        if n < asked:
+            wait_until(lambda before=before: chats() > before, timeout=10)
+        time.sleep(0.3)
     coached.finish_work()
     assert len(slack.calls("views.open")) == 6 and slack.calls("views.update") == []
     assert len([r for r in model.requests if "messages" in r]) == asked
