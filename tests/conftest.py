@@ -24,6 +24,7 @@ from runtime import webhooks
 from runtime.sender import Sender
 from runtime.slack import make_client, oauth_settings, sender_clients
 from runtime.web import ThreadingWSGIServer, create_wsgi
+from tests.fake_openai import FakeOpenAI
 from tests.fake_slack import FakeSlack
 from tests.fake_trackers import FakeTrackers
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -181,6 +182,14 @@ def sender(engine: Engine, slack: FakeSlack) -> Iterator[Sender]:
     running = Sender(make_sessions(engine), sender_clients(settings), poll_seconds=0.05).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def model() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible server, for the tests that configure the optional model."""
+    fake = FakeOpenAI()
+    yield fake
+    fake.close()
 
 
 @pytest.fixture(scope="session")

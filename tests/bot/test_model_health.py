@@ -15,13 +15,6 @@ from tests.fake_openai import FakeOpenAI
 REST = 0.4
 
 
-@pytest.fixture
-def model():
-    fake = FakeOpenAI()
-    yield fake
-    fake.close()
-
-
 def coach_at(url: str, timeout: float = 0.5) -> Coach:
     client = openai.OpenAI(api_key="sk-test", base_url=url, timeout=timeout, max_retries=0)
     return Coach(client=client, model="local-model", record_usage=lambda *_: None, deadline=timeout,

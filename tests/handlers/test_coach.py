@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from bot.listening.detect import detect
 from models import Idea, ModelUsage
-from tests.fake_openai import FakeOpenAI
 from tests.flows import GOOD, ideas, share_idea
 from tests.handlers.test_listening import message, say
 from tests.slack_requests import buttons
@@ -19,13 +18,6 @@ ASK = "Add a CSV export button to the reports page <!channel>"
 BORDERLINE = "the rota screen on phones could be better"
 CLEAR = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
 CHATTER = ["thanks all, great session today!", "lunch at 12?", "deployed 4.2 to staging", "lol"]
-
-
-@pytest.fixture
-def model():
-    fake = FakeOpenAI()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

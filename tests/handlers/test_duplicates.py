@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.ideas import IdeaDraft, submit_idea
-from tests.fake_openai import FakeOpenAI
 from tests.flows import GOOD, ideas, share_idea, wait_until
 from tests.handlers.test_close_the_loop import dms, supports
 from tests.slack_requests import buttons
@@ -105,13 +104,6 @@ def test_another_workspaces_ideas_are_never_offered(bot, slack, engine):
     share_idea(bot, slack, user="U2", **SAME_NEED)
     wait_until(lambda: dms(slack, "U2"))
     assert "looks like" not in str(confirmation(slack, "U2")["blocks"])
-
-
-@pytest.fixture
-def model():
-    fake = FakeOpenAI()
-    yield fake
-    fake.close()
 
 
 def same_need_requests(model):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI, idea_ids
+from tests.fake_openai import idea_ids
 from tests.flows import GOOD, ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_close_the_loop import dms
 from tests.handlers.test_duplicates import OTHER_NEED
@@ -17,13 +17,6 @@ from tests.handlers.test_listening import message, say
 TIMEOUT = 2.0
 # Borderline for the detector, and a request by its heuristic: the model is asked, and without it the person is nudged.
 BORDERLINE_REQUEST = "the export on the reports page could be faster"
-
-
-@pytest.fixture
-def model():
-    fake = FakeOpenAI()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture
