@@ -116,6 +116,25 @@ def procfile_web(env: dict[str, str], log) -> subprocess.Popen:
                             env={"PATH": path, "PYTHONPATH": str(ROOT), **env}, stdout=log, stderr=log)
 
 
+def healthy(base: str, server: subprocess.Popen, log: Path) -> dict:
+    """/healthz's answer once the server started as a process answers it (30 s at most; its log if it dies)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as health:
+                return json.loads(health.read())
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+            time.sleep(0.2)
+
+
+def visit_oauth_redirect_with_secrets(base: str, log: Path) -> None:
+    """OAuth's redirect with a one-time code and state (refused: no install began), once its line is logged."""
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(base + "/slack/oauth_redirect?code=SECRET-CODE&state=SECRET-STATE", timeout=5)
+    wait_until(lambda: "/slack/oauth_redirect" in log.read_text())
+
+
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_secrets(slack, tmp_path, log_format):
     database = f"sqlite:///{tmp_path}/outcomes.db"
@@ -128,20 +147,10 @@ def test_the_procfile_web_command_serves_slack_under_gunicorn_and_logs_no_oauth_
         server = procfile_web(env, output)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as health:
-                    assert json.loads(health.read()) == {"ok": True}
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-                time.sleep(0.2)
+        assert healthy(base, server, log) == {"ok": True}
         reply = SlackSender(base, slack.response_url()).command("help")
         assert reply.status == 200 and "/idea list" in reply.json()["blocks"][0]["text"]["text"]
-        with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(base + "/slack/oauth_redirect?code=SECRET-CODE&state=SECRET-STATE", timeout=5)
-        wait_until(lambda: "/slack/oauth_redirect" in log.read_text())
+        visit_oauth_redirect_with_secrets(base, log)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -182,18 +191,9 @@ def test_python_app_py_logs_each_request_as_json_without_oauth_secrets(slack, tm
                                   stderr=output)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-                time.sleep(0.2)
+        healthy(base, server, log)
         assert SlackSender(base, slack.response_url()).command("help").status == 200
-        with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(base + "/slack/oauth_redirect?code=SECRET-CODE&state=SECRET-STATE", timeout=5)
-        wait_until(lambda: "/slack/oauth_redirect" in log.read_text())
+        visit_oauth_redirect_with_secrets(base, log)
     finally:
         server.terminate()
         server.wait(timeout=10)
