@@ -7,12 +7,11 @@ access log never records OAuth's one-time codes or state, and with LOG_FORMAT=js
 """
 
 import os
-import re
 import sys
 
 from gunicorn.glogging import Logger
 
-_SECRET_PARAMETER = re.compile(r"\b(code|state)=[^&\s\"]*")
+from runtime.logs import redact_secrets
 
 
 def on_starting(server: object) -> None:
@@ -32,7 +31,7 @@ class RedactingLogger(Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("r", "q", "f", "U"):
             if isinstance(atoms.get(key), str):
-                atoms[key] = _SECRET_PARAMETER.sub(r"\1=[redacted]", atoms[key])
+                atoms[key] = redact_secrets(atoms[key])
         return atoms
 
 
