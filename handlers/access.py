@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from logging import Logger
 from typing import Any
 
@@ -62,15 +62,22 @@ class Roles:
         except (OSError, http.client.HTTPException) as error:
             logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
             return None
-        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         with self.sessions.begin() as session:
-            remember(session, team_id, user_id, is_admin=admin, tz=user.get("tz"), now=now)
-        return Known(admin, user.get("tz"), now)
+            return remember_slack_user(session, team_id, user_id, user, now)
 
     def is_admin(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
                  ) -> bool:
         known = self.user(client, team_id, user_id, logger, waiting=waiting)
         return known is not None and known.is_admin
+
+
+def remember_slack_user(session: Session, team_id: str, user_id: str, user: dict[str, Any], now: datetime
+                        ) -> Known:
+    """What users.info said of a person (`{}` when Slack does not know them), remembered: an admin or owner
+    may change settings, and their time zone dates what is due for them."""
+    admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    remember(session, team_id, user_id, is_admin=admin, tz=user.get("tz"), now=now)
+    return Known(admin, user.get("tz"), now)
 
 
 @dataclass(frozen=True)

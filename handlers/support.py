@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.decisions import Refusal, Refused, decide, latest_decision, reason_error
 from bot.ideas import UNSTORABLE, get_idea, storable
-from bot.people import remember
 from bot.reviews import (
     ask_again_later,
     check_ins_of,
@@ -24,7 +23,7 @@ from bot.reviews import (
 )
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, remember_slack_user, team, tell
 from models import Idea, Stage, utcnow
 from runtime import outbox
 from runtime.failures import Permanent, classify
@@ -72,9 +71,8 @@ def look_up_person(d: Deps, job: Job) -> None:
         if not isinstance(classify(error), Permanent):
             raise  # Slack busy or away: the sender tries again
         user = {}
-    admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
     with d.sessions.begin() as session:
-        remember(session, job.team_id, user_id, is_admin=admin, tz=user.get("tz"), now=utcnow())
+        remember_slack_user(session, job.team_id, user_id, user, utcnow())
         job.finish(session)
 
 
