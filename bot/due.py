@@ -18,12 +18,19 @@ HOUR = time(0)
 AHEAD = timedelta(days=1)
 
 
+def known_zone(tz: str | None) -> ZoneInfo | None:
+    """The zone Slack named, or None when it named none we know."""
+    if not tz:
+        return None
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def zone(tz: str | None) -> ZoneInfo:
     """The person's zone, or UTC when Slack gave none we know."""
-    try:
-        return ZoneInfo(tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return known_zone(tz) or ZoneInfo("UTC")
 
 
 def due_at(day: date, tz: str | None) -> datetime:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.due import today_for
+from bot.due import known_zone, today_for
 from models import Person, dialect_insert
 
 FRESH = timedelta(minutes=10)
@@ -53,15 +52,8 @@ def their_today(session: Session, team_id: str, user_id: str, now: datetime) -> 
     """The date it is for this person: in their time zone when Slack has told us it, else the earliest date
     anywhere, so a PM in California picking tomorrow at 5 pm (already tomorrow in UTC) is not told to pick
     a date after today."""
-    row = session.execute(
-        select(Person.tz).where(Person.team_id == team_id, Person.user_id == user_id)
-    ).first()
-    if row is not None and row.tz:
-        try:
-            return now.astimezone(ZoneInfo(row.tz)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return (now - EARLIEST_ZONE).date()
+    known = known_zone(time_zones(session, team_id, {user_id}).get(user_id))
+    return now.astimezone(known).date() if known is not None else (now - EARLIEST_ZONE).date()
 
 
 def time_zones(session: Session, team_id: str, user_ids: set[str]) -> dict[str, str | None]:
