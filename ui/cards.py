@@ -145,6 +145,11 @@ def support_summary(backers: Sequence[Support]) -> Block:
     return section("\n".join(lines))
 
 
+def result_words(review: Decision) -> str:
+    """What a review found, in words ("partly met"); "reviewed" when the row says nothing we know."""
+    return RESULT_WORDS.get(review.result or "", "reviewed")
+
+
 def review_words(decision: Decision) -> str:
     """"outcome *met* (measured: …)" for a review decision, on the card and in the digest alike."""
     words = f"outcome *{RESULT_WORDS.get(decision.result or '', decision.result)}*"

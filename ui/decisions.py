@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused
 from models import Decision, Idea, Stage
-from ui.cards import MOVE_BUTTONS, RESULT_WORDS
+from ui.cards import MOVE_BUTTONS, result_words
 from ui.ids import DECISION_CALLBACK, MERGE_CALLBACK
 from ui.kit import (
     SECTION_LIMIT,
@@ -140,7 +140,7 @@ def decision_notice(
     the same news about "an idea you supported". A merge names the idea it went into (`merged_into`),
     whose own requester (`reader`) is told it is theirs, not that they now support it."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
-    result = RESULT_WORDS.get(decision.result or "", "reviewed")
+    result = result_words(decision)
     whose = "The idea you supported" if supporter else "Your idea"
     target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
     if merged_into is not None:
@@ -183,7 +183,7 @@ def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
     in a sentence that reads right for every stage, and the reason."""
     ref, to = idea_ref(idea), Stage(decision.to_stage)
     if to == Stage.REVIEWED:
-        result = RESULT_WORDS.get(decision.result or "", "reviewed")
+        result = result_words(decision)
         owner = "your idea" if whose == "Your idea" else "the idea you supported"
         return f"The outcome of {owner} {ref} was reviewed ({result}): {escape(decision.reason)}"
     what = f"is now {STAGE_NAMES[to].lower()}"

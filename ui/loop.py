@@ -11,7 +11,7 @@ from typing import Any
 from bot.decisions import REASON_MAX_CHARS
 from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
 from models import Decision, Idea, Stage
-from ui.cards import RESULT_WORDS, review_buttons
+from ui.cards import RESULT_WORDS, result_words, review_buttons
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
     clip,
@@ -51,7 +51,7 @@ def _question(idea: Idea) -> list[dict[str, Any]]:
 def check_in_recorded(idea: Idea, review: Decision) -> dict[str, Any]:
     """The question redrawn once someone answered it (every copy, the answerer's own too): what was recorded
     and by whom, and no buttons that would only say it was already recorded."""
-    result = RESULT_WORDS.get(review.result or "", "reviewed")
+    result = result_words(review)
     measured = f" Measured: {escape(review.measured)}." if review.measured else ""
     said = f":white_check_mark: {decider(review)} recorded the outcome: *{result}*.{measured} What we learned:\n"
     said += quote(review.reason)
@@ -151,7 +151,7 @@ def review_closed(idea: Idea, review: Decision | None) -> str:
     if idea.stage != Stage.REVIEWED or review is None or review.to_stage != Stage.REVIEWED:
         return REVIEW_CLOSED
     return (f"The outcome of {idea_ref(idea)} was already recorded by {decider(review)}: "
-            f"*{RESULT_WORDS.get(review.result or '', 'reviewed')}*. Nothing changed.")
+            f"*{result_words(review)}*. Nothing changed.")
 
 
 def asked_again(idea: Idea, when: date | None) -> str:
