@@ -21,6 +21,7 @@ from ui.kit import (
     chunks,
     clip,
     context,
+    days_words,
     decider,
     escape,
     idea_ref,
@@ -160,7 +161,7 @@ def _pulse_words(pulse: Pulse) -> str:
         share = round(100 * pulse.with_outcome_and_problem / pulse.received)
         parts.append(f"{share}% with a stated outcome and problem")
     if pulse.median_days_to_first_decision is not None:
-        parts.append(f"median {pulse.median_days_to_first_decision:g} days from submission to first decision")
+        parts.append(f"median {days_words(pulse.median_days_to_first_decision)} from submission to first decision")
     if pulse.delivery_without_objective:
         parts.append(f"{pulse.delivery_without_objective} moved to delivery without an objective")
     if pulse.customer_mentions:

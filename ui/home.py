@@ -22,6 +22,7 @@ from ui.kit import (
     age_words,
     clip,
     context,
+    days_words,
     escape,
     idea_ref,
     issue_link,
@@ -248,10 +249,10 @@ def stats_lines(stats: Stats) -> list[str]:
     return [
         f"• Ideas with a stated outcome and problem: {_share(stats.with_outcome_and_problem, stats.ideas)}",
         f"• Delivery work tied to an objective: {_share(stats.tied_to_objective, stats.in_delivery_or_later)}",
-        f"• Median days from submission to a first decision: {days:g}" if days is not None
-        else "• Median days from submission to a first decision: n/a (no decisions yet)",
-        f"• Median days from discovery to delivery: {cycle:g}" if cycle is not None
-        else "• Median days from discovery to delivery: n/a (nothing has reached delivery from discovery)",
+        f"• Median time from submission to a first decision: {days_words(days)}" if days is not None
+        else "• Median time from submission to a first decision: n/a (no decisions yet)",
+        f"• Median time from discovery to delivery: {days_words(cycle)}" if cycle is not None
+        else "• Median time from discovery to delivery: n/a (nothing has reached delivery from discovery)",
         f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
         f"• Outcome hit rate: {round(100 * hits.get('met', 0) / stats.reviewed)}% met ({hits.get('met', 0)} of "
         f"{stats.reviewed}), {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed

@@ -153,6 +153,13 @@ def age_words(then: datetime, now: datetime) -> str:
     return f"{days // 30} months ago"
 
 
+def days_words(days: float) -> str:
+    """A median in days, as a person says it: "under a day" rather than "0 days", "1 day" not "1 days"."""
+    if days < 1:
+        return "under a day"
+    return f"{days:g} day{'' if days == 1 else 's'}"
+
+
 TRACKER_LABELS = {"github": "GitHub", "jira": "Jira"}
 
 

@@ -173,3 +173,10 @@ def test_a_section_without_any_objective_is_not_headed_no_objective():
                         decided_at=END)
     text = str(digest_message(Digest(START, END, parked=[(idea, decision)]))["blocks"])
     assert "Outcome 1" in text and "Objective" not in text
+
+
+@pytest.mark.parametrize(("median", "says"), [(0.0, "median under a day from submission"),
+                                              (1.0, "median 1 day from submission"),
+                                              (2.5, "median 2.5 days from submission")])
+def test_the_pulse_says_the_median_wait_in_words(median, says):
+    assert says in str(digest_message(Digest(START, END, pulse=Pulse(3, 3, median)))["blocks"])

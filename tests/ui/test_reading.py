@@ -68,6 +68,9 @@ def stats(**overrides) -> Stats:
     ({}, -1, "• Outcome hit rate: n/a (no outcome reviewed yet)"),
     ({"shipped": 2, "reviewed": 2, "results": {"met": 1, "missed": 1}}, -1,
      "• Outcome hit rate: 50% met (1 of 2), 0 partly, 1 missed"),
+    ({"median_days_to_first_decision": 0.0}, 2, "• Median time from submission to a first decision: under a day"),
+    ({"median_days_to_first_decision": 1.0}, 2, "• Median time from submission to a first decision: 1 day"),
+    ({"median_days_discovery_to_delivery": 3.5}, 3, "• Median time from discovery to delivery: 3.5 days"),
 ])
 def test_the_metrics_read_as_sentences(figures, line, reads):
     assert home.stats_lines(stats(**figures))[line] == reads
