@@ -74,9 +74,11 @@ def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Ow
 def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
                   filing_in: str | None = None) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; then
-    everyone who supported it. `filing_in`: the tracker the work is being filed in, whose issue every
-    notice will show once it exists (each carries its `notice_key`, by which `notice_revised` finds it)."""
-    backers = supporters(session, idea.id)
+    everyone who supported it. Nobody is DMed about a decision they made themselves (a PM deciding their
+    own idea); a thread keeps its reply, which the channel reads. `filing_in`: the tracker the work is
+    being filed in, whose issue every notice will show once it exists (each carries its `notice_key`, by
+    which `notice_revised` finds it)."""
+    backers = [backer for backer in supporters(session, idea.id) if backer.user_id != decision.decided_by]
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
     notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id)
@@ -88,7 +90,7 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
         ], key=key))
-    else:
+    elif idea.requester_id != decision.decided_by:
         owed.append(outbox.post(idea.requester_id, notice, key=key, alternates=[
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
         ] if idea.source_channel_id else ()))

@@ -58,6 +58,23 @@ def test_supporters_hear_the_decision_too(bot, slack, engine):
     assert "Your" not in str(notice["blocks"]) + notice["text"] and "for sharing" not in str(notice["blocks"])
 
 
+@pytest.mark.parametrize(("requester", "supporter", "told"), [
+    ("UPM", "U2", "U2"),  # a PM deciding their own idea: the supporter hears, the PM is not told what they did
+    ("U1", "UPM", "U1"),  # a PM who supported an idea and then decided it: the requester hears, the PM is not told
+])
+def test_nobody_is_told_of_a_decision_they_made_themselves(bot, slack, engine, requester, supporter, told):
+    card = share_idea(bot, slack, user=requester)
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user=supporter, channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 2)[-1].args["view"], {"evidence": "me too"}, user=supporter)
+    wait_until(lambda: supports(engine) == 1)
+    before = len(dms(slack, "UPM"))
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
+    wait_until(lambda: any("now in discovery" in dm["text"] for dm in dms(slack, told)))
+    bot.deliver()
+    assert len(dms(slack, "UPM")) == before, "the PM was DMed about their own decision"
+    assert "In discovery" in str(slack.wait_for("chat.update")[-1].args["blocks"])
+
+
 def ship(bot, slack, card):
     blocks = card["blocks"]
     for step, action in enumerate(["idea_move_discovery", "idea_move_delivery", "idea_move_shipped"], start=1):
