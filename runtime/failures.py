@@ -101,6 +101,20 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
                        expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
 
 
+def revised(original: Delivery | None, message: dict[str, Any]) -> tuple[str, str] | None:
+    """Where a message being redrawn (a question since answered, a notice that now knows its issue) is to
+    be updated; None if it never went anywhere updatable. One that no place took is rewritten: Try
+    again sends the message as it is now, not the one that failed, nor its live buttons."""
+    if original is None or original.method != "chat.postMessage":
+        return None
+    if original.state == outbox.FAILED:
+        alternates = [{**route, **message} if "text" in route or "blocks" in route else route
+                      for route in original.payload.get("alternates") or []]
+        original.payload = {**original.payload, **message, **({"alternates": alternates} if alternates else {})}
+    sent = original.state == outbox.SENT and original.channel_id and original.message_ts
+    return (original.channel_id, original.message_ts) if sent else None
+
+
 def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Permanent, now: datetime) -> bool | None:
     """Records a row Slack will never take where it was meant to go: sent on to its alternate (True), or
     failed or expired (False), leaving what a refusal leaves to do; None when this sender's lease was lost."""

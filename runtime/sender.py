@@ -294,13 +294,12 @@ class Sender:
         raise Permanent(f"unknown_method:{row.method}")
 
     def _revise(self, client, row: Delivery) -> tuple[str | None, str | None]:  # noqa: ANN001 - a WebClient
-        with self.sessions() as session:
-            original = session.get(Delivery, int(row.payload["original"]))
-            where = (original.channel_id, original.message_ts) if original is not None else (None, None)
-            posted = original is not None and original.state == outbox.SENT and original.method == "chat.postMessage"
-        if not posted or not where[0] or not where[1]:
+        message = {k: v for k, v in row.payload.items() if k != "original"}
+        with self.sessions.begin() as session:
+            where = failures.revised(session.get(Delivery, int(row.payload["original"])), message)
+        if where is None:
             return None, None  # it never went anywhere (or went as an ephemeral note): nothing to redraw
-        return calls.update_message(client, *where, {k: v for k, v in row.payload.items() if k != "original"})
+        return calls.update_message(client, *where, message)
 
     def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
         """A thread reply's parent's ts and channel, once the parent went out."""

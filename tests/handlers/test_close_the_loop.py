@@ -423,3 +423,26 @@ def test_a_question_rerouted_to_another_pm_is_redrawn_too(make_bot, slack, engin
     bot.slack.submit_view(view, {"learning": "Close took four days, down from five"}, user="U1")
     bot.finish_work()
     answered_for_everyone(slack, ("U1", "UPM2"), ("<@U1>", "*met*"))
+
+
+@pytest.mark.refusals_expected
+def test_try_again_after_the_outcome_was_recorded_sends_the_question_as_it_reads_now(bot, slack, engine):
+    """The requester's question never arrived (Slack refused it); the PM records the
+    outcome, then presses Try again on Home: the requester gets what was recorded, not buttons to answer."""
+    from tests.handlers.test_triage import open_home
+
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    bot.deliver()
+    slack.fail("chat.postMessage", "user_not_found", match={"channel": "U1"})
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    bot.deliver()
+    assert not questions(slack, "U1")
+    view = opened_form_from(bot, slack, buttons(questions(slack, "UPM")[0]["blocks"])["review_met"], "UPM")
+    assert "Recorded" in bot.slack.submit_view(view, {"learning": "Close took four days, down from five"},
+                                               user="UPM").body
+    bot.deliver()
+    home = open_home(bot, slack, "UPM")
+    bot.slack.press(buttons(home["blocks"])["deliveries_retry"], user="UPM", view={**home, "id": "VHOME"})
+    wait_until(lambda: questions(slack, "U1"))
+    bot.finish_work()
+    answered_for_everyone(slack, ("U1", "UPM"), ("<@UPM>", "*met*", "Close took four days"))
