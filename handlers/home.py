@@ -18,6 +18,7 @@ from bot.export import export_rows, to_csv
 from bot.ideas import ideas_of
 from bot.objectives import objectives_of
 from bot.people import ZONE_KEPT, local_today
+from bot.reviews import support_counts
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
@@ -68,16 +69,19 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, 
     today = (today_for(tz, now) if tz else local_today(session, team_id, user_id, now)) if pm else now.date()
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
     undelivered = outbox.undelivered(session, team_id) if pm else []
+    queue = triage(session, team_id, today, QUEUE_LIMIT) if pm else None
+    shown = [*mine, *(queue.waiting if queue else ()), *(idea for idea, _ in (queue.due if queue else ()))]
     view = home_view(
         mine, total, now,
         quotes=feedback.evidence_of(session, [i.id for i in mine if i.customer_mentions], per_idea=1),
         inbox=inbox_section(session, team_id, now) if pm else (),
-        triage=triage(session, team_id, today, QUEUE_LIMIT) if pm else None,
+        triage=queue,
         model_use=usage.summary(session, team_id, now.date()) if pm and d.coach is not None else None,
         metrics=build_trap_stats(session, team_id) if pm else None,
         objectives=objectives_blocks(objectives_of(session, team_id), editable=pm),
         undelivered=undelivered,
         failed_total=outbox.failed_total(session, team_id) if len(undelivered) >= outbox.UNDELIVERED_SHOWN else None,
+        people=support_counts(session, sorted({idea.id for idea in shown})),
     )
     return outbox.home(user_id, view)
 

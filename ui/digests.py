@@ -68,7 +68,7 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
         if moved:
             counts.append(f"{len(moved)} {verb}")
             body.append([section(f"*{title}* ({len(moved)})")])
-            body += _grouped_by_objective(moved, digest.quotes)
+            body += _grouped_by_objective(moved, digest.quotes, digest.people)
     if digest.waiting_total:
         oldest = "\n".join(
             f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
@@ -108,8 +108,8 @@ def _pack(units: list[list[Block]]) -> list[list[Block]]:
     return [part for part in parts if part]
 
 
-def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]]
-                          ) -> list[list[Block]]:
+def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]],
+                          people: Mapping[int, int]) -> list[list[Block]]:
     """Items under each objective, those with none last; the objective is named where its group starts
     (in the item's own section, so grouping costs no blocks). A section none of whose ideas has an
     objective is not grouped: "Objective: No objective" over everything says nothing."""
@@ -119,13 +119,13 @@ def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[in
     for idea, decision in ordered:
         heading = (None if idea.objective_id == previous or not grouped
                    else f"*Objective: {objective_name(idea.objective)}*")
-        items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ())))
+        items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ()), people.get(idea.id, 0)))
         previous = idea.objective_id
     return items
 
 
-def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quotes: Sequence[Insight] = ()
-                 ) -> list[Block]:
+def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quotes: Sequence[Insight] = (),
+                 people: int = 0) -> list[Block]:
     """An idea and its decision: the whole reason, in as many sections as it takes."""
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
     if heading:
@@ -142,8 +142,8 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
         head += f" · merged into #{idea.merged_into_id}, where its requester and supporters now count"
     if idea.tracker_key and decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED):
         head += f" · tracked in {issue_link(idea)}"
-    if idea.customer_mentions:
-        head += f" · {mentions_words(idea)}"
+    if counted := mentions_words(idea, people):  # "+3 people, 7 customer mentions", as the card says
+        head += f" · {counted}"
         if quotes:
             head += f": {latest_quote(quotes, 200)}"
     # The reason as a quote of its own: `>` is a quote only at the start of a line.

@@ -36,13 +36,13 @@ from ui.objectives import objective_name
 LIST_LIMIT = 15
 
 
-def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = ()) -> Block:
+def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = (), people: int = 0) -> Block:
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {clip(objective_name(idea.objective), 100)}"  # or none: the build trap, visible
     if idea.tracker_key:
         head += f" · {issue_link(idea)}"
-    if idea.customer_mentions:
-        head += f" · {mentions_words(idea)}"
+    if counted := mentions_words(idea, people):  # "+3 people, 7 customer mentions", as the card says
+        head += f" · {counted}"
     line = f"{head}\n{clip(escape(idea.outcome), 500)}"
     if quotes:
         line += f"\n:speech_balloon: latest: {latest_quote(quotes)}"
@@ -50,8 +50,10 @@ def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = ()) -> Bloc
 
 
 def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str,
-               quotes: Mapping[int, Sequence[Insight]] | None = None) -> list[Block]:
-    blocks = [idea_line(idea, now, (quotes or {}).get(idea.id, ())) for idea in ideas]
+               quotes: Mapping[int, Sequence[Insight]] | None = None, people: Mapping[int, int] | None = None
+               ) -> list[Block]:
+    quotes, people = quotes or {}, people or {}
+    blocks = [idea_line(idea, now, quotes.get(idea.id, ()), people.get(idea.id, 0)) for idea in ideas]
     if total > shown:
         blocks.append(context(f"and {total - shown} more. {more_hint}"))
     return blocks
@@ -100,12 +102,14 @@ def home_view(
     quotes: Mapping[int, Sequence[Insight]] | None = None,
     inbox: Sequence[Block] = (),
     failed_total: int | None = None,
+    people: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
-    queue, the customer feedback inbox, and what the optional model costs."""
+    queue, the customer feedback inbox, and what the optional model costs. `people`: how many support
+    each idea shown."""
     blocks: list[Block] = undelivered_blocks(undelivered, failed_total)
     if triage is not None:
-        blocks += _triage_blocks(triage, now)
+        blocks += _triage_blocks(triage, now, people or {})
     blocks += inbox
     if metrics is not None:
         blocks.append(section("*Are we shipping outcomes or outputs?*\n" + "\n".join(stats_lines(metrics))))
@@ -122,7 +126,7 @@ def home_view(
         # A PM's Home can fill Slack's 100 blocks before their own ideas: fewer are shown then, and the
         # line after them says how many more there are, rather than the view being cut short.
         ideas = ideas[:max(1, VIEW_BLOCKS - len(blocks) - 1)]
-        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes)
+        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes, people)
     else:
         blocks.append(
             section(
@@ -203,7 +207,7 @@ def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = 
             {"type": "actions", "block_id": "deliveries", "elements": buttons}, {"type": "divider"}]
 
 
-def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
+def _triage_blocks(triage: Triage, now: datetime, people: Mapping[int, int]) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain("Triage queue", 150)}]
     if not triage.waiting:
         blocks.append(section("No candidates waiting. :tada:"))
@@ -212,24 +216,24 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
         blocks.append(context(f"{triage.waiting_total} candidate{'s' if many else ''} wait{'' if many else 's'} "
                               "for a first decision, oldest first."))
     for idea in triage.waiting:
-        blocks += [_queue_line(idea, now), _moves_block(idea)]
+        blocks += [_queue_line(idea, now, people.get(idea.id, 0)), _moves_block(idea)]
     if triage.waiting_total > len(triage.waiting):
         blocks.append(context(f"and {triage.waiting_total - len(triage.waiting)} more waiting; oldest first."))
     if triage.due:
         blocks.append({"type": "header", "text": plain("Parked ideas due for revisit", 150)})
         for idea, parked in triage.due:
-            blocks += [_queue_line(idea, now), decision_summary(parked), _moves_block(idea)]
+            blocks += [_queue_line(idea, now, people.get(idea.id, 0)), decision_summary(parked), _moves_block(idea)]
         if triage.due_total > len(triage.due):
             blocks.append(context(f"and {triage.due_total - len(triage.due)} more due; the longest due first."))
     blocks.append({"type": "divider"})
     return blocks
 
 
-def _queue_line(idea: Idea, now: datetime) -> Block:
+def _queue_line(idea: Idea, now: datetime, people: int = 0) -> Block:
     head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {objective_name(idea.objective)}"
-    if idea.customer_mentions:
-        head += f" · {mentions_words(idea)}"
+    if counted := mentions_words(idea, people):
+        head += f" · {counted}"
     return section(f"{head}\n{clip(escape(idea.outcome), 500)}")
 
 

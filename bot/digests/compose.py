@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.feedback import evidence_of, received
+from bot.reviews import support_counts
 from models import Decision, Idea, Insight, Stage
 
 OLDEST_CANDIDATES = 3
@@ -38,6 +39,7 @@ class Digest:
     waiting_total: int = 0
     pulse: Pulse = Pulse(0, 0, None)
     quotes: dict[int, list[Insight]] = field(default_factory=dict)  # the latest customer quote of moved ideas
+    people: dict[int, int] = field(default_factory=dict)  # how many support each moved idea
     shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
     merged: list[tuple[Idea, Decision]] = field(default_factory=list)
     timezone: str = "UTC"  # the schedule's: the period is named by the dates the channel lives it on
@@ -97,6 +99,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
             mentions_on_work=on_work,
         ),
         quotes=dict(evidence_of(session, quoted, per_idea=1)),
+        people=support_counts(session, [idea.id for pairs in moved.values() for idea, _ in pairs]),
     )
 
 
