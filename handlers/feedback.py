@@ -19,7 +19,7 @@ from bot import feedback
 from bot.command import IdeaCommand, Verb
 from bot.ideas import FIELDS, Source, get_idea, lock_ideas
 from bot.listening.sentences import requests_in
-from bot.reviews import SUPPORTABLE
+from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
 from bot.team_settings import team_config
 from handlers import notify
@@ -181,10 +181,8 @@ def attach_callback(ack: Ack, body: dict, action: dict, client: WebClient, conte
         return
     idea_id = read_id((action.get("selected_option") or {}).get("value"))
     with changing(d) as session:
-        idea = get_idea(session, context.team_id, idea_id) if idea_id is not None else None
-        if idea is not None:
-            lock_ideas(session, context.team_id, [idea.id])
-            session.refresh(idea)
+        # An idea merged since the Home was drawn: the request goes where its need lives now, as a +1 does.
+        idea = to_support(session, context.team_id, idea_id, lock=True) if idea_id is not None else None
         waiting = feedback.waiting(session, context.team_id, ids, lock=True)
         problem = NOT_OPEN if idea is None or idea.stage not in SUPPORTABLE else None if waiting else INBOX_GONE
         if problem is None:

@@ -4,9 +4,19 @@ says about an idea's evidence, and what a PM's press does when the inbox or the 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 
-from tests.flows import ideas, wait_until
-from tests.handlers.test_feedback import csv_idea, integration_post, listen_here, open_home, settled
+from models import Idea
+from tests.flows import ideas, share_idea, wait_until
+from tests.handlers.test_feedback import (
+    csv_idea,
+    inbox_group,
+    insights,
+    integration_post,
+    listen_here,
+    open_home,
+    settled,
+)
 from tests.handlers.test_triage import decide
 from tests.slack_requests import buttons
 
@@ -33,3 +43,33 @@ def test_every_place_that_shows_an_idea_counts_its_supporters_and_customers_alik
     wait_until(lambda: ideas(engine)[0].stage == "discovery")
     bot.deliver()
     assert SAID in SURFACES[surface](bot, slack)
+
+
+def merge(engine, source_id: int, target_id: int) -> None:
+    from bot.merge import merge as merge_ideas
+
+    with Session(engine) as session, session.begin():
+        source = session.get(Idea, source_id)
+        merge_ideas(session, team_id="T1", source_id=source_id, shown_stage=source.stage, target_id=target_id,
+                    reason="same need", decided_by="UPM")
+
+
+def test_attaching_to_an_idea_merged_meanwhile_attaches_to_the_idea_it_went_into(bot, slack, engine):
+    """A PM's Home still offers #1 after another PM merged it into #2: the request follows the merge (as a +1
+    pressed on the old card does), rather than the PM being told #1 is closed and left to find #2."""
+    csv_idea(bot, slack)
+    share_idea(bot, slack, outcome="Finance stops copying numbers by hand every month")
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
+    waiting = settled(bot, engine, 1)[0]
+    group = inbox_group(open_home(bot, slack))
+    menu = {**next(e for e in group["elements"] if e["type"] == "static_select"), "block_id": group["block_id"]}
+    merged, target = (i.id for i in ideas(engine))
+    merge(engine, merged, target)
+    updates = len(slack.calls("chat.update"))
+    bot.slack.select(menu, str(merged), user="UPM")
+    wait_until(lambda: insights(engine)[0].state != "inbox")
+    assert [(i.id, i.state, i.idea_id) for i in insights(engine)] == [(waiting.id, "attached", target)]
+    assert [i.customer_mentions for i in ideas(engine)] == [0, 1]
+    redrawn = slack.wait_for("chat.update", updates + 1)[-1].args
+    assert "1 customer mention" in str(redrawn["blocks"]) and f"#{target}" in redrawn["text"]
