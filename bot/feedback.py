@@ -105,6 +105,13 @@ def waiting(session: Session, team_id: str, ids: list[int], *, lock: bool = Fals
     return _in_state(session, team_id, ids, INBOX, lock)
 
 
+def made_into_idea(session: Session, team_id: str, ids: list[int]) -> list[Insight]:
+    """Those of these insights an idea submitted from the inbox is made of, locked as for `waiting`: those still
+    waiting, and those another PM set aside as not a request while the form was open (the PM who made an idea
+    of it read it as one, and the correction would label a request as none). One attached meanwhile stays."""
+    return _in_state(session, team_id, ids, (INBOX, NOT_A_REQUEST), lock=True)
+
+
 def attach(session: Session, insights: list[Insight], idea: Idea, by: str, now: datetime) -> None:
     for insight in insights:
         insight.state, insight.idea_id, insight.decided_by, insight.updated_at = ATTACHED, idea.id, by, now
@@ -225,12 +232,14 @@ def corrections(session: Session, team_id: str | None = None) -> list[Insight]:
     return list(session.scalars(query))
 
 
-def _in_state(session: Session, team_id: str, ids: list[int], state: str, lock: bool = False) -> list[Insight]:
+def _in_state(session: Session, team_id: str, ids: list[int], state: str | tuple[str, ...], lock: bool = False
+              ) -> list[Insight]:
     """On PostgreSQL a locked read waits for a transaction sorting the same rows, then reads them afresh (one
     sorted meanwhile is no longer in `state`); SQLite has one writer at a time, so there it needs nothing."""
     if not ids:
         return []
-    query = select(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)), Insight.state == state)
+    states = (state,) if isinstance(state, str) else state
+    query = select(Insight).where(Insight.team_id == team_id, Insight.id.in_(set(ids)), Insight.state.in_(states))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return list(session.scalars(query.order_by(Insight.id)))

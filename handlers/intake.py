@@ -202,11 +202,13 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
 
 
 def from_feedback(session: Session, idea: Idea, insights: tuple[int, ...], by: str) -> bool:
-    """The inbox requests the idea was made from become its first customer mentions (those still waiting)."""
-    made_from = feedback.waiting(session, idea.team_id, list(insights), lock=True)
+    """The inbox requests the idea was made from become its first customer mentions (those not attached to
+    another idea meanwhile); its source is the message the form quoted, the newest."""
+    made_from = feedback.made_into_idea(session, idea.team_id, list(insights))
     if made_from:
         feedback.became(session, made_from, idea, by, utcnow())
-        idea.source_permalink = idea.source_permalink or made_from[0].permalink
+        quoted = next((i.permalink for i in reversed(made_from) if i.permalink), None)
+        idea.source_permalink = idea.source_permalink or quoted
     return bool(made_from)
 
 

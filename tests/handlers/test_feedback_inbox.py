@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from bot.feedback import corrections
 from models import Idea
-from tests.flows import ideas, share_idea, wait_until
+from tests.flows import ideas, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_feedback import (
+    CSV_IDEA,
     csv_idea,
     inbox_group,
     insights,
@@ -73,3 +75,26 @@ def test_attaching_to_an_idea_merged_meanwhile_attaches_to_the_idea_it_went_into
     assert [i.customer_mentions for i in ideas(engine)] == [0, 1]
     redrawn = slack.wait_for("chat.update", updates + 1)[-1].args
     assert "1 customer mention" in str(redrawn["blocks"]) and f"#{target}" in redrawn["text"]
+
+
+def test_a_request_dismissed_while_a_pm_made_it_an_idea_becomes_that_idea_and_no_correction(make_bot, slack, engine):
+    """PM A opens Make it an idea; PM B calls the same request not a request; A submits. A read it and made an idea
+    of it: it is the idea's first customer mention, and not a "not a request" label for the detector's corpora."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Please bring back the weekly summary email, my boss only read that."))
+    waiting = settled(bot, engine, 1)[0]
+    make = buttons(open_home(bot, slack)["blocks"])["inbox_make_idea"]
+    bot.slack.press(make, user="UPM", channel=None, message_ts=None)
+    form = slack.wait_for("views.open")[-1].args["view"]
+    bot.slack.press({"action_id": "inbox_not_a_request", "value": str(waiting.id)}, user="UPM2", channel=None,
+                    message_ts=None)
+    wait_until(lambda: insights(engine)[0].state == "not_a_request")
+    assert submit_keeping_my_words(bot, form, CSV_IDEA, user="UPM").body == ""
+    wait_until(lambda: ideas(engine))
+    bot.finish_work()
+    idea = ideas(engine)[0]
+    assert [(i.state, i.idea_id) for i in insights(engine)] == [("idea", idea.id)]
+    assert (idea.customer_mentions, idea.source_permalink) == (1, waiting.permalink)
+    with Session(engine) as session:
+        assert corrections(session, "T1") == []
