@@ -213,15 +213,18 @@ def evidence_of(session: Session, idea_ids: list[int], per_idea: int = QUOTES_SH
 
 
 def received(session: Session, team_id: str, start: datetime, end: datetime) -> tuple[int, int]:
-    """Customer mentions received in (start, end], and how many of them went to ideas in discovery or delivery."""
+    """Customer mentions received in (start, end], and how many of them went to ideas in discovery or delivery.
+    A mention is a message, as `recount` counts them: a review that asks twice is one customer's mention."""
     rows = session.execute(
-        select(Insight.state, Idea.stage)
+        select(Insight.channel_id, Insight.message_ts, Insight.state, Idea.stage)
         .outerjoin(Idea, Idea.id == Insight.idea_id)
         .where(Insight.team_id == team_id, Insight.created_at > start, Insight.created_at <= end,
                Insight.state != NOT_A_REQUEST)
     ).all()
-    on_work = sum(1 for state, stage in rows if state in EVIDENCE and stage in (Stage.DISCOVERY, Stage.DELIVERY))
-    return len(rows), on_work
+    messages = {(channel, ts) for channel, ts, _, _ in rows}
+    on_work = {(channel, ts) for channel, ts, state, stage in rows
+               if state in EVIDENCE and stage in (Stage.DISCOVERY, Stage.DELIVERY)}
+    return len(messages), len(on_work)
 
 
 def corrections(session: Session, team_id: str | None = None) -> list[Insight]:

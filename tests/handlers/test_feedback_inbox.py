@@ -98,3 +98,22 @@ def test_a_request_dismissed_while_a_pm_made_it_an_idea_becomes_that_idea_and_no
     assert (idea.customer_mentions, idea.source_permalink) == (1, waiting.permalink)
     with Session(engine) as session:
         assert corrections(session, "T1") == []
+
+
+@pytest.mark.parametrize(("posts", "pulse"), [
+    (["Score 2: Please add a CSV export to the reports page. The reports page should let me export a CSV file, I "
+      "copy numbers by hand every month."], "1 customer mention received, 1 on ideas in discovery or delivery"),
+    (["Please add a CSV export to the reports page, month end is painful.",
+      "Please add a dark mode to the app. Also please add a CSV export to the reports page."],
+     "2 customer mentions received, 2 on ideas in discovery or delivery"),
+], ids=["one review asking twice", "two reviews, one also asking for something else"])
+def test_the_digests_pulse_counts_customer_mentions_as_the_idea_does(bot, slack, engine, posts, pulse):
+    """A message that asks twice is one customer mention on the idea, so the pulse counts it once too."""
+    card = csv_idea(bot, slack)
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery").body == ""
+    listen_here(bot, slack)
+    for post in posts:
+        bot.slack.event(integration_post(post))
+    found = settled(bot, engine, len(posts) + 1)
+    assert ideas(engine)[0].customer_mentions == len(posts), [(i.text, i.state) for i in found]
+    assert pulse in bot.slack.command("digest preview", user="U2").body
