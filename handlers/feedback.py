@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import feedback
 from bot.command import IdeaCommand, Verb
-from bot.ideas import FIELDS, Source, get_idea, lock_ideas
+from bot.ideas import FIELDS, Source, lock_ideas
 from bot.listening.sentences import requests_in
 from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
@@ -127,7 +127,8 @@ def match_insights(d: Deps, job: Job) -> None:
         lock_ideas(session, job.team_id, list(chosen.values()))
         touched: set[int] = set()
         for insight in feedback.arriving(session, job.team_id, ids, lock=True):
-            idea = get_idea(session, job.team_id, chosen[insight.id]) if insight.id in chosen else None
+            # one merged since it was chosen: the request goes where its need went, as Attach and +1 do
+            idea = to_support(session, job.team_id, chosen[insight.id], lock=True) if insight.id in chosen else None
             feedback.settle(session, insight, idea, permalink, utcnow())
             if insight.idea_id is not None:
                 touched.add(insight.idea_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.feedback import corrections
 from models import Idea, Insight, utcnow
-from tests.flows import ideas, share_idea, submit_keeping_my_words, wait_until
+from tests.flows import ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_feedback import (
     CSV_IDEA,
     csv_idea,
@@ -138,3 +138,23 @@ def test_a_group_says_as_many_voices_as_its_buttons_sort(bot, slack, engine, ali
     said = re.search(r"\*(\d+) say this\*", str(home["blocks"]))
     more = re.search(r"and (\d+) more waiting", str(home["blocks"]))
     assert said and more and (int(said.group(1)), int(more.group(1))) == (len(carried), alike - len(carried))
+
+
+def test_a_request_matched_to_an_idea_merged_while_it_was_being_matched_follows_the_merge(bot, slack, engine):
+    """The matching job chose #1 from the open ideas; #1 was merged into #2 before it stored its choice (Slack
+    was slow with the permalink): the request is #2's customer mention, not left in the inbox."""
+    csv_idea(bot, slack)  # #1, which the review asks for in its words
+    view = open_modal(bot, slack, "Month-end close from one screen", user="UPM")  # #2, which it does not
+    closing = {"outcome": "Finance closes the month from one screen", "problem": "Closing means visiting five screens"}
+    assert submit_keeping_my_words(bot, view, closing).body == ""
+    wait_until(lambda: len(ideas(engine)) == 2)
+    listen_here(bot, slack)
+    slack.set_latency(1.5, "chat.getPermalink")
+    asked = len(slack.calls("chat.getPermalink"))
+    bot.slack.event(integration_post())
+    slack.wait_for("chat.getPermalink", asked + 1)  # the job has read the open ideas, and waits for Slack
+    chosen, target = (i.id for i in ideas(engine))
+    merge(engine, chosen, target)
+    found = settled(bot, engine, 1)
+    assert [(i.state, i.idea_id) for i in found] == [("attached", target)]
+    assert [i.customer_mentions for i in ideas(engine)] == [0, 1]
