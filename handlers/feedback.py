@@ -202,7 +202,9 @@ def not_a_request_callback(ack: Ack, body: dict, action: dict, client: WebClient
     if ids is None:
         return
     with changing(d) as session:
-        feedback.not_a_request(session, context.team_id, ids, context.user_id, utcnow())
+        dismissed = feedback.not_a_request(session, context.team_id, ids, context.user_id, utcnow())
+    if not dismissed:  # another PM sorted it from their Home: this press corrected nothing
+        tell(d, body, context.team_id, context.user_id, INBOX_GONE)
     _refresh_home(d, context)
 
 

@@ -158,3 +158,22 @@ def test_a_request_matched_to_an_idea_merged_while_it_was_being_matched_follows_
     found = settled(bot, engine, 1)
     assert [(i.state, i.idea_id) for i in found] == [("attached", target)]
     assert [i.customer_mentions for i in ideas(engine)] == [0, 1]
+
+
+def test_not_a_request_on_a_request_another_pm_sorted_says_so(make_bot, slack, engine):
+    """PM B's Home is stale: PM A attached the request to an idea. B's Not a request must not let B believe the
+    detector was corrected (nothing changed): B is told, as Attach and Make it an idea tell."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
+    waiting = settled(bot, engine, 1)[0]
+    group = inbox_group(open_home(bot, slack, "UPM2"))
+    dismiss = next(e for e in group["elements"] if e["action_id"] == "inbox_not_a_request")
+    menu = {**next(e for e in group["elements"] if e["type"] == "static_select"), "block_id": group["block_id"]}
+    bot.slack.select(menu, str(ideas(engine)[0].id), user="UPM")
+    wait_until(lambda: insights(engine)[0].state == "attached")
+    told = len(slack.calls("response_url"))
+    bot.slack.press(dismiss, user="UPM2")
+    assert "Someone has dealt with that feedback already" in slack.wait_for("response_url", told + 1)[-1].args["text"]
+    assert [(i.id, i.state) for i in insights(engine)] == [(waiting.id, "attached")]
