@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import feedback
 from bot.command import IdeaCommand, Verb
-from bot.ideas import FIELDS, Source, lock_ideas
+from bot.ideas import FIELDS, Source
 from bot.listening.sentences import requests_in
 from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
@@ -106,33 +106,30 @@ def read_feedback(d: Deps, team_id: str, message: FeedbackMessage) -> None:
 
 def match_insights(d: Deps, job: Job) -> None:
     """Each new insight to the open idea that asks the same (the model judges, when there is one), or to
-    the inbox; the cards of the ideas that gained evidence are redrawn."""
+    the inbox; the cards of the ideas that gained evidence are redrawn. Each is kept as soon as it is
+    matched: a long review judged by a slow model can outlast the job's lease, and another process's
+    attempt then carries on from there rather than starting over (and losing its work in turn)."""
     ids = [int(i) for i in job.payload.get("insights", [])]
     with d.sessions() as session:
-        arriving = feedback.arriving(session, job.team_id, ids)
+        arriving = [insight.id for insight in feedback.arriving(session, job.team_id, ids)]
         pool = open_ideas(session, job.team_id) if arriving else []
-    if not arriving:
-        with d.sessions.begin() as session:
-            job.finish(session)
-        return
-    permalink = calls.permalink(job.client(), job.payload["channel"], job.payload["ts"])  # the whole review
+    permalink = calls.permalink(job.client(), job.payload["channel"], job.payload["ts"]) if arriving else None
     coach = d.coach
-    matched = {
-        insight.id: (same_need(job.team_id, insight.text, pool, coach and coach.same_need, coach and coach.embed)
-                     if pool else [])
-        for insight in arriving
-    }
-    with changing(d) as session:
-        chosen = {insight_id: found[0].idea.id for insight_id, found in matched.items() if found}
-        lock_ideas(session, job.team_id, list(chosen.values()))
-        touched: set[int] = set()
-        for insight in feedback.arriving(session, job.team_id, ids, lock=True):
+    for insight_id in arriving:
+        with d.sessions() as session:  # matched meanwhile by another attempt: not judged twice
+            insight = next(iter(feedback.arriving(session, job.team_id, [insight_id])), None)
+        if insight is None:
+            continue
+        found = (same_need(job.team_id, insight.text, pool, coach and coach.same_need, coach and coach.embed)
+                 if pool else [])
+        with changing(d) as session:
             # one merged since it was chosen: the request goes where its need went, as Attach and +1 do
-            idea = to_support(session, job.team_id, chosen[insight.id], lock=True) if insight.id in chosen else None
-            feedback.settle(session, insight, idea, permalink, utcnow())
-            if insight.idea_id is not None:
-                touched.add(insight.idea_id)
-        outbox.owe(session, job.team_id, *_cards(session, d, job.team_id, touched))
+            idea = to_support(session, job.team_id, found[0].idea.id, lock=True) if found else None
+            for still in feedback.arriving(session, job.team_id, [insight_id], lock=True):
+                feedback.settle(session, still, idea, permalink, utcnow())
+                if still.idea_id is not None:
+                    outbox.owe(session, job.team_id, *_cards(session, d, job.team_id, {still.idea_id}))
+    with changing(d) as session:
         job.finish(session)
 
 

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.feedback import corrections
-from models import Idea, Insight, utcnow
+from models import Idea, Insight, make_sessions, utcnow
+from runtime import outbox
+from runtime.sender import Sender
 from tests.flows import ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_feedback import (
     CSV_IDEA,
@@ -177,3 +179,27 @@ def test_not_a_request_on_a_request_another_pm_sorted_says_so(make_bot, slack, e
     bot.slack.press(dismiss, user="UPM2")
     assert "Someone has dealt with that feedback already" in slack.wait_for("response_url", told + 1)[-1].args["text"]
     assert [(i.id, i.state) for i in insights(engine)] == [(waiting.id, "attached")]
+
+
+def test_a_long_review_read_with_a_slow_model_is_matched_whole(make_bot, slack, engine, model, monkeypatch):
+    """A review asking for eight things, a model taking its time over each: the matching outlasts the sender's
+    lease on its job, and another process's sender takes the job over. What was matched is kept as it goes, so
+    an attempt finishes the rest, rather than every attempt starting over and losing its work to the next."""
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=2))
+    bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_embedding_model="embed",
+                   openai_timeout=5.0)
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    model.answers["SameNeed"] = {"same_need": [ideas(engine)[0].id]}
+    model.delay = 1.0
+    asks = ["a CSV export of the reports page", "a dark mode", "an Apple Watch app", "Outlook calendar sync",
+            "SSO with Okta", "a PDF export of invoices", "bulk editing of bookings", "a weekly summary email"]
+    other = Sender(make_sessions(engine), bot.deps.sender.clients, jobs=bot.deps.sender.jobs, poll_seconds=0.05)
+    other.start()  # a second process's sender (web workers and the clock each run one)
+    try:
+        bot.slack.event(integration_post(" ".join(f"Please add {ask}." for ask in asks)))
+        wait_until(lambda: any(i.state != "new" for i in insights(engine)), 4)  # a whole attempt takes 8 s
+        wait_until(lambda: len(found := insights(engine)) == len(asks) and all(i.state != "new" for i in found), 30)
+    finally:
+        other.stop()
+    assert ideas(engine)[0].customer_mentions == 1
