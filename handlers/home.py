@@ -117,7 +117,7 @@ def list_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient
                  logger: Logger) -> None:
     with deps(context).sessions() as session:
         ideas, total = ideas_of(session, context.team_id, context.user_id, LIST_LIMIT)
-        reply = my_ideas(ideas, total, utcnow())
+        reply = my_ideas(ideas, total, utcnow(), support_counts(session, [idea.id for idea in ideas]))
     ack(**reply, response_type="ephemeral")
 
 

@@ -59,12 +59,12 @@ def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, mor
     return blocks
 
 
-def my_ideas(ideas: list[Idea], total: int, now: datetime) -> dict[str, Any]:
+def my_ideas(ideas: list[Idea], total: int, now: datetime, people: Mapping[int, int] | None = None) -> dict[str, Any]:
     if not ideas:
         text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
         return message(text, [section(text)])
     blocks = [section(f"*Your ideas* ({total})")]
-    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.")
+    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.", people=people)
     return message(f"Your ideas ({total})", blocks)
 
 

@@ -31,6 +31,7 @@ SAID = "+1 person, 1 customer mention"
 SURFACES = {
     "card": lambda bot, slack: str(slack.calls("chat.update")[-1].args["blocks"]),
     "home line": lambda bot, slack: str(open_home(bot, slack, "U1")["blocks"]),
+    "/idea list": lambda bot, slack: str(bot.slack.command("list", user="U1").json()["blocks"]),
     "digest item": lambda bot, slack: str(bot.slack.command("digest preview", user="U2").json()["blocks"]),
 }
 
