@@ -29,7 +29,7 @@ from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
 from runtime.sender import Job
-from ui.feedback import feedback_text
+from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
@@ -180,6 +180,10 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                 submission_id=view["id"], objective_id=read_objective(state.values.get("objective")),
             )
             linked = created and from_feedback(session, idea, state.insights, context.user_id)
+            if created and state.insights and not linked:  # another PM attached them meanwhile
+                went = feedback.get_insight(session, context.team_id, state.insights[0])
+                outbox.owe(session, context.team_id, outbox.post(context.user_id, {
+                    "text": sorted_meanwhile(idea.id, went.idea_id if went is not None else None)}))
             if created:
                 outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))
     except IntegrityError:

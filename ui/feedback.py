@@ -279,6 +279,13 @@ INBOX_GONE = "Someone has dealt with that feedback already."
 NOT_OPEN = "That idea is no longer open, so feedback can't be attached to it. Choose another."
 
 
+def sorted_meanwhile(idea_id: int, went_to: int | None) -> str:
+    """To the PM whose idea made from inbox feedback was saved after another PM sorted that feedback."""
+    where = f"attached to #{went_to}" if went_to is not None else "sorted"
+    return (f"Idea #{idea_id} is saved, but the customer feedback you made it from was {where} by someone else "
+            "meanwhile, so it stays there. If the two ideas ask for the same thing, merge them.")
+
+
 def feedback_on(channel_id: str, already: bool) -> dict[str, Any]:
     head = f"<#{channel_id}> was a feedback channel already." if already else \
         f":ear: <#{channel_id}> is now a feedback channel."

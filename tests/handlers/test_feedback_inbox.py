@@ -204,3 +204,29 @@ def test_a_long_review_read_with_a_slow_model_is_matched_whole(make_bot, slack, 
     finally:
         other.stop()
     assert ideas(engine)[0].customer_mentions == 1
+
+
+def test_an_idea_made_from_a_request_another_pm_attached_meanwhile_says_where_the_request_went(make_bot, slack,
+                                                                                              engine):
+    """PM A writes the idea from a request; PM B attaches that request to #1 meanwhile. A's idea is saved without
+    it, and A hears where it went (perhaps to merge the two), rather than finding the new idea has no customer."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
+    waiting = settled(bot, engine, 1)[0]
+    bot.slack.press({"action_id": "inbox_make_idea", "value": str(waiting.id)}, user="UPM", channel=None,
+                    message_ts=None)
+    form = slack.wait_for("views.open", 2)[-1].args["view"]
+    attach_to_first = {"action_id": "inbox_attach", "block_id": f"inbox:{waiting.id}",
+                       "options": [{"text": {"type": "plain_text", "text": "#1"}, "value": "1"}]}
+    bot.slack.select(attach_to_first, "1", user="UPM2")
+    wait_until(lambda: insights(engine)[0].state == "attached")
+    calendar = {"outcome": "Front desk sees the week's bookings at a glance",
+                "problem": "Bookings are a long list, so double bookings are missed"}
+    assert submit_keeping_my_words(bot, form, calendar, user="UPM").body == ""
+    wait_until(lambda: len(ideas(engine)) == 2)
+    bot.finish_work()
+    told = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+    assert any("attached to #1" in text for text in told), told
+    assert [i.customer_mentions for i in ideas(engine)] == [1, 0]
