@@ -21,6 +21,9 @@ from models import FeedbackChannel, Idea, Insight, Stage, dialect_insert
 NEW, INBOX, ATTACHED, IDEA, NOT_A_REQUEST = "new", "inbox", "attached", "idea", "not_a_request"
 EVIDENCE = (ATTACHED, IDEA)  # insights that count as an idea's customer mentions
 QUOTES_SHOWN = 3
+# Requests kept from one message: a pasted export of 200 reviews is not 200 asks to sort one by one (nor 200
+# model calls); its first ones are kept, and the message stays in the channel for the rest.
+PER_MESSAGE = 20
 TEXT_MAX_CHARS = 2000
 INBOX_SHOWN = 60
 # Inbox items this alike are shown as one group ("3 say this"); a wrong group costs little, since every
@@ -76,6 +79,15 @@ def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, 
         if inserted is not None:
             ids.append(inserted)
     return ids
+
+
+def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str) -> int:
+    """A message deleted from a feedback channel takes its requests still waiting (or being matched) out of
+    the inbox; those a PM or the matcher put on an idea stay its evidence. How many left."""
+    gone = session.execute(delete(Insight).where(
+        Insight.team_id == team_id, Insight.channel_id == channel_id, Insight.message_ts == message_ts,
+        Insight.state.in_((NEW, INBOX))))
+    return gone.rowcount
 
 
 def arriving(session: Session, team_id: str, ids: list[int], *, lock: bool = False) -> list[Insight]:

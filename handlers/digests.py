@@ -108,16 +108,18 @@ def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 
         outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
 
 
-def can_post_in(client: WebClient, channel: str, logger: Logger) -> str | None:
+def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None) -> str | None:
     """Joins a public channel the bot is not in; a private one needs an invitation, said plainly. Slack
     rate-limited, down or silent is said as that: an invitation would not help. (Feedback channels use
-    it too: the bot reads only where it is a member.)"""
+    it too: the bot reads only where it is a member, and never a group DM, said as `group_dm`.)"""
     if channel.startswith("D"):
         return "Digests go to channels: run `/idea digest here` in the channel that should get it."
     try:
         info = client.conversations_info(channel=channel)["channel"]
         if info.get("is_archived"):
             return ARCHIVED
+        if group_dm is not None and info.get("is_mpim"):
+            return group_dm
         if info.get("is_member"):
             return None
         if info.get("is_private"):

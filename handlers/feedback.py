@@ -77,7 +77,7 @@ def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
             was_on = feedback.stop_listening(session, team_id, channel)
         tell(d, command, team_id, user, FEEDBACK_OFF if was_on else FEEDBACK_WAS_OFF)
         return
-    problem = NOT_IN_A_DM if channel.startswith("D") else can_post_in(client, channel, logger)
+    problem = NOT_IN_A_DM if channel.startswith("D") else can_post_in(client, channel, logger, group_dm=NOT_IN_A_DM)
     if problem is not None:
         tell(d, command, team_id, user, problem)
         return
@@ -93,7 +93,7 @@ def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
 def read_feedback(d: Deps, team_id: str, message: FeedbackMessage) -> None:
     """Records each request of the message as an insight, and owes their matching; nothing for praise, bugs
     and chatter, and nothing the second time the same message arrives."""
-    requests = requests_in(message.text)
+    requests = requests_in(message.text)[:feedback.PER_MESSAGE]
     if not requests:
         return
     with changing(d) as session:
@@ -209,3 +209,9 @@ def _refresh_home(d: Deps, context: BoltContext) -> None:
     with d.sessions() as session:
         home = home_of(session, d, context.team_id, context.user_id, True)
     d.sender.soon(context.team_id, home)
+
+
+def forget_deleted(d: Deps, team_id: str, channel_id: str, message_ts: str) -> None:
+    """A message deleted from a feedback channel leaves the inbox (what is on ideas stays their evidence)."""
+    with changing(d) as session:
+        feedback.withdrawn(session, team_id, channel_id, message_ts)

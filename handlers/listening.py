@@ -25,12 +25,12 @@ from bot.listening.rules import (
 )
 from bot.team_settings import team_config
 from handlers.access import Deps, changing, deps, guarded
-from handlers.feedback import read_feedback
+from handlers.feedback import forget_deleted, read_feedback
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import outbox
 from runtime.sender import Job
-from ui.feedback import read_feedback_message
+from ui.feedback import read_deleted, read_feedback_message
 from ui.ids import NUDGE_DISMISS, NUDGE_OPT_OUT, NUDGE_SHARE
 from ui.kit import read_id, unescape
 from ui.listening import OPTED_OUT, nudges_setting
@@ -58,6 +58,8 @@ def message_callback(event: dict, context: BoltContext) -> None:
         said = read_feedback_message(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if said is not None:
             read_feedback(d, context.team_id, said)
+        elif (deleted := read_deleted(event)) is not None:
+            forget_deleted(d, context.team_id, *deleted)
         return
     message = ChannelMessage(
         team_id=context.team_id,

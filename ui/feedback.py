@@ -49,6 +49,14 @@ def read_feedback_message(event: dict[str, Any], *, bot_user_id: str | None, bot
     return FeedbackMessage(channel, ts, _author(event), text[:MESSAGE_MAX_CHARS])
 
 
+def read_deleted(event: dict[str, Any]) -> tuple[str, str] | None:
+    """The channel and ts of a message deleted (by its author or its integration), or None."""
+    channel, ts = event.get("channel"), event.get("deleted_ts")
+    if event.get("subtype") != "message_deleted" or not isinstance(channel, str) or not isinstance(ts, str):
+        return None
+    return channel, ts
+
+
 def _author(event: dict[str, Any]) -> str:
     profile = event.get("bot_profile") if isinstance(event.get("bot_profile"), dict) else {}
     for candidate in (event.get("user"), event.get("username"), profile.get("name"), event.get("bot_id")):

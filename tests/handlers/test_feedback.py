@@ -101,8 +101,10 @@ def test_a_pm_makes_a_channel_a_feedback_channel_and_the_bot_joins_it(bot, slack
 @pytest.mark.parametrize(("user", "channel", "words"), [
     ("U1", FEED, "Only product managers"),
     ("UPM", "DUPM", "Feedback channels are channels"),
+    ("UPM", "GMPIM", "Feedback channels are channels"),  # a group DM: the bot is sent none of its messages
 ])
 def test_only_pms_and_only_in_channels(bot, slack, engine, user, channel, words):
+    slack.channels["GMPIM"] = {"is_mpim": True, "is_private": True, "is_channel": False}
     listen_here(bot, slack, channel=channel, user=user)
     assert words in said(slack)["text"]
     with Session(engine) as session:

@@ -230,3 +230,26 @@ def test_an_idea_made_from_a_request_another_pm_attached_meanwhile_says_where_th
     told = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
     assert any("attached to #1" in text for text in told), told
     assert [i.customer_mentions for i in ideas(engine)] == [1, 0]
+
+
+def test_a_message_deleted_from_a_feedback_channel_leaves_the_inbox_but_not_the_ideas(bot, slack, engine):
+    """A review feed withdraws a review (or a person deletes their note): its requests waiting in the inbox go,
+    the one already counted on an idea stays that idea's evidence."""
+    csv_idea(bot, slack)
+    listen_here(bot, slack)
+    post = integration_post("Please add a CSV export to the reports page. I wish I could pick a dark theme too.")
+    bot.slack.event(post)
+    assert sorted(i.state for i in settled(bot, engine, 2)) == ["attached", "inbox"]
+    bot.slack.event({"type": "message", "subtype": "message_deleted", "channel": post["channel"], "hidden": True,
+                     "deleted_ts": post["ts"], "ts": "1700009999.000001", "previous_message": post})
+    bot.finish_work()
+    assert [(i.state, i.idea_id) for i in insights(engine)] == [("attached", ideas(engine)[0].id)]
+    assert ideas(engine)[0].customer_mentions == 1
+
+
+def test_a_pasted_export_of_many_reviews_makes_at_most_twenty_insights(bot, slack, engine):
+    listen_here(bot, slack)
+    asks = [f"Please add a way to export report number {n} as a spreadsheet." for n in range(60)]
+    bot.slack.event(integration_post(" ".join(asks)))
+    found = settled(bot, engine, 20)
+    assert len(found) == 20 and "report number 0 " in found[0].text and "number 19 " in found[-1].text
