@@ -127,6 +127,7 @@ def test_with_a_model_it_confirms_the_candidates(make_bot, slack, model, answer,
     coached = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
     model.answers["SameNeed"] = answer
     share_idea(coached, slack, user="U1")
+    coached.deliver()  # the first idea's own model calls are done before the second's are counted
     asked_before = len(model.requests)
     model.status = status
     share_idea(coached, slack, user="U2", **SAME_NEED)
