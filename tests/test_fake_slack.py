@@ -1242,3 +1242,52 @@ def test_reset_clears_rules_latency_and_messages(fake: FakeSlack, client: WebCli
     assert timed(lambda: client.conversations_history(channel="C1")) < 0.2
     assert client.chat_postMessage(channel="C1", text="new")["ok"] and client.auth_test()["ok"]
     assert texts(client.conversations_history(channel="C1")["messages"]) == ["new"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The app's own HTTP answers (a command's reply, a view submission's response_action), checked as Slack checks them
+
+
+DIVIDER = {"type": "divider"}
+
+
+def submitted_modal() -> dict:
+    return {**valid_modal(), "id": "V1", "state": {"values": {}}}
+
+
+REPLY_CASES = [
+    pytest.param("command", "", None, id="bare-ack"),
+    pytest.param("command", "Sending you a CSV", None, id="plain-words"),
+    pytest.param("command", json.dumps({"response_type": "ephemeral", **valid_message()}), None, id="message"),
+    pytest.param("command", json.dumps({"blocks": [{"type": "divider"}] * 51}), "invalid_blocks", id="51-blocks"),
+    pytest.param("command", json.dumps({"text": "x" * 40_001}), "msg_too_long", id="text-too-long"),
+    pytest.param("command", json.dumps({"blocks": [{"type": "section", "text": mrkdwn("x" * 3000)}] * 5}),
+                 "msg_blocks_too_long", id="blocks-text-too-long"),
+    pytest.param("command", "[1]", "invalid_json", id="not-an-object"),
+    pytest.param("view_submission", "", None, id="closes"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {"title": "Too short"}}),
+                 None, id="error-on-an-input"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {"reason": "Why?"}}),
+                 "invalid_blocks", id="error-on-no-such-block"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {}}), "invalid_blocks",
+                 id="no-errors"),
+    pytest.param("view_submission", json.dumps({"response_action": "update", "view": valid_modal()}), None,
+                 id="update"),
+    pytest.param("view_submission",
+                 json.dumps({"response_action": "update", "view": {**valid_modal(), "title": plain("x" * 25)}}),
+                 "invalid_blocks", id="update-title-too-long"),
+    pytest.param("view_submission",
+                 json.dumps({"response_action": "push", "view": {**valid_modal(), "blocks": [DIVIDER] * 101}}),
+                 "invalid_blocks", id="push-over-100-blocks"),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "error"), REPLY_CASES)
+def test_the_apps_replies_are_checked_as_slack_checks_them(fake: FakeSlack, kind: str, body: str, error: str | None
+                                                           ) -> None:
+    fake.check_reply(kind, body, submitted_modal() if kind == "view_submission" else None)
+
+    [reply] = fake.replies()
+    assert (reply.method, reply.error) == (f"reply:{kind}", error)
+    assert fake.refused() == ([] if error is None else [reply])
+    assert fake.calls() == []  # the app called nothing: it answered
