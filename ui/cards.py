@@ -45,7 +45,7 @@ from ui.kit import (
     section,
     stage_words,
 )
-from ui.objectives import OBJECTIVES_ON_A_CARD, objective_name, objective_select
+from ui.objectives import OBJECTIVES_ON_A_CARD, objective_name, objective_select, objectives_left_out
 
 MOVE_BUTTONS = {
     Stage.DISCOVERY: ("Explore in discovery", None),
@@ -123,6 +123,8 @@ def triage_card(
         select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
         select["placeholder"] = plain("Link to an objective", 150)
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
+        if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
+            blocks.append(context(left_out))
     return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
 
 
