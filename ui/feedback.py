@@ -171,10 +171,15 @@ def inbox_blocks(groups: Sequence[Sequence[Insight]], total: int, choices: Seque
     return blocks
 
 
+CHANNELS_NAMED = 20  # a context holds 3,000 characters: past this many, the rest are counted, not cut mid-name
+
+
 def feedback_channels_words(channels: Sequence[str]) -> str:
     if not channels:
         return "No feedback channels yet: `/idea feedback here` in a channel where reviews or tickets land."
-    return "Feedback channels: " + ", ".join(f"<#{c}>" for c in channels) + " · `/idea feedback off` stops one."
+    named = ", ".join(f"<#{c}>" for c in channels[:CHANNELS_NAMED])
+    more = f" and {len(channels) - CHANNELS_NAMED} more" if len(channels) > CHANNELS_NAMED else ""
+    return f"Feedback channels: {named}{more} · `/idea feedback off` stops one."
 
 
 def _group_words(group: Sequence[Insight], now: datetime) -> str:

@@ -157,3 +157,10 @@ def test_the_intake_form_with_150_objectives(bot, slack, engine):
     assert "Only the newest 99 of 150 objectives are listed." in select_block["hint"]["text"]
     assert "longer than the 3,000 characters" in str(form["blocks"])
 
+
+def test_a_pms_home_with_hundreds_of_feedback_channels_names_some_and_counts_the_rest(bot, slack, engine):
+    with engine.begin() as db:
+        _insert(db, FeedbackChannel, [{"team_id": "T1", "channel_id": f"C{n:010d}", "created_by": "UPM"}
+                                      for n in range(300)])
+    shown = str(open_home(bot, slack, "UPM")["blocks"])
+    assert "<#C0000000000>" in shown and "and 280 more" in shown
