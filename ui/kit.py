@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,11 +64,41 @@ def unescape(slack_text: str) -> str:
     return _SLACK_ENTITY.sub(lambda m: _ENTITY_CHAR[m.group(1)], slack_text)
 
 
+_JOINER = "\u200d"  # zero-width joiner: 👩‍👩‍👧 is five characters to Slack, one to the reader
+_ATTACHED = frozenset({_JOINER, "\ufe0e", "\ufe0f"})  # and the text and emoji presentation selectors
+
+
+def _attached(char: str) -> bool:
+    """A character that belongs to the one before it: an accent, a joiner, a selector, a skin tone, a tag."""
+    return (char in _ATTACHED or unicodedata.category(char) in ("Mn", "Mc", "Me")
+            or "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f")
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"  # two of them make a flag
+
+
+def whole(text: str, cut: int) -> int:
+    """`cut`, moved back to where a character as people see it starts, so that clipping at it never leaves
+    half an emoji (a family without its last member, a flag's first letter) or a letter without its accent.
+    Never by more than a long emoji's length: a letter under thousands of accents is cut among them."""
+    floor = max(0, cut - 16)
+    while floor < cut < len(text) and (_attached(text[cut]) or text[cut - 1] == _JOINER):
+        cut -= 1
+    if 0 < cut < len(text) and _regional(text[cut]):
+        run = cut
+        while run > 0 and _regional(text[run - 1]):
+            run -= 1
+        cut -= (cut - run) % 2
+    return cut
+
+
 def clip(mrkdwn: str, limit: int) -> str:
-    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`."""
+    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`, nor an
+    emoji or a letter and its accent."""
     if len(mrkdwn) <= limit:
         return mrkdwn
-    cut = mrkdwn[: limit - 1]
+    cut = mrkdwn[: whole(mrkdwn, limit - 1)]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
@@ -92,7 +123,8 @@ def labelled(label: str, user_text: str) -> Block:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: whole(text, limit - 1)] + "…",
+            "emoji": True}
 
 
 # Slack refuses a message whose blocks' text adds up to roughly 12,000 characters (msg_blocks_too_long),
@@ -207,7 +239,7 @@ def chunks(mrkdwn: str, limit: int) -> list[str]:
             pieces.append(mrkdwn[:cut])
             mrkdwn = mrkdwn[cut + 1:]
             continue
-        cut = limit - len("&gt; ")
+        cut = whole(mrkdwn, limit - len("&gt; "))
         amp = mrkdwn.rfind("&", 0, cut)
         if amp > 0 and ";" not in mrkdwn[amp:cut]:
             cut = amp
