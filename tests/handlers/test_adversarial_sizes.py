@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from models import Decision, FeedbackChannel, Idea, Insight, KeyResult, Objective, Stage, Support, utcnow
-from tests.flows import open_modal, wait_until
-from tests.handlers.test_triage import open_home
+from tests.flows import open_modal, share_idea, wait_until
+from tests.handlers.test_close_the_loop import ask_due_check_ins, dms
+from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
 
 HOSTILE = "&<>&amp; <!channel> <@U1> 😀👩‍👩‍👧 e\u0301 *bold* _it_ ~s~ `c` > quote\n"
@@ -164,3 +165,31 @@ def test_a_pms_home_with_hundreds_of_feedback_channels_names_some_and_counts_the
                                       for n in range(300)])
     shown = str(open_home(bot, slack, "UPM")["blocks"])
     assert "<#C0000000000>" in shown and "and 280 more" in shown
+
+
+def test_one_ideas_whole_life_with_every_field_at_its_longest(bot, slack, engine):
+    """Shared with every field as long as the form takes and full of `&<>`, pings and emoji, supported,
+    shipped, asked about, reviewed with the longest words, and told in a digest: all of it is taken."""
+    seed(engine, ideas=0, decisions=0, supporters=0, quotes=0)
+    limits = {"outcome": 1000, "problem": 2000, "evidence": 2000, "measure": 1000}
+    card = share_idea(bot, slack, user="U1", **{name: "Finance " + hostile(most - 8) for name, most in limits.items()})
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user="U2", channel="CTRIAGE")
+    support = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert bot.slack.submit_view(support, {"evidence": hostile(500)}, user="U2").json()["response_action"] == "update"
+    blocks = slack.wait_for("chat.update")[-1].args["blocks"]
+    for action in ("idea_move_discovery", "idea_move_delivery", "idea_move_shipped"):
+        redrawn = len(slack.calls("chat.update"))
+        assert decide(bot, slack, blocks, action, reason="Finance " + hostile(1990)).body == ""
+        blocks = slack.wait_for("chat.update", redrawn + 1)[-1].args["blocks"]
+    assert ask_due_check_ins(bot, utcnow() + timedelta(weeks=4)) == 1
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(dms(slack, "U1")[-1]["blocks"])["review_met"], user="U1", channel="DU1")
+    review = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    answer = bot.slack.submit_view(review, {"measured": hostile(1000), "learning": "Finance " + hostile(1990)},
+                                   user="U1").json()
+    assert answer["response_action"] == "update"
+    preview = bot.slack.command("digest preview", user="UPM", channel="CPRODUCT").json()
+    assert "Outcomes reviewed" in str(preview["blocks"])
+    bot.finish_work()
+    assert len(slack.calls("chat.update")) >= 4 and len(dms(slack, "U2")) == 4  # the card redrawn, U2 told
