@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fake_slack_objects import check_confirm, check_option_group
 from tests.fake_slack_replies import reply_json, view_response_errors
 
 __all__ = ["Call", "FakeSlack", "blocks_text_length", "validate_message", "validate_view"]
@@ -279,6 +280,8 @@ class _Checker:
         if kind == "image":
             self.image(element, pointer)
             return
+        if element.get("confirm") is not None:
+            check_confirm(self, element["confirm"], f"{pointer}/confirm")
         action_id = element.get("action_id")
         if action_id is not None:
             # Slack asks for unique action_ids within a block (checked there), not across a view.
@@ -336,12 +339,9 @@ class _Checker:
     def options(self, element: dict, pointer: str, kind: str) -> None:
         max_options, mrkdwn_ok = OPTION_LIMITS[kind]
         if kind.endswith("static_select") and "option_groups" in element and "options" not in element:
-            options = [
-                opt
-                for group in self.items(element["option_groups"], f"{pointer}/option_groups", 100)
-                if isinstance(group, dict)
-                for opt in (group.get("options") if isinstance(group.get("options"), list) else [])
-            ]
+            groups = self.items(element["option_groups"], f"{pointer}/option_groups", 100)
+            options = [opt for i, group in enumerate(groups)
+                       for opt in check_option_group(self, group, f"{pointer}/option_groups/{i}")]
         else:
             options = self.items(element.get("options"), f"{pointer}/options", max_options)
         for i, option in enumerate(options):

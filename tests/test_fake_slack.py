@@ -271,6 +271,10 @@ def options(n: int) -> list[dict]:
     return [option(f"Option {i}", f"v{i}") for i in range(n)]
 
 
+CONFIRM = {"title": plain("Decline it?"), "text": mrkdwn("The requester hears why."), "confirm": plain("Decline"),
+           "deny": plain("Keep it")}
+GROUP = {"label": plain("Open"), "options": options(3)}
+GROUPED = {"type": "static_select", "action_id": "grouped", "option_groups": [GROUP]}
 INPUT_BLOCK = {"type": "input", "label": plain("Name"), "element": {"type": "plain_text_input", "action_id": "n"}}
 
 MESSAGE_REFUSALS = [
@@ -333,6 +337,18 @@ MESSAGE_REFUSALS = [
         "/blocks/7/accessory/placeholder/type",
         id="placeholder-mrkdwn",
     ),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "title": plain("x" * 101)}),
+                 "/blocks/4/elements/0/confirm/title/text", id="confirm-title-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "text": mrkdwn("x" * 301)}),
+                 "/blocks/4/elements/0/confirm/text/text", id="confirm-text-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "confirm": plain("x" * 31)}),
+                 "/blocks/4/elements/0/confirm/confirm/text", id="confirm-button-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "deny": mrkdwn("No")}),
+                 "/blocks/4/elements/0/confirm/deny/type", id="confirm-deny-mrkdwn"),
+    pytest.param(put("/blocks/7/accessory", {**GROUPED, "option_groups": [{**GROUP, "label": plain("x" * 76)}]}),
+                 "/blocks/7/accessory/option_groups/0/label/text", id="option-group-label-too-long"),
+    pytest.param(put("/blocks/7/accessory", {**GROUPED, "option_groups": [{**GROUP, "options": options(101)}]}),
+                 "/blocks/7/accessory/option_groups/0/options", id="option-group-over-100"),
     pytest.param(
         put("/attachments", [{"color": "#f00", "blocks": [{"type": "nope"}]}]),
         "/attachments/0/blocks/0/type",
@@ -1291,3 +1307,10 @@ def test_the_apps_replies_are_checked_as_slack_checks_them(fake: FakeSlack, kind
     assert (reply.method, reply.error) == (f"reply:{kind}", error)
     assert fake.refused() == ([] if error is None else [reply])
     assert fake.calls() == []  # the app called nothing: it answered
+
+
+def test_a_confirm_dialog_and_option_groups_within_limits_are_accepted(fake: FakeSlack, client: WebClient) -> None:
+    button = {"type": "button", "action_id": "decline", "text": plain("Decline"), "confirm": CONFIRM}
+    blocks = [{"type": "actions", "elements": [button, GROUPED]}]
+
+    assert client.chat_postMessage(channel="C1", text="t", blocks=blocks)["ok"] and fake.refused() == []
