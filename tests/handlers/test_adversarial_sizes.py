@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from models import Decision, FeedbackChannel, Idea, Insight, KeyResult, Objective, Stage, Support, utcnow
-from tests.flows import open_modal, share_idea, wait_until
+from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins, dms
 from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
+from ui.kit import unescape
 
 HOSTILE = "&<>&amp; <!channel> <@U1> 😀👩‍👩‍👧 e\u0301 *bold* _it_ ~s~ `c` > quote\n"
 
@@ -193,3 +194,18 @@ def test_one_ideas_whole_life_with_every_field_at_its_longest(bot, slack, engine
     assert "Outcomes reviewed" in str(preview["blocks"])
     bot.finish_work()
     assert len(slack.calls("chat.update")) >= 4 and len(dms(slack, "U2")) == 4  # the card redrawn, U2 told
+
+
+def test_a_page_long_message_turned_into_an_idea(bot, slack, engine):
+    """A message of 40,000 characters (Slack's most) made an idea with the message shortcut: the form holds
+    its start and says so, the idea keeps all of it, and its card and confirmation are taken."""
+    text = hostile(40_000)
+    opened = len(slack.calls("views.open"))
+    bot.slack.message_shortcut({"ts": "1700000000.000200", "user": "U2", "text": text}, user="U1")
+    form = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert "longer than the 3,000 characters" in str(form["blocks"])
+    assert submit_keeping_my_words(bot, form, GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.finish_work()
+    with engine.connect() as db:
+        assert db.scalar(select(Idea.ask)).strip() == unescape(text).strip()  # Slack sends `&` as `&amp;`
