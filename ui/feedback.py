@@ -147,6 +147,20 @@ def ids_value(insights: Sequence[Insight]) -> str:
     return value
 
 
+def carried_groups(groups: Sequence[Sequence[Insight]]) -> list[list[Insight]]:
+    """Each group in pieces whose every request its controls carry (`ids_value`): 60 alike requests are shown
+    as groups that each say how many they speak for and sort all of them, not as one "60 say this" whose
+    buttons sort half and leave the rest to come back."""
+    pieces = []
+    for group in groups:
+        rest = list(group)
+        while rest:
+            held = max(1, ids_value(rest).count(",") + 1)
+            pieces.append(rest[:held])
+            rest = rest[held:]
+    return pieces
+
+
 def read_inbox_ids(value: object) -> list[int]:
     """The insight ids an inbox button or select (its block id) carried."""
     return read_ids(value.removeprefix(_INBOX_PREFIX) if isinstance(value, str) else None, IDS_PER_BUTTON)
