@@ -93,8 +93,8 @@ def triage_card(
         blocks.append(support_summary(backers))
     if (evidence := evidence_block(idea, quotes, now or idea.created_at)) is not None:
         blocks.append(evidence)
-    if decision is not None:
-        blocks += decision_sections(decision)
+    reason = decision_sections(decision) if decision is not None else []
+    blocks += reason
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
              f"Submitted {day_of(idea.created_at)}"]
     if idea.tracker_key:
@@ -125,7 +125,8 @@ def triage_card(
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
         if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
             blocks.append(context(left_out))
-    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks,
+                   keep=reason)  # the card shows the latest decision: its reason is the last thing clipped
 
 
 SUPPORTERS_SHOWN = 5

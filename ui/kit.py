@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -142,30 +143,33 @@ def text_size(value: Any) -> int:
     return 0
 
 
-def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET) -> list[Block]:
-    """Clips the longest sections (people's text: an outcome, evidence, a reason) until the message fits
-    Slack's total; what is cut ends in "…", so nothing is lost without a sign."""
+def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET, keep: Sequence[Block] = ()) -> list[Block]:
+    """Clips the longest sections (people's text: an outcome, evidence, a quote) until the message fits
+    Slack's total; what is cut ends in "…", so nothing is lost without a sign. Sections in `keep` (what the
+    message is for: a decision's reason) are clipped only once every other one is as short as it goes."""
     over = text_size(blocks) - budget
     if over <= 0:
         return blocks
+    kept = {index for index, block in enumerate(blocks) if any(block is wanted for wanted in keep)}
     blocks = [dict(block) for block in blocks]
-    sections = sorted((b for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)),
-                      key=lambda b: -len(b["text"]["text"]))
+    order = sorted((i for i, b in enumerate(blocks) if b.get("type") == "section" and isinstance(b.get("text"), dict)),
+                   key=lambda i: (i in kept, -len(blocks[i]["text"]["text"])))
+    sections = [blocks[i] for i in order]
     for block in sections:
         if over <= 0:
             break
         text = block["text"]["text"]
-        keep = max(200, len(text) - over)
-        if keep < len(text):
-            block["text"] = {**block["text"], "text": clip(text, keep)}
+        room = max(200, len(text) - over)
+        if room < len(text):
+            block["text"] = {**block["text"], "text": clip(text, room)}
             over -= len(text) - len(block["text"]["text"])
     return blocks
 
 
-def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+def message(text: str, blocks: list[Block], keep: Sequence[Block] = ()) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback. Within
-    Slack's limits by construction: at most 50 blocks, and the text budget above."""
-    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS])}
+    Slack's limits by construction: at most 50 blocks, and the text budget above (`keep`: see `fit`)."""
+    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS], keep=keep)}
 
 
 def stage_words(stage: str) -> str:

@@ -153,7 +153,7 @@ def test_deciding_on_the_busiest_idea(bot, slack, engine):
     assert bot.slack.submit_view(form, {"reason": hostile(2000)}, user="UPM").body == ""
     bot.finish_work()
     [card] = [c.args for c in slack.calls("chat.update") if c.args["channel"] == "CTRIAGE"]
-    assert f"*New idea #{busy}*" not in str(card) and "and 495 more" in str(card["blocks"])
+    assert f"*Idea #{busy}*" in str(card["blocks"]) and "500 people have this problem too" in str(card["blocks"])
     told = {c.args["channel"] for c in slack.calls("chat.postMessage") if c.ok}
     assert {f"US{n:04d}" for n in range(500)} <= told
 
@@ -216,3 +216,31 @@ def test_a_page_long_message_turned_into_an_idea(bot, slack, engine):
     bot.finish_work()
     with engine.connect() as db:
         assert db.scalar(select(Idea.ask)).strip() == unescape(text).strip()  # Slack sends `&` as `&amp;`
+
+
+def plain_words(n: int) -> str:
+    return ("Finance closes the month a day sooner with fewer manual steps. " * (n // 60 + 1))[:n].strip()
+
+
+def test_a_busy_cards_latest_reason_is_shown_whole(bot, slack, engine):
+    """A card with every field long, supporters' evidence, customer quotes and an objective select is over
+    Slack's total for a message's text, so something is clipped: the original ask, the evidence, the quotes;
+    never the reason for the latest decision, which the card is there to show."""
+    card = share_idea(bot, slack, user="U1", outcome=plain_words(1000), problem=plain_words(2000),
+                      evidence=plain_words(2000), measure=plain_words(1000))
+    with engine.begin() as db:
+        idea_id = db.scalar(select(Idea.id))
+        _insert(db, Objective, [{"team_id": "T1", "title": plain_words(75), "created_by": "UPM"} for _ in range(30)])
+        _insert(db, Support, [{"idea_id": idea_id, "user_id": f"US{n:04d}", "team_id": "T1",
+                               "evidence": plain_words(500)} for n in range(50)])
+        _insert(db, Insight, [{"team_id": "T1", "channel_id": "CFEED", "message_ts": f"{1700000000 + n}.000100",
+                               "part": 0, "text": plain_words(2000), "author": "Zendesk", "state": "attached",
+                               "idea_id": idea_id} for n in range(3)])
+        db.execute(update(Idea).values(customer_mentions=3))
+    reason = f"Finance {plain_words(1960)} and that is why."
+    redrawn = len(slack.calls("chat.update"))
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery", reason=reason).body == ""
+    blocks = slack.wait_for("chat.update", redrawn + 1)[-1].args["blocks"]
+    shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert "and that is why." in shown and "50 people have this problem too" in shown
+    assert "…" in shown  # something else was clipped, and says so
