@@ -103,7 +103,14 @@ def clip(mrkdwn: str, limit: int) -> str:
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
-    return cut + "…"
+    return cut[:_before_open_token(cut, len(cut))] + "…"
+
+
+def _before_open_token(mrkdwn: str, cut: int) -> int:
+    """`cut`, or where a token it would cut in half (`<@U1>`, `<https://…|words>`) starts: people's `<` and `>`
+    are escaped, so a bare `<` opens a token and a bare `>` closes one."""
+    opened = mrkdwn.rfind("<", 0, cut)
+    return opened if opened > mrkdwn.rfind(">", 0, cut) else cut
 
 
 def quote(text: str) -> str:
@@ -247,6 +254,8 @@ def chunks(mrkdwn: str, limit: int) -> list[str]:
         amp = mrkdwn.rfind("&", 0, cut)
         if amp > 0 and ";" not in mrkdwn[amp:cut]:
             cut = amp
+        if (token := _before_open_token(mrkdwn, cut)) > len("&gt; "):  # and the piece still holds some words
+            cut = token
         piece = mrkdwn[:cut]
         pieces.append(piece)
         quoted = piece[piece.rfind("\n") + 1:].startswith("&gt;")

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,3 +69,15 @@ def test_clipping_never_cuts_an_emoji_or_a_letter_and_its_accent_apart(text, sta
 def test_a_letter_under_thousands_of_accents_is_still_cut_to_the_limit():
     zalgo = "a" + "\u0301" * 5000
     assert 80 <= len(clip(zalgo, 100)) <= 100 and all(len(piece) <= 3000 for piece in chunks(zalgo, 3000))
+
+
+TOKENS = "*Idea #12* from <@U0123456789> in <#C0123456789> (<https://acme.slack.com/archives/C1/p17|original message>)"
+
+
+@pytest.mark.parametrize("limit", range(2, len(TOKENS)))
+def test_clipping_never_cuts_a_mention_or_a_link_in_half(limit):
+    """A line with mentions and links clipped anywhere keeps each token whole or leaves it out: half of
+    `<https://…|original message>` shows as raw text."""
+    pieces = chunks(TOKENS, limit) if limit >= 60 else []  # a piece holds a token whole: the link is 52
+    for shown in (clip(TOKENS, limit), *pieces):
+        assert re.fullmatch(r"[^<>]*(<[^<>]*>[^<>]*)*", shown), (limit, shown)
