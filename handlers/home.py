@@ -25,7 +25,7 @@ from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
 from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
-from ui.feedback import GROUPS_SHOWN, inbox_blocks
+from ui.feedback import GROUPS_SHOWN, carried_groups, inbox_blocks
 from ui.home import (
     DELIVERIES_FOR_PMS,
     EXPORT_FAILED,
@@ -90,7 +90,7 @@ def inbox_section(session: Session, team_id: str, now: datetime) -> list[Block]:
     """The customer feedback inbox as the PMs' Home shows it: alike requests together, each with the open
     ideas closest to it first."""
     waiting, total = feedback.inbox(session, team_id)
-    groups = feedback.grouped(waiting)[:GROUPS_SHOWN]
+    groups = carried_groups(feedback.grouped(waiting))[:GROUPS_SHOWN]
     pool = open_ideas(session, team_id) if groups else []
     choices = [ranked(group[0].text, pool) for group in groups]
     return inbox_blocks(groups, total, choices, feedback.feedback_channels(session, team_id), now)

@@ -30,12 +30,15 @@ logger = logging.getLogger("outcome_bot.scheduler")
 
 
 def digest_owed(channel_id: str, digest: Digest, intro: str | None, run_id: int | None = None) -> Owed:
-    """A digest as owed messages: the first in the channel, any others in its thread."""
+    """A digest as owed messages: the first in the channel, any others in its thread, one after another (rows
+    of one key go out in order; replies without one would race each other, and the thread read out of order)."""
     first, *rest = digest_messages(digest, intro)
     if run_id is not None:
         first = {**first, "on_sent": {"digest_run": run_id}}
+    thread = f"digest-thread:{channel_id}"
     return outbox.Owed("chat.postMessage", {"channel": channel_id, **first}, key=f"digest:{channel_id}",
-                       replies=[outbox.Owed("chat.postMessage", {"channel": channel_id, **part}) for part in rest])
+                       replies=[outbox.Owed("chat.postMessage", {"channel": channel_id, **part}, key=thread)
+                                for part in rest])
 
 
 def write_intro(intro: IntroWriter | None, team_id: str, digest: Digest) -> str | None:

@@ -128,7 +128,7 @@ class RunningBot:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
-        self.slack = SlackSender(f"http://127.0.0.1:{self.server.server_port}", slack.response_url())
+        self.slack = SlackSender(f"http://127.0.0.1:{self.server.server_port}", slack.response_url(), replies=slack)
 
     def finish_work(self) -> None:
         """Waits until every listener started so far has finished (Bolt runs them after the ack, on

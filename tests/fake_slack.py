@@ -30,6 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fake_slack_objects import check_confirm, check_option_group
+from tests.fake_slack_replies import reply_json, view_response_errors
+
 __all__ = ["Call", "FakeSlack", "blocks_text_length", "validate_message", "validate_view"]
 
 # Errors that mean "your request was malformed", as opposed to Slack being down or you lacking access.
@@ -277,6 +280,8 @@ class _Checker:
         if kind == "image":
             self.image(element, pointer)
             return
+        if element.get("confirm") is not None:
+            check_confirm(self, element["confirm"], f"{pointer}/confirm")
         action_id = element.get("action_id")
         if action_id is not None:
             # Slack asks for unique action_ids within a block (checked there), not across a view.
@@ -334,12 +339,9 @@ class _Checker:
     def options(self, element: dict, pointer: str, kind: str) -> None:
         max_options, mrkdwn_ok = OPTION_LIMITS[kind]
         if kind.endswith("static_select") and "option_groups" in element and "options" not in element:
-            options = [
-                opt
-                for group in self.items(element["option_groups"], f"{pointer}/option_groups", 100)
-                if isinstance(group, dict)
-                for opt in (group.get("options") if isinstance(group.get("options"), list) else [])
-            ]
+            groups = self.items(element["option_groups"], f"{pointer}/option_groups", 100)
+            options = [opt for i, group in enumerate(groups)
+                       for opt in check_option_group(self, group, f"{pointer}/option_groups/{i}")]
         else:
             options = self.items(element.get("options"), f"{pointer}/options", max_options)
         for i, option in enumerate(options):
@@ -559,6 +561,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._calls: list[Call] = []
+        self._replies: list[Call] = []
         self._failures: dict[str, list[_Rule]] = {}
         self._latencies: dict[str, float] = {}
         self._messages: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
@@ -601,13 +604,41 @@ class FakeSlack:
 
     def refused(self) -> list[Call]:
         """Calls Slack would have rejected as malformed; most tests should assert this is empty."""
-        return [c for c in self.calls() if c.error in REFUSAL_ERRORS and not c.injected and not self._gone(c)]
+        refused = [c for c in self.calls() if c.error in REFUSAL_ERRORS and not c.injected and not self._gone(c)]
+        return refused + [c for c in self.replies() if not c.ok]
+
+    def replies(self) -> list[Call]:
+        """The app's answers to commands and view submissions that a test sent with check_reply, in order."""
+        with self._lock:
+            return list(self._replies)
 
     def _gone(self, call: Call) -> bool:
         """A channel a test made unreachable: not-found there is Slack's normal answer, not a refusal."""
         channel = str(call.args.get("channel") or "")
         states = (self.channels.get(channel, {}), self.channels.get(_dm(channel), {}))
         return call.error == "channel_not_found" and any(state.get("exists") is False for state in states)
+
+    def check_reply(self, kind: str, body: str, submitted: dict | None = None) -> list[str]:
+        """Records the app's HTTP answer to a slash command ("command") or a view submission ("view_submission")
+        as a Call named "reply:<kind>", refused as Slack would refuse it: refused() reports it too, and
+        replies() lists them (calls() does not, as the app made no call)."""
+        error, errors = None, []
+        try:
+            answer = reply_json(body)
+            if answer is not None and kind == "command":
+                self._message(answer, require_content=False)
+            elif answer is not None and kind == "view_submission":
+                errors = view_response_errors(answer, submitted or {}, validate_view)
+                error = "invalid_blocks" if errors else None
+        except ValueError:
+            error = "invalid_json"
+        except _Refusal as refusal:
+            error, errors = refusal.error, refusal.extra.get("errors", [])
+        response = {"ok": error is None, **({"error": error, "errors": errors} if error else {})}
+        with self._lock:
+            self._replies.append(Call(f"reply:{kind}", {"body": body}, None, error is None, error, "", response,
+                                      at=time.monotonic()))
+        return errors or ([error] if error else [])
 
     def messages(self, channel: str) -> list[dict]:
         """What people see in a channel (a user id means the bot's DM with them), oldest first, thread replies
@@ -654,6 +685,7 @@ class FakeSlack:
         with self._lock:
             self.uploads.clear()
             self._calls.clear()
+            self._replies.clear()
             self._failures.clear()
             self._latencies.clear()
             self._messages.clear()

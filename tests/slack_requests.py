@@ -29,11 +29,20 @@ class Reply:
 
 
 class SlackSender:
-    def __init__(self, base_url: str, response_url: str, secret: str = SIGNING_SECRET) -> None:
+    def __init__(self, base_url: str, response_url: str, secret: str = SIGNING_SECRET, *,
+                 replies: Any = None) -> None:
+        """`replies`, the fake Slack: the app's answers to commands and view submissions go to its
+        check_reply, so a reply Slack would refuse fails the test as a refused API call does."""
         self.url = base_url + "/slack/events"
         self.base_url = base_url
         self.response_url = response_url
         self.verifier = SignatureVerifier(secret)
+        self.replies = replies
+
+    def _checked(self, kind: str, reply: Reply, submitted: dict[str, Any] | None = None) -> Reply:
+        if self.replies is not None and reply.status == 200:
+            self.replies.check_reply(kind, reply.body, submitted)
+        return reply
 
     # --- transport -------------------------------------------------------------------------------
 
@@ -60,7 +69,7 @@ class SlackSender:
 
     def command(self, text: str = "", *, user: str = "U1", channel: str = "C1", team: str = TEAM,
                 command: str = "/idea", **kwargs: Any) -> Reply:
-        return self.form(
+        return self._checked("command", self.form(
             {
                 "token": "legacy-verification-token",
                 "team_id": team,
@@ -77,7 +86,7 @@ class SlackSender:
                 "trigger_id": f"trigger-{next(_counter)}",
             },
             **kwargs,
-        )
+        ))
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1",
                     team: str = TEAM, view_id: str | None = None) -> Reply:
@@ -91,7 +100,8 @@ class SlackSender:
             state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
         submitted = {**view, "id": view_id or f"V{next(_counter):06d}", "team_id": team,
                      "state": {"values": state}, "hash": "h", "app_id": "A1", "bot_id": "BBOT"}
-        return self.interaction({**_from(user, team, "view_submission"), "view": submitted, "response_urls": []})
+        reply = self.interaction({**_from(user, team, "view_submission"), "view": submitted, "response_urls": []})
+        return self._checked("view_submission", reply, submitted)
 
     def press(self, button: dict[str, Any], *, user: str = "U1", team: str = TEAM, channel: str | None = "C1",
               message_ts: str | None = "1700000000.000100", view: dict[str, Any] | None = None) -> Reply:

@@ -271,6 +271,10 @@ def options(n: int) -> list[dict]:
     return [option(f"Option {i}", f"v{i}") for i in range(n)]
 
 
+CONFIRM = {"title": plain("Decline it?"), "text": mrkdwn("The requester hears why."), "confirm": plain("Decline"),
+           "deny": plain("Keep it")}
+GROUP = {"label": plain("Open"), "options": options(3)}
+GROUPED = {"type": "static_select", "action_id": "grouped", "option_groups": [GROUP]}
 INPUT_BLOCK = {"type": "input", "label": plain("Name"), "element": {"type": "plain_text_input", "action_id": "n"}}
 
 MESSAGE_REFUSALS = [
@@ -333,6 +337,18 @@ MESSAGE_REFUSALS = [
         "/blocks/7/accessory/placeholder/type",
         id="placeholder-mrkdwn",
     ),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "title": plain("x" * 101)}),
+                 "/blocks/4/elements/0/confirm/title/text", id="confirm-title-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "text": mrkdwn("x" * 301)}),
+                 "/blocks/4/elements/0/confirm/text/text", id="confirm-text-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "confirm": plain("x" * 31)}),
+                 "/blocks/4/elements/0/confirm/confirm/text", id="confirm-button-too-long"),
+    pytest.param(put("/blocks/4/elements/0/confirm", {**CONFIRM, "deny": mrkdwn("No")}),
+                 "/blocks/4/elements/0/confirm/deny/type", id="confirm-deny-mrkdwn"),
+    pytest.param(put("/blocks/7/accessory", {**GROUPED, "option_groups": [{**GROUP, "label": plain("x" * 76)}]}),
+                 "/blocks/7/accessory/option_groups/0/label/text", id="option-group-label-too-long"),
+    pytest.param(put("/blocks/7/accessory", {**GROUPED, "option_groups": [{**GROUP, "options": options(101)}]}),
+                 "/blocks/7/accessory/option_groups/0/options", id="option-group-over-100"),
     pytest.param(
         put("/attachments", [{"color": "#f00", "blocks": [{"type": "nope"}]}]),
         "/attachments/0/blocks/0/type",
@@ -1242,3 +1258,59 @@ def test_reset_clears_rules_latency_and_messages(fake: FakeSlack, client: WebCli
     assert timed(lambda: client.conversations_history(channel="C1")) < 0.2
     assert client.chat_postMessage(channel="C1", text="new")["ok"] and client.auth_test()["ok"]
     assert texts(client.conversations_history(channel="C1")["messages"]) == ["new"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The app's own HTTP answers (a command's reply, a view submission's response_action), checked as Slack checks them
+
+
+DIVIDER = {"type": "divider"}
+
+
+def submitted_modal() -> dict:
+    return {**valid_modal(), "id": "V1", "state": {"values": {}}}
+
+
+REPLY_CASES = [
+    pytest.param("command", "", None, id="bare-ack"),
+    pytest.param("command", "Sending you a CSV", None, id="plain-words"),
+    pytest.param("command", json.dumps({"response_type": "ephemeral", **valid_message()}), None, id="message"),
+    pytest.param("command", json.dumps({"blocks": [{"type": "divider"}] * 51}), "invalid_blocks", id="51-blocks"),
+    pytest.param("command", json.dumps({"text": "x" * 40_001}), "msg_too_long", id="text-too-long"),
+    pytest.param("command", json.dumps({"blocks": [{"type": "section", "text": mrkdwn("x" * 3000)}] * 5}),
+                 "msg_blocks_too_long", id="blocks-text-too-long"),
+    pytest.param("command", "[1]", "invalid_json", id="not-an-object"),
+    pytest.param("view_submission", "", None, id="closes"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {"title": "Too short"}}),
+                 None, id="error-on-an-input"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {"reason": "Why?"}}),
+                 "invalid_blocks", id="error-on-no-such-block"),
+    pytest.param("view_submission", json.dumps({"response_action": "errors", "errors": {}}), "invalid_blocks",
+                 id="no-errors"),
+    pytest.param("view_submission", json.dumps({"response_action": "update", "view": valid_modal()}), None,
+                 id="update"),
+    pytest.param("view_submission",
+                 json.dumps({"response_action": "update", "view": {**valid_modal(), "title": plain("x" * 25)}}),
+                 "invalid_blocks", id="update-title-too-long"),
+    pytest.param("view_submission",
+                 json.dumps({"response_action": "push", "view": {**valid_modal(), "blocks": [DIVIDER] * 101}}),
+                 "invalid_blocks", id="push-over-100-blocks"),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "error"), REPLY_CASES)
+def test_the_apps_replies_are_checked_as_slack_checks_them(fake: FakeSlack, kind: str, body: str, error: str | None
+                                                           ) -> None:
+    fake.check_reply(kind, body, submitted_modal() if kind == "view_submission" else None)
+
+    [reply] = fake.replies()
+    assert (reply.method, reply.error) == (f"reply:{kind}", error)
+    assert fake.refused() == ([] if error is None else [reply])
+    assert fake.calls() == []  # the app called nothing: it answered
+
+
+def test_a_confirm_dialog_and_option_groups_within_limits_are_accepted(fake: FakeSlack, client: WebClient) -> None:
+    button = {"type": "button", "action_id": "decline", "text": plain("Decline"), "confirm": CONFIRM}
+    blocks = [{"type": "actions", "elements": [button, GROUPED]}]
+
+    assert client.chat_postMessage(channel="C1", text="t", blocks=blocks)["ok"] and fake.refused() == []

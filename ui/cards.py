@@ -45,7 +45,7 @@ from ui.kit import (
     section,
     stage_words,
 )
-from ui.objectives import OBJECTIVES_ON_A_CARD, objective_name, objective_select
+from ui.objectives import OBJECTIVES_ON_A_CARD, objective_name, objective_select, objectives_left_out
 
 MOVE_BUTTONS = {
     Stage.DISCOVERY: ("Explore in discovery", None),
@@ -93,8 +93,8 @@ def triage_card(
         blocks.append(support_summary(backers))
     if (evidence := evidence_block(idea, quotes, now or idea.created_at)) is not None:
         blocks.append(evidence)
-    if decision is not None:
-        blocks += decision_sections(decision)
+    reason = decision_sections(decision) if decision is not None else []
+    blocks += reason
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
              f"Submitted {day_of(idea.created_at)}"]
     if idea.tracker_key:
@@ -123,7 +123,10 @@ def triage_card(
         select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
         select["placeholder"] = plain("Link to an objective", 150)
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
-    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+        if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
+            blocks.append(context(left_out))
+    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks,
+                   keep=reason)  # the card shows the latest decision: its reason is the last thing clipped
 
 
 SUPPORTERS_SHOWN = 5

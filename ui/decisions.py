@@ -157,10 +157,10 @@ def decision_notice(
         news = f"<@{to}> {news}"
     # A review's words are what was learned, said by whoever recorded it (often the requester themself).
     why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
-    said = chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)
+    said = [section(piece) for piece in chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)]
     blocks = [
         section(news),
-        *(section(piece) for piece in said),  # the reason whole, however long it is once escaped
+        *said,  # the reason whole, however long it is once escaped
         labelled("The outcome" if supporter else "Your outcome", idea.outcome),
     ]
     tracking = tracking_line(idea, filing_in) if decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED) else None
@@ -175,7 +175,7 @@ def decision_notice(
         thanks = f"Thank you for sharing {message_link(idea, 'it')}. " + (
             "See `/idea list`." if reviewed else "Questions? Reply to the person who decided, or see `/idea list`.")
     blocks.append(context(thanks))
-    return message(notice_text(idea, decision, whose), blocks)
+    return message(notice_text(idea, decision, whose), blocks, keep=said)
 
 
 def notice_text(idea: Idea, decision: Decision, whose: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digests.compose import Digest, Pulse
-from bot.digests.schedule import DAYS, Schedule, in_words
+from bot.digests.schedule import DAYS, EXAMPLE, Schedule, in_words
 from bot.reviews import SUPPORTABLE
 from models import Decision, Idea, Insight, Stage
 from ui.cards import review_words, support_button
@@ -177,6 +177,11 @@ DIGEST_WAS_OFF = "This channel had no digest to stop."
 INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
 ARCHIVED = "This channel is archived, so I can't work in it."
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."
+
+
+def schedule_not_understood(word: str) -> str:
+    """The word a schedule could not read, echoed inert (a ping or a link typed there stays words) and short."""
+    return f"I didn't understand \u201c{clip(escape(word), 51)}\u201d. Try {EXAMPLE}."
 
 
 def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel: bool) -> dict[str, Any]:

@@ -155,6 +155,20 @@ def ids_value(insights: Sequence[Insight]) -> str:
     return value
 
 
+def carried_groups(groups: Sequence[Sequence[Insight]]) -> list[list[Insight]]:
+    """Each group in pieces whose every request its controls carry (`ids_value`): 60 alike requests are shown
+    as groups that each say how many they speak for and sort all of them, not as one "60 say this" whose
+    buttons sort half and leave the rest to come back."""
+    pieces = []
+    for group in groups:
+        rest = list(group)
+        while rest:
+            held = max(1, ids_value(rest).count(",") + 1)
+            pieces.append(rest[:held])
+            rest = rest[held:]
+    return pieces
+
+
 def read_inbox_ids(value: object) -> list[int]:
     """The insight ids an inbox button or select (its block id) carried."""
     return read_ids(value.removeprefix(_INBOX_PREFIX) if isinstance(value, str) else None, IDS_PER_BUTTON)
@@ -182,10 +196,15 @@ def inbox_blocks(groups: Sequence[Sequence[Insight]], total: int, choices: Seque
     return blocks
 
 
+CHANNELS_NAMED = 20  # a context holds 3,000 characters: past this many, the rest are counted, not cut mid-name
+
+
 def feedback_channels_words(channels: Sequence[str]) -> str:
     if not channels:
         return "No feedback channels yet: `/idea feedback here` in a channel where reviews or tickets land."
-    return "Feedback channels: " + ", ".join(f"<#{c}>" for c in channels) + " · `/idea feedback off` stops one."
+    named = ", ".join(f"<#{c}>" for c in channels[:CHANNELS_NAMED])
+    more = f" and {len(channels) - CHANNELS_NAMED} more" if len(channels) > CHANNELS_NAMED else ""
+    return f"Feedback channels: {named}{more} · `/idea feedback off` stops one."
 
 
 def _group_words(group: Sequence[Insight], now: datetime) -> str:

@@ -29,7 +29,7 @@ from ui.kit import (
     section,
     stage_words,
 )
-from ui.objectives import objective_select, read_objective
+from ui.objectives import OBJECTIVE_OPTIONS, objective_select, objectives_left_out, read_objective
 
 INSIGHTS_CARRIED = 30  # requests from the feedback inbox one idea can be made from
 
@@ -116,7 +116,8 @@ def intake_modal(
             "block_id": "objective" if state.version == 1 else f"objective.{state.version}",
             "optional": True,
             "label": plain("Which objective does this serve?", 2000),
-            "hint": plain("Leave it empty if none fits: a product manager can link it later.", 2000),
+            "hint": plain(" ".join(filter(None, ["Leave it empty if none fits: a product manager can link it later.",
+                                                  objectives_left_out(OBJECTIVE_OPTIONS, len(objectives))])), 2000),
             "element": objective_select(objectives, read_objective(state.values.get("objective")), "objective"),
         })
     # The message an idea comes from (its ts and author) is kept on the server with the draft, never carried:

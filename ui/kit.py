@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,15 +65,52 @@ def unescape(slack_text: str) -> str:
     return _SLACK_ENTITY.sub(lambda m: _ENTITY_CHAR[m.group(1)], slack_text)
 
 
+_JOINER = "\u200d"  # zero-width joiner: 👩‍👩‍👧 is five characters to Slack, one to the reader
+_ATTACHED = frozenset({_JOINER, "\ufe0e", "\ufe0f"})  # and the text and emoji presentation selectors
+
+
+def _attached(char: str) -> bool:
+    """A character that belongs to the one before it: an accent, a joiner, a selector, a skin tone, a tag."""
+    return (char in _ATTACHED or unicodedata.category(char) in ("Mn", "Mc", "Me")
+            or "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f")
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"  # two of them make a flag
+
+
+def whole(text: str, cut: int) -> int:
+    """`cut`, moved back to where a character as people see it starts, so that clipping at it never leaves
+    half an emoji (a family without its last member, a flag's first letter) or a letter without its accent.
+    Never by more than a long emoji's length: a letter under thousands of accents is cut among them."""
+    floor = max(0, cut - 16)
+    while floor < cut < len(text) and (_attached(text[cut]) or text[cut - 1] == _JOINER):
+        cut -= 1
+    if 0 < cut < len(text) and _regional(text[cut]):
+        run = cut
+        while run > 0 and _regional(text[run - 1]):
+            run -= 1
+        cut -= (cut - run) % 2
+    return cut
+
+
 def clip(mrkdwn: str, limit: int) -> str:
-    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`."""
+    """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`, nor an
+    emoji or a letter and its accent."""
     if len(mrkdwn) <= limit:
         return mrkdwn
-    cut = mrkdwn[: limit - 1]
+    cut = mrkdwn[: whole(mrkdwn, limit - 1)]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
-    return cut + "…"
+    return cut[:_before_open_token(cut, len(cut))] + "…"
+
+
+def _before_open_token(mrkdwn: str, cut: int) -> int:
+    """`cut`, or where a token it would cut in half (`<@U1>`, `<https://…|words>`) starts: people's `<` and `>`
+    are escaped, so a bare `<` opens a token and a bare `>` closes one."""
+    opened = mrkdwn.rfind("<", 0, cut)
+    return opened if opened > mrkdwn.rfind(">", 0, cut) else cut
 
 
 def quote(text: str) -> str:
@@ -92,7 +131,8 @@ def labelled(label: str, user_text: str) -> Block:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: whole(text, limit - 1)] + "…",
+            "emoji": True}
 
 
 # Slack refuses a message whose blocks' text adds up to roughly 12,000 characters (msg_blocks_too_long),
@@ -110,30 +150,33 @@ def text_size(value: Any) -> int:
     return 0
 
 
-def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET) -> list[Block]:
-    """Clips the longest sections (people's text: an outcome, evidence, a reason) until the message fits
-    Slack's total; what is cut ends in "…", so nothing is lost without a sign."""
+def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET, keep: Sequence[Block] = ()) -> list[Block]:
+    """Clips the longest sections (people's text: an outcome, evidence, a quote) until the message fits
+    Slack's total; what is cut ends in "…", so nothing is lost without a sign. Sections in `keep` (what the
+    message is for: a decision's reason) are clipped only once every other one is as short as it goes."""
     over = text_size(blocks) - budget
     if over <= 0:
         return blocks
+    kept = {index for index, block in enumerate(blocks) if any(block is wanted for wanted in keep)}
     blocks = [dict(block) for block in blocks]
-    sections = sorted((b for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)),
-                      key=lambda b: -len(b["text"]["text"]))
+    order = sorted((i for i, b in enumerate(blocks) if b.get("type") == "section" and isinstance(b.get("text"), dict)),
+                   key=lambda i: (i in kept, -len(blocks[i]["text"]["text"])))
+    sections = [blocks[i] for i in order]
     for block in sections:
         if over <= 0:
             break
         text = block["text"]["text"]
-        keep = max(200, len(text) - over)
-        if keep < len(text):
-            block["text"] = {**block["text"], "text": clip(text, keep)}
+        room = max(200, len(text) - over)
+        if room < len(text):
+            block["text"] = {**block["text"], "text": clip(text, room)}
             over -= len(text) - len(block["text"]["text"])
     return blocks
 
 
-def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+def message(text: str, blocks: list[Block], keep: Sequence[Block] = ()) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback. Within
-    Slack's limits by construction: at most 50 blocks, and the text budget above."""
-    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS])}
+    Slack's limits by construction: at most 50 blocks, and the text budget above (`keep`: see `fit`)."""
+    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS], keep=keep)}
 
 
 def stage_words(stage: str) -> str:
@@ -214,10 +257,12 @@ def chunks(mrkdwn: str, limit: int) -> list[str]:
             pieces.append(mrkdwn[:cut])
             mrkdwn = mrkdwn[cut + 1:]
             continue
-        cut = limit - len("&gt; ")
+        cut = whole(mrkdwn, limit - len("&gt; "))
         amp = mrkdwn.rfind("&", 0, cut)
         if amp > 0 and ";" not in mrkdwn[amp:cut]:
             cut = amp
+        if (token := _before_open_token(mrkdwn, cut)) > len("&gt; "):  # and the piece still holds some words
+            cut = token
         piece = mrkdwn[:cut]
         pieces.append(piece)
         quoted = piece[piece.rfind("\n") + 1:].startswith("&gt;")

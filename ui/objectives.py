@@ -136,5 +136,10 @@ def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None,
     return element
 
 
+def objectives_left_out(listed: int, total: int) -> str | None:
+    """What a select of objectives leaves out, said beside it; None when it holds them all."""
+    return f"Only the newest {listed} of {total} objectives are listed." if total > listed else None
+
+
 def read_objective(value: str | None) -> int | None:
     return read_id(value)

@@ -19,7 +19,12 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
 class ScheduleError(ValueError):
-    """Words that are not a day and a time; the message shows the right form."""
+    """Words that are not a day and a time; the message shows the right form. `word` is the one not
+    understood, as typed."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(f"I didn't understand \u201c{word}\u201d. Try {EXAMPLE}.")
+        self.word = word
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,8 @@ def parse(
     """`[weekly] [<day> <HH:MM>] [only-this-channel]`, in any order; the workspace's default day and
     time (Monday 09:00 unless an admin chose otherwise) when unsaid."""
     only_here = False
-    for word in (w.lower().strip(",") for w in words):
+    for typed in words:
+        word = typed.lower().strip(",")
         if word in ("weekly", ""):
             continue
         if word in ("only-this-channel", "this-channel-only", "here-only"):
@@ -55,7 +61,7 @@ def parse(
         elif match := _TIME.match(word):
             minute = int(match.group(1)) * 60 + int(match.group(2))
         else:
-            raise ScheduleError(f"I didn't understand \u201c{word}\u201d. Try {EXAMPLE}.")
+            raise ScheduleError(typed)
     return DigestRequest(Schedule(weekday, minute, valid_timezone(timezone)), only_here)
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,21 @@ def test_saying_it_again_changes_the_schedule_and_scope(bot, slack, engine):
 def test_bad_day_or_time_gets_an_example(bot, slack, engine):
     bot.slack.command("digest here someday 9am", user="UPM", channel="CPRODUCT")
     assert "/idea digest here weekly monday 09:00" in reply(slack)["text"]
+    assert subscriptions(engine) == []
+
+
+@pytest.mark.parametrize(("typed", "shown", "not_shown"), [
+    ("&lt;!channel&gt;", "\u201c&lt;!channel&gt;\u201d", "<!channel>"),  # as Slack sends what was typed
+    ("&lt;https://evil.example|Confirm&gt;", "&lt;https://evil.example|Confirm&gt;", "<https://"),
+    ("R&amp;D", "R&amp;D", "R&D"),
+    ("x" * 3000, "x" * 50 + "…\u201d", "x" * 200),
+])
+def test_words_a_schedule_does_not_understand_are_shown_as_typed_and_short(bot, slack, engine, typed, shown,
+                                                                           not_shown):
+    """What was typed is echoed back inert: a ping, a link or `&` stays words, and a page of words stays short."""
+    bot.slack.command(f"digest here {typed}", user="UPM", channel="CPRODUCT")
+    text = reply(slack)["text"]
+    assert shown in text and not_shown not in text and "/idea digest here weekly monday 09:00" in text
     assert subscriptions(engine) == []
 
 

@@ -362,6 +362,25 @@ def test_a_large_group_with_long_ids_is_sorted_whole_ids_only(bot, slack, engine
     assert 123_456 not in attached and attached == {int(i) for i in carried.split(",")}
 
 
+@pytest.mark.parametrize(("alike", "first_id"), [(60, 1_000), (30, 12_345_670)])
+def test_a_group_says_it_speaks_for_only_the_requests_its_buttons_sort(bot, slack, engine, alike, first_id):
+    """A control carries at most 30 ids, and only as many as its block id's 255 characters hold: more alike
+    requests than that are shown as further groups, each sorted whole by its buttons, rather than one group
+    saying "60 say this" whose Not a request sorts half of them and leaves the rest to come back."""
+    listen_here(bot, slack)
+    with Session(engine) as session, session.begin():
+        session.add_all(Insight(id=first_id + n, team_id="T1", channel_id=FEED, message_ts=f"2.{n:06d}",
+                                text="Please add a dark mode to the app.", author="AppFollow", state="inbox",
+                                created_at=utcnow() - timedelta(minutes=n)) for n in range(alike))
+    home = open_home(bot, slack)
+    groups = [b for b in home["blocks"] if b.get("block_id", "").startswith("inbox:")]
+    words = [home["blocks"][home["blocks"].index(g) - 1]["text"]["text"] for g in groups]
+    carried = [g["block_id"].removeprefix("inbox:").split(",") for g in groups]
+    assert len(groups) >= 2 and sum(map(len, carried)) == alike
+    for said, ids in zip(words, carried, strict=True):
+        assert f"*{len(ids)} say this*" in said
+
+
 def test_a_forged_attach_to_a_closed_or_foreign_idea_changes_nothing(bot, slack, engine):
     listen_here(bot, slack)
     bot.slack.event(integration_post("Please add a dark mode to the mobile app."))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import Delivery, Idea, Objective
-from tests.flows import GOOD, cards, open_modal, submit_keeping_my_words, together, wait_until
+from tests.flows import GOOD, cards, open_modal, share_idea, submit_keeping_my_words, together, wait_until
 from tests.slack_requests import buttons
 
 
@@ -153,3 +154,25 @@ def test_two_pms_editing_one_objective_at_once_leave_one_set_of_key_results(make
         [(title, key_results)] = objectives(engine)
         who = title.rsplit(" ", 2)[-2]
         assert [metric for metric, *_ in key_results] == [f"Days to close, {round_number}", f"Manual steps, {who}"]
+
+
+@pytest.mark.parametrize(("count", "form_says", "card_says"), [
+    (20, None, None),  # every objective fits both lists: nothing to say
+    (60, None, "the newest 25 of 60 objectives"),
+    (150, "the newest 99 of 150 objectives", "the newest 25 of 150 objectives"),
+])
+def test_a_list_of_objectives_too_long_for_a_select_says_how_many_it_leaves_out(bot, slack, engine, count, form_says,
+                                                                                 card_says):
+    """A select holds 100 options (a card's, fewer, as its words count towards the message's total): the
+    objectives left out are named by number where the list is, not silently missing."""
+    with engine.begin() as db:
+        db.execute(insert(Objective), [{"team_id": "T1", "title": f"Objective {n}", "created_by": "UPM"}
+                                       for n in range(count)])
+    card = share_idea(bot, slack)
+    form = slack.calls("views.open")[-1].args["view"]
+    [field] = [b for b in form["blocks"] if b.get("block_id") == "objective"]
+    [select_block] = [b for b in card["blocks"] if b.get("block_id", "").startswith("objective_")]
+    listed = [o for o in select_block["elements"][0]["options"] if o["value"] != "none"]
+    assert len(listed) == min(count, 25) and listed[-1]["text"]["text"] == f"Objective {count - 1}"
+    for says, where in ((form_says, field["hint"]["text"]), (card_says, str(card["blocks"]))):
+        assert (says in where) if says else ("newest" not in where)

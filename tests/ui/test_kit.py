@@ -1,8 +1,9 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ui.kit import age_words, clip, escape, quote
+from ui.kit import age_words, chunks, clip, escape, plain, quote
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,43 @@ def test_quote_quotes_every_line_and_escapes():
 def test_age_words(days, words):
     now = datetime(2026, 11, 24, tzinfo=UTC)
     assert age_words(now - timedelta(days=days, hours=1), now) == words
+
+
+# Text and where each character as people see it starts (a Python index: Slack counts characters as Python does).
+WHOLE_CHARACTERS = [
+    pytest.param("ab👩\u200d👩\u200d👧cd", {0, 1, 2, 7, 8, 9}, id="family-emoji"),
+    pytest.param("cafe\u0301 ok", {0, 1, 2, 3, 5, 6, 7, 8}, id="letter-and-accent"),
+    pytest.param("x🇫🇷🇩🇪y", {0, 1, 3, 5, 6}, id="flags"),
+    pytest.param("ok 👍🏽!", {0, 1, 2, 3, 5, 6}, id="skin-tone"),
+    pytest.param("a❤\ufe0fb", {0, 1, 3, 4}, id="emoji-presentation"),
+]
+
+
+@pytest.mark.parametrize(("text", "starts"), WHOLE_CHARACTERS)
+def test_clipping_never_cuts_an_emoji_or_a_letter_and_its_accent_apart(text, starts):
+    """Slack counts characters, but people see an emoji family, a flag or an accented letter as one: cut
+    inside it, a family loses a member, a flag turns into a letter in a box, an é into an e."""
+    for limit in range(2, len(text)):
+        for shown in (clip(text, limit), plain(text, limit)["text"]):
+            body = shown.removesuffix("…")
+            assert len(shown) <= limit and len(body) in starts, (limit, shown)
+    for limit in range(len("&gt; ") + 2, len(text) + len("&gt; ")):
+        first, *_ = chunks(text, limit)
+        assert len(first) in starts | {len(text)}, (limit, first)
+
+
+def test_a_letter_under_thousands_of_accents_is_still_cut_to_the_limit():
+    zalgo = "a" + "\u0301" * 5000
+    assert 80 <= len(clip(zalgo, 100)) <= 100 and all(len(piece) <= 3000 for piece in chunks(zalgo, 3000))
+
+
+TOKENS = "*Idea #12* from <@U0123456789> in <#C0123456789> (<https://acme.slack.com/archives/C1/p17|original message>)"
+
+
+@pytest.mark.parametrize("limit", range(2, len(TOKENS)))
+def test_clipping_never_cuts_a_mention_or_a_link_in_half(limit):
+    """A line with mentions and links clipped anywhere keeps each token whole or leaves it out: half of
+    `<https://…|original message>` shows as raw text."""
+    pieces = chunks(TOKENS, limit) if limit >= 60 else []  # a piece holds a token whole: the link is 52
+    for shown in (clip(TOKENS, limit), *pieces):
+        assert re.fullmatch(r"[^<>]*(<[^<>]*>[^<>]*)*", shown), (limit, shown)
