@@ -183,12 +183,10 @@ def inbox_blocks(groups: Sequence[Sequence[Insight]], total: int, choices: Seque
     blocks: list[Block] = [{"type": "header", "text": plain(f"Customer feedback inbox ({total})", 150)}]
     if not groups:
         blocks.append(section("Nothing waiting: every request from the feedback channels is on an idea. :tada:"))
-    # A group is shown as its buttons carry it (IDS_PER_BUTTON, and what fits a block id): the words count the
-    # requests a press sorts, and the rest of a larger group are counted among those waiting.
-    carried = [group[:len(ids_value(group).split(","))] for group in groups[:GROUPS_SHOWN]]
-    for group, ideas in zip(carried, choices, strict=False):
+    # Groups come as their buttons carry them (`carried_groups`): the words count the requests a press sorts.
+    for group, ideas in zip(groups[:GROUPS_SHOWN], choices, strict=False):
         blocks += [section(_group_words(group, now)), _group_actions(group, ideas)]
-    shown = sum(len(g) for g in carried)
+    shown = sum(len(g) for g in groups[:GROUPS_SHOWN])
     if total > shown:
         blocks.append(context(f"and {total - shown} more waiting; the newest are shown first."))
     blocks.append(context(feedback_channels_words(channels)))

@@ -3,14 +3,13 @@ says about an idea's evidence, and what a PM's press does when the inbox or the 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from bot.feedback import corrections
-from models import Idea, Insight, make_sessions, utcnow
+from models import Idea, make_sessions
 from runtime import outbox
 from runtime.sender import Sender
 from tests.flows import ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
@@ -123,24 +122,6 @@ def test_the_digests_pulse_counts_customer_mentions_as_the_idea_does(bot, slack,
     found = settled(bot, engine, len(posts) + 1)
     assert ideas(engine)[0].customer_mentions == len(posts), [(i.text, i.state) for i in found]
     assert pulse in bot.slack.command("digest preview", user="U2").body
-
-
-@pytest.mark.parametrize(("alike", "first_id"), [(40, 1), (30, 12_345_670)], ids=["more than a button holds",
-                                                                                 "ids too long for the block id"])
-def test_a_group_says_as_many_voices_as_its_buttons_sort(bot, slack, engine, alike, first_id):
-    """Dozens of reviews ask for a dark mode: the group's words count the requests its buttons carry, so "Not a
-    request" (or Make it an idea, or Attach) sorts as many as the PM was shown, and the rest are counted as more."""
-    listen_here(bot, slack)
-    with Session(engine) as session, session.begin():
-        session.add_all(Insight(id=first_id + n, team_id="T1", channel_id="CFEED", message_ts=f"2.{n:06d}",
-                                text="Please add a dark mode to the app.", author="AppFollow", state="inbox",
-                                created_at=utcnow() - timedelta(minutes=n)) for n in range(alike))
-    home = open_home(bot, slack)
-    group = inbox_group(home)
-    carried = next(e for e in group["elements"] if e["action_id"] == "inbox_not_a_request")["value"].split(",")
-    said = re.search(r"\*(\d+) say this\*", str(home["blocks"]))
-    more = re.search(r"and (\d+) more waiting", str(home["blocks"]))
-    assert said and more and (int(said.group(1)), int(more.group(1))) == (len(carried), alike - len(carried))
 
 
 def test_a_request_matched_to_an_idea_merged_while_it_was_being_matched_follows_the_merge(bot, slack, engine):
