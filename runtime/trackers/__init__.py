@@ -102,7 +102,8 @@ def signed(secret: str | None, raw: bytes, signature: str | None) -> bool:
     if not secret or not signature or not signature.startswith("sha256="):
         return False
     expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip())
+    # As bytes: a header with a non-ASCII character (anyone can send one) is a wrong signature, not a 500.
+    return hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace"))
 
 
 def delivery(headers: Mapping[str, str], name: str, raw: bytes) -> str:
