@@ -23,6 +23,7 @@ from runtime.trackers import (
     delivery,
     header,
     signed,
+    text,
 )
 
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
@@ -92,13 +93,17 @@ class GitHub:
         if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
             return Event(delivered, "other")
         issue, action = body["issue"], body.get("action")
-        repo = (body.get("repository") or {}).get("full_name")
+        repository, sender = body.get("repository"), body.get("sender")
+        repo = text(repository.get("full_name")) if isinstance(repository, dict) else None
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":
             what = _closed_as(issue)
-        actor = (body.get("sender") or {}).get("login")
-        return Event(delivered, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
-                     actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
+        actor = text(sender.get("login")) if isinstance(sender, dict) else None
+        number = issue.get("number")
+        number = number if isinstance(number, int) and not isinstance(number, bool) else None
+        return Event(delivered, what or "other", key=f"{repo}#{number}" if repo and number is not None else None,
+                     actor=f"@{actor}" if actor else None, title=text(issue.get("title")),
+                     url=text(issue.get("html_url")))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
         state = OPEN if answer.get("state") != "closed" else _closed_as(answer)

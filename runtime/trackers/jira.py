@@ -25,6 +25,7 @@ from runtime.trackers import (
     delivery,
     header,
     signed,
+    text,
 )
 
 ISSUE_TYPE = "Task"
@@ -97,9 +98,11 @@ class Jira:
         if not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
             return Event(delivered, "other")
         issue = body["issue"]
-        key = issue.get("key")
-        actor = (body.get("user") or {}).get("displayName")
-        common = {"key": key, "actor": actor, "title": (issue.get("fields") or {}).get("summary"),
+        key = text(issue.get("key"))
+        user = body.get("user")
+        actor = text(user.get("displayName")) if isinstance(user, dict) else None
+        fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
+        common = {"key": key, "actor": actor, "title": text(fields.get("summary")),
                   "url": self._url(key) if key else None}
         if body.get("webhookEvent") == "jira:issue_deleted":
             return Event(delivered, DELETED, **common)
@@ -107,7 +110,7 @@ class Jira:
                               if isinstance(item, dict) and item.get("field") == "status"), None)
         if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
             return Event(delivered, "other", **common)
-        now = _state(issue.get("fields") or {})
+        now = _state(fields)
         if now != OPEN:
             return Event(delivered, now, **common)
         return Event(delivered, REOPENED if _was_done(status_change) else "other", **common)

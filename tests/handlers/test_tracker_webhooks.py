@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Delivery, Idea
-from tests.fake_trackers import DONE
-from tests.flows import GOOD
+from tests.fake_trackers import DONE, GITHUB_SECRET, JIRA_SECRET
+from tests.flows import GOOD, decisions
 
 
 def linked_idea(engine, tracker: str, key: str, url: str = "https://tracker.test/x", *, team: str = "T1") -> int:
@@ -68,3 +68,75 @@ def test_an_unsigned_or_wrongly_signed_webhook_is_refused_without_effect(tracked
     assert raw_post(f"{tracked_bot.url}/{path}/events", body, headers) == 401
     tracked_bot.finish_work()
     assert stage(engine, idea_id) == "delivery" and jobs_that_failed(engine) == []
+
+
+def _jira_done(**issue_and_user):
+    issue = {"key": "OPS-7", "fields": {"summary": "An issue", "status": DONE, "resolution": {"name": "Done"}}}
+    body = {"webhookEvent": "jira:issue_updated", "user": {"displayName": "Jane Doe"}, "issue": issue,
+            "changelog": {"items": [{"field": "status", "fromString": "In Progress", "toString": "Done"}]}}
+    for name, value in issue_and_user.items():
+        if name == "displayName":
+            body["user"] = {"displayName": value}
+        elif name == "user":
+            body["user"] = value
+        else:
+            issue[name] = value
+    return body
+
+
+def _github_closed(number=57, sender=None, **extra):
+    body = {"action": "closed", "issue": {"number": number, "title": "An issue", "state": "closed",
+                                          "state_reason": "completed"},
+            "repository": {"full_name": "acme/roadmap"}, "sender": sender if sender is not None else {"login": "octo"}}
+    return body | extra
+
+
+@pytest.mark.parametrize(("path", "body", "statuses", "ships"), [
+    ("github", b"{not json", {400}, False),
+    ("github", b"\xff\xfe", {400}, False),
+    ("github", b"null", {200, 400}, False),
+    ("github", b"[]", {200, 400}, False),
+    ("github", {"action": "closed", "issue": None}, {200, 400}, False),
+    ("github", _github_closed(number="57"), {200, 400}, False),
+    ("github", _github_closed(number=None), {200, 400}, False),
+    ("github", _github_closed(number={"n": 57}), {200, 400}, False),
+    ("github", _github_closed(repository="acme/roadmap"), {200, 400}, False),
+    ("github", _github_closed(sender="octo"), {200, 400}, None),
+    ("github", _github_closed(sender={"login": ["octo"]}), {200, 400}, None),
+    ("jira", b"{not json", {400}, False),
+    ("jira", b"null", {200, 400}, False),
+    ("jira", {"webhookEvent": "jira:issue_updated", "issue": {"key": 7}}, {200, 400}, False),
+    ("jira", _jira_done(key=7), {200, 400}, False),
+    ("jira", _jira_done(key={"k": "OPS-7"}), {200, 400}, False),
+    ("jira", _jira_done(key=None), {200, 400}, False),
+    ("jira", _jira_done(fields=None), {200, 400}, False),
+    ("jira", _jira_done(displayName=42), {200, 400}, None),
+    ("jira", _jira_done(displayName={"name": "Jane"}), {200, 400}, None),
+    ("jira", _jira_done(user="Jane"), {200, 400}, None),
+    ("jira", _jira_done(displayName="<!channel> & <@UEVIL>"), {200}, True),
+])
+def test_a_signed_webhook_with_an_odd_body_is_answered_cleanly_and_breaks_nothing(tracked_bot, slack, engine,
+                                                                                  trackers, path, body, statuses,
+                                                                                  ships):
+    """Never a 500 (the tracker would retry it for days), never a 503 for a body the database cannot take,
+    and never work the sender fails at: it ships the idea (True), leaves it (False), or either (None)."""
+    import hashlib
+    import hmac
+
+    key = "acme/roadmap#57" if path == "github" else "OPS-7"
+    idea_id = linked_idea(engine, path, key)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    secret, header = (GITHUB_SECRET, "X-Hub-Signature-256") if path == "github" else (JIRA_SECRET, "X-Hub-Signature")
+    headers = {header: "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
+               "X-GitHub-Event": "issues", "X-GitHub-Delivery": "d1", "X-Atlassian-Webhook-Identifier": "d1"}
+    assert raw_post(f"{tracked_bot.url}/{path}/events", raw, headers) in statuses
+    tracked_bot.finish_work()
+    assert jobs_that_failed(engine) == []
+    if ships is not None:
+        assert (stage(engine, idea_id) == "shipped") is ships
+    if ships:
+        [shipped] = [d for d in decisions(engine) if d.to_stage == "shipped"]
+        assert "<!channel>" in shipped.reason  # as typed; escaped wherever it is shown
+        posted = str([c.args for c in slack.calls("chat.postMessage") + slack.calls("chat.update")])
+        assert "&lt;!channel&gt; &amp; &lt;@UEVIL&gt;" in posted
+        assert "<!channel>" not in posted and "<@UEVIL>" not in posted
