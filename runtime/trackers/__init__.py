@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -115,6 +116,11 @@ def text(value: Any) -> str | None:
     """A webhook's field when it is the text it should be, else None: a signed body is still not trusted to
     put a number where a key goes (the database refuses it) or a dict where a name goes."""
     return value if isinstance(value, str) and value else None
+
+
+def marked(body: Any, mark: str) -> bool:
+    """Whether an issue's body holds `mark` as a whole: idea 1's mark is the start of idea 12's."""
+    return re.search(re.escape(mark) + r"(?![0-9A-Za-z])", str(body or "")) is not None
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

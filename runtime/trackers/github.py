@@ -22,6 +22,7 @@ from runtime.trackers import (
     call,
     delivery,
     header,
+    marked,
     signed,
     text,
 )
@@ -68,7 +69,7 @@ class GitHub:
                               "&direction=desc&per_page=50", headers=self.headers)
         if status != 200 or not isinstance(answer, list):
             raise Refused(_refusal(status, answer, repo))
-        found = next((issue for issue in answer if isinstance(issue, dict) and mark in str(issue.get("body") or "")),
+        found = next((issue for issue in answer if isinstance(issue, dict) and marked(issue.get("body"), mark)),
                      None)
         return self._issue(repo, found) if found is not None else None
 

@@ -24,6 +24,7 @@ from runtime.trackers import (
     call,
     delivery,
     header,
+    marked,
     signed,
     text,
 )
@@ -77,7 +78,7 @@ class Jira:
             raise Refused(_refusal(status, answer, self.settings.project_key))
         for issue in answer.get("issues") or []:
             fields = issue.get("fields") if isinstance(issue, dict) else None
-            if isinstance(fields, dict) and mark in str(fields.get("description") or "") and issue.get("key"):
+            if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
                 key = str(issue["key"])
                 return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
         return None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import Delivery, Idea
 from tests.fake_trackers import DONE, GITHUB_SECRET, JIRA_SECRET
-from tests.flows import GOOD, decisions
+from tests.flows import GOOD, decisions, ideas, share_idea, wait_until
 
 
 def linked_idea(engine, tracker: str, key: str, url: str = "https://tracker.test/x", *, team: str = "T1") -> int:
@@ -140,3 +140,24 @@ def test_a_signed_webhook_with_an_odd_body_is_answered_cleanly_and_breaks_nothin
         posted = str([c.args for c in slack.calls("chat.postMessage") + slack.calls("chat.update")])
         assert "&lt;!channel&gt; &amp; &lt;@UEVIL&gt;" in posted
         assert "<!channel>" not in posted and "<@UEVIL>" not in posted
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_a_retried_filing_does_not_take_another_ideas_issue_for_its_own(tracked_bot, slack, engine, trackers,
+                                                                        tracker):
+    """The tracker answered 503 (it may have filed it): the retry looks for the issue by the idea's mark.
+    Idea #1's mark is the start of idea #10's; finding #10's issue is not finding #1's."""
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1")
+    team = ideas(engine)[0].team_id
+    others = f"Filed by outcome-bot from idea #10. (outcome-bot:{team}:10)"
+    trackers.github_issue(7, "Idea ten's issue")["body"] = others
+    trackers.jira_issue("OPS-7", "Idea ten's issue")["fields"]["description"] = others
+    trackers.fail(rf"POST /{tracker}/", 503)
+    assert to_delivery(bot, slack, card, {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=15)
+    bot.finish_work()
+    assert ideas(engine)[0].tracker_key not in ("acme/roadmap#7", "OPS-7")
+    assert len(trackers.made("POST", r"/issues?$")) == 2
