@@ -115,7 +115,11 @@ class GitHub:
 
 def _closed_as(issue: dict[str, Any]) -> str:
     """Why a closed issue was closed: only "completed" (or no reason, as older GitHub Enterprise Servers
-    send) is done; "not_planned" and "duplicate" are closed without the work."""
+    send) is done; "not_planned" and "duplicate" are closed without the work; a pull request is done
+    only when merged."""
+    pull = issue.get("pull_request")
+    if isinstance(pull, dict):  # a pull request, read as an issue: closed unmerged is abandoned, not done
+        return COMPLETED if pull.get("merged_at") else NOT_PLANNED
     reason = issue.get("state_reason")
     return {"not_planned": NOT_PLANNED, "duplicate": DUPLICATE}.get(reason, COMPLETED) if isinstance(reason, str) \
         else COMPLETED

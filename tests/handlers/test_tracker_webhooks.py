@@ -161,3 +161,26 @@ def test_a_retried_filing_does_not_take_another_ideas_issue_for_its_own(tracked_
     bot.finish_work()
     assert ideas(engine)[0].tracker_key not in ("acme/roadmap#7", "OPS-7")
     assert len(trackers.made("POST", r"/issues?$")) == 2
+
+
+@pytest.mark.parametrize(("merged_at", "ships"), [(None, False), ("2026-11-30T10:00:00Z", True)])
+def test_a_linked_pull_request_ships_the_idea_only_when_merged(tracked_bot, slack, engine, trackers, merged_at,
+                                                              ships):
+    """The delivery form takes a pull request's link. GitHub's issues API reads a closed pull request as
+    closed with no state_reason, whether it was merged or abandoned: only a merge is the work done."""
+    from tests.handlers.test_trackers import dms, to_delivery
+
+    bot = tracked_bot
+    pull = trackers.github_issue(12, "Faster month end")
+    pull.update(state="closed", state_reason=None, closed_by={"login": "octo"},
+                html_url="https://github.com/acme/roadmap/pull/12",
+                pull_request={"url": "https://api.github.com/repos/acme/roadmap/pulls/12", "merged_at": merged_at})
+    card = share_idea(bot, slack, user="U1")
+    reply = to_delivery(bot, slack, card, {"tracker": "link", "issue": "https://github.com/acme/roadmap/pull/12"})[1]
+    assert reply.body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key == "acme/roadmap#12", timeout=10)
+    bot.finish_work()
+    assert (ideas(engine)[0].stage == "shipped") is ships
+    told = [m for m in dms(slack, "UPM") if "acme/roadmap#12" in str(m["blocks"]) and "Nothing has moved" in
+            str(m["blocks"])]
+    assert len(told) == (0 if ships else 1)
