@@ -12,6 +12,7 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.decisions import Refusal
@@ -155,14 +156,18 @@ def create_issue(d: Deps, job: Job) -> None:
                         uncertain=unavailable.uncertain) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    with changing(d) as session:
-        idea = get_idea(session, job.team_id, idea.id)
-        if idea is not None and not idea.tracker_key:
-            link(session, idea, tracker.name, issue.key, issue.url, issue.state)
-            config = team_config(session, job.team_id, d.settings)
-            outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
-                       *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
-        job.finish(session)
+    try:
+        with changing(d) as session:
+            idea = get_idea(session, job.team_id, idea.id)
+            if idea is not None and not idea.tracker_key:
+                link(session, idea, tracker.name, issue.key, issue.url, issue.state)
+                config = team_config(session, job.team_id, d.settings)
+                outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
+                           *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
+            job.finish(session)
+    except SQLAlchemyError:
+        # The issue exists but is not recorded: the next attempt must look for it rather than file another.
+        raise Transient("database_after_filing", uncertain=True) from None
 
 
 def card_link(job: Job, idea: Idea) -> str | None:

@@ -184,3 +184,31 @@ def test_a_linked_pull_request_ships_the_idea_only_when_merged(tracked_bot, slac
     told = [m for m in dms(slack, "UPM") if "acme/roadmap#12" in str(m["blocks"]) and "Nothing has moved" in
             str(m["blocks"])]
     assert len(told) == (0 if ships else 1)
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_issue_filed_but_not_recorded_is_found_not_filed_again(tracked_bot, slack, engine, trackers,
+                                                                 monkeypatch, tracker):
+    """The tracker filed the issue and said so; then the database failed before the link was written (a
+    restart, a dropped connection). The retry must look for the issue before filing: the tracker has it."""
+    from sqlalchemy.exc import OperationalError
+
+    import handlers.trackers
+
+    real_link, failures = handlers.trackers.link, []
+
+    def database_drops_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("UPDATE ideas", {}, Exception("server closed the connection unexpectedly"))
+        return real_link(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.trackers, "link", database_drops_once)
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=15)
+    bot.finish_work()
+    assert failures and len(trackers.made("POST", r"/issues?$")) == 1
+    assert len(trackers.github) + len(trackers.jira) == 1
