@@ -160,6 +160,10 @@ class FakeTrackers:
         self.github[(repo, number)] = issue
         return issue
 
+    def _repo(self, name: str) -> str | None:
+        """The repository a path names, as GitHub spells it: its owner and repository names ignore case."""
+        return next((repo for repo in self.repos if repo.lower() == name.lower()), None)
+
     def _failure(self, method: str, path: str, among: list[Failure] | None = None) -> Failure | None:
         with self._lock:
             failures = self._failures if among is None else among
@@ -195,8 +199,8 @@ class FakeTrackers:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:\?.*)?", path):
-            repo = match.group(1)
-            if repo not in self.repos:
+            repo = self._repo(match.group(1))
+            if repo is None:
                 return 404, {"message": "Not Found"}, {}
             if method == "GET":  # the repository's issues, newest first (pull requests too, as GitHub lists them)
                 with self._lock:
@@ -214,7 +218,7 @@ class FakeTrackers:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
             return 201, issue, {}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
-            issue = self.github.get((match.group(1), int(match.group(2))))
+            issue = self.github.get((self._repo(match.group(1)) or "", int(match.group(2))))
             return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
         return 404, {"message": "Not Found"}, {}
 

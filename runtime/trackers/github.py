@@ -109,7 +109,11 @@ class GitHub:
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
         state = OPEN if answer.get("state") != "closed" else _closed_as(answer)
         closed_by = (answer.get("closed_by") or {}).get("login")
-        return Issue("github", f"{repo}#{answer.get('number')}", str(answer.get("html_url") or ""),
+        # Where GitHub says the issue is, spelt as GitHub spells it (as its webhooks will name it): the
+        # repository may have been typed in another case, or the issue transferred since.
+        found = _URL.match(str(answer.get("html_url") or ""))
+        key = f"{found.group(1)}#{int(found.group(2))}" if found else f"{repo}#{answer.get('number')}"
+        return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
 
 

@@ -212,3 +212,28 @@ def test_an_issue_filed_but_not_recorded_is_found_not_filed_again(tracked_bot, s
     bot.finish_work()
     assert failures and len(trackers.made("POST", r"/issues?$")) == 1
     assert len(trackers.github) + len(trackers.jira) == 1
+
+
+@pytest.mark.parametrize(("configured", "reference"), [
+    ("Acme/Roadmap", None),  # GITHUB_REPO typed as the owner writes it, not as GitHub spells it
+    ("acme/roadmap", "https://github.com/ACME/Roadmap/issues/12"),  # a link typed by hand
+    ("acme/roadmap", "Acme/roadmap#12"),
+])
+def test_githubs_webhook_reaches_an_idea_whatever_the_case_of_the_repositorys_name(make_bot, slack, engine,
+                                                                                    trackers, configured,
+                                                                                    reference):
+    """GitHub ignores case in owner and repository names, and its webhooks name the repository as GitHub
+    spells it: the idea whose issue it is ships, however its repository was typed."""
+    from bot.settings import GitHubSettings
+    from tests import fake_trackers as t
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = make_bot(github=GitHubSettings(t.GITHUB_TOKEN, configured, f"{trackers.url}/github", t.GITHUB_SECRET))
+    trackers.github_issue(12)
+    values = {"tracker": "link", "issue": reference} if reference else {"tracker": "create:github"}
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), values)[1].body == ""
+    number = 12 if reference else 57
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=10)
+    assert trackers.close_github(bot.url, number)[0] == 200
+    bot.finish_work()
+    assert ideas(engine)[0].stage == "shipped"
