@@ -39,7 +39,7 @@ from runtime import calls, outbox
 from runtime.failures import Permanent, Transient
 from runtime.outbox import Owed
 from runtime.sender import Job
-from runtime.trackers import COMPLETED, DELETED, OPEN, Issue, Refused, Tracker, Unavailable
+from runtime.trackers import COMPLETED, DELETED, OPEN, REOPENED, Issue, Refused, Tracker, Unavailable
 from ui.decisions import DecisionForm, refusal_text
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
 from ui.kit import read_id
@@ -178,13 +178,29 @@ def card_link(job: Job, idea: Idea) -> str | None:
 
 
 def apply_event(d: Deps, job: Job) -> None:
-    """A webhook's news for every idea that links the issue, in whatever workspace it is."""
+    """A webhook's news for every idea that links the issue, in whatever workspace it is, if the tracker
+    still says so: webhooks come in no promised order, and a late "closed" must not ship a reopened issue."""
     payload = job.payload
+    tracker = d.trackers.get(payload["tracker"])
+    current = still_so(tracker, payload["key"], payload["kind"]) if tracker is not None else True
     with changing(d) as session:
-        for idea in linking(session, payload["tracker"], payload["key"]):
+        for idea in linking(session, payload["tracker"], payload["key"]) if current else []:
             outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], payload["kind"],
                                                     payload.get("actor")))
         job.finish(session)
+
+
+def still_so(tracker: Tracker, key: str, kind: str) -> bool:
+    """Whether the issue is still as the event says (reopened: open), read from the tracker outside any
+    session; a newer event, or the sweep, brings what it has become."""
+    try:
+        issue = tracker.find(key)
+    except Unavailable as unavailable:
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+    except Refused as refused:
+        raise Permanent(str(refused)) from None
+    now = DELETED if issue is None else issue.state
+    return now == (OPEN if kind == REOPENED else kind)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:

@@ -132,7 +132,8 @@ class FakeTrackers:
                   event: str = "jira:issue_updated", delivery: str | None = None,
                   secret: str = JIRA_SECRET) -> tuple[int, str, str]:
         with self._lock:
-            issue = self.jira.get(key) or {"id": "1", "key": key, "fields": {"summary": "An issue", "status": TO_DO}}
+            issue = self.jira.setdefault(key, {"id": str(next(self._jira_ids)), "key": key,
+                                               "fields": {"summary": "An issue", "status": TO_DO}})
             before = issue["fields"]["status"]["name"]
             issue["fields"]["status"] = status
             issue["fields"]["resolution"] = {"name": resolution} if resolution else None

@@ -125,6 +125,8 @@ def test_a_signed_webhook_with_an_odd_body_is_answered_cleanly_and_breaks_nothin
 
     key = "acme/roadmap#57" if path == "github" else "OPS-7"
     idea_id = linked_idea(engine, path, key)
+    trackers.github_issue(57).update(state="closed", state_reason="completed")  # as the tracker says now
+    trackers.jira_issue("OPS-7", status=DONE)["fields"]["resolution"] = {"name": "Done"}
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     secret, header = (GITHUB_SECRET, "X-Hub-Signature-256") if path == "github" else (JIRA_SECRET, "X-Hub-Signature")
     headers = {header: "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
@@ -237,3 +239,51 @@ def test_githubs_webhook_reaches_an_idea_whatever_the_case_of_the_repositorys_na
     assert trackers.close_github(bot.url, number)[0] == 200
     bot.finish_work()
     assert ideas(engine)[0].stage == "shipped"
+
+
+def _stale_github(number: int, reason: str) -> dict:
+    return {"action": "closed", "issue": {"number": number, "title": "An issue", "state": "closed",
+                                          "state_reason": reason},
+            "repository": {"full_name": "acme/roadmap"}, "sender": {"login": "octo"}}
+
+
+def _stale_jira(key: str, resolution: str) -> dict:
+    return {"webhookEvent": "jira:issue_updated", "user": {"displayName": "Jane Doe"},
+            "issue": {"key": key, "fields": {"summary": "An issue", "status": DONE,
+                                             "resolution": {"name": resolution}}},
+            "changelog": {"items": [{"field": "status", "fromString": "In Progress", "toString": "Done"}]}}
+
+
+@pytest.mark.parametrize(("tracker", "late"), [
+    ("github", "completed"),  # closed as done, then reopened: the reopening arrives first
+    ("github", "not_planned"),
+    ("jira", "Done"),
+    ("jira", "Won't Do"),
+])
+def test_a_webhook_that_arrives_after_the_issue_changed_again_does_not_undo_the_change(
+        tracked_bot, slack, engine, trackers, tracker, late):
+    """Trackers do not promise order. The issue was closed and then reopened, but the "closed" delivery
+    arrives last (a retry, a slow queue): the issue is open, so the idea stays in delivery and the PM is
+    not told it was closed."""
+    from tests.fake_trackers import IN_PROGRESS, post_webhook
+    from tests.handlers.test_trackers import dms
+
+    bot = tracked_bot
+    if tracker == "github":
+        idea_id = linked_idea(engine, "github", "acme/roadmap#12")
+        trackers.github_issue(12)
+        assert trackers.close_github(bot.url, 12, action="reopened")[0] == 200
+        stale = post_webhook(f"{bot.url}/github/events", _stale_github(12, late),
+                             {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "late"}, GITHUB_SECRET,
+                             "X-Hub-Signature-256")
+    else:
+        idea_id = linked_idea(engine, "jira", "OPS-12")
+        trackers.jira_issue("OPS-12", status=DONE)
+        assert trackers.move_jira(bot.url, "OPS-12", status=IN_PROGRESS)[0] == 200
+        stale = post_webhook(f"{bot.url}/jira/events", _stale_jira("OPS-12", late),
+                             {"X-Atlassian-Webhook-Identifier": "late"}, JIRA_SECRET, "X-Hub-Signature")
+    assert stale[0] == 200
+    bot.finish_work()
+    assert stage(engine, idea_id) == "delivery"
+    news = [str(m["blocks"]) for m in dms(slack, "UPM")]
+    assert not any("closed as" in n or "has *shipped*" in n for n in news), news
