@@ -28,6 +28,7 @@ GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT = 65536, 32767
 DONE = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 IN_PROGRESS = {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}}
 TO_DO = {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
+DROP = 0  # the status of a request answered by closing the connection
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     hang: float = 0.0
     message: str = "injected failure"
+    drop: bool = False  # close the connection without a word (after `hang`)
 
 
 class FakeTrackers:
@@ -67,11 +69,11 @@ class FakeTrackers:
     # --- what tests set up and look at ---------------------------------------------------------------
 
     def fail(self, pattern: str, status: int = 503, *, times: int | None = 1, headers: dict | None = None,
-             hang: float = 0.0, message: str = "injected failure") -> None:
+             hang: float = 0.0, message: str = "injected failure", drop: bool = False) -> None:
         """Requests whose "METHOD /path" matches the regex `pattern` get `status` (or hang first), with
-        `message` as the tracker's reason."""
+        `message` as the tracker's reason; or, with `drop`, the connection closed and no answer at all."""
         with self._lock:
-            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message))
+            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message, drop))
 
     def slow(self, pattern: str, seconds: float, *, times: int | None = 1) -> None:
         """Requests matching `pattern` are done (an issue is created) but answered `seconds` late: a client
@@ -184,6 +186,8 @@ class FakeTrackers:
         failure = self._failure(method, path)
         if failure is not None:
             time.sleep(failure.hang)
+            if failure.drop:
+                return DROP, None, {}
             return failure.status, {"message": failure.message, "errorMessages": [failure.message]}, failure.headers
         late = self._failure(method, path, self._slow)
         if path.startswith("/github/"):
@@ -279,6 +283,9 @@ def _handler(fake: FakeTrackers) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, body, extra = fake.handle(self.command, self.path, headers, raw)
+            if status == DROP:
+                self.close_connection = True
+                return
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -287,3 +287,51 @@ def test_a_webhook_that_arrives_after_the_issue_changed_again_does_not_undo_the_
     assert stage(engine, idea_id) == "delivery"
     news = [str(m["blocks"]) for m in dms(slack, "UPM")]
     assert not any("closed as" in n or "has *shipped*" in n for n in news), news
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+@pytest.mark.parametrize("trouble", [
+    {"status": 429, "headers": {"Retry-After": "1"}},
+    {"status": 503},
+    {"status": 502, "times": 3},
+    {"drop": True},
+    {"hang": 2.5},
+])
+def test_the_sweep_outlasts_a_tracker_in_trouble_and_tells_once(tracked_bot, slack, engine, trackers, monkeypatch,
+                                                                tracker, trouble):
+    """The daily sweep meets a rate limit, errors, a dropped line or a hang: the idea still ships, once,
+    its requester hears it once, and a second sweep adds nothing."""
+    import runtime.trackers
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+    from tests.handlers.test_trackers import dms
+
+    monkeypatch.setattr(runtime.trackers, "DEFAULT_TIMEOUT", 1.0)
+    if tracker == "github":
+        idea_id = linked_idea(engine, "github", "acme/roadmap#12")
+        trackers.github_issue(12).update(state="closed", state_reason="completed", closed_by={"login": "octo"})
+    else:
+        idea_id = linked_idea(engine, "jira", "OPS-12")
+        trackers.jira_issue("OPS-12", status=DONE)["fields"]["resolution"] = {"name": "Done"}
+    trackers.fail(rf"GET /{tracker}/", **{"status": 503, **trouble})
+    owe_sweeps(make_sessions(engine), (tracker,), tracked_bot.sender.wake)
+    wait_until(lambda: stage(engine, idea_id) == "shipped", timeout=20)
+    owe_sweeps(make_sessions(engine), (tracker,), tracked_bot.sender.wake)
+    tracked_bot.finish_work()
+    assert [d.to_stage for d in decisions(engine)].count("shipped") == 1
+    assert sum("has *shipped*" in str(m["blocks"]) for m in dms(slack, "U1")) == 1
+    assert len(trackers.made("GET", "")) == 1 + trouble.get("times", 1)  # each trouble, then the answer
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_the_sweep_tells_the_pm_once_that_an_issue_was_deleted(tracked_bot, slack, engine, trackers, tracker):
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+    from tests.handlers.test_trackers import dms
+
+    idea_id = linked_idea(engine, tracker, "acme/roadmap#12" if tracker == "github" else "OPS-12")
+    for _ in range(2):
+        owe_sweeps(make_sessions(engine), (tracker,), tracked_bot.sender.wake)
+        tracked_bot.finish_work()
+    assert stage(engine, idea_id) == "delivery"
+    assert sum("was *deleted*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
