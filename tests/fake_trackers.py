@@ -75,11 +75,11 @@ class FakeTrackers:
         with self._lock:
             self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message, drop))
 
-    def slow(self, pattern: str, seconds: float, *, times: int | None = 1) -> None:
-        """Requests matching `pattern` are done (an issue is created) but answered `seconds` late: a client
-        that gives up first cannot know whether they were."""
+    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False) -> None:
+        """Requests matching `pattern` are done (an issue is created) but answered `seconds` late, or with
+        `drop` not at all (the connection closed): a client cannot know whether they were."""
         with self._lock:
-            self._slow.append(Failure(pattern, 0, times, hang=seconds))
+            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop))
 
     def reset(self) -> None:
         with self._lock:
@@ -198,6 +198,8 @@ class FakeTrackers:
             answer = 404, {"message": "Not Found"}, {}
         if late is not None:
             time.sleep(late.hang)
+            if late.drop:
+                return DROP, None, {}
         return answer
 
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:

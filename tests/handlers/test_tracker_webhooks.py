@@ -335,3 +335,23 @@ def test_the_sweep_tells_the_pm_once_that_an_issue_was_deleted(tracked_bot, slac
         tracked_bot.finish_work()
     assert stage(engine, idea_id) == "delivery"
     assert sum("was *deleted*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+@pytest.mark.parametrize("lookup", [{}, {"status": 503}, {"status": 429, "headers": {"Retry-After": "1"}},
+                                    {"drop": True}])
+def test_an_issue_created_but_whose_answer_was_dropped_is_filed_once(tracked_bot, slack, engine, trackers,
+                                                                     tracker, lookup):
+    """The tracker files the issue and the line drops before it answers; the look for it may fail too."""
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    trackers.slow(rf"POST /{tracker}/", 0, drop=True)
+    if lookup:
+        trackers.fail(rf"GET /{tracker}/", **{"status": 503, **lookup})
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=20)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues?$")) == 1
+    assert len(trackers.github) + len(trackers.jira) == 1
+    assert ideas(engine)[0].tracker_key in {f"{r}#{n}" for r, n in trackers.github} | set(trackers.jira)
