@@ -355,3 +355,39 @@ def test_an_issue_created_but_whose_answer_was_dropped_is_filed_once(tracked_bot
     assert len(trackers.made("POST", r"/issues?$")) == 1
     assert len(trackers.github) + len(trackers.jira) == 1
     assert ideas(engine)[0].tracker_key in {f"{r}#{n}" for r, n in trackers.github} | set(trackers.jira)
+
+
+@pytest.mark.parametrize(("tracker", "send", "stage_after", "told"), [
+    ("github", {"reason": "completed"}, "shipped", None),
+    ("github", {"reason": "not_planned"}, "delivery", "closed as *not planned*"),
+    ("github", {"reason": "duplicate"}, "delivery", "closed as a *duplicate*"),
+    ("github", {"action": "deleted"}, "delivery", "was *deleted*"),
+    ("jira", {"status": DONE, "resolution": "Done"}, "shipped", None),
+    ("jira", {"status": DONE, "resolution": "Won't Do"}, "delivery", "closed as *not planned*"),
+    ("jira", {"status": DONE, "event": "jira:issue_deleted"}, "delivery", "was *deleted*"),
+])
+def test_each_webhook_has_its_effect_once_however_often_it_comes(tracked_bot, slack, engine, trackers, tracker,
+                                                                 send, stage_after, told):
+    """The same news three times (a redelivery with the same id, a retry with a new one): one move, one
+    word to each person."""
+    from tests.handlers.test_trackers import dms
+
+    bot = tracked_bot
+    if tracker == "github":
+        idea_id = linked_idea(engine, "github", "acme/roadmap#12")
+        trackers.github_issue(12)
+        sent = [trackers.close_github(bot.url, 12, **send)]
+        sent += [trackers.close_github(bot.url, 12, **send, delivery=sent[0][2]), trackers.close_github(bot.url, 12,
+                                                                                                     **send)]
+    else:
+        idea_id = linked_idea(engine, "jira", "OPS-12")
+        trackers.jira_issue("OPS-12", status=DONE if "event" in send else None)
+        sent = [trackers.move_jira(bot.url, "OPS-12", **send)]
+        sent += [trackers.move_jira(bot.url, "OPS-12", **send, delivery=sent[0][2]),
+                 trackers.move_jira(bot.url, "OPS-12", **send)]
+    assert [status for status, _, _ in sent] == [200, 200, 200]
+    bot.finish_work()
+    assert stage(engine, idea_id) == stage_after
+    assert [d.to_stage for d in decisions(engine)].count("shipped") == (1 if stage_after == "shipped" else 0)
+    assert sum("has *shipped*" in str(m["blocks"]) for m in dms(slack, "U1")) == (stage_after == "shipped")
+    assert sum(bool(told) and told in str(m["blocks"]) for m in dms(slack, "UPM")) == (1 if told else 0)
