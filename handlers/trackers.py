@@ -39,12 +39,25 @@ from runtime import calls, outbox
 from runtime.failures import Permanent, Transient
 from runtime.outbox import Owed
 from runtime.sender import Job
-from runtime.trackers import COMPLETED, DELETED, OPEN, REOPENED, Issue, Refused, Tracker, Unavailable
+from runtime.trackers import (
+    COMPLETED,
+    DELETED,
+    DUPLICATE,
+    NOT_PLANNED,
+    OPEN,
+    REOPENED,
+    Issue,
+    Refused,
+    Tracker,
+    Unavailable,
+)
 from ui.decisions import DecisionForm, refusal_text
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
 from ui.kit import read_id
 from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, read_link_issue, tracker_news
 
+# The issue's states from which it can be reopened.
+CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
 # While the person waits for their form to be answered, the tracker gets this long to say an issue exists.
 CHECK_TIMEOUT = 2.0
 
@@ -206,6 +219,8 @@ def still_so(tracker: Tracker, key: str, kind: str) -> bool:
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
     """Done ships an idea in delivery, exactly as "Mark shipped" would; anything else (not planned,
     reopened, deleted) moves nothing and is told, once, to the PM who moved it to delivery."""
+    if kind == REOPENED and idea.tracker_state not in CLOSED:
+        return []  # open all along, as far as the bot knew: work moving along is no news
     if not noticed(session, idea.id, kind):
         return []  # heard already (a webhook and the sweep, or a redelivery)
     config = team_config(session, idea.team_id, d.settings)

@@ -112,9 +112,9 @@ class Jira:
         if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
             return Event(delivered, "other", **common)
         now = _state(fields)
-        if now != OPEN:
-            return Event(delivered, now, **common)
-        return Event(delivered, REOPENED if _was_done(status_change) else "other", **common)
+        # Back to a status not done. The changelog names the status it left, not its category, so whether
+        # that was a close is for the idea's last known state to say (see handlers.trackers.news).
+        return Event(delivered, now if now != OPEN else REOPENED, **common)
 
     def _url(self, key: str) -> str:
         return f"{self.settings.base_url}/browse/{key}"
@@ -126,12 +126,6 @@ def _state(fields: dict[str, Any]) -> str:
         return OPEN
     resolution = str((fields.get("resolution") or {}).get("name") or "").strip().lower()
     return NOT_PLANNED if resolution in NOT_DONE_RESOLUTIONS else COMPLETED
-
-
-def _was_done(change: dict[str, Any]) -> bool:
-    """A status change from a Done-like status (the changelog names statuses, not their categories)."""
-    before = str(change.get("fromString") or "").lower()
-    return any(word in before for word in ("done", "closed", "resolved", "complete", "released"))
 
 
 def _refusal(status: int, answer: Any, where: str) -> str:

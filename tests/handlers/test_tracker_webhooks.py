@@ -391,3 +391,31 @@ def test_each_webhook_has_its_effect_once_however_often_it_comes(tracked_bot, sl
     assert [d.to_stage for d in decisions(engine)].count("shipped") == (1 if stage_after == "shipped" else 0)
     assert sum("has *shipped*" in str(m["blocks"]) for m in dms(slack, "U1")) == (stage_after == "shipped")
     assert sum(bool(told) and told in str(m["blocks"]) for m in dms(slack, "UPM")) == (1 if told else 0)
+
+
+CANCELLED = {"name": "Cancelled", "statusCategory": {"key": "done", "name": "Done"}}
+SHIPPED_STATUS = {"name": "Live", "statusCategory": {"key": "done", "name": "Done"}}
+
+
+@pytest.mark.parametrize(("steps", "told"), [
+    # The workflow names its done statuses its own way: the category says done, the name says nothing.
+    ([(CANCELLED, "Won't Do"), ("IN_PROGRESS", None)], ["closed as *not planned*", "was *reopened*"]),
+    ([(DONE, "Won't Do"), ("IN_PROGRESS", None)], ["closed as *not planned*", "was *reopened*"]),
+    ([(SHIPPED_STATUS, "Done"), ("TO_DO", None)], ["was *reopened*"]),
+    # Work moving along before it was ever closed is no news.
+    ([("IN_PROGRESS", None), ("TO_DO", None), ("IN_PROGRESS", None)], []),
+])
+def test_a_jira_issue_reopened_from_any_done_status_is_told_and_progress_is_not(tracked_bot, slack, engine,
+                                                                                trackers, steps, told):
+    from tests import fake_trackers
+    from tests.handlers.test_trackers import dms
+
+    bot = tracked_bot
+    linked_idea(engine, "jira", "OPS-12")
+    trackers.jira_issue("OPS-12")
+    for status, resolution in steps:
+        status = getattr(fake_trackers, status) if isinstance(status, str) else status
+        assert trackers.move_jira(bot.url, "OPS-12", status=status, resolution=resolution)[0] == 200
+        bot.sender.drain(20, retries_too=True)
+    news = [str(m["blocks"]) for m in dms(slack, "UPM")]
+    assert [next((w for w in told if w in n), n) for n in news] == told
