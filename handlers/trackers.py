@@ -265,12 +265,14 @@ def check(d: Deps, job: Job) -> None:
         raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    kind = DELETED if issue is None else issue.state
+    # Open: reopened, if it had been closed (news() knows), else no news.
+    kind = DELETED if issue is None else REOPENED if issue.state == OPEN else issue.state
+    key = idea.tracker_key
     with changing(d) as session:
         idea = session.get(Idea, idea.id)
-        if kind != OPEN and idea is not None and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
+        if idea is not None and idea.tracker_key == key and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
             outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind,
-                                                    issue.closed_by if issue else None))
+                                                    issue.closed_by if issue and kind != REOPENED else None))
         job.finish(session)
 
 

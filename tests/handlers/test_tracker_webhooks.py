@@ -419,3 +419,35 @@ def test_a_jira_issue_reopened_from_any_done_status_is_told_and_progress_is_not(
         bot.sender.drain(20, retries_too=True)
     news = [str(m["blocks"]) for m in dms(slack, "UPM")]
     assert [next((w for w in told if w in n), n) for n in news] == told
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_the_sweep_tells_a_reopening_whose_webhook_was_lost(tracked_bot, slack, engine, trackers, tracker):
+    """Told the issue was closed as not planned, the PM hears from the sweep that it is open again (its
+    webhook lost), once; an issue that was never closed is no news."""
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+    from tests.fake_trackers import IN_PROGRESS
+    from tests.handlers.test_trackers import dms
+
+    bot = tracked_bot
+    if tracker == "github":
+        linked_idea(engine, "github", "acme/roadmap#12")
+        linked_idea(engine, "github", "acme/roadmap#13")  # never closed
+        trackers.github_issue(12), trackers.github_issue(13)
+        trackers.close_github(bot.url, 12, reason="not_planned")
+        bot.sender.drain(20, retries_too=True)
+        trackers.github[("acme/roadmap", 12)].update(state="open", state_reason="reopened")  # webhook lost
+    else:
+        linked_idea(engine, "jira", "OPS-12")
+        linked_idea(engine, "jira", "OPS-13")
+        trackers.jira_issue("OPS-12"), trackers.jira_issue("OPS-13", status=IN_PROGRESS)
+        trackers.move_jira(bot.url, "OPS-12", status=DONE, resolution="Won't Do")
+        bot.sender.drain(20, retries_too=True)
+        trackers.jira["OPS-12"]["fields"].update(status=IN_PROGRESS, resolution=None)  # webhook lost
+    for _ in range(2):
+        owe_sweeps(make_sessions(engine), (tracker,), bot.sender.wake)
+        bot.sender.drain(20, retries_too=True)
+    news = [str(m["blocks"]) for m in dms(slack, "UPM")]
+    assert [("not planned" in n, "reopened" in n, "idea #1," in n) for n in news] == [(True, False, True),
+                                                                              (False, True, True)]
