@@ -10,6 +10,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digests.runs import stop_digest_of
@@ -110,10 +111,23 @@ def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Per
     if not outbox.mark_failed(session, row.id, sender_id, now, outcome.error, state=state):
         return None
     if alternative is not None:
+        alternative.payload.update(revised_since(session, row))
         outbox.owe(session, row.team_id, alternative, now=now)
     elif outcome.state == outbox.FAILED:
         after_refusal(session, row, outcome.error, now)
     return alternative is not None
+
+
+def revised_since(session: Session, row: Delivery) -> dict[str, Any]:
+    """The words of the newest revision owed for a message while it waited (a notice that learnt its issue
+    meanwhile): its alternate says them, since that revision, owed before the alternate, finds nothing
+    posted to redraw."""
+    original = (row.payload.get("chain") or [row.id])[0]
+    revisions = session.scalars(select(Delivery).where(
+        Delivery.key == row.key, Delivery.method == "chat.revise", Delivery.state == outbox.PENDING,
+        Delivery.id > row.id).order_by(Delivery.id.desc()))
+    newest = next((r.payload for r in revisions if r.payload.get("original") in (original, row.id)), {})
+    return {key: value for key, value in newest.items() if key in ("text", "blocks")}
 
 
 def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:

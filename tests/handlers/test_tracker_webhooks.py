@@ -451,3 +451,26 @@ def test_the_sweep_tells_a_reopening_whose_webhook_was_lost(tracked_bot, slack, 
     news = [str(m["blocks"]) for m in dms(slack, "UPM")]
     assert [("not planned" in n, "reopened" in n, "idea #1," in n) for n in news] == [(True, False, True),
                                                                               (False, True, True)]
+
+
+def test_a_notice_that_went_to_dms_after_the_issue_was_filed_shows_the_issue(tracked_bot, slack, engine, trackers):
+    """The requester's notice is for the thread of their message; Slack makes it wait (a rate limit), the
+    issue is filed meanwhile, and then the thread turns out archived, so the notice goes to their DMs. It
+    must show the issue, not say "being filed" for ever."""
+    from tests.flows import GOOD, cards
+    from tests.handlers.test_trackers import dms, to_delivery
+
+    bot = tracked_bot
+    original = {"user": "U1", "ts": "1700002000.000700", "text": "we need a faster month end close"}
+    assert bot.slack.message_shortcut(original, user="U1", channel="CSALES").status == 200
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    slack.channels["CSALES"] = {"is_archived": True}
+    slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "2"},
+               match={"channel": "CSALES"})
+    assert to_delivery(bot, slack, cards(slack)[-1])[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key == "acme/roadmap#57", timeout=10)
+    bot.finish_work()
+    [notice] = [m for m in dms(slack, "U1") if "moving to *delivery*" in str(m["blocks"])]
+    assert "acme/roadmap#57" in str(notice["blocks"]) and "being filed" not in str(notice), notice
