@@ -191,29 +191,33 @@ def card_link(job: Job, idea: Idea) -> str | None:
 
 
 def apply_event(d: Deps, job: Job) -> None:
-    """A webhook's news for every idea that links the issue, in whatever workspace it is, if the tracker
-    still says so: webhooks come in no promised order, and a late "closed" must not ship a reopened issue."""
+    """A webhook's news for every idea that links the issue, in whatever workspace it is: what the issue is
+    now, read from the tracker, since webhooks come in no promised order (a late "closed" must not ship a
+    reopened issue) and some changes send none (a Jira resolution set after the move to Done)."""
     payload = job.payload
     tracker = d.trackers.get(payload["tracker"])
-    current = still_so(tracker, payload["key"], payload["kind"]) if tracker is not None else True
+    kind, actor = payload["kind"], payload.get("actor")
+    if tracker is not None:
+        kind, closer = now_is(tracker, payload["key"])
+        actor = actor if kind == payload["kind"] else closer
     with changing(d) as session:
-        for idea in linking(session, payload["tracker"], payload["key"]) if current else []:
-            outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], payload["kind"],
-                                                    payload.get("actor")))
+        for idea in linking(session, payload["tracker"], payload["key"]):
+            outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], kind, actor))
         job.finish(session)
 
 
-def still_so(tracker: Tracker, key: str, kind: str) -> bool:
-    """Whether the issue is still as the event says (reopened: open), read from the tracker outside any
-    session; a newer event, or the sweep, brings what it has become."""
+def now_is(tracker: Tracker, key: str) -> tuple[str, str | None]:
+    """What became of an issue, read from the tracker outside any session, as news (open: reopened, which
+    news() tells only after a close) and who closed it, where the tracker says."""
     try:
         issue = tracker.find(key)
     except Unavailable as unavailable:
         raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    now = DELETED if issue is None else issue.state
-    return now == (OPEN if kind == REOPENED else kind)
+    if issue is None:
+        return DELETED, None
+    return (REOPENED, None) if issue.state == OPEN else (issue.state, issue.closed_by)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
@@ -259,20 +263,12 @@ def check(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)
         return
-    try:
-        issue = tracker.find(idea.tracker_key)
-    except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
-    except Refused as refused:
-        raise Permanent(str(refused)) from None
-    # Open: reopened, if it had been closed (news() knows), else no news.
-    kind = DELETED if issue is None else REOPENED if issue.state == OPEN else issue.state
     key = idea.tracker_key
+    kind, closer = now_is(tracker, key)
     with changing(d) as session:
         idea = session.get(Idea, idea.id)
         if idea is not None and idea.tracker_key == key and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
-            outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind,
-                                                    issue.closed_by if issue and kind != REOPENED else None))
+            outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind, closer))
         job.finish(session)
 
 

@@ -109,7 +109,7 @@ def _github_closed(number=57, sender=None, **extra):
     ("jira", _jira_done(key=7), {200, 400}, False),
     ("jira", _jira_done(key={"k": "OPS-7"}), {200, 400}, False),
     ("jira", _jira_done(key=None), {200, 400}, False),
-    ("jira", _jira_done(fields=None), {200, 400}, False),
+    ("jira", _jira_done(fields=None), {200, 400}, None),  # a status change: the issue, read, says done
     ("jira", _jira_done(displayName=42), {200, 400}, None),
     ("jira", _jira_done(displayName={"name": "Jane"}), {200, 400}, None),
     ("jira", _jira_done(user="Jane"), {200, 400}, None),
@@ -474,3 +474,19 @@ def test_a_notice_that_went_to_dms_after_the_issue_was_filed_shows_the_issue(tra
     bot.finish_work()
     [notice] = [m for m in dms(slack, "U1") if "moving to *delivery*" in str(m["blocks"])]
     assert "acme/roadmap#57" in str(notice["blocks"]) and "being filed" not in str(notice), notice
+
+
+def test_a_jira_resolution_set_after_the_move_to_done_is_what_counts(tracked_bot, slack, engine, trackers):
+    """Some workflows move an issue to Done and set its resolution in a second step that sends no status
+    change: by the time the bot reads the issue it says Won't Do, so the idea stays and its PM is told."""
+    from tests.fake_trackers import post_webhook
+    from tests.handlers.test_trackers import dms
+
+    idea_id = linked_idea(engine, "jira", "OPS-12")
+    trackers.jira_issue("OPS-12", status=DONE)["fields"]["resolution"] = {"name": "Won't Do"}
+    moved = post_webhook(f"{tracked_bot.url}/jira/events", _stale_jira("OPS-12", ""),  # Done, no resolution yet
+                         {"X-Atlassian-Webhook-Identifier": "d1"}, JIRA_SECRET, "X-Hub-Signature")
+    assert moved[0] == 200
+    tracked_bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == "delivery"
+    assert sum("closed as *not planned*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
