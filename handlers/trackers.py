@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
@@ -35,7 +36,7 @@ from bot.trackers import (
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Decision, Idea, Stage, utcnow
-from runtime import calls, outbox
+from runtime import calls, outbox, webhooks
 from runtime.failures import Permanent, Transient
 from runtime.outbox import Owed
 from runtime.sender import Job
@@ -58,6 +59,8 @@ from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, re
 
 # The issue's states from which it can be reopened.
 CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
+# How long a webhook delivery's id is kept (GitHub redelivers up to three days back; Jira retries for hours).
+KEEP_DELIVERIES = timedelta(days=14)
 # While the person waits for their form to be answered, the tracker gets this long to say an issue exists.
 CHECK_TIMEOUT = 2.0
 
@@ -245,12 +248,14 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
 
 
 def sweep(d: Deps, job: Job) -> None:
-    """Daily: one check per idea in delivery with an issue, each retried on its own."""
+    """Daily: one check per idea in delivery with an issue, each retried on its own; and the webhook
+    deliveries too old to be redelivered forgotten."""
     name = job.payload["tracker"]
     with changing(d) as session:
         for idea in followed(session, name):
             outbox.owe(session, idea.team_id, outbox.job("tracker_check", {"tracker": name, "idea": idea.id},
                                                          key=f"check:{idea.id}", collapses=True))
+        webhooks.forget(session, name, utcnow() - KEEP_DELIVERIES)
         job.finish(session)
 
 

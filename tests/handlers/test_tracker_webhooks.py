@@ -490,3 +490,26 @@ def test_a_jira_resolution_set_after_the_move_to_done_is_what_counts(tracked_bot
     tracked_bot.sender.drain(20, retries_too=True)
     assert stage(engine, idea_id) == "delivery"
     assert sum("closed as *not planned*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
+
+
+def test_the_daily_sweep_forgets_webhook_deliveries_too_old_to_come_again(tracked_bot, engine, trackers):
+    """Every event a repository sends is recorded by its id (most concern no idea): kept while a
+    redelivery may come, then forgotten, so the table does not grow for ever."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import WebhookDelivery, make_sessions, utcnow
+    from runtime.scheduled import owe_sweeps
+
+    for number in (1, 2):
+        assert trackers.close_github(tracked_bot.url, number, delivery=f"d{number}")[0] == 200
+    assert trackers.move_jira(tracked_bot.url, "OPS-1", status=DONE, delivery="j1")[0] == 200
+    with Session(engine) as session, session.begin():
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.delivery_id.in_(("d1", "j1")))
+                        .values(received_at=utcnow() - timedelta(days=30)))
+    owe_sweeps(make_sessions(engine), ("github",), tracked_bot.sender.wake)
+    tracked_bot.sender.drain(20, retries_too=True)
+    with Session(engine) as session:
+        kept = set(session.execute(select(WebhookDelivery.source, WebhookDelivery.delivery_id)).all())
+    assert kept == {("github", "d2"), ("jira", "j1")}  # Jira's are forgotten by Jira's sweep
