@@ -156,9 +156,9 @@ def create_issue(d: Deps, job: Job) -> None:
         idea = get_idea(session, job.team_id, int(job.payload["idea"]))
         decision = session.get(Decision, int(job.payload["decision"]))
         backers = len(supporters(session, idea.id)) if idea is not None else 0
-    if idea is None or decision is None or idea.tracker_key:
+    if idea is None or decision is None or idea.tracker_key or idea.stage != Stage.DELIVERY:
         with d.sessions.begin() as session:
-            job.finish(session)  # gone, or linked meanwhile: nothing to file
+            job.finish(session)  # gone, linked meanwhile, or shipped before the tracker was back: nothing to file
         return
     try:
         # An earlier attempt may have filed it before its answer was lost: look before filing again.

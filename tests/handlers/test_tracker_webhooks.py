@@ -513,3 +513,28 @@ def test_the_daily_sweep_forgets_webhook_deliveries_too_old_to_come_again(tracke
     with Session(engine) as session:
         kept = set(session.execute(select(WebhookDelivery.source, WebhookDelivery.delivery_id)).all())
     assert kept == {("github", "d2"), ("jira", "j1")}  # Jira's are forgotten by Jira's sweep
+
+
+def test_an_idea_shipped_while_its_filing_waited_for_the_tracker_is_not_filed(tracked_bot, slack, engine, trackers):
+    """The tracker is down when the idea moves to delivery; before it is back, a PM marks the idea shipped.
+    Filing an issue for work already shipped would leave an open issue nobody will close."""
+    from tests.handlers.test_trackers import to_delivery
+    from tests.handlers.test_triage import decide
+
+    bot = tracked_bot
+    card = share_idea(bot, slack, user="U1")
+    trackers.fail(r"POST /github/", 503, times=None)
+    assert to_delivery(bot, slack, card)[1].body == ""
+    wait_until(lambda: trackers.made("POST", r"/issues$"), timeout=10)
+
+    def redrawn():
+        return [c.args["blocks"] for c in slack.calls("chat.update")
+                if c.args["ts"] == card["ts"] and "idea_move_shipped" in str(c.args["blocks"])]
+
+    wait_until(redrawn)
+    assert decide(bot, slack, redrawn()[-1], "idea_move_shipped").body == ""
+    wait_until(lambda: ideas(engine)[0].stage == "shipped")
+    trackers.reset()  # the tracker is back
+    bot.finish_work()
+    assert trackers.github == {} and ideas(engine)[0].tracker_key is None
+    assert not any("could not file" in str(m.get("text")) for m in slack.messages("DUPM"))
