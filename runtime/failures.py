@@ -118,6 +118,12 @@ def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Per
     return alternative is not None
 
 
+def revised(payload: dict[str, Any]) -> dict[str, Any]:
+    """A revision row's message for Slack, without what it carries for the sender: the row it redraws,
+    and the words for where that row's message went instead (see revised_since)."""
+    return {key: value for key, value in payload.items() if key not in ("original", "rerouted")}
+
+
 def revised_since(session: Session, row: Delivery) -> dict[str, Any]:
     """The words of the newest revision owed for a message while it waited (a notice that learnt its issue
     meanwhile): its alternate says them, since that revision, owed before the alternate, finds nothing
@@ -127,7 +133,8 @@ def revised_since(session: Session, row: Delivery) -> dict[str, Any]:
         Delivery.key == row.key, Delivery.method == "chat.revise", Delivery.state == outbox.PENDING,
         Delivery.id > row.id).order_by(Delivery.id.desc()))
     newest = next((r.payload for r in revisions if r.payload.get("original") in (original, row.id)), {})
-    return {key: value for key, value in newest.items() if key in ("text", "blocks")}
+    words = newest.get("rerouted") or newest  # a thread's words mention the reader; their DMs' need not
+    return {key: value for key, value in words.items() if key in ("text", "blocks")}
 
 
 def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:

@@ -300,7 +300,7 @@ class Sender:
             posted = original is not None and original.state == outbox.SENT and original.method == "chat.postMessage"
         if not posted or not where[0] or not where[1]:
             return None, None  # it never went anywhere (or went as an ephemeral note): nothing to redraw
-        return calls.update_message(client, *where, {k: v for k, v in row.payload.items() if k != "original"})
+        return calls.update_message(client, *where, failures.revised(row.payload))
 
     def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
         """A thread reply's parent's ts and channel, once the parent went out."""

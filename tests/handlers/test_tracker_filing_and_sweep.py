@@ -182,6 +182,7 @@ def test_a_notice_that_went_to_dms_after_the_issue_was_filed_shows_the_issue(tra
     bot.finish_work()
     [notice] = [m for m in dms(slack, "U1") if "moving to *delivery*" in str(m["blocks"])]
     assert "acme/roadmap#57" in str(notice["blocks"]) and "being filed" not in str(notice), notice
+    assert "<@U1>" not in str(notice)  # DMs' words, not the thread's
 
 
 def test_the_daily_sweep_forgets_webhook_deliveries_too_old_to_come_again(tracked_bot, engine, trackers):
