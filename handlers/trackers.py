@@ -201,7 +201,7 @@ def apply_event(d: Deps, job: Job) -> None:
     tracker = d.trackers.get(payload["tracker"])
     kind, actor = payload["kind"], payload.get("actor")
     if tracker is not None:
-        kind, closer = now_is(tracker, payload["key"])
+        kind, closer, _ = now_is(tracker, payload["key"])
         actor = actor if kind == payload["kind"] else closer
     with changing(d) as session:
         for idea in linking(session, payload["tracker"], payload["key"]):
@@ -209,9 +209,9 @@ def apply_event(d: Deps, job: Job) -> None:
         job.finish(session)
 
 
-def now_is(tracker: Tracker, key: str) -> tuple[str, str | None]:
+def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
     """What became of an issue, read from the tracker outside any session, as news (open: reopened, which
-    news() tells only after a close) and who closed it, where the tracker says."""
+    news() tells only after a close), who closed it where the tracker says, and the issue as found."""
     try:
         issue = tracker.find(key)
     except Unavailable as unavailable:
@@ -219,8 +219,8 @@ def now_is(tracker: Tracker, key: str) -> tuple[str, str | None]:
     except Refused as refused:
         raise Permanent(str(refused)) from None
     if issue is None:
-        return DELETED, None
-    return (REOPENED, None) if issue.state == OPEN else (issue.state, issue.closed_by)
+        return DELETED, None, None
+    return (REOPENED, None, issue) if issue.state == OPEN else (issue.state, issue.closed_by, issue)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
@@ -269,10 +269,14 @@ def check(d: Deps, job: Job) -> None:
             job.finish(session)
         return
     key = idea.tracker_key
-    kind, closer = now_is(tracker, key)
+    kind, closer, issue = now_is(tracker, key)
     with changing(d) as session:
         idea = session.get(Idea, idea.id)
         if idea is not None and idea.tracker_key == key and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
+            if issue is not None and issue.key != key:  # transferred (or moved to another project) since
+                idea.tracker_key, idea.tracker_url = issue.key[:200], issue.url[:500]
+                outbox.owe(session, idea.team_id, *notify.card_of(session, idea.team_id, idea.id,
+                                                                  team_config(session, idea.team_id, d.settings)))
             outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind, closer))
         job.finish(session)
 

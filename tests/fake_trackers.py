@@ -56,6 +56,7 @@ class FakeTrackers:
         self.jira: dict[str, dict[str, Any]] = {}
         self.repos = {GITHUB_REPO, "acme/other"}
         self.requests: list[Request] = []
+        self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
         self._failures: list[Failure] = []
         self._slow: list[Failure] = []
         self._lock = threading.Lock()
@@ -84,6 +85,7 @@ class FakeTrackers:
     def reset(self) -> None:
         with self._lock:
             self.github.clear()
+            self.moved.clear()
             self.jira.clear()
             self.requests.clear()
             self._failures.clear()
@@ -98,6 +100,15 @@ class FakeTrackers:
     def github_issue(self, number: int, title: str = "Filed by hand", repo: str = GITHUB_REPO) -> dict[str, Any]:
         with self._lock:
             issue = self._new_github(repo, number, title, "")
+        return issue
+
+    def transfer(self, number: int, repo: str, *, to: str = "acme/other") -> dict[str, Any]:
+        """Moves an issue to another repository, under a new number there; its old address answers 301
+        with the new one, as GitHub's does."""
+        with self._lock:
+            old = self.github.pop((repo, number))
+            issue = self._new_github(to, next(self._numbers), old["title"], old["body"])
+            self.moved[(repo, number)] = (to, issue["number"])
         return issue
 
     def jira_issue(self, key: str, summary: str = "Filed by hand", status: dict | None = None) -> dict[str, Any]:
@@ -225,7 +236,12 @@ class FakeTrackers:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
             return 201, issue, {}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
-            issue = self.github.get((self._repo(match.group(1)) or "", int(match.group(2))))
+            where = (self._repo(match.group(1)) or "", int(match.group(2)))
+            if where in self.moved:
+                repo, number = self.moved[where]
+                return 301, {"message": "Moved Permanently"}, {
+                    "Location": f"{self.url}/github/repos/{repo}/issues/{number}"}
+            issue = self.github.get(where)
             return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
         return 404, {"message": "Not Found"}, {}
 

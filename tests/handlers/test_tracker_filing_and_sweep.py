@@ -231,3 +231,21 @@ def test_an_idea_shipped_while_its_filing_waited_for_the_tracker_is_not_filed(tr
     bot.finish_work()
     assert trackers.github == {} and ideas(engine)[0].tracker_key is None
     assert not any("could not file" in str(m.get("text")) for m in slack.messages("DUPM"))
+
+
+def test_an_issue_transferred_to_another_repository_is_followed_there(tracked_bot, slack, engine, trackers):
+    """Moved to another repository, the issue gets a new number there (its old address redirects): the
+    sweep links the idea to where it is now, so the webhook of its close there ships the idea."""
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+
+    idea_id = linked_idea(engine, "github", "acme/roadmap#12", "https://github.com/acme/roadmap/issues/12")
+    trackers.github_issue(12)
+    moved = trackers.transfer(12, "acme/roadmap", to="acme/other")
+    owe_sweeps(make_sessions(engine), ("github",), tracked_bot.sender.wake)
+    tracked_bot.sender.drain(20, retries_too=True)
+    [idea] = ideas(engine)
+    assert (idea.tracker_key, idea.tracker_url) == (f"acme/other#{moved['number']}", moved["html_url"])
+    assert trackers.close_github(tracked_bot.url, moved["number"], repo="acme/other")[0] == 200
+    tracked_bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == "shipped"
