@@ -168,7 +168,9 @@ def create_issue(d: Deps, job: Job) -> None:
                               limit=tracker.body_limit)
             issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after,
+        # Perhaps filed: looked for once the tracker's search can find it, or it would be filed twice.
+        wait = max(unavailable.retry_after or 0.0, tracker.settle) if unavailable.uncertain else None
+        raise Transient(f"{tracker.name}_unavailable", retry_after=wait or unavailable.retry_after,
                         uncertain=unavailable.uncertain) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None

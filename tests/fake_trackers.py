@@ -57,6 +57,9 @@ class FakeTrackers:
         self.repos = {GITHUB_REPO, "acme/other"}
         self.requests: list[Request] = []
         self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
+        # Jira's search is eventually consistent: an issue created this many seconds ago is not found yet.
+        self.search_lag = 0.0
+        self._created: dict[str, float] = {}
         self._failures: list[Failure] = []
         self._slow: list[Failure] = []
         self._lock = threading.Lock()
@@ -86,6 +89,8 @@ class FakeTrackers:
         with self._lock:
             self.github.clear()
             self.moved.clear()
+            self.search_lag = 0.0
+            self._created.clear()
             self.jira.clear()
             self.requests.clear()
             self._failures.clear()
@@ -262,13 +267,16 @@ class FakeTrackers:
             with self._lock:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))
+                self._created[key] = time.monotonic()
                 self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
                                                                         "description": fields.get("description"),
                                                                         "status": TO_DO, "resolution": None}}
             return 201, {"id": number, "key": key, "self": f"{self.url}/jira/rest/api/2/issue/{number}"}, {}
         if path.split("?")[0] == "/rest/api/2/search/jql" and method == "GET":  # the project's issues, newest first
             with self._lock:
-                listed = sorted(self.jira.values(), key=lambda i: -int(i["id"]))
+                settled = time.monotonic() - self.search_lag
+                listed = sorted((i for k, i in self.jira.items() if self._created.get(k, 0) <= settled),
+                                key=lambda i: -int(i["id"]))
             return 200, {"issues": listed[:100], "isLast": True}, {}
         if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
             issue = self.jira.get(match.group(1))

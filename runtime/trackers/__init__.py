@@ -70,6 +70,10 @@ class Tracker(Protocol):
     where: str  # "acme/roadmap", "OPS": where new issues go
     body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
 
+    @property
+    def settle(self) -> float:
+        """Seconds a new issue may take to be found by `filed` (a search that is eventually consistent)."""
+
     def create(self, title: str, body: str) -> Issue: ...
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None: ...

@@ -36,6 +36,7 @@ class GitHub:
     name = "github"
     label = "GitHub"
     body_limit = 65_000  # GitHub refuses a body over 65,536 characters
+    settle = 0.0  # its list of a repository's issues shows a new one at once
 
     def __init__(self, settings: GitHubSettings) -> None:
         self.settings = settings

@@ -30,6 +30,8 @@ from runtime.trackers import (
 )
 
 ISSUE_TYPE = "Task"
+# Jira's search is eventually consistent: an issue just created may not be found for a while.
+SEARCH_LAG = 30.0
 # Done, but not done: resolutions that say the work will not happen.
 NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix", "declined", "duplicate",
                                   "cannot reproduce", "obsolete", "not a bug"})
@@ -82,6 +84,10 @@ class Jira:
                 key = str(issue["key"])
                 return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
         return None
+
+    @property
+    def settle(self) -> float:
+        return SEARCH_LAG
 
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")

@@ -249,3 +249,20 @@ def test_an_issue_transferred_to_another_repository_is_followed_there(tracked_bo
     assert trackers.close_github(tracked_bot.url, moved["number"], repo="acme/other")[0] == 200
     tracked_bot.sender.drain(20, retries_too=True)
     assert stage(engine, idea_id) == "shipped"
+
+
+def test_a_jira_issue_whose_answer_was_lost_is_looked_for_once_search_has_caught_up(
+        tracked_bot, slack, engine, trackers, monkeypatch):
+    """Jira's search finds a new issue only after a while (it is eventually consistent): a look right after
+    the line dropped finds nothing, and files the issue a second time."""
+    import runtime.trackers.jira
+    from tests.handlers.test_trackers import to_delivery
+
+    monkeypatch.setattr(runtime.trackers.jira, "SEARCH_LAG", 3.0)  # Atlassian's is longer; the test's is short
+    trackers.search_lag = 2.0
+    trackers.slow(r"POST /jira/", 0, drop=True)
+    bot = tracked_bot
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": "create:jira"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=20)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issue$")) == 1 and list(trackers.jira) == [ideas(engine)[0].tracker_key]
