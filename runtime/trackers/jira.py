@@ -15,6 +15,7 @@ from bot.settings import JiraSettings
 from runtime.trackers import (
     COMPLETED,
     DELETED,
+    DUPLICATE,
     NOT_PLANNED,
     OPEN,
     REOPENED,
@@ -131,6 +132,8 @@ def _state(fields: dict[str, Any]) -> str:
     if category != "done":
         return OPEN
     resolution = str((fields.get("resolution") or {}).get("name") or "").strip().lower()
+    if resolution == "duplicate":
+        return DUPLICATE  # as GitHub's "closed as duplicate", and told in those words
     return NOT_PLANNED if resolution in NOT_DONE_RESOLUTIONS else COMPLETED
 
 

@@ -247,6 +247,7 @@ def test_a_webhook_that_arrives_after_the_issue_changed_again_does_not_undo_the_
     ("github", {"action": "deleted"}, "delivery", "was *deleted*"),
     ("jira", {"status": DONE, "resolution": "Done"}, "shipped", None),
     ("jira", {"status": DONE, "resolution": "Won't Do"}, "delivery", "closed as *not planned*"),
+    ("jira", {"status": DONE, "resolution": "Duplicate"}, "delivery", "closed as a *duplicate*"),
     ("jira", {"status": DONE, "event": "jira:issue_deleted"}, "delivery", "was *deleted*"),
 ])
 def test_each_webhook_has_its_effect_once_however_often_it_comes(tracked_bot, slack, engine, trackers, tracker,
