@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,7 +92,7 @@ class GitHub:
         kind = header(headers, "X-GitHub-Event")
         if kind == "ping":
             return Event(delivered, "ping")
-        body = json.loads(raw)
+        body = json.loads(_json_part(raw))
         if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
             return Event(delivered, "other")
         issue, action = body["issue"], body.get("action")
@@ -116,6 +117,14 @@ class GitHub:
         key = f"{found.group(1)}#{int(found.group(2))}" if found else f"{repo}#{answer.get('number')}"
         return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+
+
+def _json_part(raw: bytes) -> bytes | str:
+    """The event's JSON: the body itself, or its `payload` field when the webhook was made with GitHub's
+    other content type, application/x-www-form-urlencoded (the first its form offers)."""
+    if raw.startswith(b"payload="):
+        return urllib.parse.parse_qs(raw.decode("utf-8"), strict_parsing=True).get("payload", [""])[0]
+    return raw
 
 
 def _closed_as(issue: dict[str, Any]) -> str:

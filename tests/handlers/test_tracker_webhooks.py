@@ -319,3 +319,21 @@ def test_a_jira_resolution_set_after_the_move_to_done_is_what_counts(tracked_bot
     tracked_bot.sender.drain(20, retries_too=True)
     assert stage(engine, idea_id) == "delivery"
     assert sum("closed as *not planned*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
+
+
+def test_a_github_webhook_sent_as_a_form_works_as_one_sent_as_json(tracked_bot, engine, trackers):
+    """GitHub's form offers application/x-www-form-urlencoded first (the JSON in a `payload` field): a
+    webhook made with it still ships the idea, rather than every delivery being refused."""
+    import hashlib
+    import hmac
+    import urllib.parse
+
+    idea_id = linked_idea(engine, "github", "acme/roadmap#57")
+    trackers.github_issue(57).update(state="closed", state_reason="completed")
+    raw = urllib.parse.urlencode({"payload": json.dumps(_github_closed())}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-GitHub-Event": "issues",
+               "X-GitHub-Delivery": "form1",
+               "X-Hub-Signature-256": "sha256=" + hmac.new(GITHUB_SECRET.encode(), raw, hashlib.sha256).hexdigest()}
+    assert raw_post(f"{tracked_bot.url}/github/events", raw, headers) == 200
+    tracked_bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == "shipped"
