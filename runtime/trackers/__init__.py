@@ -116,7 +116,7 @@ def delivery(headers: Mapping[str, str], name: str, raw: bytes) -> str:
     return header(headers, name) or "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
     """A webhook's field when it is the text it should be, else None: a signed body is still not trusted to
     put a number where a key goes (the database refuses it) or a dict where a name goes."""
     return value if isinstance(value, str) and value else None

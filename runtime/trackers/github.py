@@ -25,7 +25,7 @@ from runtime.trackers import (
     header,
     marked,
     signed,
-    text,
+    text_of,
 )
 
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
@@ -97,16 +97,16 @@ class GitHub:
             return Event(delivered, "other")
         issue, action = body["issue"], body.get("action")
         repository, sender = body.get("repository"), body.get("sender")
-        repo = text(repository.get("full_name")) if isinstance(repository, dict) else None
+        repo = text_of(repository.get("full_name")) if isinstance(repository, dict) else None
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":
             what = _closed_as(issue)
-        actor = text(sender.get("login")) if isinstance(sender, dict) else None
+        actor = text_of(sender.get("login")) if isinstance(sender, dict) else None
         number = issue.get("number")
         number = number if isinstance(number, int) and not isinstance(number, bool) else None
         return Event(delivered, what or "other", key=f"{repo}#{number}" if repo and number is not None else None,
-                     actor=f"@{actor}" if actor else None, title=text(issue.get("title")),
-                     url=text(issue.get("html_url")))
+                     actor=f"@{actor}" if actor else None, title=text_of(issue.get("title")),
+                     url=text_of(issue.get("html_url")))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
         state = OPEN if answer.get("state") != "closed" else _closed_as(answer)

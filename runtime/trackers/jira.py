@@ -27,7 +27,7 @@ from runtime.trackers import (
     header,
     marked,
     signed,
-    text,
+    text_of,
 )
 
 ISSUE_TYPE = "Task"
@@ -106,11 +106,11 @@ class Jira:
         if not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
             return Event(delivered, "other")
         issue = body["issue"]
-        key = text(issue.get("key"))
+        key = text_of(issue.get("key"))
         user = body.get("user")
-        actor = text(user.get("displayName")) if isinstance(user, dict) else None
+        actor = text_of(user.get("displayName")) if isinstance(user, dict) else None
         fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
-        common = {"key": key, "actor": actor, "title": text(fields.get("summary")),
+        common = {"key": key, "actor": actor, "title": text_of(fields.get("summary")),
                   "url": self._url(key) if key else None}
         if body.get("webhookEvent") == "jira:issue_deleted":
             return Event(delivered, DELETED, **common)
