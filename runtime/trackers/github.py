@@ -1,5 +1,5 @@
 """GitHub Issues (github.com or GitHub Enterprise Server): REST v3 with a token, and the `issues` webhook
-signed with X-Hub-Signature-256."""
+(and `pull_request`, for a linked pull request) signed with X-Hub-Signature-256."""
 
 from __future__ import annotations
 
@@ -93,14 +93,15 @@ class GitHub:
         if kind == "ping":
             return Event(delivered, "ping")
         body = json.loads(_json_part(raw))
-        if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
+        field = {"issues": "issue", "pull_request": "pull_request"}.get(kind or "")
+        if field is None or not isinstance(body, dict) or not isinstance(body.get(field), dict):
             return Event(delivered, "other")
-        issue, action = body["issue"], body.get("action")
+        issue, action = body[field], body.get("action")
         repository, sender = body.get("repository"), body.get("sender")
         repo = text_of(repository.get("full_name")) if isinstance(repository, dict) else None
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
-        if action == "closed":
-            what = _closed_as(issue)
+        if action == "closed":  # a pull request (as its own event says it): done when merged
+            what = _closed_as(issue) if field == "issue" else COMPLETED if issue.get("merged") else NOT_PLANNED
         actor = text_of(sender.get("login")) if isinstance(sender, dict) else None
         number = issue.get("number")
         number = number if isinstance(number, int) and not isinstance(number, bool) else None

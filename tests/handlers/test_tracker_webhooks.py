@@ -337,3 +337,20 @@ def test_a_github_webhook_sent_as_a_form_works_as_one_sent_as_json(tracked_bot, 
     assert raw_post(f"{tracked_bot.url}/github/events", raw, headers) == 200
     tracked_bot.sender.drain(20, retries_too=True)
     assert stage(engine, idea_id) == "shipped"
+
+
+@pytest.mark.parametrize(("merged", "after"), [(True, "shipped"), (False, "delivery")])
+def test_a_linked_pull_request_merged_ships_the_idea_by_its_webhook(tracked_bot, engine, trackers, merged, after):
+    """A pull request's close comes as a `pull_request` event, not an `issues` one."""
+    from tests.fake_trackers import post_webhook
+
+    idea_id = linked_idea(engine, "github", "acme/roadmap#12")
+    trackers.github_issue(12).update(state="closed", state_reason=None, pull_request={
+        "merged_at": "2026-11-30T10:00:00Z" if merged else None})
+    body = {"action": "closed", "number": 12, "pull_request": {"number": 12, "state": "closed", "merged": merged},
+            "repository": {"full_name": "acme/roadmap"}, "sender": {"login": "octo"}}
+    assert post_webhook(f"{tracked_bot.url}/github/events", body, {"X-GitHub-Event": "pull_request",
+                                                                   "X-GitHub-Delivery": "pr1"},
+                        GITHUB_SECRET, "X-Hub-Signature-256")[0] == 200
+    tracked_bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == after
