@@ -89,6 +89,7 @@ class FakeTrackers:
         with self._lock:
             self.github.clear()
             self.moved.clear()
+            self.repos = {GITHUB_REPO, "acme/other"}
             self.search_lag = 0.0
             self._created.clear()
             self.jira.clear()
@@ -221,6 +222,9 @@ class FakeTrackers:
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
+        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):  # a repository, as far as the token sees
+            repo = self._repo(match.group(1))
+            return (200, {"full_name": repo}, {}) if repo is not None else (404, {"message": "Not Found"}, {})
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:\?.*)?", path):
             repo = self._repo(match.group(1))
             if repo is None:

@@ -59,11 +59,18 @@ class GitHub:
         repo, number = match.groups()
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues/{number}", headers=self.headers,
                               timeout=timeout)
+        if status == 404 and self._hidden(repo, timeout):
+            raise Refused(_refusal(404, answer, repo))  # not a deleted issue: a repository the token cannot see
         if status in (404, 410):  # never was, or deleted
             return None
         if status != 200 or not isinstance(answer, dict):
             raise Refused(_refusal(status, answer, repo))
         return self._issue(repo, answer)
+
+    def _hidden(self, repo: str, timeout: float | None) -> bool:
+        """Whether the repository itself is out of the token's sight (GitHub says 404 for its issues too)."""
+        status, _ = call("GET", f"{self.settings.api_url}/repos/{repo}", headers=self.headers, timeout=timeout)
+        return status == 404
 
     def filed(self, mark: str) -> Issue | None:
         repo = self.settings.repo
