@@ -119,9 +119,13 @@ def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owe
     for original in outbox.owed_under(session, idea.team_id, *readers):
         if (backer := readers[original.key]) is not None:
             notice = decision_notice(idea, decision, supporter=True, reader=backer)
+        elif original.payload.get("thread_ts"):
+            notice = decision_notice(idea, decision, to=idea.requester_id, reader=idea.requester_id)
+            # The words for their DMs, should the thread turn out closed after this was owed.
+            direct = decision_notice(idea, decision, reader=idea.requester_id)
+            notice = {**notice, "rerouted": {"text": direct["text"], "blocks": direct["blocks"]}}
         else:
-            to = idea.requester_id if original.payload.get("thread_ts") else None
-            notice = decision_notice(idea, decision, to=to, reader=idea.requester_id)
+            notice = decision_notice(idea, decision, reader=idea.requester_id)
         owed.append(outbox.revision(original.key, original.id, notice))
     return owed
 

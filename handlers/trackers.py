@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.decisions import Refusal
@@ -34,16 +36,31 @@ from bot.trackers import (
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Decision, Idea, Stage, utcnow
-from runtime import calls, outbox
+from runtime import calls, outbox, webhooks
 from runtime.failures import Permanent, Transient
 from runtime.outbox import Owed
 from runtime.sender import Job
-from runtime.trackers import COMPLETED, DELETED, OPEN, Issue, Refused, Tracker, Unavailable
+from runtime.trackers import (
+    COMPLETED,
+    DELETED,
+    DUPLICATE,
+    NOT_PLANNED,
+    OPEN,
+    REOPENED,
+    Issue,
+    Refused,
+    Tracker,
+    Unavailable,
+)
 from ui.decisions import DecisionForm, refusal_text
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
 from ui.kit import read_id
 from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, read_link_issue, tracker_news
 
+# The issue's states from which it can be reopened.
+CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
+# How long a webhook delivery's id is kept (GitHub redelivers up to three days back; Jira retries for hours).
+KEEP_DELIVERIES = timedelta(days=14)
 # While the person waits for their form to be answered, the tracker gets this long to say an issue exists.
 CHECK_TIMEOUT = 2.0
 
@@ -139,9 +156,9 @@ def create_issue(d: Deps, job: Job) -> None:
         idea = get_idea(session, job.team_id, int(job.payload["idea"]))
         decision = session.get(Decision, int(job.payload["decision"]))
         backers = len(supporters(session, idea.id)) if idea is not None else 0
-    if idea is None or decision is None or idea.tracker_key:
+    if idea is None or decision is None or idea.tracker_key or idea.stage != Stage.DELIVERY:
         with d.sessions.begin() as session:
-            job.finish(session)  # gone, or linked meanwhile: nothing to file
+            job.finish(session)  # gone, linked meanwhile, or shipped before the tracker was back: nothing to file
         return
     try:
         # An earlier attempt may have filed it before its answer was lost: look before filing again.
@@ -151,18 +168,24 @@ def create_issue(d: Deps, job: Job) -> None:
                               limit=tracker.body_limit)
             issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after,
+        # Perhaps filed: looked for once the tracker's search can find it, or it would be filed twice.
+        wait = max(unavailable.retry_after or 0.0, tracker.settle) if unavailable.uncertain else None
+        raise Transient(f"{tracker.name}_unavailable", retry_after=wait or unavailable.retry_after,
                         uncertain=unavailable.uncertain) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    with changing(d) as session:
-        idea = get_idea(session, job.team_id, idea.id)
-        if idea is not None and not idea.tracker_key:
-            link(session, idea, tracker.name, issue.key, issue.url, issue.state)
-            config = team_config(session, job.team_id, d.settings)
-            outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
-                       *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
-        job.finish(session)
+    try:
+        with changing(d) as session:
+            idea = get_idea(session, job.team_id, idea.id)
+            if idea is not None and not idea.tracker_key:
+                link(session, idea, tracker.name, issue.key, issue.url, issue.state)
+                config = team_config(session, job.team_id, d.settings)
+                outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
+                           *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
+            job.finish(session)
+    except SQLAlchemyError:
+        # The issue exists but is not recorded: the next attempt must look for it rather than file another.
+        raise Transient("database_after_filing", uncertain=True) from None
 
 
 def card_link(job: Job, idea: Idea) -> str | None:
@@ -173,18 +196,40 @@ def card_link(job: Job, idea: Idea) -> str | None:
 
 
 def apply_event(d: Deps, job: Job) -> None:
-    """A webhook's news for every idea that links the issue, in whatever workspace it is."""
+    """A webhook's news for every idea that links the issue, in whatever workspace it is: what the issue is
+    now, read from the tracker, since webhooks come in no promised order (a late "closed" must not ship a
+    reopened issue) and some changes send none (a Jira resolution set after the move to Done)."""
     payload = job.payload
+    tracker = d.trackers.get(payload["tracker"])
+    kind, actor = payload["kind"], payload.get("actor")
+    if tracker is not None:
+        kind, closer, _ = now_is(tracker, payload["key"])
+        actor = actor if kind == payload["kind"] else closer
     with changing(d) as session:
         for idea in linking(session, payload["tracker"], payload["key"]):
-            outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], payload["kind"],
-                                                    payload.get("actor")))
+            outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], kind, actor))
         job.finish(session)
+
+
+def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
+    """What became of an issue, read from the tracker outside any session, as news (open: reopened, which
+    news() tells only after a close), who closed it where the tracker says, and the issue as found."""
+    try:
+        issue = tracker.find(key)
+    except Unavailable as unavailable:
+        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
+    except Refused as refused:
+        raise Permanent(str(refused)) from None
+    if issue is None:
+        return DELETED, None, None
+    return (REOPENED, None, issue) if issue.state == OPEN else (issue.state, issue.closed_by, issue)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
     """Done ships an idea in delivery, exactly as "Mark shipped" would; anything else (not planned,
     reopened, deleted) moves nothing and is told, once, to the PM who moved it to delivery."""
+    if kind == REOPENED and idea.tracker_state not in CLOSED:
+        return []  # open all along, as far as the bot knew: work moving along is no news
     if not noticed(session, idea.id, kind):
         return []  # heard already (a webhook and the sweep, or a redelivery)
     config = team_config(session, idea.team_id, d.settings)
@@ -205,12 +250,14 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
 
 
 def sweep(d: Deps, job: Job) -> None:
-    """Daily: one check per idea in delivery with an issue, each retried on its own."""
+    """Daily: one check per idea in delivery with an issue, each retried on its own; and the webhook
+    deliveries too old to be redelivered forgotten."""
     name = job.payload["tracker"]
     with changing(d) as session:
         for idea in followed(session, name):
             outbox.owe(session, idea.team_id, outbox.job("tracker_check", {"tracker": name, "idea": idea.id},
                                                          key=f"check:{idea.id}", collapses=True))
+        webhooks.forget(session, name, utcnow() - KEEP_DELIVERIES)
         job.finish(session)
 
 
@@ -223,18 +270,16 @@ def check(d: Deps, job: Job) -> None:
         with d.sessions.begin() as session:
             job.finish(session)
         return
-    try:
-        issue = tracker.find(idea.tracker_key)
-    except Unavailable as unavailable:
-        raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
-    except Refused as refused:
-        raise Permanent(str(refused)) from None
-    kind = DELETED if issue is None else issue.state
+    key = idea.tracker_key
+    kind, closer, issue = now_is(tracker, key)
     with changing(d) as session:
         idea = session.get(Idea, idea.id)
-        if kind != OPEN and idea is not None and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
-            outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind,
-                                                    issue.closed_by if issue else None))
+        if idea is not None and idea.tracker_key == key and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
+            if issue is not None and issue.key != key:  # transferred (or moved to another project) since
+                idea.tracker_key, idea.tracker_url = issue.key[:200], issue.url[:500]
+                outbox.owe(session, idea.team_id, *notify.card_of(session, idea.team_id, idea.id,
+                                                                  team_config(session, idea.team_id, d.settings)))
+            outbox.owe(session, idea.team_id, *news(session, d, idea, tracker.name, kind, closer))
         job.finish(session)
 
 

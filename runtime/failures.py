@@ -10,6 +10,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digests.runs import stop_digest_of
@@ -101,16 +102,19 @@ def alternate(row: Delivery, error: str) -> outbox.Owed | None:
                        expires_in=outbox.SHORT_LIVED if method == "chat.postEphemeral" else None)
 
 
-def revised(original: Delivery | None, message: dict[str, Any]) -> tuple[str, str] | None:
+def revised(original: Delivery | None, revision: dict[str, Any]) -> tuple[str, str] | None:
     """Where a message being redrawn (a question since answered, a notice that now knows its issue) is to
     be updated; None if it never went anywhere updatable. One that no place took is rewritten: Try
-    again sends the message as it is now, not the one that failed, nor its live buttons."""
+    again sends the message as it is now, not the one that failed, nor its live buttons. `revision`: the
+    revision row's payload."""
     if original is None or original.method != "chat.postMessage":
         return None
     if original.state == outbox.FAILED:
-        alternates = [{**route, **message} if "text" in route or "blocks" in route else route
+        words = revision_message(revision.get("rerouted") or revision)  # a thread's words mention the reader
+        alternates = [{**route, **words} if "text" in route or "blocks" in route else route
                       for route in original.payload.get("alternates") or []]
-        original.payload = {**original.payload, **message, **({"alternates": alternates} if alternates else {})}
+        original.payload = {**original.payload, **revision_message(revision),
+                            **({"alternates": alternates} if alternates else {})}
     sent = original.state == outbox.SENT and original.channel_id and original.message_ts
     return (original.channel_id, original.message_ts) if sent else None
 
@@ -124,10 +128,30 @@ def record_refusal(session: Session, row: Delivery, sender_id: str, outcome: Per
     if not outbox.mark_failed(session, row.id, sender_id, now, outcome.error, state=state):
         return None
     if alternative is not None:
+        alternative.payload.update(revised_since(session, row))
         outbox.owe(session, row.team_id, alternative, now=now)
     elif outcome.state == outbox.FAILED:
         after_refusal(session, row, outcome.error, now)
     return alternative is not None
+
+
+def revision_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """A revision row's message for Slack, without what it carries for the sender: the row it redraws,
+    and the words for where that row's message went instead (see revised_since)."""
+    return {key: value for key, value in payload.items() if key not in ("original", "rerouted")}
+
+
+def revised_since(session: Session, row: Delivery) -> dict[str, Any]:
+    """The words of the newest revision owed for a message while it waited (a notice that learnt its issue
+    meanwhile): its alternate says them, since that revision, owed before the alternate, finds nothing
+    posted to redraw."""
+    original = (row.payload.get("chain") or [row.id])[0]
+    revisions = session.scalars(select(Delivery).where(
+        Delivery.key == row.key, Delivery.method == "chat.revise", Delivery.state == outbox.PENDING,
+        Delivery.id > row.id).order_by(Delivery.id.desc()))
+    newest = next((r.payload for r in revisions if r.payload.get("original") in (original, row.id)), {})
+    words = newest.get("rerouted") or newest  # a thread's words mention the reader; their DMs' need not
+    return {key: value for key, value in words.items() if key in ("text", "blocks")}
 
 
 def after_refusal(session: Session, row: Delivery, error: str, now: datetime) -> None:

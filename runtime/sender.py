@@ -294,12 +294,11 @@ class Sender:
         raise Permanent(f"unknown_method:{row.method}")
 
     def _revise(self, client, row: Delivery) -> tuple[str | None, str | None]:  # noqa: ANN001 - a WebClient
-        message = {k: v for k, v in row.payload.items() if k != "original"}
         with self.sessions.begin() as session:
-            where = failures.revised(session.get(Delivery, int(row.payload["original"])), message)
+            where = failures.revised(session.get(Delivery, int(row.payload["original"])), row.payload)
         if where is None:
             return None, None  # it never went anywhere (or went as an ephemeral note): nothing to redraw
-        return calls.update_message(client, *where, message)
+        return calls.update_message(client, *where, failures.revision_message(row.payload))
 
     def _thread_of(self, row: Delivery) -> tuple[str | None, str | None]:
         """A thread reply's parent's ts and channel, once the parent went out."""

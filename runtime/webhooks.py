@@ -70,6 +70,13 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
     return app
 
 
+def forget(session: Session, source: str, before: datetime) -> int:
+    """Forgets deliveries received before `before` (a redelivery that late would find the idea as it
+    left it anyway), so the table does not grow with every event the tracker ever sent."""
+    table = WebhookDelivery.__table__
+    return session.execute(table.delete().where(table.c.source == source, table.c.received_at < before)).rowcount
+
+
 def record(session: Session, source: str, delivery_id: str, now: datetime) -> bool:
     """True the first time a delivery is seen."""
     table = WebhookDelivery.__table__

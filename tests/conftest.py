@@ -200,8 +200,12 @@ def _tracker_server() -> Iterator[FakeTrackers]:
 
 
 @pytest.fixture
-def trackers(_tracker_server: FakeTrackers) -> FakeTrackers:
-    """Local GitHub and Jira, emptied for each test."""
+def trackers(_tracker_server: FakeTrackers, monkeypatch: pytest.MonkeyPatch) -> FakeTrackers:
+    """Local GitHub and Jira, emptied for each test. The local Jira's search finds a new issue at once
+    (unless a test sets its search_lag), so the bot need not wait Jira Cloud's while before looking."""
+    import runtime.trackers.jira
+
+    monkeypatch.setattr(runtime.trackers.jira, "SEARCH_LAG", 0.5)
     _tracker_server.reset()
     return _tracker_server
 

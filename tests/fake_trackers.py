@@ -28,6 +28,7 @@ GITHUB_BODY_LIMIT, JIRA_TEXT_LIMIT = 65536, 32767
 DONE = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 IN_PROGRESS = {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}}
 TO_DO = {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
+DROP = 0  # the status of a request answered by closing the connection
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     hang: float = 0.0
     message: str = "injected failure"
+    drop: bool = False  # close the connection without a word (after `hang`)
 
 
 class FakeTrackers:
@@ -54,6 +56,10 @@ class FakeTrackers:
         self.jira: dict[str, dict[str, Any]] = {}
         self.repos = {GITHUB_REPO, "acme/other"}
         self.requests: list[Request] = []
+        self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
+        # Jira's search is eventually consistent: an issue created this many seconds ago is not found yet.
+        self.search_lag = 0.0
+        self._created: dict[str, float] = {}
         self._failures: list[Failure] = []
         self._slow: list[Failure] = []
         self._lock = threading.Lock()
@@ -67,21 +73,25 @@ class FakeTrackers:
     # --- what tests set up and look at ---------------------------------------------------------------
 
     def fail(self, pattern: str, status: int = 503, *, times: int | None = 1, headers: dict | None = None,
-             hang: float = 0.0, message: str = "injected failure") -> None:
+             hang: float = 0.0, message: str = "injected failure", drop: bool = False) -> None:
         """Requests whose "METHOD /path" matches the regex `pattern` get `status` (or hang first), with
-        `message` as the tracker's reason."""
+        `message` as the tracker's reason; or, with `drop`, the connection closed and no answer at all."""
         with self._lock:
-            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message))
+            self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message, drop))
 
-    def slow(self, pattern: str, seconds: float, *, times: int | None = 1) -> None:
-        """Requests matching `pattern` are done (an issue is created) but answered `seconds` late: a client
-        that gives up first cannot know whether they were."""
+    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False) -> None:
+        """Requests matching `pattern` are done (an issue is created) but answered `seconds` late, or with
+        `drop` not at all (the connection closed): a client cannot know whether they were."""
         with self._lock:
-            self._slow.append(Failure(pattern, 0, times, hang=seconds))
+            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop))
 
     def reset(self) -> None:
         with self._lock:
             self.github.clear()
+            self.moved.clear()
+            self.repos = {GITHUB_REPO, "acme/other"}
+            self.search_lag = 0.0
+            self._created.clear()
             self.jira.clear()
             self.requests.clear()
             self._failures.clear()
@@ -96,6 +106,15 @@ class FakeTrackers:
     def github_issue(self, number: int, title: str = "Filed by hand", repo: str = GITHUB_REPO) -> dict[str, Any]:
         with self._lock:
             issue = self._new_github(repo, number, title, "")
+        return issue
+
+    def transfer(self, number: int, repo: str, *, to: str = "acme/other") -> dict[str, Any]:
+        """Moves an issue to another repository, under a new number there; its old address answers 301
+        with the new one, as GitHub's does."""
+        with self._lock:
+            old = self.github.pop((repo, number))
+            issue = self._new_github(to, next(self._numbers), old["title"], old["body"])
+            self.moved[(repo, number)] = (to, issue["number"])
         return issue
 
     def jira_issue(self, key: str, summary: str = "Filed by hand", status: dict | None = None) -> dict[str, Any]:
@@ -132,7 +151,8 @@ class FakeTrackers:
                   event: str = "jira:issue_updated", delivery: str | None = None,
                   secret: str = JIRA_SECRET) -> tuple[int, str, str]:
         with self._lock:
-            issue = self.jira.get(key) or {"id": "1", "key": key, "fields": {"summary": "An issue", "status": TO_DO}}
+            issue = self.jira.setdefault(key, {"id": str(next(self._jira_ids)), "key": key,
+                                               "fields": {"summary": "An issue", "status": TO_DO}})
             before = issue["fields"]["status"]["name"]
             issue["fields"]["status"] = status
             issue["fields"]["resolution"] = {"name": resolution} if resolution else None
@@ -160,6 +180,10 @@ class FakeTrackers:
         self.github[(repo, number)] = issue
         return issue
 
+    def _repo(self, name: str) -> str | None:
+        """The repository a path names, as GitHub spells it: its owner and repository names ignore case."""
+        return next((repo for repo in self.repos if repo.lower() == name.lower()), None)
+
     def _failure(self, method: str, path: str, among: list[Failure] | None = None) -> Failure | None:
         with self._lock:
             failures = self._failures if among is None else among
@@ -179,6 +203,8 @@ class FakeTrackers:
         failure = self._failure(method, path)
         if failure is not None:
             time.sleep(failure.hang)
+            if failure.drop:
+                return DROP, None, {}
             return failure.status, {"message": failure.message, "errorMessages": [failure.message]}, failure.headers
         late = self._failure(method, path, self._slow)
         if path.startswith("/github/"):
@@ -189,14 +215,19 @@ class FakeTrackers:
             answer = 404, {"message": "Not Found"}, {}
         if late is not None:
             time.sleep(late.hang)
+            if late.drop:
+                return DROP, None, {}
         return answer
 
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
+        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):  # a repository, as far as the token sees
+            repo = self._repo(match.group(1))
+            return (200, {"full_name": repo}, {}) if repo is not None else (404, {"message": "Not Found"}, {})
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:\?.*)?", path):
-            repo = match.group(1)
-            if repo not in self.repos:
+            repo = self._repo(match.group(1))
+            if repo is None:
                 return 404, {"message": "Not Found"}, {}
             if method == "GET":  # the repository's issues, newest first (pull requests too, as GitHub lists them)
                 with self._lock:
@@ -214,7 +245,12 @@ class FakeTrackers:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
             return 201, issue, {}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
-            issue = self.github.get((match.group(1), int(match.group(2))))
+            where = (self._repo(match.group(1)) or "", int(match.group(2)))
+            if where in self.moved:
+                repo, number = self.moved[where]
+                return 301, {"message": "Moved Permanently"}, {
+                    "Location": f"{self.url}/github/repos/{repo}/issues/{number}"}
+            issue = self.github.get(where)
             return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
         return 404, {"message": "Not Found"}, {}
 
@@ -235,13 +271,16 @@ class FakeTrackers:
             with self._lock:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))
+                self._created[key] = time.monotonic()
                 self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
                                                                         "description": fields.get("description"),
                                                                         "status": TO_DO, "resolution": None}}
             return 201, {"id": number, "key": key, "self": f"{self.url}/jira/rest/api/2/issue/{number}"}, {}
         if path.split("?")[0] == "/rest/api/2/search/jql" and method == "GET":  # the project's issues, newest first
             with self._lock:
-                listed = sorted(self.jira.values(), key=lambda i: -int(i["id"]))
+                settled = time.monotonic() - self.search_lag
+                listed = sorted((i for k, i in self.jira.items() if self._created.get(k, 0) <= settled),
+                                key=lambda i: -int(i["id"]))
             return 200, {"issues": listed[:100], "isLast": True}, {}
         if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
             issue = self.jira.get(match.group(1))
@@ -274,6 +313,9 @@ def _handler(fake: FakeTrackers) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, body, extra = fake.handle(self.command, self.path, headers, raw)
+            if status == DROP:
+                self.close_connection = True
+                return
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -69,6 +70,10 @@ class Tracker(Protocol):
     where: str  # "acme/roadmap", "OPS": where new issues go
     body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
 
+    @property
+    def settle(self) -> float:
+        """Seconds a new issue may take to be found by `filed` (a search that is eventually consistent)."""
+
     def create(self, title: str, body: str) -> Issue: ...
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None: ...
@@ -102,12 +107,24 @@ def signed(secret: str | None, raw: bytes, signature: str | None) -> bool:
     if not secret or not signature or not signature.startswith("sha256="):
         return False
     expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip())
+    # As bytes: a header with a non-ASCII character (anyone can send one) is a wrong signature, not a 500.
+    return hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace"))
 
 
 def delivery(headers: Mapping[str, str], name: str, raw: bytes) -> str:
     """The id the tracker gave this delivery (the same on a redelivery), or the body's digest when it gave none."""
     return header(headers, name) or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def text_of(value: Any) -> str | None:
+    """A webhook's field when it is the text it should be, else None: a signed body is still not trusted to
+    put a number where a key goes (the database refuses it) or a dict where a name goes."""
+    return value if isinstance(value, str) and value else None
+
+
+def marked(body: Any, mark: str) -> bool:
+    """Whether an issue's body holds `mark` as a whole: idea 1's mark is the start of idea 12's."""
+    return re.search(re.escape(mark) + r"(?![0-9A-Za-z])", str(body or "")) is not None
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -1,10 +1,11 @@
 """GitHub Issues (github.com or GitHub Enterprise Server): REST v3 with a token, and the `issues` webhook
-signed with X-Hub-Signature-256."""
+(and `pull_request`, for a linked pull request) signed with X-Hub-Signature-256."""
 
 from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,9 @@ from runtime.trackers import (
     call,
     delivery,
     header,
+    marked,
     signed,
+    text_of,
 )
 
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
@@ -34,6 +37,7 @@ class GitHub:
     name = "github"
     label = "GitHub"
     body_limit = 65_000  # GitHub refuses a body over 65,536 characters
+    settle = 0.0  # its list of a repository's issues shows a new one at once
 
     def __init__(self, settings: GitHubSettings) -> None:
         self.settings = settings
@@ -55,11 +59,18 @@ class GitHub:
         repo, number = match.groups()
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues/{number}", headers=self.headers,
                               timeout=timeout)
+        if status == 404 and self._hidden(repo, timeout):
+            raise Refused(_refusal(404, answer, repo))  # not a deleted issue: a repository the token cannot see
         if status in (404, 410):  # never was, or deleted
             return None
         if status != 200 or not isinstance(answer, dict):
             raise Refused(_refusal(status, answer, repo))
         return self._issue(repo, answer)
+
+    def _hidden(self, repo: str, timeout: float | None) -> bool:
+        """Whether the repository itself is out of the token's sight (GitHub says 404 for its issues too)."""
+        status, _ = call("GET", f"{self.settings.api_url}/repos/{repo}", headers=self.headers, timeout=timeout)
+        return status == 404
 
     def filed(self, mark: str) -> Issue | None:
         repo = self.settings.repo
@@ -67,7 +78,7 @@ class GitHub:
                               "&direction=desc&per_page=50", headers=self.headers)
         if status != 200 or not isinstance(answer, list):
             raise Refused(_refusal(status, answer, repo))
-        found = next((issue for issue in answer if isinstance(issue, dict) and mark in str(issue.get("body") or "")),
+        found = next((issue for issue in answer if isinstance(issue, dict) and marked(issue.get("body"), mark)),
                      None)
         return self._issue(repo, found) if found is not None else None
 
@@ -88,28 +99,49 @@ class GitHub:
         kind = header(headers, "X-GitHub-Event")
         if kind == "ping":
             return Event(delivered, "ping")
-        body = json.loads(raw)
-        if kind != "issues" or not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
+        body = json.loads(_json_part(raw))
+        field = {"issues": "issue", "pull_request": "pull_request"}.get(kind or "")
+        if field is None or not isinstance(body, dict) or not isinstance(body.get(field), dict):
             return Event(delivered, "other")
-        issue, action = body["issue"], body.get("action")
-        repo = (body.get("repository") or {}).get("full_name")
+        issue, action = body[field], body.get("action")
+        repository, sender = body.get("repository"), body.get("sender")
+        repo = text_of(repository.get("full_name")) if isinstance(repository, dict) else None
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
-        if action == "closed":
-            what = _closed_as(issue)
-        actor = (body.get("sender") or {}).get("login")
-        return Event(delivered, what or "other", key=f"{repo}#{issue.get('number')}" if repo else None,
-                     actor=f"@{actor}" if actor else None, title=issue.get("title"), url=issue.get("html_url"))
+        if action == "closed":  # a pull request (as its own event says it): done when merged
+            what = _closed_as(issue) if field == "issue" else COMPLETED if issue.get("merged") else NOT_PLANNED
+        actor = text_of(sender.get("login")) if isinstance(sender, dict) else None
+        number = issue.get("number")
+        number = number if isinstance(number, int) and not isinstance(number, bool) else None
+        return Event(delivered, what or "other", key=f"{repo}#{number}" if repo and number is not None else None,
+                     actor=f"@{actor}" if actor else None, title=text_of(issue.get("title")),
+                     url=text_of(issue.get("html_url")))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
         state = OPEN if answer.get("state") != "closed" else _closed_as(answer)
         closed_by = (answer.get("closed_by") or {}).get("login")
-        return Issue("github", f"{repo}#{answer.get('number')}", str(answer.get("html_url") or ""),
+        # Where GitHub says the issue is, spelt as GitHub spells it (as its webhooks will name it): the
+        # repository may have been typed in another case, or the issue transferred since.
+        found = _URL.match(str(answer.get("html_url") or ""))
+        key = f"{found.group(1)}#{int(found.group(2))}" if found else f"{repo}#{answer.get('number')}"
+        return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+
+
+def _json_part(raw: bytes) -> bytes | str:
+    """The event's JSON: the body itself, or its `payload` field when the webhook was made with GitHub's
+    other content type, application/x-www-form-urlencoded (the first its form offers)."""
+    if raw.startswith(b"payload="):
+        return urllib.parse.parse_qs(raw.decode("utf-8"), strict_parsing=True).get("payload", [""])[0]
+    return raw
 
 
 def _closed_as(issue: dict[str, Any]) -> str:
     """Why a closed issue was closed: only "completed" (or no reason, as older GitHub Enterprise Servers
-    send) is done; "not_planned" and "duplicate" are closed without the work."""
+    send) is done; "not_planned" and "duplicate" are closed without the work; a pull request is done
+    only when merged."""
+    pull = issue.get("pull_request")
+    if isinstance(pull, dict):  # a pull request, read as an issue: closed unmerged is abandoned, not done
+        return COMPLETED if pull.get("merged_at") else NOT_PLANNED
     reason = issue.get("state_reason")
     return {"not_planned": NOT_PLANNED, "duplicate": DUPLICATE}.get(reason, COMPLETED) if isinstance(reason, str) \
         else COMPLETED

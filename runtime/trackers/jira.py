@@ -15,6 +15,7 @@ from bot.settings import JiraSettings
 from runtime.trackers import (
     COMPLETED,
     DELETED,
+    DUPLICATE,
     NOT_PLANNED,
     OPEN,
     REOPENED,
@@ -24,10 +25,14 @@ from runtime.trackers import (
     call,
     delivery,
     header,
+    marked,
     signed,
+    text_of,
 )
 
 ISSUE_TYPE = "Task"
+# Jira's search is eventually consistent: an issue just created may not be found for a while.
+SEARCH_LAG = 30.0
 # Done, but not done: resolutions that say the work will not happen.
 NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix", "declined", "duplicate",
                                   "cannot reproduce", "obsolete", "not a bug"})
@@ -76,10 +81,14 @@ class Jira:
             raise Refused(_refusal(status, answer, self.settings.project_key))
         for issue in answer.get("issues") or []:
             fields = issue.get("fields") if isinstance(issue, dict) else None
-            if isinstance(fields, dict) and mark in str(fields.get("description") or "") and issue.get("key"):
+            if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
                 key = str(issue["key"])
                 return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
         return None
+
+    @property
+    def settle(self) -> float:
+        return SEARCH_LAG
 
     def parse(self, reference: str) -> str | None:
         text = reference.strip().strip("<>")
@@ -97,9 +106,11 @@ class Jira:
         if not isinstance(body, dict) or not isinstance(body.get("issue"), dict):
             return Event(delivered, "other")
         issue = body["issue"]
-        key = issue.get("key")
-        actor = (body.get("user") or {}).get("displayName")
-        common = {"key": key, "actor": actor, "title": (issue.get("fields") or {}).get("summary"),
+        key = text_of(issue.get("key"))
+        user = body.get("user")
+        actor = text_of(user.get("displayName")) if isinstance(user, dict) else None
+        fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
+        common = {"key": key, "actor": actor, "title": text_of(fields.get("summary")),
                   "url": self._url(key) if key else None}
         if body.get("webhookEvent") == "jira:issue_deleted":
             return Event(delivered, DELETED, **common)
@@ -107,10 +118,10 @@ class Jira:
                               if isinstance(item, dict) and item.get("field") == "status"), None)
         if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
             return Event(delivered, "other", **common)
-        now = _state(issue.get("fields") or {})
-        if now != OPEN:
-            return Event(delivered, now, **common)
-        return Event(delivered, REOPENED if _was_done(status_change) else "other", **common)
+        now = _state(fields)
+        # Back to a status not done. The changelog names the status it left, not its category, so whether
+        # that was a close is for the idea's last known state to say (see handlers.trackers.news).
+        return Event(delivered, now if now != OPEN else REOPENED, **common)
 
     def _url(self, key: str) -> str:
         return f"{self.settings.base_url}/browse/{key}"
@@ -121,13 +132,9 @@ def _state(fields: dict[str, Any]) -> str:
     if category != "done":
         return OPEN
     resolution = str((fields.get("resolution") or {}).get("name") or "").strip().lower()
+    if resolution == "duplicate":
+        return DUPLICATE  # as GitHub's "closed as duplicate", and told in those words
     return NOT_PLANNED if resolution in NOT_DONE_RESOLUTIONS else COMPLETED
-
-
-def _was_done(change: dict[str, Any]) -> bool:
-    """A status change from a Done-like status (the changelog names statuses, not their categories)."""
-    before = str(change.get("fromString") or "").lower()
-    return any(word in before for word in ("done", "closed", "resolved", "complete", "released"))
 
 
 def _refusal(status: int, answer: Any, where: str) -> str:
