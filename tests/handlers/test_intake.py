@@ -206,3 +206,21 @@ def test_unsigned_or_stale_requests_are_refused(bot, slack, signed, age):
 def test_health_check_touches_the_database(bot, engine):
     reply = bot.slack.get("/healthz")
     assert (reply.status, reply.json()) == (200, {"ok": True})
+
+
+@pytest.mark.parametrize("typed", ["help?", "Help.", "HELP!", " help\u00a0", "\u200bhelp", "help\n", "\thelp ?"])
+def test_a_verb_typed_with_punctuation_or_invisible_characters_is_still_the_verb(bot, slack, typed):
+    """`/idea help?` is a question about the bot, not an idea called "help?"."""
+    reply = bot.slack.command(typed)
+    assert reply.status == 200 and reply.json()["text"] == "How to use /idea", reply.body
+    bot.finish_work()
+    assert slack.calls("views.open") == []
+
+
+@pytest.mark.parametrize("typed", ["help me export csv", "list view for reports", "export to PDF",
+                                   "settings page redesign", "Stats, dashboards and alerts",
+                                   "\u200bList view 👨\u200d👩\u200d👧 for families."])
+def test_a_verb_word_followed_by_more_words_is_an_idea(bot, slack, typed):
+    view = open_modal(bot, slack, text=typed)
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+    assert ask == typed.lstrip("\u200b")
