@@ -28,7 +28,7 @@ from ui.digests import (
     digest_messages,
     digest_subscribed,
 )
-from ui.kit import context
+from ui.kit import context, escape
 
 
 def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -71,7 +71,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         tz = known.tz if known is not None else None
         request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
     except ScheduleError as error:
-        tell(d, command, team_id, user, str(error))
+        tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
         return
     with changing(d) as session:
         subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,

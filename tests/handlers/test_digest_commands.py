@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,37 @@ def test_bad_day_or_time_gets_an_example(bot, slack, engine):
     bot.slack.command("digest here someday 9am", user="UPM", channel="CPRODUCT")
     assert "/idea digest here weekly monday 09:00" in reply(slack)["text"]
     assert subscriptions(engine) == []
+
+
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        ("weekly funday 25:61", "\u201cfunday\u201d"),
+        ("friday 16:30pm", "\u201c16:30pm\u201d"),
+        ("monthly", "\u201cmonthly\u201d"),
+        ("friday monday 10:00", "two days, \u201cfriday\u201d and \u201cmonday\u201d"),
+        ("fri 10:00 11:30", "two times, \u201c10:00\u201d and \u201c11:30\u201d"),
+        ("<!channel> *now*", "\u201c&lt;!channel&gt;\u201d"),
+        ("friday <@U2|bob>", "\u201c&lt;@u2|bob&gt;\u201d"),
+        ("x" * 4000, "\u201c" + "x" * 39 + "\u2026\u201d"),
+    ],
+    ids=["bad-day-and-time", "am-pm-on-24h", "monthly", "two-days", "two-times", "mention", "user", "long"],
+)
+def test_options_that_are_not_one_day_and_one_time_are_refused_and_quoted_back_inert(bot, slack, engine, options,
+                                                                                     said):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    text = reply(slack)["text"]
+    assert said in text and "/idea digest here weekly monday 09:00" in text
+    assert "<!" not in text and "<@" not in text and len(text) < 400
+    assert subscriptions(engine) == []
+
+
+@pytest.mark.parametrize("options", ["friday Friday 16:30.", "weekly, fri, 16:30!", "16:30 fri weekly weekly"])
+def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    assert "Friday at 16:30" in reply(slack)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.weekday, subscription.minute_of_day) == (4, 990)
 
 
 def test_only_pms_set_up_digests(bot, slack, engine):
