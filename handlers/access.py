@@ -156,16 +156,16 @@ FORM_FAILED = "Slack could not open the form just now (it took too long, or said
 
 
 def open_form(client: WebClient, d: Deps, body: dict[str, Any], team_id: str, user_id: str, view: dict[str, Any],
-              logger: Logger) -> dict[str, Any] | None:
+              logger: Logger, *, failed: str = FORM_FAILED) -> dict[str, Any] | None:
     """views.open, the one call made while the person waits (a trigger lasts 3 s); when Slack refuses or
-    does not answer, the person hears it rather than nothing."""
+    does not answer, the person hears it (`failed`) rather than nothing."""
     try:
         return client.views_open(trigger_id=body["trigger_id"], view=view)["view"]
     except SlackApiError as error:
         logger.warning("views.open for %s failed: %s", user_id, error.response.get("error"))
     except (OSError, http.client.HTTPException) as error:
         logger.warning("views.open for %s failed: %s", user_id, type(error).__name__)
-    tell(d, body, team_id, user_id, FORM_FAILED)
+    tell(d, body, team_id, user_id, failed)
     return None
 
 
