@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import threading
 from logging import Logger
 
 from slack_bolt import Ack, BoltContext
@@ -16,10 +17,11 @@ from bot.digests.schedule import parse as parse_schedule
 from handlers.access import Deps, changing, deps, is_pm, team, tell
 from models import utcnow
 from runtime import calls, outbox
-from runtime.scheduled import digest_owed, owe_now, write_intro
+from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
 from ui.digests import (
     ARCHIVED,
     DIGEST_FOR_PMS,
+    DIGEST_JUST_POSTED,
     DIGEST_OFF,
     DIGEST_WAS_OFF,
     INVITE_ME,
@@ -64,7 +66,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         tell(d, command, team_id, user, problem)
         return
     if parsed.verb is Verb.DIGEST_NOW:
-        post_now(d, team_id, channel, now)
+        post_now(d, command, team_id, channel, now)
         return
     try:
         known = d.roles.user(client, team_id, user, logger)
@@ -94,18 +96,36 @@ def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
     d.sender.soon(team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
 
 
-def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
-    """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts."""
-    with d.sessions() as session:
-        subscription = find_subscription(session, team_id, channel)
-        digest = digest_now(session, team_id, channel, now) if subscription is None else None
-    if subscription is not None:
-        owe_now(d.sessions, d.digest_intro, subscription.id, now)
-        d.sender.wake()
+_POSTING: set[tuple[str, str]] = set()  # channels whose `digest now` this process is writing
+_POSTING_LOCK = threading.Lock()
+
+
+def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
+    """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts.
+    Typed twice in a row (a digest still on its way, or sent a minute ago), it posts one, and says so."""
+    with _POSTING_LOCK:
+        busy = (team_id, channel) in _POSTING
+        _POSTING.add((team_id, channel))
+    if busy:
+        tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
         return
-    paragraph = write_intro(d.digest_intro, team_id, digest)
-    with changing(d) as session:
-        outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+    try:
+        with d.sessions() as session:
+            if digest_just_owed(session, team_id, channel, now):
+                tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
+                return
+            subscription = find_subscription(session, team_id, channel)
+            digest = digest_now(session, team_id, channel, now) if subscription is None else None
+        if subscription is not None:
+            owe_now(d.sessions, d.digest_intro, subscription.id, now)
+            d.sender.wake()
+            return
+        paragraph = write_intro(d.digest_intro, team_id, digest)
+        with changing(d) as session:
+            outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+    finally:
+        with _POSTING_LOCK:
+            _POSTING.discard((team_id, channel))
 
 
 def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None) -> str | None:

@@ -174,6 +174,8 @@ def _pulse_words(pulse: Pulse) -> str:
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
 DIGEST_WAS_OFF = "This channel had no digest to stop."
+DIGEST_JUST_POSTED = ("A digest for this channel is on its way, or went out a moment ago, so I did not post another. "
+                      "`/idea digest now` in a minute posts a fresh one.")
 INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
 ARCHIVED = "This channel is archived, so I can't work in it."
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."

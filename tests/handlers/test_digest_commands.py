@@ -143,6 +143,38 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
     wait_until(recorded)
 
 
+@pytest.mark.parametrize("subscribed", [False, True], ids=["one-off", "subscribed"])
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-after-the-other", "at-once"])
+def test_digest_now_typed_twice_posts_one_digest_and_says_so(bot, slack, engine, subscribed, at_once):
+    from ui.digests import DIGEST_JUST_POSTED
+
+    share_idea(bot, slack)
+    if subscribed:
+        bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+        reply(slack)
+    told = len(slack.calls("response_url"))
+    now = lambda: bot.slack.command("digest now", user="UPM", channel="CPRODUCT")  # noqa: E731
+    together(now, now) if at_once else (now(), now())
+    bot.deliver()
+    wait_until(lambda: len(slack.calls("response_url")) > told)
+    bot.finish_work()
+    posted = [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CPRODUCT"]
+    assert len(posted) == 1
+    assert [c.args["text"] for c in slack.calls("response_url")[told:]] == [DIGEST_JUST_POSTED]
+
+
+def test_digest_now_a_minute_after_the_last_posts_again(bot, slack, engine):
+    from models import Delivery
+
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    wait_until(lambda: slack.calls("chat.postMessage"))
+    bot.deliver()
+    with Session(engine) as session, session.begin():
+        session.execute(update(Delivery).values(created_at=utcnow() - timedelta(minutes=2)))
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    wait_until(lambda: len(slack.calls("chat.postMessage")) == 2)
+
+
 def test_an_idea_shipped_this_week_is_in_the_digest_not_a_quiet_week(bot, slack, engine):
     """Shipping is a decision like any other: the week it happens, the digest says so, with the reason."""
     ship(bot, slack, share_idea(bot, slack, outcome="Finance closes the month a day sooner"))
