@@ -224,3 +224,20 @@ def test_a_verb_word_followed_by_more_words_is_an_idea(bot, slack, typed):
     view = open_modal(bot, slack, text=typed)
     ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
     assert ask == typed.lstrip("\u200b")
+
+
+@pytest.mark.parametrize("sent, shown", [
+    ("Export for <#C123|finance> like <@U1|ana> asked", "Export for #finance like @ana asked"),
+    ("See <https://x.example/a?b=1&amp;c=2|the brief> and <https://x.example>",
+     "See the brief (https://x.example/a?b=1&c=2) and https://x.example"),
+    ("Ask <!subteam^S1|@design> and <!here>, mail <mailto:a@b.example|a@b.example>",
+     "Ask @design and @here, mail a@b.example"),
+    ("Ping <@U2> about it :tada: 👍", "Ping <@U2> about it :tada: 👍"),  # no name to show: kept as sent
+    ("R&amp;D wants &lt;b&gt; tags", "R&D wants <b> tags"),
+], ids=["channel-and-person", "links", "group-and-here", "bare-mention", "entities"])
+def test_channels_people_and_links_picked_in_the_command_are_asked_as_they_read(bot, slack, engine, sent, shown):
+    """Slack sends what was picked from its menus as tokens; the form shows the words the person saw."""
+    view = open_modal(bot, slack, text=sent)
+    assert next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"] == shown
+    assert bot.slack.submit_view(view, GOOD).body == ""
+    assert ideas(engine)[0].ask == shown
