@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.fake_slack import validate_message
-from tests.flows import GOOD, ideas, open_modal, wait_until
+from tests.flows import GOOD, ideas, open_modal, share_idea, wait_until
 from tests.slack_requests import buttons
 
 
@@ -241,3 +241,10 @@ def test_channels_people_and_links_picked_in_the_command_are_asked_as_they_read(
     assert next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"] == shown
     assert bot.slack.submit_view(view, GOOD).body == ""
     assert ideas(engine)[0].ask == shown
+
+
+@pytest.mark.parametrize("channel, said", [("CSALES", " in <#CSALES>"), ("D0BOT", " in a direct message")])
+def test_the_card_says_where_the_idea_was_shared_and_a_dm_is_no_channel(bot, slack, channel, said):
+    """`<#D…>` shows the PMs an unknown channel: an idea typed in a DM says so."""
+    card = share_idea(bot, slack, channel=channel)
+    assert f"from <@U1>{said}" in card["blocks"][0]["text"]["text"] and "<#D" not in str(card["blocks"])
