@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,19 +39,20 @@ _DIGEST = {Verb.DIGEST_HERE, Verb.DIGEST_OFF, Verb.DIGEST_NOW, Verb.DIGEST_PREVI
 # Characters with no width that a paste or an input method leaves around a word, and punctuation a person
 # ends a command with ("help?", "list."): neither makes a verb an ask.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_TRAILING = ".,;:!?\u2026"
+_TRAILING = ".,;:!?\u2026\u3002\uff01\uff1f"  # and a Japanese or Chinese full stop, !, ?
 
 
 def parse(text: str | None) -> IdeaCommand:
     """Subcommands are whole words: `/idea list` lists, "list all the reports" is an ask.
 
-    Case, spacing of any kind and punctuation at a word's end do not matter (`/idea Help?`, `/idea LIST.`);
+    Case, width, spacing of any kind and punctuation at a word's end do not matter (`/idea Help?`, `/idea LIST.`);
     anything more than the verb's words makes an ask (`/idea help me export csv`), except that
     `digest here` takes its schedule after it (`digest here weekly friday 16:00`).
     """
     text = _strip(text or "")
     words = text.split()
-    keys = [_strip(word).rstrip(_TRAILING).lower() for word in words]
+    # NFKC: an input method's full-width letters (`ｌｉｓｔ`) are the same word.
+    keys = [unicodedata.normalize("NFKC", _strip(word)).rstrip(_TRAILING).lower() for word in words]
     verb = _WORDS.get(" ".join(key for key in keys if key))
     if verb is not None:
         return IdeaCommand(verb)

@@ -208,7 +208,8 @@ def test_health_check_touches_the_database(bot, engine):
     assert (reply.status, reply.json()) == (200, {"ok": True})
 
 
-@pytest.mark.parametrize("typed", ["help?", "Help.", "HELP!", " help\u00a0", "\u200bhelp", "help\n", "\thelp ?"])
+@pytest.mark.parametrize("typed", ["help?", "Help.", "HELP!", " help\u00a0", "\u200bhelp", "help\n", "\thelp ?",
+                                   "\uff48\uff45\uff4c\uff50\uff1f", "help\u3002"])
 def test_a_verb_typed_with_punctuation_or_invisible_characters_is_still_the_verb(bot, slack, typed):
     """`/idea help?` is a question about the bot, not an idea called "help?"."""
     reply = bot.slack.command(typed)
