@@ -14,7 +14,7 @@ from bot.command import IdeaCommand, Verb
 from bot.digests.runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
-from handlers.access import Deps, changing, deps, is_pm, team, tell
+from handlers.access import Deps, changing, deps, refusal, team, tell
 from models import utcnow
 from runtime import calls, outbox
 from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
@@ -53,8 +53,8 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         _say(d, command, team_id, _preview(first, rest))
         return
     config = team(d, team_id)
-    if not is_pm(client, d, config, team_id, user, logger):
-        tell(d, command, team_id, user, DIGEST_FOR_PMS)
+    if (refused := refusal(client, d, config, team_id, user, logger, DIGEST_FOR_PMS)) is not None:
+        tell(d, command, team_id, user, refused)
         return
     if parsed.verb is Verb.DIGEST_OFF:
         with changing(d) as session:

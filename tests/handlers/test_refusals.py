@@ -156,3 +156,30 @@ def test_the_words_fit_what_was_pressed(bot, slack, engine):
         {"type": "input", "block_id": "evidence", "element": {"type": "plain_text_input", "action_id": "evidence"}}]}
     reply = bot.slack.submit_view(support, {"evidence": "me too"}, user="U1").json()  # a forged +1 on one's own
     assert "It's your idea" in reply["errors"]["evidence"]
+
+
+ADMIN_VERBS = ["digest here", "digest now", "digest off", "feedback here", "feedback off", "okr", "export", "settings"]
+
+
+@pytest.mark.parametrize("verb", ADMIN_VERBS)
+@pytest.mark.parametrize("slack_says", ["nothing", "not an admin"])
+@pytest.mark.refusals_expected
+def test_with_no_pm_list_an_admin_is_not_told_only_pms_when_slack_did_not_say(make_bot, slack, engine, verb,
+                                                                             slack_says):
+    """Without PM_USER_IDS, admins and owners decide, and only Slack knows who they are: Slack down is
+    said as that, not as "only product managers can"."""
+    bot = make_bot(pm_user_ids=frozenset())
+    if slack_says == "nothing":
+        slack.fail("users.info", "internal_error", status=503, times=None)
+    else:
+        slack.users["UADMIN"] = {"is_admin": False}
+    bot.slack.command(verb, user="UADMIN", channel="CPRODUCT")
+    said = slack.wait_for("response_url")[0].args
+    assert said["response_type"] == "ephemeral"
+    if slack_says == "nothing":
+        assert said["text"].startswith("Slack did not say just now") and "Only" not in said["text"]
+    else:
+        assert said["text"].startswith("Only")
+    bot.finish_work()
+    assert slack.calls("views.open") == [] and slack.calls("chat.postMessage") == []
+    assert session_count(engine, DigestSubscription) == 0 and session_count(engine, FeedbackChannel) == 0
