@@ -15,6 +15,7 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 DEFAULT_WEEKDAY = 0
 DEFAULT_MINUTE = 9 * 60
 EXAMPLE = "`/idea digest here weekly monday 09:00` (add `only-this-channel` for ideas from this channel only)"
+_ONLY_HERE = re.compile(r"\b(?:only (?:in )?this channel|this channel only)\b")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
@@ -46,7 +47,8 @@ def parse(
     time (Monday 09:00 unless an admin chose otherwise) when unsaid."""
     only_here = False
     said: dict[str, tuple[str, int]] = {}  # "day" or "time": the word that said it, and its value
-    for word in (w.lower().strip(",").rstrip(".;!?") for w in words):
+    typed = _ONLY_HERE.sub("only-this-channel", " ".join(words).lower())  # as people say it, with spaces
+    for word in (w.strip(",").rstrip(".;!?") for w in typed.split()):
         if word in ("weekly", ""):
             continue
         if word in ("only-this-channel", "this-channel-only", "here-only"):

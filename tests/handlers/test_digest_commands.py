@@ -75,12 +75,16 @@ def test_options_that_are_not_one_day_and_one_time_are_refused_and_quoted_back_i
     assert subscriptions(engine) == []
 
 
-@pytest.mark.parametrize("options", ["friday Friday 16:30.", "weekly, fri, 16:30!", "16:30 fri weekly weekly"])
-def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options):
+@pytest.mark.parametrize("options, only_here", [
+    ("friday Friday 16:30.", False), ("weekly, fri, 16:30!", False), ("16:30 fri weekly weekly", False),
+    ("fri 16:30 only this channel", True), ("Only this channel, fri 16:30", True),
+    ("fri 16:30 this channel only.", True),
+])
+def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options, only_here):
     bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
     assert "Friday at 16:30" in reply(slack)["text"]
     [subscription] = subscriptions(engine)
-    assert (subscription.weekday, subscription.minute_of_day) == (4, 990)
+    assert (subscription.weekday, subscription.minute_of_day, subscription.only_this_channel) == (4, 990, only_here)
 
 
 def test_only_pms_set_up_digests(bot, slack, engine):
