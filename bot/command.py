@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,21 +36,36 @@ class IdeaCommand:
 
 _WORDS = {verb.value: verb for verb in Verb if verb is not Verb.INTAKE}
 _DIGEST = {Verb.DIGEST_HERE, Verb.DIGEST_OFF, Verb.DIGEST_NOW, Verb.DIGEST_PREVIEW}
+# Characters with no width that a paste or an input method leaves around a word, and punctuation a person
+# ends a command with ("help?", "list."): neither makes a verb an ask.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_TRAILING = ".,;:!?\u2026\u3002\uff01\uff1f"  # and a Japanese or Chinese full stop, !, ?
 
 
 def parse(text: str | None) -> IdeaCommand:
     """Subcommands are whole words: `/idea list` lists, "list all the reports" is an ask.
 
+    Case, width, spacing of any kind and punctuation at a word's end do not matter (`/idea Help?`, `/idea LIST.`);
+    anything more than the verb's words makes an ask (`/idea help me export csv`), except that
     `digest here` takes its schedule after it (`digest here weekly friday 16:00`).
     """
-    text = (text or "").strip()
+    text = _strip(text or "")
     words = text.split()
-    verb = _WORDS.get(" ".join(words).lower())
+    # NFKC: an input method's full-width letters (`ｌｉｓｔ`) are the same word.
+    keys = [unicodedata.normalize("NFKC", _strip(word)).rstrip(_TRAILING).lower() for word in words]
+    verb = _WORDS.get(" ".join(key for key in keys if key))
     if verb is not None:
         return IdeaCommand(verb)
-    if len(words) > 2 and _WORDS.get(" ".join(words[:2]).lower()) is Verb.DIGEST_HERE:
+    if len(words) > 2 and _WORDS.get(" ".join(keys[:2])) is Verb.DIGEST_HERE:
         return IdeaCommand(Verb.DIGEST_HERE, " ".join(words[2:]))
     return IdeaCommand(Verb.INTAKE, text)
+
+
+def _strip(text: str) -> str:
+    """Whitespace and zero-width characters off both ends (inside, a joiner may hold an emoji together)."""
+    while text != (stripped := text.strip().strip(_INVISIBLE)):
+        text = stripped
+    return text
 
 
 def is_digest(verb: Verb) -> bool:

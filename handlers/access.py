@@ -143,6 +143,26 @@ def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Log
     return d.roles.is_admin(client, team_id, user_id, logger, waiting=waiting)
 
 
+SLACK_UNSURE = "Slack did not say just now whether you are a workspace admin or owner, who may do this here, " \
+               "so nothing changed. Please try again in a minute."
+
+
+def refusal(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, note: str,
+            *, admins_only: bool = False) -> str | None:
+    """None when the person may (a PM, or with `admins_only` a workspace admin or owner); else what to tell
+    them: `note`, or, when only Slack could say and it did not answer, that, rather than a false "only PMs"."""
+    unanswered = False
+
+    def admin(user: str) -> bool:
+        nonlocal unanswered
+        known = d.roles.user(client, team_id, user, logger)
+        unanswered = known is None
+        return known is not None and known.is_admin
+
+    allowed = admin(user_id) if admins_only else may_decide(user_id, config.pm_user_ids, admin)
+    return None if allowed else SLACK_UNSURE if unanswered else note
+
+
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:
     """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM.
     A word about what just happened, so sent soon rather than kept (nor waited for)."""
@@ -156,16 +176,16 @@ FORM_FAILED = "Slack could not open the form just now (it took too long, or said
 
 
 def open_form(client: WebClient, d: Deps, body: dict[str, Any], team_id: str, user_id: str, view: dict[str, Any],
-              logger: Logger) -> dict[str, Any] | None:
+              logger: Logger, *, failed: str = FORM_FAILED) -> dict[str, Any] | None:
     """views.open, the one call made while the person waits (a trigger lasts 3 s); when Slack refuses or
-    does not answer, the person hears it rather than nothing."""
+    does not answer, the person hears it (`failed`) rather than nothing."""
     try:
         return client.views_open(trigger_id=body["trigger_id"], view=view)["view"]
     except SlackApiError as error:
         logger.warning("views.open for %s failed: %s", user_id, error.response.get("error"))
     except (OSError, http.client.HTTPException) as error:
         logger.warning("views.open for %s failed: %s", user_id, type(error).__name__)
-    tell(d, body, team_id, user_id, FORM_FAILED)
+    tell(d, body, team_id, user_id, failed)
     return None
 
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.command import IdeaCommand
 from bot.team_settings import own_team_config, save_team_settings
-from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, tell
+from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, refusal, team, tell
 from handlers.digests import can_post_in
 from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
@@ -24,8 +24,10 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
                      logger: Logger) -> None:
     ack()
     d = deps(context)
-    if not is_admin(client, d, context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, SETTINGS_FOR_ADMINS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                      SETTINGS_FOR_ADMINS, admins_only=True)
+    if refused is not None:
+        tell(d, command, context.team_id, context.user_id, refused)
         return
     with d.sessions() as session:
         own = own_team_config(session, context.team_id, d.settings)

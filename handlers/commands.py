@@ -17,7 +17,7 @@ from handlers import admin, digests, feedback, home, listening, objectives
 from handlers.access import Deps, deps, guarded
 from handlers.intake import open_intake
 from ui.home import help_message
-from ui.kit import unescape
+from ui.kit import typed_text
 
 
 def register(app: App, d: Deps) -> None:
@@ -25,8 +25,9 @@ def register(app: App, d: Deps) -> None:
 
 
 def idea_command_callback(ack: Ack, command: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    # Slack sends `&`, `<` and `>` typed after the command as entities, as it does a message's: read as typed.
-    parsed = parse(unescape(command.get("text") or "").replace("\x00", ""))
+    # Slack sends `&`, `<` and `>` typed after the command as entities, and a channel, person or link picked
+    # as a token, as it does a message's: read as typed.
+    parsed = parse(typed_text(command.get("text") or "").replace("\x00", ""))
     if parsed.verb is Verb.HELP:
         ack(**help_message())
         return

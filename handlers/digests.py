@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import threading
 from logging import Logger
 
 from slack_bolt import Ack, BoltContext
@@ -13,13 +14,14 @@ from bot.command import IdeaCommand, Verb
 from bot.digests.runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
-from handlers.access import Deps, changing, deps, is_pm, team, tell
+from handlers.access import Deps, changing, deps, refusal, team, tell
 from models import utcnow
 from runtime import calls, outbox
-from runtime.scheduled import digest_owed, owe_now, write_intro
+from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
 from ui.digests import (
     ARCHIVED,
     DIGEST_FOR_PMS,
+    DIGEST_JUST_POSTED,
     DIGEST_OFF,
     DIGEST_WAS_OFF,
     INVITE_ME,
@@ -27,9 +29,8 @@ from ui.digests import (
     digest_help,
     digest_messages,
     digest_subscribed,
-    schedule_not_understood,
 )
-from ui.kit import context
+from ui.kit import context, escape
 
 
 def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -52,8 +53,8 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         _say(d, command, team_id, _preview(first, rest))
         return
     config = team(d, team_id)
-    if not is_pm(client, d, config, team_id, user, logger):
-        tell(d, command, team_id, user, DIGEST_FOR_PMS)
+    if (refused := refusal(client, d, config, team_id, user, logger, DIGEST_FOR_PMS)) is not None:
+        tell(d, command, team_id, user, refused)
         return
     if parsed.verb is Verb.DIGEST_OFF:
         with changing(d) as session:
@@ -65,14 +66,14 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         tell(d, command, team_id, user, problem)
         return
     if parsed.verb is Verb.DIGEST_NOW:
-        post_now(d, team_id, channel, now)
+        post_now(d, command, team_id, channel, now)
         return
     try:
         known = d.roles.user(client, team_id, user, logger)
         tz = known.tz if known is not None else None
         request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
     except ScheduleError as error:
-        tell(d, command, team_id, user, schedule_not_understood(error.word))
+        tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
         return
     with changing(d) as session:
         subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,
@@ -95,18 +96,36 @@ def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
     d.sender.soon(team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
 
 
-def post_now(d: Deps, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
-    """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts."""
-    with d.sessions() as session:
-        subscription = find_subscription(session, team_id, channel)
-        digest = digest_now(session, team_id, channel, now) if subscription is None else None
-    if subscription is not None:
-        owe_now(d.sessions, d.digest_intro, subscription.id, now)
-        d.sender.wake()
+_POSTING: set[tuple[str, str]] = set()  # channels whose `digest now` this process is writing
+_POSTING_LOCK = threading.Lock()
+
+
+def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
+    """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts.
+    Typed twice in a row (a digest still on its way, or sent a minute ago), it posts one, and says so."""
+    with _POSTING_LOCK:
+        busy = (team_id, channel) in _POSTING
+        _POSTING.add((team_id, channel))
+    if busy:
+        tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
         return
-    paragraph = write_intro(d.digest_intro, team_id, digest)
-    with changing(d) as session:
-        outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+    try:
+        with d.sessions() as session:
+            if digest_just_owed(session, team_id, channel, now):
+                tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
+                return
+            subscription = find_subscription(session, team_id, channel)
+            digest = digest_now(session, team_id, channel, now) if subscription is None else None
+        if subscription is not None:
+            owe_now(d.sessions, d.digest_intro, subscription.id, now)
+            d.sender.wake()
+            return
+        paragraph = write_intro(d.digest_intro, team_id, digest)
+        with changing(d) as session:
+            outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+    finally:
+        with _POSTING_LOCK:
+            _POSTING.discard((team_id, channel))
 
 
 def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None) -> str | None:

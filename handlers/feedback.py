@@ -23,7 +23,7 @@ from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
+from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
 from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
@@ -69,8 +69,8 @@ def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
     ack()
     d = deps(context)
     team_id, channel, user = context.team_id, command["channel_id"], context.user_id
-    if not is_pm(client, d, team(d, team_id), team_id, user, logger):
-        tell(d, command, team_id, user, FEEDBACK_FOR_PMS)
+    if (refused := refusal(client, d, team(d, team_id), team_id, user, logger, FEEDBACK_FOR_PMS)) is not None:
+        tell(d, command, team_id, user, refused)
         return
     if parsed.verb is Verb.FEEDBACK_OFF:
         with changing(d) as session:

@@ -21,7 +21,7 @@ from bot.people import ZONE_KEPT, local_today
 from bot.reviews import support_counts
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
-from handlers.access import Deps, changing, deps, guarded, is_pm, team, tell
+from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
 from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
@@ -133,8 +133,9 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     """A CSV of every idea, sent by DM to the product manager who asked."""
     ack()
     d = deps(context)
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, EXPORT_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, EXPORT_FOR_PMS)
+    if refused is not None:
+        tell(d, command, context.team_id, context.user_id, refused)
         return
     with changing(d) as session:
         rows = export_rows(session, context.team_id)

@@ -24,14 +24,14 @@ from bot.outcomes import reads_like_output, rewrite_hint
 from bot.similar import looks_like, open_ideas, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team
+from handlers.access import FORM_FAILED, Deps, changing, deps, guarded, is_pm, open_form, team
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
-from ui.intake import IntakeState, intake_modal, kept_source, read_intake, with_kept_source
+from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
 from ui.objectives import read_objective
 
@@ -64,8 +64,10 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
             draft = save_draft(session, team_id, kept)
     state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
                         insights=insights)
+    # Words typed after `/idea` are gone from the person's message box: if the form cannot open, they get them back.
+    typed = source.message_ts is None and not insights and bool(ask.strip())
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
-                     logger)
+                     logger, failed=form_failed(ask) if typed else FORM_FAILED)
     if view is None or d.coach is None or not ask.strip():
         return
     with changing(d) as session:

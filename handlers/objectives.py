@@ -13,7 +13,7 @@ from bot.decisions import Refusal, Refused
 from bot.drafts import remember_submitted, submitted_before
 from bot.objectives import find_objective, link, objective_errors, save_objective
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, refusal, team, tell
 from handlers.home import home_of
 from runtime import outbox
 from ui.decisions import refusal_text
@@ -33,8 +33,9 @@ def okr_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient,
                 logger: Logger) -> None:
     ack()
     d = deps(context)
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, command, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, OBJECTIVES_FOR_PMS)
+    if refused is not None:
+        tell(d, command, context.team_id, context.user_id, refused)
         return
     open_form(client, d, command, context.team_id, context.user_id, okr_modal(), logger)
 

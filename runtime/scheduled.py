@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coach import IntroWriter
@@ -20,7 +21,7 @@ from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take
 from bot.reviews import claim_check_in, due_check_ins, to_look_up_for_check_ins
 from bot.settings import Settings
 from bot.team_settings import team_config
-from models import CheckIn, DigestSubscription, Idea
+from models import CheckIn, Delivery, DigestSubscription, Idea
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.digests import digest_messages
@@ -90,6 +91,18 @@ def owe_now(sessions: sessionmaker[Session], intro: IntroWriter | None, subscrip
     with sessions.begin() as session:
         taken = claim(session, subscription_id, now, now)
     return taken is not None and owe_claimed(sessions, intro, taken, now)
+
+
+JUST_OWED = timedelta(minutes=1)
+
+
+def digest_just_owed(session: Session, team_id: str, channel_id: str, now: datetime) -> bool:
+    """A digest for this channel is on its way, or went out within the last minute: `/idea digest now`
+    typed twice (or pressed twice by impatience) posts one."""
+    recent = or_(Delivery.state == outbox.PENDING, and_(Delivery.state == outbox.SENT,
+                                                        Delivery.created_at > now - JUST_OWED))
+    found = select(Delivery.id).where(Delivery.team_id == team_id, Delivery.key == f"digest:{channel_id}", recent)
+    return session.scalar(found.limit(1)) is not None
 
 
 def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: datetime,

@@ -79,7 +79,8 @@ def triage_card(
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
     decision, where its delivery is tracked, and buttons for what can happen next."""
-    where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    where = "" if not idea.source_channel_id else " in a direct message" if idea.source_channel_id.startswith("D") \
+        else f" in <#{idea.source_channel_id}>"  # a DM has no name Slack would show to the PMs
     if idea.source_permalink:
         where += f" ({message_link(idea, 'original message')})"
     if idea.submitted_by:

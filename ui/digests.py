@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digests.compose import Digest, Pulse
-from bot.digests.schedule import DAYS, EXAMPLE, Schedule, in_words
+from bot.digests.schedule import DAYS, Schedule, in_words
 from bot.reviews import SUPPORTABLE
 from models import Decision, Idea, Insight, Stage
 from ui.cards import review_words, support_button
@@ -174,14 +174,11 @@ def _pulse_words(pulse: Pulse) -> str:
 DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
 DIGEST_WAS_OFF = "This channel had no digest to stop."
+DIGEST_JUST_POSTED = ("A digest for this channel is on its way, or went out a moment ago, so I did not post another. "
+                      "`/idea digest now` in a minute posts a fresh one.")
 INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
 ARCHIVED = "This channel is archived, so I can't work in it."
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."
-
-
-def schedule_not_understood(word: str) -> str:
-    """The word a schedule could not read, echoed inert (a ping or a link typed there stays words) and short."""
-    return f"I didn't understand \u201c{clip(escape(word), 51)}\u201d. Try {EXAMPLE}."
 
 
 def digest_subscribed(schedule: Schedule, next_time: datetime, only_this_channel: bool) -> dict[str, Any]:

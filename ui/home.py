@@ -85,6 +85,9 @@ def help_message() -> dict[str, Any]:
         "`/idea stats` shows the build-trap metrics: are we shipping outcomes or outputs?\n"
         "`/idea export` sends product managers a CSV of every idea.\n"
         "`/idea help` shows this.\n"
+        "Case and a final `?` or `.` do not matter (`/idea Help?`); more words after a command (but for "
+        "`digest here`'s day and time) make an idea: "
+        "`/idea help me export csv` or `/idea list view for reports` opens the form with them.\n"
         "A product manager decides on every idea, and you will hear what they decide and why."
     )
     return message("How to use /idea", [section(text)])

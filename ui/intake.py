@@ -205,6 +205,17 @@ def with_kept_source(state: IntakeState, kept: dict[str, Any]) -> IntakeState:
     return replace(state, source=Source(channel_id=channel, message_ts=ts, author_id=author))
 
 
+TYPED_KEPT = 30_000  # characters of an ask given back in one message (Slack cuts a message's text at 40,000)
+
+
+def form_failed(ask: str) -> str:
+    """When Slack will not open the form for `/idea <text>`: what was typed, to paste again, since the
+    person's message box no longer holds it. In a code block, escaped, so it reads as typed and pings nobody."""
+    typed = clip(escape(ask.replace("```", "`\u200b``")), TYPED_KEPT)
+    return ("Slack could not open the form just now (it took too long, or said no), so nothing was saved. "
+            f"Here is what you typed, to use with `/idea` again:\n```{typed}```")
+
+
 def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:
     """What the person who submitted hears straight after, with open ideas that look like theirs."""
     intro = (

@@ -15,16 +15,12 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 DEFAULT_WEEKDAY = 0
 DEFAULT_MINUTE = 9 * 60
 EXAMPLE = "`/idea digest here weekly monday 09:00` (add `only-this-channel` for ideas from this channel only)"
+_ONLY_HERE = re.compile(r"\b(?:only (?:in )?this channel|this channel only)\b")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
 class ScheduleError(ValueError):
-    """Words that are not a day and a time; the message shows the right form. `word` is the one not
-    understood, as typed."""
-
-    def __init__(self, word: str) -> None:
-        super().__init__(f"I didn't understand \u201c{word}\u201d. Try {EXAMPLE}.")
-        self.word = word
+    """Words that are not a day and a time; the message shows the right form."""
 
 
 @dataclass(frozen=True)
@@ -50,19 +46,32 @@ def parse(
     """`[weekly] [<day> <HH:MM>] [only-this-channel]`, in any order; the workspace's default day and
     time (Monday 09:00 unless an admin chose otherwise) when unsaid."""
     only_here = False
-    for typed in words:
-        word = typed.lower().strip(",")
+    said: dict[str, tuple[str, int]] = {}  # "day" or "time": the word that said it, and its value
+    typed = _ONLY_HERE.sub("only-this-channel", " ".join(words).lower())  # as people say it, with spaces
+    for word in (w.strip(",").rstrip(".;!?") for w in typed.split()):
         if word in ("weekly", ""):
             continue
         if word in ("only-this-channel", "this-channel-only", "here-only"):
             only_here = True
-        elif (day := _day(word)) is not None:
-            weekday = day
+            continue
+        if (day := _day(word)) is not None:
+            kind, value = "day", day
         elif match := _TIME.match(word):
-            minute = int(match.group(1)) * 60 + int(match.group(2))
+            kind, value = "time", int(match.group(1)) * 60 + int(match.group(2))
         else:
-            raise ScheduleError(typed)
+            raise ScheduleError(f"I didn't understand \u201c{_clipped(word)}\u201d. Try {EXAMPLE}.")
+        if kind in said and said[kind][1] != value:  # "friday monday": which one was meant is a guess
+            raise ScheduleError(f"That is two {kind}s, \u201c{said[kind][0]}\u201d and \u201c{_clipped(word)}\u201d: "
+                                f"a digest goes once a week. Try {EXAMPLE}.")
+        said[kind] = (_clipped(word), value)
+    weekday = said["day"][1] if "day" in said else weekday
+    minute = said["time"][1] if "time" in said else minute
     return DigestRequest(Schedule(weekday, minute, valid_timezone(timezone)), only_here)
+
+
+def _clipped(word: str) -> str:
+    """A word quoted back, short: whatever was pasted after `digest here`."""
+    return word if len(word) <= 40 else word[:39] + "\u2026"
 
 
 def valid_timezone(name: str | None) -> str:

@@ -22,6 +22,11 @@ from bot.command import IdeaCommand, Verb, parse
         ("digest weekly numbers in one report", IdeaCommand(Verb.INTAKE, "digest weekly numbers in one report")),
         ("list all the reports in one place", IdeaCommand(Verb.INTAKE, "list all the reports in one place")),
         (" Add a CSV export button ", IdeaCommand(Verb.INTAKE, "Add a CSV export button")),
+        ("help?", IdeaCommand(Verb.HELP)),
+        ("Digest Here, weekly fri 16:30", IdeaCommand(Verb.DIGEST_HERE, "weekly fri 16:30")),
+        ("digest\u00a0now!", IdeaCommand(Verb.DIGEST_NOW)),
+        ("\u200bexport to PDF\u200b", IdeaCommand(Verb.INTAKE, "export to PDF")),
+        ("help me export csv", IdeaCommand(Verb.INTAKE, "help me export csv")),
     ],
 )
 def test_grammar(typed, parsed):

@@ -15,6 +15,7 @@ from tests.handlers.test_listening import message, say
 from tests.slack_requests import buttons
 
 ASK = "Add a CSV export button to the reports page <!channel>"
+READ = "Add a CSV export button to the reports page @channel"  # the ask as the person saw it when typing
 BORDERLINE = "the rota screen on phones could be better"
 CLEAR = "could we add a CSV export to the reports page? finance keeps rebuilding it by hand"
 CHATTER = ["thanks all, great session today!", "lunch at 12?", "deployed 4.2 to staging", "lol"]
@@ -36,7 +37,7 @@ def test_the_suggestion_arrives_after_the_modal_opens_and_fills_only_blanks(coac
     assert update["view_id"].startswith("V") and update["hash"]
     suggested = update["view"]
     assert "Finance closes the month a day sooner" in str(suggested["blocks"])
-    assert input_block(suggested, "ask")["element"]["initial_value"] == ASK
+    assert input_block(suggested, "ask")["element"]["initial_value"] == READ
     assert "initial_value" not in input_block(opened, "outcome")["element"]
 
     # The person typed their own problem, then takes the suggestion: only the blank outcome is filled.
@@ -55,7 +56,7 @@ def test_the_prompt_keeps_peoples_text_out_of_the_system_message(coached, slack,
     [request] = model.requests
     system, user = request["messages"]
     assert system["role"] == "system" and ASK not in system["content"] and "<!channel>" not in system["content"]
-    assert user["role"] == "user" and f"<request>\n{ASK}\n</request>" in user["content"]
+    assert user["role"] == "user" and f"<request>\n{READ}\n</request>" in user["content"]
     assert request["response_format"]["type"] == "json_schema"
 
 

@@ -52,19 +52,39 @@ def test_bad_day_or_time_gets_an_example(bot, slack, engine):
     assert subscriptions(engine) == []
 
 
-@pytest.mark.parametrize(("typed", "shown", "not_shown"), [
-    ("&lt;!channel&gt;", "\u201c&lt;!channel&gt;\u201d", "<!channel>"),  # as Slack sends what was typed
-    ("&lt;https://evil.example|Confirm&gt;", "&lt;https://evil.example|Confirm&gt;", "<https://"),
-    ("R&amp;D", "R&amp;D", "R&D"),
-    ("x" * 3000, "x" * 50 + "…\u201d", "x" * 200),
-])
-def test_words_a_schedule_does_not_understand_are_shown_as_typed_and_short(bot, slack, engine, typed, shown,
-                                                                           not_shown):
-    """What was typed is echoed back inert: a ping, a link or `&` stays words, and a page of words stays short."""
-    bot.slack.command(f"digest here {typed}", user="UPM", channel="CPRODUCT")
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        ("weekly funday 25:61", "\u201cfunday\u201d"),
+        ("friday 16:30pm", "\u201c16:30pm\u201d"),
+        ("monthly", "\u201cmonthly\u201d"),
+        ("friday monday 10:00", "two days, \u201cfriday\u201d and \u201cmonday\u201d"),
+        ("fri 10:00 11:30", "two times, \u201c10:00\u201d and \u201c11:30\u201d"),
+        ("&lt;!channel&gt; *now*", "\u201c&lt;!channel&gt;\u201d"),  # typed by hand: Slack sends entities
+        ("friday <@U2>", "\u201c&lt;@u2&gt;\u201d"),
+        ("x" * 4000, "\u201c" + "x" * 39 + "\u2026\u201d"),
+    ],
+    ids=["bad-day-and-time", "am-pm-on-24h", "monthly", "two-days", "two-times", "mention", "user", "long"],
+)
+def test_options_that_are_not_one_day_and_one_time_are_refused_and_quoted_back_inert(bot, slack, engine, options,
+                                                                                     said):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
     text = reply(slack)["text"]
-    assert shown in text and not_shown not in text and "/idea digest here weekly monday 09:00" in text
+    assert said in text and "/idea digest here weekly monday 09:00" in text
+    assert "<!" not in text and "<@" not in text and len(text) < 400
     assert subscriptions(engine) == []
+
+
+@pytest.mark.parametrize("options, only_here", [
+    ("friday Friday 16:30.", False), ("weekly, fri, 16:30!", False), ("16:30 fri weekly weekly", False),
+    ("fri 16:30 only this channel", True), ("Only this channel, fri 16:30", True),
+    ("fri 16:30 this channel only.", True),
+])
+def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options, only_here):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    assert "Friday at 16:30" in reply(slack)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.weekday, subscription.minute_of_day, subscription.only_this_channel) == (4, 990, only_here)
 
 
 def test_only_pms_set_up_digests(bot, slack, engine):
@@ -125,6 +145,38 @@ def test_preview_shows_the_caller_what_would_be_posted_and_now_posts_it(bot, sla
             return session.scalar(select(DigestRun.message_ts).where(DigestRun.posted_at.is_not(None))) is not None
 
     wait_until(recorded)
+
+
+@pytest.mark.parametrize("subscribed", [False, True], ids=["one-off", "subscribed"])
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-after-the-other", "at-once"])
+def test_digest_now_typed_twice_posts_one_digest_and_says_so(bot, slack, engine, subscribed, at_once):
+    from ui.digests import DIGEST_JUST_POSTED
+
+    share_idea(bot, slack)
+    if subscribed:
+        bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+        reply(slack)
+    told = len(slack.calls("response_url"))
+    now = lambda: bot.slack.command("digest now", user="UPM", channel="CPRODUCT")  # noqa: E731
+    together(now, now) if at_once else (now(), now())
+    bot.deliver()
+    wait_until(lambda: len(slack.calls("response_url")) > told)
+    bot.finish_work()
+    posted = [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CPRODUCT"]
+    assert len(posted) == 1
+    assert [c.args["text"] for c in slack.calls("response_url")[told:]] == [DIGEST_JUST_POSTED]
+
+
+def test_digest_now_a_minute_after_the_last_posts_again(bot, slack, engine):
+    from models import Delivery
+
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    wait_until(lambda: slack.calls("chat.postMessage"))
+    bot.deliver()
+    with Session(engine) as session, session.begin():
+        session.execute(update(Delivery).values(created_at=utcnow() - timedelta(minutes=2)))
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    wait_until(lambda: len(slack.calls("chat.postMessage")) == 2)
 
 
 def test_an_idea_shipped_this_week_is_in_the_digest_not_a_quiet_week(bot, slack, engine):

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.fake_slack import validate_message
-from tests.flows import GOOD, ideas, open_modal, wait_until
+from tests.flows import GOOD, ideas, open_modal, share_idea, wait_until
 from tests.slack_requests import buttons
 
 
@@ -206,3 +206,46 @@ def test_unsigned_or_stale_requests_are_refused(bot, slack, signed, age):
 def test_health_check_touches_the_database(bot, engine):
     reply = bot.slack.get("/healthz")
     assert (reply.status, reply.json()) == (200, {"ok": True})
+
+
+@pytest.mark.parametrize("typed", ["help?", "Help.", "HELP!", " help\u00a0", "\u200bhelp", "help\n", "\thelp ?",
+                                   "\uff48\uff45\uff4c\uff50\uff1f", "help\u3002"])
+def test_a_verb_typed_with_punctuation_or_invisible_characters_is_still_the_verb(bot, slack, typed):
+    """`/idea help?` is a question about the bot, not an idea called "help?"."""
+    reply = bot.slack.command(typed)
+    assert reply.status == 200 and reply.json()["text"] == "How to use /idea", reply.body
+    bot.finish_work()
+    assert slack.calls("views.open") == []
+
+
+@pytest.mark.parametrize("typed", ["help me export csv", "list view for reports", "export to PDF",
+                                   "settings page redesign", "Stats, dashboards and alerts",
+                                   "\u200bList view 👨\u200d👩\u200d👧 for families."])
+def test_a_verb_word_followed_by_more_words_is_an_idea(bot, slack, typed):
+    view = open_modal(bot, slack, text=typed)
+    ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
+    assert ask == typed.lstrip("\u200b")
+
+
+@pytest.mark.parametrize("sent, shown", [
+    ("Export for <#C123|finance> like <@U1|ana> asked", "Export for #finance like @ana asked"),
+    ("See <https://x.example/a?b=1&amp;c=2|the brief> and <https://x.example>",
+     "See the brief (https://x.example/a?b=1&c=2) and https://x.example"),
+    ("Ask <!subteam^S1|@design> and <!here>, mail <mailto:a@b.example|a@b.example>",
+     "Ask @design and @here, mail a@b.example"),
+    ("Ping <@U2> about it :tada: 👍", "Ping <@U2> about it :tada: 👍"),  # no name to show: kept as sent
+    ("R&amp;D wants &lt;b&gt; tags", "R&D wants <b> tags"),
+], ids=["channel-and-person", "links", "group-and-here", "bare-mention", "entities"])
+def test_channels_people_and_links_picked_in_the_command_are_asked_as_they_read(bot, slack, engine, sent, shown):
+    """Slack sends what was picked from its menus as tokens; the form shows the words the person saw."""
+    view = open_modal(bot, slack, text=sent)
+    assert next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"] == shown
+    assert bot.slack.submit_view(view, GOOD).body == ""
+    assert ideas(engine)[0].ask == shown
+
+
+@pytest.mark.parametrize("channel, said", [("CSALES", " in <#CSALES>"), ("D0BOT", " in a direct message")])
+def test_the_card_says_where_the_idea_was_shared_and_a_dm_is_no_channel(bot, slack, channel, said):
+    """`<#D…>` shows the PMs an unknown channel: an idea typed in a DM says so."""
+    card = share_idea(bot, slack, channel=channel)
+    assert f"from <@U1>{said}" in card["blocks"][0]["text"]["text"] and "<#D" not in str(card["blocks"])

@@ -33,6 +33,46 @@ def test_a_form_slack_will_not_open_is_said_under_the_button(make_bot, slack, en
     assert FORM_FAILED in slack.wait_for("response_url")[0].args["text"]
 
 
+TYPED = "Add a CSV export for <finance> & R&D ```code``` <@U2> " + "word " * 1000
+
+
+@pytest.mark.parametrize("failure", [
+    {"error": "expired_trigger_id"},
+    {"error": "ratelimited", "status": 429, "headers": {"Retry-After": "30"}},
+    {"error": "internal_error", "status": 503},
+    {"mode": "drop", "times": 2},
+], ids=["expired", "429", "503", "dropped"])
+@pytest.mark.refusals_expected
+def test_an_idea_form_slack_will_not_open_gives_back_what_was_typed(bot, slack, engine, failure):
+    """The words after `/idea` are gone from the person's message box once sent: nothing of them is lost."""
+    slack.fail("views.open", **{"times": 1, **failure})
+    reply = bot.slack.command(TYPED)
+    assert reply.status == 200 and reply.body == ""
+    said = slack.wait_for("response_url")[0].args
+    assert said["response_type"] == "ephemeral" and FORM_FAILED in said["text"]
+    shown = said["text"].split("```", 1)[1].rsplit("```", 1)[0]
+    assert shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\u200b", "") == TYPED.strip()
+    assert "<@U2>" not in said["text"] and "&lt;finance&gt; &amp; R&amp;D" in said["text"]
+    assert session_count(engine, Idea) == 0
+
+
+@pytest.mark.refusals_expected
+def test_a_form_from_a_message_that_will_not_open_says_so_without_quoting_it(bot, slack):
+    slack.fail("views.open", "expired_trigger_id", times=1)
+    bot.slack.interaction({"type": "message_action", "callback_id": "idea_from_message", "team": {"id": "T1"},
+                           "user": {"id": "U1"}, "channel": {"id": "C1"}, "trigger_id": "trigger-m",
+                           "response_url": slack.response_url(),
+                           "message": {"type": "message", "user": "U3", "ts": "1700000000.000200",
+                                       "text": "could we get dark mode"}})
+    said = slack.wait_for("response_url")[0].args["text"]
+    assert FORM_FAILED in said and "dark mode" not in said
+
+
+def session_count(engine, model):
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
 @pytest.mark.refusals_expected
 def test_a_review_form_and_the_settings_form_say_so_too(make_bot, slack, engine):
     bot = make_bot(pm_user_ids=frozenset({"UPM"}))
@@ -116,3 +156,30 @@ def test_the_words_fit_what_was_pressed(bot, slack, engine):
         {"type": "input", "block_id": "evidence", "element": {"type": "plain_text_input", "action_id": "evidence"}}]}
     reply = bot.slack.submit_view(support, {"evidence": "me too"}, user="U1").json()  # a forged +1 on one's own
     assert "It's your idea" in reply["errors"]["evidence"]
+
+
+ADMIN_VERBS = ["digest here", "digest now", "digest off", "feedback here", "feedback off", "okr", "export", "settings"]
+
+
+@pytest.mark.parametrize("verb", ADMIN_VERBS)
+@pytest.mark.parametrize("slack_says", ["nothing", "not an admin"])
+@pytest.mark.refusals_expected
+def test_with_no_pm_list_an_admin_is_not_told_only_pms_when_slack_did_not_say(make_bot, slack, engine, verb,
+                                                                             slack_says):
+    """Without PM_USER_IDS, admins and owners decide, and only Slack knows who they are: Slack down is
+    said as that, not as "only product managers can"."""
+    bot = make_bot(pm_user_ids=frozenset())
+    if slack_says == "nothing":
+        slack.fail("users.info", "internal_error", status=503, times=None)
+    else:
+        slack.users["UADMIN"] = {"is_admin": False}
+    bot.slack.command(verb, user="UADMIN", channel="CPRODUCT")
+    said = slack.wait_for("response_url")[0].args
+    assert said["response_type"] == "ephemeral"
+    if slack_says == "nothing":
+        assert said["text"].startswith("Slack did not say just now") and "Only" not in said["text"]
+    else:
+        assert said["text"].startswith("Only")
+    bot.finish_work()
+    assert slack.calls("views.open") == [] and slack.calls("chat.postMessage") == []
+    assert session_count(engine, DigestSubscription) == 0 and session_count(engine, FeedbackChannel) == 0
