@@ -17,8 +17,9 @@ MOVES: dict[Stage, tuple[Stage, ...]] = {
 
 
 def next_stages(stage: str) -> tuple[Stage, ...]:
-    return MOVES[Stage(stage)]
+    """None from a stage we do not know (one a person or another tool wrote): nothing offers a move from it."""
+    return MOVES.get(stage, ())  # a StrEnum's members hash as their strings
 
 
 def can_move(from_stage: str, to_stage: str) -> bool:
-    return Stage(to_stage) in MOVES[Stage(from_stage)]
+    return to_stage in next_stages(from_stage)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, StageName, UTCDateTime, utcnow
 
 
 class Decision(Base):
@@ -23,8 +23,8 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
-    from_stage: Mapped[str] = mapped_column(String(16))
-    to_stage: Mapped[str] = mapped_column(String(16))
+    from_stage: Mapped[str] = mapped_column(StageName)
+    to_stage: Mapped[str] = mapped_column(StageName)
     reason: Mapped[str] = mapped_column(Text)
     # A Slack user id; or, for a move the delivery tracker made (`via` "github" or "jira"), who made it there.
     decided_by: Mapped[str] = mapped_column(String(100))

@@ -32,6 +32,7 @@ from ui.kit import (
     read_date,
     read_id,
     section,
+    stage_name,
     stage_words,
     text_input,
     typed,
@@ -199,7 +200,7 @@ def refusal_text(refused: Refused, triage_channel: str | None) -> str:
         return f"Only product managers can move ideas{where}."
     if refused.refusal is Refusal.NOT_FOUND or refused.idea_id is None or refused.stage is None:
         return "That idea no longer exists, so nothing changed."
-    ref, stage = f"#{refused.idea_id}", STAGE_NAMES[Stage(refused.stage)].lower()
+    ref, stage = f"#{refused.idea_id}", stage_name(refused.stage).lower()
     if refused.refusal is Refusal.ALREADY_MOVED:
         return f"Idea {ref} has already moved: it is now {stage}. Nothing was recorded twice."
     return f"Idea {ref} cannot move from {stage} to there."

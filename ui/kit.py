@@ -136,8 +136,13 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS])}
 
 
+def stage_name(stage: str) -> str:
+    """"In discovery"; a stage we do not know (written by hand or by another tool) as it was written."""
+    return STAGE_NAMES.get(stage) or escape(stage) or "No stage"
+
+
 def stage_words(stage: str) -> str:
-    return f"{STAGE_EMOJI[Stage(stage)]} {STAGE_NAMES[Stage(stage)]}"
+    return f"{STAGE_EMOJI.get(stage, ':grey_question:')} {stage_name(stage)}"
 
 
 def age_words(then: datetime, now: datetime) -> str:

@@ -1,0 +1,73 @@
+"""A database the app did not write itself (by hand, by another tool, by an older version): rows the schema
+allows but our own code never writes are read, shown, moved and asked about like ours, end to end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from models import Decision, Idea, utcnow
+from tests.flows import GOOD, wait_until
+from tests.handlers.test_triage import REASON, decide
+
+WENT_WRONG = "went wrong"
+
+
+def written_by_hand(engine, *, stage: str, requester: str = "U1", **columns) -> int:
+    """An idea row as another tool writes it, bypassing our models; its id."""
+    now = utcnow()
+    with Session(engine) as session:
+        idea = Idea(team_id="T1", requester_id=requester, ask="Add a CSV export", outcome=GOOD["outcome"],
+                    problem=GOOD["problem"], created_at=now - timedelta(days=2), **columns)
+        session.add(idea)
+        session.flush()
+        session.execute(text("UPDATE ideas SET stage = :stage WHERE id = :id"), {"stage": stage, "id": idea.id})
+        session.commit()
+        return idea.id
+
+
+def said_went_wrong(slack) -> list:
+    return [c for c in slack.calls() if WENT_WRONG in str(c.args)]
+
+
+def home_of(bot, slack, user):
+    published = len(slack.calls("views.publish"))
+    assert bot.slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}).status == 200
+    wait_until(lambda: [c for c in slack.calls("views.publish")[published:] if c.args["user_id"] == user])
+    return str([c for c in slack.calls("views.publish")[published:] if c.args["user_id"] == user][-1].args["view"])
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("Shipped", "Shipped"),
+    ("CANDIDATE", "Candidate"),
+    (" parked ", "Parked"),
+    ("archived", "archived"),  # a stage we have never had: shown as written, offered no moves
+])
+def test_a_stage_spelled_otherwise_shows_on_home_and_in_the_digest(bot, slack, engine, stored, shown):
+    idea_id = written_by_hand(engine, stage=stored)
+    with Session(engine) as session:
+        session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="Candidate", to_stage=stored,
+                             reason=REASON, decided_by="UPM", decided_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+    assert f"{shown} · submitted" in home_of(bot, slack, "U1")
+    home_of(bot, slack, "UPM")
+    preview = bot.slack.command("digest preview", user="UPM")
+    assert preview.status == 200 and "Product digest" in preview.body
+    bot.finish_work()
+    assert said_went_wrong(slack) == []
+
+
+def test_an_idea_whose_stage_was_written_capitalised_moves_on_from_its_card(bot, slack, engine):
+    idea_id = written_by_hand(engine, stage="Discovery", triage_channel_id="CTRIAGE",
+                              triage_message_ts="1700000000.000100")
+    card = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "idea_move_delivery", "value": f"{idea_id}:discovery"}]}]
+    assert decide(bot, slack, card, "idea_move_delivery").body == ""
+    bot.finish_work()
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT stage FROM ideas")) == "delivery"
+        assert [(d.from_stage, d.to_stage) for d in session.query(Decision)] == [("discovery", "delivery")]
+    assert said_went_wrong(slack) == []
