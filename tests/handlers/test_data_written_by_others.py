@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Decision, Idea, utcnow
 from tests.flows import GOOD, wait_until
+from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
 
 WENT_WRONG = "went wrong"
@@ -71,3 +72,30 @@ def test_an_idea_whose_stage_was_written_capitalised_moves_on_from_its_card(bot,
         assert session.scalar(text("SELECT stage FROM ideas")) == "delivery"
         assert [(d.from_stage, d.to_stage) for d in session.query(Decision)] == [("discovery", "delivery")]
     assert said_went_wrong(slack) == []
+
+
+def dms(slack, user) -> list[dict]:
+    return [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == user]
+
+
+@pytest.mark.parametrize(("decisions", "asked"), [
+    # (to_stage, decided_by, via) in order; who is asked "Did this happen?"
+    ([("delivery", "UPM", None), ("shipped", "UPM", None)], {"UPM", "U1"}),
+    ([("delivery", "UPM2", None), ("shipped", "octocat", "github")], {"UPM2", "U1"}),
+    ([("shipped", "", None)], {"U1"}),  # a decision nobody is named on: the requester is asked
+    ([("shipped", "UPM", None), ("declined", "UPM", None)], set()),  # reopened and declined since: nobody
+])
+def test_a_shipped_idea_written_without_its_check_in_is_asked_on_its_date(bot, slack, engine, decisions, asked):
+    idea_id = written_by_hand(engine, stage=decisions[-1][0])
+    with Session(engine) as session:
+        for n, (to_stage, decided_by, via) in enumerate(decisions):
+            session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="candidate", to_stage=to_stage,
+                                 reason=REASON, decided_by=decided_by, via=via,
+                                 decided_at=utcnow() - timedelta(days=9 - n),
+                                 revisit_on=(utcnow() - timedelta(days=2)).date() if to_stage == "shipped" else None))
+        session.commit()
+    assert ask_due_check_ins(bot, utcnow()) == (1 if asked else 0)
+    assert ask_due_check_ins(bot, utcnow() + timedelta(days=1)) == 0  # once
+    bot.finish_work()
+    questions = {c.args["channel"] for c in slack.calls("chat.postMessage") if "Did this happen?" in str(c.args)}
+    assert questions == asked
