@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.digests.runs import CLAIM_TTL, claim_due, subscribe
 from bot.digests.schedule import Schedule
-from models import DigestRun, make_sessions
+from models import DigestRun, DigestSubscription, make_sessions
 from runtime.scheduled import owe_due_digests, owe_now
 
 MONDAY_9 = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 09:00 in London in winter
@@ -203,3 +203,16 @@ def test_digest_now_just_after_the_scheduled_time_is_not_followed_by_the_same_we
     assert [(r.period_start, r.period_end) for r in runs(sessions) if r.posted_at] == [
         (MONDAY_9 + timedelta(seconds=20) - timedelta(days=7), MONDAY_9 + timedelta(seconds=20)),
         (MONDAY_9 + timedelta(seconds=20), MONDAY_9 + timedelta(days=7))]
+
+
+@pytest.mark.parametrize("tz", ["Nowhere/Bad", "", "utc+2", "../etc/passwd"])
+def test_a_subscription_written_with_a_time_zone_we_do_not_know_posts_in_utc(sessions, post, slack, tz):
+    """Written by hand or by another tool: the digest goes out at its time in UTC, once, rather than never."""
+    with sessions.begin() as session:
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=0, minute_of_day=540,
+                                       timezone=tz, only_this_channel=False, created_by="UPM",
+                                       created_at=MONDAY_9 - timedelta(days=9)))
+    assert post(MONDAY_9 - timedelta(seconds=30)) == 0
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
+    assert post(MONDAY_9 + timedelta(minutes=1)) == 0
+    assert len(posts(slack)) == 1
