@@ -28,6 +28,7 @@ from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    channel_link,
     chunks,
     clip,
     context,
@@ -37,6 +38,7 @@ from ui.kit import (
     idea_ref,
     issue_link,
     labelled,
+    mention,
     message,
     message_link,
     plain,
@@ -79,14 +81,14 @@ def triage_card(
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
     decision, where its delivery is tracked, and buttons for what can happen next."""
-    where = f" in <#{idea.source_channel_id}>" if idea.source_channel_id else ""
+    where = f" in {channel_link(idea.source_channel_id)}" if idea.source_channel_id else ""
     if idea.source_permalink:
         where += f" ({message_link(idea, 'original message')})"
     if idea.submitted_by:
-        where += f", shared by <@{idea.submitted_by}>"
+        where += f", shared by {mention(idea.submitted_by)}"
     title = "New idea" if decision is None else "Idea"
     blocks = [
-        section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
+        section(f"*{title} {idea_ref(idea)}* from {mention(idea.requester_id)}{where}"),
         *idea_details(idea),
     ]
     if backers:
@@ -123,7 +125,7 @@ def triage_card(
         select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
         select["placeholder"] = plain("Link to an objective", 150)
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
-    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks)
+    return message(f"{title} {idea_ref(idea)} from {mention(idea.requester_id)}: {escape(idea.outcome)}", blocks)
 
 
 SUPPORTERS_SHOWN = 5
@@ -139,7 +141,7 @@ def support_summary(backers: Sequence[Support]) -> Block:
     lines = [f"*:raised_hands: {len(backers)} {'person has' if len(backers) == 1 else 'people have'} this problem too*"]
     for backer in backers[:SUPPORTERS_SHOWN]:
         evidence = f": {clip(escape(backer.evidence), 300)}" if backer.evidence else ""
-        lines.append(f"• <@{backer.user_id}>{evidence}")
+        lines.append(f"• {mention(backer.user_id)}{evidence}")
     if len(backers) > SUPPORTERS_SHOWN:
         lines.append(f"and {len(backers) - SUPPORTERS_SHOWN} more")
     return section("\n".join(lines))

@@ -24,6 +24,7 @@ from ui.kit import (
     escape,
     idea_ref,
     labelled,
+    mention,
     message,
     message_link,
     modal,
@@ -63,7 +64,7 @@ def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str,
     """Asks the PM why, for Park when to look again, and for delivery (when a tracker is configured)
     whether to file the work there. The metadata is only a hint: the server re-checks."""
     blocks: list[Block] = [
-        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        section(f"*{idea_ref(idea)}* from {mention(idea.requester_id)}\n{clip(escape(idea.outcome), 1000)}"),
         context(f"Now: *{stage_words(idea.stage)}*  →  *{stage_words(to_stage)}*"),
         {
             "type": "input",
@@ -155,7 +156,7 @@ def decision_notice(
     if decision.measured:
         news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
-        news = f"<@{to}> {news}"
+        news = f"{mention(to)} {news}"
     # A review's words are what was learned, said by whoever recorded it (often the requester themself).
     why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
     said = chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)
@@ -212,7 +213,7 @@ def merge_modal(idea: Idea) -> dict[str, Any]:
     if idea.looks_like_id:
         target["initial_value"] = str(idea.looks_like_id)
     return modal(MERGE_CALLBACK, f"Merge idea {idea_ref(idea)}", [
-        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        section(f"*{idea_ref(idea)}* from {mention(idea.requester_id)}\n{clip(escape(idea.outcome), 1000)}"),
         {"type": "input", "block_id": "target", "label": plain("Merge into idea number", 2000),
          "hint": plain("Its requester, supporters and evidence move over to that idea.", 2000), "element": target},
         text_input("reason", "Why?", "The requester and the channel digest will read this.", REASON_MAX_CHARS),

@@ -20,12 +20,14 @@ from ui.kit import (
     VIEW_BLOCKS,
     Block,
     age_words,
+    channel_link,
     clip,
     context,
     days_words,
     escape,
     idea_ref,
     issue_link,
+    mention,
     message,
     plain,
     section,
@@ -168,7 +170,7 @@ def undelivered_words(error: str, where: str) -> str:
 
 def _where(delivery: Delivery) -> str:
     channel = str(delivery.payload.get("channel") or delivery.payload.get("user") or "")
-    return f"<@{channel}>" if channel[:1] in ("U", "W") else f"<#{channel}>" if channel else "Slack"
+    return mention(channel) if channel[:1] in ("U", "W") else channel_link(channel) if channel else "Slack"
 
 
 def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = None) -> list[Block]:
@@ -226,7 +228,7 @@ def _triage_blocks(triage: Triage, now: datetime) -> list[Block]:
 
 
 def _queue_line(idea: Idea, now: datetime) -> Block:
-    head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
+    head = f"*{idea_ref(idea)}* from {mention(idea.requester_id)} · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {objective_name(idea.objective)}"
     if idea.customer_mentions:
         head += f" · {mentions_words(idea)}"

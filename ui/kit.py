@@ -52,6 +52,25 @@ def day_of(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment.astimezone(UTC):%d %b %Y} UTC>"
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,31}")
+
+
+def mention(user_id: str | None) -> str:
+    """<@U123>. An id that is no Slack user id (a row written by hand or by another tool: "", "alice",
+    "U1><!channel") is shown as inert text, so a stored id can never ping anyone or break a message."""
+    if user_id and _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id) if user_id and user_id.strip() else "someone"
+
+
+def channel_link(channel_id: str | None) -> str:
+    """<#C123>, or, for a stored id that is no Slack channel id, inert text, as `mention`."""
+    if channel_id and _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return escape(channel_id) if channel_id and channel_id.strip() else "a channel"
+
+
 _SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_CHAR = {"amp": "&", "lt": "<", "gt": ">"}
 
@@ -172,7 +191,7 @@ def decider(decision: Decision) -> str:
     """Who decided: a person, mentioned; or, for a move the tracker made, who made it there."""
     if decision.via:
         return f"{escape(decision.decided_by)} in {TRACKER_LABELS.get(decision.via, escape(decision.via))}"
-    return f"<@{decision.decided_by}>"
+    return mention(decision.decided_by)
 
 
 def issue_link(idea: Idea) -> str | None:

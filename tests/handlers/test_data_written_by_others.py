@@ -3,13 +3,14 @@ allows but our own code never writes are read, shown, moved and asked about like
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models import Decision, Idea, utcnow
+from models import Decision, Idea, Support, utcnow
 from tests.flows import GOOD, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
@@ -99,3 +100,28 @@ def test_a_shipped_idea_written_without_its_check_in_is_asked_on_its_date(bot, s
     bot.finish_work()
     questions = {c.args["channel"] for c in slack.calls("chat.postMessage") if "Did this happen?" in str(c.args)}
     assert questions == asked
+
+
+PINGS = ("<!channel", "<!here", "<!everyone", "<@>", "<#>")
+
+
+@pytest.mark.parametrize("stored_id", ["U1><!channel", "W2><!here><@U3", "", "alice from finance"])
+def test_ids_written_by_hand_never_ping_or_break_a_message(bot, slack, engine, stored_id):
+    """A user or channel id column holding something other than a Slack id is shown as text, not as markup."""
+    with Session(engine) as session:
+        for stage in ("candidate", "discovery"):
+            idea_id = written_by_hand(engine, stage=stage, requester=stored_id, source_channel_id=stored_id[:32],
+                                      submitted_by=stored_id)
+            session.add(Support(idea_id=idea_id, user_id=stored_id or "U9", team_id="T1", evidence="same here"))
+            session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="candidate", to_stage=stage, reason=REASON,
+                                 decided_by=stored_id, decided_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+    home = home_of(bot, slack, "UPM")
+    preview = bot.slack.command("digest preview", user="UPM").body
+    bot.slack.command("digest now", user="UPM", channel="CDIGEST")
+    bot.finish_work()
+    said = [home, preview, *(str(c.args) for c in slack.calls("chat.postMessage"))]
+    assert [ping for text in said for ping in PINGS if ping in text] == []
+    marked_up = [found for text in said for found in re.findall(r"<[@#]([^>|]*)", text)]
+    assert [found for found in marked_up if not re.fullmatch(r"[UWC][A-Z0-9]+", found)] == []
+    assert "Product digest" in preview and len(slack.calls("chat.postMessage")) >= 1
