@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, StageName, UTCDateTime, utcnow
+from models.base import Base, LenientDate, StageName, UTCDateTime, utcnow
 
 
 class Decision(Base):
@@ -31,7 +31,7 @@ class Decision(Base):
     via: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Parked: when to look again. Shipped: when to ask whether the outcome happened.
-    revisit_on: Mapped[date | None] = mapped_column(Date)
+    revisit_on: Mapped[date | None] = mapped_column(LenientDate)
     # Reviewed: met, partly or missed, and what was measured.
     result: Mapped[str | None] = mapped_column(String(16))
     measured: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models import Decision, Idea, Support, utcnow
+from models import CheckIn, Decision, Idea, Support, utcnow
 from tests.flows import GOOD, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
@@ -125,3 +125,39 @@ def test_ids_written_by_hand_never_ping_or_break_a_message(bot, slack, engine, s
     marked_up = [found for text in said for found in re.findall(r"<[@#]([^>|]*)", text)]
     assert [found for found in marked_up if not re.fullmatch(r"[UWC][A-Z0-9]+", found)] == []
     assert "Product digest" in preview and len(slack.calls("chat.postMessage")) >= 1
+
+
+@pytest.mark.parametrize(("date_as", "time_as"), [
+    ("{today} 00:00:00", "1700000000"),  # a date written with its time; a Unix time
+    ("{today}T00:00:00Z", "'2023-11-14T22:13:20Z'"),
+    ("{compact}", "'2023-11-14 23:13:20+01:00'"),  # YYYYMMDD; an offset
+])
+def test_dates_and_times_written_in_other_forms_are_read_as_meant(bot, slack, engine, date_as, time_as):
+    """On SQLite a column holds whatever was written: one such row stopped every workspace's check-ins."""
+    if engine.dialect.name != "sqlite" and time_as.isdigit():
+        pytest.skip("PostgreSQL refuses a number in a timestamp column: such a row cannot be written there")
+    today = utcnow().date()
+
+    def stored(day):
+        return date_as.format(today=day.isoformat(), compact=day.strftime("%Y%m%d"))
+
+    odd, fine, parked = (written_by_hand(engine, stage=s, requester=u)
+                         for s, u in (("shipped", "U1"), ("shipped", "U2"), ("parked", "U3")))
+    with Session(engine) as session:
+        session.add_all([CheckIn(team_id="T1", idea_id=odd, due_on=today, ask_user_id="UPM"),
+                         CheckIn(team_id="T1", idea_id=fine, due_on=today, ask_user_id="UPM"),
+                         Decision(team_id="T1", idea_id=parked, from_stage="candidate", to_stage="parked",
+                                  reason=REASON, decided_by="UPM", revisit_on=today)])
+        session.commit()
+        session.execute(text("UPDATE check_ins SET due_on = :d WHERE idea_id = :i"), {"d": stored(today), "i": odd})
+        # A day past (compared as text on SQLite, the same date in another form is not "today or before").
+        session.execute(text("UPDATE decisions SET revisit_on = :d"), {"d": stored(today - timedelta(days=1))})
+        session.execute(text(f"UPDATE ideas SET created_at = {time_as} WHERE id = :i"), {"i": parked})
+        session.commit()
+    assert ask_due_check_ins(bot, utcnow()) == 2
+    assert "submitted 3" in home_of(bot, slack, "U3")  # "3 years ago" in months: 14 Nov 2023
+    assert f"#{parked}" in home_of(bot, slack, "UPM").split("due for revisit", 1)[-1]
+    bot.finish_work()
+    assert {c.args["channel"] for c in slack.calls("chat.postMessage") if "Did this happen?" in str(c.args)} == {
+        "UPM", "U1", "U2"}
+    assert said_went_wrong(slack) == []
