@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models import CheckIn, Decision, Idea, Support, utcnow
-from tests.flows import GOOD, wait_until
+from models import CheckIn, Decision, Idea, Support, TeamSettings, utcnow
+from tests.flows import GOOD, share_idea, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
 
@@ -161,3 +161,16 @@ def test_dates_and_times_written_in_other_forms_are_read_as_meant(bot, slack, en
     assert {c.args["channel"] for c in slack.calls("chat.postMessage") if "Did this happen?" in str(c.args)} == {
         "UPM", "U1", "U2"}
     assert said_went_wrong(slack) == []
+
+
+@pytest.mark.parametrize("stored", ["UPM2, UPM3", " UPM3 ", "UPM2,,UPM3,\n"])
+def test_product_managers_written_by_hand_with_spaces_may_decide(make_bot, slack, engine, stored):
+    bot = make_bot(pm_user_ids=frozenset())
+    with Session(engine) as session:
+        session.add(TeamSettings(team_id="T1", pm_user_ids=stored, triage_channel=" CTRIAGE ", updated_by="UADMIN"))
+        session.commit()
+    card = share_idea(bot, slack, user="U1")
+    assert decide(bot, slack, card["blocks"], "idea_move_discovery", user="UPM3").body == ""
+    bot.finish_work()
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT stage FROM ideas")) == "discovery"
