@@ -197,7 +197,7 @@ def claim_due(session: Session, subscription_id: int, period_end: datetime, now:
     if now - period_end > CATCH_UP:
         _skip_once(session, subscription_id, period_end, now)
         return None
-    if _covered(session, subscription_id, period_end):
+    if _covered(session, subscription_id, period_end, now):
         # `/idea digest now` just after this time, before the scheduler's tick: the channel has read this
         # week already, and a scheduled digest would only say it again.
         _pass_over(session, subscription_id, period_end, now)
@@ -205,11 +205,12 @@ def claim_due(session: Session, subscription_id: int, period_end: datetime, now:
     return claim(session, subscription_id, period_end, now)
 
 
-def _covered(session: Session, subscription_id: int, period_end: datetime) -> bool:
-    """A digest of this channel already went out for a period ending after this one."""
+def _covered(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> bool:
+    """A digest of this channel already went out for a period ending after this one (and by now: a run dated
+    in the future, written by hand or by a process whose clock ran ahead, covers nothing yet)."""
     return session.scalar(
         select(DigestRun.id).where(DigestRun.subscription_id == subscription_id, DigestRun.posted_at.is_not(None),
-                                   DigestRun.period_end > period_end).limit(1)
+                                   DigestRun.period_end > period_end, DigestRun.period_end <= now).limit(1)
     ) is not None
 
 

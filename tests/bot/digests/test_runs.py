@@ -216,3 +216,15 @@ def test_a_subscription_written_with_a_time_zone_we_do_not_know_posts_in_utc(ses
     assert post(MONDAY_9 + timedelta(seconds=30)) == 1
     assert post(MONDAY_9 + timedelta(minutes=1)) == 0
     assert len(posts(slack)) == 1
+
+
+@pytest.mark.parametrize("period_end", [datetime(2099, 1, 5, 9, tzinfo=UTC), MONDAY_9 + timedelta(days=3)])
+def test_a_run_dated_in_the_future_does_not_stop_the_digest(sessions, post, slack, period_end):
+    """Written by hand, or by a process whose clock ran ahead: the weeks before it still get their digest."""
+    subscription_id = subscribed(sessions)
+    with sessions.begin() as session:
+        session.add(DigestRun(subscription_id=subscription_id, period_start=period_end - timedelta(days=7),
+                              period_end=period_end, claimed_at=period_end, posted_at=period_end))
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
+    assert post(MONDAY_9 + timedelta(minutes=1)) == 0
+    assert len(posts(slack)) == 1
