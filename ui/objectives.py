@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.objectives import KEY_RESULT_MAX_CHARS, KEY_RESULT_SLOTS, TITLE_MAX_CHARS, KeyResultDraft, ObjectiveChoice
+from bot.objectives import (
+    KEY_RESULT_MAX_CHARS,
+    KEY_RESULT_SLOTS,
+    KEY_RESULT_SLOTS_MOST,
+    TITLE_MAX_CHARS,
+    KeyResultDraft,
+    ObjectiveChoice,
+)
 from models import Objective
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
@@ -30,7 +37,7 @@ def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
         _okr_text("title", "Objective", "What should be different? e.g. \"Finance closes faster\"",
                   objective.title if objective else "", TITLE_MAX_CHARS),
     ]
-    for n in range(1, KEY_RESULT_SLOTS + 1):
+    for n in range(1, min(max(KEY_RESULT_SLOTS, len(results)), KEY_RESULT_SLOTS_MOST) + 1):
         kr = results[n - 1] if n <= len(results) else None
         blocks.append(section(f"*Key result {n}*" + (" (optional)" if n > 1 else "")))
         blocks.append(_okr_text(f"kr{n}_metric", "Metric", "e.g. days to close the month",
@@ -73,7 +80,8 @@ def read_okr(view: dict[str, Any]) -> OkrForm:
     values = view.get("state", {}).get("values", {})
 
     drafts, errors = [], {}
-    for n in range(1, KEY_RESULT_SLOTS + 1):
+    slots = max([KEY_RESULT_SLOTS] + [n for n in range(1, KEY_RESULT_SLOTS_MOST + 1) if f"kr{n}_metric" in values])
+    for n in range(1, slots + 1):
         due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
         if due and read_date(due) is None:
             errors[f"kr{n}_due"] = "Pick a date that exists."

@@ -7,10 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models import CheckIn, Decision, Idea, Support, TeamSettings, utcnow
+from models import CheckIn, Decision, Idea, KeyResult, Objective, Support, TeamSettings, utcnow
 from tests.flows import GOOD, share_idea, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
@@ -174,3 +174,20 @@ def test_product_managers_written_by_hand_with_spaces_may_decide(make_bot, slack
     bot.finish_work()
     with Session(engine) as session:
         assert session.scalar(text("SELECT stage FROM ideas")) == "discovery"
+
+
+@pytest.mark.parametrize("count", [0, 5, 19])
+def test_an_objective_written_with_more_key_results_keeps_them_when_edited(make_bot, slack, engine, count):
+    bot = make_bot(pm_user_ids=frozenset({"UPM"}))
+    with Session(engine) as session:
+        session.add(Objective(team_id="T1", title="Finance closes faster", created_by="UPM", key_results=[
+            KeyResult(position=n, metric=f"Metric {n}", target=str(n)) for n in range(1, count + 1)]))
+        session.commit()
+    opened = len(slack.calls("views.open"))
+    bot.slack.press({"action_id": "edit_objective", "value": "1"}, user="UPM", channel=None, message_ts=None)
+    view = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    assert bot.slack.submit_view(view, {"title": "Finance closes the month faster"}, user="UPM").body == ""
+    with Session(engine) as session:
+        [objective] = session.scalars(select(Objective)).all()
+        assert [(kr.metric, kr.target) for kr in objective.key_results] == [
+            (f"Metric {n}", str(n)) for n in range(1, count + 1)]
