@@ -19,6 +19,7 @@ from models import Objective
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
 
+INPUT_MAX_CHARS = 3000  # Slack's most for a text input
 OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
 
 
@@ -59,10 +60,13 @@ def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
 
 def _okr_text(name: str, label: str, placeholder: str, initial: str, max_chars: int, *,
               optional: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": max_chars,
+    # Text written elsewhere may be longer than the field allows: shown whole (as far as Slack's 3,000
+    # characters go), so saving the form says it is too long rather than cutting it short unseen.
+    longest = min(INPUT_MAX_CHARS, max(max_chars, len(initial)))
+    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": longest,
                       "placeholder": plain(placeholder, 150)}
     if initial:
-        element["initial_value"] = initial[:max_chars]
+        element["initial_value"] = initial[:longest]
     return {"type": "input", "block_id": name, "optional": optional, "label": plain(label, 2000), "element": element}
 
 

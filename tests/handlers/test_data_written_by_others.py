@@ -191,3 +191,24 @@ def test_an_objective_written_with_more_key_results_keeps_them_when_edited(make_
         [objective] = session.scalars(select(Objective)).all()
         assert [(kr.metric, kr.target) for kr in objective.key_results] == [
             (f"Metric {n}", str(n)) for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize(("title", "saved"), [
+    ("Finance closes faster", "Finance closes faster"),
+    ("Finance closes faster " * 20, None),  # 440 characters: the form says so rather than cut it unseen
+])
+def test_an_objective_written_with_a_long_title_is_not_cut_short_unseen(make_bot, slack, engine, title, saved):
+    bot = make_bot(pm_user_ids=frozenset({"UPM"}))
+    with Session(engine) as session:
+        session.add(Objective(team_id="T1", title=title, created_by="UPM"))
+        session.commit()
+    opened = len(slack.calls("views.open"))
+    bot.slack.press({"action_id": "edit_objective", "value": "1"}, user="UPM", channel=None, message_ts=None)
+    view = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    reply = bot.slack.submit_view(view, {}, user="UPM")
+    with Session(engine) as session:
+        assert session.scalar(select(Objective.title)) == title
+    if saved is None:
+        assert "300 characters" in reply.json()["errors"]["title"]
+    else:
+        assert reply.body == ""
