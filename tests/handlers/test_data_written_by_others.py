@@ -84,6 +84,7 @@ def dms(slack, user) -> list[dict]:
     ([("delivery", "UPM", None), ("shipped", "UPM", None)], {"UPM", "U1"}),
     ([("delivery", "UPM2", None), ("shipped", "octocat", "github")], {"UPM2", "U1"}),
     ([("shipped", "", None)], {"U1"}),  # a decision nobody is named on: the requester is asked
+    ([("Delivery", "UPM", None), (" Shipped", "UPM", None)], {"UPM", "U1"}),  # stages spelled otherwise
     ([("shipped", "UPM", None), ("declined", "UPM", None)], set()),  # reopened and declined since: nobody
 ])
 def test_a_shipped_idea_written_without_its_check_in_is_asked_on_its_date(bot, slack, engine, decisions, asked):
@@ -93,7 +94,8 @@ def test_a_shipped_idea_written_without_its_check_in_is_asked_on_its_date(bot, s
             session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="candidate", to_stage=to_stage,
                                  reason=REASON, decided_by=decided_by, via=via,
                                  decided_at=utcnow() - timedelta(days=9 - n),
-                                 revisit_on=(utcnow() - timedelta(days=2)).date() if to_stage == "shipped" else None))
+                                 revisit_on=(utcnow() - timedelta(days=2)).date()
+                                 if to_stage.strip().lower() == "shipped" else None))
         session.commit()
     assert ask_due_check_ins(bot, utcnow()) == (1 if asked else 0)
     assert ask_due_check_ins(bot, utcnow() + timedelta(days=1)) == 0  # once
@@ -212,3 +214,13 @@ def test_an_objective_written_with_a_long_title_is_not_cut_short_unseen(make_bot
         assert "300 characters" in reply.json()["errors"]["title"]
     else:
         assert reply.body == ""
+
+
+@pytest.mark.parametrize("stored", ["CANDIDATE", " candidate", "Candidate"])
+def test_a_candidate_spelled_otherwise_joins_the_triage_queue_at_the_next_tick(bot, slack, engine, stored):
+    idea_id = written_by_hand(engine, stage=stored)
+    ask_due_check_ins(bot, utcnow())  # the scheduler's minute
+    queue = home_of(bot, slack, "UPM").split("Triage queue", 1)[-1].split("Your ideas", 1)[0]
+    assert f"#{idea_id}*" in queue
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT stage FROM ideas")) == "candidate"
