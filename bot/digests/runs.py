@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
-from bot.digests.schedule import Schedule, latest_run, valid_timezone
+from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY, Schedule, latest_run, valid_timezone
 from models import DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)
@@ -84,7 +84,11 @@ def find_subscription(session: Session, team_id: str, channel_id: str) -> Digest
 
 
 def schedule_of(subscription: DigestSubscription) -> Schedule:
-    return Schedule(subscription.weekday, subscription.minute_of_day, subscription.timezone)
+    """A day or minute no command could have stored (a row written by hand) is the default's, as for a
+    workspace's settings: the channel gets its digest rather than an error logged every minute."""
+    weekday = subscription.weekday if subscription.weekday in range(7) else DEFAULT_WEEKDAY
+    minute = subscription.minute_of_day if subscription.minute_of_day in range(24 * 60) else DEFAULT_MINUTE
+    return Schedule(weekday, minute, subscription.timezone)
 
 
 def period_start(session: Session, subscription_id: int | None, period_end: datetime) -> datetime:

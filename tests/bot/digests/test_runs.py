@@ -152,8 +152,8 @@ def test_a_bad_schedule_row_never_stops_other_channels(sessions, post, slack):
     subscribed(sessions, channel="CFINE")
     with sessions.begin() as session:
         session.execute(update(DigestSubscription).where(DigestSubscription.id == broken).values(minute_of_day=6039))
-    assert post(MONDAY_9) == 1
-    assert len(posts(slack, "CFINE")) == 1
+    assert post(MONDAY_9) == 2  # the broken one at the default time, Monday 09:00
+    assert len(posts(slack, "CFINE")) == 1 and len(posts(slack, "CBROKEN")) == 1
 
 
 def test_posting_now_counts_as_the_channels_previous_digest(sessions, post, slack):
@@ -227,4 +227,17 @@ def test_a_run_dated_in_the_future_does_not_stop_the_digest(sessions, post, slac
                               period_end=period_end, claimed_at=period_end, posted_at=period_end))
     assert post(MONDAY_9 + timedelta(seconds=30)) == 1
     assert post(MONDAY_9 + timedelta(minutes=1)) == 0
+    assert len(posts(slack)) == 1
+
+
+@pytest.mark.parametrize(("weekday", "minute"), [(7, 540), (-1, 540), (0, 1440), (0, -30)])
+def test_a_subscription_written_with_a_day_or_time_no_command_gives_posts_at_the_default(sessions, post, slack,
+                                                                                      weekday, minute):
+    """Monday 09:00, as a workspace's settings read such a value, rather than an error logged every minute."""
+    with sessions.begin() as session:
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=weekday, minute_of_day=minute,
+                                       timezone="Europe/London", only_this_channel=False, created_by="UPM",
+                                       created_at=MONDAY_9 - timedelta(days=9)))
+    assert post(MONDAY_9 - timedelta(seconds=30)) == 0
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
     assert len(posts(slack)) == 1
