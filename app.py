@@ -38,6 +38,7 @@ from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
 from models import Idea, make_engine, make_sessions
+from models.db import catch_up_ids
 from runtime import calls, clock, trackers, webhooks
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
@@ -119,6 +120,8 @@ def build() -> Built:
     problem = schema_problem(engine)
     if problem is not None:
         raise ConfigError(problem)
+    for table in catch_up_ids(engine):
+        logger.warning("ids of %s were behind rows written there with their own ids: the next is now past them", table)
     oauth = oauth_settings(settings, engine)
     deps = make_deps(settings, engine, oauth)
     built = Built(settings, engine, deps, create_app(settings, engine, deps=deps))

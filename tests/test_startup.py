@@ -181,3 +181,27 @@ def test_a_sound_configuration_starts_without_a_warning(tmp_path, slack, databas
     result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
     assert result.stdout.strip() == "built", result.stderr
     assert "WARNING" not in result.stderr and "will be unused" not in result.stderr, result.stderr
+
+
+def test_rows_written_with_their_own_ids_do_not_stop_new_ideas(make_bot, slack, engine, database_url, tmp_path):
+    """On PostgreSQL a script inserting ideas with their ids leaves the sequence behind: every new idea took an
+    id already used and failed to store. Start-up moves each sequence past the ids stored."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from tests.flows import GOOD, ideas, share_idea
+
+    with Session(engine) as session:
+        for n in (1, 2, 3):
+            session.execute(text(
+                "INSERT INTO ideas (id, team_id, requester_id, ask, outcome, problem, stage, customer_mentions, "
+                "created_at, updated_at) VALUES (:n, 'T1', 'U1', 'ask', :o, :p, 'candidate', 0, :t, :t)"),
+                {"n": n, "o": GOOD["outcome"], "p": GOOD["problem"], "t": "2026-11-01 10:00:00+00"})
+        session.commit()
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
+           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "RUN_SCHEDULER": "false"}
+    started = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    assert started.stdout.strip() == "built", started.stderr
+    bot = make_bot()
+    share_idea(bot, slack, user="U1")
+    assert [idea.id for idea in ideas(engine)] == [1, 2, 3, 4]
