@@ -154,7 +154,7 @@ def result_words(review: Decision) -> str:
 
 def review_words(decision: Decision) -> str:
     """"outcome *met* (measured: …)" for a review decision, on the card and in the digest alike."""
-    words = f"outcome *{RESULT_WORDS.get(decision.result or '', decision.result)}*"
+    words = f"outcome *{result_words(decision)}*"
     if decision.measured:
         words += f" (measured: {clip(escape(decision.measured), 300)})"
     return words

@@ -224,3 +224,18 @@ def test_a_candidate_spelled_otherwise_joins_the_triage_queue_at_the_next_tick(b
     assert f"#{idea_id}*" in queue
     with Session(engine) as session:
         assert session.scalar(text("SELECT stage FROM ideas")) == "candidate"
+
+
+@pytest.mark.parametrize(("result", "said"), [
+    ("partly", "outcome *partly met*"),
+    (None, "1 reviewed"),  # nothing to say of it
+    ("<!channel>", "outcome *reviewed*"),  # a result no form gives: not shown as markup
+])
+def test_a_review_written_with_a_result_we_do_not_know_reads_as_reviewed(bot, slack, engine, result, said):
+    idea_id = written_by_hand(engine, stage="reviewed")
+    with Session(engine) as session:
+        session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="shipped", to_stage="reviewed", reason=REASON,
+                             decided_by="UPM", result=result, decided_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+    preview = bot.slack.command("digest preview", user="UPM").body
+    assert said in preview and "<!channel" not in preview and "None" not in preview
