@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models import CheckIn, Decision, Idea, KeyResult, Objective, Support, TeamSettings, utcnow
+from models import CheckIn, Decision, Idea, KeyResult, Objective, Person, Support, TeamSettings, utcnow
 from tests.flows import GOOD, share_idea, wait_until
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_triage import REASON, decide
@@ -239,3 +239,18 @@ def test_a_review_written_with_a_result_we_do_not_know_reads_as_reviewed(bot, sl
         session.commit()
     preview = bot.slack.command("digest preview", user="UPM").body
     assert said in preview and "<!channel" not in preview and "None" not in preview
+
+
+@pytest.mark.parametrize(("checked", "admin"), [
+    (timedelta(minutes=-1), True),  # Slack said so a minute ago: trusted
+    (timedelta(days=365 * 70), False),  # "checked" in 2096: Slack is asked again, and says not an admin
+])
+def test_what_slack_said_of_someone_dated_in_the_future_is_asked_again(bot, slack, engine, checked, admin):
+    with Session(engine) as session:
+        session.add(Person(team_id="T1", user_id="UFORMER", is_admin=True, tz="UTC", checked_at=utcnow() + checked))
+        session.commit()
+    bot.slack.command("settings", user="UFORMER")
+    if admin:
+        assert slack.wait_for("views.open")
+    else:
+        assert "Only workspace admins" in slack.wait_for("response_url")[0].args["text"]
