@@ -199,8 +199,12 @@ def issue_link(idea: Idea) -> str | None:
     if not idea.tracker_key:
         return None
     key = escape(idea.tracker_key)
-    url = idea.tracker_url or ""
-    return f"<{url}|{key}>" if url.startswith(("https://", "http://")) and "|" not in url and ">" not in url else key
+    return f"<{idea.tracker_url}|{key}>" if linkable(idea.tracker_url) else key
+
+
+def linkable(url: str | None) -> bool:
+    """A web address that can sit in <url|words> as it is: a stored one written elsewhere may be anything."""
+    return bool(url) and url.startswith(("https://", "http://")) and not any(c in url for c in "|<> \n")
 
 
 def idea_ref(idea: Idea) -> str:
@@ -216,7 +220,7 @@ def carried(value: object) -> str | None:
 
 
 def message_link(idea: Idea, words: str) -> str:
-    return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
+    return f"<{idea.source_permalink}|{words}>" if linkable(idea.source_permalink) else words
 
 
 def read_date(value: object) -> date | None:

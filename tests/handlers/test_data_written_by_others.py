@@ -254,3 +254,20 @@ def test_what_slack_said_of_someone_dated_in_the_future_is_asked_again(bot, slac
         assert slack.wait_for("views.open")
     else:
         assert "Only workspace admins" in slack.wait_for("response_url")[0].args["text"]
+
+
+@pytest.mark.parametrize(("permalink", "linked"), [
+    ("https://acme.slack.com/archives/C1/p1700000000000100", True),
+    ("https://x.test|<!channel> look", False),
+    ("<!channel>", False),
+    ("see the thread in #general", False),
+])
+def test_a_source_link_written_by_hand_is_a_link_only_when_it_is_one(bot, slack, engine, permalink, linked):
+    idea_id = written_by_hand(engine, stage="discovery", source_channel_id="C1", source_message_ts="1.2",
+                              source_permalink=permalink)
+    with Session(engine) as session:
+        session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="candidate", to_stage="discovery",
+                             reason=REASON, decided_by="UPM", decided_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+    preview = bot.slack.command("digest preview", user="UPM").body
+    assert "<!channel" not in preview and (f"<{permalink}|original message>" in preview) == linked
