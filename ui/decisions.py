@@ -17,6 +17,7 @@ from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    channel_link,
     chunks,
     clip,
     context,
@@ -197,7 +198,7 @@ def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
 def refusal_text(refused: Refused, triage_channel: str | None) -> str:
     """Why a button did nothing, for the person who pressed it (plain sentences, fit for modal errors too)."""
     if refused.refusal is Refusal.NOT_A_PM:
-        where = f"; ask in <#{triage_channel}>" if triage_channel else "; ask a product manager"
+        where = f"; ask in {channel_link(triage_channel)}" if triage_channel else "; ask a product manager"
         return f"Only product managers can move ideas{where}."
     if refused.refusal is Refusal.NOT_FOUND or refused.idea_id is None or refused.stage is None:
         return "That idea no longer exists, so nothing changed."

@@ -271,3 +271,14 @@ def test_a_source_link_written_by_hand_is_a_link_only_when_it_is_one(bot, slack,
         session.commit()
     preview = bot.slack.command("digest preview", user="UPM").body
     assert "<!channel" not in preview and (f"<{permalink}|original message>" in preview) == linked
+
+
+def test_a_triage_channel_written_by_hand_is_never_markup_in_a_refusal(make_bot, slack, engine):
+    bot = make_bot(pm_user_ids=frozenset({"UPM"}))
+    with Session(engine) as session:
+        session.add(TeamSettings(team_id="T1", triage_channel="C1><!channel", updated_by="UADMIN"))
+        session.commit()
+    idea_id = written_by_hand(engine, stage="candidate")
+    bot.slack.press({"action_id": "idea_move_discovery", "value": f"{idea_id}:candidate"}, user="U2")
+    said = slack.wait_for("response_url")[0].args["text"]
+    assert "Only product managers" in said and "<!channel" not in said
