@@ -282,3 +282,14 @@ def test_a_triage_channel_written_by_hand_is_never_markup_in_a_refusal(make_bot,
     bot.slack.press({"action_id": "idea_move_discovery", "value": f"{idea_id}:candidate"}, user="U2")
     said = slack.wait_for("response_url")[0].args["text"]
     assert "Only product managers" in said and "<!channel" not in said
+
+
+def test_a_card_remembered_without_its_channel_is_posted_anew_not_updated_nowhere(bot, slack, engine):
+    idea_id = written_by_hand(engine, stage="candidate", triage_message_ts="1700000000.000100")
+    card = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "idea_move_discovery", "value": f"{idea_id}:candidate"}]}]
+    assert decide(bot, slack, card, "idea_move_discovery").body == ""
+    bot.finish_work()
+    assert slack.calls("chat.update") == []
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT triage_channel_id FROM ideas")) == "CTRIAGE"
