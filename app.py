@@ -28,7 +28,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import usage
@@ -37,7 +37,8 @@ from bot.listening import words as request_words
 from bot.settings import ConfigError, Settings
 from handlers import register_all
 from handlers.access import Deps, bolt_error
-from models import make_engine, make_sessions
+from models import Idea, make_engine, make_sessions
+from models.db import catch_up_ids
 from runtime import calls, clock, trackers, webhooks
 from runtime.logs import configure as configure_logging
 from runtime.sender import Sender
@@ -119,6 +120,8 @@ def build() -> Built:
     problem = schema_problem(engine)
     if problem is not None:
         raise ConfigError(problem)
+    for table in catch_up_ids(engine):
+        logger.warning("ids of %s were behind rows written there with their own ids: the next is now past them", table)
     oauth = oauth_settings(settings, engine)
     deps = make_deps(settings, engine, oauth)
     built = Built(settings, engine, deps, create_app(settings, engine, deps=deps))
@@ -140,12 +143,16 @@ def schema_problem(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
+            tables = not current and inspect(connection).has_table(Idea.__tablename__)
     except SQLAlchemyError:
         return None
     script = ScriptDirectory(str(MIGRATIONS))
     heads = set(script.get_heads())
     where = engine.url.render_as_string(hide_password=True)
     fix = "run `make migrate` (or `alembic upgrade head`) first."
+    if tables:  # made by another tool (create_all, a restore without alembic_version): migrating would fail
+        return (f"the database at {where} has outcome-bot's tables but no record of the migrations that made them: "
+                "if they are this version's, `alembic stamp head` records it (then `make migrate` works again).")
     if not current:
         return f"the database at {where} has no tables yet: {fix}"
     if current == heads or current - {revision.revision for revision in script.walk_revisions()}:

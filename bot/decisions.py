@@ -134,7 +134,8 @@ def decide(
                       flow=flow or ("review" if result is not None else None))
     moved = session.execute(
         update(Idea)
-        .where(Idea.id == idea_id, Idea.team_id == team_id, Idea.stage == shown_stage)
+        # As the stage reads (models.StageName): a row written "Shipped" by hand moves, and is stored as ours.
+        .where(Idea.id == idea_id, Idea.team_id == team_id, func.lower(func.trim(Idea.stage)) == shown_stage)
         .values(stage=to_stage, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )

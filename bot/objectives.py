@@ -14,6 +14,9 @@ from bot.ideas import UNSTORABLE, get_idea, storable
 from models import Idea, KeyResult, Objective
 
 KEY_RESULT_SLOTS = 3
+# An objective written elsewhere may have more: its form shows them all (five blocks each, within a modal's
+# hundred), so saving it keeps them rather than dropping all but the first three.
+KEY_RESULT_SLOTS_MOST = 19
 TITLE_MAX_CHARS = 300
 # The form's limits, held here too: a forged form is not held to them, and a baseline or target longer than
 # its column fails to store on PostgreSQL.

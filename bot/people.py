@@ -31,7 +31,9 @@ def recall(session: Session, team_id: str, user_id: str, now: datetime, within: 
         select(Person.is_admin, Person.tz, Person.checked_at)
         .where(Person.team_id == team_id, Person.user_id == user_id)
     ).first()
-    if row is None or now - row.checked_at > within:
+    # Checked far "in the future" (a row written by hand, or by a process whose clock ran ahead) is not fresh:
+    # it would be trusted until that date, an admin's rights outliving their demotion.
+    if row is None or abs(now - row.checked_at) > within:
         return None
     return Known(row.is_admin, row.tz, row.checked_at)
 
@@ -72,7 +74,7 @@ def to_look_up(session: Session, team_id: str, user_ids: set[str], now: datetime
         return []
     known = set(session.scalars(
         select(Person.user_id).where(Person.team_id == team_id, Person.user_id.in_(sorted(user_ids)),
-                                     Person.checked_at >= now - ZONE_KEPT)
+                                     Person.checked_at.between(now - ZONE_KEPT, now + ZONE_KEPT))
     ))
     return sorted(user_ids - known)
 

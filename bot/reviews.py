@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.due import AHEAD, is_due
 from bot.ideas import UNSTORABLE, get_idea, lock_ideas, storable
 from bot.people import time_zones, to_look_up
-from models import CheckIn, Idea, Stage, Support, dialect_insert
+from models import CheckIn, Decision, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
 SUPPORTABLE = frozenset({Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED})
@@ -79,6 +79,33 @@ class DueCheckIn:
 
 
 LOOK_AHEAD = timedelta(days=2)  # time zones are looked up this long before a check-in's date
+
+
+def schedule_missing_check_ins(session: Session) -> int:
+    """A shipped idea whose shipping decision set a date to ask, with no check-in at all (a row another tool,
+    a hand or an older version wrote without one): its check-in is scheduled on that date, as `decide` would
+    have, so the people it promised to ask are asked. Asked of the PM who shipped it (for a move made through
+    a tracker, the one who moved it to delivery), else the requester. Returns how many were scheduled."""
+    later = aliased(Decision)
+    shipped = session.execute(
+        select(Idea.id, Idea.team_id, Idea.requester_id, Decision.revisit_on, Decision.decided_by, Decision.via)
+        .join(Decision, Decision.idea_id == Idea.id)
+        .where(Idea.stage == Stage.SHIPPED, Decision.to_stage == Stage.SHIPPED, Decision.revisit_on.is_not(None),
+               ~select(later.id).where(later.idea_id == Idea.id, later.id > Decision.id).exists(),
+               ~select(CheckIn.id).where(CheckIn.idea_id == Idea.id).exists())
+    ).all()
+    for row in shipped:
+        asker = row.decided_by if row.via is None and row.decided_by else session.scalar(
+            select(Decision.decided_by).where(Decision.idea_id == row.id, Decision.to_stage == Stage.DELIVERY,
+                                              Decision.via.is_(None), Decision.decided_by != "")
+            .order_by(Decision.id.desc()).limit(1))
+        session.execute(
+            dialect_insert(session)(CheckIn.__table__)
+            .values(team_id=row.team_id, idea_id=row.id, due_on=row.revisit_on,
+                    ask_user_id=(asker or row.requester_id)[:32])
+            .on_conflict_do_nothing()
+        )
+    return len(shipped)
 
 
 def _unasked(session: Session, through: date) -> list:

@@ -38,8 +38,10 @@ def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfi
     if own is None:
         return TeamConfig(defaults.triage_channel, defaults.pm_user_ids, DEFAULT_WEEKDAY, DEFAULT_MINUTE, trackers)
     return TeamConfig(
-        triage_channel=own.triage_channel or defaults.triage_channel,
-        pm_user_ids=frozenset(filter(None, (own.pm_user_ids or "").split(","))) or defaults.pm_user_ids,
+        # Read as PM_USER_IDS is: a row written by hand as "U1, U2" (spaces, a trailing comma) means U1 and U2.
+        triage_channel=(own.triage_channel or "").strip() or defaults.triage_channel,
+        pm_user_ids=frozenset(filter(None, (p.strip() for p in (own.pm_user_ids or "").split(","))))
+        or defaults.pm_user_ids,
         # A value no picker could have sent (a row written before forms were checked) is the default.
         digest_weekday=own.digest_weekday if own.digest_weekday in range(7) else DEFAULT_WEEKDAY,
         digest_minute=own.digest_minute if own.digest_minute in range(24 * 60) else DEFAULT_MINUTE,

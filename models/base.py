@@ -1,10 +1,18 @@
-"""Declarative base with stable constraint names, and a UTC timestamp type."""
+"""Declarative base with stable constraint names, and the types that read what others wrote: UTC timestamps,
+dates, stage names.
+
+SQLite keeps whatever a writer put in a column. Ours write ISO text; another tool, a hand or a script may
+write a date with its time ("2026-11-01 00:00:00") or a Unix time (1700000000). Those read as the date or
+time they mean, on SQLite as on PostgreSQL (whose columns are typed), instead of failing every query that
+reads the row: one such row stopped every workspace's check-ins.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import Date, DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -22,11 +30,40 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _sqlite_datetime(value: Any) -> datetime | None:
+    """A timestamp as SQLite holds it: ISO text (with a "T", a "Z" or an offset, or none), or a Unix time."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    text = str(value).strip()
+    return datetime.fromtimestamp(float(text), UTC) if text.replace(".", "", 1).isdigit() else \
+        datetime.fromisoformat(text)
+
+
+def _sqlite_date(value: Any) -> date | None:
+    """A date as SQLite holds it: ISO text, maybe with a time after it, YYYYMMDD, or a Unix time."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    text = str(value).strip()
+    if text.isdigit() and len(text) == 8:
+        return datetime.strptime(text, "%Y%m%d").date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return _sqlite_datetime(text).date()
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Always hands back aware UTC datetimes; SQLite would otherwise return naive ones."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return lambda value: self.process_result_value(_sqlite_datetime(value), dialect)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -39,6 +76,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class LenientDate(TypeDecorator[date]):
+    """A date; on SQLite, read as `_sqlite_date` reads it."""
+
+    impl = Date
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_date
+
+
+class StageName(TypeDecorator[str]):
+    """A stage as we write it, lower case: one written by hand or by another tool ("Shipped", " parked ")
+    reads as ours, so nothing that compares or looks it up meets a spelling it does not know."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else value.strip().lower()
 
 
 def utcnow() -> datetime:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Integer, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import Base
 
 CONNECT_TIMEOUT_SECONDS = 2
 STATEMENT_TIMEOUT_MS = 5_000
@@ -85,3 +87,33 @@ def dialect_insert(session: Session):  # noqa: ANN201 - the dialects' insert() c
     Lets the database decide races ("whoever inserts first wins") in one statement.
     """
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+
+
+def catch_up_ids(engine: Engine) -> list[str]:
+    """PostgreSQL hands out ids from a sequence that rows written with their own ids (by a script, another
+    tool, a partial restore) do not advance: the next idea would take an id already used and fail to store,
+    again and again. At start-up each table's sequence is moved past the highest id stored, never back.
+    Returns the tables caught up; a database out of reach is left for later (the bot starts anyway)."""
+    if engine.dialect.name != "postgresql":
+        return []  # SQLite numbers a row after the highest id there is
+    caught_up = []
+    try:
+        with engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                key = list(table.primary_key.columns)
+                if len(key) != 1 or key[0].autoincrement is False or not isinstance(key[0].type, Integer):
+                    continue
+                column = key[0].name
+                sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                             {"t": table.name, "c": column})
+                if sequence is None:
+                    continue
+                moved = connection.scalar(text(
+                    f'SELECT setval(:s, m) FROM (SELECT max("{column}") AS m FROM "{table.name}") AS stored '
+                    f"WHERE m >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {sequence})"
+                ), {"s": sequence})
+                if moved is not None:
+                    caught_up.append(table.name)
+    except SQLAlchemyError:
+        return []
+    return caught_up

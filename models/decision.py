@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, LenientDate, StageName, UTCDateTime, utcnow
 
 
 class Decision(Base):
@@ -23,15 +23,15 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
-    from_stage: Mapped[str] = mapped_column(String(16))
-    to_stage: Mapped[str] = mapped_column(String(16))
+    from_stage: Mapped[str] = mapped_column(StageName)
+    to_stage: Mapped[str] = mapped_column(StageName)
     reason: Mapped[str] = mapped_column(Text)
     # A Slack user id; or, for a move the delivery tracker made (`via` "github" or "jira"), who made it there.
     decided_by: Mapped[str] = mapped_column(String(100))
     via: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Parked: when to look again. Shipped: when to ask whether the outcome happened.
-    revisit_on: Mapped[date | None] = mapped_column(Date)
+    revisit_on: Mapped[date | None] = mapped_column(LenientDate)
     # Reviewed: met, partly or missed, and what was measured.
     result: Mapped[str | None] = mapped_column(String(16))
     measured: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, StageName, UTCDateTime, utcnow
 from models.objective import Objective
 
 
@@ -44,7 +44,7 @@ class Idea(Base):
     problem: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str | None] = mapped_column(Text)
     measure: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str] = mapped_column(String(16), default=Stage.CANDIDATE)
+    stage: Mapped[str] = mapped_column(StageName, default=Stage.CANDIDATE)
     source_channel_id: Mapped[str | None] = mapped_column(String(32))
     # When the idea started as a channel message: where it is, so decisions can reply in its thread.
     source_message_ts: Mapped[str | None] = mapped_column(String(32))

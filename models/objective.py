@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, LenientDate, UTCDateTime, utcnow
 
 
 class Objective(Base):
@@ -35,7 +35,7 @@ class KeyResult(Base):
     metric: Mapped[str] = mapped_column(Text)
     baseline: Mapped[str | None] = mapped_column(String(200))
     target: Mapped[str | None] = mapped_column(String(200))
-    due_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(LenientDate)
     objective: Mapped[Objective] = relationship(back_populates="key_results")
 
     def __repr__(self) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, LenientDate, UTCDateTime, utcnow
 
 
 class Support(Base):
@@ -35,7 +35,7 @@ class CheckIn(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
-    due_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(LenientDate)
     ask_user_id: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requester_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coach import IntroWriter
 from bot.digests.compose import Digest
 from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
-from bot.reviews import claim_check_in, due_check_ins, to_look_up_for_check_ins
+from bot.reviews import claim_check_in, due_check_ins, schedule_missing_check_ins, to_look_up_for_check_ins
 from bot.settings import Settings
+from bot.stages import normalize_stages
 from bot.team_settings import team_config
 from models import CheckIn, Delivery, DigestSubscription, Idea
 from runtime import outbox
@@ -110,7 +111,11 @@ def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: 
     """Asks every due check-in once of each person, on its date where they are: the PM who shipped
     it (or, if Slack cannot reach them, another PM, then the triage channel) and the requester. Returns
     how many check-ins someone was asked. Time zones are looked up (users.info, by the sender) in the days
-    before, so nothing here waits on Slack."""
+    before, so nothing here waits on Slack. Rows written elsewhere are put right first: stages spelled
+    otherwise, and a shipped idea without its check-in."""
+    with sessions.begin() as session:
+        normalize_stages(session)
+        schedule_missing_check_ins(session)
     with sessions() as session:
         due = due_check_ins(session, now)
         look_up = to_look_up_for_check_ins(session, now)

@@ -322,7 +322,7 @@ class Sender:
         if drawn is None:
             return None, None, False  # the idea is gone: no card to show
         payload = {**row.payload, **drawn}  # with the triage channel of now, where a card is posted
-        if where[1] is not None:
+        if where[0] and where[1]:  # a ts without its channel (a row written by hand) is no card to redraw
             try:
                 return (*calls.update_message(client, where[0], where[1], payload), False)
             except SlackApiError as error:

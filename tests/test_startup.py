@@ -126,24 +126,32 @@ def test_socket_mode_says_plainly_when_slack_refuses_the_app_token_and_waits_out
     assert [c.error for c in slack.calls("apps.connections.open")] == ["internal_error", "invalid_auth"]
 
 
-@pytest.mark.parametrize(("revision", "words"), [
-    (None, "has no tables yet"),      # a fresh file: `python app.py` without `make migrate`
-    ("0015", "is not up to date"),    # code deployed without its release step
+@pytest.mark.parametrize(("revision", "words", "fix"), [
+    (None, "has no tables yet", "make migrate"),  # a fresh file: `python app.py` without `make migrate`
+    ("0015", "is not up to date", "make migrate"),  # code deployed without its release step
+    # Tables another tool made from the models (create_all), without alembic_version: migrating would fail on them.
+    ("tables", "has outcome-bot's tables but no record", "alembic stamp head"),
 ])
-def test_a_database_the_migrations_have_not_reached_is_said_in_one_sentence(tmp_path, revision, words):
+def test_a_database_the_migrations_have_not_reached_is_said_in_one_sentence(tmp_path, revision, words, fix):
     from alembic import command
+    from sqlalchemy import create_engine
 
+    from models import Base
     from tests.conftest import alembic_config
 
     database = f"sqlite:///{tmp_path}/outcomes.db"
-    if revision is not None:
+    if revision == "tables":
+        engine = create_engine(database)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    elif revision is not None:
         command.upgrade(alembic_config(database), revision)
     env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/",
            "DATABASE_URL": database, "RUN_SCHEDULER": "false", "PYTHONPATH": str(ROOT)}
     result = run([str(ROOT / "app.py")], env, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("outcome-bot cannot start:") and words in line and "make migrate" in line
+    assert line.startswith("outcome-bot cannot start:") and words in line and fix in line
 
 
 def test_a_database_newer_than_the_code_still_starts(tmp_path, slack, database_url):
@@ -173,3 +181,27 @@ def test_a_sound_configuration_starts_without_a_warning(tmp_path, slack, databas
     result = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
     assert result.stdout.strip() == "built", result.stderr
     assert "WARNING" not in result.stderr and "will be unused" not in result.stderr, result.stderr
+
+
+def test_rows_written_with_their_own_ids_do_not_stop_new_ideas(make_bot, slack, engine, database_url, tmp_path):
+    """On PostgreSQL a script inserting ideas with their ids leaves the sequence behind: every new idea took an
+    id already used and failed to store. Start-up moves each sequence past the ids stored."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from tests.flows import GOOD, ideas, share_idea
+
+    with Session(engine) as session:
+        for n in (1, 2, 3):
+            session.execute(text(
+                "INSERT INTO ideas (id, team_id, requester_id, ask, outcome, problem, stage, customer_mentions, "
+                "created_at, updated_at) VALUES (:n, 'T1', 'U1', 'ask', :o, :p, 'candidate', 0, :t, :t)"),
+                {"n": n, "o": GOOD["outcome"], "p": GOOD["problem"], "t": "2026-11-01 10:00:00+00"})
+        session.commit()
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.url,
+           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "RUN_SCHEDULER": "false"}
+    started = run(["-c", "import app; app.build(); print('built')"], env, tmp_path)
+    assert started.stdout.strip() == "built", started.stderr
+    bot = make_bot()
+    share_idea(bot, slack, user="U1")
+    assert [idea.id for idea in ideas(engine)] == [1, 2, 3, 4]

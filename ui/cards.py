@@ -28,6 +28,7 @@ from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    channel_link,
     chunks,
     clip,
     context,
@@ -37,6 +38,7 @@ from ui.kit import (
     idea_ref,
     issue_link,
     labelled,
+    mention,
     message,
     message_link,
     plain,
@@ -80,14 +82,14 @@ def triage_card(
     """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
     decision, where its delivery is tracked, and buttons for what can happen next."""
     where = "" if not idea.source_channel_id else " in a direct message" if idea.source_channel_id.startswith("D") \
-        else f" in <#{idea.source_channel_id}>"  # a DM has no name Slack would show to the PMs
+        else f" in {channel_link(idea.source_channel_id)}"  # a DM has no name Slack would show to the PMs
     if idea.source_permalink:
         where += f" ({message_link(idea, 'original message')})"
     if idea.submitted_by:
-        where += f", shared by <@{idea.submitted_by}>"
+        where += f", shared by {mention(idea.submitted_by)}"
     title = "New idea" if decision is None else "Idea"
     blocks = [
-        section(f"*{title} {idea_ref(idea)}* from <@{idea.requester_id}>{where}"),
+        section(f"*{title} {idea_ref(idea)}* from {mention(idea.requester_id)}{where}"),
         *idea_details(idea),
     ]
     if backers:
@@ -126,7 +128,7 @@ def triage_card(
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
         if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
             blocks.append(context(left_out))
-    return message(f"{title} {idea_ref(idea)} from <@{idea.requester_id}>: {escape(idea.outcome)}", blocks,
+    return message(f"{title} {idea_ref(idea)} from {mention(idea.requester_id)}: {escape(idea.outcome)}", blocks,
                    keep=reason)  # the card shows the latest decision: its reason is the last thing clipped
 
 
@@ -143,7 +145,7 @@ def support_summary(backers: Sequence[Support]) -> Block:
     lines = [f"*:raised_hands: {len(backers)} {'person has' if len(backers) == 1 else 'people have'} this problem too*"]
     for backer in backers[:SUPPORTERS_SHOWN]:
         evidence = f": {clip(escape(backer.evidence), 300)}" if backer.evidence else ""
-        lines.append(f"• <@{backer.user_id}>{evidence}")
+        lines.append(f"• {mention(backer.user_id)}{evidence}")
     if len(backers) > SUPPORTERS_SHOWN:
         lines.append(f"and {len(backers) - SUPPORTERS_SHOWN} more")
     return section("\n".join(lines))
@@ -156,7 +158,7 @@ def result_words(review: Decision) -> str:
 
 def review_words(decision: Decision) -> str:
     """"outcome *met* (measured: …)" for a review decision, on the card and in the digest alike."""
-    words = f"outcome *{RESULT_WORDS.get(decision.result or '', decision.result)}*"
+    words = f"outcome *{result_words(decision)}*"
     if decision.measured:
         words += f" (measured: {clip(escape(decision.measured), 300)})"
     return words

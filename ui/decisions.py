@@ -17,6 +17,7 @@ from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
     Block,
+    channel_link,
     chunks,
     clip,
     context,
@@ -24,6 +25,7 @@ from ui.kit import (
     escape,
     idea_ref,
     labelled,
+    mention,
     message,
     message_link,
     modal,
@@ -32,6 +34,7 @@ from ui.kit import (
     read_date,
     read_id,
     section,
+    stage_name,
     stage_words,
     text_input,
     typed,
@@ -62,7 +65,7 @@ def decision_modal(idea: Idea, to_stage: str, today: date, *, origin: str,
     """Asks the PM why, for Park when to look again, and for delivery (when a tracker is configured)
     whether to file the work there. The metadata is only a hint: the server re-checks."""
     blocks: list[Block] = [
-        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        section(f"*{idea_ref(idea)}* from {mention(idea.requester_id)}\n{clip(escape(idea.outcome), 1000)}"),
         context(f"Now: *{stage_words(idea.stage)}*  →  *{stage_words(to_stage)}*"),
         {
             "type": "input",
@@ -154,7 +157,7 @@ def decision_notice(
     if decision.measured:
         news += f" Measured: {clip(escape(decision.measured), 500)}"
     if to is not None:
-        news = f"<@{to}> {news}"
+        news = f"{mention(to)} {news}"
     # A review's words are what was learned, said by whoever recorded it (often the requester themself).
     why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
     said = [section(piece) for piece in chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)]
@@ -195,11 +198,11 @@ def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
 def refusal_text(refused: Refused, triage_channel: str | None) -> str:
     """Why a button did nothing, for the person who pressed it (plain sentences, fit for modal errors too)."""
     if refused.refusal is Refusal.NOT_A_PM:
-        where = f"; ask in <#{triage_channel}>" if triage_channel else "; ask a product manager"
+        where = f"; ask in {channel_link(triage_channel)}" if triage_channel else "; ask a product manager"
         return f"Only product managers can move ideas{where}."
     if refused.refusal is Refusal.NOT_FOUND or refused.idea_id is None or refused.stage is None:
         return "That idea no longer exists, so nothing changed."
-    ref, stage = f"#{refused.idea_id}", STAGE_NAMES[Stage(refused.stage)].lower()
+    ref, stage = f"#{refused.idea_id}", stage_name(refused.stage).lower()
     if refused.refusal is Refusal.ALREADY_MOVED:
         return f"Idea {ref} has already moved: it is now {stage}. Nothing was recorded twice."
     return f"Idea {ref} cannot move from {stage} to there."
@@ -211,7 +214,7 @@ def merge_modal(idea: Idea) -> dict[str, Any]:
     if idea.looks_like_id:
         target["initial_value"] = str(idea.looks_like_id)
     return modal(MERGE_CALLBACK, f"Merge idea {idea_ref(idea)}", [
-        section(f"*{idea_ref(idea)}* from <@{idea.requester_id}>\n{clip(escape(idea.outcome), 1000)}"),
+        section(f"*{idea_ref(idea)}* from {mention(idea.requester_id)}\n{clip(escape(idea.outcome), 1000)}"),
         {"type": "input", "block_id": "target", "label": plain("Merge into idea number", 2000),
          "hint": plain("Its requester, supporters and evidence move over to that idea.", 2000), "element": target},
         text_input("reason", "Why?", "The requester and the channel digest will read this.", REASON_MAX_CHARS),

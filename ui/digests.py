@@ -26,6 +26,7 @@ from ui.kit import (
     escape,
     idea_ref,
     issue_link,
+    mention,
     message,
     message_link,
     plain,
@@ -71,7 +72,7 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
             body += _grouped_by_objective(moved, digest.quotes, digest.people)
     if digest.waiting_total:
         oldest = "\n".join(
-            f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from <@{idea.requester_id}>, "
+            f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from {mention(idea.requester_id)}, "
             f"{age_words(idea.created_at, digest.period_end)})"
             for idea in digest.waiting
         )
@@ -127,7 +128,7 @@ def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[in
 def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quotes: Sequence[Insight] = (),
                  people: int = 0) -> list[Block]:
     """An idea and its decision: the whole reason, in as many sections as it takes."""
-    head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom <@{idea.requester_id}>"
+    head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom {mention(idea.requester_id)}"
     if heading:
         head = f"{heading}\n{head}"
     if idea.source_permalink:

@@ -4,7 +4,6 @@ workflow's, whose words may sit in attachments or blocks), the PMs' Inbox on App
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,21 @@ from typing import Any
 
 from models import Idea, Insight
 from ui.ids import INBOX_ATTACH, INBOX_MAKE_IDEA, INBOX_NOT_A_REQUEST
-from ui.kit import Block, age_words, clip, context, escape, idea_ref, message, plain, read_ids, section, unescape
+from ui.kit import (
+    Block,
+    age_words,
+    channel_link,
+    clip,
+    context,
+    escape,
+    idea_ref,
+    mention,
+    message,
+    plain,
+    read_ids,
+    section,
+    unescape,
+)
 
 # Subtypes that are a new message with words: a person's, an integration's (bot_message), a file's caption.
 _READ_SUBTYPES = frozenset({None, "bot_message", "file_share", "me_message"})
@@ -200,7 +213,7 @@ CHANNELS_NAMED = 20  # a context holds 3,000 characters: past this many, the res
 def feedback_channels_words(channels: Sequence[str]) -> str:
     if not channels:
         return "No feedback channels yet: `/idea feedback here` in a channel where reviews or tickets land."
-    named = ", ".join(f"<#{c}>" for c in channels[:CHANNELS_NAMED])
+    named = ", ".join(channel_link(c) for c in channels[:CHANNELS_NAMED])
     more = f" and {len(channels) - CHANNELS_NAMED} more" if len(channels) > CHANNELS_NAMED else ""
     return f"Feedback channels: {named}{more} · `/idea feedback off` stops one."
 
@@ -217,12 +230,10 @@ def _group_words(group: Sequence[Insight], now: datetime) -> str:
 
 
 # A person's user id (an integration's name, such as "UserVoice", is shown as written, not as a mention).
-_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
 def _byline(insight: Insight, now: datetime) -> str:
-    who = f"<@{insight.author}>" if _USER_ID.match(insight.author) else escape(insight.author)
-    where = f"<#{insight.channel_id}>"
+    who, where = mention(insight.author), channel_link(insight.channel_id)
     link = f" · <{insight.permalink}|message>" if _linkable(insight.permalink) else ""
     return f"— {who} in {where}, {age_words(insight.created_at, now)}{link}"
 

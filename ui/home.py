@@ -20,12 +20,14 @@ from ui.kit import (
     VIEW_BLOCKS,
     Block,
     age_words,
+    channel_link,
     clip,
     context,
     days_words,
     escape,
     idea_ref,
     issue_link,
+    mention,
     message,
     plain,
     section,
@@ -175,7 +177,7 @@ def undelivered_words(error: str, where: str) -> str:
 
 def _where(delivery: Delivery) -> str:
     channel = str(delivery.payload.get("channel") or delivery.payload.get("user") or "")
-    return f"<@{channel}>" if channel[:1] in ("U", "W") else f"<#{channel}>" if channel else "Slack"
+    return mention(channel) if channel[:1] in ("U", "W") else channel_link(channel) if channel else "Slack"
 
 
 def undelivered_blocks(failures: Sequence[Delivery], failed_total: int | None = None) -> list[Block]:
@@ -233,7 +235,7 @@ def _triage_blocks(triage: Triage, now: datetime, people: Mapping[int, int]) -> 
 
 
 def _queue_line(idea: Idea, now: datetime, people: int = 0) -> Block:
-    head = f"*{idea_ref(idea)}* from <@{idea.requester_id}> · submitted {age_words(idea.created_at, now)}"
+    head = f"*{idea_ref(idea)}* from {mention(idea.requester_id)} · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {objective_name(idea.objective)}"
     if counted := mentions_words(idea, people):
         head += f" · {counted}"

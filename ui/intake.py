@@ -21,6 +21,7 @@ from ui.kit import (
     context,
     escape,
     idea_ref,
+    mention,
     message,
     message_link,
     modal,
@@ -224,7 +225,7 @@ def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]
     )
     if idea.submitted_by:
         intro = (
-            f":white_check_mark: Thanks! <@{idea.requester_id}>'s message is in as idea {idea_ref(idea)}, "
+            f":white_check_mark: Thanks! {mention(idea.requester_id)}'s message is in as idea {idea_ref(idea)}, "
             "credited to them. You will both hear what a product manager decides, and why."
         )
     blocks = [section(intro), *idea_details(idea), *look_alike_blocks(idea, look_alikes),
@@ -248,7 +249,7 @@ def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
             blocks.append(section(f"{line}\nYou asked for this one already."))
             continue
         if other.requester_id == idea.requester_id:  # the author whose message it is asked for it before
-            line += f"\n<@{idea.requester_id}> asked for this one already."
+            line += f"\n{mention(idea.requester_id)} asked for this one already."
         block = section(line)
         if other.stage in SUPPORTABLE:
             block["accessory"] = {**support_button(other), "text": plain("Support it instead", 75)}
@@ -259,7 +260,7 @@ def look_alike_blocks(idea: Idea, look_alikes: Sequence[Idea]) -> list[Block]:
 def credit_notice(idea: Idea) -> dict[str, Any]:
     """For the author of a message someone else turned into an idea."""
     intro = (
-        f":bulb: <@{idea.submitted_by}> turned {message_link(idea, 'your message')} into idea {idea_ref(idea)}, "
+        f":bulb: {mention(idea.submitted_by)} turned {message_link(idea, 'your message')} into idea {idea_ref(idea)}, "
         "credited to you. A product manager will look at it, and you will hear what they decide and why."
     )
     return message(f"Your message is now idea {idea_ref(idea)}", [section(intro), *idea_details(idea)])

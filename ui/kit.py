@@ -54,6 +54,25 @@ def day_of(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment.astimezone(UTC):%d %b %Y} UTC>"
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,31}")
+
+
+def mention(user_id: str | None) -> str:
+    """<@U123>. An id that is no Slack user id (a row written by hand or by another tool: "", "alice",
+    "U1><!channel") is shown as inert text, so a stored id can never ping anyone or break a message."""
+    if user_id and _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id) if user_id and user_id.strip() else "someone"
+
+
+def channel_link(channel_id: str | None) -> str:
+    """<#C123>, or, for a stored id that is no Slack channel id, inert text, as `mention`."""
+    if channel_id and _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return escape(channel_id) if channel_id and channel_id.strip() else "a channel"
+
+
 _SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_CHAR = {"amp": "&", "lt": "<", "gt": ">"}
 
@@ -205,8 +224,13 @@ def message(text: str, blocks: list[Block], keep: Sequence[Block] = ()) -> dict[
     return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS], keep=keep)}
 
 
+def stage_name(stage: str) -> str:
+    """"In discovery"; a stage we do not know (written by hand or by another tool) as it was written."""
+    return STAGE_NAMES.get(stage) or escape(stage) or "No stage"
+
+
 def stage_words(stage: str) -> str:
-    return f"{STAGE_EMOJI[Stage(stage)]} {STAGE_NAMES[Stage(stage)]}"
+    return f"{STAGE_EMOJI.get(stage, ':grey_question:')} {stage_name(stage)}"
 
 
 def age_words(then: datetime, now: datetime) -> str:
@@ -236,7 +260,7 @@ def decider(decision: Decision) -> str:
     """Who decided: a person, mentioned; or, for a move the tracker made, who made it there."""
     if decision.via:
         return f"{escape(decision.decided_by)} in {TRACKER_LABELS.get(decision.via, escape(decision.via))}"
-    return f"<@{decision.decided_by}>"
+    return mention(decision.decided_by)
 
 
 def issue_link(idea: Idea) -> str | None:
@@ -244,8 +268,12 @@ def issue_link(idea: Idea) -> str | None:
     if not idea.tracker_key:
         return None
     key = escape(idea.tracker_key)
-    url = idea.tracker_url or ""
-    return f"<{url}|{key}>" if url.startswith(("https://", "http://")) and "|" not in url and ">" not in url else key
+    return f"<{idea.tracker_url}|{key}>" if linkable(idea.tracker_url) else key
+
+
+def linkable(url: str | None) -> bool:
+    """A web address that can sit in <url|words> as it is: a stored one written elsewhere may be anything."""
+    return bool(url) and url.startswith(("https://", "http://")) and not any(c in url for c in "|<> \n")
 
 
 def idea_ref(idea: Idea) -> str:
@@ -261,7 +289,7 @@ def carried(value: object) -> str | None:
 
 
 def message_link(idea: Idea, words: str) -> str:
-    return f"<{idea.source_permalink}|{words}>" if idea.source_permalink else words
+    return f"<{idea.source_permalink}|{words}>" if linkable(idea.source_permalink) else words
 
 
 def read_date(value: object) -> date | None:

@@ -7,11 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.objectives import KEY_RESULT_MAX_CHARS, KEY_RESULT_SLOTS, TITLE_MAX_CHARS, KeyResultDraft, ObjectiveChoice
+from bot.objectives import (
+    KEY_RESULT_MAX_CHARS,
+    KEY_RESULT_SLOTS,
+    KEY_RESULT_SLOTS_MOST,
+    TITLE_MAX_CHARS,
+    KeyResultDraft,
+    ObjectiveChoice,
+)
 from models import Objective
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
 
+INPUT_MAX_CHARS = 3000  # Slack's most for a text input
 OBJECTIVES_FOR_PMS = "Only product managers can add or change objectives and link ideas to them."
 
 
@@ -30,7 +38,7 @@ def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
         _okr_text("title", "Objective", "What should be different? e.g. \"Finance closes faster\"",
                   objective.title if objective else "", TITLE_MAX_CHARS),
     ]
-    for n in range(1, KEY_RESULT_SLOTS + 1):
+    for n in range(1, min(max(KEY_RESULT_SLOTS, len(results)), KEY_RESULT_SLOTS_MOST) + 1):
         kr = results[n - 1] if n <= len(results) else None
         blocks.append(section(f"*Key result {n}*" + (" (optional)" if n > 1 else "")))
         blocks.append(_okr_text(f"kr{n}_metric", "Metric", "e.g. days to close the month",
@@ -52,10 +60,13 @@ def okr_modal(objective: Objective | None = None) -> dict[str, Any]:
 
 def _okr_text(name: str, label: str, placeholder: str, initial: str, max_chars: int, *,
               optional: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": max_chars,
+    # Text written elsewhere may be longer than the field allows: shown whole (as far as Slack's 3,000
+    # characters go), so saving the form says it is too long rather than cutting it short unseen.
+    longest = min(INPUT_MAX_CHARS, max(max_chars, len(initial)))
+    element: Block = {"type": "plain_text_input", "action_id": name, "max_length": longest,
                       "placeholder": plain(placeholder, 150)}
     if initial:
-        element["initial_value"] = initial[:max_chars]
+        element["initial_value"] = initial[:longest]
     return {"type": "input", "block_id": name, "optional": optional, "label": plain(label, 2000), "element": element}
 
 
@@ -73,7 +84,8 @@ def read_okr(view: dict[str, Any]) -> OkrForm:
     values = view.get("state", {}).get("values", {})
 
     drafts, errors = [], {}
-    for n in range(1, KEY_RESULT_SLOTS + 1):
+    slots = max([KEY_RESULT_SLOTS] + [n for n in range(1, KEY_RESULT_SLOTS_MOST + 1) if f"kr{n}_metric" in values])
+    for n in range(1, slots + 1):
         due = values.get(f"kr{n}_due", {}).get(f"kr{n}_due", {}).get("selected_date")
         if due and read_date(due) is None:
             errors[f"kr{n}_due"] = "Pick a date that exists."

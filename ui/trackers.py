@@ -11,7 +11,6 @@ from models import Idea, Stage
 from ui.cards import move_buttons, review_buttons
 from ui.ids import LINK_ISSUE_CALLBACK
 from ui.kit import (
-    STAGE_NAMES,
     Block,
     clip,
     escape,
@@ -23,6 +22,7 @@ from ui.kit import (
     plain,
     read_id,
     section,
+    stage_name,
     typed,
 )
 
@@ -97,7 +97,7 @@ def tracker_news(idea: Idea, kind: str, actor: str | None, label: str) -> dict[s
     by = f" by {escape(actor)}" if actor else ""
     text = (f":hammer_and_wrench: The {label} issue for idea {idea_ref(idea)}, {issue_link(idea) or ''}, "
             f"{NEWS.get(kind, 'changed')}{by}. Nothing has moved: the idea is still "
-            f"*{STAGE_NAMES[Stage(idea.stage)].lower()}*. What should happen to it?")
+            f"*{stage_name(idea.stage).lower()}*. What should happen to it?")
     blocks: list[Block] = [section(text), section(f"*Outcome:* {clip(escape(idea.outcome), 1000)}")]
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
     if buttons:

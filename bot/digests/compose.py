@@ -76,7 +76,8 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
     )
     moved: dict[str, list[tuple[Idea, Decision]]] = {stage: [] for stage in Stage}
     for idea, decision in session.execute(latest):
-        moved[decision.to_stage].append((idea, decision))
+        if decision.to_stage in moved:  # a stage written by hand that we do not know is no section's news
+            moved[decision.to_stage].append((idea, decision))
     waiting = _candidates(scope)
     mentions, on_work = received(session, team_id, start, end) if channel_id is None else (0, 0)
     quoted = [idea.id for pairs in moved.values() for idea, _ in pairs if idea.customer_mentions]

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
-from bot.digests.schedule import Schedule, latest_run, valid_timezone
+from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY, Schedule, latest_run, valid_timezone
 from models import DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)
@@ -84,7 +84,11 @@ def find_subscription(session: Session, team_id: str, channel_id: str) -> Digest
 
 
 def schedule_of(subscription: DigestSubscription) -> Schedule:
-    return Schedule(subscription.weekday, subscription.minute_of_day, subscription.timezone)
+    """A day or minute no command could have stored (a row written by hand) is the default's, as for a
+    workspace's settings: the channel gets its digest rather than an error logged every minute."""
+    weekday = subscription.weekday if subscription.weekday in range(7) else DEFAULT_WEEKDAY
+    minute = subscription.minute_of_day if subscription.minute_of_day in range(24 * 60) else DEFAULT_MINUTE
+    return Schedule(weekday, minute, subscription.timezone)
 
 
 def period_start(session: Session, subscription_id: int | None, period_end: datetime) -> datetime:
@@ -197,7 +201,7 @@ def claim_due(session: Session, subscription_id: int, period_end: datetime, now:
     if now - period_end > CATCH_UP:
         _skip_once(session, subscription_id, period_end, now)
         return None
-    if _covered(session, subscription_id, period_end):
+    if _covered(session, subscription_id, period_end, now):
         # `/idea digest now` just after this time, before the scheduler's tick: the channel has read this
         # week already, and a scheduled digest would only say it again.
         _pass_over(session, subscription_id, period_end, now)
@@ -205,11 +209,12 @@ def claim_due(session: Session, subscription_id: int, period_end: datetime, now:
     return claim(session, subscription_id, period_end, now)
 
 
-def _covered(session: Session, subscription_id: int, period_end: datetime) -> bool:
-    """A digest of this channel already went out for a period ending after this one."""
+def _covered(session: Session, subscription_id: int, period_end: datetime, now: datetime) -> bool:
+    """A digest of this channel already went out for a period ending after this one (and by now: a run dated
+    in the future, written by hand or by a process whose clock ran ahead, covers nothing yet)."""
     return session.scalar(
         select(DigestRun.id).where(DigestRun.subscription_id == subscription_id, DigestRun.posted_at.is_not(None),
-                                   DigestRun.period_end > period_end).limit(1)
+                                   DigestRun.period_end > period_end, DigestRun.period_end <= now).limit(1)
     ) is not None
 
 

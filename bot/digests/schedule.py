@@ -31,7 +31,9 @@ class Schedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        """The subscriber's zone; UTC for a name we do not know (a row written by hand or by another tool),
+        as the digest's own dates already read it, rather than a digest that never runs."""
+        return ZoneInfo(valid_timezone(self.timezone))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
 from models import Nudge, NudgeOptOut, NudgeWindow, dialect_insert
@@ -59,7 +59,7 @@ def may_nudge(session: Session, message: ChannelMessage, now: datetime) -> bool:
     if session.get(NudgeOptOut, (team, user)) is not None:
         return False
     window = session.get(NudgeWindow, (team, user, channel))
-    return window is None or window.last_nudged_at <= now - NUDGE_INTERVAL
+    return window is None or not now - NUDGE_INTERVAL < window.last_nudged_at <= now + NUDGE_INTERVAL
 
 
 def record_nudge(session: Session, message: ChannelMessage, trigger: str | None, now: datetime) -> Nudge | None:
@@ -94,7 +94,9 @@ def _claim_window(session: Session, team_id: str, user_id: str, channel_id: str,
         .on_conflict_do_update(
             index_elements=[table.c.team_id, table.c.user_id, table.c.channel_id],
             set_={"last_nudged_at": now},
-            where=table.c.last_nudged_at <= now - NUDGE_INTERVAL,
+            # A window dated far ahead (written by hand, or by a process whose clock ran ahead) holds nobody
+            # off; one a moment ahead is another message's, claimed while this one was on its way.
+            where=or_(table.c.last_nudged_at <= now - NUDGE_INTERVAL, table.c.last_nudged_at > now + NUDGE_INTERVAL),
         )
         .returning(table.c.team_id)
     )

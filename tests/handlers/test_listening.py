@@ -122,6 +122,16 @@ def test_an_hour_later_the_same_person_may_be_nudged_again(bot, slack, engine):
     assert nudges(engine) == 2
 
 
+@pytest.mark.parametrize("ago", [timedelta(minutes=61), -timedelta(days=400)])
+def test_a_window_an_hour_old_or_dated_ahead_holds_nobody_off(bot, slack, engine, ago):
+    """Dated ahead: written by hand, or by a process whose clock ran ahead; it would hold until then."""
+    with Session(engine) as session, session.begin():
+        session.add(NudgeWindow(team_id="T1", user_id="U1", channel_id="C1", last_nudged_at=utcnow() - ago))
+    say(bot, message())
+    slack.wait_for("chat.postEphemeral")
+    assert nudges(engine) == 1
+
+
 def test_dont_ask_me_again_is_remembered(bot, slack, engine):
     say(bot, message())
     nudge = slack.wait_for("chat.postEphemeral")[0].args

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.digests.runs import CLAIM_TTL, claim_due, subscribe
 from bot.digests.schedule import Schedule
-from models import DigestRun, make_sessions
+from models import DigestRun, DigestSubscription, make_sessions
 from runtime.scheduled import owe_due_digests, owe_now
 
 MONDAY_9 = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 09:00 in London in winter
@@ -152,8 +152,8 @@ def test_a_bad_schedule_row_never_stops_other_channels(sessions, post, slack):
     subscribed(sessions, channel="CFINE")
     with sessions.begin() as session:
         session.execute(update(DigestSubscription).where(DigestSubscription.id == broken).values(minute_of_day=6039))
-    assert post(MONDAY_9) == 1
-    assert len(posts(slack, "CFINE")) == 1
+    assert post(MONDAY_9) == 2  # the broken one at the default time, Monday 09:00
+    assert len(posts(slack, "CFINE")) == 1 and len(posts(slack, "CBROKEN")) == 1
 
 
 def test_posting_now_counts_as_the_channels_previous_digest(sessions, post, slack):
@@ -203,3 +203,41 @@ def test_digest_now_just_after_the_scheduled_time_is_not_followed_by_the_same_we
     assert [(r.period_start, r.period_end) for r in runs(sessions) if r.posted_at] == [
         (MONDAY_9 + timedelta(seconds=20) - timedelta(days=7), MONDAY_9 + timedelta(seconds=20)),
         (MONDAY_9 + timedelta(seconds=20), MONDAY_9 + timedelta(days=7))]
+
+
+@pytest.mark.parametrize("tz", ["Nowhere/Bad", "", "utc+2", "../etc/passwd"])
+def test_a_subscription_written_with_a_time_zone_we_do_not_know_posts_in_utc(sessions, post, slack, tz):
+    """Written by hand or by another tool: the digest goes out at its time in UTC, once, rather than never."""
+    with sessions.begin() as session:
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=0, minute_of_day=540,
+                                       timezone=tz, only_this_channel=False, created_by="UPM",
+                                       created_at=MONDAY_9 - timedelta(days=9)))
+    assert post(MONDAY_9 - timedelta(seconds=30)) == 0
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
+    assert post(MONDAY_9 + timedelta(minutes=1)) == 0
+    assert len(posts(slack)) == 1
+
+
+@pytest.mark.parametrize("period_end", [datetime(2099, 1, 5, 9, tzinfo=UTC), MONDAY_9 + timedelta(days=3)])
+def test_a_run_dated_in_the_future_does_not_stop_the_digest(sessions, post, slack, period_end):
+    """Written by hand, or by a process whose clock ran ahead: the weeks before it still get their digest."""
+    subscription_id = subscribed(sessions)
+    with sessions.begin() as session:
+        session.add(DigestRun(subscription_id=subscription_id, period_start=period_end - timedelta(days=7),
+                              period_end=period_end, claimed_at=period_end, posted_at=period_end))
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
+    assert post(MONDAY_9 + timedelta(minutes=1)) == 0
+    assert len(posts(slack)) == 1
+
+
+@pytest.mark.parametrize(("weekday", "minute"), [(7, 540), (-1, 540), (0, 1440), (0, -30)])
+def test_a_subscription_written_with_a_day_or_time_no_command_gives_posts_at_the_default(sessions, post, slack,
+                                                                                      weekday, minute):
+    """Monday 09:00, as a workspace's settings read such a value, rather than an error logged every minute."""
+    with sessions.begin() as session:
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=weekday, minute_of_day=minute,
+                                       timezone="Europe/London", only_this_channel=False, created_by="UPM",
+                                       created_at=MONDAY_9 - timedelta(days=9)))
+    assert post(MONDAY_9 - timedelta(seconds=30)) == 0
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 1
+    assert len(posts(slack)) == 1
