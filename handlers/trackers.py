@@ -51,6 +51,7 @@ from runtime.trackers import (
     Refused,
     Tracker,
     Unavailable,
+    later,
 )
 from ui.decisions import DecisionForm, refusal_text
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
@@ -196,19 +197,31 @@ def card_link(job: Job, idea: Idea) -> str | None:
 
 
 def apply_event(d: Deps, job: Job) -> None:
-    """A webhook's news for every idea that links the issue, in whatever workspace it is: what the issue is
-    now, read from the tracker, since webhooks come in no promised order (a late "closed" must not ship a
-    reopened issue) and some changes send none (a Jira resolution set after the move to Done)."""
+    """A webhook's news for every idea that links the issue, in whatever workspace it is: as the webhook
+    says, unless the tracker, read now, says the issue changed after it (webhooks come in no promised
+    order, so a late "closed" must not ship a reopened issue; a Jira resolution set after the move to Done
+    sends none). A tracker that cannot be read, or that says nothing newer, leaves the webhook's word."""
     payload = job.payload
-    tracker = d.trackers.get(payload["tracker"])
     kind, actor = payload["kind"], payload.get("actor")
-    if tracker is not None:
-        kind, closer, _ = now_is(tracker, payload["key"])
-        actor = actor if kind == payload["kind"] else closer
+    tracker = d.trackers.get(payload["tracker"])
+    if tracker is not None and (newer := changed_since(tracker, payload["key"], payload.get("updated"))):
+        kind, actor = newer if newer[0] != kind else (kind, actor)
     with changing(d) as session:
         for idea in linking(session, payload["tracker"], payload["key"]):
             outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], kind, actor))
         job.finish(session)
+
+
+def changed_since(tracker: Tracker, key: str, updated: str | None) -> tuple[str, str | None] | None:
+    """What the issue is now (as news, and who closed it), if the tracker last changed it after `updated`;
+    read outside any session. None when it did not, says no time, or cannot be read just now."""
+    try:
+        issue = tracker.find(key)
+    except (Unavailable, Refused):
+        return None
+    if issue is None or not later(issue.updated, updated):
+        return None
+    return (REOPENED, None) if issue.state == OPEN else (issue.state, issue.closed_by)
 
 
 def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:

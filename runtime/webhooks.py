@@ -60,7 +60,7 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
                         and event.key and linking(session, tracker.name, event.key):
                     outbox.owe(session, ANY_TEAM, outbox.job("tracker_event", {
                         "tracker": tracker.name, "kind": event.kind, "key": event.key, "actor": event.actor,
-                        "delivery": event.delivery_id}))
+                        "updated": event.updated, "delivery": event.delivery_id}))
         except SQLAlchemyError:
             logger.warning("%s webhook %s not recorded: the database is away", tracker.name, event.delivery_id)
             return answer("503 Service Unavailable", {"ok": False})  # the tracker sends it again

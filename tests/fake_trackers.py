@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -121,7 +122,8 @@ class FakeTrackers:
         with self._lock:
             issue = {"id": str(next(self._jira_ids)), "key": key, "fields": {"summary": summary,
                                                                                "status": status or TO_DO,
-                                                                               "resolution": None}}
+                                                                               "resolution": None,
+                                                                               "updated": stamp()}}
             self.jira[key] = issue
         return issue
 
@@ -135,9 +137,9 @@ class FakeTrackers:
         with self._lock:
             issue = self.github.get((repo, number)) or self._new_github(repo, number, "An issue", "")
             if action == "closed":
-                issue.update(state="closed", state_reason=reason, closed_by={"login": by})
+                issue.update(state="closed", state_reason=reason, closed_by={"login": by}, updated_at=stamp())
             elif action == "reopened":
-                issue.update(state="open", state_reason="reopened", closed_by=None)
+                issue.update(state="open", state_reason="reopened", closed_by=None, updated_at=stamp())
             elif action == "deleted":
                 self.github.pop((repo, number), None)
         body = {"action": action, "issue": issue, "repository": {"full_name": repo, "name": repo.split("/")[1]},
@@ -156,6 +158,7 @@ class FakeTrackers:
             before = issue["fields"]["status"]["name"]
             issue["fields"]["status"] = status
             issue["fields"]["resolution"] = {"name": resolution} if resolution else None
+            issue["fields"]["updated"] = stamp()
             if event == "jira:issue_deleted":
                 self.jira.pop(key, None)
         body = {"timestamp": int(time.time() * 1000), "webhookEvent": event, "issue_event_type_name": "issue_generic",
@@ -175,7 +178,7 @@ class FakeTrackers:
 
     def _new_github(self, repo: str, number: int, title: str, body: str) -> dict[str, Any]:
         issue = {"id": number * 1000, "node_id": f"I_{number}", "number": number, "title": title, "body": body,
-                 "state": "open", "state_reason": None, "closed_by": None,
+                 "state": "open", "state_reason": None, "closed_by": None, "updated_at": stamp(),
                  "html_url": f"https://github.com/{repo}/issues/{number}", "user": {"login": "outcome-bot"}}
         self.github[(repo, number)] = issue
         return issue
@@ -274,7 +277,8 @@ class FakeTrackers:
                 self._created[key] = time.monotonic()
                 self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
                                                                         "description": fields.get("description"),
-                                                                        "status": TO_DO, "resolution": None}}
+                                                                        "status": TO_DO, "resolution": None,
+                                                                        "updated": stamp()}}
             return 201, {"id": number, "key": key, "self": f"{self.url}/jira/rest/api/2/issue/{number}"}, {}
         if path.split("?")[0] == "/rest/api/2/search/jql" and method == "GET":  # the project's issues, newest first
             with self._lock:
@@ -289,6 +293,12 @@ class FakeTrackers:
                              "errors": {}}, {}
             return 200, issue, {}
         return 404, {"errorMessages": ["Not found"]}, {}
+
+
+def stamp() -> str:
+    """Now, as GitHub writes `updated_at` (with the fraction Jira's `updated` carries, so two changes in one
+    second are still in order)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def post_webhook(url: str, body: dict, headers: dict[str, str], secret: str | None, signature_header: str

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.settings import Settings
@@ -50,6 +51,7 @@ class Issue:
     title: str
     state: str  # OPEN, COMPLETED, NOT_PLANNED, DUPLICATE
     closed_by: str | None = None
+    updated: str | None = None  # when the tracker last changed it, as the tracker writes it
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Event:
     actor: str | None = None
     title: str | None = None
     url: str | None = None
+    updated: str | None = None  # when the issue last changed, as the webhook says
 
 
 class Tracker(Protocol):
@@ -114,6 +117,15 @@ def signed(secret: str | None, raw: bytes, signature: str | None) -> bool:
 def delivery(headers: Mapping[str, str], name: str, raw: bytes) -> str:
     """The id the tracker gave this delivery (the same on a redelivery), or the body's digest when it gave none."""
     return header(headers, name) or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def later(then: str | None, than: str | None) -> bool:
+    """Whether one tracker timestamp ("2026-12-01T09:00:00Z", Jira's "…T09:00:00.000+0000") is after
+    another; False when either is missing or unreadable, so that nothing is decided on a guess."""
+    try:
+        return bool(then and than) and datetime.fromisoformat(then) > datetime.fromisoformat(than)
+    except (TypeError, ValueError):
+        return False
 
 
 def text_of(value: Any) -> str | None:

@@ -114,7 +114,7 @@ class GitHub:
         number = number if isinstance(number, int) and not isinstance(number, bool) else None
         return Event(delivered, what or "other", key=f"{repo}#{number}" if repo and number is not None else None,
                      actor=f"@{actor}" if actor else None, title=text_of(issue.get("title")),
-                     url=text_of(issue.get("html_url")))
+                     url=text_of(issue.get("html_url")), updated=text_of(issue.get("updated_at")))
 
     def _issue(self, repo: str, answer: dict[str, Any]) -> Issue:
         state = OPEN if answer.get("state") != "closed" else _closed_as(answer)
@@ -124,7 +124,8 @@ class GitHub:
         found = _URL.match(str(answer.get("html_url") or ""))
         key = f"{found.group(1)}#{int(found.group(2))}" if found else f"{repo}#{answer.get('number')}"
         return Issue("github", key, str(answer.get("html_url") or ""),
-                     str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None)
+                     str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None,
+                     text_of(answer.get("updated_at")))
 
 
 def _json_part(raw: bytes) -> bytes | str:

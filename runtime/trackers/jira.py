@@ -64,14 +64,14 @@ class Jira:
         if not _KEY.match(key):
             return None
         status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/issue/{key}?fields=summary,status,"
-                              "resolution", headers=self.headers, timeout=timeout)
+                              "resolution,updated", headers=self.headers, timeout=timeout)
         if status == 404:
             return None
         if status != 200 or not isinstance(answer, dict):
             raise Refused(_refusal(status, answer, key))
         fields = answer.get("fields") or {}
         return Issue("jira", str(answer.get("key") or key), self._url(str(answer.get("key") or key)),
-                     str(fields.get("summary") or ""), _state(fields))
+                     str(fields.get("summary") or ""), _state(fields), updated=text_of(fields.get("updated")))
 
     def filed(self, mark: str) -> Issue | None:
         jql = urllib.parse.quote(f'project = "{self.settings.project_key}" ORDER BY created DESC')
@@ -111,7 +111,7 @@ class Jira:
         actor = text_of(user.get("displayName")) if isinstance(user, dict) else None
         fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
         common = {"key": key, "actor": actor, "title": text_of(fields.get("summary")),
-                  "url": self._url(key) if key else None}
+                  "url": self._url(key) if key else None, "updated": text_of(fields.get("updated"))}
         if body.get("webhookEvent") == "jira:issue_deleted":
             return Event(delivered, DELETED, **common)
         status_change = next((item for item in (body.get("changelog") or {}).get("items") or []

@@ -192,16 +192,19 @@ def test_githubs_webhook_reaches_an_idea_whatever_the_case_of_the_repositorys_na
     assert ideas(engine)[0].stage == "shipped"
 
 
+STALE = "2026-01-05T09:00:00Z"  # when a late delivery says the issue last changed: before the tracker's now
+
+
 def _stale_github(number: int, reason: str) -> dict:
     return {"action": "closed", "issue": {"number": number, "title": "An issue", "state": "closed",
-                                          "state_reason": reason},
+                                          "state_reason": reason, "updated_at": STALE},
             "repository": {"full_name": "acme/roadmap"}, "sender": {"login": "octo"}}
 
 
 def _stale_jira(key: str, resolution: str) -> dict:
     return {"webhookEvent": "jira:issue_updated", "user": {"displayName": "Jane Doe"},
-            "issue": {"key": key, "fields": {"summary": "An issue", "status": DONE,
-                                             "resolution": {"name": resolution}}},
+            "issue": {"key": key, "fields": {"summary": "An issue", "status": DONE, "resolution": {"name": resolution},
+                                             "updated": "2026-01-05T09:00:00.000+0000"}},
             "changelog": {"items": [{"field": "status", "fromString": "In Progress", "toString": "Done"}]}}
 
 
@@ -238,6 +241,34 @@ def test_a_webhook_that_arrives_after_the_issue_changed_again_does_not_undo_the_
     assert stage(engine, idea_id) == "delivery"
     news = [str(m["blocks"]) for m in dms(slack, "UPM")]
     assert not any("closed as" in n or "has *shipped*" in n for n in news), news
+
+
+@pytest.mark.parametrize("tracker_says", ["open, with no time", "nothing (404)", "nothing (503)", "nothing (dropped)"])
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_a_close_the_tracker_cannot_contradict_with_a_later_change_ships_the_idea(
+        tracked_bot, slack, engine, trackers, tracker, tracker_says):
+    """The webhook is the tracker's word: read again, the issue may still look open to a token or a mirror
+    that lags, or not answer at all. Only a change the tracker dates after the webhook's overrules it."""
+    from tests.fake_trackers import post_webhook
+
+    key = "acme/roadmap#12" if tracker == "github" else "OPS-12"
+    idea_id = linked_idea(engine, tracker, key)
+    if tracker_says == "open, with no time":
+        issue = trackers.github_issue(12) if tracker == "github" else trackers.jira_issue("OPS-12")
+        (issue if tracker == "github" else issue["fields"]).pop("updated_at" if tracker == "github" else "updated")
+    elif tracker_says != "nothing (404)":
+        trackers.github_issue(12) if tracker == "github" else trackers.jira_issue("OPS-12")
+        trackers.fail(r"^GET .*(issues/12|issue/OPS-12)", times=None, drop=tracker_says == "nothing (dropped)")
+    if tracker == "github":
+        sent = post_webhook(f"{tracked_bot.url}/github/events", _github_closed(number=12),
+                            {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d1"}, GITHUB_SECRET,
+                            "X-Hub-Signature-256")
+    else:
+        sent = post_webhook(f"{tracked_bot.url}/jira/events", _jira_done(key="OPS-12"),
+                            {"X-Atlassian-Webhook-Identifier": "d1"}, JIRA_SECRET, "X-Hub-Signature")
+    assert sent[0] == 200
+    tracked_bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == "shipped"
 
 
 @pytest.mark.parametrize(("tracker", "send", "stage_after", "told"), [
