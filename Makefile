@@ -25,9 +25,10 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 
-# The suite runs on SQLite, then again on PostgreSQL wherever 127.0.0.1:5432 answers.
+# The suite runs on SQLite (two workers: each test has its own database file), then again on PostgreSQL
+# wherever 127.0.0.1:5432 answers (one worker: the tests share its database `test`).
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 	@url=$$($(BIN)/python -m tests.postgres_url); \
 	if [ -n "$$url" ]; then \
 		echo "== the suite again, on PostgreSQL ($$url)"; \
