@@ -219,23 +219,25 @@ def changed_since(tracker: Tracker, key: str, updated: str | None) -> tuple[str,
         issue = tracker.find(key)
     except (Unavailable, Refused):
         return None
-    if issue is None or not later(issue.updated, updated):
-        return None
+    return as_news(issue) if issue is not None and later(issue.updated, updated) else None
+
+
+def as_news(issue: Issue) -> tuple[str, str | None]:
+    """An issue's state as news, and who closed it: open reads as reopened, which news() tells only after
+    a close."""
     return (REOPENED, None) if issue.state == OPEN else (issue.state, issue.closed_by)
 
 
 def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
-    """What became of an issue, read from the tracker outside any session, as news (open: reopened, which
-    news() tells only after a close), who closed it where the tracker says, and the issue as found."""
+    """What became of an issue, read from the tracker outside any session, as news (`as_news`; deleted when
+    it is gone), who closed it where the tracker says, and the issue as found."""
     try:
         issue = tracker.find(key)
     except Unavailable as unavailable:
         raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    if issue is None:
-        return DELETED, None, None
-    return (REOPENED, None, issue) if issue.state == OPEN else (issue.state, issue.closed_by, issue)
+    return (DELETED, None, None) if issue is None else (*as_news(issue), issue)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:

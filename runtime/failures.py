@@ -110,7 +110,7 @@ def revised(original: Delivery | None, revision: dict[str, Any]) -> tuple[str, s
     if original is None or original.method != "chat.postMessage":
         return None
     if original.state == outbox.FAILED:
-        words = revision_message(revision.get("rerouted") or revision)  # a thread's words mention the reader
+        words = rerouted_words(revision)
         alternates = [{**route, **words} if "text" in route or "blocks" in route else route
                       for route in original.payload.get("alternates") or []]
         original.payload = {**original.payload, **revision_message(revision),
@@ -150,7 +150,13 @@ def revised_since(session: Session, row: Delivery) -> dict[str, Any]:
         Delivery.key == row.key, Delivery.method == "chat.revise", Delivery.state == outbox.PENDING,
         Delivery.id > row.id).order_by(Delivery.id.desc()))
     newest = next((r.payload for r in revisions if r.payload.get("original") in (original, row.id)), {})
-    words = newest.get("rerouted") or newest  # a thread's words mention the reader; their DMs' need not
+    return rerouted_words(newest)
+
+
+def rerouted_words(revision: dict[str, Any]) -> dict[str, Any]:
+    """A revision's text and blocks for where its message went instead: a thread's words mention the
+    reader, their DMs' need not (`rerouted`)."""
+    words = revision.get("rerouted") or revision
     return {key: value for key, value in words.items() if key in ("text", "blocks")}
 
 
