@@ -9,6 +9,7 @@ in a delimited user message, never into the system prompt.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -233,7 +234,7 @@ class Coach:
         if self.health.refuses_structured(self.model):
             return _failed("no structured outputs at this endpoint: not asked")
         try:
-            completion = self._call(CHAT, lambda client: client.chat.completions.parse(
+            raw = self._call(CHAT, lambda client: client.chat.completions.with_raw_response.parse(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                 response_format=answer,
@@ -249,6 +250,11 @@ class Coach:
             return _failed(f"HTTP {error.status_code}")
         except openai.APIConnectionError:
             return _failed("connection")
+        except Exception:  # noqa: BLE001 - whatever else the SDK raises: no answer, not a crash
+            return _failed("not a completion")
+        self._record_spent(team_id, raw.text)  # before parsing: an answer we cannot use was paid for all the same
+        try:
+            completion = raw.parse()
         except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError):
             return _failed("truncated or filtered")
         except (ValidationError, ValueError):
@@ -257,16 +263,22 @@ class Coach:
         except Exception:  # noqa: BLE001 - a 200 that is no completion (a proxy's page, `{}`): the SDK trips on it
             return _failed("not a completion")
         try:
-            usage = completion.usage
             message = completion.choices[0].message if completion.choices else None
         except (AttributeError, TypeError, IndexError, KeyError):
             return _failed("not a completion")
-        if usage is not None:
-            self.record_usage(team_id, usage.prompt_tokens, usage.completion_tokens)
         if message is None or message.refusal or message.parsed is None:
             return _failed("refusal")
         self.health.parsed(self.model)
         return message.parsed
+
+    def _record_spent(self, team_id: str, body: str) -> None:
+        """The tokens a chat answer says it cost, whatever the answer turns out to be."""
+        try:
+            usage = json.loads(body)["usage"]
+            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return  # not JSON, or no usage in it: nothing says what it cost
+        self.record_usage(team_id, prompt, completion)
 
 
 # Ideas no team is likely to have, one of which is shown to the model among the candidates as a control.

@@ -157,6 +157,19 @@ def test_token_use_is_recorded_per_team_and_day_and_shown_to_pms(coached, slack,
     assert "1 calls, 150 tokens today" in str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
 
 
+@pytest.mark.parametrize("broken", ["malformed", "prose"])
+def test_tokens_spent_on_an_answer_that_cannot_be_read_are_still_counted(coached, slack, model, engine, broken):
+    """The endpoint bills an answer we could not parse as much as one we could: the count must say so."""
+    model.malformed = broken == "malformed"
+    model.structured = "ignored" if broken == "prose" else model.structured
+    coached.slack.command(ASK)
+    slack.wait_for("views.open")
+    coached.finish_work()
+    with Session(engine) as session:
+        rows = session.scalars(select(ModelUsage)).all()
+    assert [(r.team_id, r.calls, r.prompt_tokens, r.completion_tokens) for r in rows] == [("T1", 1, 120, 30)]
+
+
 def test_the_digest_intro_is_written_only_from_its_decisions(make_bot, slack, model, engine):
     bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0, digest_summary=True)
     card = share_idea(bot, slack, outcome="Finance closes the month a day sooner")
