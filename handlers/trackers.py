@@ -166,7 +166,7 @@ def create_issue(d: Deps, job: Job) -> None:
         issue = tracker.filed(filing_mark(idea)) if job.uncertain else None
         if issue is None:
             body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
-                              limit=tracker.body_limit)
+                              limit=tracker.body_limit, markup=tracker.markup)
             issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
         # Perhaps filed: looked for once the tracker's search can find it, or it would be filed twice.

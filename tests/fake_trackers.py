@@ -58,6 +58,11 @@ class FakeTrackers:
         self.repos = {GITHUB_REPO, "acme/other"}
         self.requests: list[Request] = []
         self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
+        # What the trackers would make of the bodies they were given: GitHub's mentions (people notified) and
+        # references (issues cross-linked), and Jira's description rendered from its wiki markup.
+        self.notified: list[str] = []
+        self.referenced: list[str] = []
+        self.rendered: dict[str, str] = {}
         # Jira's search is eventually consistent: an issue created this many seconds ago is not found yet.
         self.search_lag = 0.0
         self._created: dict[str, float] = {}
@@ -90,6 +95,9 @@ class FakeTrackers:
         with self._lock:
             self.github.clear()
             self.moved.clear()
+            self.notified.clear()
+            self.referenced.clear()
+            self.rendered.clear()
             self.repos = {GITHUB_REPO, "acme/other"}
             self.search_lag = 0.0
             self._created.clear()
@@ -246,6 +254,8 @@ class FakeTrackers:
                     "message": f"body is too long (maximum is {GITHUB_BODY_LIMIT} characters)"}]}, {}
             with self._lock:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
+                self.notified += github_mentions(issue["body"])
+                self.referenced += github_references(issue["body"])
             return 201, issue, {}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
             where = (self._repo(match.group(1)) or "", int(match.group(2)))
@@ -275,6 +285,7 @@ class FakeTrackers:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))
                 self._created[key] = time.monotonic()
+                self.rendered[key] = jira_rendered(fields.get("description") or "")
                 self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
                                                                         "description": fields.get("description"),
                                                                         "status": TO_DO, "resolution": None,
@@ -293,6 +304,42 @@ class FakeTrackers:
                              "errors": {}}, {}
             return 200, issue, {}
         return 404, {"errorMessages": ["Not found"]}, {}
+
+
+# GitHub's @-mentions (a login after a non-word character) and its issue references (#12, GH-12, owner/repo#12),
+# outside code spans, which GitHub leaves alone.
+_MENTION = re.compile(r"(?<![0-9A-Za-z_`])@([0-9A-Za-z](?:[0-9A-Za-z-]{0,38}))")
+_REFERENCE = re.compile(r"(?<![0-9A-Za-z_])((?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)\b", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def github_mentions(body: str) -> list[str]:
+    return _MENTION.findall(_CODE_SPAN.sub("", body))
+
+
+def github_references(body: str) -> list[str]:
+    return _REFERENCE.findall(_CODE_SPAN.sub("", body))
+
+
+# Jira's wiki markup, the little of it that matters here: a backslash makes the next character text;
+# `*bold*`; `[~accountid:…]` and `[~name]` mention (and notify) someone; `[label|url]` links.
+_JIRA_TOKEN = re.compile(r"\\(.)|\[~([^\]|]+)\]|\[([^\]|]+)\|([^\]]+)\]"
+                         r"|(?<![\w*])\*(?=\S)((?:[^*\\]|\\.)+?)(?<=\S)\*(?![\w*])", re.DOTALL)
+
+
+def jira_rendered(description: str) -> str:
+    """The description as Jira shows it, roughly: <b>bold</b>, <mention>who</mention>, <a href>…</a>."""
+    def render(match: re.Match[str]) -> str:
+        escaped, mention, label, url, bold = match.groups()
+        if escaped is not None:
+            return escaped
+        if mention is not None:
+            return f"<mention>{mention}</mention>"
+        if label is not None:
+            return f'<a href="{url}">{label}</a>'
+        return f"<b>{jira_rendered(bold)}</b>"
+
+    return _JIRA_TOKEN.sub(render, description)
 
 
 def stamp() -> str:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.settings import Settings
+from bot.trackers import Markup
 
 # What became of an issue, in the tracker's words turned into ours.
 OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
@@ -72,6 +73,7 @@ class Tracker(Protocol):
     label: str  # "GitHub", "Jira"
     where: str  # "acme/roadmap", "OPS": where new issues go
     body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
+    markup: Markup  # how its issue bodies are written (GitHub's Markdown, Jira's wiki markup)
 
     @property
     def settle(self) -> float:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.settings import GitHubSettings
+from bot.trackers import GITHUB_MARKDOWN
 from runtime.trackers import (
     COMPLETED,
     DELETED,
@@ -37,6 +38,7 @@ class GitHub:
     name = "github"
     label = "GitHub"
     body_limit = 65_000  # GitHub refuses a body over 65,536 characters
+    markup = GITHUB_MARKDOWN
     settle = 0.0  # its list of a repository's issues shows a new one at once
 
     def __init__(self, settings: GitHubSettings) -> None:

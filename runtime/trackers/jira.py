@@ -1,5 +1,5 @@
-"""Jira Cloud: REST v2 (plain-text descriptions) with basic auth (an account's email and an API token),
-and admin webhooks signed with X-Hub-Signature (`sha256=...`). Done is the status category, not a
+"""Jira Cloud: REST v2 (descriptions in wiki markup, not Markdown) with basic auth (an account's email and
+an API token), and admin webhooks signed with X-Hub-Signature (`sha256=...`). Done is the status category, not a
 status name, since every workflow names its statuses its own way."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.settings import JiraSettings
+from bot.trackers import JIRA_WIKI
 from runtime.trackers import (
     COMPLETED,
     DELETED,
@@ -44,6 +45,7 @@ class Jira:
     name = "jira"
     label = "Jira"
     body_limit = 32_000  # Jira refuses a description over 32,767 characters
+    markup = JIRA_WIKI
 
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings
