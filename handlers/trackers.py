@@ -120,7 +120,10 @@ def find_issue(trackers: Mapping[str, Tracker], reference: str) -> Issue | str:
             return f"{tracker.label} did not answer just now: try again, or create the issue instead."
         except Refused as refused:
             return str(refused)[:300]
-        return issue if issue is not None else f"There is no issue {key} in {tracker.label}."
+        if issue is None:
+            return f"There is no issue {key} in {tracker.label}." if tracker.missing == DELETED else \
+                f"{tracker.label} shows me no issue {key}: check the key, and that the account I use can see it."
+        return issue
     where = ", ".join(f"{t.label} {t.where}" for t in trackers.values())
     return f"That is not a link or key of an issue I can see ({where}): paste the issue's link."
 
@@ -237,7 +240,7 @@ def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
         raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
     except Refused as refused:
         raise Permanent(str(refused)) from None
-    return (DELETED, None, None) if issue is None else (*as_news(issue), issue)
+    return (tracker.missing, None, None) if issue is None else (*as_news(issue), issue)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:

@@ -88,6 +88,7 @@ NEWS = {
     "duplicate": "was closed as a *duplicate*",
     "reopened": "was *reopened*",
     "deleted": "was *deleted*",
+    "unseen": "can *no longer be seen*: deleted, or hidden from the account outcome-bot uses",
 }
 
 

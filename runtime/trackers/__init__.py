@@ -28,6 +28,8 @@ from bot.trackers import Markup
 # What became of an issue, in the tracker's words turned into ours.
 OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
 DUPLICATE = "duplicate"  # GitHub's third close reason: closed, and not done
+# Not to be seen: Jira answers 404 alike for an issue deleted and one the account may not see.
+UNSEEN = "unseen"
 
 
 class Unavailable(Exception):
@@ -74,6 +76,7 @@ class Tracker(Protocol):
     where: str  # "acme/roadmap", "OPS": where new issues go
     body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
     markup: Markup  # how its issue bodies are written (GitHub's Markdown, Jira's wiki markup)
+    missing: str  # what an issue the tracker answers 404 for has become: DELETED, or UNSEEN when it cannot say
 
     @property
     def settle(self) -> float:

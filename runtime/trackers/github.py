@@ -39,6 +39,7 @@ class GitHub:
     label = "GitHub"
     body_limit = 65_000  # GitHub refuses a body over 65,536 characters
     markup = GITHUB_MARKDOWN
+    missing = DELETED  # a 404 in a repository the token sees (`_hidden` says when it does not): no such issue
     settle = 0.0  # its list of a repository's issues shows a new one at once
 
     def __init__(self, settings: GitHubSettings) -> None:

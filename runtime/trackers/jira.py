@@ -20,6 +20,7 @@ from runtime.trackers import (
     NOT_PLANNED,
     OPEN,
     REOPENED,
+    UNSEEN,
     Event,
     Issue,
     Refused,
@@ -46,6 +47,7 @@ class Jira:
     label = "Jira"
     body_limit = 32_000  # Jira refuses a description over 32,767 characters
     markup = JIRA_WIKI
+    missing = UNSEEN  # "Issue does not exist or you do not have permission to see it": Jira will not say which
 
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings

@@ -148,7 +148,8 @@ def test_only_an_issue_closed_as_completed_ships_the_idea(tracked_bot, slack, en
 
 @pytest.mark.parametrize(("reference", "words"), [
     ("#999", "There is no issue acme/roadmap#999 in GitHub"),
-    ("OPS-404", "There is no issue OPS-404 in Jira"),
+    # Jira's 404 is also its answer for an issue the account may not see: "there is none" would be a guess.
+    ("OPS-404", "Jira shows me no issue OPS-404: check the key, and that the account I use can see it"),
     ("nonsense reference", "not a link or key"),
     ("", "Paste the issue's link"),
 ])
