@@ -15,8 +15,10 @@ import re
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +51,7 @@ class Failure:
     hang: float = 0.0
     message: str = "injected failure"
     drop: bool = False  # close the connection without a word (after `hang`)
+    then: Callable[[], Any] | None = None  # what else happens once the request is done (others' issues filed)
 
 
 class FakeTrackers:
@@ -85,11 +88,13 @@ class FakeTrackers:
         with self._lock:
             self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message, drop))
 
-    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False) -> None:
+    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False,
+             then: Callable[[], Any] | None = None) -> None:
         """Requests matching `pattern` are done (an issue is created) but answered `seconds` late, or with
-        `drop` not at all (the connection closed): a client cannot know whether they were."""
+        `drop` not at all (the connection closed): a client cannot know whether they were. `then` runs once
+        the request is done, before the answer (that is lost)."""
         with self._lock:
-            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop))
+            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop, then=then))
 
     def reset(self) -> None:
         with self._lock:
@@ -225,6 +230,8 @@ class FakeTrackers:
         else:
             answer = 404, {"message": "Not Found"}, {}
         if late is not None:
+            if late.then is not None:
+                late.then()
             time.sleep(late.hang)
             if late.drop:
                 return DROP, None, {}
@@ -243,7 +250,7 @@ class FakeTrackers:
             if method == "GET":  # the repository's issues, newest first (pull requests too, as GitHub lists them)
                 with self._lock:
                     listed = sorted((i for (r, _), i in self.github.items() if r == repo), key=lambda i: -i["number"])
-                return 200, listed[:100], {}
+                return 200, page(listed, path), {}
             if method != "POST":
                 return 404, {"message": "Not Found"}, {}
             if not isinstance(body, dict) or not body.get("title"):
@@ -257,6 +264,8 @@ class FakeTrackers:
                 self.notified += github_mentions(issue["body"])
                 self.referenced += github_references(issue["body"])
             return 201, issue, {}
+        if path.startswith("/search/issues?") and method == "GET":
+            return self._search(path)
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
             where = (self._repo(match.group(1)) or "", int(match.group(2)))
             if where in self.moved:
@@ -266,6 +275,20 @@ class FakeTrackers:
             issue = self.github.get(where)
             return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
         return 404, {"message": "Not Found"}, {}
+
+    def _search(self, path: str) -> tuple[int, Any, dict]:
+        """GitHub's issue search, the little outcome-bot asks of it: a quoted phrase `in:body`, in `repo:`."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("q", [""])[0]
+        phrase = re.search(r'"([^"]+)"', query)
+        named = re.search(r"\brepo:(\S+)", query)
+        repo = self._repo(named.group(1)) if named else None
+        if phrase is None or repo is None or "in:body" not in query:
+            return 422, {"message": "Validation Failed"}, {}
+        with self._lock:
+            found = [i for (r, _), i in self.github.items()
+                     if r == repo and phrase.group(1).lower() in (i.get("body") or "").lower()]
+        found.sort(key=lambda i: -i["number"])
+        return 200, {"total_count": len(found), "incomplete_results": False, "items": page(found, path)}, {}
 
     def _jira(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         expected = "Basic " + base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
@@ -340,6 +363,14 @@ def jira_rendered(description: str) -> str:
         return f"<b>{jira_rendered(bold)}</b>"
 
     return _JIRA_TOKEN.sub(render, description)
+
+
+def page(listed: list[Any], path: str) -> list[Any]:
+    """One page of a GitHub list, as `per_page` (30 unless said, at most 100) and `page` ask."""
+    asked = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    size = min(100, int(asked.get("per_page", ["30"])[0]))
+    start = (int(asked.get("page", ["1"])[0]) - 1) * size
+    return listed[start:start + size]
 
 
 def stamp() -> str:

@@ -21,6 +21,7 @@ from runtime.trackers import (
     Event,
     Issue,
     Refused,
+    Unavailable,
     call,
     delivery,
     header,
@@ -32,6 +33,7 @@ from runtime.trackers import (
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
 _KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")  # owner/repo#57, as ideas store it
 _SHORT = re.compile(r"^#?(\d+)$")
+NEWEST = 100  # issues read from the newest (GitHub's largest page) before its search is asked
 
 
 class GitHub:
@@ -76,13 +78,25 @@ class GitHub:
         return status == 404
 
     def filed(self, mark: str) -> Issue | None:
+        """The newest hundred issues first (GitHub lists a new one at once); then, for a filing older than
+        those (a busy repository, a long outage), GitHub's search for the mark, whose index has long caught
+        up with an issue a hundred issues old."""
         repo = self.settings.repo
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues?state=all&sort=created"
-                              "&direction=desc&per_page=50", headers=self.headers)
+                              f"&direction=desc&per_page={NEWEST}", headers=self.headers)
         if status != 200 or not isinstance(answer, list):
             raise Refused(_refusal(status, answer, repo))
-        found = next((issue for issue in answer if isinstance(issue, dict) and marked(issue.get("body"), mark)),
-                     None)
+        found = _marked(answer, mark)
+        if found is None and len(answer) >= NEWEST:
+            query = urllib.parse.quote(f'"{mark}" in:body is:issue repo:{repo}')
+            status, answer = call("GET", f"{self.settings.api_url}/search/issues?q={query}&per_page=20",
+                                  headers=self.headers)
+            if status != 200 or not isinstance(answer, dict):
+                raise Refused(_refusal(status, answer, repo))
+            found = _marked(answer.get("items"), mark)
+            if found is None and answer.get("incomplete_results"):
+                # The search ran out of time: "not found" is not known, and filing again could file twice.
+                raise Unavailable("GitHub's search was incomplete", 60.0, uncertain=True)
         return self._issue(repo, found) if found is not None else None
 
     def parse(self, reference: str) -> str | None:
@@ -129,6 +143,11 @@ class GitHub:
         return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None,
                      text_of(answer.get("updated_at")))
+
+
+def _marked(issues: Any, mark: str) -> dict[str, Any] | None:
+    listed = issues if isinstance(issues, list) else []
+    return next((issue for issue in listed if isinstance(issue, dict) and marked(issue.get("body"), mark)), None)
 
 
 def _json_part(raw: bytes) -> bytes | str:
