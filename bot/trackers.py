@@ -6,15 +6,15 @@ exactly as a PM's "Mark shipped" would, and schedules the "did the outcome happe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.decisions import DEFAULT_CHECK_IN, Refused, decide
-from models import Decision, Idea, Stage
+from models import Decision, Idea, Stage, TrackerStatus, dialect_insert
 
 TITLE_MAX_CHARS = 120
 LABELS = {"github": "GitHub", "jira": "Jira"}
@@ -127,6 +127,40 @@ def followed(session: Session, tracker: str) -> list[Idea]:
     return list(session.scalars(
         select(Idea).where(Idea.tracker == tracker, Idea.tracker_key.is_not(None), Idea.stage == Stage.DELIVERY)
         .order_by(Idea.id)
+    ))
+
+
+def token_refused(session: Session, tracker: str, reason: str, now: datetime) -> bool:
+    """Records that the tracker refuses the bot's token; True only the first time since it last took it,
+    so the PMs are told once, not by every check of every sweep."""
+    session.execute(dialect_insert(session)(TrackerStatus).values(tracker=tracker).on_conflict_do_nothing())
+    changed = session.execute(
+        update(TrackerStatus).where(TrackerStatus.tracker == tracker, TrackerStatus.refused_since.is_(None))
+        .values(refused_since=now, reason=reason[:300]).execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def token_accepted(session: Session, tracker: str) -> bool:
+    """Records that the tracker took the token; True when it had been refusing it (the PMs are told)."""
+    changed = session.execute(
+        update(TrackerStatus).where(TrackerStatus.tracker == tracker, TrackerStatus.refused_since.is_not(None))
+        .values(refused_since=None, reason=None).execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def refusing(session: Session, trackers: Sequence[str]) -> list[TrackerStatus]:
+    """The trackers among these that refuse the bot's token just now."""
+    return list(session.scalars(select(TrackerStatus).where(
+        TrackerStatus.tracker.in_(trackers), TrackerStatus.refused_since.is_not(None)).order_by(TrackerStatus.tracker)))
+
+
+def teams_following(session: Session, tracker: str) -> list[str]:
+    """The workspaces with ideas in delivery whose issues are in this tracker: those a refused token fails."""
+    return list(session.scalars(
+        select(Idea.team_id).where(Idea.tracker == tracker, Idea.tracker_key.is_not(None),
+                                   Idea.stage == Stage.DELIVERY).distinct().order_by(Idea.team_id)
     ))
 
 

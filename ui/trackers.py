@@ -106,6 +106,22 @@ def tracker_news(idea: Idea, kind: str, actor: str | None, label: str) -> dict[s
     return message(f"The {label} issue for idea {idea_ref(idea)} {NEWS.get(kind, 'changed')}", blocks)
 
 
+def token_refused_text(label: str, reason: str) -> str:
+    """What PMs are told (once) and App Home says while a tracker refuses the bot's token."""
+    return (f":warning: {label} refuses outcome-bot's token: {escape(reason)} Until it is put right, issues closed "
+            f"in {label} do not ship their ideas and new issues are not filed there.")
+
+
+def token_refused_message(label: str, reason: str) -> dict[str, Any]:
+    return message(f"{label} refuses outcome-bot's token", [section(
+        token_refused_text(label, reason) + " I will say here when it works again.")])
+
+
+def token_works_message(label: str) -> dict[str, Any]:
+    text = f":white_check_mark: {label} takes outcome-bot's token again: its issues are read and filed as before."
+    return message(f"{label} takes outcome-bot's token again", [section(text)])
+
+
 def filing_failed(idea: Idea, label: str, where: str) -> str:
     """The DM a PM gets when the issue could not be filed after all; `{error}` is the tracker's reason."""
     return (f"I could not file idea {idea_ref(idea)} in {label} ({escape(where)}): {{error}} The decision "

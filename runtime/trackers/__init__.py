@@ -43,7 +43,16 @@ class Unavailable(Exception):
 
 
 class Refused(Exception):
-    """The tracker said no in a way that will not change by waiting; the message is for a person."""
+    """The tracker said no in a way that will not change by waiting; the message is for a person.
+    `token`: the tracker refused the credentials themselves (401, 403), so nothing else will work either."""
+
+    def __init__(self, message: str, *, token: bool = False) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def refused(message: str, status: int) -> Refused:
+    return Refused(message, token=status in (401, 403))
 
 
 @dataclass(frozen=True)

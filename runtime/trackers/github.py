@@ -26,6 +26,7 @@ from runtime.trackers import (
     delivery,
     header,
     marked,
+    refused,
     signed,
     text_of,
 )
@@ -54,7 +55,7 @@ class GitHub:
         status, answer = call("POST", f"{self.settings.api_url}/repos/{self.settings.repo}/issues",
                               headers=self.headers, body={"title": title, "body": body})
         if status != 201 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, self.settings.repo))
+            raise refused(_refusal(status, answer, self.settings.repo), status)
         return self._issue(self.settings.repo, answer)
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
@@ -69,7 +70,7 @@ class GitHub:
         if status in (404, 410):  # never was, or deleted
             return None
         if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, repo))
+            raise refused(_refusal(status, answer, repo), status)
         return self._issue(repo, answer)
 
     def _hidden(self, repo: str, timeout: float | None) -> bool:
@@ -85,14 +86,14 @@ class GitHub:
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues?state=all&sort=created"
                               f"&direction=desc&per_page={NEWEST}", headers=self.headers)
         if status != 200 or not isinstance(answer, list):
-            raise Refused(_refusal(status, answer, repo))
+            raise refused(_refusal(status, answer, repo), status)
         found = _marked(answer, mark)
         if found is None and len(answer) >= NEWEST:
             query = urllib.parse.quote(f'"{mark}" in:body is:issue repo:{repo}')
             status, answer = call("GET", f"{self.settings.api_url}/search/issues?q={query}&per_page=20",
                                   headers=self.headers)
             if status != 200 or not isinstance(answer, dict):
-                raise Refused(_refusal(status, answer, repo))
+                raise refused(_refusal(status, answer, repo), status)
             found = _marked(answer.get("items"), mark)
             if found is None and answer.get("incomplete_results"):
                 # The search ran out of time: "not found" is not known, and filing again could file twice.

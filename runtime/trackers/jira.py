@@ -23,11 +23,11 @@ from runtime.trackers import (
     UNSEEN,
     Event,
     Issue,
-    Refused,
     call,
     delivery,
     header,
     marked,
+    refused,
     signed,
     text_of,
 )
@@ -61,7 +61,7 @@ class Jira:
         status, answer = call("POST", f"{self.settings.base_url}/rest/api/2/issue", headers=self.headers,
                               body={"fields": fields})
         if status != 201 or not isinstance(answer, dict) or not answer.get("key"):
-            raise Refused(_refusal(status, answer, self.settings.project_key))
+            raise refused(_refusal(status, answer, self.settings.project_key), status)
         return Issue("jira", answer["key"], self._url(answer["key"]), title, OPEN)
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
@@ -72,7 +72,7 @@ class Jira:
         if status == 404:
             return None
         if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, key))
+            raise refused(_refusal(status, answer, key), status)
         fields = answer.get("fields") or {}
         return Issue("jira", str(answer.get("key") or key), self._url(str(answer.get("key") or key)),
                      str(fields.get("summary") or ""), _state(fields), updated=text_of(fields.get("updated")))
@@ -82,7 +82,7 @@ class Jira:
         status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults=50"
                               "&fields=summary,status,resolution,description", headers=self.headers)
         if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, self.settings.project_key))
+            raise refused(_refusal(status, answer, self.settings.project_key), status)
         for issue in answer.get("issues") or []:
             fields = issue.get("fields") if isinstance(issue, dict) else None
             if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
