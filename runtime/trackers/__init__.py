@@ -8,6 +8,7 @@ trying again will not help, and someone must be told).
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -174,9 +175,12 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
     except urllib.error.HTTPError as error:
         payload = _json(error.read())
         retry = error.headers.get("Retry-After") if error.headers else None
-        if error.code == 429 or error.code >= 500:
-            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=error.code >= 500) from None
-        if error.code == 403 and (limited := _rate_limited(error.headers, retry)) is not False:
+        if error.code == 429:  # told when to come back by Retry-After, or by when the limit resets
+            limited = _rate_limited(error.headers, retry, payload)
+            raise Unavailable("HTTP 429", limited if isinstance(limited, float) else None) from None
+        if error.code >= 500:
+            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=True) from None
+        if error.code == 403 and (limited := _rate_limited(error.headers, retry, payload)) is not False:
             raise Unavailable("HTTP 403 (rate limited)", limited) from None
         return error.code, payload
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
@@ -193,21 +197,40 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def _rate_limited(headers: Any, retry_after: str | None) -> float | None | bool:
-    """A 403 that is GitHub's rate limit (a Retry-After, or no requests left until X-RateLimit-Reset), not a
-    token without permission: the seconds to wait (None: unsaid), or False when it is a real refusal."""
+# GitHub's secondary rate limit may come as a bare 403 that says so in words: "otherwise wait at least one
+# minute", its documentation says.
+SECONDARY_WAIT = 60.0
+
+
+def _rate_limited(headers: Any, retry_after: str | None, payload: Any = None) -> float | None | bool:
+    """A 403 that is GitHub's rate limit (a Retry-After, no requests left until X-RateLimit-Reset, or the
+    secondary limit said in words), not a token without permission: the seconds to wait (None: unsaid),
+    or False when it is a real refusal."""
     if retry_after:
         return _seconds(retry_after)
-    if headers is None or headers.get("X-RateLimit-Remaining") != "0":
-        return False
-    try:
-        return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
-    except ValueError:
-        return None
+    if headers is not None and headers.get("X-RateLimit-Remaining") == "0":
+        try:
+            return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
+        except ValueError:
+            return None
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if isinstance(message, str) and "rate limit" in message.lower():
+        return SECONDARY_WAIT
+    return False
 
 
 def _seconds(value: str | None) -> float | None:
-    try:
-        return max(1.0, float(value)) if value else None
-    except ValueError:
+    """Retry-After in seconds, or as an HTTP date (both are allowed)."""
+    if not value:
         return None
+    try:
+        return max(1.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(1.0, min(3600.0, when.timestamp() - time.time()))
