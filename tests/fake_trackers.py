@@ -320,7 +320,11 @@ class FakeTrackers:
                 settled = time.monotonic() - self.search_lag
                 listed = sorted((i for k, i in self.jira.items() if self._created.get(k, 0) <= settled),
                                 key=lambda i: -int(i["id"]))
-            return 200, {"issues": listed[:100], "isLast": True}, {}
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            size, start = min(100, int(asked.get("maxResults", ["50"])[0])), int(asked.get("nextPageToken", ["0"])[0])
+            more = start + size < len(listed)
+            return 200, {"issues": listed[start:start + size], "isLast": not more,
+                         **({"nextPageToken": str(start + size)} if more else {})}, {}
         if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
             issue = self.jira.get(match.group(1))
             if issue is None:

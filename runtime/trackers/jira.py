@@ -38,6 +38,8 @@ SEARCH_LAG = 30.0
 # Done, but not done: resolutions that say the work will not happen.
 NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix", "declined", "duplicate",
                                   "cannot reproduce", "obsolete", "not a bug"})
+# Where a filing whose answer was lost is looked for: created in the last days, at most this many pages.
+LOOK_BACK_DAYS, PAGE, PAGES = 3, 100, 10
 _KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-(\d+)$")
 _URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issues)/([A-Z][A-Z0-9_]{0,9}-\d+)(?:[/?#].*)?$")
 
@@ -78,16 +80,25 @@ class Jira:
                      str(fields.get("summary") or ""), _state(fields), updated=text_of(fields.get("updated")))
 
     def filed(self, mark: str) -> Issue | None:
-        jql = urllib.parse.quote(f'project = "{self.settings.project_key}" ORDER BY created DESC')
-        status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults=50"
-                              "&fields=summary,status,resolution,description", headers=self.headers)
-        if status != 200 or not isinstance(answer, dict):
-            raise refused(_refusal(status, answer, self.settings.project_key), status)
-        for issue in answer.get("issues") or []:
-            fields = issue.get("fields") if isinstance(issue, dict) else None
-            if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
-                key = str(issue["key"])
-                return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
+        """The project's issues created in the last days, newest first, page by page (a filing is given up
+        after a day, so one whose answer was lost is younger), up to a bound."""
+        jql = urllib.parse.quote(f'project = "{self.settings.project_key}" AND created >= -{LOOK_BACK_DAYS}d '
+                                 "ORDER BY created DESC")
+        after = ""
+        for _ in range(PAGES):
+            status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults="
+                                  f"{PAGE}&fields=summary,status,resolution,description{after}", headers=self.headers)
+            if status != 200 or not isinstance(answer, dict):
+                raise refused(_refusal(status, answer, self.settings.project_key), status)
+            for issue in answer.get("issues") or []:
+                fields = issue.get("fields") if isinstance(issue, dict) else None
+                if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
+                    key = str(issue["key"])
+                    return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
+            token = answer.get("nextPageToken")
+            if answer.get("isLast") is not False or not isinstance(token, str) or not token:
+                return None
+            after = "&nextPageToken=" + urllib.parse.quote(token)
         return None
 
     @property

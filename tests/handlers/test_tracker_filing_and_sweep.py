@@ -291,19 +291,25 @@ def test_a_repository_the_token_can_no_longer_see_is_not_news_of_deleted_issues(
     assert stage(engine, 1) == "delivery"
 
 
-@pytest.mark.parametrize("newer", [60, 150])
-def test_a_lost_github_filing_older_than_a_page_of_issues_is_found_not_filed_again(tracked_bot, slack, engine,
-                                                                                   trackers, newer):
-    """The line drops as GitHub files the issue, and a busy repository files `newer` issues before the bot
-    looks: the newest hundred are read, then GitHub's search for the mark finds one older than those."""
+@pytest.mark.parametrize(("tracker", "newer"), [("github", 60), ("github", 150), ("jira", 250)])
+def test_a_lost_filing_older_than_a_page_of_issues_is_found_not_filed_again(tracked_bot, slack, engine, trackers,
+                                                                            tracker, newer):
+    """The line drops as the tracker files the issue, and a busy project files `newer` issues before the bot
+    looks. GitHub: the newest hundred are read, then its search for the mark finds one older than those.
+    Jira: the issues created in the last days are read page by page."""
     from tests.handlers.test_trackers import to_delivery
 
     bot = tracked_bot
-    others = lambda: [trackers.github_issue(n, "Someone else's") for n in range(1000, 1000 + newer)]  # noqa: E731
-    trackers.slow(r"POST /github/", 0, drop=True, then=others)
-    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": "create:github"})[1].body == ""
+
+    def others() -> None:
+        for n in range(1000, 1000 + newer):
+            trackers.github_issue(n, "Someone else's") if tracker == "github" else trackers.jira_issue(f"OPS-{n}")
+
+    trackers.slow(rf"POST /{tracker}/", 0, drop=True, then=others)
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})[1].body == ""
     wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=20)
     bot.finish_work()
-    assert len(trackers.made("POST", r"/issues$")) == 1 and len(trackers.github) == 1 + newer
-    assert ideas(engine)[0].tracker_key == "acme/roadmap#57"
-    assert bool(trackers.made("GET", r"/search/issues\?")) == (newer > 100)  # search only past the first page
+    assert len(trackers.made("POST", r"/issues?$")) == 1 and len(trackers.github) + len(trackers.jira) == 1 + newer
+    assert ideas(engine)[0].tracker_key == ("acme/roadmap#57" if tracker == "github" else "OPS-140")
+    if tracker == "github":  # its search only past the first page
+        assert bool(trackers.made("GET", r"/search/issues\?")) == (newer > 100)
