@@ -67,6 +67,9 @@ class GitHub:
                               timeout=timeout)
         if status == 404 and self._hidden(repo, timeout):
             raise Refused(_refusal(404, answer, repo))  # not a deleted issue: a repository the token cannot see
+        if status == 410 and _issues_off(answer):
+            # 410 for every issue of a repository whose Issues were turned off: none was deleted.
+            raise Refused(f"Issues are turned off in the GitHub repository {repo}.")
         if status in (404, 410):  # never was, or deleted
             return None
         if status != 200 or not isinstance(answer, dict):
@@ -144,6 +147,13 @@ class GitHub:
         return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None,
                      text_of(answer.get("updated_at")))
+
+
+def _issues_off(answer: Any) -> bool:
+    """GitHub's 410 for a repository with Issues turned off ("Issues are disabled for this repo"), not for
+    a deleted issue ("This issue was deleted")."""
+    message = answer.get("message") if isinstance(answer, dict) else None
+    return isinstance(message, str) and "disabled" in message.lower()
 
 
 def _marked(issues: Any, mark: str) -> dict[str, Any] | None:

@@ -274,17 +274,23 @@ def test_a_jira_issue_whose_answer_was_lost_is_looked_for_once_search_has_caught
     assert len(trackers.made("POST", r"/issue$")) == 1 and list(trackers.jira) == [ideas(engine)[0].tracker_key]
 
 
+@pytest.mark.parametrize("gone", ["access", "issues_off"])
 def test_a_repository_the_token_can_no_longer_see_is_not_news_of_deleted_issues(tracked_bot, slack, engine,
-                                                                                  trackers):
-    """GitHub answers 404 for an issue in a repository the token lost access to, as for a deleted one: the
-    sweep must not tell every PM that their issue was deleted."""
+                                                                                  trackers, gone):
+    """GitHub answers 404 for an issue in a repository the token lost access to, as for a deleted one, and
+    410 for every issue of a repository whose Issues were turned off, as for a deleted one: the sweep must
+    not tell every PM that their issue was deleted."""
     from models import make_sessions
     from runtime.scheduled import owe_sweeps
     from tests.handlers.test_trackers import dms
 
     linked_idea(engine, "github", "acme/roadmap#12")
     trackers.github_issue(12)
-    trackers.repos.discard("acme/roadmap")  # the token's access to it was taken away
+    if gone == "access":
+        trackers.repos.discard("acme/roadmap")  # the token's access to it was taken away
+    else:
+        trackers.fail(r"GET /github/repos/acme/roadmap/issues/", 410, times=None,
+                      message="Issues are disabled for this repo")
     owe_sweeps(make_sessions(engine), ("github",), tracked_bot.sender.wake)
     tracked_bot.sender.drain(20, retries_too=True)
     assert not any("deleted" in str(m["blocks"]) for m in dms(slack, "UPM"))
