@@ -60,6 +60,7 @@ class FakeTrackers:
         self.github: dict[tuple[str, int], dict[str, Any]] = {}
         self.jira: dict[str, dict[str, Any]] = {}
         self.repos = {GITHUB_REPO, "acme/other"}
+        self.renamed: dict[str, str] = {}  # a repository's old name: its new one (GitHub redirects)
         self.requests: list[Request] = []
         self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
         # What the trackers would make of the bodies they were given: GitHub's mentions (people notified) and
@@ -105,6 +106,7 @@ class FakeTrackers:
             self.referenced.clear()
             self.rendered.clear()
             self.repos = {GITHUB_REPO, "acme/other"}
+            self.renamed.clear()
             self.search_lag = 0.0
             self._created.clear()
             self.jira.clear()
@@ -122,6 +124,16 @@ class FakeTrackers:
         with self._lock:
             issue = self._new_github(repo, number, title, "")
         return issue
+
+    def rename(self, repo: str, to: str) -> None:
+        """Renames a repository, its issues with it; its old name redirects, as GitHub's does."""
+        with self._lock:
+            self.repos = {to if r == repo else r for r in self.repos}
+            self.renamed[repo.lower()] = to
+            for (r, number) in [k for k in self.github if k[0] == repo]:
+                issue = self.github.pop((r, number))
+                issue["html_url"] = f"https://github.com/{to}/issues/{number}"
+                self.github[(to, number)] = issue
 
     def transfer(self, number: int, repo: str, *, to: str = "acme/other") -> dict[str, Any]:
         """Moves an issue to another repository, under a new number there; its old address answers 301
@@ -241,6 +253,11 @@ class FakeTrackers:
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
+        if (match := re.match(r"/repos/([^/]+/[^/?]+)", path)) and match.group(1).lower() in self.renamed:
+            # Renamed: a GET is sent on for good (301), anything else to be repeated as it was (307).
+            moved = path.replace(match.group(1), self.renamed[match.group(1).lower()], 1)
+            return (301 if method == "GET" else 307), {"message": "Moved Permanently"}, {
+                "Location": f"{self.url}/github{moved}"}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):  # a repository, as far as the token sees
             repo = self._repo(match.group(1))
             return (200, {"full_name": repo}, {}) if repo is not None else (404, {"message": "Not Found"}, {})

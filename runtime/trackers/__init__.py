@@ -17,6 +17,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -163,8 +164,10 @@ DEFAULT_TIMEOUT = 10.0
 
 
 def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, Any] | None = None,
-         timeout: float | None = None) -> tuple[int, Any]:
-    """One JSON request; (status, parsed body) for answers below 500 but 429, Unavailable otherwise."""
+         timeout: float | None = None, redirected: bool = False) -> tuple[int, Any]:
+    """One JSON request; (status, parsed body) for answers below 500 but 429, Unavailable otherwise. A
+    307 or 308 (GitHub's answer to a POST to a renamed repository) is repeated once, verbatim, at its
+    Location on the same host; redirects of a GET are followed by urllib."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Accept": "application/json", "Content-Type": "application/json",
@@ -182,12 +185,21 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
             raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=True) from None
         if error.code == 403 and (limited := _rate_limited(error.headers, retry, payload)) is not False:
             raise Unavailable("HTTP 403 (rate limited)", limited) from None
+        location = error.headers.get("Location") if error.headers and error.code in (307, 308) else None
+        if location and not redirected and _same_origin(url, location := urllib.parse.urljoin(url, location)):
+            return call(method, location, headers=headers, body=body, timeout=timeout, redirected=True)
         return error.code, payload
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
         # Refused or unresolvable: nothing reached the tracker. Anything else may have been done.
         unreached = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
         raise Unavailable(type(reason).__name__, uncertain=not unreached) from None
+
+
+def _same_origin(url: str, other: str) -> bool:
+    """Whether a redirect stays where the token was meant to go (it is sent again with the request)."""
+    one, two = urllib.parse.urlsplit(url), urllib.parse.urlsplit(other)
+    return (one.scheme, one.netloc) == (two.scheme, two.netloc)
 
 
 def _json(raw: bytes) -> Any:

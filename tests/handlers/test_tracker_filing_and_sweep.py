@@ -319,3 +319,26 @@ def test_a_lost_filing_older_than_a_page_of_issues_is_found_not_filed_again(trac
     assert ideas(engine)[0].tracker_key == ("acme/roadmap#57" if tracker == "github" else "OPS-140")
     if tracker == "github":  # its search only past the first page
         assert bool(trackers.made("GET", r"/search/issues\?")) == (newer > 100)
+
+
+def test_a_renamed_repository_is_filed_in_and_followed_under_its_new_name(tracked_bot, slack, engine, trackers):
+    """GITHUB_REPO still names the repository as it was called: GitHub answers a POST there 307 (repeat it
+    at the new address) and a GET 301. The issue is filed, once, and an idea linked under the old name is
+    followed there."""
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    old = linked_idea(engine, "github", "acme/roadmap#12")
+    trackers.github_issue(12)
+    trackers.rename("acme/roadmap", "acme/roadmap-2026")
+    trackers.github[("acme/roadmap-2026", 12)].update(state="closed", state_reason="completed")
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": "create:github"})[1].body == ""
+    wait_until(lambda: ideas(engine)[-1].tracker_key is not None, timeout=15)
+    owe_sweeps(make_sessions(engine), ("github",), bot.sender.wake)
+    bot.finish_work()
+    assert ideas(engine)[-1].tracker_key == "acme/roadmap-2026#57" and len(trackers.made("POST", r"/issues$")) == 2
+    assert [key for (repo, key) in trackers.github if repo == "acme/roadmap-2026"] == [12, 57]
+    assert stage(engine, old) == "shipped"
+    assert not any("could not file" in str(m.get("text")) for m in slack.messages("DUPM"))
