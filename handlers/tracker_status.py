@@ -16,13 +16,14 @@ from ui.kit import Block, section
 from ui.trackers import token_refused_message, token_refused_text, token_works_message
 
 
-def refused_now(d: Deps, tracker: Tracker, refused: Refused) -> None:
-    """After a read the tracker refused (outside any session): the first refusal of the token is told."""
+def refused_now(d: Deps, tracker: Tracker, refused: Refused, *, team_id: str | None = None) -> None:
+    """After a call the tracker refused (outside any session): the first refusal of the token is told, to
+    the workspaces following issues there and to `team_id`'s (a filing's, which has no issue yet)."""
     if not refused.token:
         return
     with changing(d) as session:
         if token_refused(session, tracker.name, str(refused), utcnow()):
-            _tell(session, d, tracker.name, token_refused_message(tracker.label, str(refused)))
+            _tell(session, d, tracker.name, token_refused_message(tracker.label, str(refused)), also=team_id)
 
 
 def works(session: Session, d: Deps, tracker: Tracker) -> None:
@@ -31,8 +32,9 @@ def works(session: Session, d: Deps, tracker: Tracker) -> None:
         _tell(session, d, tracker.name, token_works_message(tracker.label))
 
 
-def _tell(session: Session, d: Deps, tracker: str, message: dict) -> None:
-    for team_id in teams_following(session, tracker):
+def _tell(session: Session, d: Deps, tracker: str, message: dict, also: str | None = None) -> None:
+    following = teams_following(session, tracker)
+    for team_id in following + ([also] if also and also not in following else []):
         config = team_config(session, team_id, d.settings)
         pm = next(iter(sorted(config.pm_user_ids)), None)
         to = config.triage_channel or pm

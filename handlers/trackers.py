@@ -177,6 +177,7 @@ def create_issue(d: Deps, job: Job) -> None:
         raise Transient(f"{tracker.name}_unavailable", retry_after=wait or unavailable.retry_after,
                         uncertain=unavailable.uncertain) from None
     except Refused as refused:
+        tracker_status.refused_now(d, tracker, refused, team_id=job.team_id)  # and the PM, by on_failure
         raise Permanent(str(refused)) from None
     try:
         with changing(d) as session:

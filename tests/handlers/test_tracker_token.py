@@ -71,6 +71,22 @@ def test_a_refused_token_is_told_once_shown_on_home_and_its_return_told_once(tra
     assert [stage(engine, idea) for idea in ideas] == ["delivery", "delivery"]
 
 
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_a_filing_refused_for_the_token_is_told_once_beyond_the_deciding_pm(tracked_bot, slack, engine, trackers,
+                                                                           tracker):
+    from tests.flows import share_idea
+    from tests.handlers.test_trackers import dms, to_delivery
+
+    bot = tracked_bot
+    trackers.fail(rf"POST /{tracker}/", 401, times=None, message="Bad credentials")
+    for requester in ("U1", "U2"):
+        card = share_idea(bot, slack, user=requester)
+        assert to_delivery(bot, slack, card, {"tracker": f"create:{tracker}"})[1].body == ""
+        bot.sender.drain(20, retries_too=True)
+    assert sum("could not file" in str(m.get("text")) for m in dms(slack, "UPM")) == 2  # each decision's own
+    assert told(slack, REFUSED) == 1 and REFUSED in str(open_home(bot, slack)["blocks"])
+
+
 def test_a_rate_limit_or_a_missing_repository_is_not_a_refused_token(tracked_bot, slack, engine, trackers):
     """GitHub's 403 with X-RateLimit-Remaining: 0 is a wait; a repository out of sight is not the token."""
     bot = tracked_bot
