@@ -47,8 +47,9 @@ class Markup:
 ZWJ = "\u200d"
 _GITHUB_LIVE = re.compile(r"((?<![0-9A-Za-z_])@(?=[0-9A-Za-z])|#(?=[0-9])|\bGH-(?=[0-9]))", re.IGNORECASE)
 # Jira's wiki markup (REST v2): a backslash makes its special characters text: `[~accountid:…]` mentions,
-# `[…|…]` links, `{…}` macros, `!…!` images, `|` tables, and the marks of bold and the like.
-_JIRA_SPECIAL = re.compile(r"([\[\]{}!|*_+^~?-])")
+# `[…|…]` links, `{…}` macros, `!…!` images, `|` tables, `*bold*` and `_emphasis_`. Hyphens and the like are
+# left alone: "month-end" never strikes anything through, and they are in every other sentence.
+_JIRA_SPECIAL = re.compile(r"([\[\]{}!|*_])")
 
 
 def _github_text(text: str) -> str:
@@ -90,7 +91,7 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
     if idea.ask:
         label, separators = bold("Originally asked for:") + " ", 2 * len("\n\n")
         room = limit - len("\n\n".join(parts)) - len(footer) - len(label) - separators
-        parts.append(label + _cut(said(idea.ask), room, f"see {where} for all of it"))
+        parts.append(label + _cut(said(idea.ask), room, f"see {where} for all of it", len(idea.ask)))
     body = "\n\n".join([*parts, footer])
     return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
 
@@ -101,11 +102,12 @@ def filing_mark(idea: Idea) -> str:
     return f"outcome-bot:{idea.team_id}:{idea.id}"
 
 
-def _cut(text: str, room: int, rest: str) -> str:
-    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out."""
+def _cut(text: str, room: int, rest: str, whole: int | None = None) -> str:
+    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out
+    (`whole`: how long it was as typed, before the tracker's escapes)."""
     if len(text) <= room:
         return text
-    note = f"… ({len(text):,} characters in all; {rest})"
+    note = f"… ({whole or len(text):,} characters in all; {rest})"
     return text[: max(0, room - len(note))].rstrip() + note
 
 

@@ -9,7 +9,8 @@ from tests.flows import ideas, share_idea, wait_until
 
 # Words a requester might type that GitHub or Jira would act on.
 LIVE = {
-    "problem": "Finance rebuilds the report by hand; @octocat said so, see #123 and GH-7 and acme/roadmap#9",
+    "problem": "Finance rebuilds the month-end report by hand; @octocat said so, see #123, GH-7 and "
+               "acme/roadmap#9 (a 2+2 ^ ~ ?? job)",
     "evidence": "Ana [~accountid:5b10ac8d82e05b22cc7d4ef5] and [~jsmith] asked; *urgent* per {color:red}x{color} "
                 "!https://evil.test/pixel.png! and a\\[~accountid:77] and mail ana@acme.test",
 }
@@ -40,7 +41,7 @@ def test_requesters_words_in_an_issue_ping_nobody_and_link_nothing(tracked_bot, 
         assert "<mention>" not in rendered and "<a href" not in rendered.replace(
             '<a href="https://acme.slack.com', "")  # only the link back to the card is a link
         for words in ("[~accountid:5b10ac8d82e05b22cc7d4ef5]", "[~jsmith]", "*urgent*", "{color:red}x{color}",
-                      "!https://evil.test/pixel.png!"):
+                      "!https://evil.test/pixel.png!", LIVE["problem"]):
             assert words in rendered, (words, rendered)
 
 
