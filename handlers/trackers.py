@@ -181,13 +181,13 @@ def create_issue(d: Deps, job: Job) -> None:
         raise Permanent(str(refused)) from None
     try:
         with changing(d) as session:
-            tracker_status.works(session, d, tracker)
             idea = get_idea(session, job.team_id, idea.id)
             if idea is not None and not idea.tracker_key:
                 link(session, idea, tracker.name, issue.key, issue.url, issue.state)
                 config = team_config(session, job.team_id, d.settings)
                 outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
                            *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
+            tracker_status.works(session, d, tracker)  # after the link: this workspace follows an issue now
             job.finish(session)
     except SQLAlchemyError:
         # The issue exists but is not recorded: the next attempt must look for it rather than file another.

@@ -86,6 +86,13 @@ def test_a_filing_refused_for_the_token_is_told_once_beyond_the_deciding_pm(trac
     assert sum("could not file" in str(m.get("text")) for m in dms(slack, "UPM")) == 2  # each decision's own
     assert told(slack, REFUSED) == 1 and REFUSED in str(open_home(bot, slack)["blocks"])
 
+    trackers.reset()  # the token is put right: the next filing works, and says so to the workspace told
+    card = share_idea(bot, slack, user="U3")
+    assert to_delivery(bot, slack, card, {"tracker": f"create:{tracker}"})[1].body == ""
+    bot.sender.drain(20, retries_too=True)
+    assert (told(slack, REFUSED), told(slack, WORKS)) == (1, 1)
+    assert REFUSED not in str(open_home(bot, slack)["blocks"])
+
 
 def test_a_rate_limit_or_a_missing_repository_is_not_a_refused_token(tracked_bot, slack, engine, trackers):
     """GitHub's 403 with X-RateLimit-Remaining: 0 is a wait; a repository out of sight is not the token."""
