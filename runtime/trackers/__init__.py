@@ -54,6 +54,7 @@ class Refused(Exception):
 
 
 def refused(message: str, status: int) -> Refused:
+    """A refusal, of the token itself when the status says so (a rate limit's 403 never gets this far)."""
     return Refused(message, token=status in (401, 403))
 
 
