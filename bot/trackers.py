@@ -5,13 +5,16 @@ exactly as a PM's "Mark shipped" would, and schedules the "did the outcome happe
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.decisions import DEFAULT_CHECK_IN, Refused, decide
-from models import Decision, Idea, Stage
+from models import Decision, Idea, Stage, TrackerStatus, dialect_insert
 
 TITLE_MAX_CHARS = 120
 LABELS = {"github": "GitHub", "jira": "Jira"}
@@ -28,27 +31,67 @@ def issue_title(idea: Idea) -> str:
     return (cut if len(cut) > TITLE_MAX_CHARS // 2 else text[: TITLE_MAX_CHARS - 1]) + "…"
 
 
-def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None, limit: int = 30_000) -> str:
-    """What the team building it should know: the outcome and problem first, then why it was chosen.
-    Within `limit` characters (trackers refuse longer bodies: Jira at 32,767): an ask too long for it (a
-    whole pasted message) is cut where the room ends and says so; the idea keeps all of it."""
-    parts = [f"**Outcome:** {idea.outcome}", f"**Problem, and who has it:** {idea.problem}"]
+@dataclass(frozen=True)
+class Markup:
+    """How a tracker's issue bodies are written: its bold and links, and the requester's words made
+    inert, so that text typed in Slack neither pings a stranger in the tracker nor links another issue."""
+
+    bold: Callable[[str], str]
+    link: Callable[[str, str], str]
+    text: Callable[[str], str]
+
+
+# A zero-width joiner after `@` or `#`: the words read and copy as typed, but GitHub (whose Markdown has no
+# escape for either: a backslash is dropped and the mention made all the same) sees no mention of
+# `@octocat` and no reference to `#123`, `GH-123` or `acme/roadmap#123`.
+ZWJ = "\u200d"
+_GITHUB_LIVE = re.compile(r"((?<![0-9A-Za-z_])@(?=[0-9A-Za-z])|#(?=[0-9])|\bGH-(?=[0-9]))", re.IGNORECASE)
+# Jira's wiki markup (REST v2): a backslash makes its special characters text: `[~accountid:…]` mentions,
+# `[…|…]` links, `{…}` macros, `!…!` images, `|` tables, `*bold*` and `_emphasis_`. Hyphens and the like are
+# left alone: "month-end" never strikes anything through, and they are in every other sentence.
+_JIRA_SPECIAL = re.compile(r"([\[\]{}!|*_])")
+
+
+def _github_text(text: str) -> str:
+    return _GITHUB_LIVE.sub(lambda match: match.group(1) + ZWJ, text)
+
+
+def _jira_text(text: str) -> str:
+    # A backslash the requester typed is followed by a joiner, so it escapes nothing of ours (and never
+    # makes `\\`, Jira's line break).
+    return _JIRA_SPECIAL.sub(r"\\\1", text.replace("\\", "\\" + ZWJ))
+
+
+GITHUB_MARKDOWN = Markup(bold=lambda label: f"**{label}**", link=lambda label, url: f"[{label}]({url})",
+                         text=_github_text)
+JIRA_WIKI = Markup(bold=lambda label: f"*{label}*", link=lambda label, url: f"[{label}|{url}]", text=_jira_text)
+
+
+def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None, limit: int = 30_000,
+               markup: Markup = GITHUB_MARKDOWN) -> str:
+    """What the team building it should know: the outcome and problem first, then why it was chosen, in
+    the tracker's own markup with everyone's words inert. Within `limit` characters (trackers refuse
+    longer bodies: Jira at 32,767): an ask too long for it (a whole pasted message) is cut where the room
+    ends and says so; the idea keeps all of it."""
+    bold, said = markup.bold, markup.text
+    parts = [f"{bold('Outcome:')} {said(idea.outcome)}", f"{bold('Problem, and who has it:')} {said(idea.problem)}"]
     if idea.evidence:
-        parts.append(f"**Evidence:** {idea.evidence}")
+        parts.append(f"{bold('Evidence:')} {said(idea.evidence)}")
     if idea.measure:
-        parts.append(f"**How we would know it worked:** {idea.measure}")
+        parts.append(f"{bold('How we would know it worked:')} {said(idea.measure)}")
     people = supporters + 1
-    parts.append(f"**People who asked:** {people} ({supporters} supporting the requester)" if supporters
-                 else "**People who asked:** 1")
-    parts.append(f"**Why it moved to delivery:** {reason}")
-    where = f"[idea #{idea.id}]({card_link})" if card_link else f"idea #{idea.id}"
+    parts.append(f"{bold('People who asked:')} {people} ({supporters} supporting the requester)" if supporters
+                 else f"{bold('People who asked:')} 1")
+    parts.append(f"{bold('Why it moved to delivery:')} {said(reason)}")
+    # "idea #12" is the bot's words, but in GitHub it would link issue #12: it is made inert too.
+    where = markup.link(said(f"idea #{idea.id}"), card_link) if card_link else said(f"idea #{idea.id}")
     footer = (f"Filed by outcome-bot from {where}. When this issue is closed as done, the idea is marked "
               "shipped and its requester hears it; a month later they are asked whether the outcome happened. "
               f"({filing_mark(idea)})")
     if idea.ask:
-        label, separators = "**Originally asked for:** ", 2 * len("\n\n")
+        label, separators = bold("Originally asked for:") + " ", 2 * len("\n\n")
         room = limit - len("\n\n".join(parts)) - len(footer) - len(label) - separators
-        parts.append(label + _cut(idea.ask, room, f"see {where} for all of it"))
+        parts.append(label + _cut(said(idea.ask), room, f"see {where} for all of it", len(idea.ask)))
     body = "\n\n".join([*parts, footer])
     return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
 
@@ -59,11 +102,12 @@ def filing_mark(idea: Idea) -> str:
     return f"outcome-bot:{idea.team_id}:{idea.id}"
 
 
-def _cut(text: str, room: int, rest: str) -> str:
-    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out."""
+def _cut(text: str, room: int, rest: str, whole: int | None = None) -> str:
+    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out
+    (`whole`: how long it was as typed, before the tracker's escapes)."""
     if len(text) <= room:
         return text
-    note = f"… ({len(text):,} characters in all; {rest})"
+    note = f"… ({whole or len(text):,} characters in all; {rest})"
     return text[: max(0, room - len(note))].rstrip() + note
 
 
@@ -85,6 +129,40 @@ def followed(session: Session, tracker: str) -> list[Idea]:
     return list(session.scalars(
         select(Idea).where(Idea.tracker == tracker, Idea.tracker_key.is_not(None), Idea.stage == Stage.DELIVERY)
         .order_by(Idea.id)
+    ))
+
+
+def token_refused(session: Session, tracker: str, reason: str, now: datetime) -> bool:
+    """Records that the tracker refuses the bot's token; True only the first time since it last took it,
+    so the PMs are told once, not by every check of every sweep."""
+    session.execute(dialect_insert(session)(TrackerStatus).values(tracker=tracker).on_conflict_do_nothing())
+    changed = session.execute(
+        update(TrackerStatus).where(TrackerStatus.tracker == tracker, TrackerStatus.refused_since.is_(None))
+        .values(refused_since=now, reason=reason[:300]).execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def token_accepted(session: Session, tracker: str) -> bool:
+    """Records that the tracker took the token; True when it had been refusing it (the PMs are told)."""
+    changed = session.execute(
+        update(TrackerStatus).where(TrackerStatus.tracker == tracker, TrackerStatus.refused_since.is_not(None))
+        .values(refused_since=None, reason=None).execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def refusing(session: Session, trackers: Sequence[str]) -> list[TrackerStatus]:
+    """The trackers among these that refuse the bot's token just now."""
+    return list(session.scalars(select(TrackerStatus).where(
+        TrackerStatus.tracker.in_(trackers), TrackerStatus.refused_since.is_not(None)).order_by(TrackerStatus.tracker)))
+
+
+def teams_following(session: Session, tracker: str) -> list[str]:
+    """The workspaces with ideas in delivery whose issues are in this tracker: those a refused token fails."""
+    return list(session.scalars(
+        select(Idea.team_id).where(Idea.tracker == tracker, Idea.tracker_key.is_not(None),
+                                   Idea.stage == Stage.DELIVERY).distinct().order_by(Idea.team_id)
     ))
 
 

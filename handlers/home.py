@@ -22,6 +22,7 @@ from bot.reviews import support_counts
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.tracker_status import home_alerts
 from models import utcnow
 from runtime import outbox
 from runtime.outbox import Owed
@@ -80,6 +81,7 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, 
         metrics=build_trap_stats(session, team_id) if pm else None,
         objectives=objectives_blocks(objectives_of(session, team_id), editable=pm),
         undelivered=undelivered,
+        alerts=home_alerts(session, d) if pm and d.trackers else (),
         failed_total=outbox.failed_total(session, team_id) if len(undelivered) >= outbox.UNDELIVERED_SHOWN else None,
         people=support_counts(session, sorted({idea.id for idea in shown})),
     )

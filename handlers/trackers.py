@@ -33,7 +33,7 @@ from bot.trackers import (
     noticed,
     ship_through_tracker,
 )
-from handlers import notify
+from handlers import notify, tracker_status
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
 from models import Decision, Idea, Stage, utcnow
 from runtime import calls, outbox, webhooks
@@ -120,7 +120,10 @@ def find_issue(trackers: Mapping[str, Tracker], reference: str) -> Issue | str:
             return f"{tracker.label} did not answer just now: try again, or create the issue instead."
         except Refused as refused:
             return str(refused)[:300]
-        return issue if issue is not None else f"There is no issue {key} in {tracker.label}."
+        if issue is None:
+            return f"There is no issue {key} in {tracker.label}." if tracker.missing == DELETED else \
+                f"{tracker.label} shows me no issue {key}: check the key, and that the account I use can see it."
+        return issue
     where = ", ".join(f"{t.label} {t.where}" for t in trackers.values())
     return f"That is not a link or key of an issue I can see ({where}): paste the issue's link."
 
@@ -166,7 +169,7 @@ def create_issue(d: Deps, job: Job) -> None:
         issue = tracker.filed(filing_mark(idea)) if job.uncertain else None
         if issue is None:
             body = issue_body(idea, supporters=backers, reason=decision.reason, card_link=card_link(job, idea),
-                              limit=tracker.body_limit)
+                              limit=tracker.body_limit, markup=tracker.markup)
             issue = tracker.create(issue_title(idea), body)
     except Unavailable as unavailable:
         # Perhaps filed: looked for once the tracker's search can find it, or it would be filed twice.
@@ -174,6 +177,7 @@ def create_issue(d: Deps, job: Job) -> None:
         raise Transient(f"{tracker.name}_unavailable", retry_after=wait or unavailable.retry_after,
                         uncertain=unavailable.uncertain) from None
     except Refused as refused:
+        tracker_status.refused_now(d, tracker, refused, team_id=job.team_id)  # and the PM, by on_failure
         raise Permanent(str(refused)) from None
     try:
         with changing(d) as session:
@@ -183,6 +187,7 @@ def create_issue(d: Deps, job: Job) -> None:
                 config = team_config(session, job.team_id, d.settings)
                 outbox.owe(session, job.team_id, *notify.card_of(session, job.team_id, idea.id, config),
                            *notify.notice_revised(session, idea, session.get(Decision, decision.id)))
+            tracker_status.works(session, d, tracker)  # after the link: this workspace follows an issue now
             job.finish(session)
     except SQLAlchemyError:
         # The issue exists but is not recorded: the next attempt must look for it rather than file another.
@@ -204,22 +209,29 @@ def apply_event(d: Deps, job: Job) -> None:
     payload = job.payload
     kind, actor = payload["kind"], payload.get("actor")
     tracker = d.trackers.get(payload["tracker"])
-    if tracker is not None and (newer := changed_since(tracker, payload["key"], payload.get("updated"))):
-        kind, actor = newer if newer[0] != kind else (kind, actor)
+    newer = changed_since(d, tracker, payload["key"], payload.get("updated")) if tracker is not None else False
+    if isinstance(newer, tuple) and newer[0] != kind:
+        kind, actor = newer
     with changing(d) as session:
+        if tracker is not None and newer is not False:  # read: the tracker takes the token
+            tracker_status.works(session, d, tracker)
         for idea in linking(session, payload["tracker"], payload["key"]):
             outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], kind, actor))
         job.finish(session)
 
 
-def changed_since(tracker: Tracker, key: str, updated: str | None) -> tuple[str, str | None] | None:
+def changed_since(d: Deps, tracker: Tracker, key: str, updated: str | None) -> tuple[str, str | None] | bool:
     """What the issue is now (as news, and who closed it), if the tracker last changed it after `updated`;
-    read outside any session. None when it did not, says no time, or cannot be read just now."""
+    read outside any session. True when it was read and did not (or says no time); False when it cannot
+    be read just now (a refused token is told: see tracker_status)."""
     try:
         issue = tracker.find(key)
-    except (Unavailable, Refused):
-        return None
-    return as_news(issue) if issue is not None and later(issue.updated, updated) else None
+    except Unavailable:
+        return False
+    except Refused as refusal:
+        tracker_status.refused_now(d, tracker, refusal)
+        return False
+    return as_news(issue) if issue is not None and later(issue.updated, updated) else True
 
 
 def as_news(issue: Issue) -> tuple[str, str | None]:
@@ -228,16 +240,17 @@ def as_news(issue: Issue) -> tuple[str, str | None]:
     return (REOPENED, None) if issue.state == OPEN else (issue.state, issue.closed_by)
 
 
-def now_is(tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
+def now_is(d: Deps, tracker: Tracker, key: str) -> tuple[str, str | None, Issue | None]:
     """What became of an issue, read from the tracker outside any session, as news (`as_news`; deleted when
-    it is gone), who closed it where the tracker says, and the issue as found."""
+    it is gone), who closed it where the tracker says, and the issue as found. A refused token is told."""
     try:
         issue = tracker.find(key)
     except Unavailable as unavailable:
         raise Transient(f"{tracker.name}_unavailable", retry_after=unavailable.retry_after) from None
     except Refused as refused:
+        tracker_status.refused_now(d, tracker, refused)
         raise Permanent(str(refused)) from None
-    return (DELETED, None, None) if issue is None else (*as_news(issue), issue)
+    return (tracker.missing, None, None) if issue is None else (*as_news(issue), issue)
 
 
 def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: str | None) -> list[Owed]:
@@ -286,8 +299,9 @@ def check(d: Deps, job: Job) -> None:
             job.finish(session)
         return
     key = idea.tracker_key
-    kind, closer, issue = now_is(tracker, key)
+    kind, closer, issue = now_is(d, tracker, key)
     with changing(d) as session:
+        tracker_status.works(session, d, tracker)
         idea = session.get(Idea, idea.id)
         if idea is not None and idea.tracker_key == key and idea.stage in (Stage.DELIVERY, Stage.SHIPPED):
             if issue is not None and issue.key != key:  # transferred (or moved to another project) since

@@ -14,7 +14,7 @@ from models.people import Person
 from models.review import CheckIn, Support
 from models.team_settings import TeamSettings
 from models.usage import ModelUsage
-from models.webhook import WebhookDelivery
+from models.webhook import TrackerStatus, WebhookDelivery
 
 __all__ = [
     "BOTS",
@@ -40,6 +40,7 @@ __all__ = [
     "Stage",
     "Support",
     "TeamSettings",
+    "TrackerStatus",
     "WebhookDelivery",
     "dialect_insert",
     "make_engine",

@@ -15,8 +15,10 @@ import re
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +40,7 @@ class Request:
     path: str
     body: Any
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Failure:
     hang: float = 0.0
     message: str = "injected failure"
     drop: bool = False  # close the connection without a word (after `hang`)
+    then: Callable[[], Any] | None = None  # what else happens once the request is done (others' issues filed)
 
 
 class FakeTrackers:
@@ -56,8 +60,14 @@ class FakeTrackers:
         self.github: dict[tuple[str, int], dict[str, Any]] = {}
         self.jira: dict[str, dict[str, Any]] = {}
         self.repos = {GITHUB_REPO, "acme/other"}
+        self.renamed: dict[str, str] = {}  # a repository's old name: its new one (GitHub redirects)
         self.requests: list[Request] = []
         self.moved: dict[tuple[str, int], tuple[str, int]] = {}  # transferred issues: where they went
+        # What the trackers would make of the bodies they were given: GitHub's mentions (people notified) and
+        # references (issues cross-linked), and Jira's description rendered from its wiki markup.
+        self.notified: list[str] = []
+        self.referenced: list[str] = []
+        self.rendered: dict[str, str] = {}
         # Jira's search is eventually consistent: an issue created this many seconds ago is not found yet.
         self.search_lag = 0.0
         self._created: dict[str, float] = {}
@@ -80,17 +90,23 @@ class FakeTrackers:
         with self._lock:
             self._failures.append(Failure(pattern, status, times, dict(headers or {}), hang, message, drop))
 
-    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False) -> None:
+    def slow(self, pattern: str, seconds: float, *, times: int | None = 1, drop: bool = False,
+             then: Callable[[], Any] | None = None) -> None:
         """Requests matching `pattern` are done (an issue is created) but answered `seconds` late, or with
-        `drop` not at all (the connection closed): a client cannot know whether they were."""
+        `drop` not at all (the connection closed): a client cannot know whether they were. `then` runs once
+        the request is done, before the answer (that is lost)."""
         with self._lock:
-            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop))
+            self._slow.append(Failure(pattern, 0, times, hang=seconds, drop=drop, then=then))
 
     def reset(self) -> None:
         with self._lock:
             self.github.clear()
             self.moved.clear()
+            self.notified.clear()
+            self.referenced.clear()
+            self.rendered.clear()
             self.repos = {GITHUB_REPO, "acme/other"}
+            self.renamed.clear()
             self.search_lag = 0.0
             self._created.clear()
             self.jira.clear()
@@ -108,6 +124,16 @@ class FakeTrackers:
         with self._lock:
             issue = self._new_github(repo, number, title, "")
         return issue
+
+    def rename(self, repo: str, to: str) -> None:
+        """Renames a repository, its issues with it; its old name redirects, as GitHub's does."""
+        with self._lock:
+            self.repos = {to if r == repo else r for r in self.repos}
+            self.renamed[repo.lower()] = to
+            for (r, number) in [k for k in self.github if k[0] == repo]:
+                issue = self.github.pop((r, number))
+                issue["html_url"] = f"https://github.com/{to}/issues/{number}"
+                self.github[(to, number)] = issue
 
     def transfer(self, number: int, repo: str, *, to: str = "acme/other") -> dict[str, Any]:
         """Moves an issue to another repository, under a new number there; its old address answers 301
@@ -217,6 +243,8 @@ class FakeTrackers:
         else:
             answer = 404, {"message": "Not Found"}, {}
         if late is not None:
+            if late.then is not None:
+                late.then()
             time.sleep(late.hang)
             if late.drop:
                 return DROP, None, {}
@@ -225,6 +253,11 @@ class FakeTrackers:
     def _github(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}, {}
+        if (match := re.match(r"/repos/([^/]+/[^/?]+)", path)) and match.group(1).lower() in self.renamed:
+            # Renamed: a GET is sent on for good (301), anything else to be repeated as it was (307).
+            moved = path.replace(match.group(1), self.renamed[match.group(1).lower()], 1)
+            return (301 if method == "GET" else 307), {"message": "Moved Permanently"}, {
+                "Location": f"{self.url}/github{moved}"}
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):  # a repository, as far as the token sees
             repo = self._repo(match.group(1))
             return (200, {"full_name": repo}, {}) if repo is not None else (404, {"message": "Not Found"}, {})
@@ -235,7 +268,7 @@ class FakeTrackers:
             if method == "GET":  # the repository's issues, newest first (pull requests too, as GitHub lists them)
                 with self._lock:
                     listed = sorted((i for (r, _), i in self.github.items() if r == repo), key=lambda i: -i["number"])
-                return 200, listed[:100], {}
+                return 200, page(listed, path), {}
             if method != "POST":
                 return 404, {"message": "Not Found"}, {}
             if not isinstance(body, dict) or not body.get("title"):
@@ -246,7 +279,11 @@ class FakeTrackers:
                     "message": f"body is too long (maximum is {GITHUB_BODY_LIMIT} characters)"}]}, {}
             with self._lock:
                 issue = self._new_github(repo, next(self._numbers), body["title"], body.get("body") or "")
+                self.notified += github_mentions(issue["body"])
+                self.referenced += github_references(issue["body"])
             return 201, issue, {}
+        if path.startswith("/search/issues?") and method == "GET":
+            return self._search(path)
         if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
             where = (self._repo(match.group(1)) or "", int(match.group(2)))
             if where in self.moved:
@@ -256,6 +293,20 @@ class FakeTrackers:
             issue = self.github.get(where)
             return (200, issue, {}) if issue is not None else (404, {"message": "Not Found"}, {})
         return 404, {"message": "Not Found"}, {}
+
+    def _search(self, path: str) -> tuple[int, Any, dict]:
+        """GitHub's issue search, the little outcome-bot asks of it: a quoted phrase `in:body`, in `repo:`."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("q", [""])[0]
+        phrase = re.search(r'"([^"]+)"', query)
+        named = re.search(r"\brepo:(\S+)", query)
+        repo = self._repo(named.group(1)) if named else None
+        if phrase is None or repo is None or "in:body" not in query:
+            return 422, {"message": "Validation Failed"}, {}
+        with self._lock:
+            found = [i for (r, _), i in self.github.items()
+                     if r == repo and phrase.group(1).lower() in (i.get("body") or "").lower()]
+        found.sort(key=lambda i: -i["number"])
+        return 200, {"total_count": len(found), "incomplete_results": False, "items": page(found, path)}, {}
 
     def _jira(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
         expected = "Basic " + base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
@@ -275,6 +326,7 @@ class FakeTrackers:
                 key = f"{JIRA_PROJECT}-{len([k for k in self.jira if k.startswith(JIRA_PROJECT)]) + 140}"
                 number = str(next(self._jira_ids))
                 self._created[key] = time.monotonic()
+                self.rendered[key] = jira_rendered(fields.get("description") or "")
                 self.jira[key] = {"id": number, "key": key, "fields": {"summary": fields.get("summary"),
                                                                         "description": fields.get("description"),
                                                                         "status": TO_DO, "resolution": None,
@@ -285,7 +337,11 @@ class FakeTrackers:
                 settled = time.monotonic() - self.search_lag
                 listed = sorted((i for k, i in self.jira.items() if self._created.get(k, 0) <= settled),
                                 key=lambda i: -int(i["id"]))
-            return 200, {"issues": listed[:100], "isLast": True}, {}
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            size, start = min(100, int(asked.get("maxResults", ["50"])[0])), int(asked.get("nextPageToken", ["0"])[0])
+            more = start + size < len(listed)
+            return 200, {"issues": listed[start:start + size], "isLast": not more,
+                         **({"nextPageToken": str(start + size)} if more else {})}, {}
         if match := re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9_]*-\d+)", path.split("?")[0]):
             issue = self.jira.get(match.group(1))
             if issue is None:
@@ -293,6 +349,50 @@ class FakeTrackers:
                              "errors": {}}, {}
             return 200, issue, {}
         return 404, {"errorMessages": ["Not found"]}, {}
+
+
+# GitHub's @-mentions (a login after a non-word character) and its issue references (#12, GH-12, owner/repo#12),
+# outside code spans, which GitHub leaves alone.
+_MENTION = re.compile(r"(?<![0-9A-Za-z_`])@([0-9A-Za-z](?:[0-9A-Za-z-]{0,38}))")
+_REFERENCE = re.compile(r"(?<![0-9A-Za-z_])((?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)\b", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def github_mentions(body: str) -> list[str]:
+    return _MENTION.findall(_CODE_SPAN.sub("", body))
+
+
+def github_references(body: str) -> list[str]:
+    return _REFERENCE.findall(_CODE_SPAN.sub("", body))
+
+
+# Jira's wiki markup, the little of it that matters here: a backslash makes the next character text;
+# `*bold*`; `[~accountid:…]` and `[~name]` mention (and notify) someone; `[label|url]` links.
+_JIRA_TOKEN = re.compile(r"\\(.)|\[~([^\]|]+)\]|\[([^\]|]+)\|([^\]]+)\]"
+                         r"|(?<![\w*])\*(?=\S)((?:[^*\\]|\\.)+?)(?<=\S)\*(?![\w*])", re.DOTALL)
+
+
+def jira_rendered(description: str) -> str:
+    """The description as Jira shows it, roughly: <b>bold</b>, <mention>who</mention>, <a href>…</a>."""
+    def render(match: re.Match[str]) -> str:
+        escaped, mention, label, url, bold = match.groups()
+        if escaped is not None:
+            return escaped
+        if mention is not None:
+            return f"<mention>{mention}</mention>"
+        if label is not None:
+            return f'<a href="{url}">{label}</a>'
+        return f"<b>{jira_rendered(bold)}</b>"
+
+    return _JIRA_TOKEN.sub(render, description)
+
+
+def page(listed: list[Any], path: str) -> list[Any]:
+    """One page of a GitHub list, as `per_page` (30 unless said, at most 100) and `page` ask."""
+    asked = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    size = min(100, int(asked.get("per_page", ["30"])[0]))
+    start = (int(asked.get("page", ["1"])[0]) - 1) * size
+    return listed[start:start + size]
 
 
 def stamp() -> str:

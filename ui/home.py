@@ -108,11 +108,13 @@ def home_view(
     inbox: Sequence[Block] = (),
     failed_total: int | None = None,
     people: Mapping[int, int] | None = None,
+    alerts: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
     queue, the customer feedback inbox, and what the optional model costs. `people`: how many support
-    each idea shown."""
-    blocks: list[Block] = undelivered_blocks(undelivered, failed_total)
+    each idea shown. `alerts` (a tracker refusing the token) come first: nothing else works until they
+    are put right."""
+    blocks: list[Block] = [*alerts, *undelivered_blocks(undelivered, failed_total)]
     if triage is not None:
         blocks += _triage_blocks(triage, now, people or {})
     blocks += inbox

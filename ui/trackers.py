@@ -88,6 +88,7 @@ NEWS = {
     "duplicate": "was closed as a *duplicate*",
     "reopened": "was *reopened*",
     "deleted": "was *deleted*",
+    "unseen": "can *no longer be seen*: deleted, or hidden from the account outcome-bot uses",
 }
 
 
@@ -103,6 +104,22 @@ def tracker_news(idea: Idea, kind: str, actor: str | None, label: str) -> dict[s
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     return message(f"The {label} issue for idea {idea_ref(idea)} {NEWS.get(kind, 'changed')}", blocks)
+
+
+def token_refused_text(label: str, reason: str) -> str:
+    """What PMs are told (once) and App Home says while a tracker refuses the bot's token."""
+    return (f":warning: {label} refuses outcome-bot's token: {escape(reason)} Until it is put right, issues closed "
+            f"in {label} do not ship their ideas and new issues are not filed there.")
+
+
+def token_refused_message(label: str, reason: str) -> dict[str, Any]:
+    return message(f"{label} refuses outcome-bot's token", [section(
+        token_refused_text(label, reason) + " I will say here when it works again.")])
+
+
+def token_works_message(label: str) -> dict[str, Any]:
+    text = f":white_check_mark: {label} takes outcome-bot's token again: its issues are read and filed as before."
+    return message(f"{label} takes outcome-bot's token again", [section(text)])
 
 
 def filing_failed(idea: Idea, label: str, where: str) -> str:

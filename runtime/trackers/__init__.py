@@ -8,6 +8,7 @@ trying again will not help, and someone must be told).
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -16,6 +17,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,10 +25,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.settings import Settings
+from bot.trackers import Markup
 
 # What became of an issue, in the tracker's words turned into ours.
 OPEN, COMPLETED, NOT_PLANNED, REOPENED, DELETED = "open", "completed", "not_planned", "reopened", "deleted"
 DUPLICATE = "duplicate"  # GitHub's third close reason: closed, and not done
+# Not to be seen: Jira answers 404 alike for an issue deleted and one the account may not see.
+UNSEEN = "unseen"
 
 
 class Unavailable(Exception):
@@ -40,7 +45,17 @@ class Unavailable(Exception):
 
 
 class Refused(Exception):
-    """The tracker said no in a way that will not change by waiting; the message is for a person."""
+    """The tracker said no in a way that will not change by waiting; the message is for a person.
+    `token`: the tracker refused the credentials themselves (401, 403), so nothing else will work either."""
+
+    def __init__(self, message: str, *, token: bool = False) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def refused(message: str, status: int) -> Refused:
+    """A refusal, of the token itself when the status says so (a rate limit's 403 never gets this far)."""
+    return Refused(message, token=status in (401, 403))
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,8 @@ class Tracker(Protocol):
     label: str  # "GitHub", "Jira"
     where: str  # "acme/roadmap", "OPS": where new issues go
     body_limit: int  # the longest issue body the tracker takes, in characters, with a margin
+    markup: Markup  # how its issue bodies are written (GitHub's Markdown, Jira's wiki markup)
+    missing: str  # what an issue the tracker answers 404 for has become: DELETED, or UNSEEN when it cannot say
 
     @property
     def settle(self) -> float:
@@ -148,8 +165,10 @@ DEFAULT_TIMEOUT = 10.0
 
 
 def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, Any] | None = None,
-         timeout: float | None = None) -> tuple[int, Any]:
-    """One JSON request; (status, parsed body) for answers below 500 but 429, Unavailable otherwise."""
+         timeout: float | None = None, redirected: bool = False) -> tuple[int, Any]:
+    """One JSON request; (status, parsed body) for answers below 500 but 429, Unavailable otherwise. A
+    307 or 308 (GitHub's answer to a POST to a renamed repository) is repeated once, verbatim, at its
+    Location on the same host; redirects of a GET are followed by urllib."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Accept": "application/json", "Content-Type": "application/json",
@@ -160,16 +179,28 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
     except urllib.error.HTTPError as error:
         payload = _json(error.read())
         retry = error.headers.get("Retry-After") if error.headers else None
-        if error.code == 429 or error.code >= 500:
-            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=error.code >= 500) from None
-        if error.code == 403 and (limited := _rate_limited(error.headers, retry)) is not False:
+        if error.code == 429:  # told when to come back by Retry-After, or by when the limit resets
+            limited = _rate_limited(error.headers, retry, payload)
+            raise Unavailable("HTTP 429", limited if isinstance(limited, float) else None) from None
+        if error.code >= 500:
+            raise Unavailable(f"HTTP {error.code}", _seconds(retry), uncertain=True) from None
+        if error.code == 403 and (limited := _rate_limited(error.headers, retry, payload)) is not False:
             raise Unavailable("HTTP 403 (rate limited)", limited) from None
+        location = error.headers.get("Location") if error.headers and error.code in (307, 308) else None
+        if location and not redirected and _same_origin(url, location := urllib.parse.urljoin(url, location)):
+            return call(method, location, headers=headers, body=body, timeout=timeout, redirected=True)
         return error.code, payload
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
         # Refused or unresolvable: nothing reached the tracker. Anything else may have been done.
         unreached = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
         raise Unavailable(type(reason).__name__, uncertain=not unreached) from None
+
+
+def _same_origin(url: str, other: str) -> bool:
+    """Whether a redirect stays where the token was meant to go (it is sent again with the request)."""
+    one, two = urllib.parse.urlsplit(url), urllib.parse.urlsplit(other)
+    return (one.scheme, one.netloc) == (two.scheme, two.netloc)
 
 
 def _json(raw: bytes) -> Any:
@@ -179,21 +210,40 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def _rate_limited(headers: Any, retry_after: str | None) -> float | None | bool:
-    """A 403 that is GitHub's rate limit (a Retry-After, or no requests left until X-RateLimit-Reset), not a
-    token without permission: the seconds to wait (None: unsaid), or False when it is a real refusal."""
+# GitHub's secondary rate limit may come as a bare 403 that says so in words: "otherwise wait at least one
+# minute", its documentation says.
+SECONDARY_WAIT = 60.0
+
+
+def _rate_limited(headers: Any, retry_after: str | None, payload: Any = None) -> float | None | bool:
+    """A 403 that is GitHub's rate limit (a Retry-After, no requests left until X-RateLimit-Reset, or the
+    secondary limit said in words), not a token without permission: the seconds to wait (None: unsaid),
+    or False when it is a real refusal."""
     if retry_after:
         return _seconds(retry_after)
-    if headers is None or headers.get("X-RateLimit-Remaining") != "0":
-        return False
-    try:
-        return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
-    except ValueError:
-        return None
+    if headers is not None and headers.get("X-RateLimit-Remaining") == "0":
+        try:
+            return max(1.0, min(3600.0, float(headers.get("X-RateLimit-Reset") or "") - time.time()))
+        except ValueError:
+            return None
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if isinstance(message, str) and "rate limit" in message.lower():
+        return SECONDARY_WAIT
+    return False
 
 
 def _seconds(value: str | None) -> float | None:
-    try:
-        return max(1.0, float(value)) if value else None
-    except ValueError:
+    """Retry-After in seconds, or as an HTTP date (both are allowed)."""
+    if not value:
         return None
+    try:
+        return max(1.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(1.0, min(3600.0, when.timestamp() - time.time()))

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.settings import GitHubSettings
+from bot.trackers import GITHUB_MARKDOWN
 from runtime.trackers import (
     COMPLETED,
     DELETED,
@@ -20,10 +21,12 @@ from runtime.trackers import (
     Event,
     Issue,
     Refused,
+    Unavailable,
     call,
     delivery,
     header,
     marked,
+    refused,
     signed,
     text_of,
 )
@@ -31,12 +34,15 @@ from runtime.trackers import (
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
 _KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")  # owner/repo#57, as ideas store it
 _SHORT = re.compile(r"^#?(\d+)$")
+NEWEST = 100  # issues read from the newest (GitHub's largest page) before its search is asked
 
 
 class GitHub:
     name = "github"
     label = "GitHub"
     body_limit = 65_000  # GitHub refuses a body over 65,536 characters
+    markup = GITHUB_MARKDOWN
+    missing = DELETED  # a 404 in a repository the token sees (`_hidden` says when it does not): no such issue
     settle = 0.0  # its list of a repository's issues shows a new one at once
 
     def __init__(self, settings: GitHubSettings) -> None:
@@ -49,7 +55,7 @@ class GitHub:
         status, answer = call("POST", f"{self.settings.api_url}/repos/{self.settings.repo}/issues",
                               headers=self.headers, body={"title": title, "body": body})
         if status != 201 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, self.settings.repo))
+            raise refused(_refusal(status, answer, self.settings.repo), status)
         return self._issue(self.settings.repo, answer)
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
@@ -61,10 +67,13 @@ class GitHub:
                               timeout=timeout)
         if status == 404 and self._hidden(repo, timeout):
             raise Refused(_refusal(404, answer, repo))  # not a deleted issue: a repository the token cannot see
+        if status == 410 and _issues_off(answer):
+            # 410 for every issue of a repository whose Issues were turned off: none was deleted.
+            raise Refused(f"Issues are turned off in the GitHub repository {repo}.")
         if status in (404, 410):  # never was, or deleted
             return None
         if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, repo))
+            raise refused(_refusal(status, answer, repo), status)
         return self._issue(repo, answer)
 
     def _hidden(self, repo: str, timeout: float | None) -> bool:
@@ -73,13 +82,25 @@ class GitHub:
         return status == 404
 
     def filed(self, mark: str) -> Issue | None:
+        """The newest hundred issues first (GitHub lists a new one at once); then, for a filing older than
+        those (a busy repository, a long outage), GitHub's search for the mark, whose index has long caught
+        up with an issue a hundred issues old."""
         repo = self.settings.repo
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues?state=all&sort=created"
-                              "&direction=desc&per_page=50", headers=self.headers)
+                              f"&direction=desc&per_page={NEWEST}", headers=self.headers)
         if status != 200 or not isinstance(answer, list):
-            raise Refused(_refusal(status, answer, repo))
-        found = next((issue for issue in answer if isinstance(issue, dict) and marked(issue.get("body"), mark)),
-                     None)
+            raise refused(_refusal(status, answer, repo), status)
+        found = _marked(answer, mark)
+        if found is None and len(answer) >= NEWEST:
+            query = urllib.parse.quote(f'"{mark}" in:body is:issue repo:{repo}')
+            status, answer = call("GET", f"{self.settings.api_url}/search/issues?q={query}&per_page=20",
+                                  headers=self.headers)
+            if status != 200 or not isinstance(answer, dict):
+                raise refused(_refusal(status, answer, repo), status)
+            found = _marked(answer.get("items"), mark)
+            if found is None and answer.get("incomplete_results"):
+                # The search ran out of time: "not found" is not known, and filing again could file twice.
+                raise Unavailable("GitHub's search was incomplete", 60.0, uncertain=True)
         return self._issue(repo, found) if found is not None else None
 
     def parse(self, reference: str) -> str | None:
@@ -126,6 +147,18 @@ class GitHub:
         return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None,
                      text_of(answer.get("updated_at")))
+
+
+def _issues_off(answer: Any) -> bool:
+    """GitHub's 410 for a repository with Issues turned off ("Issues are disabled for this repo"), not for
+    a deleted issue ("This issue was deleted")."""
+    message = answer.get("message") if isinstance(answer, dict) else None
+    return isinstance(message, str) and "disabled" in message.lower()
+
+
+def _marked(issues: Any, mark: str) -> dict[str, Any] | None:
+    listed = issues if isinstance(issues, list) else []
+    return next((issue for issue in listed if isinstance(issue, dict) and marked(issue.get("body"), mark)), None)
 
 
 def _json_part(raw: bytes) -> bytes | str:

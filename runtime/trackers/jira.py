@@ -1,5 +1,5 @@
-"""Jira Cloud: REST v2 (plain-text descriptions) with basic auth (an account's email and an API token),
-and admin webhooks signed with X-Hub-Signature (`sha256=...`). Done is the status category, not a
+"""Jira Cloud: REST v2 (descriptions in wiki markup, not Markdown) with basic auth (an account's email and
+an API token), and admin webhooks signed with X-Hub-Signature (`sha256=...`). Done is the status category, not a
 status name, since every workflow names its statuses its own way."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.settings import JiraSettings
+from bot.trackers import JIRA_WIKI
 from runtime.trackers import (
     COMPLETED,
     DELETED,
@@ -19,13 +20,14 @@ from runtime.trackers import (
     NOT_PLANNED,
     OPEN,
     REOPENED,
+    UNSEEN,
     Event,
     Issue,
-    Refused,
     call,
     delivery,
     header,
     marked,
+    refused,
     signed,
     text_of,
 )
@@ -36,6 +38,8 @@ SEARCH_LAG = 30.0
 # Done, but not done: resolutions that say the work will not happen.
 NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix", "declined", "duplicate",
                                   "cannot reproduce", "obsolete", "not a bug"})
+# Where a filing whose answer was lost is looked for: created in the last days, at most this many pages.
+LOOK_BACK_DAYS, PAGE, PAGES = 3, 100, 10
 _KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-(\d+)$")
 _URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issues)/([A-Z][A-Z0-9_]{0,9}-\d+)(?:[/?#].*)?$")
 
@@ -44,6 +48,8 @@ class Jira:
     name = "jira"
     label = "Jira"
     body_limit = 32_000  # Jira refuses a description over 32,767 characters
+    markup = JIRA_WIKI
+    missing = UNSEEN  # "Issue does not exist or you do not have permission to see it": Jira will not say which
 
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings
@@ -57,7 +63,7 @@ class Jira:
         status, answer = call("POST", f"{self.settings.base_url}/rest/api/2/issue", headers=self.headers,
                               body={"fields": fields})
         if status != 201 or not isinstance(answer, dict) or not answer.get("key"):
-            raise Refused(_refusal(status, answer, self.settings.project_key))
+            raise refused(_refusal(status, answer, self.settings.project_key), status)
         return Issue("jira", answer["key"], self._url(answer["key"]), title, OPEN)
 
     def find(self, key: str, *, timeout: float | None = None) -> Issue | None:
@@ -68,22 +74,31 @@ class Jira:
         if status == 404:
             return None
         if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, key))
+            raise refused(_refusal(status, answer, key), status)
         fields = answer.get("fields") or {}
         return Issue("jira", str(answer.get("key") or key), self._url(str(answer.get("key") or key)),
                      str(fields.get("summary") or ""), _state(fields), updated=text_of(fields.get("updated")))
 
     def filed(self, mark: str) -> Issue | None:
-        jql = urllib.parse.quote(f'project = "{self.settings.project_key}" ORDER BY created DESC')
-        status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults=50"
-                              "&fields=summary,status,resolution,description", headers=self.headers)
-        if status != 200 or not isinstance(answer, dict):
-            raise Refused(_refusal(status, answer, self.settings.project_key))
-        for issue in answer.get("issues") or []:
-            fields = issue.get("fields") if isinstance(issue, dict) else None
-            if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
-                key = str(issue["key"])
-                return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
+        """The project's issues created in the last days, newest first, page by page (a filing is given up
+        after a day, so one whose answer was lost is younger), up to a bound."""
+        jql = urllib.parse.quote(f'project = "{self.settings.project_key}" AND created >= -{LOOK_BACK_DAYS}d '
+                                 "ORDER BY created DESC")
+        after = ""
+        for _ in range(PAGES):
+            status, answer = call("GET", f"{self.settings.base_url}/rest/api/2/search/jql?jql={jql}&maxResults="
+                                  f"{PAGE}&fields=summary,status,resolution,description{after}", headers=self.headers)
+            if status != 200 or not isinstance(answer, dict):
+                raise refused(_refusal(status, answer, self.settings.project_key), status)
+            for issue in answer.get("issues") or []:
+                fields = issue.get("fields") if isinstance(issue, dict) else None
+                if isinstance(fields, dict) and marked(fields.get("description"), mark) and issue.get("key"):
+                    key = str(issue["key"])
+                    return Issue("jira", key, self._url(key), str(fields.get("summary") or ""), _state(fields))
+            token = answer.get("nextPageToken")
+            if answer.get("isLast") is not False or not isinstance(token, str) or not token:
+                return None
+            after = "&nextPageToken=" + urllib.parse.quote(token)
         return None
 
     @property

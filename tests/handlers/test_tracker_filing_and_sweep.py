@@ -95,8 +95,12 @@ def test_the_sweep_outlasts_a_tracker_in_trouble_and_tells_once(tracked_bot, sla
     assert len(trackers.made("GET", "")) == 1 + trouble.get("times", 1)  # each trouble, then the answer
 
 
-@pytest.mark.parametrize("tracker", ["github", "jira"])
-def test_the_sweep_tells_the_pm_once_that_an_issue_was_deleted(tracked_bot, slack, engine, trackers, tracker):
+@pytest.mark.parametrize(("tracker", "told"), [
+    ("github", "was *deleted*"),  # GitHub's 404 in a repository the token sees: no such issue
+    # Jira answers 404 alike for a deleted issue and one the account may not see: it cannot be called deleted.
+    ("jira", "can *no longer be seen*: deleted, or hidden from the account outcome-bot uses"),
+])
+def test_the_sweep_tells_the_pm_once_that_an_issue_is_gone(tracked_bot, slack, engine, trackers, tracker, told):
     from models import make_sessions
     from runtime.scheduled import owe_sweeps
     from tests.handlers.test_trackers import dms
@@ -106,7 +110,9 @@ def test_the_sweep_tells_the_pm_once_that_an_issue_was_deleted(tracked_bot, slac
         owe_sweeps(make_sessions(engine), (tracker,), tracked_bot.sender.wake)
         tracked_bot.finish_work()
     assert stage(engine, idea_id) == "delivery"
-    assert sum("was *deleted*" in str(m["blocks"]) for m in dms(slack, "UPM")) == 1
+    news = [str(m["blocks"]) for m in dms(slack, "UPM")]
+    assert sum(told in n for n in news) == 1 and not any("was *deleted*" in n for n in news if told not in n)
+    assert tracker == "github" or not any("was *deleted*" in n for n in news)
 
 
 @pytest.mark.parametrize("tracker", ["github", "jira"])
@@ -268,18 +274,71 @@ def test_a_jira_issue_whose_answer_was_lost_is_looked_for_once_search_has_caught
     assert len(trackers.made("POST", r"/issue$")) == 1 and list(trackers.jira) == [ideas(engine)[0].tracker_key]
 
 
+@pytest.mark.parametrize("gone", ["access", "issues_off"])
 def test_a_repository_the_token_can_no_longer_see_is_not_news_of_deleted_issues(tracked_bot, slack, engine,
-                                                                                  trackers):
-    """GitHub answers 404 for an issue in a repository the token lost access to, as for a deleted one: the
-    sweep must not tell every PM that their issue was deleted."""
+                                                                                  trackers, gone):
+    """GitHub answers 404 for an issue in a repository the token lost access to, as for a deleted one, and
+    410 for every issue of a repository whose Issues were turned off, as for a deleted one: the sweep must
+    not tell every PM that their issue was deleted."""
     from models import make_sessions
     from runtime.scheduled import owe_sweeps
     from tests.handlers.test_trackers import dms
 
     linked_idea(engine, "github", "acme/roadmap#12")
     trackers.github_issue(12)
-    trackers.repos.discard("acme/roadmap")  # the token's access to it was taken away
+    if gone == "access":
+        trackers.repos.discard("acme/roadmap")  # the token's access to it was taken away
+    else:
+        trackers.fail(r"GET /github/repos/acme/roadmap/issues/", 410, times=None,
+                      message="Issues are disabled for this repo")
     owe_sweeps(make_sessions(engine), ("github",), tracked_bot.sender.wake)
     tracked_bot.sender.drain(20, retries_too=True)
     assert not any("deleted" in str(m["blocks"]) for m in dms(slack, "UPM"))
     assert stage(engine, 1) == "delivery"
+
+
+@pytest.mark.parametrize(("tracker", "newer"), [("github", 60), ("github", 150), ("jira", 250)])
+def test_a_lost_filing_older_than_a_page_of_issues_is_found_not_filed_again(tracked_bot, slack, engine, trackers,
+                                                                            tracker, newer):
+    """The line drops as the tracker files the issue, and a busy project files `newer` issues before the bot
+    looks. GitHub: the newest hundred are read, then its search for the mark finds one older than those.
+    Jira: the issues created in the last days are read page by page."""
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+
+    def others() -> None:
+        for n in range(1000, 1000 + newer):
+            trackers.github_issue(n, "Someone else's") if tracker == "github" else trackers.jira_issue(f"OPS-{n}")
+
+    trackers.slow(rf"POST /{tracker}/", 0, drop=True, then=others)
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=20)
+    bot.finish_work()
+    assert len(trackers.made("POST", r"/issues?$")) == 1 and len(trackers.github) + len(trackers.jira) == 1 + newer
+    assert ideas(engine)[0].tracker_key == ("acme/roadmap#57" if tracker == "github" else "OPS-140")
+    if tracker == "github":  # its search only past the first page
+        assert bool(trackers.made("GET", r"/search/issues\?")) == (newer > 100)
+
+
+def test_a_renamed_repository_is_filed_in_and_followed_under_its_new_name(tracked_bot, slack, engine, trackers):
+    """GITHUB_REPO still names the repository as it was called: GitHub answers a POST there 307 (repeat it
+    at the new address) and a GET 301. The issue is filed, once, and an idea linked under the old name is
+    followed there."""
+    from models import make_sessions
+    from runtime.scheduled import owe_sweeps
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    old = linked_idea(engine, "github", "acme/roadmap#12")
+    trackers.github_issue(12)
+    trackers.rename("acme/roadmap", "acme/roadmap-2026")
+    trackers.github[("acme/roadmap-2026", 12)].update(state="closed", state_reason="completed")
+    assert to_delivery(bot, slack, share_idea(bot, slack, user="U1"), {"tracker": "create:github"})[1].body == ""
+    wait_until(lambda: ideas(engine)[-1].tracker_key is not None, timeout=15)
+    owe_sweeps(make_sessions(engine), ("github",), bot.sender.wake)
+    bot.finish_work()
+    assert ideas(engine)[-1].tracker_key == "acme/roadmap-2026#57" and len(trackers.made("POST", r"/issues$")) == 2
+    assert [key for (repo, key) in trackers.github if repo == "acme/roadmap-2026"] == [12, 57]
+    assert stage(engine, old) == "shipped"
+    assert not any("could not file" in str(m.get("text")) for m in slack.messages("DUPM"))
