@@ -25,6 +25,9 @@ SYSTEM_WORDS = frozenset(
     self-service reader printer profile pin history messaging message template reply draft signature row tile
     preference password checkbox refund payout calendar deadline validation upload tipping chat webchat engine
     recommendation control limit account notes type
+    timer comment photo video song playlist level sticker emoji font theme camera audio subtitle language folder
+    contact album music sound keyboard backup lyric episode layout design color colour zoom landscape voice
+    wallpaper ringtone gif
     """.split()
 )
 SYSTEM_PHRASES = ("audit log", "audit trail", "dark mode", "calendar view", "qr code", "progress bar", "search bar",
@@ -246,6 +249,21 @@ ASK: list[tuple[float, str]] = [
           r"\bstill waiting for (?!(?:a |the )?(?:fix|reply|response|refund|answer)\b)|\bwhere (?:is|are) (?:the )?"
           r"[\w ]{2,20} (?:language|option|feature|mode|support|version|setting)s?\b|\bcould use (?:more|better)\b|"
           r"\bmore \w+(?: \w+)? (?:please|pls|plz)\b"),
+    # Informal review forms: a conditional promise ("would use it every day if it had a widget"), a greeting
+    # then an imperative ("dear team add live video"), regret for what was taken ("you shouldn't have removed
+    # the clear button"), a dislike of a limit ("i don't like that i can't delete pins"), "why you never added".
+    (1.4, r"\b(?:would|'?d|will|i'?ll) (?:\w+ ){0,2}?(?:use|pay for|buy|rate|recommend|love|keep|play) (?:\w+ ){0,4}?"
+          r"if (?:it|you|u|they|the app|this app) (?:only )?(?:had|could|would|added|add|supported|offered|let|"
+          r"allowed|included)\b(?! (?:\w+ ){0,2}stars?\b)|"
+          r"^\W*(?:dear|hey|hi|hello) (?:\w+ )?(?:team|devs?|developers?|sir|admin|creators?|makers?)\W+(?:please |"
+          r"pls |plz |kindly |just )?(?:add|make|bring|give|put|include|allow|let|provide|introduce)\b|"
+          r"\b(?:shouldn'?t|shouldnt|should not) have (?:removed|taken (?:away|out|off)|changed|got(?:ten)? rid|"
+          r"dropped|killed)\b|"
+          r"\b(?:don'?t|dont|do not) like (?:that|how) (?:i|we|you|u) (?:can'?t|cant|cannot|can not|have to|"
+          r"aren'?t able)\b|"
+          r"\bwhy (?:you|u|did you|didn'?t you|have you) (?:guys )?(?:never|not|haven'?t) (?:add|added|considered|"
+          r"include|included|made|make|put)\b|"
+          r"\bi (?:would )?(?:suggests?|recommend) (?:some|a few|an?|adding|that you|you)\b"),
     # Short imperatives that open a customer's sentence: "increase the upload limit", "remove the watermark".
     (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
           r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
@@ -344,8 +362,9 @@ NOT: list[tuple[float, str]] = [
           r"\bany help (?:would be|is) (?:appreciated|great)\b|\blet me know\b|\bsort (?:this|it) out\b|"
           r"\b(?:would|'?d) like to point out\b|\bare you (?:going|gonna) (?:to )?fix\b"),
     (2.5, r"\b(?:wish (?:i|we) could|would|i'?d) (?:give|rate) (?:it |this |you |them )?(?:0|zero|no|negative|minus|"
-          r"less than (?:1|one)|(?:more than (?:5|five)|\d{2,}|six|ten|a (?:million|billion|hundred)|infinite)"
-          r"(?! (?:stars? )?(?:if|when|once|with|until|as soon)\b))\b"),
+          r"less than (?:1|one)|(?:more than (?:5|five)|[6-9]|\d{2,}|six|seven|eight|nine|ten|"
+          r"a (?:million|billion|hundred)|infinite)"
+          r"(?! (?:stars? )?(?:if (?!i could\b)|when|once|with|until|as soon)\b))\b"),
     (1.3, r"\b(?:my|our) (?:account|coins|gems|money|progress|points|data|streak|order|diamonds)s? back\b|"
           r"\bmake it work\b|\bif (?:it|you|u|the app) (?:didn'?t|wasn'?t|weren'?t|did not|was not|would stop|stopped|"
           r"actually worked|worked|fixed)\b|"

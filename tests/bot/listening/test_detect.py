@@ -73,7 +73,7 @@ def left_out(path: Path) -> tuple[float, float, float]:
                          ids=lambda path: path.stem)
 def test_held_out_slack_messages_meet_the_target(path):
     """Measured (precision, recall): requests_holdout .988 .940 on 420 messages; requests_holdout2 (420,
-    written later without sight of the rules or the other corpora) .950 .899; requests_holdout3 (360, a new
+    written later without sight of the rules or the other corpora) .955 .899; requests_holdout3 (360, a new
     author, written without sight of the rules or the other corpora, first read 2026-11-30) .936 .901."""
     rows = load(path)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
@@ -88,9 +88,9 @@ def test_held_out_slack_messages_meet_the_target(path):
 def test_held_out_customer_voice_meets_the_target(path, reading):
     """Read as a whole message with the customer weights, and as a feedback channel reads it (each
     sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
-    (precision, recall, F1): reviews_holdout .960 .842 .897 and .944 .895 .919; reviews_holdout2 (400 texts,
-    written without sight of the rules or the other corpora) .910 .873 .891 and .887 .887 .887; reviews_holdout3
-    (360, a new author written the same way, first read 2026-11-30) .958 .944 .951 and .946 .965 .955."""
+    (precision, recall, F1): reviews_holdout .953 .836 .891 and .945 .901 .922; reviews_holdout2 (400 texts,
+    written without sight of the rules or the other corpora) .923 .880 .901 and .900 .900 .900; reviews_holdout3
+    (360, a new author written the same way, first read 2026-11-30) .951 .944 .948 and .945 .958 .952."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing: the customer-voice target cannot be checked without it")
     rows = load(path)
@@ -108,26 +108,28 @@ def test_held_out_customer_voice_meets_the_target(path, reading):
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
     "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .931 .976 .953
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .944 .944 .944
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .969 .955 .962
-    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .954 .926 .940
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .929 .952 .940
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .867 .923
-    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .946 .837 .888
-    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .924 .822 .870
-    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .941 .947
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .929 .906 .917
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .845 .880
-    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .926 .945 .935
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .944 .952 .948
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .985 .962 .973
+    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .962 .926 .943
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .923 .939 .931
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .872 .926
+    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .935 .837 .883
+    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .925 .843 .882
+    "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .954 .954
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .917 .899 .908
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .851 .884
+    "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .920 .952 .936
     "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .893 .947 .919
-    "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .970 .853 .908
-    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .934 .814 .870
-    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .880 .919 .899
-    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .984 .840 .906
+    "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .948 .853 .898
+    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .936 .836 .883
+    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .882 .938 .909
+    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .985 .853 .914
     # Long game and streaming reviews that tell how the app works ("you can also make friends in the guild"):
     # the other corpora never wrote like this, so left out it is the hardest.
-    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .709 .871 .782
-    "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .938 .841 .887
+    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .693 .871 .772
+    "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .946 .841 .891
+    # App-store reviews as they are typed: lowercase, unpunctuated run-ons, txt speak, non-native English.
+    "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .967 .838 .898
 }
 
 
@@ -142,8 +144,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .947 .908 .927 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .907 .883 .895 on 4,300 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .948 .912 .930 on 2,658 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .907 .886 .896 on 4,579 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
@@ -213,6 +215,17 @@ VERDICTS = [
     ("customer", "does anyone know if there's a way to bulk import contacts from a spreadsheet?", False, None),
     ("customer", "I wish I had found this tool two years ago, would have saved us so much pain.", False, None),
     ("customer", "Best budgeting app I've used, five stars.", False, None),
+    # Informal review forms (reviews_dev12): a conditional promise, a greeting then an imperative, regret for
+    # what was taken, a dislike of a limit, and asks about things only an app has (timers, comments).
+    ("customer", "i would use it every day if it had a widget", True, "if it had"),
+    ("customer", "dear team add live video", True, "dear team add"),
+    ("customer", "you shouldnt have removed the clear button", True, "shouldnt have removed"),
+    ("customer", "i dont like that i cant delete old pins", True, "dont like that i cant"),
+    ("customer", "why you never added a font size option", True, "why you never added"),
+    ("customer", "why cant i edit my comments", True, "why cant"),
+    ("customer", "should have a sleep timer", True, "should have"),
+    ("customer", "would give 6 stars if i could", False, None),
+    ("customer", "i would recommend this app if you had ten stars", False, None),
 ]
 
 
