@@ -12,6 +12,7 @@ from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
 from models import Decision, Idea, Insight, Stage, Support
+from ui.chunks import chunks
 from ui.feedback import evidence_block, mentions_words
 from ui.ids import (
     LINK_ISSUE,
@@ -29,7 +30,6 @@ from ui.kit import (
     STAGE_NAMES,
     Block,
     channel_link,
-    chunks,
     clip,
     context,
     day_of,

@@ -12,6 +12,7 @@ from bot.digests.schedule import DAYS, Schedule, in_words
 from bot.reviews import SUPPORTABLE
 from models import Decision, Idea, Insight, Stage
 from ui.cards import review_words, support_button
+from ui.chunks import chunks
 from ui.feedback import latest_quote, mentions_words
 from ui.kit import (
     MESSAGE_BLOCKS,
@@ -20,7 +21,6 @@ from ui.kit import (
     SECTION_LIMIT,
     Block,
     age_words,
-    chunks,
     clip,
     context,
     days_words,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ui.kit import age_words, chunks, clip, escape, plain, quote
+from ui.chunks import chunks
+from ui.kit import age_words, clip, escape, plain, quote
 
 
 @pytest.mark.parametrize(
