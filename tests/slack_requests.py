@@ -119,6 +119,25 @@ class SlackSender:
                   "selected_option": option}
         return self._act(action, user, team, _on_message(channel, message_ts))
 
+    def suggest(self, element: dict[str, Any], typed: str, *, block_id: str, user: str = "U1", team: str = TEAM,
+                view: dict[str, Any] | None = None, channel: str = "C1",
+                message_ts: str = "1700000000.000100") -> Reply:
+        """What Slack sends when someone opens an external select the app rendered (in a view, or on a message)
+        or types in it: a signed block_suggestion with the words typed. The app's answer is the options shown,
+        checked as Slack checks them."""
+        where = _in_view(view) if view is not None else _on_message(channel, message_ts)
+        payload = {**_from(user, team, "block_suggestion"), **where, "action_id": element["action_id"],
+                   "block_id": block_id, "value": typed}
+        payload.pop("trigger_id")  # a menu being typed in opens nothing
+        return self._checked("block_suggestion", self.interaction(payload))
+
+    def choose(self, element: dict[str, Any], option: dict[str, Any], *, block_id: str, user: str = "U1",
+               team: str = TEAM, channel: str = "C1", message_ts: str = "1700000000.000100") -> Reply:
+        """Picks an option (one the app offered) of an external select on a message."""
+        action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id,
+                  "selected_option": option}
+        return self._act(action, user, team, _on_message(channel, message_ts))
+
     def _act(self, action: dict[str, Any], user: str, team: str, where: dict[str, Any]) -> Reply:
         return self.interaction(
             {
@@ -199,6 +218,8 @@ def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind in ("static_select", "radio_buttons"):
         option = next((o for o in element.get("options", []) if o["value"] == value), None)
         return {"type": kind, "selected_option": option}
+    if kind == "external_select":  # the option itself, as the app offered it (or the one it started with)
+        return {"type": kind, "selected_option": value if isinstance(value, dict) else element.get("initial_option")}
     if kind == "conversations_select":
         return {"type": kind, "selected_conversation": value}
     if kind == "multi_users_select":

@@ -124,7 +124,8 @@ def triage_card(
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     if objectives:
         select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
-        select["placeholder"] = plain("Link to an objective", 150)
+        select["placeholder"] = plain("Link to an objective" if "options" in select else
+                                      "Link to an objective (type to find one)", 150)
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
         if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
             blocks.append(context(left_out))
