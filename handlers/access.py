@@ -166,9 +166,17 @@ def refusal(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_i
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:
     """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM.
     A word about what just happened, so sent soon rather than kept (nor waited for)."""
-    url = body.get("response_url")
     said = {"text": text, "response_type": "ephemeral", "replace_original": False}
-    d.sender.soon(team_id, outbox.reply(url, said) if url else outbox.post(user_id, {"text": text}))
+    d.sender.soon(team_id, answer(body, said) if body.get("response_url") else outbox.post(user_id, {"text": text}))
+
+
+def answer(body: dict[str, Any], message: dict[str, Any]) -> outbox.Owed:
+    """`message` through the response_url of the command or button in `body`, and where to say it instead once
+    Slack no longer takes it there (5 uses, 30 minutes): the channel it was used in, and who used it."""
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") \
+        or (body.get("container") or {}).get("channel_id")
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return outbox.reply(body["response_url"], message, fallback={"channel": channel or "", "user": user or ""})
 
 
 FORM_FAILED = "Slack could not open the form just now (it took too long, or said no), so nothing changed. " \

@@ -59,6 +59,7 @@ JSON_ARGS = ("blocks", "view", "attachments", "files", "metadata")
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
 MESSAGE_MAX_TEXT = 40_000
+RESPONSE_URL_USES, RESPONSE_URL_SECONDS = 5, 30 * 60
 MESSAGE_MAX_BLOCKS_TEXT = 12_000  # all "text" strings in a message's blocks together: msg_blocks_too_long beyond
 
 # How a fail() rule ends a call: "answer" sends the error; the others send nothing and close the connection,
@@ -576,6 +577,7 @@ class FakeSlack:
         self._replies: list[Call] = []
         self._failures: dict[str, list[_Rule]] = {}
         self._latencies: dict[str, float] = {}
+        self._url_uses: dict[str, list[float]] = {}  # response_url path -> when each use reached Slack
         self._messages: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
         self._release = threading.Event()
         self._counter = itertools.count(1)
@@ -704,6 +706,7 @@ class FakeSlack:
             self._replies.clear()
             self._failures.clear()
             self._latencies.clear()
+            self._url_uses.clear()
             self._messages.clear()
             self.latency = 0.0
             self._release.set()
@@ -753,6 +756,8 @@ class FakeSlack:
         answering = rule is not None and rule.mode == "answer"
         status, extra_headers = 200, {}
         try:
+            if method == "response_url" and self._spent(route, at):
+                raise _Refusal("used_url", 404)
             if answering:
                 extra_headers = dict(rule.headers)
                 raise _Refusal(rule.error, rule.status)
@@ -857,6 +862,15 @@ class FakeSlack:
             if args.get(key) is not None:
                 message[key] = args[key]
         return message
+
+    def _spent(self, route: str, at: float) -> bool:
+        """Slack honours a response_url 5 times in 30 minutes: every request that reached it counts (a failed
+        one too), and the sixth is answered 404 `used_url`, as is any use after the 30 minutes."""
+        with self._lock:
+            uses = self._url_uses.setdefault(route, [])
+            spent = len(uses) >= RESPONSE_URL_USES or (bool(uses) and at - uses[0] > RESPONSE_URL_SECONDS)
+            uses.append(at)
+        return spent
 
     def _response_url(self, args: dict) -> dict:
         # response_url payloads may only delete or replace, so text/blocks are optional.

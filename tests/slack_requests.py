@@ -39,6 +39,10 @@ class SlackSender:
         self.verifier = SignatureVerifier(secret)
         self.replies = replies
 
+    def fresh_response_url(self) -> str:
+        """A response_url of its own for each command or interaction, as Slack gives: each is good for 5 uses."""
+        return f"{self.response_url}-{next(_counter)}"
+
     def _checked(self, kind: str, reply: Reply, submitted: dict[str, Any] | None = None) -> Reply:
         if self.replies is not None and reply.status == 200:
             self.replies.check_reply(kind, reply.body, submitted)
@@ -68,7 +72,7 @@ class SlackSender:
     # --- what Slack sends ------------------------------------------------------------------------
 
     def command(self, text: str = "", *, user: str = "U1", channel: str = "C1", team: str = TEAM,
-                command: str = "/idea", **kwargs: Any) -> Reply:
+                command: str = "/idea", response_url: str | None = None, **kwargs: Any) -> Reply:
         return self._checked("command", self.form(
             {
                 "token": "legacy-verification-token",
@@ -82,7 +86,7 @@ class SlackSender:
                 "text": text,
                 "api_app_id": "A1",
                 "is_enterprise_install": "false",
-                "response_url": self.response_url,
+                "response_url": response_url or self.fresh_response_url(),
                 "trigger_id": f"trigger-{next(_counter)}",
             },
             **kwargs,
@@ -143,7 +147,7 @@ class SlackSender:
             {
                 **_from(user, team, "block_actions"),
                 **where,
-                "response_url": self.response_url,
+                "response_url": self.fresh_response_url(),
                 "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
             }
         )
@@ -154,7 +158,7 @@ class SlackSender:
             {
                 **_from(user, team, "message_action"),
                 "callback_id": callback_id,
-                "response_url": self.response_url,
+                "response_url": self.fresh_response_url(),
                 "channel": {"id": channel, "name": "general"},
                 "message": {"type": "message", **message},
                 "message_ts": message.get("ts"),
