@@ -17,7 +17,7 @@ from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, ref
 from handlers.home import home_of
 from runtime import outbox
 from ui.decisions import refusal_text
-from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, INTAKE_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, FIND_OBJECTIVE, INTAKE_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
 from ui.kit import carried, read_id
 from ui.objectives import OBJECTIVES_FOR_PMS, objective_options, okr_modal, read_objective, read_okr
 
@@ -26,6 +26,8 @@ def register(app: App, d: Deps) -> None:
     app.action(SET_OBJECTIVE)(guarded(set_objective_callback))
     app.options(SET_OBJECTIVE)(guarded(objective_options_callback))
     app.options(INTAKE_OBJECTIVE)(guarded(objective_options_callback))
+    app.options(FIND_OBJECTIVE)(guarded(objective_options_callback))
+    app.action(FIND_OBJECTIVE)(guarded(objective_form_callback))
     app.action(ADD_OBJECTIVE)(guarded(objective_form_callback))
     app.action(EDIT_OBJECTIVE)(guarded(objective_form_callback))
     app.view(OKR_CALLBACK)(guarded(objective_submission_callback))
@@ -71,18 +73,19 @@ def objective_options_callback(ack: Ack, payload: dict, context: BoltContext, lo
     except SQLAlchemyError as error:  # an empty menu says it; the person tries again
         logger.warning("database unavailable (team %s): %s", context.team_id, type(error).__name__)
         choices = []
-    ack(options=objective_options(choices, typed if isinstance(typed, str) else ""))
+    ack(options=objective_options(choices, typed if isinstance(typed, str) else "",
+                                  none=payload.get("action_id") != FIND_OBJECTIVE))
 
 
 def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                             logger: Logger) -> None:
-    """Add an objective, or edit one (PMs)."""
+    """Add an objective, or edit one (PMs): its Edit button, or an older one picked from Home's menu."""
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
         tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
         return
-    objective_id = read_objective(action.get("value"))
+    objective_id = read_objective(action.get("value") or (action.get("selected_option") or {}).get("value"))
     with d.sessions() as session:
         objective = find_objective(session, context.team_id, objective_id) if objective_id else None
         form = okr_modal(objective)

@@ -136,11 +136,12 @@ class SlackSender:
         return self._checked("block_suggestion", self.interaction(payload))
 
     def choose(self, element: dict[str, Any], option: dict[str, Any], *, block_id: str, user: str = "U1",
-               team: str = TEAM, channel: str = "C1", message_ts: str = "1700000000.000100") -> Reply:
-        """Picks an option (one the app offered) of an external select on a message."""
+               team: str = TEAM, view: dict[str, Any] | None = None, channel: str = "C1",
+               message_ts: str = "1700000000.000100") -> Reply:
+        """Picks an option (one the app offered) of an external select on a message, or in a view (Home)."""
         action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id,
                   "selected_option": option}
-        return self._act(action, user, team, _on_message(channel, message_ts))
+        return self._act(action, user, team, _in_view(view) if view is not None else _on_message(channel, message_ts))
 
     def _act(self, action: dict[str, Any], user: str, team: str, where: dict[str, Any]) -> Reply:
         return self.interaction(

@@ -22,6 +22,7 @@ REVIEW_NOT_YET, REVIEW_MISSED = "review_not_yet", "review_missed"
 NUDGE_SHARE, NUDGE_DISMISS, NUDGE_OPT_OUT = "nudge_share", "nudge_dismiss", "nudge_opt_out"
 USE_SUGGESTION = "use_suggestion"
 ADD_OBJECTIVE, EDIT_OBJECTIVE, SET_OBJECTIVE = "add_objective", "edit_objective", "set_objective"
+FIND_OBJECTIVE = "find_objective"  # App Home's menu of objectives older than it lists, to edit one
 INTAKE_OBJECTIVE = "objective"  # the idea form's menu of objectives (its block, action and value share the name)
 RETRY_DELIVERIES, DISMISS_DELIVERIES = "deliveries_retry", "deliveries_dismiss"
 LINK_ISSUE = "link_issue"  # link an idea in delivery to a tracker issue

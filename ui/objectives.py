@@ -17,7 +17,7 @@ from bot.objectives import (
     matching,
 )
 from models import Objective
-from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, FIND_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
 
 INPUT_MAX_CHARS = 3000  # Slack's most for a text input
@@ -122,8 +122,11 @@ def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> lis
     if len(objectives) > len(shown):
         blocks.append(context(f"and {len(objectives) - len(shown)} older"))
     if editable:
-        blocks.append({"type": "actions", "block_id": "objectives", "elements": [
-            {"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]})
+        elements: list[Block] = [{"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]
+        if len(objectives) > len(shown):  # an older one is edited too, found by its title
+            elements.append({"type": "external_select", "action_id": FIND_OBJECTIVE, "min_query_length": 0,
+                             "placeholder": plain("Edit an older objective (type to find it)", 150)})
+        blocks.append({"type": "actions", "block_id": "objectives", "elements": elements})
     return blocks
 
 
@@ -153,11 +156,12 @@ def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None,
     return element
 
 
-def objective_options(objectives: Sequence[ObjectiveChoice], typed: str) -> list[dict[str, Any]]:
+def objective_options(objectives: Sequence[ObjectiveChoice], typed: str, *, none: bool = True) -> list[dict[str, Any]]:
     """What a menu of objectives offers for the words typed: "No objective" (while what is typed could be
-    it), then the objectives whose titles hold the words, newest first, 100 options at most."""
-    none = [_option(None)] if all(word in "no objective none" for word in typed.casefold().split()) else []
-    return none + [_option(o) for o in matching(objectives, typed[:200], OPTIONS_MOST - len(none))]
+    it, and `none` says it is a choice), then the objectives whose titles hold the words, newest first, 100
+    options at most."""
+    first = [_option(None)] if none and all(word in "no objective none" for word in typed.casefold().split()) else []
+    return first + [_option(o) for o in matching(objectives, typed[:200], OPTIONS_MOST - len(first))]
 
 
 def _option(objective: ObjectiveChoice | None) -> dict[str, Any]:

@@ -201,3 +201,25 @@ def test_a_menu_of_objectives_lists_them_all_or_finds_any_as_it_is_typed(bot, sl
         wait_until(lambda: slack.calls("chat.update"))
         assert f"Objective: Objective {count - 1} alpha" in str(slack.calls("chat.update")[-1].args["blocks"])
     assert slack.refused() == []
+
+
+def test_a_pm_edits_an_objective_older_than_home_lists_by_finding_it(bot, slack, engine):
+    """Home lists the newest 10 objectives with Edit; an older one is found by its title in the menu beside
+    Add, and its form opens filled in. Only PMs have the menu."""
+    from tests.handlers.test_triage import open_home
+
+    with engine.begin() as db:
+        db.execute(insert(Objective), [{"team_id": "T1", "title": "Finance closes faster" if n == 0 else
+                                        f"Objective {n}", "created_by": "UPM"} for n in range(12)])
+    assert "find_objective" not in str(open_home(bot, slack, "U1")["blocks"])
+    home = open_home(bot, slack, "UPM")
+    assert "Finance closes faster" not in str([b for b in home["blocks"] if b["type"] == "section"])
+    [block] = [b for b in home["blocks"] if b.get("block_id") == "objectives"]
+    [menu] = [e for e in block["elements"] if e["action_id"] == "find_objective"]
+    [found] = bot.slack.suggest(menu, "finance", block_id="objectives", user="UPM", view=home).json()["options"]
+    assert found["text"]["text"] == "Finance closes faster"
+    opened = len(slack.calls("views.open"))
+    bot.slack.choose(menu, found, block_id="objectives", user="UPM", view=home)
+    form = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    assert form["title"]["text"] == "Edit objective"
+    assert form["blocks"][0]["element"]["initial_value"] == "Finance closes faster"
