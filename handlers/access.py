@@ -26,7 +26,7 @@ from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.sender import Sender
 from runtime.trackers import Tracker
 
@@ -245,12 +245,15 @@ def _failed(error: Exception, kwargs: dict[str, Any]) -> None:
 
 
 def _say_directly(context: BoltContext, text: str) -> None:
-    """Straight to Slack: the sender works from the database."""
+    """Straight to Slack: the sender works from the database. Under what was used while its response_url
+    still takes it (5 uses, 30 minutes), else ephemeral where the person was, or in their DM."""
     try:
         if context.respond is not None and context.get("response_url"):
-            context.respond(text=text, response_type="ephemeral", replace_original=False)
-        elif context.user_id:
-            context.client.chat_postMessage(channel=context.user_id, text=text)
+            if context.respond(text=text, response_type="ephemeral", replace_original=False).status_code < 300:
+                return
+        if context.user_id:
+            calls.answer_elsewhere(context.client, {"channel": context.channel_id or "", "user": context.user_id},
+                                   {"text": text})
     except Exception:  # noqa: BLE001 - best effort; the failure is logged above
         context.logger.warning("could not tell %s that something failed", context.user_id)
 

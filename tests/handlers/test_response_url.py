@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.webhook import WebhookClient
 
+from models import make_engine
 from ui.digests import DIGEST_WAS_OFF
 
 
@@ -39,3 +40,14 @@ def test_an_answer_owed_after_the_response_url_is_spent_is_said_elsewhere(bot, s
     told = [c for c in slack.calls(method) if c.ok and DIGEST_WAS_OFF in c.args.get("text", "")]
     assert [(c.args["channel"], c.args.get("user", "UPM")) for c in told] == [(where, "UPM")]
     assert slack.calls("response_url")[-1].error == "used_url"
+
+
+def test_a_failure_told_straight_to_slack_after_the_response_url_is_spent_is_said_elsewhere(make_bot, slack, tmp_path):
+    """With the database away, a command's listener tells the person directly (not through the outbox): a spent
+    response_url does not swallow it."""
+    dead = make_engine(f"sqlite:///{tmp_path}/missing/outcomes.db")
+    bot = make_bot(on_engine=dead)
+    url = spent_url(slack, "spent-outage")
+    assert bot.slack.command("Add a CSV export", channel="CPRODUCT", response_url=url).status == 200
+    told = slack.wait_for("chat.postEphemeral")
+    assert told[0].args["channel"] == "CPRODUCT" and "can't reach its database" in told[0].args["text"]
