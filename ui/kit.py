@@ -167,8 +167,14 @@ def section(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn, SECTION_LIMIT)}}
 
 
+CONTEXT_ELEMENTS = 10  # Slack's most for a context block
+
+
 def context(*mrkdwn: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in mrkdwn]}
+    """A context line; past Slack's 10 elements, the last holds the rest, so nothing is dropped."""
+    parts = [*mrkdwn[:CONTEXT_ELEMENTS - 1], " · ".join(mrkdwn[CONTEXT_ELEMENTS - 1:])] \
+        if len(mrkdwn) > CONTEXT_ELEMENTS else list(mrkdwn)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in parts]}
 
 
 def labelled(label: str, user_text: str) -> Block:

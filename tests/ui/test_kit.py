@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.fake_slack import validate_message
 from ui.chunks import chunks
-from ui.kit import age_words, clip, escape, plain, quote
+from ui.kit import age_words, clip, context, escape, plain, quote
 
 
 @pytest.mark.parametrize(
@@ -147,3 +148,12 @@ def test_chunks_is_total_for_any_limit_and_keeps_what_it_can_whole(text):
                 assert not piece.endswith("\u200d"), (limit, piece)
             if limit >= len(LINK):
                 assert re.fullmatch(r"[^<>]*(<[^<>]*>[^<>]*)*", piece), (limit, piece)
+
+
+@pytest.mark.parametrize("count", [1, 9, 10, 11, 25])
+def test_a_context_line_holds_any_number_of_facts_within_slacks_ten_elements(count):
+    facts = [f"fact {n}" for n in range(count)]
+    block = context(*facts)
+    assert validate_message({"text": "t", "blocks": [block]}) == []
+    shown = " · ".join(element["text"] for element in block["elements"])
+    assert shown == " · ".join(facts)
