@@ -3,6 +3,7 @@ and which objective an idea serves. Delivery work tied to none is the build trap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -114,6 +115,14 @@ _TEAM_CHOICES = (
 
 def objective_choices(session: Session, team_id: str) -> list[ObjectiveChoice]:
     return [ObjectiveChoice(id, title) for id, title in session.execute(_TEAM_CHOICES, {"team_id": team_id})]
+
+
+def matching(choices: Sequence[ObjectiveChoice], typed: str, most: int) -> list[ObjectiveChoice]:
+    """The objectives whose title holds every word typed (in any case and order), newest first, at most
+    `most`: how a PM finds an old objective among more than a menu holds."""
+    words = typed.casefold().split()
+    found = [choice for choice in reversed(choices) if all(word in choice.title.casefold() for word in words)]
+    return found[:most]
 
 
 def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:

@@ -26,7 +26,7 @@ from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import utcnow
-from runtime import outbox
+from runtime import calls, outbox
 from runtime.sender import Sender
 from runtime.trackers import Tracker
 
@@ -166,9 +166,17 @@ def refusal(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_i
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:
     """Ephemeral under the message or command used; from the Home tab or a modal (no response_url), a DM.
     A word about what just happened, so sent soon rather than kept (nor waited for)."""
-    url = body.get("response_url")
     said = {"text": text, "response_type": "ephemeral", "replace_original": False}
-    d.sender.soon(team_id, outbox.reply(url, said) if url else outbox.post(user_id, {"text": text}))
+    d.sender.soon(team_id, answer(body, said) if body.get("response_url") else outbox.post(user_id, {"text": text}))
+
+
+def answer(body: dict[str, Any], message: dict[str, Any]) -> outbox.Owed:
+    """`message` through the response_url of the command or button in `body`, and where to say it instead once
+    Slack no longer takes it there (5 uses, 30 minutes): the channel it was used in, and who used it."""
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") \
+        or (body.get("container") or {}).get("channel_id")
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return outbox.reply(body["response_url"], message, fallback={"channel": channel or "", "user": user or ""})
 
 
 FORM_FAILED = "Slack could not open the form just now (it took too long, or said no), so nothing changed. " \
@@ -237,12 +245,15 @@ def _failed(error: Exception, kwargs: dict[str, Any]) -> None:
 
 
 def _say_directly(context: BoltContext, text: str) -> None:
-    """Straight to Slack: the sender works from the database."""
+    """Straight to Slack: the sender works from the database. Under what was used while its response_url
+    still takes it (5 uses, 30 minutes), else ephemeral where the person was, or in their DM."""
     try:
         if context.respond is not None and context.get("response_url"):
-            context.respond(text=text, response_type="ephemeral", replace_original=False)
-        elif context.user_id:
-            context.client.chat_postMessage(channel=context.user_id, text=text)
+            if context.respond(text=text, response_type="ephemeral", replace_original=False).status_code < 300:
+                return
+        if context.user_id:
+            calls.answer_elsewhere(context.client, {"channel": context.channel_id or "", "user": context.user_id},
+                                   {"text": text})
     except Exception:  # noqa: BLE001 - best effort; the failure is logged above
         context.logger.warning("could not tell %s that something failed", context.user_id)
 

@@ -14,7 +14,7 @@ from bot.command import IdeaCommand, Verb
 from bot.digests.runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
-from handlers.access import Deps, changing, deps, refusal, team, tell
+from handlers.access import Deps, answer, changing, deps, refusal, team, tell
 from models import utcnow
 from runtime import calls, outbox
 from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
@@ -80,7 +80,7 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
                                  only_this_channel=request.only_this_channel, created_by=user, now=now)
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
-    d.sender.soon(team_id, outbox.reply(command["response_url"], {**said, "response_type": "ephemeral"}))
+    d.sender.soon(team_id, answer(command, {**said, "response_type": "ephemeral"}))
 
 
 def _preview(first: dict, rest: list[dict]) -> dict:
@@ -93,7 +93,7 @@ def _preview(first: dict, rest: list[dict]) -> dict:
 
 
 def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
-    d.sender.soon(team_id, outbox.reply(command["response_url"], {**message, "response_type": "ephemeral"}))
+    d.sender.soon(team_id, answer(command, {**message, "response_type": "ephemeral"}))
 
 
 _POSTING: set[tuple[str, str]] = set()  # channels whose `digest now` this process is writing

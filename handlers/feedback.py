@@ -23,7 +23,7 @@ from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.access import Deps, answer, changing, deps, guarded, is_pm, refusal, team, tell
 from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
@@ -83,8 +83,7 @@ def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
         return
     with changing(d) as session:
         added = feedback.listen(session, team_id, channel, user)
-    d.sender.soon(team_id, outbox.reply(command["response_url"],
-                                        {**feedback_on(channel, already=not added), "response_type": "ephemeral"}))
+    d.sender.soon(team_id, answer(command, {**feedback_on(channel, already=not added), "response_type": "ephemeral"}))
 
 
 # --- reading a feedback channel -------------------------------------------------------------------------

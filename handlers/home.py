@@ -21,7 +21,7 @@ from bot.people import ZONE_KEPT, local_today
 from bot.reviews import support_counts
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
-from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.access import Deps, answer, changing, deps, guarded, is_pm, refusal, team, tell
 from handlers.tracker_status import home_alerts
 from models import utcnow
 from runtime import outbox
@@ -146,5 +146,5 @@ def export_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
             title="Ideas, stages, supporters and decisions",
             comment=export_comment(len(rows)), failed=EXPORT_FAILED,
         ))
-    d.sender.soon(context.team_id, outbox.reply(command["response_url"], {
+    d.sender.soon(context.team_id, answer(command, {
         "text": export_sending(len(rows)), "response_type": "ephemeral"}))

@@ -24,7 +24,7 @@ from bot.listening.rules import (
     worth_reading,
 )
 from bot.team_settings import team_config
-from handlers.access import Deps, changing, deps, guarded
+from handlers.access import Deps, answer, changing, deps, guarded
 from handlers.feedback import forget_deleted, read_feedback
 from handlers.intake import open_intake
 from models import utcnow
@@ -152,9 +152,8 @@ def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
 
 def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None:
     """Changes the nudge itself (an ephemeral message: only its response_url reaches it)."""
-    url = body.get("response_url")
-    if url:
-        d.sender.soon(team_id, outbox.reply(url, message))
+    if body.get("response_url"):
+        d.sender.soon(team_id, answer(body, message))
 
 
 def nudge_dismiss_callback(ack: Ack, body: dict, context: BoltContext) -> None:

@@ -6,24 +6,28 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.command import IdeaCommand
 from bot.decisions import Refusal, Refused
 from bot.drafts import remember_submitted, submitted_before
-from bot.objectives import find_objective, link, objective_errors, save_objective
+from bot.objectives import find_objective, link, objective_choices, objective_errors, save_objective
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, refusal, team, tell
 from handlers.home import home_of
 from runtime import outbox
 from ui.decisions import refusal_text
-from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, FIND_OBJECTIVE, INTAKE_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
 from ui.kit import carried, read_id
-from ui.objectives import OBJECTIVES_FOR_PMS, okr_modal, read_objective, read_okr
+from ui.objectives import OBJECTIVES_FOR_PMS, objective_options, okr_modal, read_objective, read_okr
 
 
 def register(app: App, d: Deps) -> None:
     app.action(SET_OBJECTIVE)(guarded(set_objective_callback))
+    app.options(SET_OBJECTIVE)(guarded(objective_options_callback))
+    app.options(INTAKE_OBJECTIVE)(guarded(objective_options_callback))
+    app.options(FIND_OBJECTIVE)(guarded(objective_options_callback))
+    app.action(FIND_OBJECTIVE)(guarded(objective_form_callback))
     app.action(ADD_OBJECTIVE)(guarded(objective_form_callback))
     app.action(EDIT_OBJECTIVE)(guarded(objective_form_callback))
     app.view(OKR_CALLBACK)(guarded(objective_submission_callback))
@@ -59,15 +63,29 @@ def set_objective_callback(ack: Ack, body: dict, action: dict, client: WebClient
         tell(d, body, context.team_id, context.user_id, refusal_text(Refused(Refusal.NOT_FOUND), None))
 
 
+def objective_options_callback(ack: Ack, payload: dict, context: BoltContext, logger: Logger) -> None:
+    """A menu of objectives too long to list (the card's or the form's) asks for those matching what is typed.
+    Anyone in the workspace sees objectives on App Home, so anyone may find them here; linking stays the PMs'."""
+    typed = payload.get("value")
+    try:
+        with deps(context).sessions() as session:
+            choices = objective_choices(session, context.team_id)
+    except SQLAlchemyError as error:  # an empty menu says it; the person tries again
+        logger.warning("database unavailable (team %s): %s", context.team_id, type(error).__name__)
+        choices = []
+    ack(options=objective_options(choices, typed if isinstance(typed, str) else "",
+                                  none=payload.get("action_id") != FIND_OBJECTIVE))
+
+
 def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                             logger: Logger) -> None:
-    """Add an objective, or edit one (PMs)."""
+    """Add an objective, or edit one (PMs): its Edit button, or an older one picked from Home's menu."""
     ack()
     d = deps(context)
     if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
         tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
         return
-    objective_id = read_objective(action.get("value"))
+    objective_id = read_objective(action.get("value") or (action.get("selected_option") or {}).get("value"))
     with d.sessions() as session:
         objective = find_objective(session, context.team_id, objective_id) if objective_id else None
         form = okr_modal(objective)

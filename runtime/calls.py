@@ -19,7 +19,7 @@ from models import Delivery
 
 METADATA_TYPE = "outcome_bot_delivery"
 # Payload keys that are ours, not Slack's arguments.
-OURS = frozenset({"alternates", "on_sent", "on_failure", "idea", "chain"})
+OURS = frozenset({"alternates", "on_sent", "on_failure", "idea", "chain", "fallback"})
 Where = tuple[str | None, str | None]
 
 
@@ -142,13 +142,41 @@ def upload_file(client: WebClient, row: Delivery) -> Where:
     return dm, None
 
 
-def respond(row: Delivery, timeout: float) -> Where:
+# A response_url answers 404 once used 5 times or after 30 minutes (`used_url`, `expired_url`).
+SPENT_URL = frozenset({404, 410})
+# Only the URL says these: the same words as a message of their own.
+RESPONSE_ONLY = ("response_type", "replace_original", "delete_original")
+
+
+def respond(row: Delivery, timeout: float, client: Callable[[], WebClient] | None = None) -> Where:
+    """An answer through the response_url; once Slack no longer takes it there (spent or expired), the same
+    words as an ephemeral message where the person asked, or in their DM where the bot cannot post there,
+    rather than losing them. A change to the message the URL stands for (a delete) has no such fallback."""
     args = arguments(row.payload)
     url = args.pop("url")
     answer = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(args)
+    fallback = row.payload.get("fallback")
+    if answer.status_code in SPENT_URL and client is not None and fallback and (args.get("text") or args.get("blocks")):
+        return answer_elsewhere(client(), fallback, {k: v for k, v in args.items() if k not in RESPONSE_ONLY})
     if answer.status_code >= 300:
         raise ResponseUrlError(answer.status_code, answer.body or "")
     return None, None
+
+
+def answer_elsewhere(client: WebClient, where: dict[str, str], message: dict[str, Any]) -> Where:
+    """Ephemeral in the channel the person used; in their DM when that is no channel the bot can post in
+    (a DM with someone else, a channel it is not in)."""
+    user, channel = where.get("user") or "", where.get("channel") or ""
+    if channel[:1] in ("C", "G"):
+        try:
+            answer = client.api_call("chat.postEphemeral", json={**message, "channel": channel, "user": user})
+            return channel, answer.get("message_ts")
+        except SlackApiError as error:
+            if error.response.get("error") not in ("channel_not_found", "not_in_channel", "is_archived",
+                                                   "user_not_in_channel"):
+                raise
+    answer = client.api_call("chat.postMessage", json={**message, "channel": user})
+    return answer.get("channel"), answer.get("ts")
 
 
 # Methods whose rows are plain calls; "card", "chat.postMessage" and jobs have more to them (the sender).

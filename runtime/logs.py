@@ -46,6 +46,8 @@ def what(body: dict) -> str:
         return f"event {body.get('event', {}).get('type')}"
     if kind == "block_actions":
         return f"block_actions {(body.get('actions') or [{}])[0].get('action_id')}"
+    if kind == "block_suggestion":
+        return f"block_suggestion {body.get('action_id')}"
     if kind in ("view_submission", "view_closed"):
         return f"{kind} {body.get('view', {}).get('callback_id')}"
     if kind in ("shortcut", "message_action"):

@@ -92,9 +92,9 @@ def ephemeral(channel: str, user: str, message: dict[str, Any], *, thread_ts: st
     return Owed("chat.postEphemeral", payload, expires_in=SHORT_LIVED)
 
 
-def reply(response_url: str, message: dict[str, Any]) -> Owed:
-    """An answer under the message or command someone used; Slack honours a response_url for 30 minutes."""
-    return Owed("response_url", {"url": response_url, **message}, expires_in=SHORT_LIVED)
+def reply(response_url: str, message: dict[str, Any], fallback: dict[str, str] | None = None) -> Owed:
+    """An answer under what someone used (a response_url serves 5 times in 30 minutes; then `fallback`)."""
+    return Owed("response_url", {"url": response_url, **message, "fallback": fallback}, expires_in=SHORT_LIVED)
 
 
 def card(idea_id: int, channel: str) -> Owed:

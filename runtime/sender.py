@@ -278,7 +278,7 @@ class Sender:
 
     def _call(self, row: Delivery) -> tuple[str | None, str | None, bool]:
         if row.method == "response_url":
-            return (*calls.respond(row, self.timeout), False)
+            return (*calls.respond(row, self.timeout, lambda: self.clients(row.team_id)), False)
         client = self.clients(row.team_id)
         if row.method == "card":
             return self._card(client, row)

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_slack_objects import check_confirm, check_option_group
-from tests.fake_slack_replies import reply_json, view_response_errors
+from tests.fake_slack_replies import reply_json, suggestion_reply_errors, view_response_errors
 
 __all__ = ["Call", "FakeSlack", "blocks_text_length", "validate_message", "validate_view"]
 
@@ -59,6 +59,7 @@ JSON_ARGS = ("blocks", "view", "attachments", "files", "metadata")
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
 MESSAGE_MAX_TEXT = 40_000
+RESPONSE_URL_USES, RESPONSE_URL_SECONDS = 5, 30 * 60
 MESSAGE_MAX_BLOCKS_TEXT = 12_000  # all "text" strings in a message's blocks together: msg_blocks_too_long beyond
 
 # How a fail() rule ends a call: "answer" sends the error; the others send nothing and close the connection,
@@ -294,6 +295,8 @@ class _Checker:
             self.text_input(element, pointer)
         elif kind in OPTION_LIMITS:
             self.options(element, pointer, kind)
+        elif kind == "external_select":
+            self.external(element, pointer)
         elif kind == "datepicker" and element.get("initial_date") is not None:
             self.date(element["initial_date"], f"{pointer}/initial_date")
         elif kind == "timepicker" and element.get("initial_time") is not None:
@@ -351,6 +354,16 @@ class _Checker:
             self.initial(element["initial_option"], known, f"{pointer}/initial_option")
         for i, chosen in enumerate(element.get("initial_options") or []):
             self.initial(chosen, known, f"{pointer}/initial_options/{i}")
+
+    def external(self, element: dict, pointer: str) -> None:
+        """An external select's options come from the app as it is typed in: it lists none of its own."""
+        if "options" in element or "option_groups" in element:
+            self.err("options are not allowed in an external_select", f"{pointer}/options")
+        least = element.get("min_query_length")
+        if least is not None and (not isinstance(least, int) or isinstance(least, bool) or least < 0):
+            self.err("must be a non-negative integer", f"{pointer}/min_query_length")
+        if element.get("initial_option") is not None:
+            self.option(element["initial_option"], f"{pointer}/initial_option", plain_only=True)
 
     def option(self, option: Any, pointer: str, plain_only: bool) -> None:
         if not isinstance(option, dict):
@@ -564,6 +577,7 @@ class FakeSlack:
         self._replies: list[Call] = []
         self._failures: dict[str, list[_Rule]] = {}
         self._latencies: dict[str, float] = {}
+        self._url_uses: dict[str, list[float]] = {}  # response_url path -> when each use reached Slack
         self._messages: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
         self._release = threading.Event()
         self._counter = itertools.count(1)
@@ -619,7 +633,8 @@ class FakeSlack:
         return call.error == "channel_not_found" and any(state.get("exists") is False for state in states)
 
     def check_reply(self, kind: str, body: str, submitted: dict | None = None) -> list[str]:
-        """Records the app's HTTP answer to a slash command ("command") or a view submission ("view_submission")
+        """Records the app's HTTP answer to a slash command ("command"), a view submission ("view_submission") or
+        an external select's request for options ("block_suggestion")
         as a Call named "reply:<kind>", refused as Slack would refuse it: refused() reports it too, and
         replies() lists them (calls() does not, as the app made no call)."""
         error, errors = None, []
@@ -630,6 +645,9 @@ class FakeSlack:
             elif answer is not None and kind == "view_submission":
                 errors = view_response_errors(answer, submitted or {}, validate_view)
                 error = "invalid_blocks" if errors else None
+            elif kind == "block_suggestion":
+                errors = suggestion_reply_errors(answer, _Checker())
+                error = "invalid_options" if errors else None
         except ValueError:
             error = "invalid_json"
         except _Refusal as refusal:
@@ -688,6 +706,7 @@ class FakeSlack:
             self._replies.clear()
             self._failures.clear()
             self._latencies.clear()
+            self._url_uses.clear()
             self._messages.clear()
             self.latency = 0.0
             self._release.set()
@@ -737,6 +756,8 @@ class FakeSlack:
         answering = rule is not None and rule.mode == "answer"
         status, extra_headers = 200, {}
         try:
+            if method == "response_url" and self._spent(route, at):
+                raise _Refusal("used_url", 404)
             if answering:
                 extra_headers = dict(rule.headers)
                 raise _Refusal(rule.error, rule.status)
@@ -841,6 +862,15 @@ class FakeSlack:
             if args.get(key) is not None:
                 message[key] = args[key]
         return message
+
+    def _spent(self, route: str, at: float) -> bool:
+        """Slack honours a response_url 5 times in 30 minutes: every request that reached it counts (a failed
+        one too), and the sixth is answered 404 `used_url`, as is any use after the 30 minutes."""
+        with self._lock:
+            uses = self._url_uses.setdefault(route, [])
+            spent = len(uses) >= RESPONSE_URL_USES or (bool(uses) and at - uses[0] > RESPONSE_URL_SECONDS)
+            uses.append(at)
+        return spent
 
     def _response_url(self, args: dict) -> dict:
         # response_url payloads may only delete or replace, so text/blocks are optional.

@@ -39,6 +39,10 @@ class SlackSender:
         self.verifier = SignatureVerifier(secret)
         self.replies = replies
 
+    def fresh_response_url(self) -> str:
+        """A response_url of its own for each command or interaction, as Slack gives: each is good for 5 uses."""
+        return f"{self.response_url}-{next(_counter)}"
+
     def _checked(self, kind: str, reply: Reply, submitted: dict[str, Any] | None = None) -> Reply:
         if self.replies is not None and reply.status == 200:
             self.replies.check_reply(kind, reply.body, submitted)
@@ -68,7 +72,7 @@ class SlackSender:
     # --- what Slack sends ------------------------------------------------------------------------
 
     def command(self, text: str = "", *, user: str = "U1", channel: str = "C1", team: str = TEAM,
-                command: str = "/idea", **kwargs: Any) -> Reply:
+                command: str = "/idea", response_url: str | None = None, **kwargs: Any) -> Reply:
         return self._checked("command", self.form(
             {
                 "token": "legacy-verification-token",
@@ -82,7 +86,7 @@ class SlackSender:
                 "text": text,
                 "api_app_id": "A1",
                 "is_enterprise_install": "false",
-                "response_url": self.response_url,
+                "response_url": response_url or self.fresh_response_url(),
                 "trigger_id": f"trigger-{next(_counter)}",
             },
             **kwargs,
@@ -119,12 +123,32 @@ class SlackSender:
                   "selected_option": option}
         return self._act(action, user, team, _on_message(channel, message_ts))
 
+    def suggest(self, element: dict[str, Any], typed: str, *, block_id: str, user: str = "U1", team: str = TEAM,
+                view: dict[str, Any] | None = None, channel: str = "C1",
+                message_ts: str = "1700000000.000100") -> Reply:
+        """What Slack sends when someone opens an external select the app rendered (in a view, or on a message)
+        or types in it: a signed block_suggestion with the words typed. The app's answer is the options shown,
+        checked as Slack checks them."""
+        where = _in_view(view) if view is not None else _on_message(channel, message_ts)
+        payload = {**_from(user, team, "block_suggestion"), **where, "action_id": element["action_id"],
+                   "block_id": block_id, "value": typed}
+        payload.pop("trigger_id")  # a menu being typed in opens nothing
+        return self._checked("block_suggestion", self.interaction(payload))
+
+    def choose(self, element: dict[str, Any], option: dict[str, Any], *, block_id: str, user: str = "U1",
+               team: str = TEAM, view: dict[str, Any] | None = None, channel: str = "C1",
+               message_ts: str = "1700000000.000100") -> Reply:
+        """Picks an option (one the app offered) of an external select on a message, or in a view (Home)."""
+        action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id,
+                  "selected_option": option}
+        return self._act(action, user, team, _in_view(view) if view is not None else _on_message(channel, message_ts))
+
     def _act(self, action: dict[str, Any], user: str, team: str, where: dict[str, Any]) -> Reply:
         return self.interaction(
             {
                 **_from(user, team, "block_actions"),
                 **where,
-                "response_url": self.response_url,
+                "response_url": self.fresh_response_url(),
                 "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
             }
         )
@@ -135,7 +159,7 @@ class SlackSender:
             {
                 **_from(user, team, "message_action"),
                 "callback_id": callback_id,
-                "response_url": self.response_url,
+                "response_url": self.fresh_response_url(),
                 "channel": {"id": channel, "name": "general"},
                 "message": {"type": "message", **message},
                 "message_ts": message.get("ts"),
@@ -199,6 +223,8 @@ def _state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind in ("static_select", "radio_buttons"):
         option = next((o for o in element.get("options", []) if o["value"] == value), None)
         return {"type": kind, "selected_option": option}
+    if kind == "external_select":  # the option itself, as the app offered it (or the one it started with)
+        return {"type": kind, "selected_option": value if isinstance(value, dict) else element.get("initial_option")}
     if kind == "conversations_select":
         return {"type": kind, "selected_conversation": value}
     if kind == "multi_users_select":

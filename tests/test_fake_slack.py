@@ -275,6 +275,8 @@ CONFIRM = {"title": plain("Decline it?"), "text": mrkdwn("The requester hears wh
            "deny": plain("Keep it")}
 GROUP = {"label": plain("Open"), "options": options(3)}
 GROUPED = {"type": "static_select", "action_id": "grouped", "option_groups": [GROUP]}
+EXTERNAL = {"type": "external_select", "action_id": "find", "placeholder": plain("Type to find one"),
+            "min_query_length": 0}
 INPUT_BLOCK = {"type": "input", "label": plain("Name"), "element": {"type": "plain_text_input", "action_id": "n"}}
 
 MESSAGE_REFUSALS = [
@@ -327,6 +329,12 @@ MESSAGE_REFUSALS = [
         "/blocks/7/accessory/initial_option",
         id="initial-option-not-an-option",
     ),
+    pytest.param(put("/blocks/7/accessory", {**EXTERNAL, "options": options(2)}), "/blocks/7/accessory/options",
+                 id="external-select-with-options"),
+    pytest.param(put("/blocks/7/accessory", {**EXTERNAL, "min_query_length": -1}),
+                 "/blocks/7/accessory/min_query_length", id="external-select-negative-query-length"),
+    pytest.param(put("/blocks/7/accessory", {**EXTERNAL, "initial_option": option("x" * 76, "1")}),
+                 "/blocks/7/accessory/initial_option/text/text", id="external-select-initial-option-too-long"),
     pytest.param(
         put("/blocks/7/accessory/placeholder/text", "x" * 151),
         "/blocks/7/accessory/placeholder/text",
@@ -1271,6 +1279,7 @@ def submitted_modal() -> dict:
     return {**valid_modal(), "id": "V1", "state": {"values": {}}}
 
 
+OPTION = {"text": {"type": "plain_text", "text": "Finance closes faster"}, "value": "12"}
 REPLY_CASES = [
     pytest.param("command", "", None, id="bare-ack"),
     pytest.param("command", "Sending you a CSV", None, id="plain-words"),
@@ -1295,6 +1304,16 @@ REPLY_CASES = [
     pytest.param("view_submission",
                  json.dumps({"response_action": "push", "view": {**valid_modal(), "blocks": [DIVIDER] * 101}}),
                  "invalid_blocks", id="push-over-100-blocks"),
+    pytest.param("block_suggestion", json.dumps({"options": [OPTION] * 100}), None, id="100-options"),
+    pytest.param("block_suggestion", json.dumps({"options": []}), None, id="nothing-matches"),
+    pytest.param("block_suggestion", json.dumps({"options": [OPTION] * 101}), "invalid_options", id="101-options"),
+    pytest.param("block_suggestion", json.dumps({"options": [{**OPTION, "text": plain("x" * 76)}]}),
+                 "invalid_options", id="option-text-too-long"),
+    pytest.param("block_suggestion", json.dumps({"options": [{**OPTION, "value": "1" * 151}]}),
+                 "invalid_options", id="option-value-too-long"),
+    pytest.param("block_suggestion", json.dumps({"options": [{**OPTION, "text": mrkdwn("x")}]}),
+                 "invalid_options", id="mrkdwn-option"),
+    pytest.param("block_suggestion", "", "invalid_options", id="suggestion-bare-ack"),
 ]
 
 

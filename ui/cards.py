@@ -12,6 +12,7 @@ from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
 from models import Decision, Idea, Insight, Stage, Support
+from ui.chunks import chunks
 from ui.feedback import evidence_block, mentions_words
 from ui.ids import (
     LINK_ISSUE,
@@ -29,7 +30,6 @@ from ui.kit import (
     STAGE_NAMES,
     Block,
     channel_link,
-    chunks,
     clip,
     context,
     day_of,
@@ -124,7 +124,8 @@ def triage_card(
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     if objectives:
         select = {**objective_select(objectives, idea.objective_id, SET_OBJECTIVE, limit=OBJECTIVES_ON_A_CARD)}
-        select["placeholder"] = plain("Link to an objective", 150)
+        select["placeholder"] = plain("Link to an objective" if "options" in select else
+                                      "Link to an objective (type to find one)", 150)
         blocks.append({"type": "actions", "block_id": f"objective_{idea.id}", "elements": [select]})
         if left_out := objectives_left_out(OBJECTIVES_ON_A_CARD, len(objectives)):
             blocks.append(context(left_out))

@@ -12,13 +12,13 @@ from typing import Any
 from bot.decisions import DATED_STAGES, REASON_MAX_CHARS, Refusal, Refused
 from models import Decision, Idea, Stage
 from ui.cards import MOVE_BUTTONS, result_words
+from ui.chunks import chunks
 from ui.ids import DECISION_CALLBACK, MERGE_CALLBACK
 from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
     Block,
     channel_link,
-    chunks,
     clip,
     context,
     decider,

@@ -12,13 +12,15 @@ from bot.digests.schedule import DAYS, Schedule, in_words
 from bot.reviews import SUPPORTABLE
 from models import Decision, Idea, Insight, Stage
 from ui.cards import review_words, support_button
+from ui.chunks import chunks
 from ui.feedback import latest_quote, mentions_words
 from ui.kit import (
+    MESSAGE_BLOCKS,
     MESSAGE_TEXT_BUDGET,
+    PACKED_TEXT_BUDGET,
     SECTION_LIMIT,
     Block,
     age_words,
-    chunks,
     clip,
     context,
     days_words,
@@ -90,23 +92,41 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
     headline = [*head, section("*This period:* " + ", ".join(counts) + ". Every decision and its reason is in "
                                "the thread below."), pulse]
     parts = _pack(body)
-    return [message(summary, headline)] + [message(f"{summary} ({n} of {len(parts)})", part)
+    return [message(summary, headline)] + [message(f"{summary} ({n} of {len(parts)})", part, budget=PACKED_TEXT_BUDGET)
                                            for n, part in enumerate(parts, start=1)]
 
 
 def _pack(units: list[list[Block]]) -> list[list[Block]]:
-    """Fills messages with whole units (an item is not split where it fits) within the block and text budgets."""
+    """Fills each reply up to Slack's limits (50 blocks, the packed text budget) with whole units, in order: an
+    item is split over two replies only when it is bigger than one. An item without a button of its own goes
+    into the section before it while that stays within a section's 3,000 characters, so short items are
+    counted by their text, not one block each."""
     parts: list[list[Block]] = [[]]
     # A unit too big for any message (a very long reason, escaped) goes block by block instead.
     units = [piece for unit in units for piece in
-             ([unit] if text_size(unit) <= MESSAGE_TEXT_BUDGET else [[block] for block in unit])]
+             ([unit] if text_size(unit) <= PACKED_TEXT_BUDGET else [[block] for block in unit])]
     for unit in units:
         current = parts[-1]
-        if current and (len(current) + len(unit) > DIGEST_MESSAGE_BLOCKS
-                        or text_size(current) + text_size(unit) > MESSAGE_TEXT_BUDGET):
-            parts.append([])
-        parts[-1].extend(unit)
+        if current and (joined := _joined(current[-1], unit[0])) is not None:
+            candidate = [*current[:-1], joined, *unit[1:]]
+        else:
+            candidate = [*current, *unit]
+        if current and (len(candidate) > MESSAGE_BLOCKS or text_size(candidate) > PACKED_TEXT_BUDGET):
+            parts.append(list(unit))
+        else:
+            parts[-1] = candidate
     return [part for part in parts if part]
+
+
+def _joined(before: Block, after: Block) -> Block | None:
+    """`after`'s text as more lines of the section `before`, or None when it has a button (which would then
+    sit beside the wrong idea), is not a plain section, or the two would be over a section's limit."""
+    plain_sections = all(block.get("type") == "section" and isinstance(block.get("text"), dict)
+                         and not block.get("fields") for block in (before, after))
+    if not plain_sections or "accessory" in after:
+        return None
+    text = f"{before['text']['text']}\n\n{after['text']['text']}"
+    return {**before, "text": {**before["text"], "text": text}} if len(text) <= SECTION_LIMIT else None
 
 
 def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]],

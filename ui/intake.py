@@ -13,7 +13,7 @@ from bot.objectives import ObjectiveChoice
 from bot.reviews import SUPPORTABLE
 from models import Idea
 from ui.cards import idea_details, support_button
-from ui.ids import INTAKE_CALLBACK, USE_SUGGESTION
+from ui.ids import INTAKE_CALLBACK, INTAKE_OBJECTIVE, USE_SUGGESTION
 from ui.kit import (
     Block,
     carried,
@@ -119,7 +119,7 @@ def intake_modal(
             "label": plain("Which objective does this serve?", 2000),
             "hint": plain(" ".join(filter(None, ["Leave it empty if none fits: a product manager can link it later.",
                                                   objectives_left_out(OBJECTIVE_OPTIONS, len(objectives))])), 2000),
-            "element": objective_select(objectives, read_objective(state.values.get("objective")), "objective"),
+            "element": objective_select(objectives, read_objective(state.values.get("objective")), INTAKE_OBJECTIVE),
         })
     # The message an idea comes from (its ts and author) is kept on the server with the draft, never carried:
     # a forged form could otherwise credit anyone and have decisions told in any thread.

@@ -148,10 +148,10 @@ def clip(mrkdwn: str, limit: int) -> str:
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
-    return cut[:_before_open_token(cut, len(cut))] + "…"
+    return cut[:before_open_token(cut, len(cut))] + "…"
 
 
-def _before_open_token(mrkdwn: str, cut: int) -> int:
+def before_open_token(mrkdwn: str, cut: int) -> int:
     """`cut`, or where a token it would cut in half (`<@U1>`, `<https://…|words>`) starts: people's `<` and `>`
     are escaped, so a bare `<` opens a token and a bare `>` closes one."""
     opened = mrkdwn.rfind("<", 0, cut)
@@ -167,8 +167,14 @@ def section(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn, SECTION_LIMIT)}}
 
 
+CONTEXT_ELEMENTS = 10  # Slack's most for a context block
+
+
 def context(*mrkdwn: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in mrkdwn]}
+    """A context line; past Slack's 10 elements, the last holds the rest, so nothing is dropped."""
+    parts = [*mrkdwn[:CONTEXT_ELEMENTS - 1], " · ".join(mrkdwn[CONTEXT_ELEMENTS - 1:])] \
+        if len(mrkdwn) > CONTEXT_ELEMENTS else list(mrkdwn)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(m, SECTION_LIMIT)} for m in parts]}
 
 
 def labelled(label: str, user_text: str) -> Block:
@@ -183,6 +189,9 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 # Slack refuses a message whose blocks' text adds up to roughly 12,000 characters (msg_blocks_too_long),
 # long before 50 blocks; every message stays well under that, counted as sent (escaped).
 MESSAGE_TEXT_BUDGET = 9_000
+# A message that is one of many (a digest's thread replies) is packed closer to Slack's total, so that a busy
+# week is a few replies rather than many; still a margin short of it, as Slack's count is not documented.
+PACKED_TEXT_BUDGET = 11_000
 
 
 def text_size(value: Any) -> int:
@@ -218,10 +227,11 @@ def fit(blocks: list[Block], budget: int = MESSAGE_TEXT_BUDGET, keep: Sequence[B
     return blocks
 
 
-def message(text: str, blocks: list[Block], keep: Sequence[Block] = ()) -> dict[str, Any]:
+def message(text: str, blocks: list[Block], keep: Sequence[Block] = (), *,
+            budget: int = MESSAGE_TEXT_BUDGET) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage and friends; `text` is the notification fallback. Within
     Slack's limits by construction: at most 50 blocks, and the text budget above (`keep`: see `fit`)."""
-    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS], keep=keep)}
+    return {"text": clip(text, 3000), "blocks": fit(blocks[:MESSAGE_BLOCKS], budget, keep=keep)}
 
 
 def stage_name(stage: str) -> str:
@@ -299,29 +309,6 @@ def read_date(value: object) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
         return None
-
-
-def chunks(mrkdwn: str, limit: int) -> list[str]:
-    """Escaped text in pieces of at most `limit` characters, cut at a line's end where one is near and never
-    inside an entity like `&amp;`; a quote cut mid-line goes on quoted."""
-    pieces = []
-    while len(mrkdwn) > limit:
-        cut = mrkdwn.rfind("\n", 0, limit)
-        if cut >= limit // 2:
-            pieces.append(mrkdwn[:cut])
-            mrkdwn = mrkdwn[cut + 1:]
-            continue
-        cut = whole(mrkdwn, limit - len("&gt; "))
-        amp = mrkdwn.rfind("&", 0, cut)
-        if amp > 0 and ";" not in mrkdwn[amp:cut]:
-            cut = amp
-        if (token := _before_open_token(mrkdwn, cut)) > len("&gt; "):  # and the piece still holds some words
-            cut = token
-        piece = mrkdwn[:cut]
-        pieces.append(piece)
-        quoted = piece[piece.rfind("\n") + 1:].startswith("&gt;")
-        mrkdwn = ("&gt; " if quoted else "") + mrkdwn[cut:]
-    return [*pieces, mrkdwn]
 
 
 def modal(callback_id: str | None, title: str, blocks: list[Block], *, submit: str | None = None,

@@ -14,9 +14,10 @@ from bot.objectives import (
     TITLE_MAX_CHARS,
     KeyResultDraft,
     ObjectiveChoice,
+    matching,
 )
 from models import Objective
-from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, OKR_CALLBACK
+from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, FIND_OBJECTIVE, OKR_CALLBACK
 from ui.kit import Block, context, escape, metadata, modal, plain, read_date, read_id, section, typed
 
 INPUT_MAX_CHARS = 3000  # Slack's most for a text input
@@ -121,36 +122,57 @@ def objectives_blocks(objectives: Sequence[Objective], *, editable: bool) -> lis
     if len(objectives) > len(shown):
         blocks.append(context(f"and {len(objectives) - len(shown)} older"))
     if editable:
-        blocks.append({"type": "actions", "block_id": "objectives", "elements": [
-            {"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]})
+        elements: list[Block] = [{"type": "button", "action_id": ADD_OBJECTIVE, "text": plain("Add an objective", 75)}]
+        if len(objectives) > len(shown):  # an older one is edited too, found by its title
+            elements.append({"type": "external_select", "action_id": FIND_OBJECTIVE, "min_query_length": 0,
+                             "placeholder": plain("Edit an older objective (type to find it)", 150)})
+        blocks.append({"type": "actions", "block_id": "objectives", "elements": elements})
     return blocks
 
 
-# On a message every option's text counts towards Slack's total for the message: a card offers the
-# newest objectives (and the one the idea has), a form all of them.
+# On a message every option's text counts towards Slack's total for the message: a card lists at most this
+# many objectives in its menu, a form up to Slack's 100 options. Past that the menu asks Slack for them as the
+# PM types (an external select, answered by `objective_options`), so every objective can be picked.
 OBJECTIVES_ON_A_CARD = 25
+OPTIONS_MOST = 100  # Slack's most for a select, and for the options an external select is sent
+FIND_AN_OBJECTIVE = "Type to find an objective"
 
 
 def objective_select(objectives: Sequence[ObjectiveChoice], current: int | None, action_id: str, *,
                      limit: int = OBJECTIVE_OPTIONS) -> Block:
-    """A static select of objectives, with "No objective" first."""
-    if len(objectives) > limit:
-        newest = list(objectives[-limit:])
-        kept = [o for o in objectives if o.id == current and o not in newest]
-        objectives = kept + newest[len(kept):]
-    options = [{"text": plain("No objective", 75), "value": NO_OBJECTIVE}]
-    options += [{"text": plain(o.title, 75), "value": str(o.id)} for o in objectives]
-    element: Block = {"type": "static_select", "action_id": action_id, "options": options,
-                      "placeholder": plain("Which objective does this serve?", 150)}
-    chosen = next((option for option in options if option["value"] == str(current)), None)
+    """A select of objectives, with "No objective" first: every one listed when they fit, else a menu that
+    finds any of them by the words typed (newest first), with the idea's own already chosen."""
+    if len(objectives) <= limit:
+        options = [_option(None), *(_option(o) for o in objectives)]
+        element: Block = {"type": "static_select", "action_id": action_id, "options": options,
+                          "placeholder": plain("Which objective does this serve?", 150)}
+        chosen = next((option for option in options if option["value"] == str(current)), None)
+    else:
+        element = {"type": "external_select", "action_id": action_id, "min_query_length": 0,
+                   "placeholder": plain(FIND_AN_OBJECTIVE, 150)}
+        chosen = next((_option(o) for o in objectives if o.id == current), None)
     if chosen is not None:
         element["initial_option"] = chosen
     return element
 
 
+def objective_options(objectives: Sequence[ObjectiveChoice], typed: str, *, none: bool = True) -> list[dict[str, Any]]:
+    """What a menu of objectives offers for the words typed: "No objective" (while what is typed could be
+    it, and `none` says it is a choice), then the objectives whose titles hold the words, newest first, 100
+    options at most."""
+    first = [_option(None)] if none and all(word in "no objective none" for word in typed.casefold().split()) else []
+    return first + [_option(o) for o in matching(objectives, typed[:200], OPTIONS_MOST - len(first))]
+
+
+def _option(objective: ObjectiveChoice | None) -> dict[str, Any]:
+    if objective is None:
+        return {"text": plain("No objective", 75), "value": NO_OBJECTIVE}
+    return {"text": plain(objective.title, 75), "value": str(objective.id)}
+
+
 def objectives_left_out(listed: int, total: int) -> str | None:
-    """What a select of objectives leaves out, said beside it; None when it holds them all."""
-    return f"Only the newest {listed} of {total} objectives are listed." if total > listed else None
+    """Said beside a menu that cannot list every objective: how to find the rest. None when it lists them all."""
+    return f"Type a word of its title to find any of the {total} objectives." if total > listed else None
 
 
 def read_objective(value: str | None) -> int | None:

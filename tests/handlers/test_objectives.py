@@ -119,7 +119,6 @@ def test_a_card_is_drawn_as_the_idea_is_when_it_goes_out(bot, slack, engine):
 
 def test_a_requesters_home_and_list_name_each_ideas_objective_or_say_it_has_none(bot, slack, engine):
     """Delivery tied to no objective is the build trap made visible: the requester's own list says so too."""
-    from tests.flows import share_idea
 
     add_objective(bot, slack)
     share_serving_the_objective(bot, slack)
@@ -156,23 +155,71 @@ def test_two_pms_editing_one_objective_at_once_leave_one_set_of_key_results(make
         assert [metric for metric, *_ in key_results] == [f"Days to close, {round_number}", f"Manual steps, {who}"]
 
 
-@pytest.mark.parametrize(("count", "form_says", "card_says"), [
-    (20, None, None),  # every objective fits both lists: nothing to say
-    (60, None, "the newest 25 of 60 objectives"),
-    (150, "the newest 99 of 150 objectives", "the newest 25 of 150 objectives"),
+@pytest.mark.parametrize(("count", "form_lists", "card_lists"), [
+    (20, True, True),  # every objective fits both menus: listed, nothing to type
+    (60, True, False),  # a card lists 25 (their words count towards the message), a form 99
+    (150, False, False),
 ])
-def test_a_list_of_objectives_too_long_for_a_select_says_how_many_it_leaves_out(bot, slack, engine, count, form_says,
-                                                                                 card_says):
-    """A select holds 100 options (a card's, fewer, as its words count towards the message's total): the
-    objectives left out are named by number where the list is, not silently missing."""
+def test_a_menu_of_objectives_lists_them_all_or_finds_any_as_it_is_typed(bot, slack, engine, count, form_lists,
+                                                                         card_lists):
+    """A select holds 100 options (a card's, fewer): past that the menu is an external select, and Slack asks
+    the app (a signed block_suggestion) for the objectives matching what is typed, so the oldest can be
+    picked too, on the form and on the card."""
     with engine.begin() as db:
-        db.execute(insert(Objective), [{"team_id": "T1", "title": f"Objective {n}", "created_by": "UPM"}
-                                       for n in range(count)])
-    card = share_idea(bot, slack)
-    form = slack.calls("views.open")[-1].args["view"]
+        db.execute(insert(Objective), [{"team_id": "T1", "title": f"Objective {n} " + ("alpha" if n else "oldest"),
+                                        "created_by": "UPM"} for n in range(count)])
+    with engine.connect() as db:
+        oldest = str(db.scalar(select(Objective.id).where(Objective.title == "Objective 0 oldest")))
+    form = open_modal(bot, slack)
     [field] = [b for b in form["blocks"] if b.get("block_id") == "objective"]
-    [select_block] = [b for b in card["blocks"] if b.get("block_id", "").startswith("objective_")]
-    listed = [o for o in select_block["elements"][0]["options"] if o["value"] != "none"]
-    assert len(listed) == min(count, 25) and listed[-1]["text"]["text"] == f"Objective {count - 1}"
-    for says, where in ((form_says, field["hint"]["text"]), (card_says, str(card["blocks"]))):
-        assert (says in where) if says else ("newest" not in where)
+    menu = field["element"]
+    assert (menu["type"] == "static_select") == form_lists
+    if form_lists:
+        assert len(menu["options"]) == count + 1
+        chosen = next(o for o in menu["options"] if o["value"] == oldest)
+    else:
+        assert "find any of the 150 objectives" in field["hint"]["text"]
+        opened = bot.slack.suggest(menu, "", block_id="objective", view=form).json()["options"]
+        assert len(opened) == 100 and opened[0]["value"] == "none"
+        assert opened[1]["text"]["text"] == "Objective 149 alpha"  # newest first
+        [chosen] = bot.slack.suggest(menu, "OLDEST  objective", block_id="objective", view=form).json()["options"]
+        assert chosen["value"] == oldest
+    submit_keeping_my_words(bot, form, {**GOOD, "objective": chosen if not form_lists else oldest})
+    wait_until(lambda: cards(slack))
+    [card] = cards(slack)
+    assert "Objective: Objective 0 oldest" in str(card["blocks"])
+    [block] = [b for b in card["blocks"] if b.get("block_id", "").startswith("objective_")]
+    element = block["elements"][0]
+    assert (element["type"] == "static_select") == card_lists
+    assert element.get("initial_option", {}).get("value") == oldest  # the card shows what the idea serves
+    if not card_lists:
+        found = bot.slack.suggest(element, "Alpha", block_id=block["block_id"], user="UPM", channel="CTRIAGE")
+        offered = found.json()["options"]
+        newest = offered[0]
+        assert "none" not in [o["value"] for o in offered] and newest["text"]["text"] == f"Objective {count - 1} alpha"
+        bot.slack.choose(element, newest, block_id=block["block_id"], user="UPM", channel="CTRIAGE")
+        wait_until(lambda: slack.calls("chat.update"))
+        assert f"Objective: Objective {count - 1} alpha" in str(slack.calls("chat.update")[-1].args["blocks"])
+    assert slack.refused() == []
+
+
+def test_a_pm_edits_an_objective_older_than_home_lists_by_finding_it(bot, slack, engine):
+    """Home lists the newest 10 objectives with Edit; an older one is found by its title in the menu beside
+    Add, and its form opens filled in. Only PMs have the menu."""
+    from tests.handlers.test_triage import open_home
+
+    with engine.begin() as db:
+        db.execute(insert(Objective), [{"team_id": "T1", "title": "Finance closes faster" if n == 0 else
+                                        f"Objective {n}", "created_by": "UPM"} for n in range(12)])
+    assert "find_objective" not in str(open_home(bot, slack, "U1")["blocks"])
+    home = open_home(bot, slack, "UPM")
+    assert "Finance closes faster" not in str([b for b in home["blocks"] if b["type"] == "section"])
+    [block] = [b for b in home["blocks"] if b.get("block_id") == "objectives"]
+    [menu] = [e for e in block["elements"] if e["action_id"] == "find_objective"]
+    [found] = bot.slack.suggest(menu, "finance", block_id="objectives", user="UPM", view=home).json()["options"]
+    assert found["text"]["text"] == "Finance closes faster"
+    opened = len(slack.calls("views.open"))
+    bot.slack.choose(menu, found, block_id="objectives", user="UPM", view=home)
+    form = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    assert form["title"]["text"] == "Edit objective"
+    assert form["blocks"][0]["element"]["initial_value"] == "Finance closes faster"

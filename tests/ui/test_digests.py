@@ -180,3 +180,36 @@ def test_a_section_without_any_objective_is_not_headed_no_objective():
                                               (2.5, "median 2.5 days from submission")])
 def test_the_pulse_says_the_median_wait_in_words(median, says):
     assert says in str(digest_message(Digest(START, END, pulse=Pulse(3, 3, median)))["blocks"])
+
+
+def _realistic(stage: str, first: int, n: int) -> list[tuple[Idea, Decision]]:
+    """A busy week as people write it: outcomes of a line, reasons of two or three, links to the ask."""
+    pairs = []
+    for i in range(first, first + n):
+        idea = Idea(id=i, team_id="T1", requester_id="U0123ABCD", ask="", problem="p", stage=stage, created_at=START,
+                    outcome=f"Finance closes the month a day sooner, team {i}" + " and more" * (i % 9),
+                    source_permalink=f"https://acme.slack.com/archives/C0123ABCD/p17000000{i:05d}")
+        decision = Decision(idea_id=i, from_stage="x", to_stage=stage, decided_by="UPM1234", decided_at=END,
+                            reason=f"Reason {i}: three customers & the sales team asked" + ", with numbers" * (i % 13),
+                            revisit_on=END.date(), result="met" if stage == "reviewed" else None, measured="m")
+        pairs.append((idea, decision))
+    return pairs
+
+
+def test_a_busy_week_of_300_decisions_is_a_dozen_packed_replies_in_order_each_reason_whole():
+    """Replies are filled to Slack's limits (50 blocks, the text Slack adds up), not a few items each, and items
+    without a button of their own share sections: 300 decisions are about a dozen replies, not sixteen."""
+    stages = ("delivery", "shipped", "discovery", "parked", "declined", "reviewed")
+    moved = {stage: _realistic(stage, 50 * n, 50) for n, stage in enumerate(stages)}
+    digest = Digest(START, END, moved["delivery"], moved["discovery"], moved["parked"], moved["declined"],
+                    moved["reviewed"], [], 0, Pulse(300, 300, 1.0), shipped=moved["shipped"])
+    head, *thread = digest_messages(digest)
+    everything = within_slacks_limits([head, *thread])
+    assert len(thread) <= 13  # 300 items of about 430 characters: Slack's total, not the blocks, sets the count
+    order = [everything.index(f"Reason {i}:") for i in range(300)]
+    assert order == sorted(order)
+    for message in thread:  # each reason whole within one reply
+        said = str(message["blocks"])
+        for i in range(300):
+            if f"Reason {i}:" in said:
+                assert f"Reason {i}: three customers &amp; the sales team asked" + ", with numbers" * (i % 13) in said

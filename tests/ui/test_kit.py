@@ -1,9 +1,16 @@
+import contextlib
+import random
 import re
+import signal
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from ui.kit import age_words, chunks, clip, escape, plain, quote
+from tests.fake_slack import validate_message
+from ui.chunks import chunks
+from ui.kit import age_words, clip, context, escape, plain, quote
 
 
 @pytest.mark.parametrize(
@@ -81,3 +88,72 @@ def test_clipping_never_cuts_a_mention_or_a_link_in_half(limit):
     pieces = chunks(TOKENS, limit) if limit >= 60 else []  # a piece holds a token whole: the link is 52
     for shown in (clip(TOKENS, limit), *pieces):
         assert re.fullmatch(r"[^<>]*(<[^<>]*>[^<>]*)*", shown), (limit, shown)
+
+
+LINK = "<https://acme.slack.com/archives/C1/p17|original message>"
+FAMILY = "👩\u200d👩\u200d👧"
+# What a digest's or a card's text is made of: words, lines, quoted lines, entities, mentions, links, emoji.
+ATOMS = ["word", "longerword", " ", " ", "\n", "&amp;", "&lt;", "&gt;", "<@U0123456789>", "<#C0123456789>", LINK,
+         FAMILY, "🇫🇷", "e\u0301", "👍🏽", "\n&gt; quoted words here", "😀"]
+_mixed = random.Random(7)
+CHUNKED = [
+    pytest.param("", id="empty"),
+    pytest.param("x" * 50, id="one-long-word"),
+    pytest.param("\n" * 30, id="only-line-breaks"),
+    pytest.param(quote("why " * 40), id="a-long-quote"),
+    pytest.param("&amp;" * 20, id="only-entities"),
+    pytest.param(FAMILY * 10, id="only-emoji"),
+    pytest.param(LINK * 3, id="only-links"),
+    pytest.param(TOKENS, id="tokens"),
+    *(pytest.param("".join(_mixed.choice(ATOMS) for _ in range(_mixed.randint(5, 60))), id=f"mixed-{n}")
+      for n in range(12)),
+]
+
+
+def _content(text: str) -> str:
+    """What a reader gets from the text, whatever the line breaks, spaces and quote marks between pieces."""
+    return re.sub(r"\s", "", text.replace("&gt;", ""))
+
+
+@contextlib.contextmanager
+def _within_seconds(seconds: float) -> Iterator[None]:
+    """Fails the test, rather than hanging it, when the code under test loops."""
+    def expired(*_: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("text", CHUNKED)
+def test_chunks_is_total_for_any_limit_and_keeps_what_it_can_whole(text):
+    """Any limit from 1 ends, keeps every piece within it, loses nothing, and cuts an entity, a mention or
+    link, or an emoji only when the limit is shorter than it."""
+    for limit in (*range(1, 41), 60, 100, 3000):
+        with _within_seconds(2):
+            pieces = chunks(text, limit)
+        assert all(len(piece) <= limit for piece in pieces), (limit, pieces)
+        assert _content("".join(pieces)) == _content(text), (limit, pieces)
+        for piece in pieces:
+            if limit >= len("&amp;"):
+                assert not re.search(r"&(a|am|amp|l|lt|g|gt)?$", piece), (limit, piece)
+            if limit >= len(FAMILY):
+                assert not piece[:1] or not (piece[0] in "\u200d\u0301" or "\U0001f3fb" <= piece[0] <= "\U0001f3ff"), (
+                    limit, piece)
+                assert not piece.endswith("\u200d"), (limit, piece)
+            if limit >= len(LINK):
+                assert re.fullmatch(r"[^<>]*(<[^<>]*>[^<>]*)*", piece), (limit, piece)
+
+
+@pytest.mark.parametrize("count", [1, 9, 10, 11, 25])
+def test_a_context_line_holds_any_number_of_facts_within_slacks_ten_elements(count):
+    facts = [f"fact {n}" for n in range(count)]
+    block = context(*facts)
+    assert validate_message({"text": "t", "blocks": [block]}) == []
+    shown = " · ".join(element["text"] for element in block["elements"])
+    assert shown == " · ".join(facts)
