@@ -174,7 +174,7 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
                                      headers={"Accept": "application/json", "Content-Type": "application/json",
                                               **headers})
     try:
-        with urllib.request.urlopen(request, timeout=timeout or DEFAULT_TIMEOUT) as answer:
+        with _OPENER.open(request, timeout=timeout or DEFAULT_TIMEOUT) as answer:
             return answer.status, _json(answer.read())
     except urllib.error.HTTPError as error:
         payload = _json(error.read())
@@ -195,6 +195,22 @@ def call(method: str, url: str, *, headers: Mapping[str, str], body: dict[str, A
         # Refused or unresolvable: nothing reached the tracker. Anything else may have been done.
         unreached = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
         raise Unavailable(type(reason).__name__, uncertain=not unreached) from None
+
+
+class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
+    """urllib follows a GET's redirect with every header of the request, the token included: one that
+    leaves the tracker's origin (a proxy's login page, a moved site) goes without it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's hook
+        follow = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if follow is not None and not _same_origin(req.full_url, follow.full_url):
+            for name in [key for key in follow.headers if key.lower() in _CREDENTIALS]:
+                del follow.headers[name]
+        return follow
+
+
+_CREDENTIALS = {"authorization", "cookie", "proxy-authorization"}
+_OPENER = urllib.request.build_opener(_CredentialsStayHome())
 
 
 def _same_origin(url: str, other: str) -> bool:
