@@ -23,7 +23,7 @@ from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.access import Deps, changing, deps, guarded, refusal, team, tell
 from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
@@ -144,8 +144,9 @@ def _cards(session: Session, d: Deps, team_id: str, idea_ids: set[int]) -> list[
 def _pm_and_waiting(client: WebClient, d: Deps, body: dict, context: BoltContext, logger: Logger, value: object
                     ) -> list[int] | None:
     """The insight ids pressed, when a PM pressed; otherwise the person is told, and None."""
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, INBOX_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, INBOX_FOR_PMS)
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return None
     return read_inbox_ids(value)
 

@@ -101,8 +101,10 @@ def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     """A PM sends what failed again (after inviting the bot back, say), or dismisses it."""
     ack()
     d = deps(context)
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, DELIVERIES_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                      DELIVERIES_FOR_PMS)
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     with changing(d) as session:
         if action["action_id"] == RETRY_DELIVERIES:

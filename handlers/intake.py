@@ -24,7 +24,18 @@ from bot.outcomes import reads_like_output, rewrite_hint
 from bot.similar import looks_like, open_ideas, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import FORM_FAILED, Deps, changing, deps, guarded, is_pm, open_form, team
+from handlers.access import (
+    FORM_FAILED,
+    SLACK_UNSURE,
+    Deps,
+    Standing,
+    changing,
+    deps,
+    guarded,
+    open_form,
+    standing,
+    team,
+)
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
@@ -155,9 +166,13 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                                ) -> None:
     d = deps(context)
     state = read_intake(view)
-    if state.insights and not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
-                                    waiting=True):
-        state = replace(state, insights=())  # only a PM's form could carry them: a forged one links nothing
+    if state.insights:  # only a PM's form could carry them: a forged one links nothing
+        said = standing(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, waiting=True)
+        if said is Standing.UNSURE:  # a PM's, most likely: kept open, with all that was typed, to try again
+            ack(response_action="errors", errors=_on_blocks({"outcome": SLACK_UNSURE}, state.version))
+            return
+        if said is Standing.NO:
+            state = replace(state, insights=())
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)
         objectives = objective_choices(session, context.team_id)

@@ -34,7 +34,7 @@ from bot.trackers import (
     ship_through_tracker,
 )
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
 from models import Decision, Idea, Stage, utcnow
 from runtime import calls, outbox, webhooks
 from runtime.failures import Permanent, Transient
@@ -304,8 +304,10 @@ def link_issue_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     ack()
     d = deps(context)
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, refusal_text_for_pms(config.triage_channel))
+    refused = refusal(client, d, config, context.team_id, context.user_id, logger,
+                      refusal_text_for_pms(config.triage_channel))
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     idea_id = read_id(action.get("value"))
     with d.sessions() as session:
@@ -325,8 +327,10 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
     if form is None:  # forged or garbled metadata: no idea to link to
         ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
         return
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"issue": refusal_text_for_pms(config.triage_channel)})
+    refused = refusal(client, d, config, context.team_id, context.user_id, logger,
+                      refusal_text_for_pms(config.triage_channel), waiting=True)
+    if refused is not None:
+        ack(response_action="errors", errors={"issue": refused})
         return
     found = find_issue(d.trackers, form.reference)
     if isinstance(found, str):
