@@ -39,12 +39,14 @@ from handlers.access import (
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
+from runtime.names import names_of
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
 from ui.objectives import read_objective
+from ui.tokens import as_read, unnamed
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
@@ -58,11 +60,16 @@ def register(app: App, d: Deps) -> None:
 
 
 def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,
-                logger: Logger, evidence: str = "", insights: tuple[int, ...] = ()) -> None:
+                logger: Logger, evidence: str = "", insights: tuple[int, ...] = (), from_message: bool = False
+                ) -> None:
     """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
     there is one, is asked for a suggestion after. `insights`: requests from the feedback inbox the idea
-    is made from (their quotes prefill `evidence`)."""
+    is made from (their quotes prefill `evidence`). `from_message`: the words are a message's, whose people
+    and channels Slack sends by id alone: they are shown by name, as the message showed them."""
     limit = FIELDS["ask"].max_chars
+    if from_message:
+        names = names_of(client, unnamed(ask + "\n" + evidence), logger)
+        ask, evidence = as_read(ask, names), as_read(evidence, names)
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
     draft = None
@@ -139,7 +146,7 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
     )
     ask = _words_of(message, by_a_person=source.author_id is not None)
     open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
-                user_id=context.user_id, logger=logger)
+                user_id=context.user_id, logger=logger, from_message=True)
 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
