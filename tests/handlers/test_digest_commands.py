@@ -87,6 +87,34 @@ def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, 
     assert (subscription.weekday, subscription.minute_of_day, subscription.only_this_channel) == (4, 990, only_here)
 
 
+@pytest.mark.parametrize("options, weekday, minute", [
+    ("weekly friday 4:30pm", 4, 16 * 60 + 30), ("fri 9am", 4, 9 * 60), ("fri 9 am", 4, 9 * 60),
+    ("fri 12pm", 4, 12 * 60), ("fri 12am", 4, 0), ("fri 4.30pm", 4, 16 * 60 + 30), ("Fri 4:30 P.M.", 4, 16 * 60 + 30),
+    ("every friday at 9 a.m.", 4, 9 * 60), ("fridays at noon", 4, 12 * 60), ("on tuesdays at 8:15am", 1, 8 * 60 + 15),
+    ("\uff46\uff52\uff49 \uff11\uff16\uff1a\uff13\uff10", 4, 16 * 60 + 30),  # an input method's full-width
+])
+def test_a_time_as_people_type_it_is_understood(bot, slack, engine, options, weekday, minute):
+    """12-hour times (with or without a space, dots or capitals), "every … at …", plural days, full width."""
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    hours, minutes = divmod(minute, 60)
+    assert f"at {hours:02d}:{minutes:02d}" in reply(slack)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.weekday, subscription.minute_of_day) == (weekday, minute)
+
+
+@pytest.mark.parametrize("options, said", [
+    ("fri 13pm", "\u201c13pm\u201d is not on a 12-hour clock: say `1pm` or `13:00`"),
+    ("fri 0am", "I didn't understand \u201c0am\u201d"),
+    ("fri 16:30pm", "say `4:30pm` or `16:30`"),
+    ("friday at 10", "\u201c10\u201d could be morning or evening: say `10am`, `10pm` or `10:00`"),
+])
+def test_a_time_that_is_none_or_a_guess_is_refused_with_the_example(bot, slack, engine, options, said):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    text = reply(slack)["text"]
+    assert said in text and "/idea digest here weekly monday 09:00" in text
+    assert subscriptions(engine) == []
+
+
 def test_only_pms_set_up_digests(bot, slack, engine):
     for words in ("digest here", "digest off", "digest now"):
         bot.slack.command(words, user="U2", channel="CPRODUCT")
