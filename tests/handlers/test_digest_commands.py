@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
-from models import Decision, DigestRun, DigestSubscription, Idea, utcnow
+from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, utcnow
 from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import merge_via_card, ship
 from tests.handlers.test_triage import REASON
@@ -201,8 +201,9 @@ def test_digest_now_a_minute_after_the_last_posts_again(bot, slack, engine):
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     wait_until(lambda: slack.calls("chat.postMessage"))
     bot.deliver()
-    with Session(engine) as session, session.begin():
+    with Session(engine) as session, session.begin():  # two minutes pass
         session.execute(update(Delivery).values(created_at=utcnow() - timedelta(minutes=2)))
+        session.execute(update(DigestNowClaim).values(claimed_at=utcnow() - timedelta(minutes=2)))
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     wait_until(lambda: len(slack.calls("chat.postMessage")) == 2)
 
