@@ -57,7 +57,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
     if in_feedback:
         said = read_feedback_message(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if said is not None:
-            read_feedback(d, context.team_id, said)
+            read_feedback(d, context.client, context.team_id, said, context.logger)
         elif (deleted := read_deleted(event)) is not None:
             forget_deleted(d, context.team_id, *deleted)
         return

@@ -1,6 +1,6 @@
 """A message's words prefilled into the idea form read as the message did: Slack sends every message's people
 and channels by id alone (`<@U7>`, `<#C123>`) and its links and `@here` as tokens; the form shows `@ana`,
-`#finance`, `the brief (https://…)` and `@here`, from the message shortcut and from a nudge alike."""
+`#finance`, `the brief (https://…)` and `@here`, from the message shortcut, a nudge and the feedback inbox."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.handlers.test_feedback import integration_post, listen_here, open_home, settled
 from tests.handlers.test_listening import message, say
 from tests.slack_requests import buttons
 
@@ -27,7 +28,17 @@ def by_nudge(bot, slack) -> None:
     bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
 
 
-WAYS = {"message shortcut": by_shortcut, "nudge": by_nudge}
+def by_inbox(bot, slack) -> None:
+    listen_here(bot, slack)
+    bot.slack.event(integration_post(SENT))
+    settled(bot, bot.engine, 1)
+    bot.slack.press(buttons(open_home(bot, slack)["blocks"])["inbox_make_idea"], user="UPM", channel=None,
+                    message_ts=None)
+
+
+WAYS = {"message shortcut": by_shortcut, "nudge": by_nudge, "feedback inbox": by_inbox}
+# A feedback channel's requests are kept as their sentences' words (a link by its label), people by name.
+SHOWN_BY = {"feedback inbox": SHOWN.removesuffix(" (https://x.example/b)")}
 
 
 def asked(slack) -> str:
@@ -41,7 +52,7 @@ def test_people_channels_and_links_read_as_the_message_showed_them(bot, slack, w
     slack.channels["C123"] = {"name": "finance"}
     slack.channels["C124"] = {"name": "design"}
     WAYS[way](bot, slack)
-    assert asked(slack) == SHOWN
+    assert asked(slack) == SHOWN_BY.get(way, SHOWN)
 
 
 @pytest.mark.parametrize("failure", [
