@@ -132,3 +132,14 @@ def test_an_idea_made_from_the_inbox_while_slack_is_silent_is_kept_open_not_stri
     reply = bot.slack.submit_view(view, GOOD, user="UADMIN").json()
     assert reply == {"response_action": "errors", "errors": {"outcome": SLACK_UNSURE}}
     nothing_changed(bot, slack, engine)
+
+
+@pytest.mark.parametrize("silent", ["nothing", "not an admin"], indirect=True)
+def test_the_home_tab_says_why_the_triage_queue_is_missing_when_slack_is_silent(silent, slack, engine):
+    """An admin opening the Home tab while Slack is silent sees their own ideas, and why the queue is not there,
+    rather than a tab that looks as if they were never a PM."""
+    bot, slack_says = silent
+    bot.slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"})
+    shown = str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
+    assert ("Slack did not say just now" in shown) is (slack_says == "nothing")
+    assert "Triage queue" not in shown and "Your ideas" in shown
