@@ -151,11 +151,6 @@ def standing(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_
     return Standing.YES if allowed else Standing.UNSURE if unanswered else Standing.NO
 
 
-def is_pm(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger) -> bool:
-    """For what is shown rather than refused (the Home tab a PM sees): not sure is not a PM."""
-    return standing(client, d, config, team_id, user_id, logger) is Standing.YES
-
-
 SLACK_UNSURE = "Slack did not say just now whether you are a workspace admin or owner, who may do this here, " \
                "so nothing changed. Please try again in a minute."
 

@@ -20,7 +20,7 @@ from bot.merge import NoSuchTarget, merge
 from bot.people import ZONE_KEPT, local_today, their_today
 from bot.team_settings import TeamConfig, team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, refusal, team, tell
+from handlers.access import Deps, Standing, changing, deps, guarded, open_form, refusal, standing, team, tell
 from handlers.home import home_of
 from handlers.trackers import file_or_link, filing_plan, tracker_options
 from models import Idea, Stage, utcnow
@@ -83,9 +83,10 @@ def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Lo
     if refused.refusal is Refusal.ALREADY_MOVED:
         redraw(d, context.team_id, refused.idea_id, config)  # the pressed card was stale
         if body.get("container", {}).get("type") == "view":  # and so was the Home tab it was pressed on
-            pm = is_pm(client, d, config, context.team_id, context.user_id, logger)
+            said = standing(client, d, config, context.team_id, context.user_id, logger)
             with d.sessions() as session:
-                d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id, pm))
+                d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id,
+                                                       said is Standing.YES, unsure=said is Standing.UNSURE))
     return None
 
 

@@ -16,7 +16,7 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 DEFAULT_WEEKDAY = 0
 DEFAULT_MINUTE = 9 * 60
 EXAMPLE = "`/idea digest here weekly monday 09:00` (add `only-this-channel` for ideas from this channel only)"
-_ONLY_HERE = re.compile(r"\b(?:only (?:in )?this channel|this channel only)\b")
+_ONLY_HERE = re.compile(r"\b(?:(?:only|just) (?:in |for |from )?this channel|(?:(?:in|for|from) )?this channel only)\b")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 _TWELVE_HOUR = re.compile(r"^(\d{1,2})(?:[:.h]([0-5]\d))?([ap])m$")  # 9am, 4:30pm, 4.30pm
 # "9 am", "9 a.m.", "4:30 P.M.": one word, as the 12-hour pattern reads it

@@ -78,7 +78,8 @@ def test_options_that_are_not_one_day_and_one_time_are_refused_and_quoted_back_i
 @pytest.mark.parametrize("options, only_here", [
     ("friday Friday 16:30.", False), ("weekly, fri, 16:30!", False), ("16:30 fri weekly weekly", False),
     ("fri 16:30 only this channel", True), ("Only this channel, fri 16:30", True),
-    ("fri 16:30 this channel only.", True),
+    ("fri 16:30 this channel only.", True), ("fri 16:30 in this channel only", True),
+    ("just this channel, fri 16:30", True), ("fri 16:30 for this channel only", True),
 ])
 def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options, only_here):
     bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
