@@ -180,8 +180,7 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
             if idea is None:
                 raise Refused(Refusal.NOT_FOUND)
             if not may_review(context.user_id, idea, said is Standing.YES):
-                not_a_pm = refusal_text(Refused(Refusal.NOT_A_PM), None)
-                ack(response_action="errors", errors={"learning": refused_for(said, not_a_pm)})
+                ack(response_action="errors", errors={"learning": refused_for(said, REVIEW_WHO)})
                 return
             idea, decision = decide(
                 session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=Stage.SHIPPED,

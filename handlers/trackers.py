@@ -16,8 +16,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.decisions import Refusal
-from bot.decisions import Refused as Declined
 from bot.ideas import get_idea
 from bot.reviews import supporters
 from bot.team_settings import team_config
@@ -53,10 +51,18 @@ from runtime.trackers import (
     Unavailable,
     later,
 )
-from ui.decisions import DecisionForm, refusal_text
+from ui.decisions import DecisionForm
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
 from ui.kit import read_id
-from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, read_link_issue, tracker_news
+from ui.trackers import (
+    LINK,
+    TrackerOption,
+    filing_failed,
+    link_for_pms,
+    link_issue_modal,
+    read_link_issue,
+    tracker_news,
+)
 
 # The issue's states from which it can be reopened.
 CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
@@ -305,7 +311,7 @@ def link_issue_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     d = deps(context)
     config = team(d, context.team_id)
     refused = refusal(client, d, config, context.team_id, context.user_id, logger,
-                      refusal_text_for_pms(config.triage_channel))
+                      link_for_pms(config.triage_channel))
     if refused is not None:
         tell(d, body, context.team_id, context.user_id, refused)
         return
@@ -328,7 +334,7 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
         return
     refused = refusal(client, d, config, context.team_id, context.user_id, logger,
-                      refusal_text_for_pms(config.triage_channel), waiting=True)
+                      link_for_pms(config.triage_channel), waiting=True)
     if refused is not None:
         ack(response_action="errors", errors={"issue": refused})
         return
@@ -344,7 +350,3 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         outbox.owe(session, context.team_id, *link_found(session, idea, found),
                    *notify.card_of(session, context.team_id, idea.id, config))
     ack()
-
-
-def refusal_text_for_pms(triage_channel: str | None) -> str:
-    return refusal_text(Declined(Refusal.NOT_A_PM), triage_channel)
