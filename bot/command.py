@@ -40,12 +40,19 @@ _DIGEST = {Verb.DIGEST_HERE, Verb.DIGEST_OFF, Verb.DIGEST_NOW, Verb.DIGEST_PREVI
 # ends a command with ("help?", "list."): neither makes a verb an ask.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TRAILING = ".,;:!?\u2026\u3002\uff01\uff1f"  # and a Japanese or Chinese full stop, !, ?
+# A verb's word as people also say it: one nudge or many, the objectives themselves.
+_SAME_WORD = {"nudge": "nudges", "digests": "digest", "okrs": "okr", "objective": "okr", "objectives": "okr",
+              "setting": "settings"}
+# Whole commands said another way: `digest on` is `digest here`, and stop is off.
+_SAME_VERB = {"digest on": "digest here", "digest stop": "digest off", "feedback on": "feedback here",
+              "feedback stop": "feedback off", "nudges stop": "nudges off", "nudges start": "nudges on"}
 
 
 def parse(text: str | None) -> IdeaCommand:
     """Subcommands are whole words: `/idea list` lists, "list all the reports" is an ask.
 
-    Case, width, spacing of any kind and punctuation at a word's end do not matter (`/idea Help?`, `/idea LIST.`);
+    Case, width, spacing of any kind and punctuation at a word's end do not matter (`/idea Help?`, `/idea LIST.`),
+    nor one nudge or many (`/idea nudge off`), and `/idea ?` is help;
     anything more than the verb's words makes an ask (`/idea help me export csv`), except that
     `digest here` takes its schedule after it (`digest here weekly friday 16:00`).
     """
@@ -53,7 +60,11 @@ def parse(text: str | None) -> IdeaCommand:
     words = text.split()
     # NFKC: an input method's full-width letters (`ｌｉｓｔ`) are the same word.
     keys = [unicodedata.normalize("NFKC", _strip(word)).rstrip(_TRAILING).lower() for word in words]
-    verb = _WORDS.get(" ".join(key for key in keys if key))
+    keys = [_SAME_WORD.get(key, key) for key in keys]
+    if words and not any(keys):
+        return IdeaCommand(Verb.HELP)  # `/idea ?`: a question about the bot, not an idea called "?"
+    said = " ".join(key for key in keys if key)
+    verb = _WORDS.get(_SAME_VERB.get(said, said))
     if verb is not None:
         return IdeaCommand(verb)
     if len(words) > 2 and _WORDS.get(" ".join(keys[:2])) is Verb.DIGEST_HERE:

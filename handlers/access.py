@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from logging import Logger
 from typing import Any
 
@@ -64,11 +65,6 @@ class Roles:
             return None
         with self.sessions.begin() as session:
             return remember_slack_user(session, team_id, user_id, user, now)
-
-    def is_admin(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
-                 ) -> bool:
-        known = self.user(client, team_id, user_id, logger, waiting=waiting)
-        return known is not None and known.is_admin
 
 
 def remember_slack_user(session: Session, team_id: str, user_id: str, user: dict[str, Any], now: datetime
@@ -130,37 +126,46 @@ def team(d: Deps, team_id: str) -> TeamConfig:
         return team_config(session, team_id, d.settings)
 
 
-def is_pm(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, *,
-          waiting: bool = False) -> bool:
-    """Product managers: the workspace's PM list, or when there is none, its admins and owners. The one
-    place this is decided. `waiting`: a form waits for this answer (see Roles.user)."""
-    return may_decide(user_id, config.pm_user_ids,
-                      lambda user: d.roles.is_admin(client, team_id, user, logger, waiting=waiting))
+class Standing(Enum):
+    """Whether someone may do a PM's (or an admin's) thing: yes, no, or Slack did not say."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"  # no PM list, and users.info did not answer: whether they are an admin is unknown
 
 
-def is_admin(client: WebClient, d: Deps, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False
-             ) -> bool:
-    return d.roles.is_admin(client, team_id, user_id, logger, waiting=waiting)
+def standing(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, *,
+             waiting: bool = False, admins_only: bool = False) -> Standing:
+    """Product managers: the workspace's PM list, or when there is none, its admins and owners (with
+    `admins_only`, admins and owners alone). The one place this is decided, from what is stored and what
+    Slack says, never from what a button or form carried. `waiting`: a form waits for this (see Roles.user)."""
+    unanswered = False
+
+    def admin(user: str) -> bool:
+        nonlocal unanswered
+        known = d.roles.user(client, team_id, user, logger, waiting=waiting)
+        unanswered = known is None
+        return known is not None and known.is_admin
+
+    allowed = admin(user_id) if admins_only else may_decide(user_id, config.pm_user_ids, admin)
+    return Standing.YES if allowed else Standing.UNSURE if unanswered else Standing.NO
 
 
 SLACK_UNSURE = "Slack did not say just now whether you are a workspace admin or owner, who may do this here, " \
                "so nothing changed. Please try again in a minute."
 
 
+def refused_for(said: Standing, note: str) -> str | None:
+    """What to tell someone of that standing: nothing, `note`, or that Slack did not say (not a false "only PMs")."""
+    return None if said is Standing.YES else SLACK_UNSURE if said is Standing.UNSURE else note
+
+
 def refusal(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, note: str,
-            *, admins_only: bool = False) -> str | None:
+            *, waiting: bool = False, admins_only: bool = False) -> str | None:
     """None when the person may (a PM, or with `admins_only` a workspace admin or owner); else what to tell
     them: `note`, or, when only Slack could say and it did not answer, that, rather than a false "only PMs"."""
-    unanswered = False
-
-    def admin(user: str) -> bool:
-        nonlocal unanswered
-        known = d.roles.user(client, team_id, user, logger)
-        unanswered = known is None
-        return known is not None and known.is_admin
-
-    allowed = admin(user_id) if admins_only else may_decide(user_id, config.pm_user_ids, admin)
-    return None if allowed else SLACK_UNSURE if unanswered else note
+    said = standing(client, d, config, team_id, user_id, logger, waiting=waiting, admins_only=admins_only)
+    return refused_for(said, note)
 
 
 def tell(d: Deps, body: dict[str, Any], team_id: str, user_id: str, text: str) -> None:

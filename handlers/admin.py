@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.command import IdeaCommand
 from bot.team_settings import own_team_config, save_team_settings
-from handlers.access import Deps, changing, deps, guarded, is_admin, open_form, refusal, team, tell
+from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
 from handlers.digests import can_post_in
 from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
@@ -38,8 +38,10 @@ def settings_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
 def settings_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
                                  ) -> None:
     d = deps(context)
-    if not is_admin(client, d, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"triage_channel": SETTINGS_FOR_ADMINS})
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                      SETTINGS_FOR_ADMINS, waiting=True, admins_only=True)
+    if refused is not None:
+        ack(response_action="errors", errors={"triage_channel": refused})
         return
     form = read_settings(view)
     if form.errors:

@@ -17,7 +17,7 @@ from handlers import admin, digests, feedback, home, listening, objectives
 from handlers.access import Deps, deps, guarded
 from handlers.intake import open_intake
 from ui.home import help_message
-from ui.kit import typed_text
+from ui.tokens import typed_text
 
 
 def register(app: App, d: Deps) -> None:

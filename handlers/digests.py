@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import threading
 from logging import Logger
 
 from slack_bolt import Ack, BoltContext
@@ -11,7 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.command import IdeaCommand, Verb
-from bot.digests.runs import digest_now, find_subscription, schedule_of, subscribe, unsubscribe
+from bot.digests.runs import (
+    claim_now,
+    digest_now,
+    find_subscription,
+    release_now,
+    schedule_of,
+    subscribe,
+    unsubscribe,
+)
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
 from handlers.access import Deps, answer, changing, deps, refusal, team, tell
@@ -96,19 +103,16 @@ def _say(d: Deps, command: dict, team_id: str, message: dict) -> None:
     d.sender.soon(team_id, answer(command, {**message, "response_type": "ephemeral"}))
 
 
-_POSTING: set[tuple[str, str]] = set()  # channels whose `digest now` this process is writing
-_POSTING_LOCK = threading.Lock()
-
-
 def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  # noqa: ANN001 - a datetime
     """A run of the channel's schedule, or, for a channel with none, a one-off that no schedule counts.
-    Typed twice in a row (a digest still on its way, or sent a minute ago), it posts one, and says so."""
-    with _POSTING_LOCK:
-        busy = (team_id, channel) in _POSTING
-        _POSTING.add((team_id, channel))
-    if busy:
+    Typed twice (a digest still on its way, or sent a minute ago; at once, in two processes), it posts one,
+    and says so: the channel's turn is claimed in the database first."""
+    with changing(d) as session:
+        claimed = claim_now(session, team_id, channel, now)
+    if not claimed:
         tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
         return
+    owed = False
     try:
         with d.sessions() as session:
             if digest_just_owed(session, team_id, channel, now):
@@ -117,15 +121,17 @@ def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  
             subscription = find_subscription(session, team_id, channel)
             digest = digest_now(session, team_id, channel, now) if subscription is None else None
         if subscription is not None:
-            owe_now(d.sessions, d.digest_intro, subscription.id, now)
+            owed = owe_now(d.sessions, d.digest_intro, subscription.id, now)
             d.sender.wake()
             return
         paragraph = write_intro(d.digest_intro, team_id, digest)
         with changing(d) as session:
             outbox.owe(session, team_id, digest_owed(channel, digest, paragraph))
+        owed = True
     finally:
-        with _POSTING_LOCK:
-            _POSTING.discard((team_id, channel))
+        if not owed:  # nothing posted: typing it again should post, not be told it just was
+            with changing(d) as session:
+                release_now(session, team_id, channel, now)
 
 
 def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None) -> str | None:

@@ -23,12 +23,13 @@ from bot.reviews import SUPPORTABLE, to_support
 from bot.similar import open_ideas, same_need
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, answer, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.access import Deps, answer, changing, deps, guarded, refusal, team, tell
 from handlers.digests import can_post_in
 from handlers.home import home_of
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import calls, outbox
+from runtime.names import names_of
 from runtime.outbox import Owed
 from runtime.sender import Job
 from ui.feedback import (
@@ -47,6 +48,7 @@ from ui.feedback import (
 )
 from ui.ids import INBOX_ATTACH, INBOX_MAKE_IDEA, INBOX_NOT_A_REQUEST
 from ui.kit import read_id
+from ui.tokens import as_read, unnamed
 
 EVIDENCE_QUOTES = 5  # quotes the intake form's evidence starts with, when an idea is made from several
 
@@ -89,12 +91,15 @@ def feedback_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebCl
 # --- reading a feedback channel -------------------------------------------------------------------------
 
 
-def read_feedback(d: Deps, team_id: str, message: FeedbackMessage) -> None:
+def read_feedback(d: Deps, client: WebClient, team_id: str, message: FeedbackMessage, logger: Logger) -> None:
     """Records each request of the message as an insight, and owes their matching; nothing for praise, bugs
-    and chatter, and nothing the second time the same message arrives."""
+    and chatter, and nothing the second time the same message arrives. The people and channels it names by
+    id are kept by name, as the channel showed them (in the inbox, the quotes and the form made from it)."""
     requests = requests_in(message.text)[:feedback.PER_MESSAGE]
     if not requests:
         return
+    names = names_of(client, unnamed(" ".join(requests)), logger)
+    requests = [as_read(request, names) for request in requests]
     with changing(d) as session:
         ids = feedback.record(session, team_id=team_id, channel_id=message.channel_id, message_ts=message.ts,
                               author=message.author, requests=requests, now=utcnow())
@@ -143,8 +148,9 @@ def _cards(session: Session, d: Deps, team_id: str, idea_ids: set[int]) -> list[
 def _pm_and_waiting(client: WebClient, d: Deps, body: dict, context: BoltContext, logger: Logger, value: object
                     ) -> list[int] | None:
     """The insight ids pressed, when a PM pressed; otherwise the person is told, and None."""
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, INBOX_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, INBOX_FOR_PMS)
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return None
     return read_inbox_ids(value)
 

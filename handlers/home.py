@@ -21,7 +21,7 @@ from bot.people import ZONE_KEPT, local_today
 from bot.reviews import support_counts
 from bot.similar import open_ideas, ranked
 from bot.stats import build_trap_stats
-from handlers.access import Deps, answer, changing, deps, guarded, is_pm, refusal, team, tell
+from handlers.access import Deps, Standing, answer, changing, deps, guarded, refusal, standing, team, tell
 from handlers.tracker_status import home_alerts
 from models import utcnow
 from runtime import outbox
@@ -56,16 +56,20 @@ def app_home_opened_callback(event: dict, client: WebClient, context: BoltContex
     if event.get("tab") != "home":
         return
     d = deps(context)
-    pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
+    said = standing(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
+    pm = said is Standing.YES
     # What is due is due on the PM's own date: their time zone, asked of Slack about weekly.
     known = d.roles.user(client, context.team_id, context.user_id, logger, within=ZONE_KEPT) if pm else None
     with d.sessions() as session:
-        home = home_of(session, d, context.team_id, context.user_id, pm, tz=known.tz if known else None)
+        home = home_of(session, d, context.team_id, context.user_id, pm, tz=known.tz if known else None,
+                       unsure=said is Standing.UNSURE)
     d.sender.soon(context.team_id, home)
 
 
-def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, tz: str | None = None) -> Owed:
-    """The person's Home tab as it stands, to publish; `tz`, when the caller knows it, saves reading it."""
+def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, tz: str | None = None,
+            unsure: bool = False) -> Owed:
+    """The person's Home tab as it stands, to publish; `tz`, when the caller knows it, saves reading it.
+    `unsure`: Slack did not say whether they are an admin, which the tab says rather than look emptied."""
     now = utcnow()
     today = (today_for(tz, now) if tz else local_today(session, team_id, user_id, now)) if pm else now.date()
     mine, total = ideas_of(session, team_id, user_id, MINE_LIMIT)
@@ -84,6 +88,7 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, 
         alerts=home_alerts(session, d) if pm and d.trackers else (),
         failed_total=outbox.failed_total(session, team_id) if len(undelivered) >= outbox.UNDELIVERED_SHOWN else None,
         people=support_counts(session, sorted({idea.id for idea in shown})),
+        unsure=unsure,
     )
     return outbox.home(user_id, view)
 
@@ -103,8 +108,10 @@ def deliveries_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     """A PM sends what failed again (after inviting the bot back, say), or dismisses it."""
     ack()
     d = deps(context)
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, DELIVERIES_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                      DELIVERIES_FOR_PMS)
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     with changing(d) as session:
         if action["action_id"] == RETRY_DELIVERIES:

@@ -24,16 +24,29 @@ from bot.outcomes import reads_like_output, rewrite_hint
 from bot.similar import looks_like, open_ideas, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import FORM_FAILED, Deps, changing, deps, guarded, is_pm, open_form, team
+from handlers.access import (
+    FORM_FAILED,
+    SLACK_UNSURE,
+    Deps,
+    Standing,
+    changing,
+    deps,
+    guarded,
+    open_form,
+    standing,
+    team,
+)
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
+from runtime.names import names_of
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
 from ui.kit import unescape
 from ui.objectives import read_objective
+from ui.tokens import as_read, unnamed
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
@@ -47,11 +60,16 @@ def register(app: App, d: Deps) -> None:
 
 
 def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,
-                logger: Logger, evidence: str = "", insights: tuple[int, ...] = ()) -> None:
+                logger: Logger, evidence: str = "", insights: tuple[int, ...] = (), from_message: bool = False
+                ) -> None:
     """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
     there is one, is asked for a suggestion after. `insights`: requests from the feedback inbox the idea
-    is made from (their quotes prefill `evidence`)."""
+    is made from (their quotes prefill `evidence`). `from_message`: the words are a message's, whose people
+    and channels Slack sends by id alone: they are shown by name, as the message showed them."""
     limit = FIELDS["ask"].max_chars
+    if from_message:
+        names = names_of(client, unnamed(ask + "\n" + evidence), logger)
+        ask, evidence = as_read(ask, names), as_read(evidence, names)
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
     draft = None
@@ -128,7 +146,7 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
     )
     ask = _words_of(message, by_a_person=source.author_id is not None)
     open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
-                user_id=context.user_id, logger=logger)
+                user_id=context.user_id, logger=logger, from_message=True)
 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
@@ -155,9 +173,13 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                                ) -> None:
     d = deps(context)
     state = read_intake(view)
-    if state.insights and not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
-                                    waiting=True):
-        state = replace(state, insights=())  # only a PM's form could carry them: a forged one links nothing
+    if state.insights:  # only a PM's form could carry them: a forged one links nothing
+        said = standing(client, d, team(d, context.team_id), context.team_id, context.user_id, logger, waiting=True)
+        if said is Standing.UNSURE:  # a PM's, most likely: kept open, with all that was typed, to try again
+            ack(response_action="errors", errors=_on_blocks({"outcome": SLACK_UNSURE}, state.version))
+            return
+        if said is Standing.NO:
+            state = replace(state, insights=())
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)
         objectives = objective_choices(session, context.team_id)

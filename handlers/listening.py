@@ -57,7 +57,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
     if in_feedback:
         said = read_feedback_message(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if said is not None:
-            read_feedback(d, context.team_id, said)
+            read_feedback(d, context.client, context.team_id, said, context.logger)
         elif (deleted := read_deleted(event)) is not None:
             forget_deleted(d, context.team_id, *deleted)
         return
@@ -147,7 +147,7 @@ def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
     _replace(d, body, context.team_id, {"delete_original": True})
     source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
     open_intake(client, d, body, ask=nudge.text, source=source, team_id=context.team_id, user_id=context.user_id,
-                logger=logger)
+                logger=logger, from_message=True)
 
 
 def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None:

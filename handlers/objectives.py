@@ -13,7 +13,7 @@ from bot.decisions import Refusal, Refused
 from bot.drafts import remember_submitted, submitted_before
 from bot.objectives import find_objective, link, objective_choices, objective_errors, save_objective
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, refusal, team, tell
+from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
 from handlers.home import home_of
 from runtime import outbox
 from ui.decisions import refusal_text
@@ -50,8 +50,8 @@ def set_objective_callback(ack: Ack, body: dict, action: dict, client: WebClient
     ack()
     d = deps(context)
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
+    if (refused := refusal(client, d, config, context.team_id, context.user_id, logger, OBJECTIVES_FOR_PMS)):
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     idea_id = read_id(str(action.get("block_id", "")).removeprefix("objective_"))
     chosen = read_objective((action.get("selected_option") or {}).get("value"))
@@ -82,8 +82,10 @@ def objective_form_callback(ack: Ack, body: dict, action: dict, client: WebClien
     """Add an objective, or edit one (PMs): its Edit button, or an older one picked from Home's menu."""
     ack()
     d = deps(context)
-    if not is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, OBJECTIVES_FOR_PMS)
+    refused = refusal(client, d, team(d, context.team_id), context.team_id, context.user_id, logger,
+                      OBJECTIVES_FOR_PMS)
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     objective_id = read_objective(action.get("value") or (action.get("selected_option") or {}).get("value"))
     with d.sessions() as session:
@@ -102,8 +104,9 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
         ack(response_action="errors", errors=errors)
         return
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"title": OBJECTIVES_FOR_PMS})
+    refused = refusal(client, d, config, context.team_id, context.user_id, logger, OBJECTIVES_FOR_PMS, waiting=True)
+    if refused is not None:
+        ack(response_action="errors", errors={"title": refused})
         return
     form_id = carried(view.get("id"))
     try:

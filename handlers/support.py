@@ -23,7 +23,19 @@ from bot.reviews import (
 )
 from bot.team_settings import team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, remember_slack_user, team, tell
+from handlers.access import (
+    Deps,
+    Standing,
+    changing,
+    deps,
+    guarded,
+    open_form,
+    refused_for,
+    remember_slack_user,
+    standing,
+    team,
+    tell,
+)
 from models import Idea, Stage, utcnow
 from runtime import outbox
 from runtime.failures import Permanent, classify
@@ -130,9 +142,9 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
             review = latest_decision(session, idea.id) if idea is not None else None
         tell(d, body, context.team_id, context.user_id, review_closed(idea, review) if idea else REVIEW_CLOSED)
         return
-    pm = is_pm(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
-    if not may_review(context.user_id, idea, pm):
-        tell(d, body, context.team_id, context.user_id, REVIEW_WHO)
+    said = standing(client, d, team(d, context.team_id), context.team_id, context.user_id, logger)
+    if not may_review(context.user_id, idea, said is Standing.YES):
+        tell(d, body, context.team_id, context.user_id, refused_for(said, REVIEW_WHO))
         return
     result = REVIEW_ACTIONS.get(action["action_id"])
     if result is None:
@@ -161,12 +173,15 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         ack(response_action="errors", errors={"measured": problem})
         return
     config = team(d, context.team_id)
-    pm = is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True)
+    said = standing(client, d, config, context.team_id, context.user_id, logger, waiting=True)
     try:
         with changing(d) as session:
             idea = get_idea(session, context.team_id, form.idea_id)
-            if idea is None or not may_review(context.user_id, idea, pm):
-                raise Refused(Refusal.NOT_FOUND if idea is None else Refusal.NOT_A_PM)
+            if idea is None:
+                raise Refused(Refusal.NOT_FOUND)
+            if not may_review(context.user_id, idea, said is Standing.YES):
+                ack(response_action="errors", errors={"learning": refused_for(said, REVIEW_WHO)})
+                return
             idea, decision = decide(
                 session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=Stage.SHIPPED,
                 to_stage=Stage.REVIEWED, reason=form.learning, decided_by=context.user_id, result=form.result,

@@ -16,8 +16,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.decisions import Refusal
-from bot.decisions import Refused as Declined
 from bot.ideas import get_idea
 from bot.reviews import supporters
 from bot.team_settings import team_config
@@ -34,7 +32,7 @@ from bot.trackers import (
     ship_through_tracker,
 )
 from handlers import notify, tracker_status
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
 from models import Decision, Idea, Stage, utcnow
 from runtime import calls, outbox, webhooks
 from runtime.failures import Permanent, Transient
@@ -53,10 +51,18 @@ from runtime.trackers import (
     Unavailable,
     later,
 )
-from ui.decisions import DecisionForm, refusal_text
+from ui.decisions import DecisionForm
 from ui.ids import LINK_ISSUE, LINK_ISSUE_CALLBACK
 from ui.kit import read_id
-from ui.trackers import LINK, TrackerOption, filing_failed, link_issue_modal, read_link_issue, tracker_news
+from ui.trackers import (
+    LINK,
+    TrackerOption,
+    filing_failed,
+    link_for_pms,
+    link_issue_modal,
+    read_link_issue,
+    tracker_news,
+)
 
 # The issue's states from which it can be reopened.
 CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
@@ -318,8 +324,10 @@ def link_issue_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     ack()
     d = deps(context)
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger):
-        tell(d, body, context.team_id, context.user_id, refusal_text_for_pms(config.triage_channel))
+    refused = refusal(client, d, config, context.team_id, context.user_id, logger,
+                      link_for_pms(config.triage_channel))
+    if refused is not None:
+        tell(d, body, context.team_id, context.user_id, refused)
         return
     idea_id = read_id(action.get("value"))
     with d.sessions() as session:
@@ -339,8 +347,10 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
     if form is None:  # forged or garbled metadata: no idea to link to
         ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
         return
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"issue": refusal_text_for_pms(config.triage_channel)})
+    refused = refusal(client, d, config, context.team_id, context.user_id, logger,
+                      link_for_pms(config.triage_channel), waiting=True)
+    if refused is not None:
+        ack(response_action="errors", errors={"issue": refused})
         return
     found = find_issue(d.trackers, form.reference)
     if isinstance(found, str):
@@ -354,7 +364,3 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         outbox.owe(session, context.team_id, *link_found(session, idea, found),
                    *notify.card_of(session, context.team_id, idea.id, config))
     ack()
-
-
-def refusal_text_for_pms(triage_channel: str | None) -> str:
-    return refusal_text(Declined(Refusal.NOT_A_PM), triage_channel)

@@ -20,7 +20,7 @@ from bot.merge import NoSuchTarget, merge
 from bot.people import ZONE_KEPT, local_today, their_today
 from bot.team_settings import TeamConfig, team_config
 from handlers import notify
-from handlers.access import Deps, changing, deps, guarded, is_pm, open_form, team, tell
+from handlers.access import Deps, Standing, changing, deps, guarded, open_form, refusal, standing, team, tell
 from handlers.home import home_of
 from handlers.trackers import file_or_link, filing_plan, tracker_options
 from models import Idea, Stage, utcnow
@@ -72,17 +72,21 @@ def checked_move(client: WebClient, body: dict, context: BoltContext, logger: Lo
                               to_stage=move.to_stage, flow=flow)
         except Refused as error:
             refused = error
-    if refused is None and not is_pm(client, d, config, context.team_id, context.user_id, logger):
-        refused = Refused(Refusal.NOT_A_PM)
     if refused is None:
-        return idea
+        note = refusal_text(Refused(Refusal.NOT_A_PM), config.triage_channel)
+        said = refusal(client, d, config, context.team_id, context.user_id, logger, note)
+        if said is None:
+            return idea
+        tell(d, body, context.team_id, context.user_id, said)
+        return None
     tell(d, body, context.team_id, context.user_id, refusal_text(refused, config.triage_channel))
     if refused.refusal is Refusal.ALREADY_MOVED:
         redraw(d, context.team_id, refused.idea_id, config)  # the pressed card was stale
         if body.get("container", {}).get("type") == "view":  # and so was the Home tab it was pressed on
-            pm = is_pm(client, d, config, context.team_id, context.user_id, logger)
+            said = standing(client, d, config, context.team_id, context.user_id, logger)
             with d.sessions() as session:
-                d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id, pm))
+                d.sender.soon(context.team_id, home_of(session, d, context.team_id, context.user_id,
+                                                       said is Standing.YES, unsure=said is Standing.UNSURE))
     return None
 
 
@@ -108,9 +112,10 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors=errors)
         return
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        # Before the tracker is asked about an issue: only a PM's form is worth the wait, or the call.
-        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_A_PM), None)})
+    # Before the tracker is asked about an issue: only a PM's form is worth the wait, or the call.
+    if (refused := refusal(client, d, config, context.team_id, context.user_id, logger,
+                           refusal_text(Refused(Refusal.NOT_A_PM), None), waiting=True)) is not None:
+        ack(response_action="errors", errors={"reason": refused})
         return
     filing = filing_plan(d, form)
     if filing.error is not None:
@@ -158,8 +163,9 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
         ack(response_action="errors", errors={"reason": problem})
         return
     config = team(d, context.team_id)
-    if not is_pm(client, d, config, context.team_id, context.user_id, logger, waiting=True):
-        ack(response_action="errors", errors={"reason": refusal_text(Refused(Refusal.NOT_A_PM), None)})
+    if (refused := refusal(client, d, config, context.team_id, context.user_id, logger,
+                           refusal_text(Refused(Refusal.NOT_A_PM), None), waiting=True)) is not None:
+        ack(response_action="errors", errors={"reason": refused})
         return
     try:
         with changing(d) as session:

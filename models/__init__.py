@@ -3,7 +3,7 @@
 from models.base import Base, utcnow
 from models.db import dialect_insert, make_engine, make_sessions
 from models.decision import Decision
-from models.digest import DigestRun, DigestSubscription
+from models.digest import DigestNowClaim, DigestRun, DigestSubscription
 from models.idea import Idea, Stage
 from models.insight import FeedbackChannel, Insight
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
@@ -24,6 +24,7 @@ __all__ = [
     "CheckIn",
     "Decision",
     "Delivery",
+    "DigestNowClaim",
     "DigestRun",
     "DigestSubscription",
     "Draft",

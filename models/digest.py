@@ -28,6 +28,20 @@ class DigestSubscription(Base):
         return f"DigestSubscription(id={self.id!r}, channel_id={self.channel_id!r}, weekday={self.weekday!r})"
 
 
+class DigestNowClaim(Base):
+    """When `/idea digest now` last took a channel's turn to post: claimed in one statement (the database
+    decides), so the command typed twice at once, in two processes, posts one digest."""
+
+    __tablename__ = "digest_now_claims"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"DigestNowClaim({self.team_id!r}, {self.channel_id!r}, {self.claimed_at!r})"
+
+
 class DigestRun(Base):
     """One period of one subscription. The unique key is the claim: whoever inserts it posts."""
 

@@ -4,6 +4,7 @@ supporters hear, and why a button did nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -221,6 +222,16 @@ def merge_modal(idea: Idea) -> dict[str, Any]:
     ], submit="Merge", metadata={"idea": idea.id, "from": idea.stage})
 
 
+_FULL_WIDTH = str.maketrans("\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff03", "0123456789#")
+_IDEA_NUMBER = re.compile(r"(?:idea\s*)?(?:#|no\.?\s*|number\s*)?\s*(\d+)[.,;:!)]?", re.IGNORECASE)
+
+
+def idea_number(typed_text: str) -> int | None:
+    """The idea a person named: `12`, `#12`, `idea 12`, `Idea #12.`, `No. 12`, full-width digits too."""
+    found = _IDEA_NUMBER.fullmatch(typed_text.translate(_FULL_WIDTH).strip())
+    return read_id(found.group(1)) if found else None
+
+
 @dataclass(frozen=True)
 class MergeForm:
     idea_id: int
@@ -234,11 +245,11 @@ def read_merge(view: dict[str, Any]) -> MergeForm | None:
     values = view.get("state", {}).get("values", {})
     try:
         meta = json.loads(view.get("private_metadata") or "")
-        target = typed(values, "target").lstrip("#")
+        target = typed(values, "target")
         reason = typed(values, "reason")
         idea_id, shown = read_id(str(meta["idea"])), str(meta["from"])
         if idea_id is None or shown not in STAGE_NAMES:
             return None
-        return MergeForm(idea_id, shown, read_id(target), reason)
+        return MergeForm(idea_id, shown, idea_number(target), reason)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

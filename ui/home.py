@@ -109,12 +109,15 @@ def home_view(
     failed_total: int | None = None,
     people: Mapping[int, int] | None = None,
     alerts: Sequence[Block] = (),
+    unsure: bool = False,
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
     queue, the customer feedback inbox, and what the optional model costs. `people`: how many support
     each idea shown. `alerts` (a tracker refusing the token) come first: nothing else works until they
-    are put right."""
-    blocks: list[Block] = [*alerts, *undelivered_blocks(undelivered, failed_total)]
+    are put right. `unsure`: Slack did not say whether they are an admin (who decide without a PM list)."""
+    blocks: list[Block] = [*alerts]
+    blocks += [context(HOME_UNSURE)] if unsure else []
+    blocks += undelivered_blocks(undelivered, failed_total)
     if triage is not None:
         blocks += _triage_blocks(triage, now, people or {})
     blocks += inbox
@@ -279,6 +282,8 @@ def stats_message(stats: Stats) -> dict[str, Any]:
 
 
 
+HOME_UNSURE = (":hourglass: Slack did not say just now whether you are a workspace admin or owner, who decide "
+               "here, so the triage queue and the feedback inbox are not shown. Open this tab again in a minute.")
 DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
 EXPORT_FAILED = ("I could not send you the export: Slack said `{error}`. If files are blocked in this workspace, "
                  "an operator can run `python -m bot export` instead.")

@@ -113,32 +113,6 @@ def whole(text: str, cut: int) -> int:
     return cut
 
 
-_TOKEN = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
-_SPECIAL = {"!here": "@here", "!channel": "@channel", "!everyone": "@everyone"}
-
-
-def typed_text(slack_text: str) -> str:
-    """What a person typed after a slash command, as they saw it: Slack sends a channel they picked as
-    `<#C123|general>`, a person as `<@U1|ana>` and a link as `<https://x|y>`; those read as `#general`,
-    `@ana` and `y (https://x)`. A token without a name (`<@U1>`) stays as it is, with no name to show."""
-    def readable(match: re.Match[str]) -> str:
-        target, label = match.group(1), match.group(2)
-        if target.split("|")[0] in _SPECIAL:
-            return _SPECIAL[target]
-        if not label:
-            return target.removeprefix("mailto:") if "://" in target or target.startswith("mailto:") \
-                else match.group(0)
-        if target.startswith(("@", "#")):
-            return target[0] + label.lstrip("@#")
-        if target.startswith("!"):  # a user group's name carries its @; a date, its fallback
-            return label
-        if target.startswith("mailto:") or target.split("://", 1)[-1] == label:
-            return label
-        return f"{label} ({target})"
-
-    return unescape(_TOKEN.sub(readable, slack_text))
-
-
 def clip(mrkdwn: str, limit: int) -> str:
     """Shortens already-escaped text to `limit` characters without splitting an entity like `&amp;`, nor an
     emoji or a letter and its accent."""

@@ -12,6 +12,7 @@ from ui.cards import move_buttons, review_buttons
 from ui.ids import LINK_ISSUE_CALLBACK
 from ui.kit import (
     Block,
+    channel_link,
     clip,
     escape,
     idea_ref,
@@ -60,6 +61,12 @@ def read_tracker_choice(values: dict[str, Any]) -> tuple[str | None, str]:
     reference = typed(values, "issue")
     valid = isinstance(chosen, str) and (chosen in (LINK, NEITHER) or chosen.startswith("create:"))
     return (chosen if valid else None), reference[:300]
+
+
+def link_for_pms(triage_channel: str | None) -> str:
+    """Why "Link a tracker issue" did nothing: it links an issue (no idea moves), and only PMs may."""
+    where = f"; ask in {channel_link(triage_channel)}" if triage_channel else "; ask a product manager"
+    return f"Only product managers can link a tracker issue to an idea{where}."
 
 
 def link_issue_modal(idea: Idea) -> dict[str, Any]:

@@ -14,12 +14,12 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
 from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY, Schedule, latest_run, valid_timezone
-from models import DigestRun, DigestSubscription, dialect_insert
+from models import DigestNowClaim, DigestRun, DigestSubscription, dialect_insert
 
 CLAIM_TTL = timedelta(minutes=10)
 CATCH_UP = timedelta(days=1)
@@ -234,3 +234,31 @@ def _pass_over(session: Session, subscription_id: int, period_end: datetime, now
         .on_conflict_do_nothing()
         .returning(runs.c.id)
     ) is not None
+
+
+NOW_AGAIN = timedelta(minutes=1)  # `/idea digest now` typed again within this posts no second digest
+
+
+def claim_now(session: Session, team_id: str, channel_id: str, now: datetime) -> bool:
+    """This `/idea digest now` may post: nobody took the channel's turn within NOW_AGAIN. One statement the
+    database runs atomically, so of two typed at once (in two processes) exactly one gets True. A claim dated
+    far ahead (a process whose clock ran ahead) holds nobody off."""
+    table = DigestNowClaim.__table__
+    statement = (
+        dialect_insert(session)(table)
+        .values(team_id=team_id, channel_id=channel_id, claimed_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.team_id, table.c.channel_id],
+            set_={"claimed_at": now},
+            where=or_(table.c.claimed_at <= now - NOW_AGAIN, table.c.claimed_at > now + NOW_AGAIN),
+        )
+        .returning(table.c.team_id)
+    )
+    return session.scalar(statement) is not None
+
+
+def release_now(session: Session, team_id: str, channel_id: str, claimed_at: datetime) -> None:
+    """A claim that posted nothing (the digest could not be written) is given back: typing it again posts."""
+    session.execute(delete(DigestNowClaim).where(DigestNowClaim.team_id == team_id,
+                                                 DigestNowClaim.channel_id == channel_id,
+                                                 DigestNowClaim.claimed_at == claimed_at))

@@ -7,6 +7,7 @@ Times are kept as a weekday and a minute of the day in the subscriber's own time
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,8 +16,14 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 DEFAULT_WEEKDAY = 0
 DEFAULT_MINUTE = 9 * 60
 EXAMPLE = "`/idea digest here weekly monday 09:00` (add `only-this-channel` for ideas from this channel only)"
-_ONLY_HERE = re.compile(r"\b(?:only (?:in )?this channel|this channel only)\b")
+_ONLY_HERE = re.compile(r"\b(?:(?:only|just) (?:in |for |from )?this channel|(?:(?:in|for|from) )?this channel only)\b")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+_TWELVE_HOUR = re.compile(r"^(\d{1,2})(?:[:.h]([0-5]\d))?([ap])m$")  # 9am, 4:30pm, 4.30pm
+# "9 am", "9 a.m.", "4:30 P.M.": one word, as the 12-hour pattern reads it
+_AM_PM = re.compile(r"\b(\d{1,2}(?:[:.h]\d{2})?)\s*([ap])\.?\s?m\b\.?")
+_SAID_AROUND = {"weekly", "every", "each", "on", "at", ""}  # "every friday at 4pm": words around a day and a time
+_HOUR_ALONE = re.compile(r"^(?:[01]?\d|2[0-3])$")
+_NAMED_TIMES = {"noon": 12 * 60, "midday": 12 * 60, "midnight": 0}
 
 
 class ScheduleError(ValueError):
@@ -49,17 +56,27 @@ def parse(
     time (Monday 09:00 unless an admin chose otherwise) when unsaid."""
     only_here = False
     said: dict[str, tuple[str, int]] = {}  # "day" or "time": the word that said it, and its value
-    typed = _ONLY_HERE.sub("only-this-channel", " ".join(words).lower())  # as people say it, with spaces
+    # NFKC: an input method's full-width digits and colon (１６：３０) are the same time
+    typed = unicodedata.normalize("NFKC", " ".join(words)).lower()
+    typed = _AM_PM.sub(r"\1\2m", _ONLY_HERE.sub("only-this-channel", typed))  # as people say it, with spaces
     for word in (w.strip(",").rstrip(".;!?") for w in typed.split()):
-        if word in ("weekly", ""):
+        if word in _SAID_AROUND:
             continue
         if word in ("only-this-channel", "this-channel-only", "here-only"):
             only_here = True
             continue
         if (day := _day(word)) is not None:
             kind, value = "day", day
-        elif match := _TIME.match(word):
-            kind, value = "time", int(match.group(1)) * 60 + int(match.group(2))
+        elif (minute_of_day := _time(word)) is not None:
+            kind, value = "time", minute_of_day
+        elif _HOUR_ALONE.match(word):  # "friday at 10": morning or evening is a guess
+            raise ScheduleError(f"\u201c{word}\u201d could be morning or evening: say `{int(word)}am`, "
+                                f"`{int(word)}pm` or `{int(word):02d}:00`. Try {EXAMPLE}.")
+        elif (match := _TWELVE_HOUR.match(word)) and match.group(3) == "p" and 13 <= int(match.group(1)) <= 23:
+            raise ScheduleError(f"\u201c{_clipped(word)}\u201d is not on a 12-hour clock: say "
+                                f"`{int(match.group(1)) - 12}{':' + match.group(2) if match.group(2) else ''}pm` or "
+                                f"`{match.group(1)}:{match.group(2) or '00'}`. "
+                                f"Try {EXAMPLE}.")
         else:
             raise ScheduleError(f"I didn't understand \u201c{_clipped(word)}\u201d. Try {EXAMPLE}.")
         if kind in said and said[kind][1] != value:  # "friday monday": which one was meant is a guess
@@ -69,6 +86,19 @@ def parse(
     weekday = said["day"][1] if "day" in said else weekday
     minute = said["time"][1] if "time" in said else minute
     return DigestRequest(Schedule(weekday, minute, valid_timezone(timezone)), only_here)
+
+
+def _time(word: str) -> int | None:
+    """The minute of the day a word says: 16:30, 4.30, 4:30pm, 9am, 12am (midnight), noon; None for none
+    (13pm and 0am are no time on a 12-hour clock)."""
+    if match := _TIME.match(word):
+        return int(match.group(1)) * 60 + int(match.group(2))
+    if match := _TWELVE_HOUR.match(word):
+        hour = int(match.group(1))
+        if not 1 <= hour <= 12:
+            return None
+        return (hour % 12 + (12 if match.group(3) == "p" else 0)) * 60 + int(match.group(2) or 0)
+    return _NAMED_TIMES.get(word)
 
 
 def _clipped(word: str) -> str:
@@ -86,6 +116,8 @@ def valid_timezone(name: str | None) -> str:
 
 
 def _day(word: str) -> int | None:
+    """monday, mon, Mondays."""
+    word = word.removesuffix("s") if len(word) > 6 else word
     matches = [i for i, day in enumerate(DAYS) if len(word) >= 3 and day.startswith(word)]
     return matches[0] if len(matches) == 1 else None
 

@@ -71,14 +71,16 @@ _LONG_CHARACTERS = 200  # shorter texts are not split at all: most Slack message
 _SPACES = re.compile(r"[ \t]+")
 
 
-def plain_text(text: str) -> str:
-    """Slack markup out: mentions keep a placeholder, links become their label, code is set aside."""
+def plain_text(text: str, *, keep_mentions: bool = False) -> str:
+    """Slack markup out: mentions keep a placeholder (with `keep_mentions`, themselves, for whoever shows the
+    text to name them), links become their label, code is set aside."""
     text = _CODE_BLOCK.sub(" ", text)
     text = _INLINE_CODE.sub(" code ", text)
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1):
-            return {"@": " <@U> ", "#": " channel ", "!": " everyone "}[match.group(1)]
+            return match.group(0) if keep_mentions else {"@": " <@U> ", "#": " channel ", "!": " everyone "}[
+                match.group(1)]
         return f" {match.group(3) or ''} "
 
     return _SPACES.sub(" ", _SLACK_MARKUP.sub(replace, text)).strip()
@@ -91,9 +93,10 @@ def _words_only(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a message, in order, as written (Slack markup made plain)."""
-    plain = plain_text(text)
-    return [part.strip() for part in _SPLIT.split(plain) if part and _WORDS.search(part)]
+    """The sentences of a message, in order, as written (code set aside, links by their label; its people,
+    channels and @here as Slack sent them, which read as placeholders and can be shown by name)."""
+    written = plain_text(text, keep_mentions=True)
+    return [part.strip() for part in _SPLIT.split(written) if part and _WORDS.search(plain_text(part))]
 
 
 def detect(text: str, weights: request_words.Weights | None = None) -> Detection:

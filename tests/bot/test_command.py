@@ -27,6 +27,13 @@ from bot.command import IdeaCommand, Verb, parse
         ("digest\u00a0now!", IdeaCommand(Verb.DIGEST_NOW)),
         ("\u200bexport to PDF\u200b", IdeaCommand(Verb.INTAKE, "export to PDF")),
         ("help me export csv", IdeaCommand(Verb.INTAKE, "help me export csv")),
+        ("?", IdeaCommand(Verb.HELP)),
+        ("nudge off", IdeaCommand(Verb.NUDGES_OFF)),
+        ("nudges start", IdeaCommand(Verb.NUDGES_ON)),
+        ("digest on", IdeaCommand(Verb.DIGEST_HERE)),
+        ("digests here fri 9am", IdeaCommand(Verb.DIGEST_HERE, "fri 9am")),
+        ("objectives for the Q3 plan", IdeaCommand(Verb.INTAKE, "objectives for the Q3 plan")),
+        ("digest on mondays for the board", IdeaCommand(Verb.INTAKE, "digest on mondays for the board")),
     ],
 )
 def test_grammar(typed, parsed):

@@ -16,6 +16,7 @@ from tests.handlers.test_close_the_loop import ask_due_check_ins, dms
 from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
 from ui.kit import unescape
+from ui.tokens import as_read
 
 HOSTILE = "&<>&amp; <!channel> <@U1> 😀👩‍👩‍👧 e\u0301 *bold* _it_ ~s~ `c` > quote\n"
 
@@ -207,17 +208,20 @@ def test_one_ideas_whole_life_with_every_field_at_its_longest(bot, slack, engine
 
 def test_a_page_long_message_turned_into_an_idea(bot, slack, engine):
     """A message of 40,000 characters (Slack's most) made an idea with the message shortcut: the form holds
-    its start and says so, the idea keeps all of it, and its card and confirmation are taken."""
+    its start and says so, the idea keeps all of it (its one person looked up once), and its card and
+    confirmation are taken."""
     text = hostile(40_000)
     opened = len(slack.calls("views.open"))
     bot.slack.message_shortcut({"ts": "1700000000.000200", "user": "U2", "text": text}, user="U1")
     form = slack.wait_for("views.open", opened + 1)[-1].args["view"]
     assert "longer than the 3,000 characters" in str(form["blocks"])
+    assert [c.args["user"] for c in slack.calls("users.info")] == ["U1"]
     assert submit_keeping_my_words(bot, form, GOOD, user="U1").body == ""
     wait_until(lambda: cards(slack))
     bot.finish_work()
     with engine.connect() as db:
-        assert db.scalar(select(Idea.ask)).strip() == unescape(text).strip()  # Slack sends `&` as `&amp;`
+        # Slack sends `&` as `&amp;`, and people by id: the ask reads as the message did
+        assert db.scalar(select(Idea.ask)).strip() == as_read(unescape(text), {"U1": "u1"}).strip()
 
 
 def plain_words(n: int) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
-from models import Decision, DigestRun, DigestSubscription, Idea, utcnow
+from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, utcnow
 from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import merge_via_card, ship
 from tests.handlers.test_triage import REASON
@@ -78,13 +78,42 @@ def test_options_that_are_not_one_day_and_one_time_are_refused_and_quoted_back_i
 @pytest.mark.parametrize("options, only_here", [
     ("friday Friday 16:30.", False), ("weekly, fri, 16:30!", False), ("16:30 fri weekly weekly", False),
     ("fri 16:30 only this channel", True), ("Only this channel, fri 16:30", True),
-    ("fri 16:30 this channel only.", True),
+    ("fri 16:30 this channel only.", True), ("fri 16:30 in this channel only", True),
+    ("just this channel, fri 16:30", True), ("fri 16:30 for this channel only", True),
 ])
 def test_the_same_day_or_time_said_twice_or_with_a_full_stop_is_understood(bot, slack, engine, options, only_here):
     bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
     assert "Friday at 16:30" in reply(slack)["text"]
     [subscription] = subscriptions(engine)
     assert (subscription.weekday, subscription.minute_of_day, subscription.only_this_channel) == (4, 990, only_here)
+
+
+@pytest.mark.parametrize("options, weekday, minute", [
+    ("weekly friday 4:30pm", 4, 16 * 60 + 30), ("fri 9am", 4, 9 * 60), ("fri 9 am", 4, 9 * 60),
+    ("fri 12pm", 4, 12 * 60), ("fri 12am", 4, 0), ("fri 4.30pm", 4, 16 * 60 + 30), ("Fri 4:30 P.M.", 4, 16 * 60 + 30),
+    ("every friday at 9 a.m.", 4, 9 * 60), ("fridays at noon", 4, 12 * 60), ("on tuesdays at 8:15am", 1, 8 * 60 + 15),
+    ("\uff46\uff52\uff49 \uff11\uff16\uff1a\uff13\uff10", 4, 16 * 60 + 30),  # an input method's full-width
+])
+def test_a_time_as_people_type_it_is_understood(bot, slack, engine, options, weekday, minute):
+    """12-hour times (with or without a space, dots or capitals), "every … at …", plural days, full width."""
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    hours, minutes = divmod(minute, 60)
+    assert f"at {hours:02d}:{minutes:02d}" in reply(slack)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.weekday, subscription.minute_of_day) == (weekday, minute)
+
+
+@pytest.mark.parametrize("options, said", [
+    ("fri 13pm", "\u201c13pm\u201d is not on a 12-hour clock: say `1pm` or `13:00`"),
+    ("fri 0am", "I didn't understand \u201c0am\u201d"),
+    ("fri 16:30pm", "say `4:30pm` or `16:30`"),
+    ("friday at 10", "\u201c10\u201d could be morning or evening: say `10am`, `10pm` or `10:00`"),
+])
+def test_a_time_that_is_none_or_a_guess_is_refused_with_the_example(bot, slack, engine, options, said):
+    bot.slack.command(f"digest here {options}", user="UPM", channel="CPRODUCT")
+    text = reply(slack)["text"]
+    assert said in text and "/idea digest here weekly monday 09:00" in text
+    assert subscriptions(engine) == []
 
 
 def test_only_pms_set_up_digests(bot, slack, engine):
@@ -173,8 +202,9 @@ def test_digest_now_a_minute_after_the_last_posts_again(bot, slack, engine):
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     wait_until(lambda: slack.calls("chat.postMessage"))
     bot.deliver()
-    with Session(engine) as session, session.begin():
+    with Session(engine) as session, session.begin():  # two minutes pass
         session.execute(update(Delivery).values(created_at=utcnow() - timedelta(minutes=2)))
+        session.execute(update(DigestNowClaim).values(claimed_at=utcnow() - timedelta(minutes=2)))
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     wait_until(lambda: len(slack.calls("chat.postMessage")) == 2)
 

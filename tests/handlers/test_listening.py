@@ -172,7 +172,7 @@ def test_share_the_outcome_opens_the_form_on_the_message_and_links_the_idea(bot,
     bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
     view = slack.wait_for("views.open")[0].args["view"]
     ask = next(b for b in view["blocks"] if b.get("block_id") == "ask")["element"]["initial_value"]
-    assert ask == event["text"]
+    assert ask == "@here could we add a CSV export to reports? @u7 & finance agree"  # as the channel showed it
     assert slack.wait_for("response_url")[0].args["delete_original"] is True
 
     assert bot.slack.submit_view(view, GOOD, user="U1").body == ""

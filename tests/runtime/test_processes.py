@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import Delivery, DigestSubscription, utcnow
 from tests.fake_slack import FakeSlack
-from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
+from tests.flows import GOOD, open_modal, submit_keeping_my_words, together, wait_until
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 from tests.test_serving import procfile_web
 
@@ -74,10 +74,11 @@ def web_dyno(database_url: str, slack: FakeSlack, log: Path, port: int) -> Serve
     return Served(process, port, log, slack)
 
 
-def app_py(database_url: str, slack: FakeSlack, log: Path, *args: str) -> Served:
+def app_py(database_url: str, slack: FakeSlack, log: Path, *args: str, env: dict[str, str] | None = None) -> Served:
     """`python app.py` (or `python app.py clock`): the scheduler and the sender in one process."""
     port = free_port()
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment(database_url, slack, port)}
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment(database_url, slack, port),
+           **(env or {})}
     with log.open("ab") as output:
         process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=ROOT, env=env,
                                    stdout=output, stderr=output)
@@ -216,3 +217,37 @@ def test_the_clocks_log_is_not_a_line_every_tick(bot, slack, engine, database_ur
     written = log.read_text()
     assert "outcome-bot clock" in written
     assert "Running job" not in written and "executed successfully" not in written and "<lambda>" not in written
+
+
+@pytest.mark.parametrize("subscribed", [False, True], ids=["one-off", "subscribed"])
+def test_digest_now_typed_at_once_in_two_processes_posts_one_digest(slack, model, engine, database_url, tmp_path,
+                                                                   stopped_after, subscribed):
+    """Two web processes (gunicorn's workers, two dynos) each get `/idea digest now` for one channel at the
+    same moment, while the model takes its time over the digest's opening paragraph: one digest is posted,
+    and the other PM hears it was just posted."""
+    from bot.decisions import decide
+    from bot.digests.runs import subscribe
+    from bot.digests.schedule import Schedule
+    from bot.ideas import IdeaDraft, submit_idea
+    from ui.digests import DIGEST_JUST_POSTED
+
+    with Session(engine) as session, session.begin():  # a week with a decision, for the model to write about
+        idea, _ = submit_idea(session, team_id="T1", submitter_id="U1", draft=IdeaDraft(**GOOD))
+        decide(session, team_id="T1", idea_id=idea.id, shown_stage="candidate", to_stage="discovery",
+               reason="Finance asks for it every month", decided_by="UPM")
+        if subscribed:
+            subscribe(session, team_id="T1", channel_id="CPRODUCT", schedule=Schedule(0, 540, "UTC"),
+                      only_this_channel=False, created_by="UPM", now=utcnow())
+    model.delay = 1.5
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model.url, "OPENAI_EMBEDDING_MODEL": "off",
+           "DIGEST_SUMMARY": "true"}
+    web = [stopped_after(app_py(database_url, slack, tmp_path / f"web{n}.log", env=env)) for n in (1, 2)]
+    for process in web:
+        process.healthy()
+    together(*(lambda process=process: process.slack.command("digest now", user="UPM", channel="CPRODUCT")
+               for process in web))
+    posted = lambda: [m for m in slack.messages("CPRODUCT") if m["thread_ts"] is None]  # noqa: E731
+    told = lambda: [c.args["text"] for c in slack.calls("response_url")]  # noqa: E731
+    wait_until(lambda: len(posted()) > 1 or (posted() and told() and pending(engine) == []), timeout=30)
+    time.sleep(0.5)  # a second post would be on its way by now
+    assert len(posted()) == 1 and told() == [DIGEST_JUST_POSTED]

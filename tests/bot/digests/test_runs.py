@@ -241,3 +241,28 @@ def test_a_subscription_written_with_a_day_or_time_no_command_gives_posts_at_the
     assert post(MONDAY_9 - timedelta(seconds=30)) == 0
     assert post(MONDAY_9 + timedelta(seconds=30)) == 1
     assert len(posts(slack)) == 1
+
+
+def test_digest_now_claimed_at_once_on_two_engines_goes_to_exactly_one(engine, database_url):
+    """Two processes' connections claim a channel's turn at the same instant, round after round: one wins
+    each time; a minute on, the turn is free again, and a claim given back frees it at once."""
+    from bot.digests.runs import NOW_AGAIN, claim_now, release_now
+    from models import make_engine
+    from tests.flows import together
+
+    def claim(sessions, now: datetime) -> bool:  # noqa: ANN001 - a sessionmaker
+        with sessions.begin() as session:
+            return claim_now(session, "T1", "CPRODUCT", now)
+
+    other = make_engine(database_url)
+    try:
+        both = [make_sessions(engine), make_sessions(other)]
+        for round_ in range(10):
+            now = MONDAY_9 + round_ * (NOW_AGAIN + timedelta(seconds=1))
+            won = together(*(lambda s=s, now=now: claim(s, now) for s in both))
+            assert sorted(won) == [False, True], round_
+        with both[0].begin() as session:
+            release_now(session, "T1", "CPRODUCT", now)
+        assert claim(both[1], now + timedelta(seconds=1))
+    finally:
+        other.dispose()

@@ -22,7 +22,7 @@ def test_parse(words, weekday, minute, only_here):
     assert request.schedule.timezone == "Europe/London"
 
 
-@pytest.mark.parametrize("words", [["someday"], ["monday", "25:00"], ["t"], ["9am"], ["fri", "mon"],
+@pytest.mark.parametrize("words", [["someday"], ["monday", "25:00"], ["t"], ["13pm"], ["0am"], ["10"], ["fri", "mon"],
                                    ["9:00", "10:00"]])
 def test_bad_words_get_one_line_with_an_example(words):
     with pytest.raises(ScheduleError) as raised:

@@ -91,4 +91,4 @@ def test_each_request_is_its_own_sentence(text, expected):
 
 def test_sentences_split_at_stops_line_breaks_and_emoji():
     assert sentences("Great app!! Two things:\nno dark mode 😩 Also slow. <@U1> thanks") == [
-        "Great app!!", "Two things:", "no dark mode 😩", "Also slow.", "<@U> thanks"]
+        "Great app!!", "Two things:", "no dark mode 😩", "Also slow.", "<@U1> thanks"]
