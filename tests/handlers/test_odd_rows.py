@@ -1,0 +1,47 @@
+"""Rows written by something other than the bot, continued: check-ins answered elsewhere, timestamps in other ISO
+forms, results spelt otherwise, and garbage in date columns. Each row is written with SQL, as another tool
+would, and the real flow (a signed request, the scheduler's job) is driven over it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from models import CheckIn, Decision, utcnow
+from tests.handlers.test_close_the_loop import ask_due_check_ins
+from tests.handlers.test_data_written_by_others import said_went_wrong, written_by_hand
+from tests.handlers.test_triage import REASON
+
+
+def questions_to(slack) -> set[str]:
+    return {c.args["channel"] for c in slack.calls("chat.postMessage") if "Did this happen?" in str(c.args)}
+
+
+@pytest.mark.parametrize(("asked", "answered", "reviewed", "questioned"), [
+    # (PM asked?, answered_at written?, a review decision written?) -> who hears "Did this happen?"
+    (False, False, False, {"UPM", "U1"}),  # nothing says it was answered: both are asked
+    (False, True, False, set()),  # answered by another tool before anyone was asked
+    (True, True, False, set()),  # the PM was asked and it was answered: the requester is not asked after all
+    (False, False, True, set()),  # the outcome was recorded (a review with its result), stage left 'shipped'
+])
+def test_a_check_in_marked_answered_is_never_asked(bot, slack, engine, asked, answered, reviewed, questioned):
+    idea_id = written_by_hand(engine, stage="shipped")
+    yesterday = utcnow() - timedelta(days=1)
+    with Session(engine) as session:
+        session.add(CheckIn(team_id="T1", idea_id=idea_id, due_on=yesterday.date(), ask_user_id="UPM"))
+        if reviewed:
+            session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="shipped", to_stage="reviewed",
+                                 reason=REASON, decided_by="UPM", result="met", decided_at=yesterday))
+        session.commit()
+        if asked:
+            session.execute(text("UPDATE check_ins SET asked_at = :t"), {"t": yesterday})
+        if answered:
+            session.execute(text("UPDATE check_ins SET answered_at = :t"), {"t": yesterday})
+        session.commit()
+    assert ask_due_check_ins(bot, utcnow()) == (1 if questioned else 0)
+    bot.finish_work()
+    assert questions_to(slack) == questioned
+    assert said_went_wrong(slack) == []
