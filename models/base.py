@@ -101,5 +101,28 @@ class StageName(TypeDecorator[str]):
         return None if value is None else value.strip().lower()
 
 
+# A review's result as we write it ("met", "partly", "missed"), and as others spell it.
+RESULT_SPELLINGS = {"met": "met", "fully met": "met", "partly": "partly", "partly met": "partly",
+                    "partially": "partly", "partially met": "partly", "partial": "partly", "missed": "missed",
+                    "not met": "missed", "unmet": "missed"}
+
+
+def result_as_ours(value: str) -> str:
+    """"Met", " met ", "Partly met", "not_met" as we write them; one we do not know, as written."""
+    words = " ".join(value.lower().replace("_", " ").replace("-", " ").split())
+    return RESULT_SPELLINGS.get(words, value)
+
+
+class ResultName(TypeDecorator[str]):
+    """A review's result: one written by hand or another tool in another spelling reads as ours, so the stats
+    and the digest count it; one we do not know reads as written (and counts as no result)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else result_as_ours(value)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

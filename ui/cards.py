@@ -152,8 +152,11 @@ def support_summary(backers: Sequence[Support]) -> Block:
 
 
 def result_words(review: Decision) -> str:
-    """What a review found, in words ("partly met"); "reviewed" when the row says nothing we know."""
-    return RESULT_WORDS.get(review.result or "", "reviewed")
+    """What a review found, in words ("partly met"); a result we do not know as written (escaped: it is not
+    ours), and "reviewed" when the row says none."""
+    if not (review.result or "").strip():
+        return "reviewed"
+    return RESULT_WORDS.get(review.result, "") or clip(escape(" ".join(review.result.split())), 60)
 
 
 def review_words(decision: Decision) -> str:

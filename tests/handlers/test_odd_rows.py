@@ -45,3 +45,44 @@ def test_a_check_in_marked_answered_is_never_asked(bot, slack, engine, asked, an
     bot.finish_work()
     assert questions_to(slack) == questioned
     assert said_went_wrong(slack) == []
+
+
+def reviewed_with(engine, results: list[str | None]) -> list[int]:
+    """Reviewed ideas whose review decisions another tool wrote with these results; their ids."""
+    ids = [written_by_hand(engine, stage="reviewed", requester=f"U{n}") for n in range(1, len(results) + 1)]
+    with Session(engine) as session:
+        for idea_id in ids:
+            session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="shipped", to_stage="reviewed",
+                                 reason=REASON, decided_by="UPM", decided_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+        for idea_id, result in zip(ids, results, strict=True):
+            session.execute(text("UPDATE decisions SET result = :r WHERE idea_id = :i"), {"r": result, "i": idea_id})
+        session.commit()
+    return ids
+
+
+@pytest.mark.parametrize(("results", "hit_rate"), [
+    (["met", "partly", "missed"], "33% met (1 of 3), 1 partly, 1 missed"),
+    (["Met", "MET", " met ", "Partly met", "not met", "Not Met"], "50% met (3 of 6), 1 partly, 2 missed"),
+    (["partially met", "Missed", "partly-met", "NOT_MET"], "0% met (0 of 4), 2 partly, 2 missed"),
+    # A result no form gives, and none at all: reviewed, but no hit or miss to count.
+    (["exceeded", "met", None], "100% met (1 of 1), 0 partly, 0 missed"),
+])
+def test_results_spelt_otherwise_count_in_stats_as_meant(bot, slack, engine, results, hit_rate):
+    reviewed_with(engine, results)
+    lines = bot.slack.command("stats", user="U2").json()["blocks"][0]["text"]["text"].splitlines()
+    assert f"• Outcome hit rate: {hit_rate}" in lines
+    assert f"• Shipped ideas whose outcome was reviewed: 100% ({len(results)} of {len(results)})" in lines
+
+
+@pytest.mark.parametrize(("result", "said"), [
+    (" MET ", "outcome *met*"),
+    ("Partly met", "outcome *partly met*"),
+    ("Not Met", "outcome *missed*"),
+    ("exceeded", "outcome *exceeded*"),  # unknown: shown as written
+    ("<!channel> wow", "outcome *&lt;!channel&gt; wow*"),  # ... escaped, never markup
+])
+def test_a_result_spelt_otherwise_reads_as_meant_in_the_digest(bot, slack, engine, result, said):
+    reviewed_with(engine, [result])
+    preview = bot.slack.command("digest preview", user="UPM").body
+    assert said in preview and "<!channel" not in preview
