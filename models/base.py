@@ -9,6 +9,7 @@ reads the row: one such row stopped every workspace's check-ins.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,32 +27,54 @@ NAMING_CONVENTION = {
 }
 
 
+logger = logging.getLogger("outcome_bot.models")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def _sqlite_datetime(value: Any) -> datetime | None:
-    """A timestamp as SQLite holds it: ISO text (with a "T", a "Z" or an offset, or none), or a Unix time."""
+    """A timestamp as SQLite holds it: ISO text (with a "T", a "Z" or an offset, or none), or a Unix time.
+    Garbage ("yesterday", "", "31/02/2026") is an unknown time, None, logged once: one such row must not fail
+    every query that reads it, for everyone."""
     if value is None or isinstance(value, datetime):
         return value
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    text = str(value).strip()
-    return datetime.fromtimestamp(float(text), UTC) if text.replace(".", "", 1).isdigit() else \
-        datetime.fromisoformat(text)
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        text = str(value).strip()
+        return datetime.fromtimestamp(float(text), UTC) if text.replace(".", "", 1).isdigit() else \
+            datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return _unknown(value)
 
 
 def _sqlite_date(value: Any) -> date | None:
-    """A date as SQLite holds it: ISO text, maybe with a time after it, YYYYMMDD, or a Unix time."""
+    """A date as SQLite holds it: ISO text, maybe with a time after it, YYYYMMDD, or a Unix time; garbage is
+    None, as for a timestamp."""
     if value is None or isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
     text = str(value).strip()
-    if text.isdigit() and len(text) == 8:
-        return datetime.strptime(text, "%Y%m%d").date()
     try:
+        if text.isdigit() and len(text) == 8:
+            return datetime.strptime(text, "%Y%m%d").date()
         return date.fromisoformat(text[:10])
     except ValueError:
-        return _sqlite_datetime(text).date()
+        moment = _sqlite_datetime(text)
+        return None if moment is None else moment.date()
+
+
+_SEEN_UNKNOWN: set[str] = set()
+
+
+def _unknown(value: Any) -> None:
+    """Logs a value that is no date or time once per process (not once per read: Home is read all day)."""
+    shown = repr(value)[:100]
+    if shown not in _SEEN_UNKNOWN and len(_SEEN_UNKNOWN) < 1000:
+        _SEEN_UNKNOWN.add(shown)
+        logger.warning("a date or time column holds %s, which is no date: read as unknown", shown)
+    return None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import CheckIn, Decision, utcnow
 from tests.handlers.test_close_the_loop import ask_due_check_ins
-from tests.handlers.test_data_written_by_others import said_went_wrong, written_by_hand
+from tests.handlers.test_data_written_by_others import home_of, said_went_wrong, written_by_hand
 from tests.handlers.test_triage import REASON
 
 
@@ -86,3 +86,50 @@ def test_a_result_spelt_otherwise_reads_as_meant_in_the_digest(bot, slack, engin
     reviewed_with(engine, [result])
     preview = bot.slack.command("digest preview", user="UPM").body
     assert said in preview and "<!channel" not in preview
+
+
+def minute(bot) -> None:
+    """The scheduler's minute, which puts right what it can of rows written elsewhere."""
+    ask_due_check_ins(bot, utcnow())
+
+
+TIMES_WRITTEN = [
+    lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    lambda t: (t + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00"),
+    lambda t: (t - timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S-05:00"),  # what sqlite3 makes of a datetime
+    lambda t: t.strftime("%Y-%m-%d %H:%M:%S"),
+    lambda t: t.strftime("%Y-%m-%d %H:%M:%S.123456"),  # our own form: nothing to put right
+    lambda t: int(t.timestamp()),  # a Unix time: SQLite only (PostgreSQL refuses a number in a timestamp)
+]
+
+
+@pytest.mark.parametrize("written", TIMES_WRITTEN)
+def test_times_written_in_other_forms_fall_on_the_right_side_of_the_digest_week(bot, slack, engine, written):
+    """SQLite compares what it holds as text: '…T09:00:00Z' sorted after every time of its day in our form, so a
+    decision made a minute ago was not in this week's digest and one made a week and a minute ago was."""
+    if engine.dialect.name != "sqlite" and isinstance(written(utcnow()), int):
+        pytest.skip("PostgreSQL refuses a number in a timestamp column: such a row cannot be written there")
+    now = utcnow().replace(microsecond=0)
+    if now.hour == 0 and now.minute < 5:
+        now -= timedelta(minutes=10)  # the edge is within a day: keep both times on the dates they test
+    this_week, last_week = (written_by_hand(engine, stage="discovery", requester=u) for u in ("U1", "U2"))
+    parked = written_by_hand(engine, stage="parked", requester="U3")
+    with Session(engine) as session:
+        for idea_id, stage in ((this_week, "discovery"), (last_week, "discovery"), (parked, "parked")):
+            session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="candidate", to_stage=stage,
+                                 reason=REASON, decided_by="UPM", decided_at=now, revisit_on=now.date()))
+        session.commit()
+        for idea_id, at in ((this_week, now - timedelta(minutes=2)), (last_week, now - timedelta(days=7, minutes=2)),
+                            (parked, now - timedelta(days=30))):
+            session.execute(text("UPDATE decisions SET decided_at = :t WHERE idea_id = :i"),
+                            {"t": written(at), "i": idea_id})
+        # A revisit date written with its time, today: due today, not tomorrow.
+        session.execute(text("UPDATE decisions SET revisit_on = :d WHERE idea_id = :i"),
+                        {"d": now.strftime("%Y-%m-%dT00:00:00Z"), "i": parked})
+        session.commit()
+    minute(bot)
+    preview = bot.slack.command("digest preview", user="UPM").json()
+    said = str(preview["blocks"])
+    assert "1 to discovery" in preview["text"] or "1 moved to discovery" in preview["text"], preview["text"]
+    assert f"#{this_week}*" in said and f"#{last_week}*" not in said
+    assert f"#{parked}" in home_of(bot, slack, "UPM").split("due for revisit", 1)[-1]
