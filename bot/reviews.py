@@ -140,6 +140,8 @@ def due_check_ins(session: Session, now: datetime) -> list[DueCheckIn]:
         zones[team_id] = time_zones(session, team_id, people)
     due = []
     for row in rows:
+        if row.due_on is None:  # a date that is no date (written so elsewhere): due on no day, so never
+            continue
         zone_of = zones[row.team_id].get
         pm = row.asked_at is None and is_due(row.due_on, zone_of(row.ask_user_id), now)
         requester = row.requester_asked_at is None and is_due(row.due_on, zone_of(row.requester_id), now)

@@ -27,6 +27,7 @@ from ui.ids import (
 from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
+    UNKNOWN_DATE,
     Block,
     channel_link,
     chunks,
@@ -99,7 +100,7 @@ def triage_card(
     reason = decision_sections(decision) if decision is not None else []
     blocks += reason
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
-             f"Submitted {day_of(idea.created_at)}"]
+             f"Submitted {day_of(idea.created_at)}" if idea.created_at else f"Submitted {UNKNOWN_DATE}"]
     if idea.tracker_key:
         facts.insert(1, f"Tracked in {issue_link(idea)}")
     if counted := mentions_words(idea, len(backers)):

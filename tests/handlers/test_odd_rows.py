@@ -4,16 +4,30 @@ would, and the real flow (a signed request, the scheduler's job) is driven over 
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models import CheckIn, Decision, utcnow
+from models import (
+    CheckIn,
+    Decision,
+    DigestRun,
+    DigestSubscription,
+    KeyResult,
+    Objective,
+    Person,
+    Support,
+    make_sessions,
+    utcnow,
+)
+from runtime.scheduled import owe_due_check_ins, owe_due_digests
 from tests.handlers.test_close_the_loop import ask_due_check_ins
 from tests.handlers.test_data_written_by_others import home_of, said_went_wrong, written_by_hand
-from tests.handlers.test_triage import REASON
+from tests.handlers.test_triage import REASON, decide
 
 
 def questions_to(slack) -> set[str]:
@@ -133,3 +147,87 @@ def test_times_written_in_other_forms_fall_on_the_right_side_of_the_digest_week(
     assert "1 to discovery" in preview["text"] or "1 moved to discovery" in preview["text"], preview["text"]
     assert f"#{this_week}*" in said and f"#{last_week}*" not in said
     assert f"#{parked}" in home_of(bot, slack, "UPM").split("due for revisit", 1)[-1]
+
+
+GARBAGE = ["yesterday", "", "31/02/2026"]
+DATED = [  # (table, column) to hold garbage in a row of its own; the rows around it must work on
+    ("ideas", "created_at"), ("ideas", "updated_at"), ("decisions", "decided_at"), ("decisions", "revisit_on"),
+    ("check_ins", "due_on"), ("check_ins", "asked_at"), ("supports", "created_at"), ("key_results", "due_on"),
+    ("people", "checked_at"), ("digest_runs", "period_end"), ("digest_subscriptions", "created_at"),
+]
+
+
+def world_with_one_bad_row(bot, engine, table: str, column: str, garbage: str) -> dict[str, int]:
+    """Ideas in every stage a page or a job reads, each twice over: one row of `table` holds garbage in `column`."""
+    now = utcnow()
+    ideas = {name: written_by_hand(engine, stage=stage, requester=user) for name, stage, user in (
+        ("asked", "shipped", "U1"), ("bad_shipped", "shipped", "U2"), ("candidate", "candidate", "U3"),
+        ("discovery", "discovery", "U4"), ("parked", "parked", "U5"), ("reviewed", "reviewed", "U6"))}
+    with Session(engine) as session:
+        for name in ("asked", "bad_shipped"):
+            session.add(CheckIn(team_id="T1", idea_id=ideas[name], due_on=(now - timedelta(days=1)).date(),
+                                ask_user_id="UPM"))
+            session.add(Support(idea_id=ideas[name], user_id="U9", team_id="T1", evidence="same"))
+        for name, stage in (("discovery", "discovery"), ("parked", "parked"), ("reviewed", "reviewed")):
+            session.add(Decision(team_id="T1", idea_id=ideas[name], from_stage="candidate", to_stage=stage,
+                                 reason=REASON, decided_by="UPM", decided_at=now - timedelta(hours=1),
+                                 result="met" if stage == "reviewed" else None,
+                                 revisit_on=(now - timedelta(days=1)).date() if stage == "parked" else None))
+        session.add(Objective(team_id="T1", title="Finance closes faster", created_by="UPM", key_results=[
+            KeyResult(position=1, metric="Days to close", due_on=now.date()),
+            KeyResult(position=2, metric="Errors", due_on=now.date())]))
+        session.add(Person(team_id="T1", user_id="U1", is_admin=False, tz="UTC", checked_at=now))
+        session.add(Person(team_id="T1", user_id="U2", is_admin=False, tz="UTC", checked_at=now))
+        subscription = DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=now.weekday(),
+                                          minute_of_day=now.hour * 60 + now.minute, timezone="UTC",
+                                          created_by="UPM")
+        session.add(subscription)
+        session.flush()
+        session.add(DigestRun(subscription_id=subscription.id, period_start=now - timedelta(days=14),
+                              period_end=now - timedelta(days=7), claimed_at=now - timedelta(days=7),
+                              posted_at=now - timedelta(days=7)))
+        session.commit()
+        # The last row of the table holds the garbage (for ideas and decisions: the discovery idea's, or its).
+        row = session.scalar(text(f"SELECT max(rowid) FROM {table}"))
+        if table == "ideas":
+            row = ideas["discovery"]
+        elif table in ("check_ins", "supports"):
+            row = session.scalar(text(f"SELECT rowid FROM {table} WHERE idea_id = :i"), {"i": ideas["bad_shipped"]})
+        elif table == "decisions" and column == "revisit_on":
+            row = session.scalar(text("SELECT rowid FROM decisions WHERE idea_id = :i"), {"i": ideas["parked"]})
+        session.execute(text(f"UPDATE {table} SET {column} = :g WHERE rowid = :r"), {"g": garbage, "r": row})
+        session.commit()
+    return ideas
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+@pytest.mark.parametrize(("table", "column"), DATED)
+def test_garbage_in_a_date_column_breaks_nothing_for_anyone_else(bot, slack, engine, table, column, garbage):
+    """SQLite only: PostgreSQL refuses garbage in a date or timestamp column, so no such row can be written there."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses garbage in a date or timestamp column: such a row cannot be written there")
+    ideas = world_with_one_bad_row(bot, engine, table, column, garbage)
+    asked = owe_due_check_ins(make_sessions(engine), bot.settings, utcnow(), bot.sender.wake)
+    digests = owe_due_digests(make_sessions(engine), None, utcnow(), bot.sender.wake)
+    bot.deliver()
+    assert asked >= 1 and "U1" in questions_to(slack)
+    assert digests == 1 and [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CDIGEST"]
+    pm_home = home_of(bot, slack, "UPM")
+    assert f"#{ideas['candidate']}*" in pm_home and "Finance closes faster" in pm_home
+    for user, name in (("U4", "discovery"), ("U3", "candidate"), ("U1", "asked")):
+        assert f"#{ideas[name]}" in home_of(bot, slack, user)
+    preview = bot.slack.command("digest preview", user="UPM", channel="COTHER")
+    assert preview.status == 200 and "Product digest" in preview.body
+    stats = bot.slack.command("stats", user="U2").json()
+    assert "Outcome hit rate" in str(stats["blocks"])
+    bot.slack.command("export", user="UPM")
+    [upload] = slack.wait_for("files.completeUploadExternal")
+    exported = list(csv.DictReader(io.StringIO(slack.uploads[upload.args["files"][0]["id"]].decode())))
+    assert len(exported) == len(ideas)
+    # The discovery idea (whose row, or whose decision, may be the bad one) moves on, and its card says so.
+    card = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "idea_move_delivery", "value": f"{ideas['discovery']}:discovery"}]}]
+    assert decide(bot, slack, card, "idea_move_delivery").body == ""
+    bot.finish_work()
+    assert [c for c in slack.calls() if c.args.get("channel") == "CTRIAGE" and "In delivery" in str(c.args)]
+    assert said_went_wrong(slack) == []
