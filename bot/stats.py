@@ -45,7 +45,11 @@ class Stats:
 
 def build_trap_stats(session: Session, team_id: str) -> Stats:
     mine = Idea.team_id == team_id
-    by_stage = dict(session.execute(select(Idea.stage, func.count()).where(mine).group_by(Idea.stage)).all())
+    # Grouped as stored, then summed as read: "Shipped" and "shipped" (until the scheduler's minute stores it
+    # as ours) are one stage, not two groups of which one overwrites the other.
+    by_stage: dict[str, int] = {}
+    for stage, count in session.execute(select(Idea.stage, func.count()).where(mine).group_by(Idea.stage)):
+        by_stage[stage] = by_stage.get(stage, 0) + count
     stated = session.scalar(
         select(func.count())
         .select_from(Idea)

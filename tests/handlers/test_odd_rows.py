@@ -231,3 +231,12 @@ def test_garbage_in_a_date_column_breaks_nothing_for_anyone_else(bot, slack, eng
     bot.finish_work()
     assert [c for c in slack.calls() if c.args.get("channel") == "CTRIAGE" and "In delivery" in str(c.args)]
     assert said_went_wrong(slack) == []
+
+
+def test_stages_spelt_otherwise_count_once_in_stats_before_the_minute_puts_them_right(bot, slack, engine):
+    """Grouped by the stored text, 'Shipped' and 'shipped' were two groups read as one name: one count was lost."""
+    for stage in ("shipped", "Shipped", " shipped ", "candidate"):
+        written_by_hand(engine, stage=stage)
+    stats = bot.slack.command("stats", user="U2").json()
+    said = str(stats["blocks"])
+    assert "4 ideas" in said and "Shipped: 3" in said and "Candidate: 1" in said
