@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, MetaData, String
+from sqlalchemy import Boolean, Date, DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -111,6 +111,23 @@ class LenientDate(TypeDecorator[date]):
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         return _sqlite_date
+
+
+_YES = frozenset({"1", "true", "t", "yes", "y", "on"})
+
+
+class LenientBool(TypeDecorator[bool]):
+    """A yes or no; on SQLite, where any text read as true, a word another tool wrote ("false", "no", "0")
+    reads as meant, and one we do not know as no: whether someone is an admin is never a guess in their favour."""
+
+    impl = Boolean
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return lambda value: None if value is None else (
+            value != 0 if isinstance(value, int | float) else str(value).strip().lower() in _YES)
 
 
 class StageName(TypeDecorator[str]):

@@ -240,3 +240,41 @@ def test_stages_spelt_otherwise_count_once_in_stats_before_the_minute_puts_them_
     stats = bot.slack.command("stats", user="U2").json()
     said = str(stats["blocks"])
     assert "4 ideas" in said and "Shipped: 3" in said and "Candidate: 1" in said
+
+
+@pytest.mark.parametrize(("stored", "admin"), [
+    ("true", True), ("1", True), (" Yes ", True),
+    ("false", False), ("FALSE", False), ("no", False), ("f", False),
+    ("maybe", False),  # not a yes: nobody is an admin by a word we do not know
+])
+def test_an_admin_flag_written_as_a_word_is_read_as_meant(bot, slack, engine, stored, admin):
+    """SQLite read any text as true: a person another tool stored as is_admin 'false' could change settings."""
+    if engine.dialect.name != "sqlite" and stored.strip().lower() not in ("true", "1", "yes", "false", "no", "f"):
+        pytest.skip("PostgreSQL refuses a word it does not know in a boolean column")
+    with Session(engine) as session:
+        session.add(Person(team_id="T1", user_id="UWHO", is_admin=False, tz="UTC", checked_at=utcnow()))
+        session.commit()
+        session.execute(text("UPDATE people SET is_admin = :a"), {"a": stored.strip() if engine.dialect.name !=
+                                                                  "sqlite" else stored})
+        session.commit()
+    bot.slack.command("settings", user="UWHO")
+    if admin:
+        assert slack.wait_for("views.open")
+    else:
+        assert "Only workspace admins" in slack.wait_for("response_url")[0].args["text"]
+        assert slack.calls("views.open") == []
+
+
+@pytest.mark.parametrize(("stored", "only_here"), [("false", False), ("0", False), ("true", True), ("1", True)])
+def test_a_digest_written_as_not_only_this_channel_covers_the_workspace(bot, slack, engine, stored, only_here):
+    elsewhere = written_by_hand(engine, stage="discovery", source_channel_id="COTHER")
+    with Session(engine) as session:
+        session.add(Decision(team_id="T1", idea_id=elsewhere, from_stage="candidate", to_stage="discovery",
+                             reason=REASON, decided_by="UPM", decided_at=utcnow() - timedelta(hours=1)))
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=0, minute_of_day=540,
+                                       timezone="UTC", created_by="UPM"))
+        session.commit()
+        session.execute(text("UPDATE digest_subscriptions SET only_this_channel = :o"), {"o": stored})
+        session.commit()
+    preview = bot.slack.command("digest preview", user="UPM", channel="CDIGEST").json()
+    assert (f"#{elsewhere}*" in str(preview["blocks"])) != only_here
