@@ -18,6 +18,7 @@ from models import (
     DigestRun,
     DigestSubscription,
     KeyResult,
+    NudgeWindow,
     Objective,
     Person,
     Support,
@@ -26,7 +27,10 @@ from models import (
 )
 from runtime.scheduled import owe_due_check_ins, owe_due_digests
 from tests.handlers.test_close_the_loop import ask_due_check_ins
+from tests.handlers.test_coach import BORDERLINE
 from tests.handlers.test_data_written_by_others import home_of, said_went_wrong, written_by_hand
+from tests.handlers.test_listening import message as listening_message
+from tests.handlers.test_listening import nudges
 from tests.handlers.test_triage import REASON, decide
 
 
@@ -278,3 +282,36 @@ def test_a_digest_written_as_not_only_this_channel_covers_the_workspace(bot, sla
         session.commit()
     preview = bot.slack.command("digest preview", user="UPM", channel="CDIGEST").json()
     assert (f"#{elsewhere}*" in str(preview["blocks"])) != only_here
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_a_person_checked_on_no_date_is_asked_of_slack_again(bot, slack, engine, garbage):
+    """SQLite only (PostgreSQL refuses garbage in a timestamp): what Slack said 'on no date' is not trusted."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses garbage in a timestamp column: such a row cannot be written there")
+    with Session(engine) as session:
+        session.add(Person(team_id="T1", user_id="UFORMER", is_admin=True, tz="UTC", checked_at=utcnow()))
+        session.commit()
+        session.execute(text("UPDATE people SET checked_at = :g"), {"g": garbage})
+        session.commit()
+    bot.slack.command("settings", user="UFORMER")  # Slack, asked again, says not an admin
+    assert "Only workspace admins" in slack.wait_for("response_url")[0].args["text"]
+    assert said_went_wrong(slack) == []
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_a_nudge_window_dated_on_no_date_holds_nobody_off(make_bot, model, slack, engine, garbage):
+    """A message the model is asked about (borderline) is looked at first against the window. SQLite only
+    (PostgreSQL refuses garbage in a timestamp)."""
+    bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0)
+    model.answers["RequestVerdict"] = {"is_feature_request": True}
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses garbage in a timestamp column: such a row cannot be written there")
+    with Session(engine) as session:
+        session.add(NudgeWindow(team_id="T1", user_id="U1", channel_id="C1", last_nudged_at=utcnow()))
+        session.commit()
+        session.execute(text("UPDATE nudge_windows SET last_nudged_at = :g"), {"g": garbage})
+        session.commit()
+    assert bot.slack.event(listening_message(BORDERLINE)).status == 200
+    slack.wait_for("chat.postEphemeral")
+    assert nudges(engine) == 1
