@@ -49,7 +49,7 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
     return [
         {
             "id": idea.id,
-            "submitted": idea.created_at.isoformat(timespec="seconds"),
+            "submitted": idea.created_at.isoformat(timespec="seconds") if idea.created_at else "",
             "stage": idea.stage,
             "requester": idea.requester_id,
             "outcome": idea.outcome,
@@ -75,15 +75,17 @@ def export_rows(session: Session, team_id: str) -> list[dict[str, str | int]]:
 
 
 def _quote_line(insight: Insight) -> str:
-    return f"{insight.created_at:%Y-%m-%d} {insight.author}: {insight.text}" + (
+    day = f"{insight.created_at:%Y-%m-%d}" if insight.created_at else "date unknown"
+    return f"{day} {insight.author}: {insight.text}" + (
         f" ({insight.permalink})" if insight.permalink else "")
 
 
 def _decision_line(decision: Decision) -> str:
     extra = f" [{decision.result}]" if decision.result else ""
     via = f" in {decision.via}" if decision.via else ""
+    day = f"{decision.decided_at:%Y-%m-%d}" if decision.decided_at else "date unknown"
     return (
-        f"{decision.decided_at:%Y-%m-%d} {decision.from_stage} -> {decision.to_stage}{extra} by "
+        f"{day} {decision.from_stage} -> {decision.to_stage}{extra} by "
         f"{decision.decided_by}{via}: {decision.reason}"
     )
 

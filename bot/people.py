@@ -32,8 +32,9 @@ def recall(session: Session, team_id: str, user_id: str, now: datetime, within: 
         .where(Person.team_id == team_id, Person.user_id == user_id)
     ).first()
     # Checked far "in the future" (a row written by hand, or by a process whose clock ran ahead) is not fresh:
-    # it would be trusted until that date, an admin's rights outliving their demotion.
-    if row is None or abs(now - row.checked_at) > within:
+    # it would be trusted until that date, an admin's rights outliving their demotion. Checked on no date at all
+    # (garbage written there) is not fresh either.
+    if row is None or row.checked_at is None or abs(now - row.checked_at) > within:
         return None
     return Known(row.is_admin, row.tz, row.checked_at)
 

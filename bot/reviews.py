@@ -108,14 +108,23 @@ def schedule_missing_check_ins(session: Session) -> int:
     return len(shipped)
 
 
+def _open(check_in: Any = CheckIn) -> tuple:
+    """A check-in still to be answered: none is marked answered, and the idea has no review (a row another tool
+    wrote may record the outcome and leave the stage at shipped). Whatever else a row says, one answered is
+    never asked of anyone, the requester included."""
+    return (check_in.answered_at.is_(None),
+            ~select(Decision.id).where(Decision.idea_id == check_in.idea_id,
+                                       Decision.to_stage == Stage.REVIEWED).exists())
+
+
 def _unasked(session: Session, through: date) -> list:
-    """Check-ins of still-shipped ideas dated up to `through` with someone not yet asked."""
+    """Open check-ins of still-shipped ideas dated up to `through` with someone not yet asked."""
     return list(session.execute(
         select(CheckIn.id, CheckIn.team_id, CheckIn.due_on, CheckIn.ask_user_id, Idea.requester_id,
                CheckIn.asked_at, CheckIn.requester_asked_at)
         .join(Idea, Idea.id == CheckIn.idea_id)
         .where(CheckIn.due_on <= through, or_(CheckIn.asked_at.is_(None), CheckIn.requester_asked_at.is_(None)),
-               Idea.stage == Stage.SHIPPED)
+               Idea.stage == Stage.SHIPPED, *_open())
         .order_by(CheckIn.id)
     ))
 
@@ -131,6 +140,8 @@ def due_check_ins(session: Session, now: datetime) -> list[DueCheckIn]:
         zones[team_id] = time_zones(session, team_id, people)
     due = []
     for row in rows:
+        if row.due_on is None:  # a date that is no date (written so elsewhere): due on no day, so never
+            continue
         zone_of = zones[row.team_id].get
         pm = row.asked_at is None and is_due(row.due_on, zone_of(row.ask_user_id), now)
         requester = row.requester_asked_at is None and is_due(row.due_on, zone_of(row.requester_id), now)
@@ -161,7 +172,8 @@ def claim_check_in(session: Session, due: DueCheckIn, now: datetime) -> tuple[Id
     and the requester are to be asked; None when nobody is."""
     def take(column: Any) -> bool:
         return session.execute(
-            update(CheckIn).where(CheckIn.id == due.check_in_id, column.is_(None)).values({column: now})
+            update(CheckIn).where(CheckIn.id == due.check_in_id, column.is_(None), *_open())
+            .values({column: now})
             .execution_options(synchronize_session=False)
         ).rowcount == 1
 

@@ -12,6 +12,7 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.reviews import RESULTS
 from models import Decision, Idea, Stage
 
 
@@ -24,7 +25,7 @@ class Stats:
     median_days_discovery_to_delivery: float | None
     shipped: int  # ever shipped: still shipped, or reviewed since
     reviewed: int
-    results: dict[str, int]  # met / partly / missed
+    results: dict[str, int]  # met / partly / missed; a review with no result we know is in none
     in_delivery_or_later: int
     tied_to_objective: int
 
@@ -33,13 +34,22 @@ class Stats:
         return self.reviewed / self.shipped if self.shipped else None
 
     @property
+    def judged(self) -> int:
+        """Reviews with a result we know: the hit rate's whole."""
+        return sum(self.results.values())
+
+    @property
     def hit_rate(self) -> float | None:
-        return self.results.get("met", 0) / self.reviewed if self.reviewed else None
+        return self.results.get("met", 0) / self.judged if self.judged else None
 
 
 def build_trap_stats(session: Session, team_id: str) -> Stats:
     mine = Idea.team_id == team_id
-    by_stage = dict(session.execute(select(Idea.stage, func.count()).where(mine).group_by(Idea.stage)).all())
+    # Grouped as stored, then summed as read: "Shipped" and "shipped" (until the scheduler's minute stores it
+    # as ours) are one stage, not two groups of which one overwrites the other.
+    by_stage: dict[str, int] = {}
+    for stage, count in session.execute(select(Idea.stage, func.count()).where(mine).group_by(Idea.stage)):
+        by_stage[stage] = by_stage.get(stage, 0) + count
     stated = session.scalar(
         select(func.count())
         .select_from(Idea)
@@ -59,14 +69,17 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
                into_delivery.to_stage == Stage.DELIVERY, into_delivery.decided_at > into_discovery.decided_at)
         .group_by(into_discovery.idea_id)
     ).all()
-    results = dict(
-        session.execute(
-            select(Decision.result, func.count())
-            .where(Decision.team_id == team_id, Decision.to_stage == Stage.REVIEWED)
-            .group_by(Decision.result)
-        ).all()
-    )
-    reviewed = sum(results.values())
+    # Grouped as stored, then read: "Met" and "met" are one result, and one we do not know is no result.
+    spelt = session.execute(
+        select(Decision.result, func.count())
+        .where(Decision.team_id == team_id, Decision.to_stage == Stage.REVIEWED)
+        .group_by(Decision.result)
+    ).all()
+    results: dict[str, int] = {}
+    for result, count in spelt:
+        if result in RESULTS:
+            results[result] = results.get(result, 0) + count
+    reviewed = sum(count for _, count in spelt)
     later = (Stage.DELIVERY, Stage.SHIPPED, Stage.REVIEWED)
     tied = session.scalar(
         select(func.count()).select_from(Idea).where(mine, Idea.stage.in_(later), Idea.objective_id.is_not(None))

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, LenientDate, StageName, UTCDateTime, utcnow
+from models.base import Base, LenientDate, ResultName, StageName, UTCDateTime, utcnow
 
 
 class Decision(Base):
@@ -33,7 +33,7 @@ class Decision(Base):
     # Parked: when to look again. Shipped: when to ask whether the outcome happened.
     revisit_on: Mapped[date | None] = mapped_column(LenientDate)
     # Reviewed: met, partly or missed, and what was measured.
-    result: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(ResultName)
     measured: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, LenientBool, UTCDateTime, utcnow
 
 
 class DigestSubscription(Base):
@@ -20,7 +20,7 @@ class DigestSubscription(Base):
     weekday: Mapped[int]  # Monday is 0, as in datetime.weekday()
     minute_of_day: Mapped[int]  # 9:00 is 540, in the subscription's time zone
     timezone: Mapped[str] = mapped_column(String(64))
-    only_this_channel: Mapped[bool] = mapped_column(default=False)
+    only_this_channel: Mapped[bool] = mapped_column(LenientBool, default=False)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

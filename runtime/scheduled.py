@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.stages import normalize_stages
 from bot.team_settings import team_config
 from models import CheckIn, Delivery, DigestSubscription, Idea
+from models.stored_times import normalize_times
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.digests import digest_messages
@@ -53,10 +54,23 @@ def write_intro(intro: IntroWriter | None, team_id: str, digest: Digest) -> str 
         return None
 
 
+def put_right(sessions: sessionmaker[Session]) -> None:
+    """Rows written elsewhere, stored as ours before either job's queries read them by stage or by date: stages
+    spelled otherwise, and (on SQLite) dates and times in other forms. Each looks first and writes only what
+    it finds. A failure is logged and the jobs go on: the rows still read as meant."""
+    try:
+        with sessions.begin() as session:
+            normalize_stages(session)
+            normalize_times(session)
+    except Exception:
+        logger.exception("rows written elsewhere could not be put right this minute")
+
+
 def owe_due_digests(sessions: sessionmaker[Session], intro: IntroWriter | None, now: datetime,
                     wake: Callable[[], None] = lambda: None) -> int:
     """Owes every digest whose time has come and that nobody has owed; returns how many. One channel
     failing (a bad row, a bug) does not stop the others."""
+    put_right(sessions)
     with sessions() as session:
         runs = due_runs(session, now)
     owed = 0
@@ -113,8 +127,8 @@ def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: 
     how many check-ins someone was asked. Time zones are looked up (users.info, by the sender) in the days
     before, so nothing here waits on Slack. Rows written elsewhere are put right first: stages spelled
     otherwise, and a shipped idea without its check-in."""
+    put_right(sessions)
     with sessions.begin() as session:
-        normalize_stages(session)
         schedule_missing_check_ins(session)
     with sessions() as session:
         due = due_check_ins(session, now)

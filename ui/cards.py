@@ -28,6 +28,7 @@ from ui.ids import (
 from ui.kit import (
     SECTION_LIMIT,
     STAGE_NAMES,
+    UNKNOWN_DATE,
     Block,
     channel_link,
     clip,
@@ -99,7 +100,7 @@ def triage_card(
     reason = decision_sections(decision) if decision is not None else []
     blocks += reason
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
-             f"Submitted {day_of(idea.created_at)}"]
+             f"Submitted {day_of(idea.created_at)}" if idea.created_at else f"Submitted {UNKNOWN_DATE}"]
     if idea.tracker_key:
         facts.insert(1, f"Tracked in {issue_link(idea)}")
     if counted := mentions_words(idea, len(backers)):
@@ -153,8 +154,11 @@ def support_summary(backers: Sequence[Support]) -> Block:
 
 
 def result_words(review: Decision) -> str:
-    """What a review found, in words ("partly met"); "reviewed" when the row says nothing we know."""
-    return RESULT_WORDS.get(review.result or "", "reviewed")
+    """What a review found, in words ("partly met"); a result we do not know as written (escaped: it is not
+    ours), and "reviewed" when the row says none."""
+    if not (review.result or "").strip():
+        return "reviewed"
+    return RESULT_WORDS.get(review.result, "") or clip(escape(" ".join(review.result.split())), 60)
 
 
 def review_words(decision: Decision) -> str:

@@ -268,8 +268,9 @@ def stats_lines(stats: Stats) -> list[str]:
         f"• Median time from discovery to delivery: {days_words(cycle)}" if cycle is not None
         else "• Median time from discovery to delivery: n/a (nothing has reached delivery from discovery)",
         f"• Shipped ideas whose outcome was reviewed: {_share(stats.reviewed, stats.shipped)}",
-        f"• Outcome hit rate: {round(100 * hits.get('met', 0) / stats.reviewed)}% met ({hits.get('met', 0)} of "
-        f"{stats.reviewed}), {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.reviewed
+        f"• Outcome hit rate: {round(100 * hits.get('met', 0) / stats.judged)}% met ({hits.get('met', 0)} of "
+        f"{stats.judged}), {hits.get('partly', 0)} partly, {hits.get('missed', 0)} missed" if stats.judged
+        else "• Outcome hit rate: n/a (no review says met, partly or missed)" if stats.reviewed
         else "• Outcome hit rate: n/a (no outcome reviewed yet)",
     ]
 

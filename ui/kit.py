@@ -48,9 +48,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def day_of(moment: datetime) -> str:
+def day_of(moment: datetime | None) -> str:
     """A moment's date as each reader's Slack shows it, in their own time zone (Slack's date formatting);
-    clients that cannot format it show the date in UTC, labelled so."""
+    clients that cannot format it show the date in UTC, labelled so. One stored as no date: "a date we do
+    not know"."""
+    if moment is None:
+        return "a date we do not know"
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment.astimezone(UTC):%d %b %Y} UTC>"
 
 
@@ -217,7 +220,13 @@ def stage_words(stage: str) -> str:
     return f"{STAGE_EMOJI.get(stage, ':grey_question:')} {stage_name(stage)}"
 
 
-def age_words(then: datetime, now: datetime) -> str:
+UNKNOWN_DATE = "on a date we do not know"
+
+
+def age_words(then: datetime | None, now: datetime) -> str:
+    """"3 days ago"; a moment stored as no date at all (written so by another tool) is said as unknown."""
+    if then is None:
+        return UNKNOWN_DATE
     days = (now - then).days
     if days <= 0:
         return "today"

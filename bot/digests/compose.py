@@ -129,7 +129,9 @@ def _pulse(session: Session, team_id: str, scope: list, start: datetime, end: da
         .group_by(Idea.id, Idea.created_at)
         .having(func.min(Decision.decided_at) > start, func.min(Decision.decided_at) <= end)
     )
-    waits = [(decided - created).total_seconds() / 86400 for created, decided in session.execute(first)]
+    # An idea whose creation date is no date (written so by another tool) has no wait to count.
+    waits = [(decided - created).total_seconds() / 86400 for created, decided in session.execute(first)
+             if created is not None and decided is not None]
     return Pulse(
         received=len(received),
         with_outcome_and_problem=sum(1 for outcome, problem in received if outcome.strip() and problem.strip()),

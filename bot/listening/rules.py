@@ -59,7 +59,8 @@ def may_nudge(session: Session, message: ChannelMessage, now: datetime) -> bool:
     if session.get(NudgeOptOut, (team, user)) is not None:
         return False
     window = session.get(NudgeWindow, (team, user, channel))
-    return window is None or not now - NUDGE_INTERVAL < window.last_nudged_at <= now + NUDGE_INTERVAL
+    last = None if window is None else window.last_nudged_at  # None too when stored as no date at all
+    return last is None or not now - NUDGE_INTERVAL < last <= now + NUDGE_INTERVAL
 
 
 def record_nudge(session: Session, message: ChannelMessage, trigger: str | None, now: datetime) -> Nudge | None:

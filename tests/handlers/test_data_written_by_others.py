@@ -229,9 +229,9 @@ def test_a_candidate_spelled_otherwise_joins_the_triage_queue_at_the_next_tick(b
 @pytest.mark.parametrize(("result", "said"), [
     ("partly", "outcome *partly met*"),
     (None, "1 reviewed"),  # nothing to say of it
-    ("<!channel>", "outcome *reviewed*"),  # a result no form gives: not shown as markup
+    ("<!channel>", "outcome *&lt;!channel&gt;*"),  # a result no form gives: shown as written, never as markup
 ])
-def test_a_review_written_with_a_result_we_do_not_know_reads_as_reviewed(bot, slack, engine, result, said):
+def test_a_review_written_with_a_result_we_do_not_know_reads_as_written(bot, slack, engine, result, said):
     idea_id = written_by_hand(engine, stage="reviewed")
     with Session(engine) as session:
         session.add(Decision(team_id="T1", idea_id=idea_id, from_stage="shipped", to_stage="reviewed", reason=REASON,
