@@ -10,7 +10,8 @@ notifications are paused. A date already past is due at once; a time zone nobody
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 HOUR = time(0)
 # The earliest zone (UTC+14) starts a date at 10:00 UTC the day before: a date further ahead than this in
@@ -18,14 +19,27 @@ HOUR = time(0)
 AHEAD = timedelta(days=1)
 
 
-def known_zone(tz: str | None) -> ZoneInfo | None:
-    """The zone Slack named, or None when it named none we know."""
-    if not tz:
+def zone_name(tz: str | None) -> str | None:
+    """The zone's own name for one Slack or another tool named ("Europe/London" for " europe/london"), or
+    None when it names none we know."""
+    if not isinstance(tz, str) or not tz.strip():
         return None
     try:
-        return ZoneInfo(tz)
+        ZoneInfo(tz)
+        return tz
     except (ZoneInfoNotFoundError, ValueError):
-        return None
+        return _zones_by_lowercase().get(tz.strip().lower())
+
+
+@cache
+def _zones_by_lowercase() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def known_zone(tz: str | None) -> ZoneInfo | None:
+    """The zone Slack named, or None when it named none we know."""
+    name = zone_name(tz)
+    return None if name is None else ZoneInfo(name)
 
 
 def zone(tz: str | None) -> ZoneInfo:

@@ -10,7 +10,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.due import zone_name
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_WEEKDAY = 0
@@ -107,12 +109,8 @@ def _clipped(word: str) -> str:
 
 
 def valid_timezone(name: str | None) -> str:
-    """A Slack user's tz, or UTC when Slack gave none we know."""
-    try:
-        ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name or "UTC"
+    """A Slack user's tz (its own spelling of one written otherwise), or UTC when Slack gave none we know."""
+    return zone_name(name) or "UTC"
 
 
 def _day(word: str) -> int | None:

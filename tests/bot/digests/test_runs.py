@@ -218,6 +218,18 @@ def test_a_subscription_written_with_a_time_zone_we_do_not_know_posts_in_utc(ses
     assert len(posts(slack)) == 1
 
 
+@pytest.mark.parametrize("tz", ["america/new_york", " America/New_York ", "AMERICA/NEW_YORK"])
+def test_a_time_zone_written_in_another_case_is_read_as_meant(sessions, post, slack, tz):
+    """Another tool wrote the zone in its own case: Monday 09:00 is New York's 09:00 (14:00 UTC), not UTC's."""
+    with sessions.begin() as session:
+        session.add(DigestSubscription(team_id="T1", channel_id="CDIGEST", weekday=0, minute_of_day=540,
+                                       timezone=tz, only_this_channel=False, created_by="UPM",
+                                       created_at=MONDAY_9 - timedelta(days=9)))
+    assert post(MONDAY_9 + timedelta(seconds=30)) == 0
+    assert post(MONDAY_9 + timedelta(hours=5, seconds=30)) == 1
+    assert len(posts(slack)) == 1
+
+
 @pytest.mark.parametrize("period_end", [datetime(2099, 1, 5, 9, tzinfo=UTC), MONDAY_9 + timedelta(days=3)])
 def test_a_run_dated_in_the_future_does_not_stop_the_digest(sessions, post, slack, period_end):
     """Written by hand, or by a process whose clock ran ahead: the weeks before it still get their digest."""
