@@ -19,6 +19,7 @@ import datetime as dt
 import decimal
 import itertools
 import json
+import math
 import re
 import socket
 import threading
@@ -65,6 +66,7 @@ MESSAGE_MAX_BLOCKS_TEXT = 12_000  # all "text" strings in a message's blocks tog
 # How a fail() rule ends a call: "answer" sends the error; the others send nothing and close the connection,
 # either instead of the call ("drop", "hang") or after carrying it out ("drop_after", "hang_after").
 FAILURE_MODES = ("answer", "drop", "hang", "drop_after", "hang_after")
+TRICKLE_GAP = 0.25  # seconds between the pieces of a trickled answer: well under any client's socket timeout
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 
 BLOCK_TYPES = {
@@ -554,6 +556,7 @@ class _Outcome(NamedTuple):
     hang_seconds: float
     delay: float  # latency before answering, closing or hanging
     release: threading.Event  # set by reset() and close(), so no wait outlives its test
+    trickle: float = 0.0  # seconds over which the answer's body arrives, a piece at a time (set_trickle())
 
 
 class FakeSlack:
@@ -577,6 +580,7 @@ class FakeSlack:
         self._replies: list[Call] = []
         self._failures: dict[str, list[_Rule]] = {}
         self._latencies: dict[str, float] = {}
+        self._trickles: dict[str, float] = {}
         self._url_uses: dict[str, list[float]] = {}  # response_url path -> when each use reached Slack
         self._messages: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
         self._release = threading.Event()
@@ -675,6 +679,15 @@ class FakeSlack:
             with self._lock:
                 self._latencies[method] = seconds
 
+    def set_trickle(self, seconds: float, method: str) -> None:
+        """A method's answers come slowly but steadily (a congested network): the headers at once, then the body
+        a piece at a time over `seconds`, each piece well within a second of the last, so that no socket
+        timeout fires however long the whole answer takes."""
+        if seconds < 0:
+            raise ValueError("trickle must not be negative")
+        with self._lock:
+            self._trickles[method] = seconds
+
     def fail(
         self,
         method: str,
@@ -706,6 +719,7 @@ class FakeSlack:
             self._replies.clear()
             self._failures.clear()
             self._latencies.clear()
+            self._trickles.clear()
             self._url_uses.clear()
             self._messages.clear()
             self.latency = 0.0
@@ -800,7 +814,8 @@ class FakeSlack:
             )
         )
         mode = rule.mode if unanswered else "answer"
-        return _Outcome(status, body, extra_headers, mode, rule.hang_seconds if unanswered else 0.0, delay, release)
+        return _Outcome(status, body, extra_headers, mode, rule.hang_seconds if unanswered else 0.0, delay, release,
+                        self._trickles.get(method, 0.0))
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -1276,13 +1291,14 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if outcome.delay > 0:
                 outcome.release.wait(outcome.delay)
             if outcome.mode == "answer":
-                self._send(outcome.status, outcome.body, outcome.headers)
+                self._send(outcome.status, outcome.body, outcome.headers, outcome.trickle, outcome.release)
                 return
             if outcome.mode in ("hang", "hang_after"):
                 outcome.release.wait(outcome.hang_seconds)
             self.close_connection = True  # and nothing sent: the client sees the connection end unanswered
 
-        def _send(self, status: int, body: dict, headers: dict) -> None:
+        def _send(self, status: int, body: dict, headers: dict, trickle: float = 0.0,
+                  release: threading.Event | None = None) -> None:
             data = json.dumps(body).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -1290,6 +1306,16 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             for key, value in headers.items():
                 self.send_header(key, str(value))
             self.end_headers()
+            if trickle > 0 and release is not None:
+                pieces = max(1, math.ceil(trickle / TRICKLE_GAP))
+                step = max(1, math.ceil(len(data) / pieces))
+                for start in range(0, len(data), step):
+                    self.wfile.write(data[start:start + step])
+                    self.wfile.flush()
+                    if start + step < len(data) and release.wait(trickle / pieces):
+                        self.close_connection = True  # reset or closed: the rest is never sent
+                        return
+                return
             self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
