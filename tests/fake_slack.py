@@ -1310,11 +1310,11 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 pieces = max(1, math.ceil(trickle / TRICKLE_GAP))
                 step = max(1, math.ceil(len(data) / pieces))
                 for start in range(0, len(data), step):
-                    self.wfile.write(data[start:start + step])
-                    self.wfile.flush()
-                    if start + step < len(data) and release.wait(trickle / pieces):
+                    if release.wait(trickle / pieces):
                         self.close_connection = True  # reset or closed: the rest is never sent
                         return
+                    self.wfile.write(data[start:start + step])
+                    self.wfile.flush()
                 return
             self.wfile.write(data)
 

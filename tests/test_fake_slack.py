@@ -815,6 +815,16 @@ def test_latency_delays_every_answer_and_one_method_can_differ(fake: FakeSlack, 
     assert timed(lambda: hook(fake).send(text="hi")) >= 0.2
 
 
+def test_a_trickled_answer_outlasts_a_socket_timeout_longer_than_its_gaps(fake: FakeSlack) -> None:
+    """set_trickle(): the whole answer takes its seconds, yet a client whose socket timeout is longer than the
+    gaps between pieces never times out (as a slow network does to Slack's answers)."""
+    fake.set_trickle(1.0, "users.info")
+    quick = WebClient(token="xoxb-test", base_url=fake.url, timeout=0.6, retry_handlers=[])
+
+    assert timed(lambda: quick.users_info(user="U1")) >= 0.9
+    assert timed(quick.auth_test) < 0.5
+
+
 def test_a_call_is_recorded_when_it_arrives_not_when_it_is_answered(fake: FakeSlack, client: WebClient) -> None:
     fake.latency = 0.2
     before = time.monotonic()
