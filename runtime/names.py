@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import http.client
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from logging import Logger
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from runtime.deadline import Late, within
 
 LOOKUP_TIMEOUT = 1.0  # seconds, for every name at once, end to end
 MOST = 8  # names looked up for one form; a message naming more keeps the rest as ids
@@ -18,26 +20,22 @@ MOST = 8  # names looked up for one form; a message naming more keeps the rest a
 
 def names_of(client: WebClient, ids: Sequence[str], logger: Logger) -> dict[str, str]:
     """id -> name, for the ids Slack named in time (users.info for a person, conversations.info for a channel).
-    The client's timeout bounds each wait on the socket, not a whole answer (one that trickles in, a slow DNS
-    lookup): the deadline is kept here, by the clock, and a lookup still going then is left to finish alone."""
+    The deadline is kept by the clock (runtime.deadline), not by the client's timeout alone, which bounds each
+    wait on the socket rather than a whole answer."""
     wanted = list(dict.fromkeys(ids))[:MOST]
     if not wanted:
         return {}
     quick = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT, retry_handlers=[])
-    pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="names")
-    try:
-        asked = {pool.submit(_name, quick, one, logger): one for one in wanted}
-        done, late = wait(asked, timeout=LOOKUP_TIMEOUT)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    if late:
-        logger.info("no name in time for %d of %d", len(late), len(wanted))
+    answers = within(LOOKUP_TIMEOUT, *(partial(_name, quick, one, logger) for one in wanted))
+    if late := sum(isinstance(answer, Late) for answer in answers):
+        logger.info("no name in time for %d of %d", late, len(wanted))
     named = {}
-    for future in done:
-        if (error := future.exception()) is not None:  # an answer not shaped as Slack's: no name, and no failed form
-            logger.warning("no name for %s: %s", asked[future], type(error).__name__)
-        elif name := future.result():
-            named[asked[future]] = name
+    for one, answer in zip(wanted, answers, strict=True):
+        if isinstance(answer, BaseException):  # late, or an answer not shaped as Slack's: no name, no failed form
+            if not isinstance(answer, Late):
+                logger.warning("no name for %s: %s", one, type(answer).__name__)
+        elif answer:
+            named[one] = answer
     return named
 
 
