@@ -27,7 +27,7 @@ from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import utcnow
-from runtime import calls, outbox
+from runtime import calls, deadline, outbox
 from runtime.sender import Sender
 from runtime.trackers import Tracker
 
@@ -52,11 +52,13 @@ class Roles:
             known = recall(session, team_id, user_id, now, within or (GOOD_ENOUGH if waiting else FRESH))
         if known is not None:
             return known
-        if waiting:  # the person's form waits on this: a short, single try rather than Slack's usual patience
-            client = WebClient(token=client.token, base_url=client.base_url, timeout=WAITING_TIMEOUT,
-                               retry_handlers=[])
         try:
-            user = client.users_info(user=user_id)["user"]
+            if waiting:  # the person's form waits on this: a short, single try, by the clock, not Slack's patience
+                quick = WebClient(token=client.token, base_url=client.base_url, timeout=WAITING_TIMEOUT,
+                                  retry_handlers=[])
+                user = _by_the_clock(lambda: quick.users_info(user=user_id)["user"])
+            else:
+                user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
             return None
@@ -65,6 +67,14 @@ class Roles:
             return None
         with self.sessions.begin() as session:
             return remember_slack_user(session, team_id, user_id, user, now)
+
+
+def _by_the_clock(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`call`'s answer within WAITING_TIMEOUT end to end; one still coming raises Late (an OSError)."""
+    [answer] = deadline.within(WAITING_TIMEOUT, call)
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
 
 
 def remember_slack_user(session: Session, team_id: str, user_id: str, user: dict[str, Any], now: datetime

@@ -5,6 +5,7 @@ and what a button or form carried grants nothing."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -148,3 +149,20 @@ def test_the_home_tab_says_why_the_triage_queue_is_missing_when_slack_is_silent(
     shown = str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
     assert ("Slack did not say just now" in shown) is (slack_says == "nothing")
     assert "Triage queue" not in shown and "Your ideas" in shown
+
+
+@pytest.mark.parametrize("form", ["decision", "settings"])
+@pytest.mark.refusals_expected
+def test_a_form_is_answered_in_time_while_slack_trickles_its_answer_about_the_person(make_bot, slack, engine, form):
+    """A form is answered within Slack's 3 s: users.info, asked while it waits, has a deadline kept by the clock,
+    not only the client's timeout, which an answer arriving a piece at a time (each within it) never trips."""
+    bot = make_bot(pm_user_ids=frozenset())
+    assert new_idea(engine, Stage.CANDIDATE) == CANDIDATE and new_idea(engine, Stage.SHIPPED) == SHIPPED
+    slack.users["UADMIN"] = {"is_admin": True}
+    slack.set_trickle(4.0, "users.info")
+    view, typed, field = FORMS[form]
+    started = time.monotonic()
+    reply = bot.slack.submit_view(view(engine), typed, user="UADMIN").json()
+    assert time.monotonic() - started < 2.5
+    assert reply == {"response_action": "errors", "errors": {field: SLACK_UNSURE}}
+    nothing_changed(bot, slack, engine)
