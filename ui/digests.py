@@ -217,7 +217,7 @@ def digest_help() -> dict[str, Any]:
     text = (
         "*Channel digests* (what moved to delivery or shipped and why, what is in discovery, what was parked, "
         "declined or merged and why):\n"
-        "`/idea digest here [weekly] [<day> <time>] [only-this-channel]` subscribes this channel "
+        "`/idea digest here [weekly] [&lt;day&gt; &lt;time&gt;] [only-this-channel]` subscribes this channel "
         "(Monday 09:00 your time unless you say otherwise; `friday 16:30` or `every friday at 4:30pm`)\n"
         "`/idea digest off` stops it · `/idea digest now` posts one now · `/idea digest preview` shows it to you"
     )

@@ -75,7 +75,7 @@ def help_message() -> dict[str, Any]:
         "*Share an idea, outcome first*\n"
         "`/idea` opens a short form: the outcome you are after, the problem and who has it, "
         "the evidence, and how we would know it worked.\n"
-        "`/idea <what you would like>` opens the form with your ask filled in.\n"
+        "`/idea &lt;what you would like&gt;` opens the form with your ask filled in.\n"
         "`/idea list` shows your ideas and where each one stands.\n"
         "`/idea digest` sets up a weekly digest of decisions in a channel (product managers).\n"
         "`/idea feedback here` reads a channel of reviews, tickets or sales notes for customer requests "
