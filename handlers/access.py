@@ -81,9 +81,25 @@ def remember_slack_user(session: Session, team_id: str, user_id: str, user: dict
                         ) -> Known:
     """What users.info said of a person (`{}` when Slack does not know them), remembered: an admin or owner
     may change settings, and their time zone dates what is due for them."""
-    admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    admin = admin_here(user, team_id)
     remember(session, team_id, user_id, is_admin=admin, tz=user.get("tz"), now=now)
     return Known(admin, user.get("tz"), now)
+
+
+def admin_here(user: dict[str, Any], team_id: str) -> bool:
+    """Whether users.info's `user` is an admin or owner of *this* workspace. In a Slack Connect channel Slack
+    answers for people of other organisations too, and their `is_admin`/`is_owner` is about their own: so only
+    someone whose workspace is this one (or, on Enterprise Grid, whose org's workspaces include it) counts, and
+    never a guest (`is_restricted`, `is_ultra_restricted`), a stranger (`is_stranger`), a deactivated account
+    or an app's user."""
+    if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
+        return False
+    if any(user.get(flag) for flag in ("is_stranger", "is_restricted", "is_ultra_restricted", "deleted", "is_bot",
+                                       "is_app_user")):
+        return False
+    grid = user.get("enterprise_user")
+    grid_teams = grid.get("teams") if isinstance(grid, dict) else None
+    return user.get("team_id") == team_id or (isinstance(grid_teams, list) and team_id in grid_teams)
 
 
 @dataclass(frozen=True)
@@ -140,8 +156,14 @@ class Standing(Enum):
     """Whether someone may do a PM's (or an admin's) thing: yes, no, or Slack did not say."""
 
     YES = "yes"
-    NO = "no"
+    NO = "no"  # not on the PM list
+    NOT_ADMIN = "not admin"  # no PM list, and Slack says they are not one of this workspace's admins or owners
     UNSURE = "unsure"  # no PM list, and users.info did not answer: whether they are an admin is unknown
+
+    @property
+    def refused(self) -> bool:
+        """Slack answered, and the answer is no."""
+        return self in (Standing.NO, Standing.NOT_ADMIN)
 
 
 def standing(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, *,
@@ -158,16 +180,29 @@ def standing(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_
         return known is not None and known.is_admin
 
     allowed = admin(user_id) if admins_only else may_decide(user_id, config.pm_user_ids, admin)
-    return Standing.YES if allowed else Standing.UNSURE if unanswered else Standing.NO
+    if allowed:
+        return Standing.YES
+    if unanswered:
+        return Standing.UNSURE
+    return Standing.NO if admins_only or config.pm_user_ids else Standing.NOT_ADMIN
 
 
 SLACK_UNSURE = "Slack did not say just now whether you are a workspace admin or owner, who may do this here, " \
                "so nothing changed. Please try again in a minute."
+# Who decides with no PM list, for anyone refused then: an admin of another organisation in a Slack Connect
+# channel (their Slack says "admin", about somewhere else) or a guest learns why they are not one here.
+ADMINS_HERE = "With no PM list set, product managers here are this workspace's own admins and owners, never guests " \
+              "nor people from another organisation in a shared channel."
 
 
 def refused_for(said: Standing, note: str) -> str | None:
-    """What to tell someone of that standing: nothing, `note`, or that Slack did not say (not a false "only PMs")."""
-    return None if said is Standing.YES else SLACK_UNSURE if said is Standing.UNSURE else note
+    """What to tell someone of that standing: nothing, `note` (with who the admins are, when they decide), or
+    that Slack did not say (not a false "only PMs")."""
+    if said is Standing.YES:
+        return None
+    if said is Standing.UNSURE:
+        return SLACK_UNSURE
+    return f"{note} {ADMINS_HERE}" if said is Standing.NOT_ADMIN else note
 
 
 def refusal(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_id: str, logger: Logger, note: str,

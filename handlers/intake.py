@@ -178,7 +178,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
         if said is Standing.UNSURE:  # a PM's, most likely: kept open, with all that was typed, to try again
             ack(response_action="errors", errors=_on_blocks({"outcome": SLACK_UNSURE}, state.version))
             return
-        if said is Standing.NO:
+        if said.refused:
             state = replace(state, insights=())
     with d.sessions() as session:
         kept = load_draft(session, context.team_id, state.draft)

@@ -11,7 +11,8 @@ from bot.team_settings import TeamConfig
 from ui.ids import SETTINGS_CALLBACK
 from ui.kit import Block, carried, modal, plain
 
-SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings."
+SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings: this workspace's own, " \
+                      "not guests nor people from another organisation in a shared channel."
 
 
 def settings_modal(config: TeamConfig, *, configured_pms: bool = False, default_channel: str | None = None
