@@ -283,8 +283,10 @@ def stats_message(stats: Stats) -> dict[str, Any]:
 
 
 
-HOME_UNSURE = (":hourglass: Slack did not say just now whether you are a workspace admin or owner, who decide "
-               "here, so the triage queue and the feedback inbox are not shown. Open this tab again in a minute.")
+# Shown to whoever opens Home while Slack is silent, admin or not: it promises nothing, and names all that is held back.
+HOME_UNSURE = (":hourglass: Slack did not say just now whether you are a workspace admin or owner, who act as "
+               "product managers here. If you are, what they see (triage queue, feedback inbox, tracker alerts, "
+               "undelivered messages, metrics) shows once it does: open this tab again in a minute.")
 DELIVERIES_FOR_PMS = "Only product managers can send undelivered messages again or dismiss them."
 EXPORT_FAILED = ("I could not send you the export: Slack said `{error}`. If files are blocked in this workspace, "
                  "an operator can run `python -m bot export` instead.")

@@ -148,6 +148,10 @@ def test_the_home_tab_says_why_the_triage_queue_is_missing_when_slack_is_silent(
     bot.slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"})
     shown = str(slack.wait_for("views.publish")[0].args["view"]["blocks"])
     assert ("Slack did not say just now" in shown) is (slack_says == "nothing")
+    if slack_says == "nothing":  # all a PM's Home holds is named, and nothing promised to someone who is no admin
+        for held_back in ("triage queue", "feedback inbox", "tracker alerts", "undelivered messages", "metrics"):
+            assert held_back in shown
+        assert "If you are" in shown
     assert "Triage queue" not in shown and "Your ideas" in shown
 
 
