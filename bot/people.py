@@ -48,6 +48,23 @@ def remember(session: Session, team_id: str, user_id: str, *, is_admin: bool, tz
     )
 
 
+# How long Slack's word that someone is one of this workspace's admins is trusted for telling them something
+# (never for letting them decide: that is FRESH).
+ADMIN_KEPT = timedelta(days=30)
+ADMINS_TOLD = 3
+
+
+def known_admins(session: Session, team_id: str, now: datetime, limit: int = ADMINS_TOLD) -> list[str]:
+    """This workspace's own admins and owners as Slack last described them within ADMIN_KEPT (another
+    organisation's and guests never are), most recently seen first: with no PM list and no triage channel,
+    who hears what is owed to the PMs."""
+    return list(session.scalars(
+        select(Person.user_id).where(Person.team_id == team_id, Person.is_admin.is_(True),
+                                     Person.checked_at.between(now - ADMIN_KEPT, now + ADMIN_KEPT))
+        .order_by(Person.checked_at.desc(), Person.user_id).limit(limit)
+    ))
+
+
 EARLIEST_ZONE = timedelta(hours=12)  # UTC-12: where on Earth the date changes last
 
 

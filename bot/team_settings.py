@@ -76,3 +76,9 @@ def save_team_settings(
         .on_conflict_do_update(index_elements=[_TABLE.c.team_id], set_=values)
     )
     return session.get(TeamSettings, team_id, populate_existing=True)
+
+
+def first_pm(config: TeamConfig) -> str | None:
+    """The one PM who hears, in a DM, what is owed to "the PMs" when there is no triage channel (or it
+    cannot be posted in): the same person every time, not whoever a set's order gives."""
+    return min(config.pm_user_ids, default=None)

@@ -1,12 +1,14 @@
 """A tracker that refuses the bot's token (401, 403) fails every read and filing alike: the PMs of each
 workspace following issues there hear it once, when it starts (in the triage channel, else the first PM's
-DMs), and once when it works again; App Home says so meanwhile. Not on every check of every sweep."""
+DMs, else, with no PM list, the DMs of the workspace's admins the bot knows), and once when it works again;
+App Home says so meanwhile. Not on every check of every sweep."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.team_settings import team_config
+from bot.people import known_admins
+from bot.team_settings import first_pm, team_config
 from bot.trackers import refusing, teams_following, token_accepted, token_refused
 from handlers.access import Deps, changing
 from models import utcnow
@@ -33,14 +35,20 @@ def works(session: Session, d: Deps, tracker: Tracker) -> None:
 
 
 def _tell(session: Session, d: Deps, tracker: str, message: dict, also: str | None = None) -> None:
+    """Each workspace's triage channel, else its first PM; with neither, the workspace's admins (who act as
+    its PMs) whom Slack has described lately, each in a DM: the refusal is recorded once, so it must reach
+    someone now. A workspace whose admins the bot has never seen has it on its admins' Home tab."""
     following = teams_following(session, tracker)
     for team_id in following + ([also] if also and also not in following else []):
         config = team_config(session, team_id, d.settings)
-        pm = next(iter(sorted(config.pm_user_ids)), None)
+        pm = first_pm(config)
         to = config.triage_channel or pm
         if to is not None:
             alternates = [{"channel": pm}] if pm and to != pm else []
             outbox.owe(session, team_id, outbox.post(to, message, alternates=alternates))
+            continue
+        for admin in known_admins(session, team_id, utcnow()):
+            outbox.owe(session, team_id, outbox.post(admin, message))
 
 
 def home_alerts(session: Session, d: Deps) -> list[Block]:

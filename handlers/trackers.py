@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.ideas import get_idea
 from bot.reviews import supporters
-from bot.team_settings import team_config
+from bot.team_settings import first_pm, team_config
 from bot.trackers import (
     LABELS,
     delivery_decider,
@@ -267,14 +267,14 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
     if not noticed(session, idea.id, kind):
         return []  # heard already (a webhook and the sweep, or a redelivery)
     config = team_config(session, idea.team_id, d.settings)
-    first_pm = next(iter(sorted(config.pm_user_ids)), None)
+    pm_first = first_pm(config)
     if kind == COMPLETED and idea.stage == Stage.DELIVERY:
         moved = ship_through_tracker(session, idea, tracker=tracker, actor=actor, today=utcnow().date(),
-                                     pm=first_pm)
+                                     pm=pm_first)
         return notify.decision_made(session, *moved, config) if moved is not None else []
     if kind == COMPLETED:
         return []
-    pm = delivery_decider(session, idea.id) or first_pm
+    pm = delivery_decider(session, idea.id) or pm_first
     to = pm or config.triage_channel
     if to is None:
         return []

@@ -105,3 +105,25 @@ def test_a_rate_limit_or_a_missing_repository_is_not_a_refused_token(tracked_bot
         "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"}, message="API rate limit exceeded")
     sweep(bot, engine, "github")
     assert told(slack, REFUSED) == 0 and told(slack, WORKS) == 0
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_with_no_pm_list_nor_triage_channel_the_workspaces_own_admins_hear_a_refused_token(
+        make_bot, trackers, slack, engine, tracker):
+    """Recorded once as told, so told to someone: the admins Slack has described as this workspace's own (not an
+    admin of another organisation met in a shared channel, nor a plain member), in their DMs."""
+    from bot.settings import GitHubSettings, JiraSettings
+    from tests import fake_trackers as t
+    bot = make_bot(pm_user_ids=frozenset(), triage_channel=None,
+                   github=GitHubSettings(t.GITHUB_TOKEN, t.GITHUB_REPO, f"{trackers.url}/github", t.GITHUB_SECRET),
+                   jira=JiraSettings(f"{trackers.url}/jira", t.JIRA_EMAIL, t.JIRA_TOKEN, t.JIRA_PROJECT, t.JIRA_SECRET))
+    slack.users.update({"UADMIN": {"is_admin": True}, "UOUT": {"is_admin": True, "team_id": "T9OTHER"}})
+    for person in ("UADMIN", "UOUT", "U1"):  # Slack describes each as they open the Home tab
+        open_home(bot, slack, user=person)
+    linked_idea(engine, tracker, "acme/roadmap#12" if tracker == "github" else "OPS-12")
+    trackers.fail(rf"GET /{tracker}/", 401, times=None, message="Bad credentials")
+    for _ in range(2):
+        sweep(bot, engine, tracker)
+    assert [sum(REFUSED in str(m.get("blocks")) for m in slack.messages("D" + person))
+            for person in ("UADMIN", "UOUT", "U1")] == [1, 0, 0]
+    assert REFUSED in str(open_home(bot, slack, user="UADMIN")["blocks"])
