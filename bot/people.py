@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from bot.due import known_zone, today_for
@@ -59,7 +59,7 @@ def known_admins(session: Session, team_id: str, now: datetime, limit: int = ADM
     organisation's and guests never are), most recently seen first: with no PM list and no triage channel,
     who hears what is owed to the PMs."""
     return list(session.scalars(
-        select(Person.user_id).where(Person.team_id == team_id, Person.is_admin.is_(True),
+        select(Person.user_id).where(Person.team_id == team_id, Person.is_admin.is_(true()),
                                      Person.checked_at.between(now - ADMIN_KEPT, now + ADMIN_KEPT))
         .order_by(Person.checked_at.desc(), Person.user_id).limit(limit)
     ))
