@@ -105,3 +105,34 @@ def test_a_database_an_older_version_filled_upgrades_with_its_data_and_is_served
         bot.finish_work()
     finally:
         engine.dispose()
+
+
+def test_an_admin_remembered_before_0020_is_asked_again_and_another_organisations_is_refused(
+        make_bot, slack, tmp_path, migrated_template):
+    """A row from before the Slack Connect rule said "admin" of another organisation's admin: after the upgrade
+    Slack is asked again, and they may not change settings; this workspace's own admin still may."""
+    url = PG_URL or f"sqlite:///{tmp_path / 'people.db'}"
+    if PG_URL:
+        reset_postgres(url)
+    config = alembic_config(url)
+    command.upgrade(config, "0019")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for user in ("UOUT", "UADMIN"):
+                connection.execute(text("INSERT INTO people (team_id, user_id, is_admin, tz, checked_at) "
+                                        "VALUES ('T1', :user, :admin, 'UTC', :now)"),
+                                   {"user": user, "admin": True, "now": datetime.now(UTC)})
+        command.upgrade(config, "head")
+        engine.dispose()
+        slack.users.update({"UOUT": {"is_admin": True, "team_id": "T9OTHER"}, "UADMIN": {"is_admin": True}})
+        bot = make_bot(on_engine=engine, pm_user_ids=frozenset())
+        assert bot.slack.command("settings", user="UOUT").status == 200
+        assert slack.wait_for("response_url")[0].args["text"].startswith("Only workspace admins and owners")
+        assert slack.calls("views.open") == []
+        assert bot.slack.command("settings", user="UADMIN").status == 200
+        assert slack.wait_for("views.open")
+        assert [call.args["user"] for call in slack.calls("users.info")] == ["UOUT", "UADMIN"]
+        bot.finish_work()
+    finally:
+        engine.dispose()
