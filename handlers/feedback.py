@@ -29,7 +29,6 @@ from handlers.home import home_of
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import calls, outbox
-from runtime.names import names_of
 from runtime.outbox import Owed
 from runtime.sender import Job
 from ui.feedback import (
@@ -98,7 +97,10 @@ def read_feedback(d: Deps, client: WebClient, team_id: str, message: FeedbackMes
     requests = requests_in(message.text)[:feedback.PER_MESSAGE]
     if not requests:
         return
-    names = names_of(client, unnamed(" ".join(requests)), logger)
+    with d.sessions() as session:  # delivered again: recorded the first time, and Slack is not asked again
+        if feedback.already_read(session, team_id, message.channel_id, message.ts):
+            return
+    names = d.names.of(client, team_id, unnamed(" ".join(requests)), logger)
     requests = [as_read(request, names) for request in requests]
     with changing(d) as session:
         ids = feedback.record(session, team_id=team_id, channel_id=message.channel_id, message_ts=message.ts,

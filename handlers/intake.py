@@ -39,7 +39,6 @@ from handlers.access import (
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
-from runtime.names import names_of
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
@@ -68,7 +67,7 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     and channels Slack sends by id alone: they are shown by name, as the message showed them."""
     limit = FIELDS["ask"].max_chars
     if from_message:
-        names = names_of(client, unnamed(ask + "\n" + evidence), logger)
+        names = d.names.of(client, team_id, unnamed(ask + "\n" + evidence), logger)
         ask, evidence = as_read(ask, names), as_read(evidence, names)
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
