@@ -43,9 +43,8 @@ from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
-from ui.kit import unescape
 from ui.objectives import read_objective
-from ui.tokens import as_read, unnamed
+from ui.tokens import as_read, typed_text, unnamed
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
@@ -143,9 +142,17 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
         message_ts=message.get("ts"),
         author_id=_person_who_wrote(message, context.bot_user_id),
     )
-    ask = _words_of(message, by_a_person=source.author_id is not None)
-    open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
-                user_id=context.user_id, logger=logger, from_message=True)
+    d, text = deps(context), message.get("text")
+    if source.author_id is not None and isinstance(text, str) and text.strip():
+        # A person's words are their text (a link's preview, an attachment, is not theirs), as Slack sent it:
+        # its tokens are read before its entities are undone, so `<https://x|y>` typed is not taken for a link.
+        text = text.replace("\x00", "")
+        ask = typed_text(text, d.names.of(client, context.team_id, unnamed(text), logger))
+        from_message = False
+    else:  # an integration's or a workflow's words may sit in attachments or blocks alone: read as a feed is
+        ask, from_message = feedback_text(message), True
+    open_intake(client, d, shortcut, ask=ask, source=source, team_id=context.team_id,
+                user_id=context.user_id, logger=logger, from_message=from_message)
 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
@@ -156,16 +163,6 @@ def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
             or user == bot_user_id:
         return None
     return user
-
-
-def _words_of(message: dict, *, by_a_person: bool) -> str:
-    """What a message says, as typed. A person's words are its text (a link's preview, an attachment, is
-    not theirs); an integration's or a workflow's may sit in attachments or blocks alone, read as a
-    feedback channel reads them."""
-    text = message.get("text")
-    if by_a_person and isinstance(text, str) and text.strip():
-        return unescape(text).replace("\x00", "")
-    return feedback_text(message)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger

@@ -79,6 +79,23 @@ def test_names_slack_does_not_give_in_time_stay_ids_and_the_form_opens_in_time(b
     assert time.monotonic() - started < 2.5
 
 
+@pytest.mark.parametrize(("sent", "shown"), [
+    ("Let notes keep &lt;https://x.example|y&gt; as typed, <@U7> says",
+     "Let notes keep <https://x.example|y> as typed, @ana says"),
+    ("Show &lt;@U7&gt; and &lt;#C123&gt; literally, R&amp;D asks in <#C123>",
+     "Show <@U7> and <#C123> literally, R&D asks in #finance"),
+    ("Typed &lt;!here&gt; is not a mention, but <!here> is", "Typed <!here> is not a mention, but @here is"),
+], ids=["link", "mention", "here"])
+def test_what_a_person_typed_that_looks_like_a_token_stays_as_typed(bot, slack, sent, shown):
+    """Slack sends `<` and `>` a person typed as entities and its own tokens as `<…>`: the tokens are read
+    first and the entities undone after, so typed text is never taken for a link or a mention."""
+    slack.users["U7"] = {"profile": {"display_name": "ana"}}
+    slack.channels["C123"] = {"name": "finance"}
+    bot.slack.message_shortcut({"type": "message", "user": "U1", "ts": "1700000000.000300", "text": sent},
+                               user="U2", channel="CSALES")
+    assert asked(slack) == shown
+
+
 def asked_about(slack) -> dict[str, int]:
     """How often Slack was asked each name (users.info, conversations.info)."""
     asked = [c.args.get("user") for c in slack.calls("users.info")]
