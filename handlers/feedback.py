@@ -19,8 +19,9 @@ from bot import feedback
 from bot.command import IdeaCommand, Verb
 from bot.ideas import FIELDS, Source
 from bot.listening.sentences import requests_in
+from bot.pool import open_ideas
 from bot.reviews import SUPPORTABLE, to_support
-from bot.similar import open_ideas, same_need
+from bot.similar import same_need
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, answer, changing, deps, guarded, refusal, team, tell
@@ -117,8 +118,9 @@ def match_insights(d: Deps, job: Job) -> None:
     attempt then carries on from there rather than starting over (and losing its work in turn)."""
     ids = [int(i) for i in job.payload.get("insights", [])]
     with d.sessions() as session:
-        arriving = [insight.id for insight in feedback.arriving(session, job.team_id, ids)]
-        pool = open_ideas(session, job.team_id) if arriving else []
+        asking = feedback.arriving(session, job.team_id, ids)
+        arriving = [insight.id for insight in asking]
+        pool = open_ideas(session, job.team_id, about=[insight.text for insight in asking]) if arriving else []
     permalink = calls.permalink(job.client(), job.payload["channel"], job.payload["ts"]) if arriving else None
     coach = d.coach
     for insight_id in arriving:

@@ -21,7 +21,8 @@ from bot.drafts import load_draft, save_draft
 from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
 from bot.objectives import objective_choices
 from bot.outcomes import reads_like_output, rewrite_hint
-from bot.similar import looks_like, open_ideas, remember_looks_like
+from bot.pool import open_ideas
+from bot.similar import idea_text, looks_like, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import (
@@ -253,7 +254,7 @@ def announce(d: Deps, job: Job) -> None:
     """Tells the submitter (with open ideas that look like theirs), the credited author, and the PMs."""
     with d.sessions() as session:
         idea = get_idea(session, job.team_id, int(job.payload["idea"]))
-        pool = open_ideas(session, job.team_id, excluding=idea.id) if idea is not None else []
+        pool = open_ideas(session, job.team_id, excluding=idea.id, about=[idea_text(idea)]) if idea is not None else []
     if idea is None:
         with d.sessions.begin() as session:
             job.finish(session)
