@@ -147,13 +147,18 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
     if source.author_id is not None and isinstance(text, str) and text.strip():
         # A person's words are their text (a link's preview, an attachment, is not theirs), as Slack sent it:
         # its tokens are read before its entities are undone, so `<https://x|y>` typed is not taken for a link.
-        text = text.replace("\x00", "")
-        ask = typed_text(text, d.names.of(client, context.team_id, unnamed(text), logger))
-        from_message = False
+        ask, from_message = as_shown(client, d, context.team_id, text, logger), False
     else:  # an integration's or a workflow's words may sit in attachments or blocks alone: read as a feed is
         ask, from_message = feedback_text(message), True
     open_intake(client, d, shortcut, ask=ask, source=source, team_id=context.team_id,
                 user_id=context.user_id, logger=logger, from_message=from_message)
+
+
+def as_shown(client: WebClient, d: Deps, team_id: str, slack_text: str, logger: Logger) -> str:
+    """A person's message as Slack sent it (entities and tokens), as the channel showed it: its tokens are read
+    (people and channels by name) before its entities are undone, so a `<https://x|y>` typed stays as typed."""
+    slack_text = slack_text.replace("\x00", "")
+    return typed_text(slack_text, d.names.of(client, team_id, unnamed(slack_text), logger))
 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:

@@ -79,20 +79,36 @@ def test_names_slack_does_not_give_in_time_stay_ids_and_the_form_opens_in_time(b
     assert time.monotonic() - started < 2.5
 
 
-@pytest.mark.parametrize(("sent", "shown"), [
-    ("Let notes keep &lt;https://x.example|y&gt; as typed, <@U7> says",
-     "Let notes keep <https://x.example|y> as typed, @ana says"),
-    ("Show &lt;@U7&gt; and &lt;#C123&gt; literally, R&amp;D asks in <#C123>",
-     "Show <@U7> and <#C123> literally, R&D asks in #finance"),
-    ("Typed &lt;!here&gt; is not a mention, but <!here> is", "Typed <!here> is not a mention, but @here is"),
-], ids=["link", "mention", "here"])
-def test_what_a_person_typed_that_looks_like_a_token_stays_as_typed(bot, slack, sent, shown):
+TYPED = {
+    "link": ("Could we get a dark mode? Keep &lt;https://x.example|y&gt; as typed, <@U7> says",
+             "Could we get a dark mode? Keep <https://x.example|y> as typed, @ana says"),
+    "mention": ("Could we get a dark mode? Show &lt;@U7&gt; and &lt;#C123&gt; literally, R&amp;D asks in <#C123>",
+                "Could we get a dark mode? Show <@U7> and <#C123> literally, R&D asks in #finance"),
+    "here": ("Could we get a dark mode? Typed &lt;!here&gt; is not a mention, but <!here> is",
+             "Could we get a dark mode? Typed <!here> is not a mention, but @here is"),
+}
+
+
+def shortcut_on(bot, slack, text: str) -> None:
+    bot.slack.message_shortcut({"type": "message", "user": "U1", "ts": "1700000000.000300", "text": text},
+                               user="U2", channel="CSALES")
+
+
+def nudged_on(bot, slack, text: str) -> None:
+    say(bot, message(text, channel="CSALES"))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1")
+
+
+@pytest.mark.parametrize("typed", list(TYPED))
+@pytest.mark.parametrize("way", [shortcut_on, nudged_on], ids=["message shortcut", "nudge"])
+def test_what_a_person_typed_that_looks_like_a_token_stays_as_typed(bot, slack, way, typed):
     """Slack sends `<` and `>` a person typed as entities and its own tokens as `<…>`: the tokens are read
     first and the entities undone after, so typed text is never taken for a link or a mention."""
     slack.users["U7"] = {"profile": {"display_name": "ana"}}
     slack.channels["C123"] = {"name": "finance"}
-    bot.slack.message_shortcut({"type": "message", "user": "U1", "ts": "1700000000.000300", "text": sent},
-                               user="U2", channel="CSALES")
+    sent, shown = TYPED[typed]
+    way(bot, slack, sent)
     assert asked(slack) == shown
 
 
