@@ -81,6 +81,13 @@ def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, 
     return ids
 
 
+def already_read(session: Session, team_id: str, channel_id: str, message_ts: str) -> bool:
+    """Whether a message's requests are recorded: Slack delivers a message again when an ack was slow."""
+    return session.scalar(select(Insight.id).where(
+        Insight.team_id == team_id, Insight.channel_id == channel_id, Insight.message_ts == message_ts).limit(1)
+    ) is not None
+
+
 def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str) -> int:
     """A message deleted from a feedback channel takes its requests still waiting (or being matched) out of
     the inbox; those a PM or the matcher put on an idea stay its evidence. How many left."""

@@ -20,6 +20,7 @@ model is configured it gets the closest candidates and confirms which are the sa
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -27,10 +28,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.reviews import SUPPORTABLE
 from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
@@ -44,7 +44,6 @@ SAME_REASONS = 0.3
 # What each word a customer's sentence adds to an ask costs `Corpus.covers`: reviews explain at length.
 EXTRA_WORDS = 0.1
 SHOWN = 3
-POOL = 500  # the newest open ideas compared against; older ones have had their chance
 
 _STOP_WORDS = frozenset(
     """a about after again all allow also an and any app are as at be been before being but by can cannot could
@@ -229,6 +228,18 @@ class Corpus:
         return math.log((1 + self.size) / (1 + self.roots[root])) + 1
 
 
+def search_words(text: str) -> list[str]:
+    """The words of `text` that tell asks apart, as written (to look for in ideas' text, in SQL), longest first:
+    a longer word is most often a rarer one. Each is cut to what its forms share ("exports": "export")."""
+    found = []
+    for word in _WORD.findall(text.lower()):
+        for one in (word, *_SAME.get(word, "").split()):
+            root = _root(one)
+            if one not in _ASK_STOP and root not in _HOW_ROOTS and len(stem := os.path.commonprefix([one, root])) > 2:
+                found.append(stem)
+    return sorted(dict.fromkeys(found), key=len, reverse=True)
+
+
 def idea_text(idea: Idea) -> str:
     """What an idea says: the ask, the outcome and the problem."""
     return " ".join(part for part in (idea.ask, idea.outcome, idea.problem) if part)
@@ -242,13 +253,6 @@ class Match:
 
 # Confirms which candidate ideas are the same need as a new one: (team_id, text, [(id, text)]) -> ids or None.
 Confirm = Callable[[str, str, list[tuple[int, str]]], list[int] | None]
-
-
-def open_ideas(session: Session, team_id: str, *, excluding: int | None = None) -> list[Idea]:
-    query = select(Idea).where(Idea.team_id == team_id, Idea.stage.in_(SUPPORTABLE))
-    if excluding is not None:
-        query = query.where(Idea.id != excluding)
-    return list(session.scalars(query.order_by(Idea.created_at.desc(), Idea.id.desc()).limit(POOL)))
 
 
 def closest(text: str, pool: Sequence[Idea], *, threshold: float = THRESHOLD, limit: int = SHOWN) -> list[Match]:

@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import utcnow
 from runtime import calls, deadline, outbox
+from runtime.names import Names
 from runtime.sender import Sender
 from runtime.trackers import Tracker
 
@@ -110,6 +111,7 @@ class Deps:
     coach: Coach | None = None
     digest_intro: IntroWriter | None = None
     trackers: Mapping[str, Tracker] = field(default_factory=dict)
+    names: Names = field(default_factory=Names)  # people's and channels' names Slack gave, kept a while
 
     @property
     def roles(self) -> Roles:

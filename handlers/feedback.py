@@ -19,8 +19,9 @@ from bot import feedback
 from bot.command import IdeaCommand, Verb
 from bot.ideas import FIELDS, Source
 from bot.listening.sentences import requests_in
+from bot.pool import open_ideas
 from bot.reviews import SUPPORTABLE, to_support
-from bot.similar import open_ideas, same_need
+from bot.similar import same_need
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, answer, changing, deps, guarded, refusal, team, tell
@@ -29,7 +30,6 @@ from handlers.home import home_of
 from handlers.intake import open_intake
 from models import utcnow
 from runtime import calls, outbox
-from runtime.names import names_of
 from runtime.outbox import Owed
 from runtime.sender import Job
 from ui.feedback import (
@@ -98,7 +98,10 @@ def read_feedback(d: Deps, client: WebClient, team_id: str, message: FeedbackMes
     requests = requests_in(message.text)[:feedback.PER_MESSAGE]
     if not requests:
         return
-    names = names_of(client, unnamed(" ".join(requests)), logger)
+    with d.sessions() as session:  # delivered again: recorded the first time, and Slack is not asked again
+        if feedback.already_read(session, team_id, message.channel_id, message.ts):
+            return
+    names = d.names.of(client, team_id, unnamed(" ".join(requests)), logger)
     requests = [as_read(request, names) for request in requests]
     with changing(d) as session:
         ids = feedback.record(session, team_id=team_id, channel_id=message.channel_id, message_ts=message.ts,
@@ -115,8 +118,9 @@ def match_insights(d: Deps, job: Job) -> None:
     attempt then carries on from there rather than starting over (and losing its work in turn)."""
     ids = [int(i) for i in job.payload.get("insights", [])]
     with d.sessions() as session:
-        arriving = [insight.id for insight in feedback.arriving(session, job.team_id, ids)]
-        pool = open_ideas(session, job.team_id) if arriving else []
+        asking = feedback.arriving(session, job.team_id, ids)
+        arriving = [insight.id for insight in asking]
+        pool = open_ideas(session, job.team_id, about=[insight.text for insight in asking]) if arriving else []
     permalink = calls.permalink(job.client(), job.payload["channel"], job.payload["ts"]) if arriving else None
     coach = d.coach
     for insight_id in arriving:

@@ -18,8 +18,9 @@ from bot.export import export_rows, to_csv
 from bot.ideas import ideas_of
 from bot.objectives import objectives_of
 from bot.people import ZONE_KEPT, local_today
+from bot.pool import open_ideas
 from bot.reviews import support_counts
-from bot.similar import open_ideas, ranked
+from bot.similar import ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, Standing, answer, changing, deps, guarded, refusal, standing, team, tell
 from handlers.tracker_status import home_alerts
@@ -98,7 +99,7 @@ def inbox_section(session: Session, team_id: str, now: datetime) -> list[Block]:
     ideas closest to it first."""
     waiting, total = feedback.inbox(session, team_id)
     groups = carried_groups(feedback.grouped(waiting))[:GROUPS_SHOWN]
-    pool = open_ideas(session, team_id) if groups else []
+    pool = open_ideas(session, team_id, about=[group[0].text for group in groups]) if groups else []
     choices = [ranked(group[0].text, pool) for group in groups]
     return inbox_blocks(groups, total, choices, feedback.feedback_channels(session, team_id), now)
 

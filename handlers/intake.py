@@ -21,7 +21,8 @@ from bot.drafts import load_draft, save_draft
 from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
 from bot.objectives import objective_choices
 from bot.outcomes import reads_like_output, rewrite_hint
-from bot.similar import looks_like, open_ideas, remember_looks_like
+from bot.pool import open_ideas
+from bot.similar import idea_text, looks_like, remember_looks_like
 from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import (
@@ -39,14 +40,12 @@ from handlers.access import (
 from handlers.home import home_of
 from models import Idea, utcnow
 from runtime import calls, outbox
-from runtime.names import names_of
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
 from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
-from ui.kit import unescape
 from ui.objectives import read_objective
-from ui.tokens import as_read, unnamed
+from ui.tokens import as_read, typed_text, unnamed
 
 SAVE_FAILED = "We could not save this just now. Please press the button again in a minute."
 
@@ -68,7 +67,7 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     and channels Slack sends by id alone: they are shown by name, as the message showed them."""
     limit = FIELDS["ask"].max_chars
     if from_message:
-        names = names_of(client, unnamed(ask + "\n" + evidence), logger)
+        names = d.names.of(client, team_id, unnamed(ask + "\n" + evidence), logger)
         ask, evidence = as_read(ask, names), as_read(evidence, names)
     with d.sessions() as session:
         objectives = objective_choices(session, team_id)
@@ -144,9 +143,22 @@ def turn_into_idea_callback(ack: Ack, shortcut: dict, client: WebClient, context
         message_ts=message.get("ts"),
         author_id=_person_who_wrote(message, context.bot_user_id),
     )
-    ask = _words_of(message, by_a_person=source.author_id is not None)
-    open_intake(client, deps(context), shortcut, ask=ask, source=source, team_id=context.team_id,
-                user_id=context.user_id, logger=logger, from_message=True)
+    d, text = deps(context), message.get("text")
+    if source.author_id is not None and isinstance(text, str) and text.strip():
+        # A person's words are their text (a link's preview, an attachment, is not theirs), as Slack sent it:
+        # its tokens are read before its entities are undone, so `<https://x|y>` typed is not taken for a link.
+        ask, from_message = as_shown(client, d, context.team_id, text, logger), False
+    else:  # an integration's or a workflow's words may sit in attachments or blocks alone: read as a feed is
+        ask, from_message = feedback_text(message), True
+    open_intake(client, d, shortcut, ask=ask, source=source, team_id=context.team_id,
+                user_id=context.user_id, logger=logger, from_message=from_message)
+
+
+def as_shown(client: WebClient, d: Deps, team_id: str, slack_text: str, logger: Logger) -> str:
+    """A person's message as Slack sent it (entities and tokens), as the channel showed it: its tokens are read
+    (people and channels by name) before its entities are undone, so a `<https://x|y>` typed stays as typed."""
+    slack_text = slack_text.replace("\x00", "")
+    return typed_text(slack_text, d.names.of(client, team_id, unnamed(slack_text), logger))
 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
@@ -157,16 +169,6 @@ def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
             or user == bot_user_id:
         return None
     return user
-
-
-def _words_of(message: dict, *, by_a_person: bool) -> str:
-    """What a message says, as typed. A person's words are its text (a link's preview, an attachment, is
-    not theirs); an integration's or a workflow's may sit in attachments or blocks alone, read as a
-    feedback channel reads them."""
-    text = message.get("text")
-    if by_a_person and isinstance(text, str) and text.strip():
-        return unescape(text).replace("\x00", "")
-    return feedback_text(message)
 
 
 def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context: BoltContext, logger: Logger
@@ -257,7 +259,7 @@ def announce(d: Deps, job: Job) -> None:
     """Tells the submitter (with open ideas that look like theirs), the credited author, and the PMs."""
     with d.sessions() as session:
         idea = get_idea(session, job.team_id, int(job.payload["idea"]))
-        pool = open_ideas(session, job.team_id, excluding=idea.id) if idea is not None else []
+        pool = open_ideas(session, job.team_id, excluding=idea.id, about=[idea_text(idea)]) if idea is not None else []
     if idea is None:
         with d.sessions.begin() as session:
             job.finish(session)

@@ -26,7 +26,7 @@ from bot.listening.rules import (
 from bot.team_settings import team_config
 from handlers.access import Deps, answer, changing, deps, guarded
 from handlers.feedback import forget_deleted, read_feedback
-from handlers.intake import open_intake
+from handlers.intake import as_shown, open_intake
 from models import utcnow
 from runtime import outbox
 from runtime.sender import Job
@@ -68,6 +68,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
         user_id=event.get("user"),
         ts=event.get("ts", ""),
         text=unescape(event.get("text") or "").replace("\x00", ""),
+        as_sent=(event.get("text") or "").replace("\x00", ""),
         thread_ts=event.get("thread_ts"),
         subtype=event.get("subtype"),
         bot_id=event.get("bot_id"),
@@ -91,7 +92,7 @@ def message_callback(event: dict, context: BoltContext) -> None:
 
 def _fields(message: ChannelMessage) -> dict[str, Any]:
     return {"channel_id": message.channel_id, "channel_type": message.channel_type, "user_id": message.user_id,
-            "ts": message.ts, "text": message.text}
+            "ts": message.ts, "text": message.text, "as_sent": message.as_sent}
 
 
 def _confirming(message: ChannelMessage) -> str:
@@ -146,8 +147,10 @@ def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
         return
     _replace(d, body, context.team_id, {"delete_original": True})
     source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
-    open_intake(client, d, body, ask=nudge.text, source=source, team_id=context.team_id, user_id=context.user_id,
-                logger=logger, from_message=True)
+    # A nudge keeps its message as Slack sent it (one from before it did was kept with its entities undone,
+    # which reads the same but for a typed `&lt;`).
+    open_intake(client, d, body, ask=as_shown(client, d, context.team_id, nudge.text, logger), source=source,
+                team_id=context.team_id, user_id=context.user_id, logger=logger)
 
 
 def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None:

@@ -77,20 +77,36 @@ def find_posted(client: WebClient, row: Delivery, channel: str, thread_ts: str |
         if channel[:1] in ("U", "W"):  # a DM: its history is the IM channel's
             channel = client.conversations_open(users=channel)["channel"]["id"]
         # The newest messages, not those after our clock's idea of the time: the attempt was minutes ago
-        # at most, and clocks (and test doubles) disagree.
-        if thread_ts:
-            answer = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
-                                                  limit=200)
-        else:
-            answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+        # at most, and clocks (and test doubles) disagree. A channel's history comes newest first; a thread's
+        # replies oldest first, so a long thread is read to its end, a page at a time.
+        cursor = None
+        for _ in range(THREAD_PAGES if thread_ts else 1):
+            if thread_ts:
+                answer = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                      limit=200, cursor=cursor)
+            else:
+                answer = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+            if (found := _ours(answer.get("messages") or [], row)) is not None:
+                return channel, found
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
     except SlackApiError as error:
         if passing(error):
             raise
         return None  # no history to read here (no scope, no such method): post, as before this check
-    for message in answer.get("messages") or []:
+    return None
+
+
+THREAD_PAGES = 25  # of 200 replies: a thread longer than 5,000 is taken as not having it
+
+
+def _ours(messages: list[dict[str, Any]], row: Delivery) -> str | None:
+    """The ts of the message this row posted, found by the delivery id in its metadata."""
+    for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if (message.get("metadata") or {}).get("event_type") == METADATA_TYPE and payload.get("delivery") == row.id:
-            return channel, message.get("ts")
+            return message.get("ts")
     return None
 
 

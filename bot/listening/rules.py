@@ -34,6 +34,9 @@ class ChannelMessage:
     thread_ts: str | None = None
     subtype: str | None = None
     bot_id: str | None = None
+    # The words as they came (`&lt;` and `<@U1>` and all), kept with a nudge to show back in the form; `text`
+    # has the entities undone, for reading.
+    as_sent: str | None = None
 
 
 def worth_reading(message: ChannelMessage, *, bot_user_id: str | None, triage_channel: str | None) -> bool:
@@ -78,7 +81,7 @@ def record_nudge(session: Session, message: ChannelMessage, trigger: str | None,
         channel_id=channel,
         message_ts=message.ts,
         user_id=user,
-        text=message.text,
+        text=message.text if message.as_sent is None else message.as_sent,
         trigger=(trigger or "")[:200] or None,
         created_at=now,
     )

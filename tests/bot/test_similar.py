@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.similar import SAME_ASK, THRESHOLD, Corpus, closest, looks_like
+from bot.similar import SAME_ASK, THRESHOLD, Corpus, closest, looks_like, search_words
 from models import Idea
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -126,3 +126,15 @@ def test_looks_like_weighs_the_ask(ask, outcome, problem, expected):
     new = idea(9, outcome, ask, problem)
     assert [m.idea.id for m in looks_like(new, pool)] == expected
     assert THRESHOLD < SAME_ASK  # the cosine ranks; the stricter measure says "looks like"
+
+
+@pytest.mark.parametrize(("text", "looked_for"), [
+    ("Add a CSV export button to the reports page", ["export", "report", "csv", "pag"]),
+    ("Let companies approve invoices via SSO", ["approval", "compan", "approv", "invoic", "signon", "singl", "via",
+                                                "sso"]),
+    ("Please allow us to make it work", ["work"]),
+])
+def test_the_words_looked_for_among_older_ideas_are_what_tells_asks_apart_as_written(text, looked_for):
+    """An older open idea is found in SQL by the words of the ask as ideas write them (cut to what their forms
+    share, so "exports" finds "export"), longest first, with no "add", "allow" or "please" to match everything."""
+    assert search_words(text) == looked_for

@@ -60,7 +60,9 @@ def test_a_pms_home_in_a_busy_workspace_says_how_many_parked_ideas_are_due(bot, 
     shown = str(home["blocks"])
     assert len(home["blocks"]) <= 100
     assert re.search(r"and \d{3} more due", shown), shown[-2000:]
-    assert len(run) <= 22  # one remembers the PM's time zone (asked of Slack weekly), one counts supporters
+    # one remembers the PM's time zone (asked of Slack weekly), one counts supporters, and two find the older
+    # open ideas near the inbox's requests (more than bot.pool.POOL are open here)
+    assert len(run) <= 24
 
 
 def test_a_pms_home_counts_every_message_that_could_not_be_delivered(bot, slack, engine):

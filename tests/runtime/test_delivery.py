@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -383,3 +384,26 @@ def test_home_tabs_of_one_person_go_one_at_a_time(sender, slack):
     assert "after" in str(mine.args["view"]) and mine.at - first.at >= 0.45
     assert theirs.at - first.at < 0.4  # another person's Home does not wait
     wait_until(lambda: not sender.busy)
+
+
+@pytest.mark.parametrize("replies", [3, 450])
+def test_a_thread_reply_we_never_heard_back_from_is_found_in_a_long_thread(make_bot, slack, engine, replies):
+    """A decision told in the thread of the message an idea came from, posted by Slack but its answer lost: the
+    retry looks for it in the thread (oldest first, a page at a time) and finds it however long the thread is."""
+    bot = make_bot(slack_timeout=1.0)
+    poster = WebClient(token="xoxb-test", base_url=slack.url)
+    ts = poster.chat_postMessage(channel="CSALES", text="Could we export the reports page as CSV?")["ts"]
+    for n in range(replies):
+        poster.chat_postMessage(channel="CSALES", thread_ts=ts, text=f"+1 from team {n}")
+    bot.slack.message_shortcut({"type": "message", "user": "U1", "ts": ts, "text": "Could we export the reports "
+                                "page as CSV?"}, user="U1", channel="CSALES")
+    view = slack.wait_for("views.open")[-1].args["view"]
+    assert submit_keeping_my_words(bot, view, GOOD, user="U1").body == ""
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    slack.fail("chat.postMessage", mode="drop_after", match={"channel": "CSALES", "thread_ts": ts}, times=1)
+    assert decide(bot, slack, cards(slack)[-1]["blocks"], "idea_move_discovery").body == ""
+    wait_until(lambda: _states(engine) == {"sent"}, timeout=15)
+    bot.finish_work()
+    told = [m for m in slack.messages("CSALES") if m.get("thread_ts") == ts and "discovery" in str(m).lower()]
+    assert len(told) == 1
