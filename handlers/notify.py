@@ -21,7 +21,7 @@ from models import Decision, Idea, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.cards import triage_card
-from ui.decisions import decision_notice
+from ui.decisions import decision_notice, merged_here_notice
 from ui.intake import confirmation, credit_notice
 
 
@@ -75,10 +75,10 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
                   filing_in: str | None = None) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; whoever turned
     that message into the idea (by DM: the thread mentions only its author); then everyone who supported
-    it. Nobody is DMed about a decision they made themselves (a PM deciding their
-    own idea); a thread keeps its reply, which the channel reads. `filing_in`: the tracker the work is
-    being filed in, whose issue every notice will show once it exists (each carries its `notice_key`, by
-    which `notice_revised` finds it)."""
+    it; and, for a merge, the requester of the idea it went into. Nobody is DMed about a decision they made
+    themselves (a PM deciding their own idea); a thread keeps its reply, which the channel reads. `filing_in`:
+    the tracker the work is being filed in, whose issue every notice will show once it exists (each carries
+    its `notice_key`, by which `notice_revised` finds it)."""
     backers = [backer for backer in supporters(session, idea.id) if backer.user_id != decision.decided_by]
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
@@ -107,6 +107,9 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
                                                        reader=backer.user_id) if owns_target else to_backers,
                        key=notice_key(decision.id, backer.user_id)))
+    if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
+        owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
+        owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))
     return owed
 
 

@@ -186,6 +186,20 @@ def decision_notice(
     return message(notice_text(idea, decision, whose), blocks, keep=said)
 
 
+def merged_here_notice(idea: Idea, decision: Decision, merged_into: Idea) -> dict[str, Any]:
+    """What the requester of the idea merged into hears: whose idea now counts on theirs, and why. Nothing
+    of theirs moved, so it is news about another's idea, not a decision on their own."""
+    news = (f":link: Idea {idea_ref(idea)} from {mention(idea.requester_id)} has been *merged* into your idea "
+            f"{idea_ref(merged_into)}: it asks for the same thing. Its requester and supporters now count on "
+            "yours, and will hear its news.")
+    said = [section(piece) for piece in chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}",
+                                               SECTION_LIMIT)]
+    blocks = [section(news), *said, labelled("Their outcome", idea.outcome),
+              context("Questions? Reply to the person who decided, or see `/idea list`.")]
+    text = f"Idea {idea_ref(idea)} was merged into your idea {idea_ref(merged_into)}: {escape(decision.reason)}"
+    return message(text, blocks, keep=said)
+
+
 def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
     """The notification's words (what a lock screen or a screen reader says): the idea, what happened to it
     in a sentence that reads right for every stage, and the reason."""

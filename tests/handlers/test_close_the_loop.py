@@ -446,3 +446,26 @@ def test_try_again_after_the_outcome_was_recorded_sends_the_question_as_it_reads
     wait_until(lambda: questions(slack, "U1"))
     bot.finish_work()
     answered_for_everyone(slack, ("U1", "UPM"), ("<@UPM>", "*met*", "Close took four days"))
+
+
+@pytest.mark.parametrize(("keeper", "heard"), [
+    ("U1", True),  # the requester of the idea merged into hears who now counts on theirs, and why
+    ("UPM", False),  # a PM merging into their own idea is not told what they did
+])
+def test_the_requester_of_the_idea_merged_into_hears_it_with_the_reason(bot, slack, engine, keeper, heard):
+    share_idea(bot, slack, user=keeper, outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes <one> day less & *sooner*")
+    why = "Both ask for a faster month end close <!channel>"
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": why}).body == ""
+    bot.finish_work()
+    told = [m for m in dms(slack, keeper) if "merged" in m["text"]]
+    if not heard:
+        assert told == []
+        return
+    [notice] = told
+    words = str(notice["blocks"])
+    assert notice["text"].startswith("Idea #2 was merged into your idea #1: Both ask for a faster month end close")
+    assert "into your idea #1" in words and "<@U3>" in words and "&lt;!channel&gt;" in words
+    assert "&lt;one&gt; day less &amp; *sooner*" in words and "<!channel>" not in str(notice)
+    assert "You are now among its supporters" not in words and "Your idea #2" not in words
+    assert len([m for m in dms(slack, "U3") if "merged" in m["text"]]) == 1, "its own requester hears it once"
