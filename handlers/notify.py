@@ -14,10 +14,10 @@ from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
-from bot.reviews import SUPPORTABLE, supporters
+from bot.reviews import SUPPORTABLE, next_asked_on, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
-from models import Decision, Idea, utcnow
+from models import Decision, Idea, Stage, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.cards import triage_card
@@ -58,6 +58,7 @@ def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]
         trackers_on=bool(config.trackers),
         quotes=evidence_of(session, [idea.id]).get(idea.id, ()) if idea.customer_mentions else (),
         now=utcnow(),
+        asked_on=next_asked_on(session, idea.id) if idea.stage == Stage.SHIPPED else None,
     )
 
 

@@ -469,3 +469,20 @@ def test_the_requester_of_the_idea_merged_into_hears_it_with_the_reason(bot, sla
     assert "&lt;one&gt; day less &amp; *sooner*" in words and "<!channel>" not in str(notice)
     assert "You are now among its supporters" not in words and "Your idea #2" not in words
     assert len([m for m in dms(slack, "U3") if "merged" in m["text"]]) == 1, "its own requester hears it once"
+
+
+def test_not_yet_redraws_the_card_with_the_date_it_will_be_asked_again(bot, slack, engine):
+    """The card said "we ask whether the outcome happened on 29 Dec" long after a "Not yet" moved that to
+    12 Jan: it is redrawn with the date the question will really be asked."""
+    blocks = ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    assert f"we ask whether the outcome happened on {due:%d %b %Y}" in str(blocks)
+    ask_due_check_ins(bot, due)
+    updates = len(slack.calls("chat.update"))
+    bot.slack.press(buttons(dms(slack, "U1")[-1]["blocks"])["review_not_yet"], user="U1", channel="DU1")
+    bot.finish_work()
+    again = due + timedelta(weeks=2)
+    [card] = [c.args for c in slack.calls("chat.update")[updates:] if c.args["channel"] == "CTRIAGE"]
+    assert f"we ask whether the outcome happened on {again:%d %b %Y}" in str(card["blocks"])
+    assert f"{due:%d %b %Y}" not in str(card["blocks"])
+    assert "review_not_yet" in buttons(card["blocks"]), "it is still to be reviewed"
