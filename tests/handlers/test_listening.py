@@ -267,6 +267,21 @@ def test_whoever_turned_a_message_into_an_idea_hears_its_decisions(bot, slack, e
     assert len(thread) == 1 and "<@U1>" in str(thread[0]["blocks"])
 
 
+def test_whoever_turned_a_message_into_an_idea_is_not_sent_to_a_list_without_it(bot, slack, engine):
+    """The idea is the author's: it is on their `/idea list`, not the presser's, so the presser's confirmation
+    does not send them looking there, and says where its news will come."""
+    original = {"user": "U1", "ts": "1700002000.000700", "text": "we really need SSO with Okta before the bank signs"}
+    bot.slack.message_shortcut(original, user="U2", channel="CSALES")
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U2").body == ""
+    wait_until(lambda: dms_of(bot, slack, "U2"))
+    [confirmation] = dms_of(bot, slack, "U2")
+    assert "See all your ideas with `/idea list`" not in str(confirmation["blocks"])
+    assert "<@U1>'s `/idea list`" in str(confirmation["blocks"])
+    outcome = GOOD["outcome"]
+    assert outcome not in str(bot.slack.command("list", user="U2").json())
+    assert outcome in str(bot.slack.command("list", user="U1").json())
+
+
 def dms_of(bot, slack, user):
     bot.deliver()
     return [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == user]
