@@ -486,3 +486,14 @@ def test_not_yet_redraws_the_card_with_the_date_it_will_be_asked_again(bot, slac
     assert f"we ask whether the outcome happened on {again:%d %b %Y}" in str(card["blocks"])
     assert f"{due:%d %b %Y}" not in str(card["blocks"])
     assert "review_not_yet" in buttons(card["blocks"]), "it is still to be reviewed"
+
+
+def test_the_merged_ideas_requester_sees_where_it_went_in_their_list_and_home(bot, slack, engine):
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    listed = str(bot.slack.command("list", user="U3").json()["blocks"])
+    assert "*#2* · :link: Merged into #1 ·" in listed
+    bot.slack.event({"type": "app_home_opened", "user": "U3", "channel": "DU3", "tab": "home"})
+    home = slack.wait_for("views.publish")[-1].args
+    assert home["user_id"] == "U3" and "*#2* · :link: Merged into #1 ·" in str(home["view"])
