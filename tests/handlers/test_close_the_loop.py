@@ -497,3 +497,21 @@ def test_the_merged_ideas_requester_sees_where_it_went_in_their_list_and_home(bo
     bot.slack.event({"type": "app_home_opened", "user": "U3", "channel": "DU3", "tab": "home"})
     home = slack.wait_for("views.publish")[-1].args
     assert home["user_id"] == "U3" and "*#2* · :link: Merged into #1 ·" in str(home["view"])
+
+
+def test_a_long_lesson_full_of_symbols_reaches_every_check_in_message_whole(bot, slack, engine):
+    """2,000 characters of what was learned, escaped to twice that: the redrawn questions carry it all, in as
+    many sections as it takes, rather than cut at one section's 3,000."""
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    bot.slack.press(buttons(dms(slack, "U1")[-1]["blocks"])["review_met"], user="U1", channel="DU1")
+    view = slack.wait_for("views.open", 5)[-1].args["view"]
+    lesson = "Ops & QA <3 " * 166 + "the end"
+    assert "Recorded" in bot.slack.submit_view(view, {"measured": "3.5 days", "learning": lesson}, user="U1").body
+    bot.finish_work()
+    redrawn = [c.args for c in slack.calls("chat.update") if c.args["channel"] in ("DU1", "DUPM")]
+    assert {m["channel"] for m in redrawn} == {"DU1", "DUPM"}
+    for message in redrawn:
+        # Sections joined again as one text: a piece cut at a space goes on quoted ("&gt; ").
+        said = " ".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace(" &gt; ", " ")
+        assert said.count("Ops &amp; QA &lt;3") == 166 and "the end" in said and "…" not in said, message["channel"]
