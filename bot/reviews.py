@@ -199,6 +199,13 @@ class AskedAgain:
     closed: tuple[CheckIn, ...] = ()
 
 
+def next_asked_on(session: Session, idea_id: int) -> date | None:
+    """The date a shipped idea's outcome is next asked about: the shipping decision's, until a "not yet"
+    moves it on two weeks."""
+    return session.scalar(select(func.min(CheckIn.due_on)).where(CheckIn.idea_id == idea_id,
+                                                                 CheckIn.answered_at.is_(None)))
+
+
 def check_ins_of(session: Session, idea_id: int) -> list[CheckIn]:
     """Every check-in of an idea, answered or not: a review answers all of them, so all their questions say so."""
     return list(session.scalars(select(CheckIn).where(CheckIn.idea_id == idea_id).order_by(CheckIn.id)))

@@ -14,14 +14,14 @@ from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
-from bot.reviews import SUPPORTABLE, supporters
+from bot.reviews import SUPPORTABLE, next_asked_on, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
-from models import Decision, Idea, utcnow
+from models import Decision, Idea, Stage, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
 from ui.cards import triage_card
-from ui.decisions import decision_notice
+from ui.decisions import decision_notice, merged_here_notice
 from ui.intake import confirmation, credit_notice
 
 
@@ -58,6 +58,7 @@ def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]
         trackers_on=bool(config.trackers),
         quotes=evidence_of(session, [idea.id]).get(idea.id, ()) if idea.customer_mentions else (),
         now=utcnow(),
+        asked_on=next_asked_on(session, idea.id) if idea.stage == Stage.SHIPPED else None,
     )
 
 
@@ -73,11 +74,12 @@ def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Ow
 
 def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
                   filing_in: str | None = None) -> list[Owed]:
-    """The card; the requester, in the thread of their message when the idea came from one; then
-    everyone who supported it. Nobody is DMed about a decision they made themselves (a PM deciding their
-    own idea); a thread keeps its reply, which the channel reads. `filing_in`: the tracker the work is
-    being filed in, whose issue every notice will show once it exists (each carries its `notice_key`, by
-    which `notice_revised` finds it)."""
+    """The card; the requester, in the thread of their message when the idea came from one; whoever turned
+    that message into the idea (by DM: the thread mentions only its author); then everyone who supported
+    it; and, for a merge, the requester of the idea it went into. Nobody is DMed about a decision they made
+    themselves (a PM deciding their own idea); a thread keeps its reply, which the channel reads. `filing_in`:
+    the tracker the work is being filed in, whose issue every notice will show once it exists (each carries
+    its `notice_key`, by which `notice_revised` finds it)."""
     backers = [backer for backer in supporters(session, idea.id) if backer.user_id != decision.decided_by]
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
@@ -94,6 +96,10 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         owed.append(outbox.post(idea.requester_id, notice, key=key, alternates=[
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
         ] if idea.source_channel_id else ()))
+    heard = {idea.requester_id, decision.decided_by, *(backer.user_id for backer in backers)}
+    if (sharer := idea.submitted_by) is not None and sharer not in heard:  # "You will both hear", they were told
+        owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, filing_in=filing_in,
+                                               merged_into=merged_into), key=notice_key(decision.id, sharer)))
     to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in, merged_into=merged_into)
     for backer in backers:
         if backer.user_id == idea.requester_id:
@@ -102,6 +108,9 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
                                                        reader=backer.user_id) if owns_target else to_backers,
                        key=notice_key(decision.id, backer.user_id)))
+    if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
+        owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
+        owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))
     return owed
 
 
@@ -111,13 +120,16 @@ def notice_key(decision_id: int, supporter: str | None = None) -> str:
 
 
 def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owed]:
-    """Every notice of a decision (the requester's, in the thread of their message or in their DMs, and each
-    supporter's), redrawn now that the idea has changed (its issue was filed)."""
+    """Every notice of a decision (the requester's, in the thread of their message or in their DMs, the one to
+    whoever shared the message, and each supporter's), redrawn now that the idea has changed (its issue was filed)."""
     readers: dict[str, str | None] = {notice_key(decision.id): None}
     readers |= {notice_key(decision.id, backer.user_id): backer.user_id for backer in supporters(session, idea.id)}
+    shared = notice_key(decision.id, idea.submitted_by) if idea.submitted_by else None
     owed = []
-    for original in outbox.owed_under(session, idea.team_id, *readers):
-        if (backer := readers[original.key]) is not None:
+    for original in outbox.owed_under(session, idea.team_id, *readers, *([shared] if shared else [])):
+        if original.key == shared and original.key not in readers:
+            notice = decision_notice(idea, decision, sharer=True)
+        elif (backer := readers[original.key]) is not None:
             notice = decision_notice(idea, decision, supporter=True, reader=backer)
         elif original.payload.get("thread_ts"):
             notice = decision_notice(idea, decision, to=idea.requester_id, reader=idea.requester_id)

@@ -152,7 +152,9 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
             again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow())
             if again is not None:
                 not_yet = check_in_not_yet(idea, context.user_id, again.on)
-                outbox.owe(session, context.team_id, *questions_redrawn(session, idea, again.closed, not_yet))
+                outbox.owe(session, context.team_id, *questions_redrawn(session, idea, again.closed, not_yet),
+                           *notify.card_of(session, context.team_id, idea.id,
+                                           team_config(session, context.team_id, d.settings)))
         tell(d, body, context.team_id, context.user_id, asked_again(idea, again.on if again is not None else None))
         return
     open_form(client, d, body, context.team_id, context.user_id, review_modal(idea, result), logger)

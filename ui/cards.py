@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.objectives import ObjectiveChoice
@@ -79,9 +79,11 @@ def triage_card(
     trackers_on: bool = False,
     quotes: Sequence[Insight] = (),
     now: datetime | None = None,
+    asked_on: date | None = None,
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
-    decision, where its delivery is tracked, and buttons for what can happen next."""
+    decision, where its delivery is tracked, and buttons for what can happen next. `asked_on`: when a
+    shipped idea's outcome is next asked about, if a "not yet" moved it from the decision's date."""
     where = "" if not idea.source_channel_id else " in a direct message" if idea.source_channel_id.startswith("D") \
         else f" in {channel_link(idea.source_channel_id)}"  # a DM has no name Slack would show to the PMs
     if idea.source_permalink:
@@ -97,7 +99,7 @@ def triage_card(
         blocks.append(support_summary(backers))
     if (evidence := evidence_block(idea, quotes, now or idea.created_at)) is not None:
         blocks.append(evidence)
-    reason = decision_sections(decision) if decision is not None else []
+    reason = decision_sections(decision, asked_on) if decision is not None else []
     blocks += reason
     facts = [f"Stage: *{stage_words(idea.stage)}*", f"Objective: {objective_name(idea.objective)}",
              f"Submitted {day_of(idea.created_at)}" if idea.created_at else f"Submitted {UNKNOWN_DATE}"]
@@ -169,12 +171,12 @@ def review_words(decision: Decision) -> str:
     return words
 
 
-def _summary(decision: Decision) -> str:
+def _summary(decision: Decision, asked_on: date | None = None) -> str:
     head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {day_of(decision.decided_at)}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
-        head += f"; we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
+        head += f"; we ask whether the outcome happened on {asked_on or decision.revisit_on:%d %b %Y}"
     elif decision.revisit_on is not None:
         head += f"; to be looked at again on {decision.revisit_on:%d %b %Y}"
     return f"{head}\n{quote(decision.reason)}"
@@ -185,10 +187,10 @@ def decision_summary(decision: Decision) -> Block:
     return section(_summary(decision))
 
 
-def decision_sections(decision: Decision) -> list[Block]:
+def decision_sections(decision: Decision, asked_on: date | None = None) -> list[Block]:
     """The latest decision on the card: a reason of 2,000 characters can pass a section's 3,000 once
     escaped, so it goes on in further sections rather than being cut."""
-    return [section(piece) for piece in chunks(_summary(decision), SECTION_LIMIT)]
+    return [section(piece) for piece in chunks(_summary(decision, asked_on), SECTION_LIMIT)]
 
 
 def move_value(idea: Idea) -> str:

@@ -43,7 +43,8 @@ from ui.kit import (
 from ui.trackers import TrackerOption, read_tracker_choice, tracker_blocks, tracking_line
 
 DECISION_TITLES = {stage: label for stage, (label, _) in MOVE_BUTTONS.items()}
-# {whose} is "Your idea" for the requester and "The idea you supported" for supporters.
+# {whose} is "Your idea" for the requester, "The idea you supported" for supporters and "The idea you shared"
+# for whoever turned someone else's message into it.
 NEXT_STEPS = {
     Stage.DISCOVERY: (
         ":mag: {whose} {ref} is moving into *discovery*: the team will dig into the problem and test "
@@ -137,20 +138,22 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
 
 def decision_notice(
     idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None,
-    merged_into: Idea | None = None, reader: str | None = None,
+    merged_into: Idea | None = None, reader: str | None = None, sharer: bool = False,
 ) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
     the person when the notice is a reply in the thread of their original message; supporters hear
-    the same news about "an idea you supported". A merge names the idea it went into (`merged_into`),
-    whose own requester (`reader`) is told it is theirs, not that they now support it."""
+    the same news about "an idea you supported", and whoever turned another's message into the idea
+    (`sharer`) about "the idea you shared". A merge names the idea it went into (`merged_into`), whose own
+    requester (`reader`) is told it is theirs, not that they now support it."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     result = result_words(decision)
-    whose = "The idea you supported" if supporter else "Your idea"
+    whose = "The idea you shared" if sharer else "The idea you supported" if supporter else "Your idea"
     target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
     if merged_into is not None:
         target = f"{idea_ref(merged_into)} \u201c{clip(escape(merged_into.outcome), 300)}\u201d"
     mine = merged_into is not None and reader is not None and reader == merged_into.requester_id
     among = "It is your idea too, so you will hear its news." if mine else \
+        "Whoever asked is now among its supporters." if sharer else \
         "You are now among its supporters, so you will hear its news."
     news = NEXT_STEPS[Stage(decision.to_stage)].format(
         whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target, among=among
@@ -165,7 +168,7 @@ def decision_notice(
     blocks = [
         section(news),
         *said,  # the reason whole, however long it is once escaped
-        labelled("The outcome" if supporter else "Your outcome", idea.outcome),
+        labelled("The outcome" if supporter or sharer else "Your outcome", idea.outcome),
     ]
     tracking = tracking_line(idea, filing_in) if decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED) else None
     if tracking:
@@ -173,13 +176,28 @@ def decision_notice(
     # A supporter did not share the idea (nor can /idea list show it to them): thank them for their +1.
     # After a review there is no one to question: it may be the reader's own answer.
     reviewed = decision.to_stage == Stage.REVIEWED
-    if supporter:
-        thanks = "Thank you for your +1." + ("" if reviewed else " Questions? Reply to the person who decided.")
+    if supporter or sharer:
+        thanks = "Thank you for sharing it." if sharer else "Thank you for your +1."
+        thanks += "" if reviewed else " Questions? Reply to the person who decided."
     else:
         thanks = f"Thank you for sharing {message_link(idea, 'it')}. " + (
             "See `/idea list`." if reviewed else "Questions? Reply to the person who decided, or see `/idea list`.")
     blocks.append(context(thanks))
     return message(notice_text(idea, decision, whose), blocks, keep=said)
+
+
+def merged_here_notice(idea: Idea, decision: Decision, merged_into: Idea) -> dict[str, Any]:
+    """What the requester of the idea merged into hears: whose idea now counts on theirs, and why. Nothing
+    of theirs moved, so it is news about another's idea, not a decision on their own."""
+    news = (f":link: Idea {idea_ref(idea)} from {mention(idea.requester_id)} has been *merged* into your idea "
+            f"{idea_ref(merged_into)}: it asks for the same thing. Its requester and supporters now count on "
+            "yours, and will hear its news.")
+    said = [section(piece) for piece in chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}",
+                                               SECTION_LIMIT)]
+    blocks = [section(news), *said, labelled("Their outcome", idea.outcome),
+              context("Questions? Reply to the person who decided, or see `/idea list`.")]
+    text = f"Idea {idea_ref(idea)} was merged into your idea {idea_ref(merged_into)}: {escape(decision.reason)}"
+    return message(text, blocks, keep=said)
 
 
 def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
@@ -188,7 +206,7 @@ def notice_text(idea: Idea, decision: Decision, whose: str) -> str:
     ref, to = idea_ref(idea), Stage(decision.to_stage)
     if to == Stage.REVIEWED:
         result = result_words(decision)
-        owner = "your idea" if whose == "Your idea" else "the idea you supported"
+        owner = whose[0].lower() + whose[1:]
         return f"The outcome of {owner} {ref} was reviewed ({result}): {escape(decision.reason)}"
     what = f"is now {STAGE_NAMES[to].lower()}"
     if to == Stage.MERGED and idea.merged_into_id:

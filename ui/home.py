@@ -39,7 +39,8 @@ LIST_LIMIT = 15
 
 
 def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = (), people: int = 0) -> Block:
-    head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)} · submitted {age_words(idea.created_at, now)}"
+    where = f" into #{idea.merged_into_id}" if idea.merged_into_id else ""  # where its people now count
+    head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)}{where} · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {clip(objective_name(idea.objective), 100)}"  # or none: the build trap, visible
     if idea.tracker_key:
         head += f" · {issue_link(idea)}"

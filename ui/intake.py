@@ -228,8 +228,10 @@ def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]
             f":white_check_mark: Thanks! {mention(idea.requester_id)}'s message is in as idea {idea_ref(idea)}, "
             "credited to them. You will both hear what a product manager decides, and why."
         )
-    blocks = [section(intro), *idea_details(idea), *look_alike_blocks(idea, look_alikes),
-              context("See all your ideas with `/idea list` or on my Home tab.")]
+    # An idea credited to another is on their list, not the presser's: its news comes to them here instead.
+    where = (f"It is on {mention(idea.requester_id)}'s `/idea list`, not yours; I will tell you here what is decided."
+             if idea.submitted_by else "See all your ideas with `/idea list` or on my Home tab.")
+    blocks = [section(intro), *idea_details(idea), *look_alike_blocks(idea, look_alikes), context(where)]
     return message(f"Idea {idea_ref(idea)} is in: {escape(idea.outcome)}", blocks)
 
 

@@ -224,14 +224,14 @@ UNKNOWN_DATE = "on a date we do not know"
 
 
 def age_words(then: datetime | None, now: datetime) -> str:
-    """"3 days ago"; a moment stored as no date at all (written so by another tool) is said as unknown."""
+    """"3 days ago"; a moment stored as no date at all (written so by another tool) is said as unknown.
+    Under two days old it is "today", "yesterday" or a date depending on where the reader is (18:00 on
+    Monday is not "today" at 09:00 on Tuesday, nor in Tokyo), so Slack says it in each reader's zone."""
     if then is None:
         return UNKNOWN_DATE
     days = (now - then).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
+    if days < 2:
+        return f"<!date^{int(then.timestamp())}^{{date_pretty}}|{then.astimezone(UTC):%d %b %Y} UTC>"
     if days < 14:
         return f"{days} days ago"
     if days < 60:

@@ -12,8 +12,10 @@ from bot.decisions import REASON_MAX_CHARS
 from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
 from models import Decision, Idea, Stage
 from ui.cards import RESULT_WORDS, result_words, review_buttons
+from ui.chunks import chunks
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
+    SECTION_LIMIT,
     clip,
     context,
     decider,
@@ -54,9 +56,10 @@ def check_in_recorded(idea: Idea, review: Decision) -> dict[str, Any]:
     result = result_words(review)
     measured = f" Measured: {escape(review.measured)}." if review.measured else ""
     said = f":white_check_mark: {decider(review)} recorded the outcome: *{result}*.{measured} What we learned:\n"
-    said += quote(review.reason)
+    # What was learned, whole: 2,000 characters can pass a section's 3,000 once escaped.
+    learned = [section(piece) for piece in chunks(said + quote(review.reason), SECTION_LIMIT)]
     return message(f"The outcome of idea {idea_ref(idea)} was recorded by {decider(review)}: {result}.",
-                   [*_question(idea), section(said)])
+                   [*_question(idea), *learned], keep=learned)
 
 
 def check_in_not_yet(idea: Idea, by: str, again: date) -> dict[str, Any]:

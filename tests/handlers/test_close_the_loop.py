@@ -446,3 +446,72 @@ def test_try_again_after_the_outcome_was_recorded_sends_the_question_as_it_reads
     wait_until(lambda: questions(slack, "U1"))
     bot.finish_work()
     answered_for_everyone(slack, ("U1", "UPM"), ("<@UPM>", "*met*", "Close took four days"))
+
+
+@pytest.mark.parametrize(("keeper", "heard"), [
+    ("U1", True),  # the requester of the idea merged into hears who now counts on theirs, and why
+    ("UPM", False),  # a PM merging into their own idea is not told what they did
+])
+def test_the_requester_of_the_idea_merged_into_hears_it_with_the_reason(bot, slack, engine, keeper, heard):
+    share_idea(bot, slack, user=keeper, outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes <one> day less & *sooner*")
+    why = "Both ask for a faster month end close <!channel>"
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": why}).body == ""
+    bot.finish_work()
+    told = [m for m in dms(slack, keeper) if "merged" in m["text"]]
+    if not heard:
+        assert told == []
+        return
+    [notice] = told
+    words = str(notice["blocks"])
+    assert notice["text"].startswith("Idea #2 was merged into your idea #1: Both ask for a faster month end close")
+    assert "into your idea #1" in words and "<@U3>" in words and "&lt;!channel&gt;" in words
+    assert "&lt;one&gt; day less &amp; *sooner*" in words and "<!channel>" not in str(notice)
+    assert "You are now among its supporters" not in words and "Your idea #2" not in words
+    assert len([m for m in dms(slack, "U3") if "merged" in m["text"]]) == 1, "its own requester hears it once"
+
+
+def test_not_yet_redraws_the_card_with_the_date_it_will_be_asked_again(bot, slack, engine):
+    """The card said "we ask whether the outcome happened on 29 Dec" long after a "Not yet" moved that to
+    12 Jan: it is redrawn with the date the question will really be asked."""
+    blocks = ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    assert f"we ask whether the outcome happened on {due:%d %b %Y}" in str(blocks)
+    ask_due_check_ins(bot, due)
+    updates = len(slack.calls("chat.update"))
+    bot.slack.press(buttons(dms(slack, "U1")[-1]["blocks"])["review_not_yet"], user="U1", channel="DU1")
+    bot.finish_work()
+    again = due + timedelta(weeks=2)
+    [card] = [c.args for c in slack.calls("chat.update")[updates:] if c.args["channel"] == "CTRIAGE"]
+    assert f"we ask whether the outcome happened on {again:%d %b %Y}" in str(card["blocks"])
+    assert f"{due:%d %b %Y}" not in str(card["blocks"])
+    assert "review_not_yet" in buttons(card["blocks"]), "it is still to be reviewed"
+
+
+def test_the_merged_ideas_requester_sees_where_it_went_in_their_list_and_home(bot, slack, engine):
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    listed = str(bot.slack.command("list", user="U3").json()["blocks"])
+    assert "*#2* · :link: Merged into #1 ·" in listed
+    bot.slack.event({"type": "app_home_opened", "user": "U3", "channel": "DU3", "tab": "home"})
+    home = slack.wait_for("views.publish")[-1].args
+    assert home["user_id"] == "U3" and "*#2* · :link: Merged into #1 ·" in str(home["view"])
+
+
+def test_a_long_lesson_full_of_symbols_reaches_every_check_in_message_whole(bot, slack, engine):
+    """2,000 characters of what was learned, escaped to twice that: the redrawn questions carry it all, in as
+    many sections as it takes, rather than cut at one section's 3,000."""
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    bot.slack.press(buttons(dms(slack, "U1")[-1]["blocks"])["review_met"], user="U1", channel="DU1")
+    view = slack.wait_for("views.open", 5)[-1].args["view"]
+    lesson = "Ops & QA <3 " * 166 + "the end"
+    assert "Recorded" in bot.slack.submit_view(view, {"measured": "3.5 days", "learning": lesson}, user="U1").body
+    bot.finish_work()
+    redrawn = [c.args for c in slack.calls("chat.update") if c.args["channel"] in ("DU1", "DUPM")]
+    assert {m["channel"] for m in redrawn} == {"DU1", "DUPM"}
+    for message in redrawn:
+        # Sections joined again as one text: a piece cut at a space goes on quoted ("&gt; ").
+        said = " ".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace(" &gt; ", " ")
+        assert said.count("Ops &amp; QA &lt;3") == 166 and "the end" in said and "…" not in said, message["channel"]

@@ -139,7 +139,7 @@ def test_list_shows_the_callers_ideas_with_stage_and_age(bot, slack, engine):
     reply = bot.slack.command("list", user="U1").json()  # answered at once, from the database alone
     text = str(reply["blocks"])
     assert "Outcome that U1 wants to happen" in text and "U2" not in text
-    assert "Candidate" in text and "today" in text
+    assert "Candidate" in text and "submitted <!date^" in text  # the reader's Slack says "today" in their zone
     assert reply.get("response_type", "ephemeral") == "ephemeral"
 
 

@@ -240,6 +240,53 @@ def test_turn_into_idea_credits_the_author_and_tells_both(bot, slack, engine):
     assert "shared by <@U2>" in str(cards(slack)[0]["blocks"])
 
 
+@pytest.mark.parametrize(("sharer", "move", "heard"), [
+    ("U2", "idea_move_discovery", "The idea you shared #1 is now in discovery"),
+    ("U2", "idea_move_declined", "The idea you shared #1 is now declined"),
+    ("UPM", "idea_move_discovery", None),  # a PM who shared it and decided it is not told what they did
+])
+def test_whoever_turned_a_message_into_an_idea_hears_its_decisions(bot, slack, engine, sharer, move, heard):
+    """Their confirmation promised "You will both hear": the author in their message's thread, the one who
+    pressed (mentioned nowhere there) by DM, once, told it is the idea they shared."""
+    original = {"user": "U1", "ts": "1700002000.000600", "text": "we really need SSO with Okta before the bank signs"}
+    bot.slack.message_shortcut(original, user=sharer, channel="CSALES")
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user=sharer).body == ""
+    wait_until(lambda: cards(slack))
+    bot.slack.press(buttons(cards(slack)[0]["blocks"])[move], user="UPM", channel="CTRIAGE")
+    bot.slack.submit_view(slack.wait_for("views.open", 2)[-1].args["view"],
+                          {"reason": "Finance loses a day every month to this"}, user="UPM")
+    bot.finish_work()
+    assert "You will both hear" in str(dms_of(bot, slack, sharer)[0]["blocks"])
+    told = [dm for dm in dms_of(bot, slack, sharer) if "Finance loses a day" in dm["text"]]
+    if heard is None:
+        assert told == []
+        return
+    [notice] = told
+    assert notice["text"].startswith(heard) and "Your idea" not in notice["text"] + str(notice["blocks"])
+    thread = [c.args for c in slack.calls("chat.postMessage") if c.args.get("thread_ts") == original["ts"]]
+    assert len(thread) == 1 and "<@U1>" in str(thread[0]["blocks"])
+
+
+def test_whoever_turned_a_message_into_an_idea_is_not_sent_to_a_list_without_it(bot, slack, engine):
+    """The idea is the author's: it is on their `/idea list`, not the presser's, so the presser's confirmation
+    does not send them looking there, and says where its news will come."""
+    original = {"user": "U1", "ts": "1700002000.000700", "text": "we really need SSO with Okta before the bank signs"}
+    bot.slack.message_shortcut(original, user="U2", channel="CSALES")
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U2").body == ""
+    wait_until(lambda: dms_of(bot, slack, "U2"))
+    [confirmation] = dms_of(bot, slack, "U2")
+    assert "See all your ideas with `/idea list`" not in str(confirmation["blocks"])
+    assert "<@U1>'s `/idea list`" in str(confirmation["blocks"])
+    outcome = GOOD["outcome"]
+    assert outcome not in str(bot.slack.command("list", user="U2").json())
+    assert outcome in str(bot.slack.command("list", user="U1").json())
+
+
+def dms_of(bot, slack, user):
+    bot.deliver()
+    return [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == user]
+
+
 @pytest.mark.parametrize(
     "original",
     [

@@ -151,3 +151,22 @@ def test_a_card_dates_its_decision_for_each_reader(bot, slack, engine):
     stamp = int(decision.decided_at.timestamp())
     assert f"on <!date^{stamp}^{{date_short}}|{decision.decided_at:%d %b %Y} UTC>" in redrawn
     assert "Submitted <!date^" in redrawn
+
+
+@pytest.mark.parametrize("hours_ago", [2, 20, 40])
+def test_how_old_an_idea_is_said_on_the_readers_own_date(bot, slack, engine, hours_ago):
+    """An idea shared at 18:00 on Monday was not shared 'today' when read at 09:00 on Tuesday, and whether
+    it was today or yesterday depends on where the reader is: `/idea list` lets Slack say it in their zone."""
+    from models import Idea
+    from tests.flows import ideas
+
+    share_idea(bot, slack, user="U1")
+    shared = utcnow() - timedelta(hours=hours_ago)
+    with Session(engine) as session:
+        session.execute(update(Idea).values(created_at=shared))
+        session.commit()
+    [idea] = ideas(engine)
+    listed = str(bot.slack.command("list", user="U1").json()["blocks"])
+    stamp = int(idea.created_at.timestamp())
+    assert f"submitted <!date^{stamp}^{{date_pretty}}|{idea.created_at:%d %b %Y} UTC>" in listed
+    assert "submitted today" not in listed and "submitted yesterday" not in listed

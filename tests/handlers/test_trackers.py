@@ -407,15 +407,17 @@ def _filing(message: dict) -> bool:
     return "being filed" in str(message["blocks"]) + str(message["text"])
 
 
-@pytest.mark.parametrize("thread", ["open", "archived"])
-def test_everyone_told_of_delivery_reads_the_issue_once_it_is_filed(tracked_bot, slack, engine, trackers, thread):
+@pytest.mark.parametrize(("thread", "presser"), [("open", "U1"), ("archived", "U1"), ("open", "U4")])
+def test_everyone_told_of_delivery_reads_the_issue_once_it_is_filed(tracked_bot, slack, engine, trackers, thread,
+                                                                    presser):
     """The notice in the thread of the message the idea came from (or, where that thread cannot be written to,
-    in the requester's DMs instead) and every supporter's notice say "being filed" at first, then show the
-    issue: none is left saying the work is still being filed."""
+    in the requester's DMs instead), the one to whoever turned another's message into the idea, and every
+    supporter's notice say "being filed" at first, then show the issue: none is left saying the work is still
+    being filed."""
     bot = tracked_bot
     original = {"user": "U1", "ts": "1700002000.000700", "text": "we need a faster month end close"}
-    assert bot.slack.message_shortcut(original, user="U1", channel="CSALES").status == 200
-    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user="U1").body == ""
+    assert bot.slack.message_shortcut(original, user=presser, channel="CSALES").status == 200
+    assert bot.slack.submit_view(slack.wait_for("views.open")[0].args["view"], GOOD, user=presser).body == ""
     wait_until(lambda: cards(slack))
     bot.deliver()
     card = cards(slack)[-1]
@@ -430,7 +432,7 @@ def test_everyone_told_of_delivery_reads_the_issue_once_it_is_filed(tracked_bot,
     bot.finish_work()
     in_thread = [m for m in slack.messages("CSALES") if m["thread_ts"] == original["ts"]]
     told = {"thread": in_thread[-1]} if thread == "open" else {"U1": dms(slack, "U1")[-1]}
-    told |= {user: dms(slack, user)[-1] for user in ("U2", "U3")}
+    told |= {user: dms(slack, user)[-1] for user in ("U2", "U3", *([presser] if presser != "U1" else []))}
     for who, notice in told.items():
         assert "moving to *delivery*" in str(notice["blocks"]), who
         assert "acme/roadmap#57" in str(notice["blocks"]) and not _filing(notice), (who, notice)

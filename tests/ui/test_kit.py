@@ -42,12 +42,16 @@ def test_quote_quotes_every_line_and_escapes():
     assert quote("one\n\n<!here>") == "&gt; one\n&gt;\n&gt; &lt;!here&gt;"
 
 
-@pytest.mark.parametrize(
-    "days, words", [(0, "today"), (1, "yesterday"), (5, "5 days ago"), (20, "2 weeks ago"), (90, "3 months ago")]
-)
-def test_age_words(days, words):
+@pytest.mark.parametrize("hours, words", [
+    # Today, yesterday or the day before, as each reader's Slack says it in their own time zone.
+    (1, "<!date^1795474800^{date_pretty}|23 Nov 2026 UTC>"),
+    (25, "<!date^1795388400^{date_pretty}|22 Nov 2026 UTC>"),
+    (47, "<!date^1795309200^{date_pretty}|22 Nov 2026 UTC>"),
+    (5 * 24 + 1, "5 days ago"), (20 * 24 + 1, "2 weeks ago"), (90 * 24 + 1, "3 months ago"),
+])
+def test_age_words(hours, words):
     now = datetime(2026, 11, 24, tzinfo=UTC)
-    assert age_words(now - timedelta(days=days, hours=1), now) == words
+    assert age_words(now - timedelta(hours=hours), now) == words
 
 
 # Text and where each character as people see it starts (a Python index: Slack counts characters as Python does).
