@@ -26,13 +26,13 @@ lint: install
 	$(BIN)/ruff check .
 
 # The suite runs on SQLite (two workers: each test has its own database file), then again on PostgreSQL
-# wherever 127.0.0.1:5432 answers (one worker: the tests share its database `test`).
+# wherever 127.0.0.1:5432 answers (two workers, each with a database of its own: test_gw0, test_gw1).
 test: lint
 	$(BIN)/python -m pytest -q -n 2
 	@url=$$($(BIN)/python -m tests.postgres_url); \
 	if [ -n "$$url" ]; then \
 		echo "== the suite again, on PostgreSQL ($$url)"; \
-		TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q; \
+		TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -n 2; \
 	else \
 		echo "PostgreSQL is not answering on 127.0.0.1:5432: ran on SQLite only"; \
 	fi

@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from app import create_app, make_deps
 from bot.settings import Settings
@@ -30,7 +30,25 @@ from tests.fake_trackers import FakeTrackers
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (`test_gw0`, `test_gw1`, made when
+    missing), since every test empties the tables and the migration tests drop the schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL"))
 
 
 def alembic_config(url: str) -> Config:
