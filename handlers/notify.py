@@ -14,7 +14,7 @@ from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
-from bot.reviews import SUPPORTABLE, next_asked_on, supporters
+from bot.reviews import SUPPORTABLE, check_ins_of, next_asked_on, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import Decision, Idea, Stage, utcnow
@@ -23,6 +23,7 @@ from runtime.outbox import Owed
 from ui.cards import triage_card
 from ui.decisions import decision_notice, merged_here_notice
 from ui.intake import confirmation, credit_notice
+from ui.loop import outcome_recorded_notice
 
 
 def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None, key: str | None = None
@@ -108,6 +109,10 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
                                                        reader=backer.user_id) if owns_target else to_backers,
                        key=notice_key(decision.id, backer.user_id)))
+    if decision.to_stage == Stage.REVIEWED:  # whoever shipped it was asked too; an edited question notifies nobody
+        for pm in sorted({check_in.ask_user_id for check_in in check_ins_of(session, idea.id)} - heard
+                         - {idea.submitted_by}):
+            owed.append(dm(pm, outcome_recorded_notice(idea, decision), key=notice_key(decision.id, pm)))
     if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
         owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
         owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))

@@ -62,6 +62,18 @@ def check_in_recorded(idea: Idea, review: Decision) -> dict[str, Any]:
                    [*_question(idea), *learned], keep=learned)
 
 
+def outcome_recorded_notice(idea: Idea, review: Decision) -> dict[str, Any]:
+    """What the PM who shipped the idea hears when someone else records its outcome: redrawing their own
+    question in place notifies nobody, so they are told once, by DM."""
+    result = result_words(review)
+    said = f":dart: {decider(review)} recorded the outcome of idea {idea_ref(idea)}, which you shipped: *{result}*."
+    if review.measured:
+        said += f" Measured: {escape(review.measured)}."
+    learned = [section(piece) for piece in chunks(f"{said} What we learned:\n{quote(review.reason)}", SECTION_LIMIT)]
+    return message(f"The outcome of idea {idea_ref(idea)} was recorded by {decider(review)}: {result}.",
+                   learned, keep=learned)
+
+
 def check_in_not_yet(idea: Idea, by: str, again: date) -> dict[str, Any]:
     """The question redrawn after "Not yet": who said so, and when it will be asked again (a new message then)."""
     said = f":hourglass_flowing_sand: <@{by}> answered *not yet*. I will ask again on {again:%A %d %B}."

@@ -515,3 +515,25 @@ def test_a_long_lesson_full_of_symbols_reaches_every_check_in_message_whole(bot,
         # Sections joined again as one text: a piece cut at a space goes on quoted ("&gt; ").
         said = " ".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace(" &gt; ", " ")
         assert said.count("Ops &amp; QA &lt;3") == 166 and "the end" in said and "…" not in said, message["channel"]
+
+
+@pytest.mark.parametrize(("answerer", "told", "words"), [
+    ("U1", "UPM", "which you shipped"),  # the PM's own question is only edited, which Slack does not notify
+    ("UPM", "U1", "Your idea"),  # the requester hears it as news of their idea
+])
+def test_whoever_did_not_record_the_outcome_is_told_once_by_dm(bot, slack, engine, answerer, told, words):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    before = {user: len(dms(slack, user)) for user in ("U1", "UPM")}
+    [question] = questions(slack, answerer)
+    view = opened_form_from(bot, slack, buttons(question["blocks"])["review_missed"], answerer)
+    lesson = "Exports <still> fail & nobody noticed"
+    assert "Recorded" in bot.slack.submit_view(view, {"learning": lesson}, user=answerer).body
+    bot.finish_work()
+    new = {user: dms(slack, user)[before[user]:] for user in ("U1", "UPM")}
+    assert new[answerer] == []
+    [notice] = new[told]
+    shown = str(notice["blocks"])
+    assert all(part in shown for part in (words, f"<@{answerer}>", "*missed*", "#1",
+                                          "&gt; Exports &lt;still&gt; fail &amp; nobody noticed")), shown
+    assert not slack.refused()
