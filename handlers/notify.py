@@ -74,21 +74,24 @@ def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Ow
 
 
 def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
-                  filing_in: str | None = None) -> list[Owed]:
+                  filing_in: str | None = None, already_supporting: frozenset[str] = frozenset()) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; whoever turned
     that message into the idea (by DM: the thread mentions only its author); then everyone who supported
     it; and, for a merge, the requester of the idea it went into. Nobody is DMed about a decision they made
     themselves (a PM deciding their own idea); a thread keeps its reply, which the channel reads. `filing_in`:
     the tracker the work is being filed in, whose issue every notice will show once it exists (each carries
-    its `notice_key`, by which `notice_revised` finds it)."""
+    its `notice_key`, by which `notice_revised` finds it). `already_supporting`: for a merge, who supported the
+    idea it went into before, who are told they already do."""
     backers = [backer for backer in supporters(session, idea.id) if backer.user_id != decision.decided_by]
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
-    notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id)
+    notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id,
+                             supported_already=idea.requester_id in already_supporting)
     key = notice_key(decision.id)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
         in_thread = decision_notice(idea, decision, to=idea.requester_id, filing_in=filing_in,
-                                    merged_into=merged_into, reader=idea.requester_id)
+                                    merged_into=merged_into, reader=idea.requester_id,
+                                    supported_already=idea.requester_id in already_supporting)
         owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
@@ -106,9 +109,11 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         if backer.user_id == idea.requester_id:
             continue
         owns_target = merged_into is not None and backer.user_id == merged_into.requester_id
-        owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
-                                                       reader=backer.user_id) if owns_target else to_backers,
-                       key=notice_key(decision.id, backer.user_id)))
+        personal = owns_target or backer.user_id in already_supporting
+        owed.append(dm(backer.user_id, decision_notice(
+            idea, decision, supporter=True, merged_into=merged_into, reader=backer.user_id,
+            supported_already=backer.user_id in already_supporting) if personal else to_backers,
+            key=notice_key(decision.id, backer.user_id)))
     if decision.to_stage == Stage.REVIEWED:  # whoever shipped it was asked too; an edited question notifies nobody
         for pm in sorted({check_in.ask_user_id for check_in in check_ins_of(session, idea.id)} - heard
                          - {idea.submitted_by}):

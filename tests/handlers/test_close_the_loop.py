@@ -537,3 +537,26 @@ def test_whoever_did_not_record_the_outcome_is_told_once_by_dm(bot, slack, engin
     assert all(part in shown for part in (words, f"<@{answerer}>", "*missed*", "#1",
                                           "&gt; Exports &lt;still&gt; fail &amp; nobody noticed")), shown
     assert not slack.refused()
+
+
+def plus_one(bot, slack, card, user):
+    opened, counted = len(slack.calls("views.open")), supports(bot.engine)
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user=user, channel="CTRIAGE")
+    view = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    bot.slack.submit_view(view, {"evidence": "same here"}, user=user)
+    wait_until(lambda: supports(bot.engine) == counted + 1)
+
+
+def test_a_merge_tells_who_already_supported_the_idea_it_went_into_that_they_already_do(bot, slack, engine):
+    keep = share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    for card, user in ((keep, "U2"), (keep, "U3"), (dupe, "U2"), (dupe, "U4")):
+        plus_one(bot, slack, card, user)
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    bot.finish_work()
+    for user, says in (("U2", "You already support it"), ("U3", "You already support it"),
+                       ("U4", "You are now among its supporters")):
+        [notice] = [m for m in dms(slack, user) if "merged" in m["text"]]
+        words = str(notice["blocks"])
+        assert says in words and "into idea #1" in words, (user, words)
+        assert ("You are now among" in words) == (user == "U4"), (user, words)
