@@ -34,7 +34,7 @@ from ui.kit import (
     clip,
     context,
     day_of,
-    decider,
+    decided_by,
     escape,
     idea_ref,
     issue_link,
@@ -172,7 +172,7 @@ def review_words(decision: Decision) -> str:
 
 
 def _summary(decision: Decision, asked_on: date | None = None) -> str:
-    head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {day_of(decision.decided_at)}"
+    head = f"*{stage_words(decision.to_stage)}*, {decided_by(decision)} on {day_of(decision.decided_at)}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:

@@ -22,7 +22,6 @@ from ui.kit import (
     channel_link,
     clip,
     context,
-    decider,
     escape,
     idea_ref,
     labelled,
@@ -34,6 +33,7 @@ from ui.kit import (
     quote,
     read_date,
     read_id,
+    said_by,
     section,
     stage_name,
     stage_words,
@@ -166,7 +166,7 @@ def decision_notice(
         news = f"{mention(to)} {news}"
     # A review's words are what was learned, said by whoever recorded it (often the requester themself).
     why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
-    said = [section(piece) for piece in chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)]
+    said = [section(piece) for piece in chunks(f"{said_by(decision, why)}\n{quote(decision.reason)}", SECTION_LIMIT)]
     blocks = [
         section(news),
         *said,  # the reason whole, however long it is once escaped
@@ -194,8 +194,8 @@ def merged_here_notice(idea: Idea, decision: Decision, merged_into: Idea) -> dic
     news = (f":link: Idea {idea_ref(idea)} from {mention(idea.requester_id)} has been *merged* into your idea "
             f"{idea_ref(merged_into)}: it asks for the same thing. Its requester and supporters now count on "
             "yours, and will hear its news.")
-    said = [section(piece) for piece in chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}",
-                                               SECTION_LIMIT)]
+    why = f"{said_by(decision, 'decided, and said why')}\n{quote(decision.reason)}"
+    said = [section(piece) for piece in chunks(why, SECTION_LIMIT)]
     blocks = [section(news), *said, labelled("Their outcome", idea.outcome),
               context("Questions? Reply to the person who decided, or see `/idea list`.")]
     text = f"Idea {idea_ref(idea)} was merged into your idea {idea_ref(merged_into)}: {escape(decision.reason)}"
