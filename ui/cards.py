@@ -12,7 +12,7 @@ from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
 from models import Decision, Idea, Insight, Stage, Support
-from ui.chunks import chunks
+from ui.chunks import chunks, labelled_whole
 from ui.feedback import evidence_block, mentions_words
 from ui.ids import (
     LINK_ISSUE,
@@ -60,7 +60,7 @@ MOVE_BUTTONS = {
 
 
 def idea_details(idea: Idea) -> list[Block]:
-    blocks = [labelled("Outcome", idea.outcome), labelled("Problem", idea.problem)]
+    blocks = [*labelled_whole("Outcome", idea.outcome), labelled("Problem", idea.problem)]
     if idea.evidence:
         blocks.append(labelled("Evidence", idea.evidence))
     if idea.measure:

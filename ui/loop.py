@@ -12,7 +12,7 @@ from bot.decisions import REASON_MAX_CHARS
 from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
 from models import Decision, Idea, Stage
 from ui.cards import RESULT_WORDS, result_words, review_buttons
-from ui.chunks import chunks
+from ui.chunks import chunks, sections
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
     SECTION_LIMIT,
@@ -44,7 +44,7 @@ def check_in(idea: Idea) -> dict[str, Any]:
 
 def _question(idea: Idea) -> list[dict[str, Any]]:
     text = f":dart: *Did this happen?* Idea {idea_ref(idea)} has shipped. The outcome we were after:"
-    blocks = [section(text), section(quote(idea.outcome))]
+    blocks = [section(text), *sections(quote(idea.outcome))]
     if idea.measure:
         blocks.append(labelled("How we said we would know", idea.measure))
     return blocks

@@ -560,3 +560,18 @@ def test_a_merge_tells_who_already_supported_the_idea_it_went_into_that_they_alr
         words = str(notice["blocks"])
         assert says in words and "into idea #1" in words, (user, words)
         assert ("You are now among" in words) == (user == "U4"), (user, words)
+
+
+def test_an_outcome_of_symbols_at_the_forms_limit_is_shown_whole_on_the_card_and_in_the_check_in(bot, slack, engine):
+    """1,000 characters of `&` and `<` are 4,400 once escaped, past a section's 3,000: the card and both
+    check-in questions carry it all, in further sections, rather than cut."""
+    outcome = "Close faster " + "&<" * 491 + " end"
+    assert len(outcome) == 999
+    card = share_idea(bot, slack, user="U1", outcome=outcome)
+    ship(bot, slack, card)
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    shown = {"card": slack.messages("CTRIAGE")[0], "requester": questions(slack, "DU1")[-1],
+             "pm": questions(slack, "DUPM")[-1]}
+    for where, message in shown.items():
+        said = "".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace("&gt; ", "")
+        assert "Close faster " + "&amp;&lt;" * 491 + " end" in said and "…" not in said, (where, said[-200:])
