@@ -4,6 +4,8 @@ so they hear its news from then on; its customer mentions go with them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,9 +31,20 @@ def merge_target_error(session: Session, team_id: str, source_id: int, target_id
     return None
 
 
+@dataclass(frozen=True)
+class Merged:
+    """A merge done: the idea merged, the idea it went into, the decision, and who supported the target
+    before (read under the same locks), who are not "now among its supporters" but were already."""
+
+    source: Idea
+    target: Idea
+    decision: Decision
+    already_supporting: frozenset[str]
+
+
 def merge(
     session: Session, *, team_id: str, source_id: int, shown_stage: str, target_id: int, reason: str, decided_by: str
-) -> tuple[Idea, Idea, Decision]:
+) -> Merged:
     """Records source -> merged (or raises `Refused`/`NoSuchTarget`) and moves its people over.
 
     Both ideas are locked before either is read, so two PMs merging #A into #B and #B into #A at the
@@ -44,8 +57,8 @@ def merge(
                               to_stage=Stage.MERGED, reason=reason, decided_by=decided_by, flow="merge")
     target = session.get(Idea, target_id)
     source.merged_into_id = target.id
-    already = set(session.scalars(select(Support.user_id).where(Support.idea_id == target.id)))
-    already.add(target.requester_id)
+    supporting = frozenset(session.scalars(select(Support.user_id).where(Support.idea_id == target.id)))
+    already = {*supporting, target.requester_id}
     moving = [(source.requester_id, source.outcome[:EVIDENCE_MAX_CHARS])]
     moving += [(s.user_id, s.evidence) for s in session.scalars(select(Support).where(Support.idea_id == source.id))]
     for user_id, evidence in moving:
@@ -54,4 +67,4 @@ def merge(
             already.add(user_id)
     session.flush()
     move_evidence(session, source.id, target.id)
-    return source, target, decision
+    return Merged(source, target, decision, supporting)

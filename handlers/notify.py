@@ -14,7 +14,7 @@ from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
-from bot.reviews import SUPPORTABLE, next_asked_on, supporters
+from bot.reviews import SUPPORTABLE, check_ins_of, next_asked_on, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import Decision, Idea, Stage, utcnow
@@ -23,6 +23,7 @@ from runtime.outbox import Owed
 from ui.cards import triage_card
 from ui.decisions import decision_notice, merged_here_notice
 from ui.intake import confirmation, credit_notice
+from ui.loop import outcome_recorded_notice
 
 
 def dm(user_id: str, message: dict[str, Any], *, fallback_channel: str | None = None, key: str | None = None
@@ -73,21 +74,24 @@ def new_idea(idea: Idea, look_alikes: list[Idea], config: TeamConfig) -> list[Ow
 
 
 def decision_made(session: Session, idea: Idea, decision: Decision, config: TeamConfig, *,
-                  filing_in: str | None = None) -> list[Owed]:
+                  filing_in: str | None = None, already_supporting: frozenset[str] = frozenset()) -> list[Owed]:
     """The card; the requester, in the thread of their message when the idea came from one; whoever turned
     that message into the idea (by DM: the thread mentions only its author); then everyone who supported
     it; and, for a merge, the requester of the idea it went into. Nobody is DMed about a decision they made
     themselves (a PM deciding their own idea); a thread keeps its reply, which the channel reads. `filing_in`:
     the tracker the work is being filed in, whose issue every notice will show once it exists (each carries
-    its `notice_key`, by which `notice_revised` finds it)."""
+    its `notice_key`, by which `notice_revised` finds it). `already_supporting`: for a merge, who supported the
+    idea it went into before, who are told they already do."""
     backers = [backer for backer in supporters(session, idea.id) if backer.user_id != decision.decided_by]
     owed = [item for item in [card(idea, config)] if item is not None]
     merged_into = get_idea(session, idea.team_id, idea.merged_into_id) if idea.merged_into_id else None
-    notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id)
+    notice = decision_notice(idea, decision, filing_in=filing_in, merged_into=merged_into, reader=idea.requester_id,
+                             supported_already=idea.requester_id in already_supporting)
     key = notice_key(decision.id)
     if idea.source_message_ts is not None and idea.source_channel_id is not None:
         in_thread = decision_notice(idea, decision, to=idea.requester_id, filing_in=filing_in,
-                                    merged_into=merged_into, reader=idea.requester_id)
+                                    merged_into=merged_into, reader=idea.requester_id,
+                                    supported_already=idea.requester_id in already_supporting)
         owed.append(outbox.post(idea.source_channel_id, in_thread, thread_ts=idea.source_message_ts, alternates=[
             {"channel": idea.requester_id, **notice},
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id},
@@ -105,9 +109,15 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         if backer.user_id == idea.requester_id:
             continue
         owns_target = merged_into is not None and backer.user_id == merged_into.requester_id
-        owed.append(dm(backer.user_id, decision_notice(idea, decision, supporter=True, merged_into=merged_into,
-                                                       reader=backer.user_id) if owns_target else to_backers,
-                       key=notice_key(decision.id, backer.user_id)))
+        personal = owns_target or backer.user_id in already_supporting
+        owed.append(dm(backer.user_id, decision_notice(
+            idea, decision, supporter=True, merged_into=merged_into, reader=backer.user_id,
+            supported_already=backer.user_id in already_supporting) if personal else to_backers,
+            key=notice_key(decision.id, backer.user_id)))
+    if decision.to_stage == Stage.REVIEWED:  # whoever shipped it was asked too; an edited question notifies nobody
+        for pm in sorted({check_in.ask_user_id for check_in in check_ins_of(session, idea.id)} - heard
+                         - {idea.submitted_by}):
+            owed.append(dm(pm, outcome_recorded_notice(idea, decision), key=notice_key(decision.id, pm)))
     if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
         owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
         owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))

@@ -169,11 +169,11 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
         return
     try:
         with changing(d) as session:
-            source, target, decision = merge(session, team_id=context.team_id, source_id=form.idea_id,
-                                             shown_stage=form.shown_stage, target_id=form.target_id,
-                                             reason=form.reason, decided_by=context.user_id)
-            owed = notify.decision_made(session, source, decision, config)
-            owed += notify.card_of(session, context.team_id, target.id, config)
+            merged = merge(session, team_id=context.team_id, source_id=form.idea_id, shown_stage=form.shown_stage,
+                           target_id=form.target_id, reason=form.reason, decided_by=context.user_id)
+            owed = notify.decision_made(session, merged.source, merged.decision, config,
+                                        already_supporting=merged.already_supporting)
+            owed += notify.card_of(session, context.team_id, merged.target.id, config)
             outbox.owe(session, context.team_id, *owed)
     except NoSuchTarget as problem:
         ack(response_action="errors", errors={"target": str(problem)})

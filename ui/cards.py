@@ -12,7 +12,7 @@ from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
 from models import Decision, Idea, Insight, Stage, Support
-from ui.chunks import chunks
+from ui.chunks import chunks, labelled_whole
 from ui.feedback import evidence_block, mentions_words
 from ui.ids import (
     LINK_ISSUE,
@@ -34,7 +34,7 @@ from ui.kit import (
     clip,
     context,
     day_of,
-    decider,
+    decided_by,
     escape,
     idea_ref,
     issue_link,
@@ -60,7 +60,7 @@ MOVE_BUTTONS = {
 
 
 def idea_details(idea: Idea) -> list[Block]:
-    blocks = [labelled("Outcome", idea.outcome), labelled("Problem", idea.problem)]
+    blocks = [*labelled_whole("Outcome", idea.outcome), labelled("Problem", idea.problem)]
     if idea.evidence:
         blocks.append(labelled("Evidence", idea.evidence))
     if idea.measure:
@@ -172,7 +172,7 @@ def review_words(decision: Decision) -> str:
 
 
 def _summary(decision: Decision, asked_on: date | None = None) -> str:
-    head = f"*{stage_words(decision.to_stage)}*, decided by {decider(decision)} on {day_of(decision.decided_at)}"
+    head = f"*{stage_words(decision.to_stage)}*, {decided_by(decision)} on {day_of(decision.decided_at)}"
     if decision.to_stage == Stage.REVIEWED and decision.result:
         head += f": {review_words(decision)}"
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:

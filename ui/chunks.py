@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ui.kit import before_open_token, whole
+from ui.kit import SECTION_LIMIT, Block, before_open_token, escape, section, whole
 
 _QUOTED = "&gt; "
 _ENTITY_START = re.compile(r"&(?:a(?:m(?:p)?)?|l(?:t)?|g(?:t)?)?$")  # the start of `&amp;`, `&lt;` or `&gt;`
@@ -49,3 +49,14 @@ def _cut(mrkdwn: str, limit: int) -> int:
     if space >= max(1, limit // 2) and before_open_token(mrkdwn, space) == space:
         cut = space
     return cut
+
+
+def sections(mrkdwn: str) -> list[Block]:
+    """Escaped text in as many sections as it needs: 1,000 `&` typed are 5,000 characters once escaped,
+    past a section's 3,000, and a cut there would drop the end of what someone wrote."""
+    return [section(piece) for piece in chunks(mrkdwn, SECTION_LIMIT)]
+
+
+def labelled_whole(label: str, user_text: str) -> list[Block]:
+    """`ui.kit.labelled`, in further sections rather than cut when the escaped text passes one."""
+    return sections(f"*{label}*\n{escape(user_text)}")

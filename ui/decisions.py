@@ -22,7 +22,6 @@ from ui.kit import (
     channel_link,
     clip,
     context,
-    decider,
     escape,
     idea_ref,
     labelled,
@@ -34,6 +33,7 @@ from ui.kit import (
     quote,
     read_date,
     read_id,
+    said_by,
     section,
     stage_name,
     stage_words,
@@ -138,13 +138,14 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
 
 def decision_notice(
     idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None,
-    merged_into: Idea | None = None, reader: str | None = None, sharer: bool = False,
+    merged_into: Idea | None = None, reader: str | None = None, sharer: bool = False, supported_already: bool = False,
 ) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
     the person when the notice is a reply in the thread of their original message; supporters hear
     the same news about "an idea you supported", and whoever turned another's message into the idea
     (`sharer`) about "the idea you shared". A merge names the idea it went into (`merged_into`), whose own
-    requester (`reader`) is told it is theirs, not that they now support it."""
+    requester (`reader`) is told it is theirs, not that they now support it, and one who supported it already
+    (`supported_already`) that they already do."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     result = result_words(decision)
     whose = "The idea you shared" if sharer else "The idea you supported" if supporter else "Your idea"
@@ -154,6 +155,7 @@ def decision_notice(
     mine = merged_into is not None and reader is not None and reader == merged_into.requester_id
     among = "It is your idea too, so you will hear its news." if mine else \
         "Whoever asked is now among its supporters." if sharer else \
+        "You already support it, so you will keep hearing its news." if supported_already else \
         "You are now among its supporters, so you will hear its news."
     news = NEXT_STEPS[Stage(decision.to_stage)].format(
         whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target, among=among
@@ -164,7 +166,7 @@ def decision_notice(
         news = f"{mention(to)} {news}"
     # A review's words are what was learned, said by whoever recorded it (often the requester themself).
     why = "recorded it, and what we learned" if decision.to_stage == Stage.REVIEWED else "decided, and said why"
-    said = [section(piece) for piece in chunks(f"{decider(decision)} {why}:\n{quote(decision.reason)}", SECTION_LIMIT)]
+    said = [section(piece) for piece in chunks(f"{said_by(decision, why)}\n{quote(decision.reason)}", SECTION_LIMIT)]
     blocks = [
         section(news),
         *said,  # the reason whole, however long it is once escaped
@@ -192,8 +194,8 @@ def merged_here_notice(idea: Idea, decision: Decision, merged_into: Idea) -> dic
     news = (f":link: Idea {idea_ref(idea)} from {mention(idea.requester_id)} has been *merged* into your idea "
             f"{idea_ref(merged_into)}: it asks for the same thing. Its requester and supporters now count on "
             "yours, and will hear its news.")
-    said = [section(piece) for piece in chunks(f"{decider(decision)} decided, and said why:\n{quote(decision.reason)}",
-                                               SECTION_LIMIT)]
+    why = f"{said_by(decision, 'decided, and said why')}\n{quote(decision.reason)}"
+    said = [section(piece) for piece in chunks(why, SECTION_LIMIT)]
     blocks = [section(news), *said, labelled("Their outcome", idea.outcome),
               context("Questions? Reply to the person who decided, or see `/idea list`.")]
     text = f"Idea {idea_ref(idea)} was merged into your idea {idea_ref(merged_into)}: {escape(decision.reason)}"

@@ -24,7 +24,6 @@ from ui.kit import (
     clip,
     context,
     days_words,
-    decider,
     escape,
     idea_ref,
     issue_link,
@@ -33,6 +32,7 @@ from ui.kit import (
     message_link,
     plain,
     quote,
+    said_by,
     section,
     text_size,
 )
@@ -169,7 +169,7 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
             head += f": {latest_quote(quotes, 200)}"
     # The reason as a quote of its own: `>` is a quote only at the start of a line.
     said = "said what we learned" if decision.to_stage == Stage.REVIEWED else "said why"
-    pieces = chunks(f"{head}\n{decider(decision)} {said}:\n{quote(decision.reason)}", SECTION_LIMIT)
+    pieces = chunks(f"{head}\n{said_by(decision, said)}\n{quote(decision.reason)}", SECTION_LIMIT)
     item = [section(piece) for piece in pieces]
     if idea.stage in SUPPORTABLE:
         item[0]["accessory"] = support_button(idea)

@@ -252,8 +252,35 @@ TRACKER_LABELS = {"github": "GitHub", "jira": "Jira"}
 def decider(decision: Decision) -> str:
     """Who decided: a person, mentioned; or, for a move the tracker made, who made it there."""
     if decision.via:
-        return f"{escape(decision.decided_by)} in {TRACKER_LABELS.get(decision.via, escape(decision.via))}"
+        return tracker_move(decision, by_only=True)
     return mention(decision.decided_by)
+
+
+def tracker_move(decision: Decision, *, by_only: bool = False) -> str:
+    """A move made in a tracker, in the words its people use: "Closed in GitHub by @octocat", "Moved to Done in
+    Jira by Jane Doe" ("octocat in GitHub decided" reads as if the tracker had a say). `by_only`: who and where."""
+    label = TRACKER_LABELS.get(decision.via or "", escape(decision.via or ""))
+    who = escape(decision.decided_by or "")
+    by = f" by {who}" if who and who != label else ""
+    if by_only:
+        return f"{who} in {label}" if by else label
+    shipped = decision.to_stage == Stage.SHIPPED
+    verb = ("Closed" if decision.via == "github" else "Moved to Done") if shipped else "Moved"
+    return f"{verb} in {label}{by}"
+
+
+def said_by(decision: Decision, said: str) -> str:
+    """The line before a decision's quoted reason: "<@U…> decided, and said why:", or, for a move made in a
+    tracker, what was done there and by whom ("Closed in GitHub by @octocat:")."""
+    return f"{tracker_move(decision)}:" if decision.via else f"{mention(decision.decided_by)} {said}:"
+
+
+def decided_by(decision: Decision) -> str:
+    """"decided by <@U…>" on a card or Home line; for a tracker's move, "closed in GitHub by @octocat"."""
+    if decision.via:
+        move = tracker_move(decision)
+        return move[0].lower() + move[1:]
+    return f"decided by {mention(decision.decided_by)}"
 
 
 def issue_link(idea: Idea) -> str | None:

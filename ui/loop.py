@@ -12,7 +12,7 @@ from bot.decisions import REASON_MAX_CHARS
 from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
 from models import Decision, Idea, Stage
 from ui.cards import RESULT_WORDS, result_words, review_buttons
-from ui.chunks import chunks
+from ui.chunks import chunks, sections
 from ui.ids import REVIEW_CALLBACK, REVIEW_MET, REVIEW_MISSED, REVIEW_NOT_YET, REVIEW_PARTLY, SUPPORT_CALLBACK
 from ui.kit import (
     SECTION_LIMIT,
@@ -44,7 +44,7 @@ def check_in(idea: Idea) -> dict[str, Any]:
 
 def _question(idea: Idea) -> list[dict[str, Any]]:
     text = f":dart: *Did this happen?* Idea {idea_ref(idea)} has shipped. The outcome we were after:"
-    blocks = [section(text), section(quote(idea.outcome))]
+    blocks = [section(text), *sections(quote(idea.outcome))]
     if idea.measure:
         blocks.append(labelled("How we said we would know", idea.measure))
     return blocks
@@ -60,6 +60,18 @@ def check_in_recorded(idea: Idea, review: Decision) -> dict[str, Any]:
     learned = [section(piece) for piece in chunks(said + quote(review.reason), SECTION_LIMIT)]
     return message(f"The outcome of idea {idea_ref(idea)} was recorded by {decider(review)}: {result}.",
                    [*_question(idea), *learned], keep=learned)
+
+
+def outcome_recorded_notice(idea: Idea, review: Decision) -> dict[str, Any]:
+    """What the PM who shipped the idea hears when someone else records its outcome: redrawing their own
+    question in place notifies nobody, so they are told once, by DM."""
+    result = result_words(review)
+    said = f":dart: {decider(review)} recorded the outcome of idea {idea_ref(idea)}, which you shipped: *{result}*."
+    if review.measured:
+        said += f" Measured: {escape(review.measured)}."
+    learned = [section(piece) for piece in chunks(f"{said} What we learned:\n{quote(review.reason)}", SECTION_LIMIT)]
+    return message(f"The outcome of idea {idea_ref(idea)} was recorded by {decider(review)}: {result}.",
+                   learned, keep=learned)
 
 
 def check_in_not_yet(idea: Idea, by: str, again: date) -> dict[str, Any]:

@@ -515,3 +515,63 @@ def test_a_long_lesson_full_of_symbols_reaches_every_check_in_message_whole(bot,
         # Sections joined again as one text: a piece cut at a space goes on quoted ("&gt; ").
         said = " ".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace(" &gt; ", " ")
         assert said.count("Ops &amp; QA &lt;3") == 166 and "the end" in said and "…" not in said, message["channel"]
+
+
+@pytest.mark.parametrize(("answerer", "told", "words"), [
+    ("U1", "UPM", "which you shipped"),  # the PM's own question is only edited, which Slack does not notify
+    ("UPM", "U1", "Your idea"),  # the requester hears it as news of their idea
+])
+def test_whoever_did_not_record_the_outcome_is_told_once_by_dm(bot, slack, engine, answerer, told, words):
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    before = {user: len(dms(slack, user)) for user in ("U1", "UPM")}
+    [question] = questions(slack, answerer)
+    view = opened_form_from(bot, slack, buttons(question["blocks"])["review_missed"], answerer)
+    lesson = "Exports <still> fail & nobody noticed"
+    assert "Recorded" in bot.slack.submit_view(view, {"learning": lesson}, user=answerer).body
+    bot.finish_work()
+    new = {user: dms(slack, user)[before[user]:] for user in ("U1", "UPM")}
+    assert new[answerer] == []
+    [notice] = new[told]
+    shown = str(notice["blocks"])
+    assert all(part in shown for part in (words, f"<@{answerer}>", "*missed*", "#1",
+                                          "&gt; Exports &lt;still&gt; fail &amp; nobody noticed")), shown
+    assert not slack.refused()
+
+
+def plus_one(bot, slack, card, user):
+    opened, counted = len(slack.calls("views.open")), supports(bot.engine)
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user=user, channel="CTRIAGE")
+    view = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    bot.slack.submit_view(view, {"evidence": "same here"}, user=user)
+    wait_until(lambda: supports(bot.engine) == counted + 1)
+
+
+def test_a_merge_tells_who_already_supported_the_idea_it_went_into_that_they_already_do(bot, slack, engine):
+    keep = share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    for card, user in ((keep, "U2"), (keep, "U3"), (dupe, "U2"), (dupe, "U4")):
+        plus_one(bot, slack, card, user)
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    bot.finish_work()
+    for user, says in (("U2", "You already support it"), ("U3", "You already support it"),
+                       ("U4", "You are now among its supporters")):
+        [notice] = [m for m in dms(slack, user) if "merged" in m["text"]]
+        words = str(notice["blocks"])
+        assert says in words and "into idea #1" in words, (user, words)
+        assert ("You are now among" in words) == (user == "U4"), (user, words)
+
+
+def test_an_outcome_of_symbols_at_the_forms_limit_is_shown_whole_on_the_card_and_in_the_check_in(bot, slack, engine):
+    """1,000 characters of `&` and `<` are 4,400 once escaped, past a section's 3,000: the card and both
+    check-in questions carry it all, in further sections, rather than cut."""
+    outcome = "Close faster " + "&<" * 491 + " end"
+    assert len(outcome) == 999
+    card = share_idea(bot, slack, user="U1", outcome=outcome)
+    ship(bot, slack, card)
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    shown = {"card": slack.messages("CTRIAGE")[0], "requester": questions(slack, "DU1")[-1],
+             "pm": questions(slack, "DUPM")[-1]}
+    for where, message in shown.items():
+        said = "".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace("&gt; ", "")
+        assert "Close faster " + "&amp;&lt;" * 491 + " end" in said and "…" not in said, (where, said[-200:])

@@ -42,6 +42,20 @@ def idea_row(engine) -> Idea:
     return ideas(engine)[0]
 
 
+def reads_naturally(bot, slack, move: str) -> None:
+    """A move made in the tracker reads as what was done there, and by whom, wherever it is shown: the
+    requester's notice, the card, the digest (not "octocat in GitHub decided, and said why")."""
+    bot.deliver()
+    card = str(slack.messages("CTRIAGE")[0]["blocks"])
+    shown = {"notice": str(dms(slack, "U1")[-1]["blocks"]), "card": card,
+             "digest": bot.slack.command("digest preview", user="UPM").body}
+    lower = move[0].lower() + move[1:]
+    for where, words in shown.items():
+        assert "decided, and said why" not in words and " decided by " not in words, (where, words)
+        expected = f"{move}:" if where != "card" else f"Shipped*, {lower} on"
+        assert expected in words, (where, [piece for piece in words.split("{") if "hipped" in piece])
+
+
 def test_delivery_files_a_github_issue_and_closing_it_ships_the_idea(tracked_bot, slack, engine, trackers):
     bot = tracked_bot
     card = share_idea(bot, slack, user="U1", evidence="Three finance leads asked & it costs a day a month")
@@ -73,6 +87,7 @@ def test_delivery_files_a_github_issue_and_closing_it_ships_the_idea(tracked_bot
     assert "Closed as done in GitHub by @octocat (acme/roadmap#57)" in shipped.reason
     wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
     wait_until(lambda: "shipped" in str(dms(slack, "U2")[-1]["blocks"]))
+    reads_naturally(bot, slack, "Closed in GitHub by @octocat")
     with Session(engine) as session:
         check_in = session.scalar(select(CheckIn))
     assert (check_in.due_on, check_in.ask_user_id) == (shipped.revisit_on, "UPM")
@@ -100,6 +115,8 @@ def test_jira_done_ships_and_wont_do_only_tells_the_pm(tracked_bot, slack, engin
     trackers.move_jira(bot.url, "OPS-140", status=DONE, resolution="Done", by="Jane Doe")
     wait_until(lambda: idea_row(engine).stage == "shipped", timeout=10)
     assert "Moved to Done in Jira by Jane Doe (OPS-140)" in decisions(engine)[-1].reason
+    wait_until(lambda: "has *shipped*" in str(dms(slack, "U1")[-1]["blocks"]))
+    reads_naturally(bot, slack, "Moved to Done in Jira by Jane Doe")
 
 
 @pytest.mark.parametrize("tracker", ["github", "jira"])

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from models import Decision
 from tests.fake_slack import validate_message
 from ui.chunks import chunks
-from ui.kit import age_words, clip, context, escape, plain, quote
+from ui.kit import age_words, clip, context, decided_by, escape, plain, quote, said_by
 
 
 @pytest.mark.parametrize(
@@ -161,3 +162,15 @@ def test_a_context_line_holds_any_number_of_facts_within_slacks_ten_elements(cou
     assert validate_message({"text": "t", "blocks": [block]}) == []
     shown = " · ".join(element["text"] for element in block["elements"])
     assert shown == " · ".join(facts)
+
+
+@pytest.mark.parametrize(("via", "by", "to_stage", "said", "card"), [
+    (None, "UPM", "shipped", "<@UPM> decided, and said why:", "decided by <@UPM>"),
+    ("github", "@octocat", "shipped", "Closed in GitHub by @octocat:", "closed in GitHub by @octocat"),
+    ("jira", "Jane <Doe>", "shipped", "Moved to Done in Jira by Jane &lt;Doe&gt;:",
+     "moved to Done in Jira by Jane &lt;Doe&gt;"),
+    ("github", "GitHub", "shipped", "Closed in GitHub:", "closed in GitHub"),  # no actor: not "GitHub in GitHub"
+])
+def test_a_decision_made_in_a_tracker_reads_as_what_was_done_there(via, by, to_stage, said, card):
+    decision = Decision(idea_id=1, from_stage="delivery", to_stage=to_stage, reason="why", decided_by=by, via=via)
+    assert (said_by(decision, "decided, and said why"), decided_by(decision)) == (said, card)
