@@ -172,7 +172,7 @@ class Coach:
                 model=self.embedding_model, input=texts))
             vectors = [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
         except Resting as resting:
-            return _failed(str(resting))
+            return _skipped(str(resting))
         except (openai.APIError, ValidationError, ValueError):
             return _failed("embeddings")
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
@@ -240,7 +240,7 @@ class Coach:
                 response_format=answer,
             ))
         except Resting as resting:
-            return _failed(str(resting))
+            return _skipped(str(resting))
         except openai.APITimeoutError:
             return _failed("timeout")
         except openai.APIStatusError as error:
@@ -338,6 +338,12 @@ def _failed(kind: str) -> None:
         _logged.add(kind)
     if first:
         logger.warning("outcome coach: model call failed (%s); using the heuristics (logged once)", kind)
+    return None
+
+
+def _skipped(why: str) -> None:
+    """A call not made while the model rests: the failure that rested it was logged already, this is not news."""
+    logger.debug("outcome coach: model not asked (%s); using the heuristics", why)
     return None
 
 
