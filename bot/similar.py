@@ -31,6 +31,7 @@ from functools import lru_cache
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.spelling import HYPHENATED_PREFIX, american, reconciled
 from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
@@ -82,7 +83,7 @@ def words(text: str) -> list[str]:
     """Lowercased words with abbreviations spelled out, and with their plural and -ing/-ed endings off."""
     out: list[str] = []
     for word in _WORD.findall(_PHRASAL.sub(r"\1\2", text.lower())):
-        out += _SAME.get(word, word).split()
+        out += _SAME.get(word, american(word)).split()
     return [_stem(w) for w in out]
 
 
@@ -130,14 +131,20 @@ _NEGATING = frozenset("prevent block disable forbid restrict stop remove hide wi
 _DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
 
 
+_ENDINGS = (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""), ("ing", ""),
+            ("able", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""))
+
+
 def _root(word: str) -> str:
     """A firmer stem than `_stem`, so "pages" meets "page" and "translation" meets "translate"."""
     word = word.rstrip("'").removesuffix("'s")
-    for ending, instead in (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""),
-                            ("ing", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", "")):
-        if word.endswith(ending) and len(word) - len(ending) >= 3 and not (
+    for ending, instead in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= (4 if ending == "able" else 3) and not (
                 ending == "s" and word.endswith(("ss", "us", "is"))):
-            return word[: -len(ending)] + instead
+            root = word[: -len(ending)] + instead
+            # "pinned", "shipping", "submitted": the consonant doubled before the ending goes with it
+            doubled = ending in ("ings", "ing", "ed") and root[-1] == root[-2] and root[-1] in "bgmnprt"
+            return root[:-1] if doubled else root
     return word
 
 
@@ -149,9 +156,9 @@ _OPPOSITE_ROOTS = [(_root(a), _root(b)) for a, b in _OPPOSITES]
 @lru_cache(maxsize=_TEXTS_REMEMBERED)
 def _ask_terms(text: str) -> frozenset[str]:
     out: list[str] = []
-    text = _TWO_FACTOR.sub("twofactor", text.lower())
+    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", text.lower()))
     for word in _WORD.findall(_PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
-        out += ("many" if word == "multi" else _SAME.get(word, word)).split()
+        out += ("many" if word == "multi" else _SAME.get(word, american(word))).split()
     return frozenset(_root(w) for w in out if w not in _ASK_STOP and len(w) > 1) - _HOW_ROOTS
 
 
@@ -204,7 +211,8 @@ class Corpus:
         button" and "CSV export"); words each has that the other lacks cost much ("invoice PDF" against
         "invoice list"), because that is how near-identical asks ask for different things. Opposites, a
         "prevent" on one side only, and a reversed "from X to Y" count for a third."""
-        ta, tb = _ask_terms(a), _ask_terms(b)
+        ta = _ask_terms(a)
+        tb = reconciled(ta, _ask_terms(b))
         shared = sum(self._weight(t) for t in ta & tb)
         if not shared:
             return 0.0
@@ -216,7 +224,8 @@ class Corpus:
         """How fully a customer's sentence says what an ask asks for, 0 to 1: the sentence's own extra words
         (why, how annoying) cost little, words of the ask it leaves out cost much, and who the ask is for
         ("let customers…") is not expected in a customer's sentence. Contrary asks count for a third."""
-        tt, ta = _ask_terms(text), _ask_terms(ask) - _AUDIENCE
+        ta = _ask_terms(ask) - _AUDIENCE
+        tt = reconciled(ta, _ask_terms(text))
         shared = sum(self._weight(t) for t in tt & ta)
         if not shared:
             return 0.0

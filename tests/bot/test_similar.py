@@ -1,11 +1,12 @@
 """Duplicate matching, scored on pairs of asks written by others.
 
-duplicates_dev*.jsonl tuned the measure; duplicates_holdout.jsonl was written separately and only
-scored in aggregate. Both are deliberately hard: reworded duplicates that share few words, and "hard
-negatives" that share nearly every word but ask for something else (import against export, the
-invoice PDF against the invoice list). Words alone find only the near-identical asks; the figures
-below say how many, and the floors keep precision from slipping unnoticed. With a model configured,
-embeddings and the model decide (tests/handlers/test_duplicates.py).
+duplicates_dev*.jsonl tuned the measure (dev5 and dev6 were held out until their misses were studied
+for spellings and slips); duplicates_holdout3.jsonl was written separately, by an author who had seen
+neither the measure nor the other corpora, and is only scored in aggregate. All are deliberately hard:
+reworded duplicates that share few words, and "hard negatives" that share nearly every word but ask for
+something else (import against export, the invoice PDF against the invoice list). Words alone find only
+the near-identical asks; the figures below say how many, and the floors keep precision from slipping
+unnoticed. With a model configured, embeddings and the model decide (tests/handlers/test_duplicates.py).
 """
 
 import json
@@ -38,10 +39,13 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #   duplicates_dev2     0.00 / 0.00 (1)   -> -    / 0.00 (0)    269 pairs, reworded: words cannot see these
 #   duplicates_dev3     0.55 / 0.52 (88)  -> 1.00 / 0.55 (51)   200 short asks, 64 near-identical different asks
 #   duplicates_dev4     0.50 / 0.02 (4)   -> 1.00 / 0.01 (1)    300 pairs, mostly a complaint against an ask
-#   duplicates_holdout  0.27 / 0.20 (75)  -> 0.86 / 0.12 (14)   220 pairs, 99 duplicates, held out
-#   duplicates_holdout2                      0.96 / 0.23 (26)   260 pairs, 110 duplicates, held out, written
-#                                                               without sight of the measure; first read
-# The held-out precision falls short of the 0.9 aimed for; its floor records where it stands.
+#   duplicates_dev5     0.27 / 0.20 (75)  -> 0.86 / 0.12 (14)   220 pairs, 99 duplicates, held out until
+#                                         -> 0.88 / 0.14 (16)   studied for spellings (bot/spelling.py)
+#   duplicates_dev6                          0.96 / 0.23 (26)   260 pairs, 110 duplicates, held out, written
+#                                         -> 0.97 / 0.28 (32)   without sight of the measure; then studied
+#   duplicates_holdout3                      0.93 / 0.27 (29)   240 pairs, 100 duplicates (31 near-identical:
+#                                         -> 0.94 / 0.30 (32)   24, then 25 flagged), a new author, held out
+# dev5's precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
     [
@@ -49,8 +53,9 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev2.jsonl", 0.95, 0.0),
         ("duplicates_dev3.jsonl", 0.95, 0.5),
         ("duplicates_dev4.jsonl", 0.95, 0.0),
-        ("duplicates_holdout.jsonl", 0.85, 0.1),
-        ("duplicates_holdout2.jsonl", 0.85, 0.1),
+        ("duplicates_dev5.jsonl", 0.85, 0.1),
+        ("duplicates_dev6.jsonl", 0.95, 0.25),
+        ("duplicates_holdout3.jsonl", 0.9, 0.25),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):

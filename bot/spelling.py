@@ -1,0 +1,104 @@
+"""One word as people spell it: "colour" and "color", "prioritise" and "prioritize", "centre" and "center",
+"cancelled" and "canceled", "auto-save" and "autosave", and a slip of the keys ("dashbaord"). Two people
+asking for the same thing spell it their own way, and the duplicate matcher should not tell them apart
+for it. Each rule maps a word to one spelling on both sides, so a rule that reaches a word it was not
+written for only changes how that word is spelled, never what it matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+
+# British -our words (colour, favourite, behaviour, neighbourhood): the stems, so that their endings follow.
+_OUR = re.compile(r"^(col|fav|behavi|flav|hon|lab|neighb|hum|rum|harb|arm|vap|od|endeav|sav|parl|rig)our")
+# -ise, -isation and their endings (organise, prioritised, customising, authorisation), six letters and up.
+_ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|er|ers|ation|ations|able)$")
+# centre, metre, litre, theatre, fibre, calibre and their plurals and endings.
+_TRE = re.compile(r"(?<=[a-z]{2})([tb])re(s|d)?$")
+# cancelled, labelled, travelling, modelling, signalled: one l, as American spelling has it (not "called").
+_LLED = re.compile(r"(e|signa|tota|equa|dia|tria)ll(ed|ing|er|ers)$")
+_WORDS = {"catalogue": "catalog", "catalogues": "catalog", "dialogue": "dialog", "dialogues": "dialog",
+          "analyse": "analyze", "analysed": "analyzed", "analyses": "analyzes", "analysing": "analyzing",
+          "grey": "gray", "greyed": "grayed", "programme": "program", "programmes": "programs",
+          "licence": "license", "licences": "licenses", "defence": "defense", "enrol": "enroll",
+          "enrolment": "enrollment", "enrolments": "enrollments", "judgement": "judgment", "ageing": "aging",
+          "practise": "practice", "cheque": "check", "cheques": "checks", "tyre": "tire", "tyres": "tires",
+          "aluminium": "aluminum", "storey": "story", "storeys": "stories", "pyjamas": "pajamas"}
+# Words joined to a short prefix by a hyphen are written as one just as often: "e-signature", "re-order".
+HYPHENATED_PREFIX = re.compile(r"\b(e|re|pre|co|non|self|sub|un|anti|mis)-(?=[a-z])")
+# "autosave", "autofill", "auto-send": automatic, and what is done (not automation, automobiles or autonomy).
+_AUTO = re.compile(r"^auto(?!mat|nom|mobil)([a-z]{3,})$")
+
+
+def american(word: str) -> str:
+    """The word in American spelling when it is one of the British spellings we know, else as it is; a word
+    made with "auto" is two ("automatic save")."""
+    if word in _WORDS:
+        return _WORDS[word]
+    if auto := _AUTO.match(word):
+        return "automatic " + american(auto.group(1))
+    if len(word) < 5:
+        return word
+    word = _OUR.sub(r"\1or", word)
+    word = _ISE.sub(r"iz\1", word) if len(word) >= 6 else word
+    word = _TRE.sub(lambda m: m.group(1) + "er" + (m.group(2) or ""), word)
+    return _LLED.sub(r"\1l\2", word)
+
+
+def one_slip(a: str, b: str) -> bool:
+    """`b` is `a` with one of the slips people make typing, and not a different word: two letters swapped
+    ("dashbaord", seven letters and up, so not "trail" and "trial"), a letter doubled or not ("scaning",
+    "adress"), a letter left out of a long word ("dashbord", eight and up, so not "contact" and "contract"),
+    or in a long word a vowel for a vowel or a key for the one beside it ("calender", not "content" and
+    "context"). The first letter is taken as typed: "sender" and "render" are two words."""
+    if a == b or not a or not b or a[0] != b[0] or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and len(a) >= 7:
+            return a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return len(diff) == 1 and len(a) >= 8 and _confusable(a[diff[0]], b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    for i in range(len(long_)):
+        if long_[:i] + long_[i + 1:] == short:
+            doubled = long_[i] in (long_[i - 1: i] + long_[i + 1: i + 2])
+            return len(short) >= (5 if doubled else 8)
+    return False
+
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_BESIDE = {(row[i], row[i + 1]) for row in _ROWS for i in range(len(row) - 1)}
+
+
+def _confusable(x: str, y: str) -> bool:
+    return (x in "aeiou" and y in "aeiou") or (x, y) in _BESIDE or (y, x) in _BESIDE
+
+
+def reconciled(ours: AbstractSet[str], theirs: AbstractSet[str]) -> frozenset[str]:
+    """`theirs`, with each word that is one of `ours` misspelt, or written as one where ours is two or two
+    where ours is one ("pick list", "picklist"), written as ours is: what is left over is what really differs."""
+    only_ours, out = set(ours) - set(theirs), set(theirs)
+    for word in sorted(out - set(ours)):
+        same = next((mine for mine in sorted(only_ours) if one_slip(mine, word)), None)
+        if same is not None:
+            out = (out - {word}) | {same}
+            only_ours.discard(same)
+    for mine in sorted(only_ours):  # one word of ours, two of theirs
+        if (pair := _split(mine, out - set(ours))) is not None:
+            out = (out - set(pair)) | {mine}
+    for word in sorted(out - set(ours)):  # one word of theirs, two of ours
+        if (pair := _split(word, set(ours) - out)) is not None:
+            out = (out - {word}) | set(pair)
+    return frozenset(out)
+
+
+def _split(compound: str, words: AbstractSet[str]) -> tuple[str, str] | None:
+    """Two of `words` that `compound` is made of, the second perhaps with one slip ("timsheet" of "time sheet",
+    each word cut to its root), or None."""
+    for first in sorted(words):
+        rest = compound[len(first):] if compound.startswith(first) and len(compound) > len(first) else ""
+        for second in sorted(words - {first}) if len(rest) >= 3 else ():
+            if second == rest or one_slip(second, rest):
+                return first, second
+    return None
