@@ -59,7 +59,8 @@ _PEOPLE = re.compile(
     r"students?|parents?|donors?|tenants?|landlords?|pickers?|dispatchers?|recruiters?|accountants?|auditors?|"
     r"admins?|administrators?|buyers?|sellers?|shoppers?|members?|volunteers?|players?|employees?|hires|interns?|"
     r"clinicians?|pharmacists?|doctors?|cashiers?|officers?|operators?|owners?|residents?|applicants?|candidates?|"
-    r"clients?|guests?|visitors?|readers?|editors?|viewers?|leads|everyone|anyone|nobody|someone|we|they|"
+    r"clients?|guests?|visitors?|readers?|editors?|viewers?|leads|everyone|anyone|nobody|someone|we|they|agenc(?:y|ies)|"
+    r"compan(?:y|ies)|businesses|firms|households|families|schools|clinics|practices|branches|stores|shops|"
     r"[a-z]+(?:ers|ors|ists|ians|ants|ents)|(?:the |our )?[a-z-]+ shift)\b"
 )
 # Artefacts that end like people ("reminders", "orders") and so must not count as someone.
@@ -88,12 +89,14 @@ _CHANGE = re.compile(
     r"rather than|not after|not during|not \w+ \w+$|not the next|on their own|themselves|by themselves|"
     r"don'?t|doesn'?t|aren'?t|isn'?t|won'?t|never have to|no one has to|nobody|never|within|in under|in (?:days|hours|"
     r"minutes|one visit|an afternoon)|per (?:shift|day|week|month|order|quarter|year)|on (?:the|their) first|"
-    r"on time|same day|the same (?:morning|day|week)|trust\w*|understand\w*|know(?:s|ing)?|find(?:s|ing)? out|"
-    r"get(?:s)? back|come back|coming back|hear(?:s)? back|wait\w*|miss\w*|chas\w+|re-?(?:enter|type)\w*|"
+    r"on time|same day|the same (?:morning|day|week)|trust\w*(?![\w-])|understand\w*|know(?:s|ing)?|"
+    r"find(?:s|ing)? out|get(?:s)? back|come back|coming back|hear(?:s)? back|wait(?:s|ed|ing(?! list))?|miss\w*|"
+    r"chas\w+|re-?(?:enter|type)\w*|"
     r"spend\w* (?:less|more|half|fewer|their|our|time|\d|an? |hours|the day|most)|"
     r"by hand|again|anymore|any more|actually|still|confident|productive|rely|"
     r"no-?shows?|complain\w*|surprised|on hold|first (?:call|visit|try|day|week|time)|every time|"
-    r"callers?|hold times|by (?:the )?\d+\w*|by q\d|by next|after it|before (?:they|the|it|customers|patients))\b|"
+    r"callers?|hold times|by (?:the )?\d+\w*|(?:by|in) q\d|by next|after it|before (?:they|the|it|customers|patients)|"
+    r"takes? (?:[a-z-]+ ){0,5}?(?:one|a|an|two|three|half a|\d+) (?:shift|day|morning|afternoon|hour|minute|week)s?)\b|"
     r"\d+ ?%|\b\d+(?:\.\d+)? ?(?:days?|hours?|h|mins?|minutes?|seconds?|weeks?|months?|tickets?|calls?|clicks?|"
     r"steps?|stops|deals|lines|more|fewer|times|k)\b"
 )
@@ -103,16 +106,17 @@ _QUANTITY_START = re.compile(
     r"|every |most |all (?:our |the )?[a-z-]+s (?!for)\w+)"
 )
 # Something to build, named: an output even with a person in the sentence.
-_PRODUCT = re.compile(
-    r"\b(?:button|export|import|integration|dashboard|report|page|screen|tab|view|mode|sso|saml|api|endpoint|app|"
+_PRODUCT_WORDS = (
+    r"(?:button|export|import|integration|dashboard|report|page|screen|tab|view|mode|sso|saml|api|endpoint|app|"
     r"feature|toggle|filter|field|column|setting|option|widget|sync|pdf|csv|email|alert|reminder|notification|"
     r"template|checklist|login|log ?in|sign[ -]?on|sign[ -]?in|portal|form|menu|calendar|search|bulk|support|bot|"
     r"chatbot|tool|system|module|"
     r"model|board|chart|map|log|panel|wizard|workflow|kiosk|tablet|badge|code|signature|link|webhook|shortcut|"
     r"version|translation|history|receipt|permission|access|provisioning|sequence|survey|flow|banner|carousel|"
     r"heatmap|library|inbox|newsletter|calculator|statement|leaderboard|erp|cms|crm|intranet|database|warehouse|"
-    r"function|program|programme|migration|upgrade|text|message|2fa|mfa|tracking)(?:s|es)?\b"
+    r"function|program|programme|migration|upgrade|text|message|2fa|mfa|tracking)"
 )
+_PRODUCT = re.compile(rf"\b{_PRODUCT_WORDS}(?:s|es)?\b")
 # A verb somewhere after the subject, in the common forms outcomes use.
 _VERB = re.compile(
     r"\b(?:is|are|was|were|be|being|get|gets|got|go|goes|stop|stops|know|knows|see|sees|find|finds|spend|spends|"
@@ -133,6 +137,15 @@ _BEFORE_PARTICIPLE = re.compile(
     r"\b(?:not|actually|still|is|are|was|were|be|been|get|gets|got|stop|stops|keep|keeps|nobody|anyone|everyone|"
     r"people|staff|finance|support|ops|[a-z]+(?:ers|ors|ists|ians|ants|ents|s)) (?:[a-z]+(?:ing|ed)|paid|thrown)\b"
 )
+
+
+# "As a driver, I want the app to…", "as an admin I want to be able to…": a user story names what to build.
+_USER_STORY = re.compile(r"^as an? (?:[a-z0-9'-]+ ){1,3}i (?:want|need|would like) (?:the|a|an|it|to be able|my|our)\b")
+# "auto-assign…", "autotag…": an order to build something that does it.
+_AUTO_VERB = re.compile(r"^auto-?(?!mat|nom|mobil)[a-z]{3,}$")
+# "…get a read-only role", "…get their own dashboard": a thing given, not a difference made.
+_GIVEN = re.compile(
+    rf"\bgets? (?:an?|their own|a new|the new) (?:[a-z0-9-]+ ){{0,3}}(?:role|{_PRODUCT_WORDS})(?:s|es)?\b")
 
 
 def _normal(text: str) -> str:
@@ -165,6 +178,8 @@ def reads_like_output(outcome: str) -> bool:
     wish = re.match(r"^(?:i|we) (?:want|need|would like) (?P<who>.+?) to (?P<rest>.+)$", text)
     if wish and _people_first(wish["who"]):
         return False
+    if _USER_STORY.match(text):
+        return True  # "as a driver I want the app to read out the next stop so…": a story is a thing to build
     clause = _LEAD.sub("", text, count=1)
     # What comes before a purpose ("so finance can…", "to reduce…") is what the sentence asks for.
     head = re.split(r"\b(?:so that|so|in order to|because|which means|, so)\b", clause, maxsplit=1)[0].strip()
@@ -176,7 +191,7 @@ def reads_like_output(outcome: str) -> bool:
                      head)
     if vague and not _has_verb(vague["rest"]):
         return True  # "faster checkout": a vague improvement, nobody in it
-    if first in _BUILD_VERBS and following not in _NOT_AN_ORDER:
+    if (first in _BUILD_VERBS or _AUTO_VERB.match(first)) and following not in _NOT_AN_ORDER:
         return True
     if _QUANTITY_START.match(head):
         return False
@@ -190,8 +205,11 @@ def reads_like_output(outcome: str) -> bool:
     if _CHANGE.search(clause):
         return False
     if _people_first(head):
-        if re.search(r"\b(?:want|wants|need|needs|asked for|asking for|would like)\b", head):
+        said = _PEOPLE.sub("", head, count=1)  # what the people in it do
+        if re.match(r"\s*(?:[a-z']+ ){0,2}?(?:want|wants|need|needs|asked for|asking for|would like)\b", said):
             return True  # "users want dark mode": a request, said about people
+        if _GIVEN.search(head):
+            return True  # "auditors get a read-only role": something handed to people
         if _has_verb(head) or (len(head.split()) >= 5 and not _PRODUCT.search(head)):
             return False
     # A noun phrase is a thing; a long run of words with no verb is more likely noise than an output.

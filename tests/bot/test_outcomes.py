@@ -2,8 +2,8 @@
 
 outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
 scored in aggregate (never read for tuning); outcomes_holdout2.jsonl was written later by an author who
-had seen neither the heuristic nor the other corpora, and outcomes_holdout3.jsonl and outcomes_holdout4.jsonl
-by two more such authors.
+had seen neither the heuristic nor the other corpora, and outcomes_holdout4.jsonl by another such author.
+outcomes_dev4.jsonl, by a third, was held out until its misses were studied.
 The check only triggers a gentle, one-time note, so the share of real outcomes it nags about is held low
 while it catches most outputs.
 """
@@ -36,8 +36,10 @@ def figures(name: str) -> tuple[float, float, float]:
 #   outcomes_dev3      0.876 / 0.008 / 0.771 -> 0.996 / 0.000 / 0.993   (266 lines)
 #   outcomes_holdout   0.715 / 0.054 / 0.485 -> 0.962 / 0.015 / 0.938   (260 lines, held out)
 #   outcomes_holdout2                            0.960 / 0.040 / 0.960   (300 lines, held out, first read)
-#   outcomes_holdout3                            0.912 / 0.025 / 0.850   (240 lines, a new author, first read)
-#   outcomes_holdout4                            0.917 / 0.025 / 0.858   (240 lines, another, first read 2026-12-01)
+#   outcomes_dev4                                0.912 / 0.025 / 0.850   (240 lines, a new author, held out until
+#                                             -> 0.950 / 0.000 / 0.900    its misses were studied)
+#   outcomes_holdout4                            0.917 / 0.025 / 0.858   (240 lines, another, first read 2026-12-01;
+#                                             -> 0.921 / 0.025 / 0.867    read again after dev4 was studied)
 # The dev figures are what it was tuned to; the held-out line is the one to believe.
 @pytest.mark.parametrize(
     "name, accuracy_floor, nag_ceiling, caught_floor",
@@ -47,7 +49,7 @@ def figures(name: str) -> tuple[float, float, float]:
         ("outcomes_dev3.jsonl", 0.95, 0.05, 0.90),
         ("outcomes_holdout.jsonl", 0.85, 0.10, 0.80),
         ("outcomes_holdout2.jsonl", 0.85, 0.10, 0.80),
-        ("outcomes_holdout3.jsonl", 0.85, 0.10, 0.80),
+        ("outcomes_dev4.jsonl", 0.9, 0.05, 0.85),
         ("outcomes_holdout4.jsonl", 0.85, 0.10, 0.80),
     ],
 )
@@ -68,7 +70,15 @@ def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caug
         ("Make the reports page faster", True),  # a vague improvement
         ("Add CSV export so finance can close the month sooner", True),  # an output with its purpose
         ("Dark mode for the phone app", True),  # a thing, named
+        ("As a picker I want the scanner to beep twice on a wrong item so I notice", True),  # a user story
+        ("auto-assign new leads to the rep who owns the region", True),
+        ("Auditors get a read-only role", True),  # a thing handed to people
+        ("a waitlist for sold-out workshops", True),  # not "wait"
+        ("Trust-wide attendance dashboard", True),  # not "trust"
         ("Finance closes the month a day sooner", False),
+        ("it takes a new cashier one shift, not three, to work the till alone", False),
+        ("Tenants in the east block get their repairs booked the week they need them", False),  # "need", not a want
+        ("Agencies move up to the Pro plan, 40 more in Q3", False),
         ("Support agents answer refund tickets without asking engineering", False),  # "support" as people
         ("Cashiers can void a sale without calling a manager", False),  # "can", and what changes
         ("fewer angry emails about late refunds", False),
