@@ -31,7 +31,7 @@ from functools import lru_cache
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.spelling import HYPHENATED_PREFIX, american, reconciled
+from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, reconciled, spelled
 from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
@@ -54,24 +54,12 @@ _STOP_WORDS = frozenset(
     those through to too up us use user users very want wants was way we were what when where which who why will
     with without would you your""".split()
 )
-# Spelled the same way whoever writes them; values are phrases, split into words.
-_SAME = {
-    "sso": "single signon", "single-sign-on": "single signon", "2fa": "two factor", "mfa": "two factor",
-    "otp": "one time code", "iphone": "ios phone", "ipad": "ios",
-    "sms": "text message", "texts": "text message", "mobile": "phone", "smartphone": "phone", "cell": "phone",
-    "e-mail": "email", "emails": "email", "emailed": "email", "excel": "spreadsheet", "xlsx": "spreadsheet",
-    "sheets": "spreadsheet", "dashboards": "dashboard", "notify": "notification", "alert": "notification",
-    "alerts": "notification", "ping": "notification", "pto": "time off", "leave": "time off",
-    "approve": "approval", "approves": "approval", "approved": "approval", "signoff": "approval",
-    "bulk": "many", "batch": "many", "multiple": "many", "several": "many",
-    "auto": "automatic", "automatically": "automatic", "automate": "automatic",
-}
 # Ideas that differ by one of these are different asks even when every other word is shared.
 _OPPOSITES = [
     ("import", "export"), ("upload", "download"), ("send", "receive"), ("buyer", "seller"), ("incoming", "outgoing"),
     ("enable", "disable"), ("show", "hide"), ("lock", "unlock"), ("add", "remove"), ("start", "end"),
     ("checkin", "checkout"), ("login", "logout"), ("clockin", "clockout"),
-    ("optin", "optout"), ("inbound", "outbound"), ("credit", "debit"),
+    ("optin", "optout"), ("inbound", "outbound"), ("credit", "debit"), ("before", "after"),
     ("web", "phone"), ("ios", "android"), ("admin", "customer"),
 ]
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
@@ -83,7 +71,7 @@ def words(text: str) -> list[str]:
     """Lowercased words with abbreviations spelled out, and with their plural and -ing/-ed endings off."""
     out: list[str] = []
     for word in _WORD.findall(_PHRASAL.sub(r"\1\2", text.lower())):
-        out += _SAME.get(word, american(word)).split()
+        out += spelled(word).split()
     return [_stem(w) for w in out]
 
 
@@ -125,14 +113,15 @@ _HOW = frozenset(
 # Customers' sentences come with feelings and filler ("would love", "while", "instead"): no part of any ask.
 _ASK_STOP = (_STOP_WORDS - {"user", "users", "people"}) | frozenset(
     """us me our we i my love wish hate really while instead pls plz thanks thank great nice annoying
-    actually maybe ok okay even still""".split())
+    actually maybe ok okay even still between across among via onto""".split())
 _TWO_FACTOR = re.compile(r"\b(?:two[ -]?factor|2fa|mfa|multi[ -]?factor)(?: auth\w*)?")
 _NEGATING = frozenset("prevent block disable forbid restrict stop remove hide without ban exclude deny".split())
 _DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
 
 
-_ENDINGS = (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""), ("ing", ""),
-            ("able", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""))
+_ENDINGS = (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""), ("ated", ""),
+            ("ating", ""), ("ing", ""), ("able", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""),
+            ("e", ""))
 
 
 def _root(word: str) -> str:
@@ -140,7 +129,8 @@ def _root(word: str) -> str:
     word = word.rstrip("'").removesuffix("'s")
     for ending, instead in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= (4 if ending == "able" else 3) and not (
-                ending == "s" and word.endswith(("ss", "us", "is"))):
+                ending == "s" and word.endswith(("ss", "us", "is"))) and not (
+                ending in ("ated", "ating") and word[-len(ending) - 1] in "aeiou"):  # "estimated", not "treated"
             root = word[: -len(ending)] + instead
             # "pinned", "shipping", "submitted": the consonant doubled before the ending goes with it
             doubled = ending in ("ings", "ing", "ed") and root[-1] == root[-2] and root[-1] in "bgmnprt"
@@ -156,9 +146,9 @@ _OPPOSITE_ROOTS = [(_root(a), _root(b)) for a, b in _OPPOSITES]
 @lru_cache(maxsize=_TEXTS_REMEMBERED)
 def _ask_terms(text: str) -> frozenset[str]:
     out: list[str] = []
-    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", text.lower()))
+    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", SLACK_TOKEN.sub(" ", text.lower())))
     for word in _WORD.findall(_PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
-        out += ("many" if word == "multi" else _SAME.get(word, american(word))).split()
+        out += ("many" if word == "multi" else spelled(word)).split()
     return frozenset(_root(w) for w in out if w not in _ASK_STOP and len(w) > 1) - _HOW_ROOTS
 
 
@@ -168,7 +158,25 @@ def _contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> boo
     negating_b = bool(_NEGATING & set(_WORD.findall(b.lower())))
     way_a, way_b = _DIRECTION.search(a.lower()), _DIRECTION.search(b.lower())
     reversed_ = bool(way_a and way_b and way_a.groups() == way_b.groups()[::-1] and way_a.groups() != way_b.groups())
-    return _opposed(ta, tb, _OPPOSITE_ROOTS) or negating_a != negating_b or reversed_
+    return _opposed(ta, tb, _OPPOSITE_ROOTS) or negating_a != negating_b or reversed_ or _turned(a.lower(), b.lower())
+
+
+# When and which way, in words the measures otherwise skip: "the day before" against "the day after", "from the
+# supplier's portal" against "to the supplier's portal".
+_TOWARDS = re.compile(r"\b(from|to|into|onto) (?:the |a |an |our |their |my |your |each |every )?([a-z0-9']+)")
+
+
+def _turned(a: str, b: str) -> bool:
+    if _opposed(set(_WORD.findall(a)), set(_WORD.findall(b)), [("before", "after")]):
+        return True
+    (from_a, to_a), (from_b, to_b) = _towards(a), _towards(b)
+    return bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a)
+
+
+def _towards(text: str) -> tuple[set[str], set[str]]:
+    """What the text has things come from, and what it has them go to."""
+    found = _TOWARDS.findall(text)
+    return {what for way, what in found if way == "from"}, {what for way, what in found if way != "from"}
 
 
 @dataclass(frozen=True)
@@ -242,7 +250,7 @@ def search_words(text: str) -> list[str]:
     a longer word is most often a rarer one. Each is cut to what its forms share ("exports": "export")."""
     found = []
     for word in _WORD.findall(text.lower()):
-        for one in (word, *_SAME.get(word, "").split()):
+        for one in dict.fromkeys((word, *spelled(word).split())):
             root = _root(one)
             if one not in _ASK_STOP and root not in _HOW_ROOTS and len(stem := os.path.commonprefix([one, root])) > 2:
                 found.append(stem)

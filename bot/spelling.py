@@ -25,10 +25,36 @@ _WORDS = {"catalogue": "catalog", "catalogues": "catalog", "dialogue": "dialog",
           "enrolment": "enrollment", "enrolments": "enrollments", "judgement": "judgment", "ageing": "aging",
           "practise": "practice", "cheque": "check", "cheques": "checks", "tyre": "tire", "tyres": "tires",
           "aluminium": "aluminum", "storey": "story", "storeys": "stories", "pyjamas": "pajamas"}
-# Words joined to a short prefix by a hyphen are written as one just as often: "e-signature", "re-order".
-HYPHENATED_PREFIX = re.compile(r"\b(e|re|pre|co|non|self|sub|un|anti|mis)-(?=[a-z])")
+# Words joined to a short prefix by a hyphen are written as one just as often: "e-signature", "on-site".
+HYPHENATED_PREFIX = re.compile(r"\b(e|re|pre|co|non|self|sub|un|anti|mis|on)-(?=[a-z])")
+# A mention, a channel or a link in Slack's markup ("<@U02H7QK> asked for this too: …"): not what is asked.
+SLACK_TOKEN = re.compile(r"<[@#!][^>]*>")
+
 # "autosave", "autofill", "auto-send": automatic, and what is done (not automation, automobiles or autonomy).
 _AUTO = re.compile(r"^auto(?!mat|nom|mobil)([a-z]{3,})$")
+
+
+# Spelled the same way whoever writes them; values are phrases, split into words.
+_SAME = {
+    "sso": "single signon", "single-sign-on": "single signon", "2fa": "two factor", "mfa": "two factor",
+    "otp": "one time code", "iphone": "ios phone", "ipad": "ios",
+    "sms": "text message", "texts": "text message", "mobile": "phone", "smartphone": "phone", "cell": "phone",
+    "e-mail": "email", "emails": "email", "emailed": "email", "excel": "spreadsheet", "xlsx": "spreadsheet",
+    "sheets": "spreadsheet", "dashboards": "dashboard", "notify": "notification", "alert": "notification",
+    "alerts": "notification", "ping": "notification", "pto": "time off", "leave": "time off",
+    "approve": "approval", "approves": "approval", "approved": "approval", "signoff": "approval",
+    "bulk": "many", "batch": "many", "multiple": "many", "several": "many",
+    "auto": "automatic", "automatically": "automatic", "automate": "automatic",
+    "max": "maximum", "min": "minimum", "qty": "quantity", "acct": "account", "mgr": "manager", "msg": "message",
+    "pw": "password", "pwd": "password", "info": "information", "config": "configuration", "po": "purchase order",
+    "approx": "approximate",
+}
+
+
+def spelled(word: str) -> str:
+    """The word as the matcher reads it: abbreviations spelled out (a phrase, split into words) and British
+    spellings American."""
+    return _SAME.get(word) or american(word)
 
 
 def american(word: str) -> str:

@@ -1,8 +1,8 @@
 """Duplicate matching, scored on pairs of asks written by others.
 
-duplicates_dev*.jsonl tuned the measure (dev5 and dev6 were held out until their misses were studied
-for spellings and slips); duplicates_holdout3.jsonl was written separately, by an author who had seen
-neither the measure nor the other corpora, and is only scored in aggregate. All are deliberately hard:
+duplicates_dev*.jsonl tuned the measure (dev5, dev6 and dev7 were held out until their misses were studied
+for spellings, slips and directions); duplicates_holdout4.jsonl was written separately, by an author who had
+seen neither the measure nor the other corpora, and is only scored in aggregate. All are deliberately hard:
 reworded duplicates that share few words, and "hard negatives" that share nearly every word but ask for
 something else (import against export, the invoice PDF against the invoice list). Words alone find only
 the near-identical asks; the figures below say how many, and the floors keep precision from slipping
@@ -43,8 +43,11 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #                                         -> 0.88 / 0.14 (16)   studied for spellings (bot/spelling.py)
 #   duplicates_dev6                          0.96 / 0.23 (26)   260 pairs, 110 duplicates, held out, written
 #                                         -> 0.97 / 0.28 (32)   without sight of the measure; then studied
-#   duplicates_holdout3                      0.93 / 0.27 (29)   240 pairs, 100 duplicates (31 near-identical:
-#                                         -> 0.94 / 0.30 (32)   24, then 25 flagged), a new author, held out
+#   duplicates_dev7                          0.93 / 0.27 (29)   240 pairs, 100 duplicates, a new author, held out
+#                                         -> 1.00 / 0.35 (35)   until studied for directions and abbreviations
+#   duplicates_holdout4                      0.85 / 0.28 (33)   240 pairs, 100 duplicates (45 near-identical:
+#                                         -> 0.90 / 0.38 (42)   28, then 38 flagged), another author, held out;
+#                                                               before and after this round's changes
 # dev5's precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
@@ -55,7 +58,8 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev4.jsonl", 0.95, 0.0),
         ("duplicates_dev5.jsonl", 0.85, 0.1),
         ("duplicates_dev6.jsonl", 0.95, 0.25),
-        ("duplicates_holdout3.jsonl", 0.9, 0.25),
+        ("duplicates_dev7.jsonl", 0.95, 0.3),
+        ("duplicates_holdout4.jsonl", 0.85, 0.3),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):
@@ -102,6 +106,18 @@ def test_closest_finds_the_same_ask_and_not_its_opposite(text, expected):
         ("Add CSV export to the contacts page", "Add CSV import to the contacts page", False),
         ("Migrate from MySQL to Postgres", "Migrate from Postgres to MySQL", False),
         ("Allow guests to download shared files", "Prevent guests from downloading shared files", False),
+        # spelled as people spell (bot/spelling.py) ...
+        ("Colour-code the rota by ward", "Color code the rota by ward", True),
+        ("Barcode scaning for returned stock", "barcode scanning for returned stock", True),
+        ("Add a callstack view to crash reports", "Add a call stack view to crash reports", True),
+        ("Show the estimated arrival time on the tracking page", "Estimate arrival time on the tracking page", True),
+        ("<@U02H7QK> wants this too: export the rota to Excel", "Export the rota to Excel", True),
+        ("Set a max basket size per customer", "Set a maximum basket size per customer", True),
+        # ... but one letter, a day or a direction apart is another ask
+        ("Add a contract field to the customer record", "Add a contact field to the customer record", False),
+        ("Remind drivers the day before their shift", "Thank drivers the day after their shift", False),
+        ("Import bank transactions from the accounting system", "Send bank transactions to the accounting system",
+         False),
     ],
 )
 def test_an_added_word_is_the_same_ask_a_swapped_word_is_not(a, b, same):
@@ -135,7 +151,7 @@ def test_looks_like_weighs_the_ask(ask, outcome, problem, expected):
 
 @pytest.mark.parametrize(("text", "looked_for"), [
     ("Add a CSV export button to the reports page", ["export", "report", "csv", "pag"]),
-    ("Let companies approve invoices via SSO", ["approval", "compan", "approv", "invoic", "signon", "singl", "via",
+    ("Let companies approve invoices via SSO", ["approval", "compan", "approv", "invoic", "signon", "singl",
                                                 "sso"]),
     ("Please allow us to make it work", ["work"]),
 ])
