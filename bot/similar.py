@@ -153,30 +153,27 @@ def _ask_terms(text: str) -> frozenset[str]:
 
 
 def _contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool:
-    """Asks that share their words and still point opposite ways."""
-    negating_a = bool(_NEGATING & set(_WORD.findall(a.lower())))
-    negating_b = bool(_NEGATING & set(_WORD.findall(b.lower())))
-    way_a, way_b = _DIRECTION.search(a.lower()), _DIRECTION.search(b.lower())
-    reversed_ = bool(way_a and way_b and way_a.groups() == way_b.groups()[::-1] and way_a.groups() != way_b.groups())
-    return _opposed(ta, tb, _OPPOSITE_ROOTS) or negating_a != negating_b or reversed_ or _turned(a.lower(), b.lower())
+    """Asks that share their words and still point opposite ways: opposites, a "prevent" on one side only, a
+    reversed "from X to Y", "before" against "after", or things coming from what the other sends them to."""
+    (words_a, way_a, from_a, to_a), (words_b, way_b, from_b, to_b) = _ways(a), _ways(b)
+    reversed_ = bool(way_a and way_b and way_a == way_b[::-1] and way_a != way_b)
+    return (_opposed(ta, tb, _OPPOSITE_ROOTS) or bool(_NEGATING & words_a) != bool(_NEGATING & words_b) or reversed_
+            or _opposed(words_a, words_b, [("before", "after")])
+            or bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a))
 
 
-# When and which way, in words the measures otherwise skip: "the day before" against "the day after", "from the
-# supplier's portal" against "to the supplier's portal".
 _TOWARDS = re.compile(r"\b(from|to|into|onto) (?:the |a |an |our |their |my |your |each |every )?([a-z0-9']+)")
 
 
-def _turned(a: str, b: str) -> bool:
-    if _opposed(set(_WORD.findall(a)), set(_WORD.findall(b)), [("before", "after")]):
-        return True
-    (from_a, to_a), (from_b, to_b) = _towards(a), _towards(b)
-    return bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a)
-
-
-def _towards(text: str) -> tuple[set[str], set[str]]:
-    """What the text has things come from, and what it has them go to."""
+@lru_cache(maxsize=_TEXTS_REMEMBERED)
+def _ways(text: str) -> tuple[frozenset[str], tuple[str, ...] | None, frozenset[str], frozenset[str]]:
+    """A text's words, its "from X to Y", and what it has things come from and go to."""
+    text = text.lower()
+    way = _DIRECTION.search(text)
     found = _TOWARDS.findall(text)
-    return {what for way, what in found if way == "from"}, {what for way, what in found if way != "from"}
+    sources = frozenset(what for to, what in found if to == "from")
+    return frozenset(_WORD.findall(text)), way.groups() if way else None, sources, frozenset(
+        what for to, what in found if to != "from")
 
 
 @dataclass(frozen=True)

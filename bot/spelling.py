@@ -101,20 +101,25 @@ def _confusable(x: str, y: str) -> bool:
     return (x in "aeiou" and y in "aeiou") or (x, y) in _BESIDE or (y, x) in _BESIDE
 
 
-def reconciled(ours: AbstractSet[str], theirs: AbstractSet[str]) -> frozenset[str]:
+def reconciled(ours: AbstractSet[str], theirs: AbstractSet[str]) -> AbstractSet[str]:
     """`theirs`, with each word that is one of `ours` misspelt, or written as one where ours is two or two
-    where ours is one ("pick list", "picklist"), written as ours is: what is left over is what really differs."""
-    only_ours, out = set(ours) - set(theirs), set(theirs)
-    for word in sorted(out - set(ours)):
-        same = next((mine for mine in sorted(only_ours) if one_slip(mine, word)), None)
+    where ours is one ("pick list", "picklist"), written as ours is: what is left over is what really differs.
+    Pairs are compared by the thousand (each new idea against every open one), so the common case, nothing
+    left over on one side, costs nothing."""
+    only_ours, only_theirs = set(ours - theirs), theirs - ours
+    if not only_ours or not only_theirs or not ours & theirs:  # nothing to reconcile, or nothing in common
+        return theirs
+    out = set(theirs)
+    for word in sorted(only_theirs):
+        same = next((mine for mine in sorted(only_ours) if mine[0] == word[0] and one_slip(mine, word)), None)
         if same is not None:
             out = (out - {word}) | {same}
             only_ours.discard(same)
     for mine in sorted(only_ours):  # one word of ours, two of theirs
-        if (pair := _split(mine, out - set(ours))) is not None:
+        if (pair := _split(mine, out - ours)) is not None:
             out = (out - set(pair)) | {mine}
-    for word in sorted(out - set(ours)):  # one word of theirs, two of ours
-        if (pair := _split(word, set(ours) - out)) is not None:
+    for word in sorted(out - ours):  # one word of theirs, two of ours
+        if (pair := _split(word, ours - out)) is not None:
             out = (out - {word}) | set(pair)
     return frozenset(out)
 
@@ -122,9 +127,13 @@ def reconciled(ours: AbstractSet[str], theirs: AbstractSet[str]) -> frozenset[st
 def _split(compound: str, words: AbstractSet[str]) -> tuple[str, str] | None:
     """Two of `words` that `compound` is made of, the second perhaps with one slip ("timsheet" of "time sheet",
     each word cut to its root), or None."""
-    for first in sorted(words):
-        rest = compound[len(first):] if compound.startswith(first) and len(compound) > len(first) else ""
-        for second in sorted(words - {first}) if len(rest) >= 3 else ():
-            if second == rest or one_slip(second, rest):
-                return first, second
+    for cut in range(2, len(compound) - 2):
+        first, rest = compound[:cut], compound[cut:]
+        if first not in words:
+            continue
+        if rest in words and rest != first:
+            return first, rest
+        second = next((w for w in sorted(words - {first}) if w[0] == rest[0] and one_slip(w, rest)), None)
+        if second is not None:
+            return first, second
     return None
