@@ -5,9 +5,11 @@ The env values stay the single-workspace default; a multi-workspace install sets
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import DEFAULT_MINUTE, DEFAULT_WEEKDAY
@@ -40,13 +42,16 @@ def team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfi
     return TeamConfig(
         # Read as PM_USER_IDS is: a row written by hand as "U1, U2" (spaces, a trailing comma) means U1 and U2.
         triage_channel=(own.triage_channel or "").strip() or defaults.triage_channel,
-        pm_user_ids=frozenset(filter(None, (p.strip() for p in (own.pm_user_ids or "").split(","))))
-        or defaults.pm_user_ids,
+        pm_user_ids=_listed(own.pm_user_ids) or defaults.pm_user_ids,
         # A value no picker could have sent (a row written before forms were checked) is the default.
         digest_weekday=own.digest_weekday if own.digest_weekday in range(7) else DEFAULT_WEEKDAY,
         digest_minute=own.digest_minute if own.digest_minute in range(24 * 60) else DEFAULT_MINUTE,
         trackers=trackers,
     )
+
+
+def _listed(pm_user_ids: str | None) -> frozenset[str]:
+    return frozenset(filter(None, (p.strip() for p in (pm_user_ids or "").split(","))))
 
 
 def own_team_config(session: Session, team_id: str, defaults: Settings) -> TeamConfig:
@@ -82,3 +87,27 @@ def first_pm(config: TeamConfig) -> str | None:
     """The one PM who hears, in a DM, what is owed to "the PMs" when there is no triage channel (or it
     cannot be posted in): the same person every time, not whoever a set's order gives."""
     return min(config.pm_user_ids, default=None)
+
+
+class NotHere(StrEnum):
+    """Why someone an admin picked cannot be one of this workspace's PMs (people of this workspace only)."""
+
+    GUEST = "guest"
+    ELSEWHERE = "another organisation"
+    APP = "app"
+    DEACTIVATED = "deactivated"
+
+
+def drop_pms(session: Session, team_id: str, user_ids: Collection[str]) -> tuple[list[str], frozenset[str]]:
+    """Takes these people off the workspace's own PM list, each only if it still lists them (an admin may have
+    saved again meanwhile): who was taken off, and who stays listed. On PostgreSQL the row is locked, so a
+    save in flight is waited for and then read; SQLite has one writer at a time."""
+    row = session.execute(
+        select(_TABLE.c.pm_user_ids).where(_TABLE.c.team_id == team_id).with_for_update()
+    ).first()
+    listed = _listed(row.pm_user_ids if row is not None else None)
+    gone = listed & set(user_ids)
+    if gone:
+        session.execute(update(_TABLE).where(_TABLE.c.team_id == team_id)
+                        .values(pm_user_ids=",".join(sorted(listed - gone)) or None, updated_at=utcnow()))
+    return sorted(gone), listed - gone

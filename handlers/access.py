@@ -25,7 +25,7 @@ from bot.coach import Coach, IntroWriter
 from bot.decisions import may_decide
 from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
-from bot.team_settings import TeamConfig, team_config
+from bot.team_settings import NotHere, TeamConfig, team_config
 from models import utcnow
 from runtime import calls, deadline, outbox
 from runtime.names import Names
@@ -53,6 +53,12 @@ class Roles:
             known = recall(session, team_id, user_id, now, within or (GOOD_ENOUGH if waiting else FRESH))
         if known is not None:
             return known
+        user = self.described(client, team_id, user_id, logger, waiting=waiting, now=now)
+        return None if user is None else _known(user, team_id, now)
+
+    def described(self, client: WebClient, team_id: str, user_id: str, logger: Logger, *, waiting: bool = False,
+                  now: datetime | None = None) -> dict[str, Any] | None:
+        """users.info's `user`, asked now and remembered; None when Slack did not answer (or said no)."""
         try:
             if waiting:  # the person's form waits on this: a short, single try, by the clock, not Slack's patience
                 quick = WebClient(token=client.token, base_url=client.base_url, timeout=WAITING_TIMEOUT,
@@ -67,7 +73,8 @@ class Roles:
             logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
             return None
         with self.sessions.begin() as session:
-            return remember_slack_user(session, team_id, user_id, user, now)
+            remember_slack_user(session, team_id, user_id, user, now or utcnow())
+        return user
 
 
 def _by_the_clock(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -82,9 +89,13 @@ def remember_slack_user(session: Session, team_id: str, user_id: str, user: dict
                         ) -> Known:
     """What users.info said of a person (`{}` when Slack does not know them), remembered: an admin or owner
     may change settings, and their time zone dates what is due for them."""
-    admin = admin_here(user, team_id)
-    remember(session, team_id, user_id, is_admin=admin, tz=user.get("tz"), now=now)
-    return Known(admin, user.get("tz"), now)
+    known = _known(user, team_id, now)
+    remember(session, team_id, user_id, is_admin=known.is_admin, tz=known.tz, now=now)
+    return known
+
+
+def _known(user: dict[str, Any], team_id: str, now: datetime) -> Known:
+    return Known(admin_here(user, team_id), user.get("tz"), now)
 
 
 def admin_here(user: dict[str, Any], team_id: str) -> bool:
@@ -98,9 +109,27 @@ def admin_here(user: dict[str, Any], team_id: str) -> bool:
     if any(user.get(flag) for flag in ("is_stranger", "is_restricted", "is_ultra_restricted", "deleted", "is_bot",
                                        "is_app_user")):
         return False
+    return _of_this_workspace(user, team_id)
+
+
+def _of_this_workspace(user: dict[str, Any], team_id: str) -> bool:
     grid = user.get("enterprise_user")
     grid_teams = grid.get("teams") if isinstance(grid, dict) else None
     return user.get("team_id") == team_id or (isinstance(grid_teams, list) and team_id in grid_teams)
+
+
+def not_pm_here(user_id: str, user: dict[str, Any], team_id: str) -> NotHere | None:
+    """Why users.info's `user` cannot be one of this workspace's PMs, or None when they can: the rule
+    `admin_here` applies to admins (this workspace's own people only), whatever their rank."""
+    if user.get("deleted"):
+        return NotHere.DEACTIVATED
+    if user.get("is_bot") or user.get("is_app_user") or user_id == "USLACKBOT":
+        return NotHere.APP
+    if user.get("is_stranger") or not _of_this_workspace(user, team_id):
+        return NotHere.ELSEWHERE
+    if user.get("is_restricted") or user.get("is_ultra_restricted"):
+        return NotHere.GUEST
+    return None
 
 
 @dataclass(frozen=True)
