@@ -8,12 +8,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.command import IdeaCommand
-from bot.team_settings import own_team_config, save_team_settings
-from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
+from bot.team_settings import NotHere, drop_pms, own_team_config, save_team_settings
+from handlers.access import Deps, changing, deps, guarded, not_pm_here, open_form, refusal, team, tell
 from handlers.digests import can_post_in
 from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
-from ui.settings import SETTINGS_FOR_ADMINS, read_settings, settings_modal, triage_channel_problem
+from ui.settings import SETTINGS_FOR_ADMINS, pms_left_off, read_settings, settings_modal, triage_channel_problem
 
 
 def register(app: App, d: Deps) -> None:
@@ -48,12 +48,15 @@ def settings_submission_callback(ack: Ack, view: dict, client: WebClient, contex
         ack(response_action="errors", errors=form.errors)
         return
     with changing(d) as session:
+        before = own_team_config(session, context.team_id, d.settings).pm_user_ids
         save_team_settings(session, team_id=context.team_id, user_id=context.user_id,
                            triage_channel=form.triage_channel, pm_user_ids=form.pm_user_ids,
                            digest_weekday=form.digest_weekday, digest_minute=form.digest_minute)
     ack()
     if form.triage_channel is not None:
         _check_triage_channel(d, client, context.team_id, context.user_id, form.triage_channel, logger)
+    if added := sorted(set(form.pm_user_ids) - before):
+        _check_pms(d, client, context.team_id, context.user_id, added, logger)
 
 
 def _check_triage_channel(d: Deps, client: WebClient, team_id: str, user_id: str, channel: str,
@@ -63,3 +66,21 @@ def _check_triage_channel(d: Deps, client: WebClient, team_id: str, user_id: str
     problem = can_post_in(client, channel, logger)
     if problem in (INVITE_ME, ARCHIVED):
         tell(d, {}, team_id, user_id, triage_channel_problem(channel, archived=problem == ARCHIVED))
+
+
+def _check_pms(d: Deps, client: WebClient, team_id: str, user_id: str, added: list[str], logger: Logger) -> None:
+    """After the ack: each newly listed PM as users.info describes them. A guest, someone of another
+    organisation, an app or a deactivated account is taken off the list (if still on it) and the admin told
+    who and why, once. Someone Slack does not describe just now stays listed: nothing is guessed against them."""
+    why: dict[str, NotHere] = {}
+    for pm in added:
+        user = d.roles.described(client, team_id, pm, logger)
+        if user is not None and (reason := not_pm_here(pm, user, team_id)) is not None:
+            why[pm] = reason
+    if not why:
+        return
+    with changing(d) as session:
+        gone, left = drop_pms(session, team_id, why)
+    if gone:
+        tell(d, {}, team_id, user_id, pms_left_off({pm: why[pm] for pm in gone}, none_left=not left,
+                                                   configured_pms=bool(d.settings.pm_user_ids)))

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.digests.schedule import DAYS
-from bot.team_settings import TeamConfig
+from bot.team_settings import NotHere, TeamConfig
 from ui.ids import SETTINGS_CALLBACK
-from ui.kit import Block, carried, modal, plain
+from ui.kit import Block, carried, mention, modal, plain
 
 SETTINGS_FOR_ADMINS = "Only workspace admins and owners can change outcome-bot's settings: this workspace's own, " \
                       "not guests nor people from another organisation in a shared channel."
@@ -101,3 +101,20 @@ def triage_channel_problem(channel: str, *, archived: bool) -> str:
         else "I can't post there yet: invite me with `/invite @outcome-bot` in it."
     return (f"Settings saved. New ideas go to <#{channel}>, but {problem} Until then, product managers find "
             "new ideas on my Home tab.")
+
+
+_WHY = {NotHere.GUEST: "is a guest", NotHere.ELSEWHERE: "is from another organisation", NotHere.APP: "is an app",
+        NotHere.DEACTIVATED: "is deactivated"}
+
+
+def pms_left_off(why: dict[str, NotHere], *, none_left: bool, configured_pms: bool) -> str:
+    """The settings were saved without some of the product managers picked: who, and why, in one message.
+    `none_left`: the list is empty now, so it falls back (to PM_USER_IDS when `configured_pms`)."""
+    people = "; ".join(f"{mention(user)} {_WHY[reason]}" for user, reason in sorted(why.items()))
+    text = (f"Settings saved, but I left {'this person' if len(why) == 1 else 'these people'} off the product "
+            f"managers: {people}. Product managers here are this workspace's own people, never guests, apps, "
+            "deactivated accounts nor people from another organisation.")
+    if none_left:
+        text += " With none left, " + ("the product managers in the bot's PM_USER_IDS setting decide."
+                                      if configured_pms else "workspace admins and owners decide.")
+    return text
