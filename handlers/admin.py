@@ -11,6 +11,7 @@ from bot.command import IdeaCommand
 from bot.team_settings import NotHere, drop_pms, own_team_config, save_team_settings
 from handlers.access import Deps, changing, deps, guarded, not_pm_here, open_form, refusal, team, tell
 from handlers.digests import can_post_in
+from runtime import outbox
 from ui.digests import ARCHIVED, INVITE_ME
 from ui.ids import SETTINGS_CALLBACK
 from ui.settings import SETTINGS_FOR_ADMINS, pms_left_off, read_settings, settings_modal, triage_channel_problem
@@ -79,8 +80,9 @@ def _check_pms(d: Deps, client: WebClient, team_id: str, user_id: str, added: li
             why[pm] = reason
     if not why:
         return
-    with changing(d) as session:
+    with changing(d) as session:  # the admin is owed the word, in the same transaction as the change
         gone, left = drop_pms(session, team_id, why)
-    if gone:
-        tell(d, {}, team_id, user_id, pms_left_off({pm: why[pm] for pm in gone}, none_left=not left,
-                                                   configured_pms=bool(d.settings.pm_user_ids)))
+        if gone:
+            said = pms_left_off({pm: why[pm] for pm in gone}, none_left=not left,
+                                configured_pms=bool(d.settings.pm_user_ids))
+            outbox.owe(session, team_id, outbox.post(user_id, {"text": said}))
