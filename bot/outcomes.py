@@ -226,8 +226,33 @@ def purpose(outcome: str) -> str | None:
         if found.group(0).lower().startswith("to ") and first not in _PURPOSE_VERBS:
             continue  # "connect X to Y", "move DNS over to Cloudflare": a destination, not a purpose
         if len(why.split()) >= 2 and found.start() > 0:
-            return why
+            story = _STORY_ROLE.match(text.lower())
+            return _theirs(why, _plural(story["role"])) if story else why
     return None
+
+
+# A user story's role: "As a night-shift picker, I want…" -> "night-shift picker".
+_STORY_ROLE = re.compile(r"^as an? (?P<role>(?:[a-z0-9'-]+ ){0,2}[a-z0-9'-]+),? i (?:want|need|would like)\b")
+_FIRST_PERSON = {"i'm": "{} are", "i am": "{} are", "i've": "{} have", "i'd": "{} would", "i'll": "{} will",
+                 "i": "{}", "my": "their", "me": "them", "myself": "themselves", "mine": "theirs"}
+_FIRST_PERSON_WORDS = re.compile(r"\b(?:i'm|i am|i've|i'd|i'll|i|my|me|myself|mine)\b", re.IGNORECASE)
+
+
+def _plural(role: str) -> str:
+    *before, last = role.split()
+    if last.endswith("s"):
+        many = last
+    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
+        many = last[:-1] + "ies"
+    else:
+        many = last + ("es" if last.endswith(("ch", "sh", "x")) else "s")
+    return " ".join([*before, many])
+
+
+def _theirs(why: str, people: str) -> str:
+    """A story's purpose said of the people it is about: "so I don't have to look at my phone", in a story
+    of a driver, is "drivers don't have to look at their phone"."""
+    return _FIRST_PERSON_WORDS.sub(lambda m: _FIRST_PERSON[m.group(0).lower()].format(people), why)
 
 
 _PURPOSE_VERBS = _CHANGE_VERBS | {"help", "boost", "improve", "get", "speed", "save", "make", "let", "keep"}

@@ -110,6 +110,12 @@ def test_the_hint_offers_the_purpose_as_the_outcome_to_keep():
         ("Connect Jira to GitHub", None),  # a destination, not a purpose
         ("Move DNS over to Cloudflare", None),
         ("Build a dashboard", None),
+        # a user story's purpose, said of the people it is about
+        ("As a driver, I want the app to read out the next stop so I don't have to look at my phone",
+         "drivers don't have to look at their phone"),
+        ("As a night-shift nurse I want handover notes in one place so that I'm not chasing colleagues",
+         "night-shift nurses are not chasing colleagues"),
+        ("As a deputy I want a rota export so I can plan my week", "deputies can plan their week"),
     ],
 )
 def test_purpose_is_the_clause_after_so_or_to(text, why):
