@@ -87,8 +87,8 @@ CAPABILITY = (
 
 # (weight, pattern). The form of an ask.
 ASK: list[tuple[float, str]] = [
-    (1.6, r"\bfeature (?:request|idea|ask|suggestion|wish)\b|\bfr\s*(?:from|:)|\benhancement\s*:|"
-          r"\bdream feature\b"),
+    (1.6, r"\bfeature (?:request|idea|ask|suggestion|wish|req)\b|\bfr\s*(?:from|:)|\benhancement\s*:|"
+          r"\bdream feature\b|^\W*(?:new |small |tiny )?(?:feature|feat)\s*:"),
     (1.3, r"\b(?:requests?|asks?|ideas?|proposals?|suggestions?|wishlist|wish list|wish)\s*"
           r"(?:(?:from|via) [\w\s'-]{1,25})?:"),
     (1.3, r"\b(?:would|it'?d|wouldn'?t it|that'?d|this would) (?:really |be )?(?:be |help |make )?"
@@ -115,6 +115,15 @@ ASK: list[tuple[float, str]] = [
           r"\bcontingent\b|\bsuggest(?:ion)? (?:we|for)\b|\brandom thought\b|\bone thing i'?d change\b|"
           r"\brequest from\b"),
     (0.8, r"\b(?:could|can|should) (?:\w+ ){0,3}?" + CAPABILITY),
+    # Relayed by how many: "a few agencies have asked for…", "several players asked for cross-save".
+    (1.2, r"\b(?:a few|several|some|many|lots of|a couple of|a handful of|a bunch of|multiple|\d+|two|three|four|"
+          r"five|more and more) (?:of (?:our|the|my) )?[\w-]+(?: [\w-]+)? (?:have |had |has |all |also )?(?:asked|"
+          r"been asking|keep asking|are asking|requested) (?:for|about adding|if (?:we|you) could|whether (?:we|you) "
+          r"could)\b"),
+    # A need said first, of something to build: "need 2FA via an authenticator app"; not of a person or time.
+    (0.9, r"^\W*(?:we |i |we'?ll |also )?(?:really |still |badly |also )?need (?!to\b|someone|somebody|anyone|help|"
+          r"a hand|a minute|a sec|coffee|a break|you|more time|approval|access|sign-?off|a volunteer|cover|an? "
+          r"(?:update|answer|decision|reply|review)\b)[\w-]+"),
     (1.2, r"\b(?:customers?|clients?|users?|prospects?|buyers?|partners?|accounts?|trials?|they|folks|reps|"
           r"everyone|people|\w+(?:'s)? (?:admin|team|it|controller|cfo|ops))\b[^.?!]{0,40}?\b(?:keep |kept |"
           r"are |have been |were |also |all )?(?:asking|ask|asked|requesting|requested|want|wants|wanted|"
@@ -129,7 +138,9 @@ ASK: list[tuple[float, str]] = [
           r"lack of|doesn'?t have|has no|have no|is missing|why (?:does|do|is|are|can) (?:\w+ ){1,4}not|"
           r"only (?:lets|allows|supports|shows)|one at a time|"
           r"it really should|should really|should be possible|painful that|annoying that|frustrating that|"
-          r"the fact that)\b"),
+          r"the fact that|(?:crazy|mad|wild|absurd|ridiculous|insane|nuts|bonkers|silly) (?:that )?(?:we|you|it|"
+          r"they|users|people|customers|staff|the \w+) (?:still )?(?:can'?t|cant|cannot|doesn'?t|doesnt|don'?t|dont|"
+          r"won'?t|has no|have no|isn'?t))\b"),
     (1.0, r"^(?:\W*(?:<@\w+>|@\w+|hey \S+|cc \S+|pls|please|tiny ux ask|ux ask|quick ask|[\w -]{1,25}(?::|->|—))\W*)*"
           r"(?:add|make|put|"
           r"bring back|give|expose|let|allow|show|include|support|please add|pls add)\b"),

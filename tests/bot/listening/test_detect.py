@@ -69,13 +69,14 @@ def left_out(path: Path) -> tuple[float, float, float]:
     return scores(list(verdicts_left_out(path)), load(path))
 
 
-@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 3, 4))],
+@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 4, 5))],
                          ids=lambda path: path.stem)
 def test_held_out_slack_messages_meet_the_target(path):
-    """Measured (precision, recall): requests_holdout .988 .940 on 420 messages; requests_holdout2 (420,
-    written later without sight of the rules or the other corpora) .955 .899; requests_holdout3 (360, a new
-    author, written without sight of the rules or the other corpora, first read 2026-11-30) .936 .901;
-    requests_holdout4 (360, another such author, first read 2026-12-01) .934 .882."""
+    """Measured (precision, recall): requests_holdout .987 .929 on 420 messages; requests_holdout2 (420,
+    written later without sight of the rules or the other corpora) .955 .889; requests_holdout4 (360, a new
+    author written the same way, first read 2026-12-01: .934 .882) .935 .888; requests_holdout5 (360, another,
+    first read 2026-12-01 after the round that studied requests_dev9, once held out as requests_holdout3:
+    .913 .907 with the rules before it) .930 .907."""
     rows = load(path)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
@@ -89,10 +90,10 @@ def test_held_out_slack_messages_meet_the_target(path):
 def test_held_out_customer_voice_meets_the_target(path, reading):
     """Read as a whole message with the customer weights, and as a feedback channel reads it (each
     sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
-    (precision, recall, F1): reviews_holdout .953 .836 .891 and .945 .901 .922; reviews_holdout2 (400 texts,
-    written without sight of the rules or the other corpora) .923 .880 .901 and .900 .900 .900; reviews_holdout3
-    (360, a new author written the same way, first read 2026-11-30) .951 .944 .948 and .945 .958 .952;
-    reviews_holdout4 (360, another such author, first read 2026-12-01) .903 .903 .903 and .887 .924 .905."""
+    (precision, recall, F1): reviews_holdout .954 .854 .901 and .945 .901 .922; reviews_holdout2 (400 texts,
+    written without sight of the rules or the other corpora) .923 .873 .897 and .905 .893 .899; reviews_holdout3
+    (360, a new author written the same way, first read 2026-11-30) .958 .944 .951 and .952 .958 .955;
+    reviews_holdout4 (360, another such author, first read 2026-12-01) .902 .896 .899 and .881 .924 .902."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing: the customer-voice target cannot be checked without it")
     rows = load(path)
@@ -109,29 +110,30 @@ def test_held_out_customer_voice_meets_the_target(path, reading):
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .931 .976 .953
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .944 .952 .948
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .985 .962 .973
-    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .962 .926 .943
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .923 .939 .931
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .872 .926
-    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .935 .837 .883
-    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .925 .843 .882
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .982 .956
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .952 .952 .952
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .962 .966
+    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .955 .933 .944
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .924 .952 .937
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .988 .883 .933
+    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .935 .827 .878
+    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .927 .859 .891
+    "requests_dev9.jsonl": (0.9, 0.75, 0.0),  # .939 .951 .945 (requests_holdout3 until its misses were studied)
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .954 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .917 .899 .908
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .923 .899 .911
     "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .851 .884
     "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .920 .952 .936
-    "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .893 .947 .919
+    "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .893 .956 .924
     "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .948 .853 .898
-    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .936 .836 .883
-    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .882 .938 .909
-    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .985 .853 .914
+    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .929 .836 .880
+    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .877 .938 .906
+    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .985 .860 .918
     # Long game and streaming reviews that tell how the app works ("you can also make friends in the guild"):
     # the other corpora never wrote like this, so left out it is the hardest.
-    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .693 .871 .772
+    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .701 .871 .777
     "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .946 .841 .891
     # App-store reviews as they are typed: lowercase, unpunctuated run-ons, txt speak, non-native English.
-    "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .967 .838 .898
+    "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .960 .838 .895
 }
 
 
@@ -146,8 +148,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .948 .912 .930 on 2,658 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .907 .886 .896 on 4,579 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .946 .923 .934 on 3,018 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .908 .887 .897 on 4,579 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
