@@ -36,7 +36,7 @@ _BUILD_VERBS = frozenset(
     centralise consolidate standardize standardise unify scale harden secure patch monitor flag rename
     reorganize sort filter paginate cache index backfill purge delete decommission retire sunset kill speed
     revisit rethink upload download automatically auto pull feed wire plug turn reskin restyle rebrand swap
-    shard""".split()
+    shard resume""".split()
 )
 # Words that, after one of those, mean it was the subject of a sentence ("support agents answer…").
 _NOT_AN_ORDER = frozenset(
@@ -60,6 +60,7 @@ _PEOPLE = re.compile(
     r"admins?|administrators?|buyers?|sellers?|shoppers?|members?|volunteers?|players?|employees?|hires|interns?|"
     r"clinicians?|pharmacists?|doctors?|cashiers?|officers?|operators?|owners?|residents?|applicants?|candidates?|"
     r"clients?|guests?|visitors?|readers?|editors?|viewers?|leads|everyone|anyone|nobody|someone|we|they|agenc(?:y|ies)|"
+    r"[a-z]+(?:men|women)|"
     r"compan(?:y|ies)|businesses|firms|households|families|schools|clinics|practices|branches|stores|shops|"
     r"[a-z]+(?:ers|ors|ists|ians|ants|ents)|(?:the |our )?[a-z-]+ shift)\b"
 )
@@ -90,14 +91,16 @@ _CHANGE = re.compile(
     r"don'?t|doesn'?t|aren'?t|isn'?t|won'?t|never have to|no one has to|nobody|never|within|in under|in (?:days|hours|"
     r"minutes|one visit|an afternoon)|per (?:shift|day|week|month|order|quarter|year)|on (?:the|their) first|"
     r"on time|same day|the same (?:morning|day|week)|trust\w*(?![\w-])|understand\w*|know(?:s|ing)?|"
-    r"find(?:s|ing)? out|get(?:s)? back|come back|coming back|hear(?:s)? back|wait(?:s|ed|ing(?! list))?|miss\w*|"
+    r"find(?:s|ing)? out|get(?:s)? back|come back|coming back|back (?:over|above|under|below|to) \d|hear(?:s)? back|"
+    r"wait(?:s|ed|ing(?! list))?|miss\w*|"
     r"chas\w+|re-?(?:enter|type)\w*|"
     r"spend\w* (?:less|more|half|fewer|their|our|time|\d|an? |hours|the day|most)|"
     r"by hand|again|anymore|any more|actually|still|confident|productive|rely|"
     r"no-?shows?|complain\w*|surprised|on hold|first (?:call|visit|try|day|week|time)|every time|"
     r"callers?|hold times|by (?:the )?\d+\w*|(?:by|in) q\d|by next|after it|before (?:they|the|it|customers|patients)|"
     r"takes? (?:[a-z-]+ ){0,5}?(?:one|a|an|two|three|half a|\d+) (?:shift|day|morning|afternoon|hour|minute|week)s?)\b|"
-    r"\d+ ?%|\b\d+(?:\.\d+)? ?(?:days?|hours?|h|mins?|minutes?|seconds?|weeks?|months?|tickets?|calls?|clicks?|"
+    r"\d+ ?%|(?<!up to )(?<!for )\b\d+(?:\.\d+)? ?(?:days?|hours?|h|mins?|minutes?|seconds?|weeks?|months?|tickets?|"
+    r"calls?|clicks?|"
     r"steps?|stops|deals|lines|more|fewer|times|k)\b"
 )
 _QUANTITY_START = re.compile(
@@ -139,6 +142,18 @@ _BEFORE_PARTICIPLE = re.compile(
 )
 
 
+# A setting, after raise/lower/reduce/increase: a value to change, an output.
+_SETTING = re.compile(r"^(?:the |our |a |its )?(?:[\w-]+ ){0,3}?(?:threshold|limit|cap|timeout|quota|maximum|minimum|"
+                      r"default|max|min|interval)s?\b")
+_HAPPIER = re.compile(r"^(?:much |far |more )?(?:happier|healthier|safer|calmer|less stressed|more confident|"
+                      r"more loyal|more engaged|more satisfied)\b")
+# A thing named first, followed by where, when or for whom it works: "low-balance warning SMS when credit drops…",
+# "Alerting when the cold store goes above 5°C", "quote builder with past orders prefilled". Not "reports take…".
+_NAMED_THING = re.compile(
+    r"^(?:an? |the )?(?:[\w'-]+ ){0,3}?(?:sms|texts?|reminders?|alerts?|alerting|warnings?|notifications?|digests?|"
+    r"emails?|push(?: notifications?)?|pings?|builder|calendar|view|widget|toggle|(?:better|easier|simpler|smarter|"
+    r"quicker|faster) (?:way|place|process|tool|flow)) (?:to|for|when|if|before|after|on|of|with|in|at|from|sent|"
+    r"shared|posted|shown|emailed|whenever|once)\b")
 # "As a driver, I want the app to…", "as an admin I want to be able to…": a user story names what to build.
 _USER_STORY = re.compile(r"^as an? (?:[a-z0-9'-]+ ){1,3}i (?:want|need|would like) (?:the|a|an|it|to be able|my|our)\b")
 # "auto-assign…", "autotag…": an order to build something that does it.
@@ -186,7 +201,9 @@ def reads_like_output(outcome: str) -> bool:
     first, _, after = head.partition(" ")
     following = after.split(" ", 1)[0]
     if first in _CHANGE_VERBS:
-        return False
+        return bool(_SETTING.match(after))  # "raise the alert threshold to 90%" sets a value; "cut costs" is a change
+    if _HAPPIER.match(head):
+        return False  # "happier customers": vague, and still a difference for someone
     vague = re.match(r"^(?:an? |the )?(?:faster|quicker|better|easier|simpler|smoother|nicer|cleaner) (?P<rest>.*)",
                      head)
     if vague and not _has_verb(vague["rest"]):
@@ -195,6 +212,8 @@ def reads_like_output(outcome: str) -> bool:
         return True
     if _QUANTITY_START.match(head):
         return False
+    if _NAMED_THING.match(head):
+        return True  # "SMS reminder to patients 24h before…", "a better way to handle refunds": a thing, named
     capability = _CAPABILITY.match(head)
     if capability:
         verb = capability.group("verb")

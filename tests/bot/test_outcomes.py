@@ -2,8 +2,8 @@
 
 outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
 scored in aggregate (never read for tuning); outcomes_holdout2.jsonl was written later by an author who
-had seen neither the heuristic nor the other corpora, and outcomes_holdout4.jsonl by another such author.
-outcomes_dev4.jsonl, by a third, was held out until its misses were studied.
+had seen neither the heuristic nor the other corpora, and outcomes_holdout5.jsonl by another such author.
+outcomes_dev4.jsonl and outcomes_dev5.jsonl, by two more, were held out until their misses were studied.
 The check only triggers a gentle, one-time note, so the share of real outcomes it nags about is held low
 while it catches most outputs.
 """
@@ -38,8 +38,13 @@ def figures(name: str) -> tuple[float, float, float]:
 #   outcomes_holdout2                            0.960 / 0.040 / 0.960   (300 lines, held out, first read)
 #   outcomes_dev4                                0.912 / 0.025 / 0.850   (240 lines, a new author, held out until
 #                                             -> 0.950 / 0.000 / 0.900    its misses were studied)
-#   outcomes_holdout4                            0.917 / 0.025 / 0.858   (240 lines, another, first read 2026-12-01;
-#                                             -> 0.921 / 0.025 / 0.867    read again after dev4 was studied)
+#                                             -> 0.958 / 0.000 / 0.917    (with dev5's rules)
+#   outcomes_dev5                                0.917 / 0.025 / 0.858   (240 lines, another, held out: read before and
+#                                             -> 0.921 / 0.025 / 0.867    after dev4 was studied, then studied itself)
+#                                             -> 0.983 / 0.000 / 0.967
+#   outcomes_holdout5                            0.883 / 0.042 / 0.808   (240 lines, another author, first read
+#                                             -> 0.917 / 0.033 / 0.867    2026-12-01: the heuristic before this day's
+#                                                                          changes, then after them)
 # The dev figures are what it was tuned to; the held-out line is the one to believe.
 @pytest.mark.parametrize(
     "name, accuracy_floor, nag_ceiling, caught_floor",
@@ -50,7 +55,8 @@ def figures(name: str) -> tuple[float, float, float]:
         ("outcomes_holdout.jsonl", 0.85, 0.10, 0.80),
         ("outcomes_holdout2.jsonl", 0.85, 0.10, 0.80),
         ("outcomes_dev4.jsonl", 0.9, 0.05, 0.85),
-        ("outcomes_holdout4.jsonl", 0.85, 0.10, 0.80),
+        ("outcomes_dev5.jsonl", 0.9, 0.05, 0.85),
+        ("outcomes_holdout5.jsonl", 0.85, 0.10, 0.80),
     ],
 )
 def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caught_floor):
@@ -75,7 +81,16 @@ def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caug
         ("Auditors get a read-only role", True),  # a thing handed to people
         ("a waitlist for sold-out workshops", True),  # not "wait"
         ("Trust-wide attendance dashboard", True),  # not "trust"
+        ("Push reminder to members 2h before their class", True),  # a thing named, then when it works
+        ("a simpler way to split a bill", True),
+        ("lower the session timeout to 15 minutes", True),  # a setting, not a change for anyone
+        ("resume the video where you stopped on any device", True),
+        ("customers will be able to freeze their membership for up to 2 months", True),  # a limit, not a change
         ("Finance closes the month a day sooner", False),
+        ("happier tenants", False),
+        ("fewer angry emails from parents after exams", False),
+        ("warehousemen log their breaks on the scanner, not on paper", False),
+        ("increase repeat purchase frequency among first-time buyers", False),
         ("it takes a new cashier one shift, not three, to work the till alone", False),
         ("Tenants in the east block get their repairs booked the week they need them", False),  # "need", not a want
         ("Agencies move up to the Pro plan, 40 more in Q3", False),
