@@ -31,7 +31,12 @@ from functools import lru_cache
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, reconciled, spelled
+from bot.ask_words import ASK_STOP as _ASK_STOP
+from bot.ask_words import HOW as _HOW
+from bot.ask_words import NEGATING as _NEGATING
+from bot.ask_words import OPPOSITES as _OPPOSITES
+from bot.ask_words import STOP_WORDS as _STOP_WORDS
+from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, acronyms_spelled, reconciled, spelled
 from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
@@ -46,22 +51,6 @@ SAME_REASONS = 0.3
 EXTRA_WORDS = 0.1
 SHOWN = 3
 
-_STOP_WORDS = frozenset(
-    """a about after again all allow also an and any app are as at be been before being but by can cannot could
-    did do does done don't each easily easy every fast faster for from get gets give go has have having how i if
-    in into is it it's its just let lets like make me more most much my need needs new no not now of on one only
-    or other our out own people please same see so some stop such than that the their them then there they this
-    those through to too up us use user users very want wants was way we were what when where which who why will
-    with without would you your""".split()
-)
-# Ideas that differ by one of these are different asks even when every other word is shared.
-_OPPOSITES = [
-    ("import", "export"), ("upload", "download"), ("send", "receive"), ("buyer", "seller"), ("incoming", "outgoing"),
-    ("enable", "disable"), ("show", "hide"), ("lock", "unlock"), ("add", "remove"), ("start", "end"),
-    ("checkin", "checkout"), ("login", "logout"), ("clockin", "clockout"),
-    ("optin", "optout"), ("inbound", "outbound"), ("credit", "debit"), ("before", "after"),
-    ("web", "phone"), ("ios", "android"), ("admin", "customer"),
-]
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 # Two-word verbs written as one, so "check in" and "check out" keep the word that tells them apart.
 _PHRASAL = re.compile(r"\b(check|log|sign|opt|clock)[ -]?(in|out|on|up)\b")
@@ -104,18 +93,7 @@ def _opposed(a: AbstractSet[str], b: AbstractSet[str], pairs: Sequence[tuple[str
     return False
 
 
-# Words of an ask that say how, not what: "add", "let", "support", "a button for". They count for nothing.
-_HOW = frozenset(
-    """add create build make let allow support enable implement provide introduce offer show display send need way
-    option button ability feature functionality able should want please new set setup get have give""".split()
-)
-# Who an ask is for tells asks apart ("for admins" against "for all users"), so these stay.
-# Customers' sentences come with feelings and filler ("would love", "while", "instead"): no part of any ask.
-_ASK_STOP = (_STOP_WORDS - {"user", "users", "people"}) | frozenset(
-    """us me our we i my love wish hate really while instead pls plz thanks thank great nice annoying
-    actually maybe ok okay even still between across among via onto""".split())
 _TWO_FACTOR = re.compile(r"\b(?:two[ -]?factor|2fa|mfa|multi[ -]?factor)(?: auth\w*)?")
-_NEGATING = frozenset("prevent block disable forbid restrict stop remove hide without ban exclude deny".split())
 _DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
 
 
@@ -159,7 +137,28 @@ def _contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> boo
     reversed_ = bool(way_a and way_b and way_a == way_b[::-1] and way_a != way_b)
     return (_opposed(ta, tb, _OPPOSITE_ROOTS) or bool(_NEGATING & words_a) != bool(_NEGATING & words_b) or reversed_
             or _opposed(words_a, words_b, [("before", "after")])
-            or bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a))
+            or bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a)
+            or _swapped(a, b, words_a, words_b, to_a, to_b))
+
+
+def _swapped(a: str, b: str, words_a: frozenset[str], words_b: frozenset[str], to_a: frozenset[str],
+             to_b: frozenset[str]) -> bool:
+    """The same words with two roles swapped: "let buyers rate sellers" against "let sellers rate buyers",
+    "convert miles into points" against "convert points into miles"."""
+    if to_a and to_b and to_a != to_b and to_a <= words_b and to_b <= words_a:
+        return True
+    seq_a, seq_b = _order(a), _order(b)
+    if len(seq_a) != len(seq_b) or sorted(seq_a) != sorted(seq_b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(seq_a, seq_b, strict=True)) if x != y]
+    if len(diff) != 2 or diff[1] - diff[0] < 2:  # next to each other ("PDF invoices", "invoices PDF"): one thing
+        return False
+    return (seq_a[diff[0]], seq_a[diff[1]]) == (seq_b[diff[1]], seq_b[diff[0]])
+
+
+@lru_cache(maxsize=_TEXTS_REMEMBERED)
+def _order(text: str) -> tuple[str, ...]:
+    return tuple(_root(w) for w in _WORD.findall(text.lower()) if w not in _ASK_STOP)
 
 
 _TOWARDS = re.compile(r"\b(from|to|into|onto) (?:the |a |an |our |their |my |your |each |every )?([a-z0-9']+)")
@@ -216,6 +215,7 @@ class Corpus:
         button" and "CSV export"); words each has that the other lacks cost much ("invoice PDF" against
         "invoice list"), because that is how near-identical asks ask for different things. Opposites, a
         "prevent" on one side only, and a reversed "from X to Y" count for a third."""
+        a, b = acronyms_spelled(a, b)
         ta = _ask_terms(a)
         tb = reconciled(ta, _ask_terms(b))
         shared = sum(self._weight(t) for t in ta & tb)
@@ -229,6 +229,7 @@ class Corpus:
         """How fully a customer's sentence says what an ask asks for, 0 to 1: the sentence's own extra words
         (why, how annoying) cost little, words of the ask it leaves out cost much, and who the ask is for
         ("let customers…") is not expected in a customer's sentence. Contrary asks count for a third."""
+        text, ask = acronyms_spelled(text, ask)
         ta = _ask_terms(ask) - _AUDIENCE
         tt = reconciled(ta, _ask_terms(text))
         shared = sum(self._weight(t) for t in tt & ta)

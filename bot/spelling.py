@@ -24,7 +24,12 @@ _WORDS = {"catalogue": "catalog", "catalogues": "catalog", "dialogue": "dialog",
           "licence": "license", "licences": "licenses", "defence": "defense", "enrol": "enroll",
           "enrolment": "enrollment", "enrolments": "enrollments", "judgement": "judgment", "ageing": "aging",
           "practise": "practice", "cheque": "check", "cheques": "checks", "tyre": "tire", "tyres": "tires",
-          "aluminium": "aluminum", "storey": "story", "storeys": "stories", "pyjamas": "pajamas"}
+          "aluminium": "aluminum", "storey": "story", "storeys": "stories", "pyjamas": "pajamas",
+          # misspellings common enough to be a word of their own, too short for `one_slip` once cut to a root
+          "intergration": "integration", "intergrations": "integrations", "seperate": "separate",
+          "recieve": "receive", "adress": "address", "calender": "calendar", "notifcation": "notification",
+          "notfication": "notification", "acess": "access", "reciept": "receipt", "occured": "occurred",
+          "untill": "until", "availible": "available", "paymnet": "payment", "invocie": "invoice"}
 # Words joined to a short prefix by a hyphen are written as one just as often: "e-signature", "on-site".
 HYPHENATED_PREFIX = re.compile(r"\b(e|re|pre|co|non|self|sub|un|anti|mis|on)-(?=[a-z])")
 # A mention, a channel or a link in Slack's markup ("<@U02H7QK> asked for this too: …"): not what is asked.
@@ -45,10 +50,33 @@ _SAME = {
     "approve": "approval", "approves": "approval", "approved": "approval", "signoff": "approval",
     "bulk": "many", "batch": "many", "multiple": "many", "several": "many",
     "auto": "automatic", "automatically": "automatic", "automate": "automatic",
+    "ops": "operations", "doc": "document", "docs": "documents",
     "max": "maximum", "min": "minimum", "qty": "quantity", "acct": "account", "mgr": "manager", "msg": "message",
     "pw": "password", "pwd": "password", "info": "information", "config": "configuration", "po": "purchase order",
     "approx": "approximate",
 }
+
+
+_ACRONYM = re.compile(r"\b([A-Z]{2,5})(s?)\b")
+
+
+def acronyms_spelled(a: str, b: str) -> tuple[str, str]:
+    """Two asks with each one's acronyms written as the other spells them out: "EPC rating" against "Energy
+    Performance Certificate rating"; an acronym's plural is its singular ("POs": "PO", which reads as
+    "purchase order"). Only texts with a capitalised acronym are touched."""
+    return _spelled_out(a, b), _spelled_out(b, a)
+
+
+def _spelled_out(text: str, other: str) -> str:
+    if text.isupper() or not _ACRONYM.search(text):
+        return text  # shouting is not acronyms
+
+    def one(found: re.Match[str]) -> str:
+        words = r"\w*[\s-]+".join(found.group(1).lower())
+        there = re.search(rf"\b{words}\w*", other, re.IGNORECASE)
+        return there.group(0) if there else found.group(1)
+
+    return _ACRONYM.sub(one, text)
 
 
 def spelled(word: str) -> str:

@@ -1,12 +1,13 @@
 """Duplicate matching, scored on pairs of asks written by others.
 
-duplicates_dev*.jsonl tuned the measure (dev5, dev6 and dev7 were held out until their misses were studied
-for spellings, slips and directions); duplicates_holdout4.jsonl was written separately, by an author who had
-seen neither the measure nor the other corpora, and is only scored in aggregate. All are deliberately hard:
-reworded duplicates that share few words, and "hard negatives" that share nearly every word but ask for
-something else (import against export, the invoice PDF against the invoice list). Words alone find only
-the near-identical asks; the figures below say how many, and the floors keep precision from slipping
-unnoticed. With a model configured, embeddings and the model decide (tests/handlers/test_duplicates.py).
+duplicates_dev*.jsonl tuned the measure (dev5 to dev8 were held out until their misses were studied for
+spellings, slips, abbreviations and directions); duplicates_holdout5.jsonl was written separately, by an
+author who had seen neither the measure nor the other corpora, and is only scored in aggregate. All are
+deliberately hard: reworded duplicates that share few words, and "hard negatives" that share nearly every
+word but ask for something else (import against export, the invoice PDF against the invoice list). Words
+alone find only the near-identical asks; the figures below say how many, and the floors keep precision
+from slipping unnoticed. With a model configured, embeddings and the model decide
+(tests/handlers/test_duplicates.py).
 """
 
 import json
@@ -45,9 +46,13 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #                                         -> 0.97 / 0.28 (32)   without sight of the measure; then studied
 #   duplicates_dev7                          0.93 / 0.27 (29)   240 pairs, 100 duplicates, a new author, held out
 #                                         -> 1.00 / 0.35 (35)   until studied for directions and abbreviations
-#   duplicates_holdout4                      0.85 / 0.28 (33)   240 pairs, 100 duplicates (45 near-identical:
-#                                         -> 0.90 / 0.38 (42)   28, then 38 flagged), another author, held out;
-#                                                               before and after this round's changes
+#   duplicates_dev8                          0.85 / 0.28 (33)   240 pairs, 100 duplicates, another author, held out
+#                                         -> 0.90 / 0.38 (42)   until studied for acronyms ("EPC", "POs"), swapped
+#                                         -> 0.96 / 0.43 (45)   roles ("buyers rate sellers") and common misspellings
+#   duplicates_holdout5                      0.86 / 0.25 (29)   240 pairs, 100 duplicates (45 near-identical: 25,
+#                                         -> 0.90 / 0.35 (39)   then 35 and 36 flagged), another author, first read
+#                                         -> 0.92 / 0.36 (39)   2026-12-01 with the measure of that morning, then
+#                                                               after each of the day's two rounds
 # dev5's precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
@@ -59,7 +64,8 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev5.jsonl", 0.85, 0.1),
         ("duplicates_dev6.jsonl", 0.95, 0.25),
         ("duplicates_dev7.jsonl", 0.95, 0.3),
-        ("duplicates_holdout4.jsonl", 0.85, 0.3),
+        ("duplicates_dev8.jsonl", 0.9, 0.35),
+        ("duplicates_holdout5.jsonl", 0.85, 0.3),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):
@@ -118,6 +124,11 @@ def test_closest_finds_the_same_ask_and_not_its_opposite(text, expected):
         ("Remind drivers the day before their shift", "Thank drivers the day after their shift", False),
         ("Import bank transactions from the accounting system", "Send bank transactions to the accounting system",
          False),
+        ("Filter listings by EPC rating", "filter listings by Energy Performance Certificate rating", True),
+        ("Approve POs from the phone", "approve purchase orders from the phone", True),
+        ("zapier intergration", "Zapier integration", True),
+        ("Let tenants rate landlords", "let landlords rate tenants", False),
+        ("Convert points into vouchers", "convert vouchers into points", False),
     ],
 )
 def test_an_added_word_is_the_same_ask_a_swapped_word_is_not(a, b, same):
