@@ -75,7 +75,8 @@ BUG_REPORT = re.compile(
 )
 BUG_REPORT_MARGIN = 1.2
 # A message that opens with a how-to question is a question, even when a reason follows.
-HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way)\b"
+HOW_TO = r"\W*(?:how (?:do|can|should|would) (?:i|you|we)|how to|where (?:do|can) i|what'?s the way|where(?:'s| is) " \
+         r"the (?:setting|option|button|menu|toggle) (?:to|for))\b"
 HOW_TO_WEIGHT = 1.1
 CAPABILITY = (
     r"\b(?:let (?:us|users|admins|people|me|you|them|customers|staff|students|drivers|agents|managers|reps|players)|"
@@ -89,7 +90,7 @@ CAPABILITY = (
 ASK: list[tuple[float, str]] = [
     (1.6, r"\bfeature (?:request|idea|ask|suggestion|wish|req)\b|\bfr\s*(?:from|:)|\benhancement\s*:|"
           r"\bdream feature\b|^\W*(?:new |small |tiny )?(?:feature|feat)\s*:"),
-    (1.3, r"\b(?:requests?|asks?|ideas?|proposals?|suggestions?|wishlist|wish list|wish)\s*"
+    (1.3, r"\b(?:requests?|asks?|ideas?|proposals?|suggestions?|wishlist|wish list|wish|requirements?|must-haves?)\s*"
           r"(?:(?:from|via) [\w\s'-]{1,25})?:"),
     (1.3, r"\b(?:would|it'?d|wouldn'?t it|that'?d|this would) (?:really |be )?(?:be |help |make )?"
           r"(?:really |so |super |"
@@ -115,6 +116,10 @@ ASK: list[tuple[float, str]] = [
           r"\bcontingent\b|\bsuggest(?:ion)? (?:we|for)\b|\brandom thought\b|\bone thing i'?d change\b|"
           r"\brequest from\b"),
     (0.8, r"\b(?:could|can|should) (?:\w+ ){0,3}?" + CAPABILITY),
+    # "When are you adding Google Pay?", "I'd really appreciate a way to tip the rider".
+    (1.3, r"\bwhen (?:are|will|r) (?:you|u|they|y'?all) (?:guys )?(?:going to |gonna )?(?:add|adding|bring|bringing|"
+          r"support|supporting|release|releasing|launch|launching|offer|offering|introduce|introducing)\b|"
+          r"\bappreciate (?:a way|an option|the option|the ability|a feature|a setting|being able|having)\b"),
     # Relayed by how many: "a few agencies have asked for…", "several players asked for cross-save".
     (1.2, r"\b(?:a few|several|some|many|lots of|a couple of|a handful of|a bunch of|multiple|\d+|two|three|four|"
           r"five|more and more) (?:of (?:our|the|my) )?[\w-]+(?: [\w-]+)? (?:have |had |has |all |also )?(?:asked|"
@@ -257,8 +262,9 @@ ASK: list[tuple[float, str]] = [
           r"\bmissing (?:\w+ ){0,2}(?:support|option|function|mode|button|setting|language)s?\b|"
           r"\bnot enough (?:\w+ ){0,2}(?:levels?|stations?|options?|features?|content|songs?|maps?|characters?|"
           r"themes?|stickers?|languages?|choices?|customi[sz]ations?)\b|"
-          r"\bstill waiting for (?!(?:a |the )?(?:fix|reply|response|refund|answer)\b)|\bwhere (?:is|are) (?:the )?"
-          r"[\w ]{2,20} (?:language|option|feature|mode|support|version|setting)s?\b|\bcould use (?:more|better)\b|"
+          r"\bstill waiting for (?!(?:a |the )?(?:fix|reply|response|refund|answer)\b)|"
+          r"\bwhere (?:is|are) (?!the (?:setting|option|button|toggle|menu) (?:to|for)\b)(?:the )?[\w ]{2,20} "
+          r"(?:language|option|feature|mode|support|version|setting)s?\b|\bcould use (?:more|better)\b|"
           r"\bmore \w+(?: \w+)? (?:please|pls|plz)\b"),
     # Informal review forms: a conditional promise ("would use it every day if it had a widget"), a greeting
     # then an imperative ("dear team add live video"), regret for what was taken ("you shouldn't have removed
@@ -288,6 +294,13 @@ ASK: list[tuple[float, str]] = [
 
 # Against: the same forms, used for people, meetings, chores, or news.
 NOT: list[tuple[float, str]] = [
+    # Help with one's own case, not a change to the product: "please process it", "could you investigate?",
+    # "bring back my streak", "let me check with the pharmacy".
+    (2.0, r"\b(?:please|pls|plz|could you|can you|would you)(?: please)? (?:process|refund|investigate|look into|"
+          r"delete|restore|reset|cancel|advise|reimburse|credit|unlock|reactivate|close) (?:it|this|that|my|our|the|"
+          r"me|asap|\W)|\b(?:restore|bring back|give (?:me )?back|return) my (?:streak|progress|account|data|points|"
+          r"coins|gems|history|purchases?|subscription|money|balance|level|save|files|photos)\b|"
+          r"\blet me (?:check|see|look|find|confirm|ask|get back|try|explain|escalate|transfer)\b"),
     (1.4, r"\b(?:add|invite|put|move) (?:me|him|her|them|us|ravi|\w+ as|the new hires?|someone|<@\w+>|"
           r"\w+) (?:to|as|on|in)\b"),
     (1.2, r"\bto (?:the|our|my|this) (?:wiki|forecast|deck|slides?|doc|channel|calendar|invite|rota|sheet|folder|"

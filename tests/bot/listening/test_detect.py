@@ -84,16 +84,18 @@ def test_held_out_slack_messages_meet_the_target(path):
     assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"
 
 
-@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 3, 4))],
+@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 4, 5))],
                          ids=lambda path: path.stem)
 @pytest.mark.parametrize("reading", ["message", "feedback channel"])
 def test_held_out_customer_voice_meets_the_target(path, reading):
     """Read as a whole message with the customer weights, and as a feedback channel reads it (each
     sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
-    (precision, recall, F1): reviews_holdout .954 .854 .901 and .945 .901 .922; reviews_holdout2 (400 texts,
-    written without sight of the rules or the other corpora) .923 .873 .897 and .905 .893 .899; reviews_holdout3
-    (360, a new author written the same way, first read 2026-11-30) .958 .944 .951 and .952 .958 .955;
-    reviews_holdout4 (360, another such author, first read 2026-12-01) .902 .896 .899 and .881 .924 .902."""
+    (precision, recall, F1): reviews_holdout .954 .848 .898 and .944 .889 .916; reviews_holdout2 (400 texts,
+    written without sight of the rules or the other corpora) .903 .873 .888 and .893 .887 .890; reviews_holdout4
+    (360, a new author written the same way, first read 2026-12-01: .903 .903 .903 and .887 .924 .905) .894 .882
+    .888 and .875 .924 .899; reviews_holdout5 (360, another, first read 2026-12-01 after reviews_dev13, once held
+    out as reviews_holdout3, was studied: .874 .917 .895 and .844 .938 .888 before that round) .873 .910 .891 and
+    .855 .944 .898."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing: the customer-voice target cannot be checked without it")
     rows = load(path)
@@ -120,20 +122,21 @@ FLOORS = {
     "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .927 .859 .891
     "requests_dev9.jsonl": (0.9, 0.75, 0.0),  # .939 .951 .945 (requests_holdout3 until its misses were studied)
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .954 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .923 .899 .911
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .919 .851 .884
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .923 .906 .914
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .921 .863 .891
     "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .920 .952 .936
-    "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .893 .956 .924
-    "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .948 .853 .898
-    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .929 .836 .880
-    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .877 .938 .906
-    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .985 .860 .918
+    "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .901 .956 .928
+    "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .956 .867 .909
+    "reviews_dev7.jsonl": (0.0, 0.0, 0.8),  # .935 .821 .875
+    "reviews_dev8.jsonl": (0.0, 0.0, 0.8),  # .882 .938 .909
+    "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .984 .847 .910
     # Long game and streaming reviews that tell how the app works ("you can also make friends in the guild"):
     # the other corpora never wrote like this, so left out it is the hardest.
-    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .701 .871 .777
-    "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .946 .841 .891
+    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .718 .871 .787
+    "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .945 .834 .886
     # App-store reviews as they are typed: lowercase, unpunctuated run-ons, txt speak, non-native English.
-    "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .960 .838 .895
+    "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .967 .824 .890
+    "reviews_dev13.jsonl": (0.0, 0.0, 0.8),  # .972 .965 .969 (reviews_holdout3 until its misses were studied)
 }
 
 
@@ -149,7 +152,7 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
     "voice, floors",
     [
         ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .946 .923 .934 on 3,018 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .908 .887 .897 on 4,579 texts
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .917 .892 .904 on 4,939 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):

@@ -36,19 +36,20 @@ def found_and_right(path: Path, weights=None) -> tuple[float, float]:
 @pytest.mark.parametrize(
     "name, floors",
     [
-        ("reviews_dev1.jsonl", (0.8, 0.8)),  # .948 .902
-        ("reviews_dev2.jsonl", (0.62, 0.75)),  # .771 .820
+        ("reviews_dev1.jsonl", (0.8, 0.8)),  # .942 .907
+        ("reviews_dev2.jsonl", (0.62, 0.75)),  # .784 .819
         ("reviews_dev3.jsonl", (0.72, 0.68)),  # .804 .762
-        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .959 .865
-        ("reviews_dev5.jsonl", (0.8, 0.6)),  # .937 .667
-        ("reviews_dev6.jsonl", (0.72, 0.75)),  # .842 .842
-        ("reviews_dev7.jsonl", (0.68, 0.72)),  # .783 .783
-        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .869 .726
-        ("reviews_dev9.jsonl", (0.65, 0.75)),  # .741 .818
+        ("reviews_dev4.jsonl", (0.72, 0.8)),  # .959 .870
+        ("reviews_dev5.jsonl", (0.8, 0.6)),  # .968 .674
+        ("reviews_dev6.jsonl", (0.72, 0.75)),  # .842 .847
+        ("reviews_dev7.jsonl", (0.68, 0.72)),  # .777 .787
+        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .874 .734
+        ("reviews_dev9.jsonl", (0.65, 0.75)),  # .728 .816
         # Told-how-it-works sentences read as asks; titles glued to bodies leave no sentence to split.
-        ("reviews_dev10.jsonl", (0.7, 0.45)),  # .758 .517
-        ("reviews_dev11.jsonl", (0.4, 0.45)),  # .444 .487
-        ("reviews_dev12.jsonl", (0.72, 0.85)),  # .811 .935
+        ("reviews_dev10.jsonl", (0.7, 0.45)),  # .758 .537
+        ("reviews_dev11.jsonl", (0.4, 0.45)),  # .438 .484
+        ("reviews_dev12.jsonl", (0.72, 0.85)),  # .804 .943
+        ("reviews_dev13.jsonl", (0.75, 0.65)),  # .877 .740 (reviews_holdout3 until studied)
     ],
 )
 def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
@@ -56,11 +57,11 @@ def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
     assert found >= floors[0] and right >= floors[1], f"{name}: found {found:.3f}, right {right:.3f}"
 
 
-@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 3, 4))],
+@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 4, 5))],
                          ids=lambda path: path.stem)
 def test_requests_in_held_out_customer_voice(path):
-    """Measured (found, right): reviews_holdout .785 .814, reviews_holdout2 .853 .759, reviews_holdout3 .856 .723,
-    reviews_holdout4 .837 .764."""
+    """Measured (found, right): reviews_holdout .774 .812, reviews_holdout2 .841 .753, reviews_holdout4 .825 .753,
+    reviews_holdout5 .806 .739."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing")
     found, right = found_and_right(path)
@@ -84,6 +85,13 @@ def test_requests_in_held_out_customer_voice(path):
         ("Crashes on login since the update. Please fix. And bring back the old calendar view.",
          ["And bring back the old calendar view."]),
         ("Error when I upload photos. Can you add batch upload?", ["Can you add batch upload?"]),
+        # Asks customers make that no Slack message does, and help with one's own case, which is no ask.
+        ("Solid wallet app. When are you adding Apple Pay?", ["When are you adding Apple Pay?"]),
+        ("Quick and cheap. I'd really appreciate an option to split the fare with a friend.",
+         ["I'd really appreciate an option to split the fare with a friend."]),
+        ("I sent the parcel back on 2 May and you received it on 5 May. Please process my refund.", []),
+        ("Please bring back my streak!! Your outage lost me 90 days.", []),
+        ("Where is the setting to change the units? Everything shows in miles.", []),
     ],
 )
 def test_each_request_is_its_own_sentence(text, expected):
