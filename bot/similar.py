@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -32,11 +30,18 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.ask_words import ASK_STOP as _ASK_STOP
-from bot.ask_words import HOW as _HOW
-from bot.ask_words import NEGATING as _NEGATING
 from bot.ask_words import OPPOSITES as _OPPOSITES
 from bot.ask_words import STOP_WORDS as _STOP_WORDS
-from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, acronyms_spelled, reconciled, spelled
+from bot.asks import AUDIENCE as _AUDIENCE
+from bot.asks import HOW_ROOTS as _HOW_ROOTS
+from bot.asks import PHRASAL as _PHRASAL
+from bot.asks import TEXTS_REMEMBERED as _TEXTS_REMEMBERED
+from bot.asks import WORD as _WORD
+from bot.asks import ask_terms as _ask_terms
+from bot.asks import contrary as _contrary
+from bot.asks import opposed
+from bot.asks import root as _root
+from bot.spelling import acronyms_spelled, reconciled, spelled
 from models import Idea
 
 # Tuned on tests/data/duplicates_dev*.jsonl for precision over recall: a wrong "looks like #12" costs
@@ -50,11 +55,6 @@ SAME_REASONS = 0.3
 # What each word a customer's sentence adds to an ask costs `Corpus.covers`: reviews explain at length.
 EXTRA_WORDS = 0.1
 SHOWN = 3
-
-_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
-# Two-word verbs written as one, so "check in" and "check out" keep the word that tells them apart.
-_PHRASAL = re.compile(r"\b(check|log|sign|opt|clock)[ -]?(in|out|on|up)\b")
-
 
 def words(text: str) -> list[str]:
     """Lowercased words with abbreviations spelled out, and with their plural and -ing/-ed endings off."""
@@ -71,11 +71,6 @@ def _stem(word: str) -> str:
     return word
 
 
-# The same texts are read again and again (each of the open ideas, for every inbox group on a PM's Home tab
-# and every new idea or customer request): their words are worked out once.
-_TEXTS_REMEMBERED = 4096
-
-
 @lru_cache(maxsize=_TEXTS_REMEMBERED)
 def _terms(text: str) -> tuple[str, ...]:
     return tuple(w for w in words(text) if w not in _STOP and len(w) > 1)
@@ -84,95 +79,6 @@ def _terms(text: str) -> tuple[str, ...]:
 _STOP = frozenset(_stem(w) for w in _STOP_WORDS) | _STOP_WORDS
 _OPPOSITE_STEMS = [(_stem(a), _stem(b)) for a, b in _OPPOSITES]
 
-
-def _opposed(a: AbstractSet[str], b: AbstractSet[str], pairs: Sequence[tuple[str, str]] = _OPPOSITE_STEMS) -> bool:
-    """One idea names one side of an opposite pair and the other the other side, and neither names both."""
-    for x, y in pairs:
-        if (x in a and y in b and y not in a and x not in b) or (y in a and x in b and x not in a and y not in b):
-            return True
-    return False
-
-
-_TWO_FACTOR = re.compile(r"\b(?:two[ -]?factor|2fa|mfa|multi[ -]?factor)(?: auth\w*)?")
-_DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
-
-
-_ENDINGS = (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""), ("ated", ""),
-            ("ating", ""), ("ing", ""), ("able", ""), ("ates", ""), ("ate", ""), ("ed", ""), ("es", ""), ("s", ""),
-            ("e", ""))
-
-
-def _root(word: str) -> str:
-    """A firmer stem than `_stem`, so "pages" meets "page" and "translation" meets "translate"."""
-    word = word.rstrip("'").removesuffix("'s")
-    for ending, instead in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= (4 if ending == "able" else 3) and not (
-                ending == "s" and word.endswith(("ss", "us", "is"))) and not (
-                ending in ("ated", "ating") and word[-len(ending) - 1] in "aeiou"):  # "estimated", not "treated"
-            root = word[: -len(ending)] + instead
-            # "pinned", "shipping", "submitted": the consonant doubled before the ending goes with it
-            doubled = ending in ("ings", "ing", "ed") and root[-1] == root[-2] and root[-1] in "bgmnprt"
-            return root[:-1] if doubled else root
-    return word
-
-
-_HOW_ROOTS = frozenset(_root(w) for w in _HOW)
-_AUDIENCE = frozenset(_root(w) for w in "customer user people client member".split())
-_OPPOSITE_ROOTS = [(_root(a), _root(b)) for a, b in _OPPOSITES]
-
-
-@lru_cache(maxsize=_TEXTS_REMEMBERED)
-def _ask_terms(text: str) -> frozenset[str]:
-    out: list[str] = []
-    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", SLACK_TOKEN.sub(" ", text.lower())))
-    for word in _WORD.findall(_PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
-        out += ("many" if word == "multi" else spelled(word)).split()
-    return frozenset(_root(w) for w in out if w not in _ASK_STOP and len(w) > 1) - _HOW_ROOTS
-
-
-def _contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool:
-    """Asks that share their words and still point opposite ways: opposites, a "prevent" on one side only, a
-    reversed "from X to Y", "before" against "after", or things coming from what the other sends them to."""
-    (words_a, way_a, from_a, to_a), (words_b, way_b, from_b, to_b) = _ways(a), _ways(b)
-    reversed_ = bool(way_a and way_b and way_a == way_b[::-1] and way_a != way_b)
-    return (_opposed(ta, tb, _OPPOSITE_ROOTS) or bool(_NEGATING & words_a) != bool(_NEGATING & words_b) or reversed_
-            or _opposed(words_a, words_b, [("before", "after")])
-            or bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a)
-            or _swapped(a, b, words_a, words_b, to_a, to_b))
-
-
-def _swapped(a: str, b: str, words_a: frozenset[str], words_b: frozenset[str], to_a: frozenset[str],
-             to_b: frozenset[str]) -> bool:
-    """The same words with two roles swapped: "let buyers rate sellers" against "let sellers rate buyers",
-    "convert miles into points" against "convert points into miles"."""
-    if to_a and to_b and to_a != to_b and to_a <= words_b and to_b <= words_a:
-        return True
-    seq_a, seq_b = _order(a), _order(b)
-    if len(seq_a) != len(seq_b) or sorted(seq_a) != sorted(seq_b):
-        return False
-    diff = [i for i, (x, y) in enumerate(zip(seq_a, seq_b, strict=True)) if x != y]
-    if len(diff) != 2 or diff[1] - diff[0] < 2:  # next to each other ("PDF invoices", "invoices PDF"): one thing
-        return False
-    return (seq_a[diff[0]], seq_a[diff[1]]) == (seq_b[diff[1]], seq_b[diff[0]])
-
-
-@lru_cache(maxsize=_TEXTS_REMEMBERED)
-def _order(text: str) -> tuple[str, ...]:
-    return tuple(_root(w) for w in _WORD.findall(text.lower()) if w not in _ASK_STOP)
-
-
-_TOWARDS = re.compile(r"\b(from|to|into|onto) (?:the |a |an |our |their |my |your |each |every )?([a-z0-9']+)")
-
-
-@lru_cache(maxsize=_TEXTS_REMEMBERED)
-def _ways(text: str) -> tuple[frozenset[str], tuple[str, ...] | None, frozenset[str], frozenset[str]]:
-    """A text's words, its "from X to Y", and what it has things come from and go to."""
-    text = text.lower()
-    way = _DIRECTION.search(text)
-    found = _TOWARDS.findall(text)
-    sources = frozenset(what for to, what in found if to == "from")
-    return frozenset(_WORD.findall(text)), way.groups() if way else None, sources, frozenset(
-        what for to, what in found if to != "from")
 
 
 @dataclass(frozen=True)
@@ -208,7 +114,7 @@ class Corpus:
         """Cosine of the two texts' weighted words, 0 to 1; opposed asks count for a third."""
         va, vb = self.vector(a), self.vector(b)
         score = sum(x * vb.get(w, 0.0) for w, x in va.items())
-        return score / 3 if _opposed(set(va), set(vb)) else score
+        return score / 3 if opposed(set(va), set(vb), _OPPOSITE_STEMS) else score
 
     def alike(self, a: str, b: str) -> float:
         """How nearly two asks are the same ask, 0 to 1. Words one adds to the other cost little ("a CSV export

@@ -32,6 +32,16 @@ _WORDS = {"catalogue": "catalog", "catalogues": "catalog", "dialogue": "dialog",
           "untill": "until", "availible": "available", "paymnet": "payment", "invocie": "invoice"}
 # Words joined to a short prefix by a hyphen are written as one just as often: "e-signature", "on-site".
 HYPHENATED_PREFIX = re.compile(r"\b(e|re|pre|co|non|self|sub|un|anti|mis|on)-(?=[a-z])")
+# A number and its unit written together or apart: "10am" and "10 am", "24h", "24-hour" and "24 hours".
+NUMBER_UNIT = re.compile(r"\b(\d+)\s*-?\s*(am|pm|h|hrs?|hours?|mins?|minutes?)\b")
+_UNITS = {"am": "am", "pm": "pm", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "min": "min",
+          "mins": "min", "minute": "min", "minutes": "min"}
+
+
+def units_joined(text: str) -> str:
+    return NUMBER_UNIT.sub(lambda m: m.group(1) + _UNITS[m.group(2)], text)
+
+
 # A mention, a channel or a link in Slack's markup ("<@U02H7QK> asked for this too: …"): not what is asked.
 SLACK_TOKEN = re.compile(r"<[@#!][^>]*>")
 
@@ -50,7 +60,10 @@ _SAME = {
     "approve": "approval", "approves": "approval", "approved": "approval", "signoff": "approval",
     "bulk": "many", "batch": "many", "multiple": "many", "several": "many",
     "auto": "automatic", "automatically": "automatic", "automate": "automatic",
-    "ops": "operations", "doc": "document", "docs": "documents",
+    "ops": "operations", "doc": "document", "docs": "documents", "dept": "department", "depts": "departments",
+    "mgmt": "management", "govt": "government", "appt": "appointment", "appts": "appointments", "txn": "transaction",
+    "txns": "transactions", "pmt": "payment", "hrs": "hours", "hr": "hour", "mins": "minutes", "wk": "week",
+    "wks": "weeks", "yr": "year", "yrs": "years", "advance": "ahead",
     "max": "maximum", "min": "minimum", "qty": "quantity", "acct": "account", "mgr": "manager", "msg": "message",
     "pw": "password", "pwd": "password", "info": "information", "config": "configuration", "po": "purchase order",
     "approx": "approximate",
@@ -157,7 +170,9 @@ def _split(compound: str, words: AbstractSet[str]) -> tuple[str, str] | None:
     each word cut to its root), or None."""
     for cut in range(2, len(compound) - 2):
         first, rest = compound[:cut], compound[cut:]
-        if first not in words:
+        if first not in words and first.endswith("e") and first[:-1] in words:
+            first = first[:-1]  # "timesheet" of "time sheet", whose "time" is cut to "tim"
+        elif first not in words:
             continue
         if rest in words and rest != first:
             return first, rest

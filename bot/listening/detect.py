@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from bot.listening import patterns
 from bot.listening import words as request_words
+from bot.listening.against import NOT
 from bot.listening.gates import Rules, words_of
 
 THRESHOLD = 1.8
@@ -49,7 +50,7 @@ class Detection:
 # Rules are written in lower case and run on lower-cased text: faster than re.IGNORECASE. Each is searched
 # only when the text has a word its gate names (bot/listening/gates.py): most rules are never searched.
 _ASK = Rules(patterns.ASK)
-_NOT = Rules(patterns.NOT)
+_NOT = Rules(NOT)
 _CAPABILITY = re.compile(patterns.CAPABILITY)
 _SELF_EVIDENT = re.compile(patterns.SELF_EVIDENT)
 _HOW_TO = re.compile(patterns.HOW_TO)

@@ -1,7 +1,7 @@
 """Duplicate matching, scored on pairs of asks written by others.
 
-duplicates_dev*.jsonl tuned the measure (dev5 to dev8 were held out until their misses were studied for
-spellings, slips, abbreviations and directions); duplicates_holdout5.jsonl was written separately, by an
+duplicates_dev*.jsonl tuned the measure (dev5 to dev9 were held out until their misses were studied for
+spellings, slips, abbreviations and directions); duplicates_holdout6.jsonl was written separately, by an
 author who had seen neither the measure nor the other corpora, and is only scored in aggregate. All are
 deliberately hard: reworded duplicates that share few words, and "hard negatives" that share nearly every
 word but ask for something else (import against export, the invoice PDF against the invoice list). Words
@@ -49,10 +49,13 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #   duplicates_dev8                          0.85 / 0.28 (33)   240 pairs, 100 duplicates, another author, held out
 #                                         -> 0.90 / 0.38 (42)   until studied for acronyms ("EPC", "POs"), swapped
 #                                         -> 0.96 / 0.43 (45)   roles ("buyers rate sellers") and common misspellings
-#   duplicates_holdout5                      0.86 / 0.25 (29)   240 pairs, 100 duplicates (45 near-identical: 25,
-#                                         -> 0.90 / 0.35 (39)   then 35 and 36 flagged), another author, first read
-#                                         -> 0.92 / 0.36 (39)   2026-12-01 with the measure of that morning, then
-#                                                               after each of the day's two rounds
+#   duplicates_dev9                          0.86 / 0.25 (29)   240 pairs, 100 duplicates, another author, held out
+#                                         -> 0.90 / 0.35 (39)   through the day's first two rounds, then studied for
+#                                         -> 0.95 / 0.41 (43)   units ("10am", "24h"), compounds and other platforms
+#   duplicates_holdout6                      0.88 / 0.28 (32)   240 pairs, 100 duplicates (45 near-identical: 28,
+#                                         -> 0.94 / 0.34 (36)   then 34 and 37 flagged), another author, first read
+#                                         -> 0.95 / 0.37 (39)   2026-12-01 with the morning's measure, then after the
+#                                                               second and third rounds
 # dev5's precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
@@ -65,7 +68,8 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev6.jsonl", 0.95, 0.25),
         ("duplicates_dev7.jsonl", 0.95, 0.3),
         ("duplicates_dev8.jsonl", 0.9, 0.35),
-        ("duplicates_holdout5.jsonl", 0.85, 0.3),
+        ("duplicates_dev9.jsonl", 0.9, 0.35),
+        ("duplicates_holdout6.jsonl", 0.85, 0.3),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):
@@ -129,6 +133,9 @@ def test_closest_finds_the_same_ask_and_not_its_opposite(text, expected):
         ("zapier intergration", "Zapier integration", True),
         ("Let tenants rate landlords", "let landlords rate tenants", False),
         ("Convert points into vouchers", "convert vouchers into points", False),
+        ("Show opening hours in 24-hour format", "show opening hours in 24h format", True),
+        ("Add a waitlist to full classes", "add a wait list to full classes", True),
+        ("Post daily sales to #retail", "post daily sales in the Teams retail channel", False),
     ],
 )
 def test_an_added_word_is_the_same_ask_a_swapped_word_is_not(a, b, same):

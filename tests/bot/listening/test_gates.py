@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.listening import gates, patterns
+from bot.listening.against import NOT
 from bot.listening.detect import plain_text
 from bot.listening.gates import Gate, Rules, alternatives, gate, words_of
 
@@ -55,7 +56,7 @@ def test_alternatives_split_only_at_the_top(pattern, parts):
     assert alternatives(pattern) == parts
 
 
-@pytest.mark.parametrize("name, weighted", [("ask", patterns.ASK), ("not", patterns.NOT)])
+@pytest.mark.parametrize("name, weighted", [("ask", patterns.ASK), ("not", NOT)])
 def test_gated_rules_find_exactly_what_the_rules_find(name, weighted):
     """Over every corpus text: the same rules match, at the same place, with the same words."""
     gated = Rules(weighted)
