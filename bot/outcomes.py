@@ -36,7 +36,7 @@ _BUILD_VERBS = frozenset(
     centralise consolidate standardize standardise unify scale harden secure patch monitor flag rename
     reorganize sort filter paginate cache index backfill purge delete decommission retire sunset kill speed
     revisit rethink upload download automatically auto pull feed wire plug turn reskin restyle rebrand swap
-    shard resume""".split()
+    shard resume quarantine configure""".split()
 )
 # Words that, after one of those, mean it was the subject of a sentence ("support agents answer…").
 _NOT_AN_ORDER = frozenset(
@@ -98,9 +98,10 @@ _CHANGE = re.compile(
     r"by hand|again|anymore|any more|actually|still|confident|productive|rely|"
     r"no-?shows?|complain\w*|surprised|on hold|first (?:call|visit|try|day|week|time)|every time|"
     r"callers?|hold times|by (?:the )?\d+\w*|(?:by|in) q\d|by next|after it|before (?:they|the|it|customers|patients)|"
-    r"takes? (?:[a-z-]+ ){0,5}?(?:one|a|an|two|three|half a|\d+) (?:shift|day|morning|afternoon|hour|minute|week)s?)\b|"
-    r"\d+ ?%|(?<!up to )(?<!for )\b\d+(?:\.\d+)? ?(?:days?|hours?|h|mins?|minutes?|seconds?|weeks?|months?|tickets?|"
-    r"calls?|clicks?|"
+    r"takes? (?:[a-z-]+ ){0,5}?(?:one|a|an|two|three|half a|\d+) (?:shift|day|morning|afternoon|hour|minute|week)s?|"
+    r"go(?:es)? away|went away|disappears?|(?<!set )(?<!sign )(?<!log )(?<!back )up$)\b|"
+    r"\d+ ?%|(?<!up to )(?<!for )\b\d+(?:\.\d+)? ?(?:days?|hours?|hrs?|h|mins?|minutes?|seconds?|weeks?|months?|"
+    r"tickets?|calls?|clicks?|"
     r"steps?|stops|deals|lines|more|fewer|times|k)\b"
 )
 _QUANTITY_START = re.compile(
@@ -151,9 +152,11 @@ _HAPPIER = re.compile(r"^(?:much |far |more )?(?:happier|healthier|safer|calmer|
 # "Alerting when the cold store goes above 5°C", "quote builder with past orders prefilled". Not "reports take…".
 _NAMED_THING = re.compile(
     r"^(?:an? |the )?(?:[\w'-]+ ){0,3}?(?:sms|texts?|reminders?|alerts?|alerting|warnings?|notifications?|digests?|"
-    r"emails?|push(?: notifications?)?|pings?|builder|calendar|view|widget|toggle|(?:better|easier|simpler|smarter|"
-    r"quicker|faster) (?:way|place|process|tool|flow)) (?:to|for|when|if|before|after|on|of|with|in|at|from|sent|"
-    r"shared|posted|shown|emailed|whenever|once)\b")
+    rf"emails?|push(?: notifications?)?|pings?|builder|calendar|view|widget|toggle|guide|{_PRODUCT_WORDS}s?|"
+    r"(?:better|easier|simpler|smarter|quicker|faster) (?:way|place|process|tool|flow)) (?:to|for|when|if|before|"
+    r"after|on|of|with|in|at|from|sent|shared|posted|shown|emailed|whenever|once|per|by|showing|that|which)\b"
+    r"|^(?:an? |the )?(?:way|option|ability|setting) for \w|^(?:an? |the )?(?:[\w'-]+ ){0,3}?auto-?[a-z]+ed\b"
+    r"|^handle (?:the|a|an) (?:case|scenario|situation)\b")
 # "As a driver, I want the app to…", "as an admin I want to be able to…": a user story names what to build.
 _USER_STORY = re.compile(r"^as an? (?:[a-z0-9'-]+ ){1,3}i (?:want|need|would like) (?:the|a|an|it|to be able|my|our)\b")
 # "auto-assign…", "autotag…": an order to build something that does it.
@@ -197,7 +200,12 @@ def reads_like_output(outcome: str) -> bool:
         return True  # "as a driver I want the app to read out the next stop so…": a story is a thing to build
     clause = _LEAD.sub("", text, count=1)
     # What comes before a purpose ("so finance can…", "to reduce…") is what the sentence asks for.
-    head = re.split(r"\b(?:so that|so|in order to|because|which means|, so)\b", clause, maxsplit=1)[0].strip()
+    head = re.split(r"\b(?:so that|so|in order to|because|which means|, so)\b|\bto (?=(?:drive|increase|reduce|boost|"
+                    r"improve|cut|lower|grow|help|prevent|avoid|speed|save|get more|get fewer)\b)", clause,
+                    maxsplit=1)[0].strip()
+    for_what = clause[len(head):].lstrip(" ,").startswith(("so", "in order to", "to "))
+    if for_what and _PRODUCT.search(head) and not _has_verb(head) and not _people_first(head):
+        return True  # "an inventory dashboard so we can reduce out-of-stocks": a thing, then what it is for
     first, _, after = head.partition(" ")
     following = after.split(" ", 1)[0]
     if first in _CHANGE_VERBS:
@@ -208,11 +216,14 @@ def reads_like_output(outcome: str) -> bool:
                      head)
     if vague and not _has_verb(vague["rest"]):
         return True  # "faster checkout": a vague improvement, nobody in it
-    if (first in _BUILD_VERBS or _AUTO_VERB.match(first)) and following not in _NOT_AN_ORDER:
+    if first in ("enable", "allow", "let", "help") and re.match(r"^\S+ (?:[\w'-]+ ){1,3}to \w", head):
+        return True  # "enable teams to collaborate on…": an order to make something possible
+    said_of = following.endswith("s") and bool(_VERB.fullmatch(following))  # "support closes…": a subject
+    if (first in _BUILD_VERBS or _AUTO_VERB.match(first)) and following not in _NOT_AN_ORDER and not said_of:
         return True
     if _QUANTITY_START.match(head):
         return False
-    if _NAMED_THING.match(head):
+    if _NAMED_THING.match(head) and not _PEOPLE.match(head):
         return True  # "SMS reminder to patients 24h before…", "a better way to handle refunds": a thing, named
     capability = _CAPABILITY.match(head)
     if capability:
