@@ -47,8 +47,11 @@ def test_a_rate_limit_holds_messages_back_without_holding_up_anyone(make_bot, sl
     bot.finish_work()
     limited = [c for c in slack.calls("chat.postMessage") if c.error == "ratelimited"]
     delivered = [c for c in slack.calls("chat.postMessage") if c.ok]
-    assert min(c.at for c in delivered) - max(c.at for c in limited) >= 0 and len(delivered) == 2
+    assert len(delivered) == 2
     assert min(c.at for c in delivered) - min(c.at for c in limited) >= 2.0  # Retry-After was honoured
+    # Nothing went out while a 429 already answered held messages back. (Two rows due together when the hold
+    # ends go out together: one may meet the limit again in the same moment the other gets through.)
+    assert not [(d.at, c.at) for d in delivered for c in limited if c.at + 0.05 < d.at < c.at + 2.0]
     assert len(dms(slack, "U1")) == 1 and len(slack.messages("CTRIAGE")) == 1
 
 
