@@ -30,7 +30,10 @@ NOT: list[tuple[float, str]] = [
     (0.8, r"\b(?:meeting|meetings|standup|stand-up|demo|(?:a|on a|this|that) call\b(?! \w)|"
           r"call (?:at|with|tomorrow|today)|retro|sync with|offsite|off-site|lunch|dinner|all-hands|1:1|workshop|"
           r"kickoff|kick-off|training|drinks|"
-          r"party|recap)\b"),
+          r"party|recap|(?:a|quick) chat|(?:a|quick) catch-?up|want a (?:call|meeting|demo)|1:1s|one-on-ones?)\b"),
+    # Not the product: the handbook or the wiki, a copy of an invoice, a day off.
+    (1.3, r"\b(?:the|our) (?:handbook|wiki|onboarding doc|playbook|faq)\b|\ba copy of\b|\bcopies of\b|"
+          r"\b(?:a|the) day off\b|\btime off\b|\ba holiday\b"),
     (0.7, r"\b(?:by (?:friday|monday|tomorrow|eod|end of day|thursday|tuesday|wednesday)|eod|asap|today\?|"
           r"before (?:the|we|it) (?:call|demo|auditor|renewal|holidays|board|release)|next week|this week|tomorrow)\b"),
     (1.2, r"\b(?:staging|prod|environment|db|database|server|repo|branch|ci) (?:back up|refreshed|is down|is blocked|"

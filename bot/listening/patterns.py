@@ -120,6 +120,15 @@ ASK: list[tuple[float, str]] = [
     (1.3, r"\bwhen (?:are|will|r) (?:you|u|they|y'?all) (?:guys )?(?:going to |gonna )?(?:add|adding|bring|bringing|"
           r"support|supporting|release|releasing|launch|launching|offer|offering|introduce|introducing)\b|"
           r"\bappreciate (?:a way|an option|the option|the ability|a feature|a setting|being able|having)\b"),
+    # Asks said sideways: "that's my vote for next quarter", "I'd settle for just being able to…", "we'll need audit
+    # logs in CEF", "schools in Wales are asking for…", "letting users reset it would kill it", "a proper importer
+    # would make those calls shorter", "if I could change one thing…", "automate the month-end email plz".
+    (1.2, r"\bmy vote (?:for|is|goes)\b|\bthat'?s my vote\b|\bi'?d settle for\b|\bwe'?ll (?:also )?need\b|"
+          r"\bwe will need\b|\b[\w-]+s (?:in [\w-]+ )?(?:are|have been|keep) asking (?:for|about|if)\b|"
+          r"\b(?:leads?|prospects?) (?:\w+ )?asking for\b|\bletting (?:users|customers|people|members|staff|"
+          r"[\w-]+s) [\w-]+[^.?!]{0,60}\bwould\b|\ba (?:proper|simple|basic|dedicated|real|decent) [\w-]+(?: [\w-]+)? "
+          r"would (?:make|save|help|fix|kill|stop|cut|solve)\b|\bif i could change one thing\b|"
+          r"^\W*(?:please |pls |plz )?(?:automate|rename)\b"),
     # Relayed by how many: "a few agencies have asked for…", "several players asked for cross-save".
     (1.2, r"\b(?:a few|several|some|many|lots of|a couple of|a handful of|a bunch of|multiple|\d+|two|three|four|"
           r"five|more and more) (?:of (?:our|the|my) )?[\w-]+(?: [\w-]+)? (?:have |had |has |all |also )?(?:asked|"

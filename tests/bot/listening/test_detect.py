@@ -69,14 +69,14 @@ def left_out(path: Path) -> tuple[float, float, float]:
     return scores(list(verdicts_left_out(path)), load(path))
 
 
-@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 4, 5))],
+@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 5, 6))],
                          ids=lambda path: path.stem)
 def test_held_out_slack_messages_meet_the_target(path):
-    """Measured (precision, recall): requests_holdout .987 .929 on 420 messages; requests_holdout2 (420,
-    written later without sight of the rules or the other corpora) .955 .889; requests_holdout4 (360, a new
-    author written the same way, first read 2026-12-01: .934 .882) .935 .888; requests_holdout5 (360, another,
-    first read 2026-12-01 after the round that studied requests_dev9, once held out as requests_holdout3:
-    .913 .907 with the rules before it) .930 .907."""
+    """Measured (precision, recall): requests_holdout .988 .940 on 420 messages; requests_holdout2 (420,
+    written later without sight of the rules or the other corpora) .960 .889; requests_holdout5 (360, a new
+    author written the same way, first read 2026-12-01: .913 .907 with that morning's rules, .930 .907 after
+    its second round) .937 .914; requests_holdout6 (360, another, first read 2026-12-01: .929 .906 with that
+    morning's rules, .941 .906 after its second round, before the third) .948 .912."""
     rows = load(path)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
@@ -90,7 +90,7 @@ def test_held_out_slack_messages_meet_the_target(path):
 def test_held_out_customer_voice_meets_the_target(path, reading):
     """Read as a whole message with the customer weights, and as a feedback channel reads it (each
     sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
-    (precision, recall, F1): reviews_holdout .954 .848 .898 and .944 .889 .916; reviews_holdout2 (400 texts,
+    (precision, recall, F1): reviews_holdout .954 .854 .901 and .944 .889 .916; reviews_holdout2 (400 texts,
     written without sight of the rules or the other corpora) .903 .873 .888 and .893 .887 .890; reviews_holdout4
     (360, a new author written the same way, first read 2026-12-01: .903 .903 .903 and .887 .924 .905) .894 .882
     .888 and .875 .924 .899; reviews_holdout5 (360, another, first read 2026-12-01 after reviews_dev13, once held
@@ -112,18 +112,19 @@ def test_held_out_customer_voice_meets_the_target(path, reading):
 # (precision, recall, F1) floors per tuning corpus, each left out of training: one author alone may
 # fall a little short of the target. Measured figures in the comments.
 FLOORS = {
-    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .932 .982 .956
-    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .952 .952 .952
-    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .970 .962 .966
-    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .955 .933 .944
-    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .924 .952 .937
-    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .988 .883 .933
-    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .935 .827 .878
-    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .927 .859 .891
-    "requests_dev9.jsonl": (0.9, 0.75, 0.0),  # .939 .951 .945 (requests_holdout3 until its misses were studied)
+    "requests_dev.jsonl": (0.9, 0.75, 0.0),  # .942 .976 .959
+    "requests_dev2.jsonl": (0.9, 0.75, 0.0),  # .976 .960 .968
+    "requests_dev3.jsonl": (0.9, 0.75, 0.0),  # .977 .962 .970
+    "requests_dev4.jsonl": (0.9, 0.75, 0.0),  # .969 .941 .955
+    "requests_dev5.jsonl": (0.9, 0.75, 0.0),  # .917 .933 .925
+    "requests_dev6.jsonl": (0.9, 0.75, 0.0),  # .987 .872 .926
+    "requests_dev7.jsonl": (0.9, 0.75, 0.0),  # .935 .837 .883
+    "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .926 .848 .885
+    "requests_dev9.jsonl": (0.9, 0.75, 0.0),  # .957 .951 .954 (requests_holdout3 until its misses were studied)
+    "requests_dev10.jsonl": (0.9, 0.75, 0.0),  # .962 .944 .953 (requests_holdout4 until its misses were studied)
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .954 .954
-    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .923 .906 .914
-    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .921 .863 .891
+    "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .929 .906 .917
+    "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .920 .857 .887
     "reviews_dev4.jsonl": (0.0, 0.0, 0.8),  # .920 .952 .936
     "reviews_dev5.jsonl": (0.0, 0.0, 0.8),  # .901 .956 .928
     "reviews_dev6.jsonl": (0.0, 0.0, 0.8),  # .956 .867 .909
@@ -132,7 +133,7 @@ FLOORS = {
     "reviews_dev9.jsonl": (0.0, 0.0, 0.8),  # .984 .847 .910
     # Long game and streaming reviews that tell how the app works ("you can also make friends in the guild"):
     # the other corpora never wrote like this, so left out it is the hardest.
-    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .718 .871 .787
+    "reviews_dev10.jsonl": (0.0, 0.0, 0.75),  # .722 .871 .790
     "reviews_dev11.jsonl": (0.0, 0.0, 0.8),  # .945 .834 .886
     # App-store reviews as they are typed: lowercase, unpunctuated run-ons, txt speak, non-native English.
     "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .967 .824 .890
@@ -151,8 +152,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .946 .923 .934 on 3,018 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .917 .892 .904 on 4,939 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .954 .922 .938 on 3,378 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .918 .891 .904 on 4,939 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):

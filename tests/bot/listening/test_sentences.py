@@ -43,10 +43,10 @@ def found_and_right(path: Path, weights=None) -> tuple[float, float]:
         ("reviews_dev5.jsonl", (0.8, 0.6)),  # .968 .674
         ("reviews_dev6.jsonl", (0.72, 0.75)),  # .842 .847
         ("reviews_dev7.jsonl", (0.68, 0.72)),  # .777 .787
-        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .874 .734
+        ("reviews_dev8.jsonl", (0.75, 0.65)),  # .874 .731
         ("reviews_dev9.jsonl", (0.65, 0.75)),  # .728 .816
         # Told-how-it-works sentences read as asks; titles glued to bodies leave no sentence to split.
-        ("reviews_dev10.jsonl", (0.7, 0.45)),  # .758 .537
+        ("reviews_dev10.jsonl", (0.7, 0.45)),  # .758 .535
         ("reviews_dev11.jsonl", (0.4, 0.45)),  # .438 .484
         ("reviews_dev12.jsonl", (0.72, 0.85)),  # .804 .943
         ("reviews_dev13.jsonl", (0.75, 0.65)),  # .877 .740 (reviews_holdout3 until studied)
@@ -60,7 +60,7 @@ def test_requests_in_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 4, 5))],
                          ids=lambda path: path.stem)
 def test_requests_in_held_out_customer_voice(path):
-    """Measured (found, right): reviews_holdout .774 .812, reviews_holdout2 .841 .753, reviews_holdout4 .825 .753,
+    """Measured (found, right): reviews_holdout .779 .817, reviews_holdout2 .841 .753, reviews_holdout4 .825 .753,
     reviews_holdout5 .806 .739."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing")
