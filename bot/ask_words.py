@@ -16,7 +16,7 @@ OPPOSITES = [
     ("import", "export"), ("upload", "download"), ("send", "receive"), ("buyer", "seller"), ("incoming", "outgoing"),
     ("enable", "disable"), ("show", "hide"), ("lock", "unlock"), ("add", "remove"), ("start", "end"),
     ("checkin", "checkout"), ("login", "logout"), ("clockin", "clockout"),
-    ("optin", "optout"), ("inbound", "outbound"), ("credit", "debit"), ("before", "after"),
+    ("optin", "optout"), ("inbound", "outbound"), ("credit", "debit"),
     ("web", "phone"), ("ios", "android"), ("admin", "customer"),
 ]
 # Words of an ask that say how, not what: "add", "let", "support", "a button for". They count for nothing.

@@ -1,7 +1,7 @@
 """How an ask is read, word by word: its words cut to their roots (`root`), the words that say what it asks
 for (`ask_terms`), and whether two asks that share their words still point different ways (`contrary`):
-opposites, a "prevent" on one side only, a reversed "from X to Y", "before" against "after", things
-coming from what the other sends them to, two roles swapped, or two different places for it to happen.
+opposites, a "prevent" on one side only, "before" against "after", things coming from what the other sends
+them to, two roles swapped, or two different places for it to happen.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.ask_words import ASK_STOP, HOW, NEGATING, OPPOSITES
 from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, spelled, units_joined
@@ -33,7 +34,6 @@ def opposed(a: AbstractSet[str], b: AbstractSet[str], pairs: Sequence[tuple[str,
 
 
 _TWO_FACTOR = re.compile(r"\b(?:two[ -]?factor|2fa|mfa|multi[ -]?factor)(?: auth\w*)?")
-_DIRECTION = re.compile(r"\bfrom (\w+) (?:\w+ )?(?:to|into|onto) (\w+)")
 
 
 _ENDINGS = (("ies", "y"), ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("ings", ""), ("ated", ""),
@@ -70,39 +70,32 @@ def ask_terms(text: str) -> frozenset[str]:
 
 
 def contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool:
-    """Asks that share their words and still point opposite ways: opposites, a "prevent" on one side only, a
-    reversed "from X to Y", "before" against "after", or things coming from what the other sends them to."""
-    (words_a, way_a, from_a, to_a), (words_b, way_b, from_b, to_b) = _ways(a), _ways(b)
-    reversed_ = bool(way_a and way_b and way_a == way_b[::-1] and way_a != way_b)
-    return (opposed(ta, tb, OPPOSITE_ROOTS) or bool(NEGATING & words_a) != bool(NEGATING & words_b) or reversed_
-            or opposed(words_a, words_b, [("before", "after")])
-            or bool((from_a & to_b) - from_b - to_a or (to_a & from_b) - to_b - from_a)
-            or _swapped(a, b, words_a, words_b, to_a, to_b) or _elsewhere(a, b))
+    """Asks that share their words and still point opposite ways: opposites, a "prevent" on one side only,
+    "before" against "after", things coming from what the other sends them to (a reversed "from X to Y"
+    among them), two roles swapped, or two different places for it to happen."""
+    sa, sb = _shape(a), _shape(b)
+    return (opposed(ta, tb, OPPOSITE_ROOTS) or bool(NEGATING & sa.words) != bool(NEGATING & sb.words)
+            or opposed(sa.words, sb.words, [("before", "after")])
+            or bool((sa.sources & sb.targets) - sb.sources - sa.targets
+                    or (sa.targets & sb.sources) - sb.targets - sa.sources)
+            or _swapped(sa, sb) or bool(sa.places and sb.places and not sa.places & sb.places))
 
 
-def _swapped(a: str, b: str, words_a: frozenset[str], words_b: frozenset[str], to_a: frozenset[str],
-             to_b: frozenset[str]) -> bool:
+def _swapped(a: _Shape, b: _Shape) -> bool:
     """The same words with two roles swapped: "let buyers rate sellers" against "let sellers rate buyers",
     "convert miles into points" against "convert points into miles"."""
-    if to_a and to_b and to_a != to_b and to_a <= words_b and to_b <= words_a:
+    if a.targets and b.targets and a.targets != b.targets and a.targets <= b.words and b.targets <= a.words:
         return True
-    seq_a, seq_b = _order(a), _order(b)
-    if len(seq_a) != len(seq_b) or sorted(seq_a) != sorted(seq_b):
+    if len(a.order) != len(b.order) or sorted(a.order) != sorted(b.order):
         return False
-    diff = [i for i, (x, y) in enumerate(zip(seq_a, seq_b, strict=True)) if x != y]
+    diff = [i for i, (x, y) in enumerate(zip(a.order, b.order, strict=True)) if x != y]
     if len(diff) != 2 or diff[1] - diff[0] < 2:  # next to each other ("PDF invoices", "invoices PDF"): one thing
         return False
-    return (seq_a[diff[0]], seq_a[diff[1]]) == (seq_b[diff[1]], seq_b[diff[0]])
-
-
-@lru_cache(maxsize=TEXTS_REMEMBERED)
-def _order(text: str) -> tuple[str, ...]:
-    return tuple(root(w) for w in WORD.findall(text.lower()) if w not in ASK_STOP)
+    return (a.order[diff[0]], a.order[diff[1]]) == (b.order[diff[1]], b.order[diff[0]])
 
 
 _TOWARDS = re.compile(r"\b(from|to|into|onto) (?:the |a |an |our |their |my |your |each |every )?([a-z0-9']+)")
-
-
+# Where it is to happen: "post it to #ticketing" against "in the Teams ticketing channel" are two asks.
 _PLATFORMS = {"slack": re.compile(r"\bslack\b|(?<![\w&])#[a-z][\w-]*"),
               "teams": re.compile(r"\b(?:ms|microsoft) teams\b|\b(?:in|on|to|via) (?:the )?teams\b|"
                                   r"\bteams\b[\w\s-]{0,20}\b(?:channel|chat)\b"),
@@ -110,26 +103,22 @@ _PLATFORMS = {"slack": re.compile(r"\bslack\b|(?<![\w&])#[a-z][\w-]*"),
               "whatsapp": re.compile(r"\bwhatsapp\b")}
 
 
-def _elsewhere(a: str, b: str) -> bool:
-    """Each names where it is to happen, and not the same place: "post it to #ticketing" against "in the Teams
-    ticketing channel"."""
-    on_a, on_b = _platforms(a), _platforms(b)
-    return bool(on_a and on_b and not on_a & on_b)
+class _Shape(NamedTuple):
+    """What `contrary` reads of a text beside its terms."""
+
+    words: frozenset[str]
+    sources: frozenset[str]  # what it has things come from
+    targets: frozenset[str]  # what it has them go to or into
+    places: frozenset[str]  # where it is to happen (slack, teams, email, sms, whatsapp)
+    order: tuple[str, ...]  # its words' roots, in order, filler left out
 
 
 @lru_cache(maxsize=TEXTS_REMEMBERED)
-def _platforms(text: str) -> frozenset[str]:
-    return frozenset(name for name, said in _PLATFORMS.items() if said.search(text.lower()))
-
-
-@lru_cache(maxsize=TEXTS_REMEMBERED)
-def _ways(text: str) -> tuple[frozenset[str], tuple[str, ...] | None, frozenset[str], frozenset[str]]:
-    """A text's words, its "from X to Y", and what it has things come from and go to."""
+def _shape(text: str) -> _Shape:
     text = text.lower()
-    way = _DIRECTION.search(text)
     found = _TOWARDS.findall(text)
-    sources = frozenset(what for to, what in found if to == "from")
-    return frozenset(WORD.findall(text)), way.groups() if way else None, sources, frozenset(
-        what for to, what in found if to != "from")
-
-
+    words = WORD.findall(text)
+    return _Shape(frozenset(words), frozenset(what for to, what in found if to == "from"),
+                  frozenset(what for to, what in found if to != "from"),
+                  frozenset(name for name, said in _PLATFORMS.items() if said.search(text)),
+                  tuple(root(w) for w in words if w not in ASK_STOP))
