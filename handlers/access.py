@@ -103,13 +103,9 @@ def admin_here(user: dict[str, Any], team_id: str) -> bool:
     answers for people of other organisations too, and their `is_admin`/`is_owner` is about their own: so only
     someone whose workspace is this one (or, on Enterprise Grid, whose org's workspaces include it) counts, and
     never a guest (`is_restricted`, `is_ultra_restricted`), a stranger (`is_stranger`), a deactivated account
-    or an app's user."""
-    if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
-        return False
-    if any(user.get(flag) for flag in ("is_stranger", "is_restricted", "is_ultra_restricted", "deleted", "is_bot",
-                                       "is_app_user")):
-        return False
-    return _of_this_workspace(user, team_id)
+    or an app's user: whatever their rank, they are not this workspace's own people (`not_pm_here`)."""
+    ranked = user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+    return bool(ranked) and not_pm_here(str(user.get("id", "")), user, team_id) is None
 
 
 def _of_this_workspace(user: dict[str, Any], team_id: str) -> bool:
@@ -119,8 +115,8 @@ def _of_this_workspace(user: dict[str, Any], team_id: str) -> bool:
 
 
 def not_pm_here(user_id: str, user: dict[str, Any], team_id: str) -> NotHere | None:
-    """Why users.info's `user` cannot be one of this workspace's PMs, or None when they can: the rule
-    `admin_here` applies to admins (this workspace's own people only), whatever their rank."""
+    """Why users.info's `user` is not one of this workspace's own people, who alone can be its PMs (and, with
+    the rank, its admins: `admin_here`), or None when they are."""
     if user.get("deleted"):
         return NotHere.DEACTIVATED
     if user.get("is_bot") or user.get("is_app_user") or user_id == "USLACKBOT":
