@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from bot.spelling import AUTOMATIC
+
 _WORD = re.compile(r"[$a-z0-9](?:[a-z0-9'/%-]|\.(?=[a-z0-9]))*")
 
 # Spelling people use in a hurry, mapped so the rules below see one form.
@@ -157,10 +159,12 @@ _NAMED_THING = re.compile(
     r"after|on|of|with|in|at|from|sent|shared|posted|shown|emailed|whenever|once|per|by|showing|that|which)\b"
     r"|^(?:an? |the )?(?:way|option|ability|setting) for \w|^(?:an? |the )?(?:[\w'-]+ ){0,3}?auto-?[a-z]+ed\b"
     r"|^handle (?:the|a|an) (?:case|scenario|situation)\b")
+# A user story's role: "As a night-shift picker, I want…" -> "night-shift picker".
+_STORY_ROLE = re.compile(r"^as an? (?P<role>(?:[a-z0-9'-]+ ){0,2}[a-z0-9'-]+),? i (?:want|need|would like)\b")
 # "As a driver, I want the app to…", "as an admin I want to be able to…": a user story names what to build.
-_USER_STORY = re.compile(r"^as an? (?:[a-z0-9'-]+ ){1,3}i (?:want|need|would like) (?:the|a|an|it|to be able|my|our)\b")
+_USER_STORY = re.compile(_STORY_ROLE.pattern + r" (?:the|a|an|it|to be able|my|our)\b")
 # "auto-assign…", "autotag…": an order to build something that does it.
-_AUTO_VERB = re.compile(r"^auto-?(?!mat|nom|mobil)[a-z]{3,}$")
+_AUTO_VERB = re.compile(rf"^{AUTOMATIC}-?[a-z]{{3,}}$")
 # "…get a read-only role", "…get their own dashboard": a thing given, not a difference made.
 _GIVEN = re.compile(
     rf"\bgets? (?:an?|their own|a new|the new) (?:[a-z0-9-]+ ){{0,3}}(?:role|{_PRODUCT_WORDS})(?:s|es)?\b")
@@ -261,8 +265,6 @@ def purpose(outcome: str) -> str | None:
     return None
 
 
-# A user story's role: "As a night-shift picker, I want…" -> "night-shift picker".
-_STORY_ROLE = re.compile(r"^as an? (?P<role>(?:[a-z0-9'-]+ ){0,2}[a-z0-9'-]+),? i (?:want|need|would like)\b")
 _FIRST_PERSON = {"i'm": "{} are", "i am": "{} are", "i've": "{} have", "i'd": "{} would", "i'll": "{} will",
                  "i": "{}", "my": "their", "me": "them", "myself": "themselves", "mine": "theirs"}
 _FIRST_PERSON_WORDS = re.compile(r"\b(?:i'm|i am|i've|i'd|i'll|i|my|me|myself|mine)\b", re.IGNORECASE)

@@ -46,7 +46,8 @@ def units_joined(text: str) -> str:
 SLACK_TOKEN = re.compile(r"<[@#!][^>]*>")
 
 # "autosave", "autofill", "auto-send": automatic, and what is done (not automation, automobiles or autonomy).
-_AUTO = re.compile(r"^auto(?!mat|nom|mobil)([a-z]{3,})$")
+AUTOMATIC = r"auto(?!mat|nom|mobil)"
+_AUTO = re.compile(rf"^{AUTOMATIC}([a-z]{{3,}})$")
 
 
 # Spelled the same way whoever writes them; values are phrases, split into words.
