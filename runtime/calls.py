@@ -151,11 +151,31 @@ def update_view(client: WebClient, row: Delivery) -> Where:
 
 
 def upload_file(client: WebClient, row: Delivery) -> Where:
+    """A file carries no metadata of its own, so one whose sharing we never heard back about is looked for
+    in the DM by its name and title, shared since the row was made."""
     args = arguments(row.payload)
     dm = client.conversations_open(users=args["user"])["channel"]["id"]
+    if row.uncertain and shared_already(client, row, dm, args["filename"], args["title"]):
+        return dm, None
     client.files_upload_v2(channel=dm, content=args["content"], filename=args["filename"], title=args["title"],
                            initial_comment=args["initial_comment"])
     return dm, None
+
+
+CLOCKS_DIFFER = 120  # seconds: Slack's clock against ours, when a file's "created" is compared with a row's
+
+
+def shared_already(client: WebClient, row: Delivery, dm: str, filename: str, title: str) -> bool:
+    try:
+        messages = client.conversations_history(channel=dm, limit=50).get("messages") or []
+    except SlackApiError as error:
+        if passing(error):
+            raise
+        return False  # no history to read: upload, as before this check
+    since = row.created_at.timestamp() - CLOCKS_DIFFER
+    return any(file.get("name") == filename and file.get("title") == title
+               and float(file.get("created") or message.get("ts") or 0) >= since
+               for message in messages for file in message.get("files") or [])
 
 
 # A response_url answers 404 once used 5 times or after 30 minutes (`used_url`, `expired_url`).

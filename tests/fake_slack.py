@@ -575,6 +575,7 @@ class FakeSlack:
         self.latency = 0.0  # seconds every call waits before its answer (set_latency() for one method)
         # file_id -> the bytes uploaded to its upload URL (files.getUploadURLExternal, as files_upload_v2 uses)
         self.uploads: dict[str, bytes] = {}
+        self._upload_names: dict[str, str] = {}  # file_id -> the filename it was asked for under
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._replies: list[Call] = []
@@ -715,6 +716,7 @@ class FakeSlack:
         calls still hanging or waiting out their latency are let go."""
         with self._lock:
             self.uploads.clear()
+            self._upload_names.clear()
             self._calls.clear()
             self._replies.clear()
             self._failures.clear()
@@ -990,6 +992,8 @@ class FakeSlack:
         _require(args, "filename")
         _require(args, "length")
         file_id = f"F{next(self._counter):08d}"
+        with self._lock:
+            self._upload_names[file_id] = str(args["filename"])
         return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
 
     def _api_files_completeUploadExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's method name
@@ -999,7 +1003,17 @@ class FakeSlack:
         missing = [f.get("id") for f in files if f.get("id") not in self.uploads]
         if missing:
             raise _Refusal("file_not_found")
-        return {"files": [{"id": f["id"], "title": f.get("title"), "name": f.get("title")} for f in files]}
+        with self._lock:
+            shared = [{"id": f["id"], "name": self._upload_names.get(f["id"]), "title": f.get("title"),
+                       "created": int(time.time())} for f in files]
+        channel = args.get("channel_id")
+        if channel:  # shared: a message of the bot's in that channel, carrying the files, as Slack shows it
+            with self._lock:
+                self._messages.setdefault(str(channel), []).append(
+                    {"ts": self._next_ts(), "text": args.get("initial_comment") or "", "blocks": None,
+                     "attachments": None, "thread_ts": str(args["thread_ts"]) if args.get("thread_ts") else None,
+                     "metadata": None, "files": copy.deepcopy(shared)})
+        return {"files": shared}
 
     def _receive_upload(self, file_id: str, data: bytes) -> None:
         with self._lock:
@@ -1059,8 +1073,8 @@ class FakeSlack:
             "team": self.team_id,
             "ts": message["ts"],
         }
-        for key in ("blocks", "attachments"):
-            if message[key] is not None:
+        for key in ("blocks", "attachments", "files"):
+            if message.get(key) is not None:
                 shown[key] = message[key]
         if message["thread_ts"] is not None:
             shown.update(thread_ts=message["thread_ts"], parent_user_id=self.bot_user_id)

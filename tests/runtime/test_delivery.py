@@ -89,6 +89,24 @@ def test_a_dropped_or_unanswered_call_is_delivered_once(make_bot, slack, engine,
     assert ideas(engine)[0].triage_message_ts is not None
 
 
+@pytest.mark.parametrize(("method", "mode"), [("files.completeUploadExternal", "drop_after"),
+                                              ("files.completeUploadExternal", "hang_after"),
+                                              ("files.completeUploadExternal", "drop"),
+                                              ("files.getUploadURLExternal", "drop_after")])
+def test_an_export_whose_upload_went_unanswered_reaches_the_pm_once(make_bot, slack, engine, method, mode):
+    """A file carries no delivery id: the CSV already shared is found in the DM by its name and title."""
+    bot = make_bot(slack_timeout=1.0)
+    share_idea(bot, slack, user="U1")
+    slack.fail(method, mode=mode, times=1, hang_seconds=3)
+    bot.slack.command("export", user="UPM")
+    wait_until(lambda: _states(engine) == {"sent"}, timeout=20)
+    bot.finish_work()
+    shared = [m for m in slack.messages("DUPM") if m["text"].startswith("Here is the 1 idea")]
+    assert len(shared) == 1, shared
+    shared_before_it_failed = method == "files.completeUploadExternal" and mode != "drop"
+    assert len(slack.calls(method)) == (1 if shared_before_it_failed else 2)  # tried again only when it had to be
+
+
 def test_a_dropped_card_redraw_after_a_decision_still_reaches_everyone(bot, slack, engine):
     card = share_idea(bot, slack, user="U1")
     slack.fail("chat.update", mode="drop", times=1)
