@@ -28,5 +28,5 @@ HOW = frozenset(
 # Customers' sentences come with feelings and filler ("would love", "while", "instead"): no part of any ask.
 ASK_STOP = (STOP_WORDS - {"user", "users", "people"}) | frozenset(
     """us me our we i my love wish hate really while instead pls plz thanks thank great nice annoying
-    actually maybe ok okay even still between across among via onto used""".split())
+    actually maybe ok okay even still between across among via onto used per""".split())
 NEGATING = frozenset("prevent block disable forbid restrict stop remove hide without ban exclude deny".split())

@@ -17,7 +17,14 @@ from bot.spelling import HYPHENATED_PREFIX, SLACK_TOKEN, spelled, units_joined
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 # Two-word verbs written as one, so "check in" and "check out" keep the word that tells them apart.
-PHRASAL = re.compile(r"\b(check|log|sign|opt|clock)[ -]?(in|out|on|up)\b")
+# Not "log on each article", a log on something.
+PHRASAL = re.compile(r"\b(check|log|sign|opt|clock)[ -]?(in|out|up|on(?! (?:each|every|the|a|an|all|any|our|their)\b))"
+                     r"\b")
+# A channel named first, as a label: "#ideas-box: allow seat selection…" asks for seat selection.
+_CHANNEL_LABEL = re.compile(r"^\W*#[a-z0-9][\w-]*\s*:")
+# "stop" said of a place or a thing ("bus stop displays", "stop times"), not as an order to stop something.
+_NOUN_STOP = re.compile(r"\b(?:bus|tram|train|coach|pit|truck|delivery|each|every|next|last|first|the|a)[ -]stops?\b|"
+                        r"\bstops?[ -](?:signs?|displays?|names?|lists?|times?|ids?|boards?|screens?)\b")
 
 
 # The same texts are read again and again (each of the open ideas, for every inbox group on a PM's Home tab
@@ -63,7 +70,8 @@ OPPOSITE_ROOTS = [(root(a), root(b)) for a, b in OPPOSITES]
 @lru_cache(maxsize=TEXTS_REMEMBERED)
 def ask_terms(text: str) -> frozenset[str]:
     out: list[str] = []
-    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", units_joined(SLACK_TOKEN.sub(" ", text.lower()))))
+    text = _CHANNEL_LABEL.sub(" ", SLACK_TOKEN.sub(" ", text.lower()))
+    text = HYPHENATED_PREFIX.sub(r"\1", _TWO_FACTOR.sub("twofactor", units_joined(text)))
     for word in WORD.findall(PHRASAL.sub(r"\1\2", re.sub(r"[-/]", " ", text))):
         out += ("many" if word == "multi" else spelled(word)).split()
     return frozenset(root(w) for w in out if w not in ASK_STOP and len(w) > 1) - HOW_ROOTS
@@ -74,8 +82,8 @@ def contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool
     "before" against "after", things coming from what the other sends them to (a reversed "from X to Y"
     among them), two roles swapped, or two different places for it to happen."""
     sa, sb = _shape(a), _shape(b)
-    return (opposed(ta, tb, OPPOSITE_ROOTS) or bool(NEGATING & sa.words) != bool(NEGATING & sb.words)
-            or opposed(sa.words, sb.words, [("before", "after")])
+    return (opposed(ta, tb, OPPOSITE_ROOTS) or sa.negates != sb.negates
+            or opposed(sa.words, sb.words, [("before", "after"), ("up", "down")])
             or bool((sa.sources & sb.targets) - sb.sources - sa.targets
                     or (sa.targets & sb.sources) - sb.targets - sa.sources)
             or _swapped(sa, sb) or bool(sa.places and sb.places and not sa.places & sb.places))
@@ -84,7 +92,8 @@ def contrary(a: str, b: str, ta: AbstractSet[str], tb: AbstractSet[str]) -> bool
 def _swapped(a: _Shape, b: _Shape) -> bool:
     """The same words with two roles swapped: "let buyers rate sellers" against "let sellers rate buyers",
     "convert miles into points" against "convert points into miles"."""
-    if a.targets and b.targets and a.targets != b.targets and a.targets <= b.words and b.targets <= a.words:
+    if (a.targets and b.targets and not (a.targets <= b.targets or b.targets <= a.targets)
+            and a.targets <= b.words and b.targets <= a.words):
         return True
     if len(a.order) != len(b.order) or sorted(a.order) != sorted(b.order):
         return False
@@ -111,6 +120,7 @@ class _Shape(NamedTuple):
     targets: frozenset[str]  # what it has them go to or into
     places: frozenset[str]  # where it is to happen (slack, teams, email, sms, whatsapp)
     order: tuple[str, ...]  # its words' roots, in order, filler left out
+    negates: bool  # it asks to stop, block or hide something
 
 
 @lru_cache(maxsize=TEXTS_REMEMBERED)
@@ -121,4 +131,5 @@ def _shape(text: str) -> _Shape:
     return _Shape(frozenset(words), frozenset(what for to, what in found if to == "from"),
                   frozenset(what for to, what in found if to != "from"),
                   frozenset(name for name, said in _PLATFORMS.items() if said.search(text)),
-                  tuple(root(w) for w in words if w not in ASK_STOP))
+                  tuple(root(w) for w in words if w not in ASK_STOP),
+                  bool(NEGATING & frozenset(WORD.findall(_NOUN_STOP.sub(" ", text)))))

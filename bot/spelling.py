@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
+from bot.ask_words import HOW, STOP_WORDS
+
 # British -our words (colour, favourite, behaviour, neighbourhood): the stems, so that their endings follow.
 _OUR = re.compile(r"^(col|fav|behavi|flav|hon|lab|neighb|hum|rum|harb|arm|vap|od|endeav|sav|parl|rig)our")
 # -ise, -isation and their endings (organise, prioritised, customising, authorisation), six letters and up.
@@ -166,9 +168,14 @@ def reconciled(ours: AbstractSet[str], theirs: AbstractSet[str]) -> AbstractSet[
     return frozenset(out)
 
 
-def _split(compound: str, words: AbstractSet[str]) -> tuple[str, str] | None:
+# A compound's second half that no ask keeps as a word of its own: "slideshow" is "slide show", of which only
+# "slide" is left to meet it.
+_FILLER = HOW | STOP_WORDS
+
+
+def _split(compound: str, words: AbstractSet[str]) -> tuple[str, ...] | None:
     """Two of `words` that `compound` is made of, the second perhaps with one slip ("timsheet" of "time sheet",
-    each word cut to its root), or None."""
+    each word cut to its root), or the first alone when the second is filler; None when it is not made so."""
     for cut in range(2, len(compound) - 2):
         first, rest = compound[:cut], compound[cut:]
         if first not in words and first.endswith("e") and first[:-1] in words:
@@ -177,6 +184,8 @@ def _split(compound: str, words: AbstractSet[str]) -> tuple[str, str] | None:
             continue
         if rest in words and rest != first:
             return first, rest
+        if rest in _FILLER and len(first) >= 4:
+            return (first,)
         second = next((w for w in sorted(words - {first}) if w[0] == rest[0] and one_slip(w, rest)), None)
         if second is not None:
             return first, second

@@ -136,6 +136,14 @@ def test_closest_finds_the_same_ask_and_not_its_opposite(text, expected):
         ("Show opening hours in 24-hour format", "show opening hours in 24h format", True),
         ("Add a waitlist to full classes", "add a wait list to full classes", True),
         ("Post daily sales to #retail", "post daily sales in the Teams retail channel", False),
+        # how an ask is framed: a button for it, a channel as its label, a thing "on each" or "per"
+        ("Add a button to export the shift roster to PDF", "export shift roster to pdf", True),
+        ("#product-asks: let members pause their plan", "Let members pause their plan", True),
+        ("Temperature log on each fridge", "temperature log per fridge", True),
+        ("Play the welcome slideshow on the lobby TV", "play welcome slide show on lobby tv", True),
+        ("Show the next departures on the tram stop screens", "Show next departures on tram-stop screens", True),
+        ("Move a booking up the waitlist", "Move a booking down the waitlist", False),
+        ("Stop reminders for cancelled classes", "Send reminders for cancelled classes", False),
     ],
 )
 def test_an_added_word_is_the_same_ask_a_swapped_word_is_not(a, b, same):
