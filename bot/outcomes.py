@@ -38,7 +38,8 @@ _BUILD_VERBS = frozenset(
     centralise consolidate standardize standardise unify scale harden secure patch monitor flag rename
     reorganize sort filter paginate cache index backfill purge delete decommission retire sunset kill speed
     revisit rethink upload download automatically auto pull feed wire plug turn reskin restyle rebrand swap
-    shard resume quarantine configure""".split()
+    shard resume quarantine configure lock unlock pin prefill autofill tag print scan warn remind bundle dedupe
+    deduplicate escalate route""".split()
 )
 # Words that, after one of those, mean it was the subject of a sentence ("support agents answer…").
 _NOT_AN_ORDER = frozenset(
@@ -77,18 +78,20 @@ _THINGS_LIKE_PEOPLE = frozenset(
 _CAPABILITY = re.compile(
     r"^(?:(?!what |that |which |when |if )[a-z0-9'-]+\s+){1,6}?(?:will|would|should|shall|must)\s+(?:now\s+|also\s+)?"
     r"(?:be able to|be allowed to|have (?:the option|a way) to)\b"
-    r"|^(?:(?!what |that |which |when |if )[a-z0-9'-]+\s+){1,6}?(?:should|can|could)\s+(?:now\s+|also\s+)?"
+    r"|^(?:(?!what |that |which |when |if )[a-z0-9'-]+\s+){1,6}?(?:should|can|could|must)\s+(?:now\s+|also\s+)?"
     r"(?!'t)(?P<verb>[a-z-]+)"
 )
 # What knowing, trusting or doing the job better looks like after "can": "Ops can tell a customer when…".
-_OUTCOME_AFTER_CAN = frozenset("know tell answer handle find trust understand finish keep resolve get close".split())
+_OUTCOME_AFTER_CAN = frozenset("know tell answer handle find trust understand finish keep resolve get close complete"
+                                .split())
 # A difference for someone: change words, measures, or people doing things differently. Stems take any ending.
 _CHANGE = re.compile(
     r"\b(?:sooner|faster|quicker|earlier|less|fewer|more often|reduc\w*|increas\w*|decreas\w*|(?<!and )drops?|"
     r"dropp\w+|fall(?:s|ing)?|fell|down (?:by|from|to|\d)|up \d|goes? (?:from|down|up)|stays? (?:under|above|below)|"
     r"under \$?\d|above \$?\d|below \d|cut|halve\w*|half|twice|double\w*|stop\w*|no longer|"
     r"sav(?:e|es|ed|ing) (?:\w+ )?(?:time|hours|minutes|money|days)|"
-    r"without (?!an? (?:account|login|password|app)\b|logging|signing|registering|downloading|installing)|instead of|"
+    r"without (?!an? (?:account|login|password|app|connection)\b|logging|signing|registering|downloading|installing|"
+    r"signal|internet|wi-?fi|network|coverage)|instead of|"
     r"rather than|not after|not during|not \w+ \w+$|not the next|on their own|themselves|by themselves|"
     r"don'?t|doesn'?t|aren'?t|isn'?t|won'?t|never have to|no one has to|nobody|never|within|in under|in (?:days|hours|"
     r"minutes|one visit|an afternoon)|per (?:shift|day|week|month|order|quarter|year)|on (?:the|their) first|"
@@ -120,7 +123,8 @@ _PRODUCT_WORDS = (
     r"model|board|chart|map|log|panel|wizard|workflow|kiosk|tablet|badge|code|signature|link|webhook|shortcut|"
     r"version|translation|history|receipt|permission|access|provisioning|sequence|survey|flow|banner|carousel|"
     r"heatmap|library|inbox|newsletter|calculator|statement|leaderboard|erp|cms|crm|intranet|database|warehouse|"
-    r"function|program|programme|migration|upgrade|text|message|2fa|mfa|tracking)"
+    r"function|program|programme|migration|upgrade|text|message|2fa|mfa|tracking|profile|forecast|qr|barcode|scanner|"
+    r"notes?|e-?sign(?:ing|ature)?)"
 )
 _PRODUCT = re.compile(rf"\b{_PRODUCT_WORDS}(?:s|es)?\b")
 # A verb somewhere after the subject, in the common forms outcomes use.
@@ -148,6 +152,8 @@ _BEFORE_PARTICIPLE = re.compile(
 # A setting, after raise/lower/reduce/increase: a value to change, an output.
 _SETTING = re.compile(r"^(?:the |our |a |its )?(?:[\w-]+ ){0,3}?(?:threshold|limit|cap|timeout|quota|maximum|minimum|"
                       r"default|max|min|interval)s?\b")
+_LOADING = re.compile(r"^(?:the )?(?:time|seconds|wait) (?:it takes )?to (?:load|render|open|display|refresh)\b")
+_ON_THEIR_OWN = re.compile(r"\b(?:by )?themselves\b|\bon their own\b")
 _HAPPIER = re.compile(r"^(?:much |far |more )?(?:happier|healthier|safer|calmer|less stressed|more confident|"
                       r"more loyal|more engaged|more satisfied)\b")
 # A thing named first, followed by where, when or for whom it works: "low-balance warning SMS when credit drops…",
@@ -155,10 +161,13 @@ _HAPPIER = re.compile(r"^(?:much |far |more )?(?:happier|healthier|safer|calmer|
 _NAMED_THING = re.compile(
     r"^(?:an? |the )?(?:[\w'-]+ ){0,3}?(?:sms|texts?|reminders?|alerts?|alerting|warnings?|notifications?|digests?|"
     rf"emails?|push(?: notifications?)?|pings?|builder|calendar|view|widget|toggle|guide|{_PRODUCT_WORDS}s?|"
-    r"(?:better|easier|simpler|smarter|quicker|faster) (?:way|place|process|tool|flow)) (?:to|for|when|if|before|"
+    r"(?:better|easier|simpler|smarter|quicker|faster) (?:way|place|process|tool|flow)) "
+    r"(?:\d+ ?(?:h|hrs?|hours?|mins?|minutes?|days?|weeks?) )?(?:to|for|when|if|before|"
     r"after|on|of|with|in|at|from|sent|shared|posted|shown|emailed|whenever|once|per|by|showing|that|which)\b"
     r"|^(?:an? |the )?(?:way|option|ability|setting) for \w|^(?:an? |the )?(?:[\w'-]+ ){0,3}?auto-?[a-z]+ed\b"
-    r"|^handle (?:the|a|an) (?:case|scenario|situation)\b")
+    r"|^handle (?:the|a|an) (?:case|scenario|situation)\b"
+    r"|^(?:an? |the )?(?:automatic|automated|auto|self-serve|self-service|one-click|real-time|realtime|in-app) [a-z]"
+    r"|\b(?:single|one) source of truth\b|\b(?:in one place|on one (?:screen|page))\b")
 # A user story's role: "As a night-shift picker, I want…" -> "night-shift picker".
 _STORY_ROLE = re.compile(r"^as an? (?P<role>(?:[a-z0-9'-]+ ){0,2}[a-z0-9'-]+),? i (?:want|need|would like)\b")
 # "As a driver, I want the app to…", "as an admin I want to be able to…": a user story names what to build.
@@ -167,7 +176,8 @@ _USER_STORY = re.compile(_STORY_ROLE.pattern + r" (?:the|a|an|it|to be able|my|o
 _AUTO_VERB = re.compile(rf"^{AUTOMATIC}-?[a-z]{{3,}}$")
 # "…get a read-only role", "…get their own dashboard": a thing given, not a difference made.
 _GIVEN = re.compile(
-    rf"\bgets? (?:an?|their own|a new|the new) (?:[a-z0-9-]+ ){{0,3}}(?:role|{_PRODUCT_WORDS})(?:s|es)?\b")
+    rf"\b(?:gets?|have|receive) (?:an?|their own|a new|the new) (?:[a-z0-9-]+ ){{0,3}}(?:role|{_PRODUCT_WORDS})"
+    r"(?:s|es)?\b")
 
 
 def _normal(text: str) -> str:
@@ -175,16 +185,31 @@ def _normal(text: str) -> str:
     return " ".join(_SPELLING.get(w, w) for w in words)
 
 
+def _someone_first(clause: str) -> re.Match[str] | None:
+    """Someone (or some group) among the first words, not a thing for them ("a dashboard for the finance team")."""
+    found = _PEOPLE.match(clause)
+    if not found or found.group(0).split()[-1] in _THINGS_LIKE_PEOPLE:
+        return None
+    if re.match(r"^(?:an? |the )?(?:[a-z0-9-]+ ){0,3}(?:for|to|with|on|in|of) ", clause[: found.end()] + " x"):
+        return None
+    return found
+
+
 def _people_first(clause: str) -> bool:
     """The sentence opens with someone (or some group) as its subject, not as a word describing a thing
     ("a volunteer sign-up app", "a dashboard for the finance team")."""
-    found = _PEOPLE.match(clause)
-    if not found or found.group(0).split()[-1] in _THINGS_LIKE_PEOPLE:
-        return False
-    if re.match(r"^(?:an? |the )?(?:[a-z0-9-]+ ){0,3}(?:for|to|with|on|in|of) ", clause[: found.end()] + " x"):
+    found = _someone_first(clause)
+    if not found:
         return False
     following = clause[found.end():].split(" ", 2)[1:2]
     return not following or not ("-" in following[0] or _PRODUCT.fullmatch(following[0]))
+
+
+def _said_of_them(clause: str, named: re.Match[str]) -> bool:
+    """A thing for someone, then a verb: the thing is the subject of a sentence ("grant reports to funders go
+    out on time"), not a thing named ("reminder to managers with pending leave requests")."""
+    then = re.match(r"\s*(?:the |our |their |all |every )?[\w'-]+ ([\w'-]+)", clause[named.end():])
+    return bool(then and _VERB.fullmatch(then.group(1)))
 
 
 def _has_verb(clause: str) -> bool:
@@ -199,7 +224,10 @@ def reads_like_output(outcome: str) -> bool:
     # "we want the ops team to stop…" is about people; "we need a mobile app" is about a thing.
     wish = re.match(r"^(?:i|we) (?:want|need|would like) (?P<who>.+?) to (?P<rest>.+)$", text)
     if wish and _people_first(wish["who"]):
-        return False
+        # "…to be able to see the setup status", "…to have a weekly report in their inbox": a capability or a thing
+        # handed to them; "…to stop phoning drivers" is a difference.
+        able = re.match(r"(?:be able|have (?:the option|a way)) to ", wish["rest"]) and not _CHANGE.search(wish["rest"])
+        return bool(able or _GIVEN.search(wish["rest"]))
     if _USER_STORY.match(text):
         return True  # "as a driver I want the app to read out the next stop so…": a story is a thing to build
     clause = _LEAD.sub("", text, count=1)
@@ -213,7 +241,9 @@ def reads_like_output(outcome: str) -> bool:
     first, _, after = head.partition(" ")
     following = after.split(" ", 1)[0]
     if first in _CHANGE_VERBS:
-        return bool(_SETTING.match(after))  # "raise the alert threshold to 90%" sets a value; "cut costs" is a change
+        # "raise the alert threshold to 90%" sets a value; "reduce the time to load the project page" asks for
+        # speed, a vague improvement; "cut costs" is a change
+        return bool(_SETTING.match(after) or _LOADING.match(after))
     if _HAPPIER.match(head):
         return False  # "happier customers": vague, and still a difference for someone
     vague = re.match(r"^(?:an? |the )?(?:faster|quicker|better|easier|simpler|smoother|nicer|cleaner) (?P<rest>.*)",
@@ -227,15 +257,16 @@ def reads_like_output(outcome: str) -> bool:
         return True
     if _QUANTITY_START.match(head):
         return False
-    if _NAMED_THING.match(head) and not _PEOPLE.match(head):
+    named = _NAMED_THING.search(head)
+    if named and not _someone_first(head) and not _said_of_them(head, named):
         return True  # "SMS reminder to patients 24h before…", "a better way to handle refunds": a thing, named
     capability = _CAPABILITY.match(head)
     if capability:
         verb = capability.group("verb")
         if verb is None or verb in {"be", "have"}:  # "will be able to", "should be able to"
             return not _CHANGE.search(head)
-        if verb not in _OUTCOME_AFTER_CAN:
-            return not _CHANGE.search(clause)
+        if verb not in _OUTCOME_AFTER_CAN:  # "guests can edit their bookings themselves": doing it is the thing
+            return not _CHANGE.search(_ON_THEIR_OWN.sub("", clause))
     if _CHANGE.search(clause):
         return False
     if _people_first(head):

@@ -14,6 +14,26 @@ NOT: list[tuple[float, str]] = [
           r"me|asap|\W)|\b(?:restore|bring back|give (?:me )?back|return) my (?:streak|progress|account|data|points|"
           r"coins|gems|history|purchases?|subscription|money|balance|level|save|files|photos)\b|"
           r"\blet me (?:check|see|look|find|confirm|ask|get back|try|explain|escalate|transfer)\b"),
+    (1.5, r"\blet me (?:check|see|look|find|confirm|ask|get back|try|explain|escalate|transfer)\b|"
+          r"\b(?:add|put) my (?:\w+ ){0,2}back\b|\b(?:please |pls |plz )?let me (?:log ?in|login|sign ?in|in|access "
+          r"my)\b|\bmake (?:it|the app|this|that|them) stop\b|\badd (?:this|it) to your (?:cart|basket|list|"
+          r"library|collection|home screen)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day please\b|"
+          r"\b\d{1,2}[:.]\d{2} please\b|\bdo (?:you|u) have a way (?:to|for) (?:\w+ ){0,2}my\b"),
+    # Talk that is no ask of the product: for oneself ("can I get access to…"), a chore ("share the artwork with
+    # the printer"), everyone doing something ("if every volunteer could log their hours"), a question relayed
+    # ("…? customer asking"), regret, hopes of the city or of riders, praise ("if every app was this easy"),
+    # "no feature asks", and what a person should have done.
+    (1.5, r"^\W*(?:can|could|may) i (?:get|have|be given) (?:access|a login|an account|permission|edit rights)\b|"
+          r"\bshare (?:the|this|that) [\w -]{1,30}? with (?:the|our|\w+)\b|\bif (?:every|all|each) (?:\w+ ){0,2}?"
+          r"(?:volunteers?|one|person|members?|colleagues?|of you|staff|managers?)s? (?:could|would|can)\b|"
+          r"\?\s*(?:a |the |this )?(?:customer|client|caller)s? (?:is )?(?:asking|wants to know)\W*$|"
+          r"\bwish (?:the )?(?:city|council|government|gov|state|weather|riders|drivers|customers|people|everyone|"
+          r"prices|rates)\b|\bif every (?:app|game|bank|company|service|website|site|business)\b|"
+          r"\bneeds? to be more (?:popular|known|famous|recogni[sz]ed|widely)\b|\b(?:driver|courier|rider|agent|"
+          r"technician|he|she|someone) should(?:n'?t)? have\b|\bno stars? (?:needed|deserved|given|from me)\b|"
+          r"\btreat (?:this |it )?as (?:a )?(?:high |top |urgent )?priority\b|\bany ?1 know\b"),
+    (2.5, r"\bno (?:specific |particular |new |other )?feature (?:asks|requests)\b|\bwish (?:i|we) (?:had|'?d) "
+          r"(?:learned|learnt|done|gone|bought|taken|kept|stayed|listened)\b"),
     (1.4, r"\b(?:add|invite|put|move) (?:me|him|her|them|us|ravi|\w+ as|the new hires?|someone|<@\w+>|"
           r"\w+) (?:to|as|on|in)\b"),
     (1.2, r"\bto (?:the|our|my|this) (?:wiki|forecast|deck|slides?|doc|channel|calendar|invite|rota|sheet|folder|"

@@ -27,7 +27,7 @@ SYSTEM_WORDS = frozenset(
     recommendation control limit account notes type
     timer comment photo video song playlist level sticker emoji font theme camera audio subtitle language folder
     contact album music sound keyboard backup lyric episode layout design color colour zoom landscape voice
-    wallpaper ringtone gif
+    wallpaper ringtone gif printout
     """.split()
 )
 SYSTEM_PHRASES = ("audit log", "audit trail", "dark mode", "calendar view", "qr code", "progress bar", "search bar",
@@ -71,7 +71,8 @@ SELF_EVIDENT = (
 # channels (bot/listening/sentences.py) then count only a clear ask, one that scores this much more.
 BUG_REPORT = re.compile(
     r"\b(?:crash\w*|freez\w*|bugs?|buggy|glitch\w*|errors?|not working|doesn'?t work|does not work|stopped working|"
-    r"won'?t (?:open|load|start|work|let)|black screen|force clos\w*|keeps? (?:crashing|closing|stopping)|fix)\b"
+    r"won'?t (?:open|load|start|work|let)|black screen|force clos\w*|keeps? (?:crashing|closing|stopping)|fix|"
+    r"logs? (?:me|us) out|logging (?:me|us) out)\b"
 )
 BUG_REPORT_MARGIN = 1.2
 # A message that opens with a how-to question is a question, even when a reason follows.
@@ -119,7 +120,8 @@ ASK: list[tuple[float, str]] = [
     # "When are you adding Google Pay?", "I'd really appreciate a way to tip the rider".
     (1.3, r"\bwhen (?:are|will|r) (?:you|u|they|y'?all) (?:guys )?(?:going to |gonna )?(?:add|adding|bring|bringing|"
           r"support|supporting|release|releasing|launch|launching|offer|offering|introduce|introducing)\b|"
-          r"\bappreciate (?:a way|an option|the option|the ability|a feature|a setting|being able|having)\b"),
+          r"\bappreciate (?:a way|an option|the option|the ability|a feature|a setting|being able|having)\b|"
+          r"\b(?:would|'?d) (?:really |greatly |truly )?appreciate (?:it )?if\b"),
     # Asks said sideways: "that's my vote for next quarter", "I'd settle for just being able to…", "we'll need audit
     # logs in CEF", "schools in Wales are asking for…", "letting users reset it would kill it", "a proper importer
     # would make those calls shorter", "if I could change one thing…", "automate the month-end email plz".
@@ -143,6 +145,7 @@ ASK: list[tuple[float, str]] = [
           r"are |have been |were |also |all )?(?:asking|ask|asked|requesting|requested|want|wants|wanted|"
           r"brings? it up|bring (?:this|it) up|begging|would pay)\b"),
     (1.1, r"\b(?:what if|what about|how about|maybe (?:we|the|our|it)|let'?s add|let'?s (?:make|let|have)|"
+          r"maybe (?:let|add|allow|show|make|have|give)|"
           r"consider (?:adding|this a request)|it would be worth|might be worth|we should (?:add|let|make|have|"
           r"support|build|show|offer|allow|stop making))\b"),
     (1.0, r"\b(?:why (?:can'?t|cant|does(?:n'?t| not)|do(?:n'?t| not)|is(?:n'?t| not) there|is there no|no)|"
@@ -177,7 +180,8 @@ ASK: list[tuple[float, str]] = [
           r"(?:como )?sugerencia|nit(?: but)?:?|i think (?:\S+ ){1,4}should|proposing|hate that|"
           r"the one thing missing|long shot|game.?changer|would be (?:a )?(?:huge|massive|big) (?:win|help))\b"),
     (1.0, r"\bif (?:the|our|this|that) \w+(?: \w+){0,2} (?:could|would|can|had|showed|let|was able|were able|"
-          r"supported|remembered|grouped|went|sent|did)\b"),
+          r"supported|remembered|grouped|went|sent|did|knew|flagged|warned|blocked|checked|kept|allowed|offered|"
+          r"told)\b"),
     (1.1, r"\b(?:i'?d|we'?d|they'?d|would) (?:really )?like (?:to (?:propose|see|be able)|the|a|an|it|to have)\b|"
           r"\bwould kill for\b|\bwould (?:cut|shave|halve|save|spare)\b|\bit'?d be (?:sweet|handy|nice|great)\b|"
           r"\bwould anyone (?:else )?find\b|\bhear me out\b|\bpropose\b|\brelay(?:ing|ed)? (?:from|this)\b|"
@@ -294,7 +298,31 @@ ASK: list[tuple[float, str]] = [
     (1.0, r"(?:^|[.!?]\s+|\n\s*)(?:please |pls |plz |kindly |just |also )*(?:increase|decrease|reduce|remove|change|"
           r"move|allow|enable|improve|include|provide|hope (?:u|you|they) (?:will |can )?(?:add|bring|make))\b"
           r"(?! (?:me|him|her|them|us|\w+ to (?:the|my|our|\w+'s))\b)|"
-          r"(?:^|[.!?]\s+)(?:need|needs|want) (?:more|new|an?|to see|the option|option)\b"),
+          r"(?:^|[.!?]\s+)(?:need|needs|want) (?:more|new|an?|to see|the option|option|notifications?|alerts?|"
+          r"reminders?|support for|a way)\b"),
+    # Asks said sideways, in Slack: "if the scheduler knew…", "could really do with tags", "hint hint", "make the
+    # credit field mandatory", "either hide delivery or warn them", "connecting the two would give her back a day",
+    # "reception would love the recall list to exclude…", "7 screens to book a nail clip".
+    (1.2, r"\bcould (?:really |definitely |seriously |badly )?do with\b|\bhint,? hint\b|\bneeds? adding\b|"
+          r"\bmake (?:the |a |an |every |each )?(?!(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|weekends?\b|"
+          r"meetings?\b)[\w' -]{1,30}? (?:mandatory|required|compulsory|optional|editable|"
+          r"searchable|sortable|clickable)\b|\beither (?:hide|show|block|warn|add|remove|let|make|stop|disable|"
+          r"enable|allow|flag)\b|^\W*(?:connecting|syncing|linking|integrating|automating|letting|showing|adding) "
+          r"[^.?!]{0,60}\bwould (?:give|save|cut|free|stop|help|make|let|mean|spare)\b"),
+    (1.0, r"\bwould (?:really )?love (?:it if (?:the|our|it)\b|the [\w -]{1,30}? to (?!be (?:fixed|back)\b)\w+)|"
+          r"\bset (?:a|the) default\b|\bif (?:we|you|they) could (?:just )?(?:show|add|let|see|have|get|make|display|"
+          r"send|flag|track|sort|filter|export|import|sync|print|hide)\b|\b(?:number of|so many|too many|\d+) "
+          r"(?:clicks|screens|steps|taps)\b"),
+    # And from customers: "if @PawPalVet added a weight tracker I'd never…", "the app need handwriting recognition",
+    # "begging @bank to add joint accounts", "I'd like to schedule reports", "…is loud, add an off switch", "Want
+    # parents to get ETA notifications".
+    (1.3, r"\bif (?:the )?(?:@?[\w.]+|it|you|u|they) (?:added|had|offered|supported|let)\b[^.?!]{0,60}\b"
+          r"(?:i'?d|i would|we'?d)\b|\bbegging (?:@?[\w.]+ )?(?:to|for|you to)\b"),
+    (1.0, r"\b(?:the )?(?:app|game|site|website|tool|platform|software|system) (?:really )?need "
+          r"(?!to\b|my\b|your\b|our\b|access\b|permission)\w+|"
+          r"\bi'?d like to (?:schedule|export|filter|sort|customi[sz]e|sync|import|automate|get notified|receive|"
+          r"hide|mute|turn off)\b|,\s*(?:please |pls |just )?(?:add|give us|bring back|let (?:us|me)) (?:an?|the|"
+          r"some)\b|^\W*(?:they |also )?wants? (?:\w+s|the \w+|their \w+) to (?:get|see|have|be able|receive)\b"),
     (1.3, r"\b(?:serait-il possible|ce serait (?:super|bien|génial|top)|pourriez-vous|merci d'ajouter|"
           r"ich wünsche mir|wäre (?:toll|schön|super|gut|cool)|könntet ihr|bitte (?:fügt|bringt|macht)|"
           r"por favor (?:agreguen|añadan|pongan|agregar|añadir)|sería (?:genial|bueno|útil)|podrían (?:agregar|añadir)|"

@@ -2,8 +2,8 @@
 
 outcomes_dev*.jsonl tuned the heuristic; outcomes_holdout.jsonl was written separately and only ever
 scored in aggregate (never read for tuning); outcomes_holdout2.jsonl was written later by an author who
-had seen neither the heuristic nor the other corpora, and outcomes_holdout6.jsonl by another such author.
-outcomes_dev4.jsonl to outcomes_dev6.jsonl, by three more, were held out until their misses were studied.
+had seen neither the heuristic nor the other corpora, and outcomes_holdout7.jsonl by another such author.
+outcomes_dev4.jsonl to outcomes_dev7.jsonl, by four more, were held out until their misses were studied.
 The check only triggers a gentle, one-time note, so the share of real outcomes it nags about is held low
 while it catches most outputs.
 """
@@ -45,9 +45,13 @@ def figures(name: str) -> tuple[float, float, float]:
 #   outcomes_dev6                                0.883 / 0.042 / 0.808   (240 lines, another author, held out through
 #                                             -> 0.917 / 0.033 / 0.867    the day's first two rounds, then studied)
 #                                             -> 0.971 / 0.000 / 0.942
-#   outcomes_holdout6                            0.858 / 0.000 / 0.717   (240 lines, another author, first read
-#                                             -> 0.883 / 0.000 / 0.767    2026-12-01: the heuristic of that morning,
-#                                             -> 0.900 / 0.000 / 0.800    after its second round, and after its third)
+#   outcomes_dev7                                0.858 / 0.000 / 0.717   (240 lines, another author, held out as
+#                                             -> 0.883 / 0.000 / 0.767    outcomes_holdout6 through 2026-12-01's three
+#                                             -> 0.900 / 0.000 / 0.800    rounds, then studied the afternoon after)
+#                                             -> 0.967 / 0.000 / 0.933
+#   outcomes_holdout7                            0.908 / 0.042 / 0.858   (240 lines, another author, first read
+#                                             -> 0.917 / 0.042 / 0.875    2026-12-01 with that afternoon's heuristic,
+#                                                                         then after outcomes_dev7 was studied)
 # The dev figures are what it was tuned to; the held-out line is the one to believe.
 @pytest.mark.parametrize(
     "name, accuracy_floor, nag_ceiling, caught_floor",
@@ -60,7 +64,8 @@ def figures(name: str) -> tuple[float, float, float]:
         ("outcomes_dev4.jsonl", 0.9, 0.05, 0.85),
         ("outcomes_dev5.jsonl", 0.9, 0.05, 0.85),
         ("outcomes_dev6.jsonl", 0.9, 0.05, 0.85),
-        ("outcomes_holdout6.jsonl", 0.85, 0.10, 0.75),
+        ("outcomes_dev7.jsonl", 0.9, 0.05, 0.85),
+        ("outcomes_holdout7.jsonl", 0.85, 0.10, 0.80),
     ],
 )
 def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caught_floor):
@@ -93,6 +98,17 @@ def test_accuracy_and_nagging_per_corpus(name, accuracy_floor, nag_ceiling, caug
         ("automated welcome email series for new members to drive renewals", True),  # a thing, then its purpose
         ("a stock health dashboard so buyers can reorder sooner", True),
         ("enable branches to share templates", True),
+        # outcomes_dev7: orders and things named, capabilities wished for people, and their look-alikes
+        ("lock the invoice while someone else is approving it", True),
+        ("pharmacy profile page with opening hours", True),
+        ("a single source of truth for supplier contracts", True),
+        ("we want branch managers to be able to see every open ticket", True),
+        ("tenants can update their contact details themselves", True),
+        ("reminder to supervisors 2h before an unstaffed shift", True),
+        ("Reduce the time to load the timesheet page", True),
+        ("field engineers can record a repair without signal and it uploads later", True),
+        ("people using screen readers can complete a booking on their own", False),
+        ("quarterly reports to trustees go out on time without anyone chasing numbers", False),
         ("a way for tenants to report repairs with photos", True),
         ("shift report per ward", True),
         ("Support closes refund tickets without escalating to finance", False),  # "support" as people

@@ -1,8 +1,9 @@
 """Duplicate matching, scored on pairs of asks written by others.
 
 duplicates_dev*.jsonl tuned the measure (dev5 to dev9 were held out until their misses were studied for
-spellings, slips, abbreviations and directions); duplicates_holdout6.jsonl was written separately, by an
-author who had seen neither the measure nor the other corpora, and is only scored in aggregate. All are
+spellings, slips, abbreviations and directions, dev10 for how asks are framed); duplicates_holdout7.jsonl
+was written separately, by an author who had seen neither the measure nor the other corpora, and is only
+scored in aggregate. All are
 deliberately hard: reworded duplicates that share few words, and "hard negatives" that share nearly every
 word but ask for something else (import against export, the invoice PDF against the invoice list). Words
 alone find only the near-identical asks; the figures below say how many, and the floors keep precision
@@ -42,6 +43,7 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #   duplicates_dev4     0.50 / 0.02 (4)   -> 1.00 / 0.01 (1)    300 pairs, mostly a complaint against an ask
 #   duplicates_dev5     0.27 / 0.20 (75)  -> 0.86 / 0.12 (14)   220 pairs, 99 duplicates, held out until
 #                                         -> 0.88 / 0.14 (16)   studied for spellings (bot/spelling.py)
+#                                         -> 0.93 / 0.14 (15)   (with dev10's framing)
 #   duplicates_dev6                          0.96 / 0.23 (26)   260 pairs, 110 duplicates, held out, written
 #                                         -> 0.97 / 0.28 (32)   without sight of the measure; then studied
 #   duplicates_dev7                          0.93 / 0.27 (29)   240 pairs, 100 duplicates, a new author, held out
@@ -52,10 +54,13 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
 #   duplicates_dev9                          0.86 / 0.25 (29)   240 pairs, 100 duplicates, another author, held out
 #                                         -> 0.90 / 0.35 (39)   through the day's first two rounds, then studied for
 #                                         -> 0.95 / 0.41 (43)   units ("10am", "24h"), compounds and other platforms
-#   duplicates_holdout6                      0.88 / 0.28 (32)   240 pairs, 100 duplicates (45 near-identical: 28,
-#                                         -> 0.94 / 0.34 (36)   then 34 and 37 flagged), another author, first read
-#                                         -> 0.95 / 0.37 (39)   2026-12-01 with the morning's measure, then after the
-#                                                               second and third rounds
+#   duplicates_dev10                         0.88 / 0.28 (32)   240 pairs, 100 duplicates (45 near-identical: 28,
+#                                         -> 0.94 / 0.34 (36)   then 34, 37 and 42 flagged), another author, held out
+#                                         -> 0.95 / 0.37 (39)   as duplicates_holdout6 through 2026-12-01's three
+#                                         -> 0.98 / 0.42 (43)   rounds, then studied for how asks are framed
+#   duplicates_holdout7                      0.93 / 0.37 (40)   240 pairs, 100 duplicates (45 near-identical: 37,
+#                                         -> 0.93 / 0.38 (41)   then 38 flagged), another author, first read the
+#                                                               afternoon of 2026-12-01, then after dev10 was studied
 # dev5's precision falls short of the 0.9 aimed for; its floor records where it stands.
 @pytest.mark.parametrize(
     "name, precision_floor, recall_floor",
@@ -69,7 +74,8 @@ def precision_recall(rows: list[dict]) -> tuple[float, float, int]:
         ("duplicates_dev7.jsonl", 0.95, 0.3),
         ("duplicates_dev8.jsonl", 0.9, 0.35),
         ("duplicates_dev9.jsonl", 0.9, 0.35),
-        ("duplicates_holdout6.jsonl", 0.85, 0.3),
+        ("duplicates_dev10.jsonl", 0.9, 0.35),
+        ("duplicates_holdout7.jsonl", 0.85, 0.3),
     ],
 )
 def test_precision_and_recall_per_corpus(name, precision_floor, recall_floor):

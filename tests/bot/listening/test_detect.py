@@ -69,14 +69,14 @@ def left_out(path: Path) -> tuple[float, float, float]:
     return scores(list(verdicts_left_out(path)), load(path))
 
 
-@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 5, 6))],
+@pytest.mark.parametrize("path", [SLACK_HELD_OUT, *(DATA / f"requests_holdout{n}.jsonl" for n in (2, 5, 7))],
                          ids=lambda path: path.stem)
 def test_held_out_slack_messages_meet_the_target(path):
     """Measured (precision, recall): requests_holdout .988 .940 on 420 messages; requests_holdout2 (420,
     written later without sight of the rules or the other corpora) .960 .889; requests_holdout5 (360, a new
     author written the same way, first read 2026-12-01: .913 .907 with that morning's rules, .930 .907 after
-    its second round) .937 .914; requests_holdout6 (360, another, first read 2026-12-01: .929 .906 with that
-    morning's rules, .941 .906 after its second round, before the third) .948 .912."""
+    its second round, .937 .914 after its third) .944 .932; requests_holdout7 (360, another, first read the
+    afternoon of 2026-12-01: .925 .907 with that afternoon's rules, before requests_dev11 was studied) .915 .932."""
     rows = load(path)
     assert len(rows) >= 300 and 0.35 < sum(r["label"] for r in rows) / len(rows) < 0.55
     precision, recall, _ = scores([detect(r["text"]).is_request for r in rows], rows)
@@ -84,18 +84,18 @@ def test_held_out_slack_messages_meet_the_target(path):
     assert recall >= SLACK_TARGET[1], f"recall {recall:.3f}"
 
 
-@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 4, 5))],
+@pytest.mark.parametrize("path", [REVIEWS_HELD_OUT, *(DATA / f"reviews_holdout{n}.jsonl" for n in (2, 4, 6))],
                          ids=lambda path: path.stem)
 @pytest.mark.parametrize("reading", ["message", "feedback channel"])
 def test_held_out_customer_voice_meets_the_target(path, reading):
     """Read as a whole message with the customer weights, and as a feedback channel reads it (each
     sentence, a bug report asking only in passing): both must meet the target. Measured figures, as
-    (precision, recall, F1): reviews_holdout .954 .854 .901 and .944 .889 .916; reviews_holdout2 (400 texts,
-    written without sight of the rules or the other corpora) .903 .873 .888 and .893 .887 .890; reviews_holdout4
-    (360, a new author written the same way, first read 2026-12-01: .903 .903 .903 and .887 .924 .905) .894 .882
-    .888 and .875 .924 .899; reviews_holdout5 (360, another, first read 2026-12-01 after reviews_dev13, once held
-    out as reviews_holdout3, was studied: .874 .917 .895 and .844 .938 .888 before that round) .873 .910 .891 and
-    .855 .944 .898."""
+    (precision, recall, F1): reviews_holdout .954 .842 .894 and .950 .889 .918; reviews_holdout2 (400 texts,
+    written without sight of the rules or the other corpora) .923 .873 .897 and .899 .893 .896; reviews_holdout4
+    (360, a new author written the same way, first read 2026-12-01: .903 .903 .903 and .887 .924 .905) .915 .896
+    .905 and .906 .938 .922; reviews_holdout6 (360, another, first read the afternoon of 2026-12-01: .860 .854
+    .857 and .855 .903 .878 before reviews_dev14, once reviews_holdout5, was studied) .879 .861 .870 and .866
+    .896 .881."""
     if not path.exists():
         pytest.fail(f"{path.name} is missing: the customer-voice target cannot be checked without it")
     rows = load(path)
@@ -122,6 +122,7 @@ FLOORS = {
     "requests_dev8.jsonl": (0.9, 0.75, 0.0),  # .926 .848 .885
     "requests_dev9.jsonl": (0.9, 0.75, 0.0),  # .957 .951 .954 (requests_holdout3 until its misses were studied)
     "requests_dev10.jsonl": (0.9, 0.75, 0.0),  # .962 .944 .953 (requests_holdout4 until its misses were studied)
+    "requests_dev11.jsonl": (0.9, 0.75, 0.0),  # .957 .975 .966 (requests_holdout6 until its misses were studied)
     "reviews_dev1.jsonl": (0.0, 0.0, 0.8),  # .954 .954 .954
     "reviews_dev2.jsonl": (0.0, 0.0, 0.8),  # .929 .906 .917
     "reviews_dev3.jsonl": (0.0, 0.0, 0.8),  # .920 .857 .887
@@ -138,6 +139,7 @@ FLOORS = {
     # App-store reviews as they are typed: lowercase, unpunctuated run-ons, txt speak, non-native English.
     "reviews_dev12.jsonl": (0.0, 0.0, 0.8),  # .967 .824 .890
     "reviews_dev13.jsonl": (0.0, 0.0, 0.8),  # .972 .965 .969 (reviews_holdout3 until its misses were studied)
+    "reviews_dev14.jsonl": (0.0, 0.0, 0.8),  # .918 .938 .928 (reviews_holdout5 until its misses were studied)
 }
 
 
@@ -152,8 +154,8 @@ def test_each_tuning_corpus_left_out_of_training(name, floors):
 @pytest.mark.parametrize(
     "voice, floors",
     [
-        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .954 .922 .938 on 3,378 messages
-        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .918 .891 .904 on 4,939 texts
+        ("requests_dev", (*SLACK_TARGET, 0.0)),  # measured .957 .932 .944 on 3,738 messages
+        ("reviews_dev", (0.0, 0.0, 0.8)),  # measured .920 .894 .907 on 5,299 texts
     ],
 )
 def test_each_voice_left_out_corpus_by_corpus_meets_the_target(voice, floors):
@@ -234,6 +236,23 @@ VERDICTS = [
     ("customer", "should have a sleep timer", True, "should have"),
     ("customer", "would give 6 stars if i could", False, None),
     ("customer", "i would recommend this app if you had ten stars", False, None),
+    # Asks said sideways (requests_dev11, reviews_dev14), and talk that only sounds like them.
+    ("slack", "the rota tool could really do with a swap button", True, "could really do with"),
+    ("slack", "if the booking system knew which vans have tail lifts we'd stop sending the wrong one, hint hint",
+     True, "hint hint"),
+    ("slack", "make the cost centre field mandatory on expense claims?", True, "mandatory"),
+    ("slack", "either block checkout for out-of-stock items or warn people before they pay", True, "either block"),
+    ("slack", "connecting the CRM to the ticket queue would save Priya an hour a day", True, "would save"),
+    ("slack", "I wish I'd learned Excel properly at uni", False, None),
+    ("slack", "can u share the floor plan with the caterer before Friday", False, None),
+    ("slack", "it'd be brilliant if every manager could submit their rota by Thursday", False, None),
+    ("slack", "Is the parking pass the same for contractors? customer asking", False, None),
+    ("customer", "if the app added a pill reminder I'd never use another tracker", True, "if the app added"),
+    ("customer", "begging you to add a landscape mode for tablets", True, "begging you to"),
+    ("customer", "the audiobook player is too quiet, add a volume boost", True, ", add a"),
+    ("customer", "Please let me log in, it keeps saying my code expired", False, None),
+    ("customer", "No feature asks from this account, renewal is signed", False, None),
+    ("customer", "please add my saved routes back, they vanished after the update", False, None),
 ]
 
 
