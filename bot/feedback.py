@@ -9,14 +9,14 @@ or says it is not a request (a correction kept as labelled data for the detector
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.reviews import SUPPORTABLE
 from bot.similar import Corpus
-from models import FeedbackChannel, Idea, Insight, Stage, dialect_insert
+from models import FeedbackChannel, Idea, Insight, Stage, WithdrawnMessage, dialect_insert
 
 NEW, INBOX, ATTACHED, IDEA, NOT_A_REQUEST = "new", "inbox", "attached", "idea", "not_a_request"
 EVIDENCE = (ATTACHED, IDEA)  # insights that count as an idea's customer mentions
@@ -29,6 +29,8 @@ INBOX_SHOWN = 60
 # Inbox items this alike are shown as one group ("3 say this"); a wrong group costs little, since every
 # quote is shown and a PM decides.
 GROUP_THRESHOLD = 0.45
+# How long a deleted message is remembered: Slack retries an event for minutes, not days.
+WITHDRAWN_KEPT = timedelta(days=7)
 
 
 # --- channels -----------------------------------------------------------------------------------------
@@ -65,7 +67,10 @@ def is_feedback_channel(session: Session, team_id: str, channel_id: str) -> bool
 
 def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, author: str,
            requests: list[str], now: datetime) -> list[int]:
-    """The new insights of a message, once however often it is delivered: their ids (none the second time)."""
+    """The new insights of a message, once however often it is delivered: their ids (none the second time, and
+    none for a message deleted before Slack delivered it again)."""
+    if _withdrawn(session, team_id, channel_id, message_ts):
+        return []
     table = Insight.__table__
     ids = []
     for part, text in enumerate(requests):
@@ -82,15 +87,26 @@ def record(session: Session, *, team_id: str, channel_id: str, message_ts: str, 
 
 
 def already_read(session: Session, team_id: str, channel_id: str, message_ts: str) -> bool:
-    """Whether a message's requests are recorded: Slack delivers a message again when an ack was slow."""
+    """Whether a message's requests are recorded, or it was deleted: Slack delivers a message again when an ack
+    was slow, and may do so after the message was deleted."""
     return session.scalar(select(Insight.id).where(
         Insight.team_id == team_id, Insight.channel_id == channel_id, Insight.message_ts == message_ts).limit(1)
-    ) is not None
+    ) is not None or _withdrawn(session, team_id, channel_id, message_ts)
 
 
-def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str) -> int:
+def _withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str) -> bool:
+    return session.get(WithdrawnMessage, (team_id, channel_id, message_ts)) is not None
+
+
+def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str, now: datetime) -> int:
     """A message deleted from a feedback channel takes its requests still waiting (or being matched) out of
-    the inbox; those a PM or the matcher put on an idea stay its evidence. How many left."""
+    the inbox; those a PM or the matcher put on an idea stay its evidence. The deletion is remembered (a while),
+    so the message delivered again after it, or before it was ever read, adds nothing. How many left."""
+    session.execute(delete(WithdrawnMessage).where(WithdrawnMessage.team_id == team_id,
+                                                   WithdrawnMessage.deleted_at < now - WITHDRAWN_KEPT))
+    table = WithdrawnMessage.__table__
+    session.execute(dialect_insert(session)(table).values(
+        team_id=team_id, channel_id=channel_id, message_ts=message_ts, deleted_at=now).on_conflict_do_nothing())
     gone = session.execute(delete(Insight).where(
         Insight.team_id == team_id, Insight.channel_id == channel_id, Insight.message_ts == message_ts,
         Insight.state.in_((NEW, INBOX))))

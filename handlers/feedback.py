@@ -223,4 +223,4 @@ def _refresh_home(d: Deps, context: BoltContext) -> None:
 def forget_deleted(d: Deps, team_id: str, channel_id: str, message_ts: str) -> None:
     """A message deleted from a feedback channel leaves the inbox (what is on ideas stays their evidence)."""
     with changing(d) as session:
-        feedback.withdrawn(session, team_id, channel_id, message_ts)
+        feedback.withdrawn(session, team_id, channel_id, message_ts, utcnow())

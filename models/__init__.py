@@ -5,7 +5,7 @@ from models.db import dialect_insert, make_engine, make_sessions
 from models.decision import Decision
 from models.digest import DigestNowClaim, DigestRun, DigestSubscription
 from models.idea import Idea, Stage
-from models.insight import FeedbackChannel, Insight
+from models.insight import FeedbackChannel, Insight, WithdrawnMessage
 from models.nudge import Nudge, NudgeOptOut, NudgeWindow
 from models.oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from models.objective import KeyResult, Objective
@@ -43,6 +43,7 @@ __all__ = [
     "TeamSettings",
     "TrackerStatus",
     "WebhookDelivery",
+    "WithdrawnMessage",
     "dialect_insert",
     "make_engine",
     "make_sessions",

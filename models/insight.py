@@ -24,6 +24,21 @@ class FeedbackChannel(Base):
         return f"FeedbackChannel({self.team_id!r}, {self.channel_id!r})"
 
 
+class WithdrawnMessage(Base):
+    """A message deleted from a feedback channel. Slack may deliver the message itself afterwards (a retry of an
+    event whose ack was slow, or one that arrives after its deletion): it is not read then."""
+
+    __tablename__ = "withdrawn_messages"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"WithdrawnMessage({self.team_id!r}, {self.channel_id!r}, {self.message_ts!r})"
+
+
 class Insight(Base):
     __tablename__ = "insights"
     __table_args__ = (

@@ -63,9 +63,15 @@ def read_feedback_message(event: dict[str, Any], *, bot_user_id: str | None, bot
 
 
 def read_deleted(event: dict[str, Any]) -> tuple[str, str] | None:
-    """The channel and ts of a message deleted (by its author or its integration), or None."""
+    """The channel and ts of a message deleted (by its author or its integration), or None. A message with
+    replies is not deleted but left as a tombstone ("This message was deleted."), which Slack sends as an edit."""
     channel, ts = event.get("channel"), event.get("deleted_ts")
-    if event.get("subtype") != "message_deleted" or not isinstance(channel, str) or not isinstance(ts, str):
+    changed = event.get("message") if isinstance(event.get("message"), dict) else {}
+    if event.get("subtype") == "message_changed" and changed.get("subtype") == "tombstone":
+        ts = changed.get("ts")
+    elif event.get("subtype") != "message_deleted":
+        return None
+    if not isinstance(channel, str) or not isinstance(ts, str):
         return None
     return channel, ts
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.feedback import corrections
-from models import Idea, make_sessions
+from models import Idea, WithdrawnMessage, make_sessions
 from runtime import outbox
 from runtime.sender import Sender
 from tests.flows import ideas, open_modal, share_idea, submit_keeping_my_words, wait_until
@@ -234,3 +235,50 @@ def test_a_pasted_export_of_many_reviews_makes_at_most_twenty_insights(bot, slac
     bot.slack.event(integration_post(" ".join(asks)))
     found = settled(bot, engine, 20)
     assert len(found) == 20 and "report number 0 " in found[0].text and "number 19 " in found[-1].text
+
+
+def deleted(post: dict) -> dict:
+    return {"type": "message", "subtype": "message_deleted", "channel": post["channel"], "hidden": True,
+            "deleted_ts": post["ts"], "ts": "1700009999.000001", "previous_message": post}
+
+
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def test_a_deleted_message_slack_delivers_again_stays_out_of_the_inbox(bot, slack, engine):
+    """Slack retries a message event whose ack was slow, minutes later, and events may arrive out of order: a
+    message deleted meanwhile (or deleted before its own event was read) does not come back to the inbox."""
+    listen_here(bot, slack)
+    post = integration_post("Please add a dark mode to the mobile app.")
+    bot.slack.event(post, event_id="EvGONE1")
+    settled(bot, engine, 1)
+    bot.slack.event(deleted(post))
+    wait_until(lambda: insights(engine) == [])
+    bot.slack.event(post, event_id="EvGONE1", headers=RETRY)
+    later = integration_post("I wish I could export my workout history as a spreadsheet.")
+    bot.slack.event(deleted(later))  # the deletion first, then the message's own event, retried
+    wait_until(lambda: len(withdrawn(engine)) == 2)
+    bot.slack.event(later, event_id="EvGONE2", headers=RETRY)
+    bot.finish_work()
+    assert insights(engine) == []
+
+
+def withdrawn(engine) -> list[WithdrawnMessage]:
+    with Session(engine) as session:
+        return list(session.scalars(select(WithdrawnMessage)))
+
+
+def test_a_deleted_message_with_replies_leaves_the_inbox_too(bot, slack, engine):
+    """A message people replied to is not deleted but left as "This message was deleted.", which Slack sends as
+    an edit of the message into a tombstone: its requests leave the inbox all the same."""
+    listen_here(bot, slack)
+    post = integration_post("Please add a dark mode to the mobile app.")
+    bot.slack.event(post)
+    settled(bot, engine, 1)
+    bot.slack.event({"type": "message", "subtype": "message_changed", "channel": post["channel"], "hidden": True,
+                     "ts": "1700009999.000002", "event_ts": "1700009999.000002", "previous_message": post,
+                     "message": {"type": "message", "subtype": "tombstone", "hidden": True, "user": "USLACKBOT",
+                                 "text": "This message was deleted.", "ts": post["ts"], "thread_ts": post["ts"],
+                                 "reply_count": 2}})
+    wait_until(lambda: insights(engine) == [])
+    assert "Customer feedback inbox (0)" in str(open_home(bot, slack)["blocks"])
