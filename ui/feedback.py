@@ -130,14 +130,28 @@ def _rich(element: dict[str, Any]) -> list[str]:
         return [element["text"]]
     if element.get("type") == "link":
         return [str(element.get("text") or element.get("url") or "")]
-    if element.get("type") in ("user", "channel"):
-        return [" "]
+    if element.get("type") in ("user", "channel", "broadcast"):
+        # As the text field sends them (`<@U9>`, `<#C9>`, `<!here>`): read by name, as the channel showed them.
+        return [_token(element)]
     out: list[str] = []
     for child in _dicts(element.get("elements")):
         out += _rich(child)
         if element.get("type") == "rich_text_list":
             out.append("\n")
     return out
+
+
+def _token(element: dict[str, Any]) -> str:
+    """A person, a channel or an @here in rich text as Slack's token; one with a garbled id as a blank, so that
+    it can never form another token."""
+    kind = element.get("type")
+    if kind == "broadcast":
+        return f"<!{element['range']}>" if element.get("range") in ("here", "channel", "everyone") else " "
+    found = element.get("user_id" if kind == "user" else "channel_id")
+    if not isinstance(found, str):
+        return " "
+    shown = mention(found) if kind == "user" else channel_link(found)
+    return shown if shown in (f"<@{found}>", f"<#{found}>") else " "
 
 
 def _words(value: Any) -> str | None:

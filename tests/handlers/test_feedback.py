@@ -226,6 +226,21 @@ def test_a_persons_message_is_one_mention_however_slack_encodes_its_text(bot, sl
     assert "R&amp;D" in card and "&amp;amp;" not in card
 
 
+def test_the_people_and_channels_a_persons_message_names_are_kept_by_name(bot, slack, engine):
+    """A person's words come as rich text, whose people and channels are elements of their own: the request keeps
+    them by name, as the channel showed them, rather than as blanks ("as  asked in ")."""
+    slack.users["U9"] = {"profile": {"display_name": "ana"}}
+    slack.channels["C123"] = {"name": "finance"}
+    listen_here(bot, slack)
+    said_here = "customer call: they really need SSO with Okta for the admin console, as "
+    bot.slack.event(integration_post(
+        f"{said_here}<@U9> heard in <#C123>", subtype=None, user="U7", bot_id=None,
+        blocks=rich_text({"type": "text", "text": said_here}, {"type": "user", "user_id": "U9"},
+                         {"type": "text", "text": " heard in "}, {"type": "channel", "channel_id": "C123"})))
+    found = settled(bot, engine, 1)
+    assert [i.text for i in found] == [f"{said_here}@ana heard in #finance"]
+
+
 def test_a_persons_request_in_a_feedback_channel_is_read_not_nudged(bot, slack, engine):
     listen_here(bot, slack)
     bot.slack.event(integration_post("customer on the call today: they really need SSO with Okta for the "

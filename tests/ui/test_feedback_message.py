@@ -34,7 +34,14 @@ BASE = {"type": "message", "channel": "CFEED", "ts": "1700000000.000100"}
         {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
             {"type": "user", "user_id": "U9"}, {"type": "text", "text": " & I: add "},
             {"type": "link", "url": "https://x.example", "text": "SSO"}, {"type": "text", "text": " <3"}]}]}]},
-     "U7", "& I: add SSO <3"),  # the text Slack renders from the rich text is not read a second time
+     "U7", "<@U9> & I: add SSO <3"),  # the text Slack renders from the rich text is not read a second time
+    ({"user": "U7", "text": "x", "blocks": [{"type": "rich_text", "elements": [{"type": "rich_text_section",
+                                                                            "elements": [
+        {"type": "broadcast", "range": "here"}, {"type": "text", "text": " "}, {"type": "user", "user_id": "U9"},
+        {"type": "text", "text": " asks for SSO in "}, {"type": "channel", "channel_id": "C12"},
+        {"type": "text", "text": ", "}, {"type": "user", "user_id": "U9>|<!channel"},
+        {"type": "channel", "channel_id": 12}, {"type": "broadcast", "range": "all>"}]}]}]},
+     "U7", "<!here> <@U9> asks for SSO in <#C12>,"),  # people and channels as Slack's tokens; garbled ids as blanks
 ])
 def test_words_and_author(event, author, words):
     read = read_feedback_message({**BASE, **event}, bot_user_id="UBOT", bot_id="BBOT")
