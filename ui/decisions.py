@@ -115,13 +115,16 @@ class DecisionForm:
 
 
 def read_decision(view: dict[str, Any]) -> DecisionForm | None:
-    """The inverse of `decision_modal`, or None when the metadata is garbled."""
+    """The inverse of `decision_modal`, or None when the metadata is garbled, or names a move this form was not
+    made for (a dated one on a form without its date picker: the date's error would have nowhere to show)."""
     values = view.get("state", {}).get("values", {})
     try:
         meta = json.loads(view.get("private_metadata") or "")
         idea_id = read_id(str(meta["idea"]))
         shown, to = str(meta["from"]), str(meta["to"])
         if idea_id is None or shown not in STAGE_NAMES or to not in STAGE_NAMES:
+            return None
+        if to in DATED_STAGES and not any(block.get("block_id") == "revisit" for block in view.get("blocks", [])):
             return None
         return DecisionForm(
             idea_id=idea_id,

@@ -143,6 +143,24 @@ def test_forged_decision_metadata_is_refused_plainly(bot, engine, caplog):
     assert no_tracebacks(caplog)
 
 
+@pytest.mark.parametrize("to", ["parked", "shipped"])
+def test_a_reason_form_forged_into_a_dated_move_is_refused_on_a_field_it_has(bot, slack, engine, caplog, to):
+    """The form for Explore in discovery has no date picker: metadata changed to say Park (or Ship) must not be
+    answered with an error under a date field the form does not have, which Slack refuses (the PM would see
+    only "We had some trouble connecting"), nor record a move without its date."""
+    shown = "delivery" if to == "shipped" else "candidate"
+    idea_id = new_idea(engine, shown)
+    reason = {"type": "input", "block_id": "reason", "element": {"type": "plain_text_input", "action_id": "reason"}}
+    view = {"type": "modal", "callback_id": "idea_decision",
+            "private_metadata": json.dumps({"idea": idea_id, "from": shown, "to": to}), "blocks": [reason]}
+    with caplog.at_level(logging.INFO):
+        reply = bot.slack.submit_view(view, {"reason": "Because three teams asked for it"}, user="UPM").json()
+    assert reply["response_action"] == "errors" and list(reply["errors"]) == ["reason"]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    assert no_tracebacks(caplog)
+
+
 def test_a_forged_review_with_a_measure_longer_than_its_field_is_refused(bot, slack, engine, caplog):
     idea_id = new_idea(engine, "shipped")
     view = {"type": "modal", "callback_id": "idea_review", "private_metadata": json.dumps(
