@@ -122,6 +122,8 @@ def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  
             digest = digest_now(session, team_id, channel, now) if subscription is None else None
         if subscription is not None:
             owed = owe_now(d.sessions, d.digest_intro, subscription.id, now)
+            if not owed:  # the scheduled digest was owed while this one was being written: it says the same
+                tell(d, command, team_id, command["user_id"], DIGEST_JUST_POSTED)
             d.sender.wake()
             return
         paragraph = write_intro(d.digest_intro, team_id, digest)

@@ -174,7 +174,24 @@ def mark_posted(session: Session, run_id: int, message_ts: str | None, now: date
 
 def take_claimed(session: Session, taken: Claim, now: datetime) -> bool:
     """Marks a claimed run as owed, if the claim is still ours (it may have expired and been taken over
-    while the digest was being written); the caller owes its messages in the same transaction."""
+    while the digest was being written) and no other digest of the channel was owed for part of its period
+    meanwhile (`/idea digest now` and the scheduled run, each written while the other was: the channel
+    would read the same week twice; the later is passed over). The caller owes its messages in the same
+    transaction."""
+    # The channel's runs are taken one at a time (a write first: SQLite's writer, PostgreSQL's row lock),
+    # so each sees what the other took.
+    session.execute(update(DigestSubscription).where(DigestSubscription.id == taken.subscription_id)
+                    .values(created_by=DigestSubscription.created_by).execution_options(synchronize_session=False))
+    start = session.scalar(select(DigestRun.period_start).where(DigestRun.id == taken.run_id))
+    if start is not None and _owed_since(session, taken, start, now):
+        session.execute(
+            update(DigestRun)
+            .where(DigestRun.id == taken.run_id, DigestRun.posted_at.is_(None),
+                   DigestRun.claimed_at == taken.claimed_at)
+            .values(skipped=True)
+            .execution_options(synchronize_session=False)
+        )
+        return False
     done = session.execute(
         update(DigestRun)
         .where(DigestRun.id == taken.run_id, DigestRun.posted_at.is_(None), DigestRun.claimed_at == taken.claimed_at)
@@ -182,6 +199,18 @@ def take_claimed(session: Session, taken: Claim, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
+
+
+def _owed_since(session: Session, taken: Claim, start: datetime, now: datetime) -> bool:
+    """Another run of the channel owed for a period ending after this run's began: taken after this one
+    was claimed (those before are where its period starts). One dated further ahead than a claim lasts (a
+    process whose clock ran ahead, a row written by hand) covers nothing yet."""
+    return session.scalar(
+        select(DigestRun.id).where(
+            DigestRun.subscription_id == taken.subscription_id, DigestRun.id != taken.run_id,
+            DigestRun.posted_at.is_not(None), DigestRun.period_end > start, DigestRun.period_end <= now + CLAIM_TTL,
+        ).limit(1)
+    ) is not None
 
 
 def due_runs(session: Session, now: datetime) -> list[tuple[int, datetime]]:

@@ -14,7 +14,7 @@ from bot.digests.schedule import Schedule, in_words, next_run
 from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, utcnow
 from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import merge_via_card, ship
-from tests.handlers.test_triage import REASON
+from tests.handlers.test_triage import REASON, decide
 
 
 def subscriptions(engine):
@@ -194,6 +194,34 @@ def test_digest_now_typed_twice_posts_one_digest_and_says_so(bot, slack, engine,
     posted = [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CPRODUCT"]
     assert len(posted) == 1
     assert [c.args["text"] for c in slack.calls("response_url")[told:]] == [DIGEST_JUST_POSTED]
+
+
+def test_digest_now_typed_while_the_scheduled_digest_is_owed_says_so_and_the_week_goes_out_once(make_bot, slack,
+                                                                                                 model, engine):
+    """The model writes the paragraph of the PM's `digest now` (it takes a while) when the scheduler's tick owes
+    the channel's scheduled digest: that one goes out, the PM's does not repeat the week, and the PM hears so."""
+    from models import make_sessions
+    from runtime.scheduled import owe_due_digests
+    from ui.digests import DIGEST_JUST_POSTED
+
+    bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=5.0, digest_summary=True)
+    assert decide(bot, slack, share_idea(bot, slack)["blocks"], "idea_move_discovery").body == ""
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    due = utcnow() - timedelta(minutes=5)  # its time came five minutes ago, and the tick is only now
+    with Session(engine) as session, session.begin():
+        session.execute(update(DigestSubscription).values(
+            weekday=due.weekday(), minute_of_day=due.hour * 60 + due.minute, timezone="UTC"))
+    model.answers["DigestIntro"] = {"paragraph": "One idea is waiting."}
+    model.delay, model.requests[:] = 2.5, []
+    told = len(slack.calls("response_url"))
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    wait_until(lambda: model.requests)  # the PM's digest is being written
+    assert owe_due_digests(make_sessions(engine), None, utcnow(), bot.sender.wake) == 1
+    wait_until(lambda: len(slack.calls("response_url")) > told)
+    bot.finish_work()
+    assert [c.args["text"] for c in slack.calls("response_url")[told:]] == [DIGEST_JUST_POSTED]
+    assert len([c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CPRODUCT"]) == 1
 
 
 def test_digest_now_a_minute_after_the_last_posts_again(bot, slack, engine):

@@ -205,6 +205,50 @@ def test_digest_now_just_after_the_scheduled_time_is_not_followed_by_the_same_we
         (MONDAY_9 + timedelta(seconds=20), MONDAY_9 + timedelta(days=7))]
 
 
+def test_digest_now_typed_while_the_scheduled_digest_is_being_written_posts_the_week_once(sessions, slack, sender):
+    """The scheduler claimed 09:00's run and is writing it (the model's paragraph takes seconds) when a PM types
+    `digest now`: no digest is owed yet, so theirs is; the scheduled one, taken after it, would say the same
+    week again, and is not posted."""
+    subscription = subscribed(sessions)
+    typed = []
+
+    def slow_paragraph(team_id, digest):
+        if not typed:
+            typed.append(owe_now(sessions, None, subscription, MONDAY_9 + timedelta(seconds=20)))
+        return "What the week was about"
+
+    assert owe_due_digests(sessions, slow_paragraph, MONDAY_9 + timedelta(seconds=10), sender.wake) == 0
+    sender.drain(retries_too=True)
+    assert typed == [True] and len(posts(slack)) == 1
+    assert post_again_next_week(sessions, sender, slack) == 2
+
+
+def test_the_scheduled_tick_while_digest_now_is_being_written_posts_the_week_once(sessions, slack, sender):
+    """The other way round: `digest now` is being written when the scheduler's tick claims 09:00's run and owes
+    it; the PM's, taken after it, would repeat that week, and is not posted (they hear one is on its way)."""
+    subscription = subscribed(sessions)
+    ticked = []
+
+    def slow_paragraph(team_id, digest):
+        if not ticked:
+            ticked.append(owe_due_digests(sessions, None, MONDAY_9 + timedelta(seconds=30), sender.wake))
+        return "What the week was about"
+
+    assert not owe_now(sessions, slow_paragraph, subscription, MONDAY_9 + timedelta(seconds=20))
+    sender.drain(retries_too=True)
+    assert ticked == [1] and len(posts(slack)) == 1
+    assert post_again_next_week(sessions, sender, slack) == 2
+
+
+def post_again_next_week(sessions, sender, slack) -> int:
+    """The next week's digest still goes out, starting where the one posted ended."""
+    assert owe_due_digests(sessions, None, MONDAY_9 + timedelta(days=7, seconds=10), sender.wake) == 1
+    sender.drain(retries_too=True)
+    posted = [r for r in runs(sessions) if r.posted_at]
+    assert posted[-1].period_start == posted[-2].period_end
+    return len(posts(slack))
+
+
 @pytest.mark.parametrize("tz", ["Nowhere/Bad", "", "utc+2", "../etc/passwd"])
 def test_a_subscription_written_with_a_time_zone_we_do_not_know_posts_in_utc(sessions, post, slack, tz):
     """Written by hand or by another tool: the digest goes out at its time in UTC, once, rather than never."""
