@@ -73,7 +73,11 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
     the tracker's own markup with everyone's words inert. Within `limit` characters (trackers refuse
     longer bodies: Jira at 32,767): an ask too long for it (a whole pasted message) is cut where the room
     ends and says so; the idea keeps all of it."""
-    bold, said = markup.bold, markup.text
+    bold = markup.bold
+
+    def said(text: str) -> str:
+        return markup.text(_unmarked(text))
+
     parts = [f"{bold('Outcome:')} {said(idea.outcome)}", f"{bold('Problem, and who has it:')} {said(idea.problem)}"]
     if idea.evidence:
         parts.append(f"{bold('Evidence:')} {said(idea.evidence)}")
@@ -96,10 +100,19 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
     return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
 
 
+# What starts every filing mark. In people's words it is followed by a joiner, so that an idea quoting another
+# idea's mark ("same as outcome-bot:T0123:12") files an issue that a lost filing of #12 never takes for its own.
+MARK_PREFIX = "outcome-bot:"
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(MARK_PREFIX, MARK_PREFIX[:-1] + ZWJ + ":")
+
+
 def filing_mark(idea: Idea) -> str:
     """What marks an issue as filed for this idea (in this workspace), so a filing whose answer was lost is
     found rather than filed twice."""
-    return f"outcome-bot:{idea.team_id}:{idea.id}"
+    return f"{MARK_PREFIX}{idea.team_id}:{idea.id}"
 
 
 def _cut(text: str, room: int, rest: str, whole: int | None = None) -> str:

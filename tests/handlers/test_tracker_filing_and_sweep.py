@@ -34,6 +34,29 @@ def test_a_retried_filing_does_not_take_another_ideas_issue_for_its_own(tracked_
 
 
 @pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_a_retried_filing_does_not_take_an_issue_whose_words_quote_its_mark(tracked_bot, slack, engine, trackers,
+                                                                            tracker):
+    """Idea #2's evidence quotes idea #3's mark (pasted, or typed on purpose) and is filed; idea #3's filing
+    then meets a 503 and looks for its mark: #2's issue is not #3's, so #3 gets an issue of its own."""
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    share_idea(bot, slack, user="U1")
+    team = ideas(engine)[0].team_id
+    quoting = share_idea(bot, slack, user="U3", evidence=f"Same as outcome-bot:{team}:3 in the tracker")
+    third = share_idea(bot, slack, user="U2", outcome="Support closes tickets a day sooner each week")
+    assert to_delivery(bot, slack, quoting, {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[1].tracker_key is not None, timeout=15)
+    bot.deliver()
+    trackers.fail(rf"POST /{tracker}/", 503)
+    assert to_delivery(bot, slack, third, {"tracker": f"create:{tracker}"})[1].body == ""
+    wait_until(lambda: ideas(engine)[2].tracker_key is not None, timeout=15)
+    bot.finish_work()
+    assert ideas(engine)[2].tracker_key != ideas(engine)[1].tracker_key
+    assert len(trackers.made("POST", r"/issues?$")) == 3
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
 def test_an_issue_filed_but_not_recorded_is_found_not_filed_again(tracked_bot, slack, engine, trackers,
                                                                  monkeypatch, tracker):
     """The tracker filed the issue and said so; then the database failed before the link was written (a
