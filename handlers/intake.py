@@ -36,6 +36,7 @@ from handlers.access import (
     open_form,
     standing,
     team,
+    tell,
 )
 from handlers.home import home_of
 from models import Idea, utcnow
@@ -43,7 +44,7 @@ from runtime import calls, outbox
 from runtime.sender import Job
 from ui.feedback import feedback_text, sorted_meanwhile
 from ui.ids import INTAKE_CALLBACK, SHORTCUT_CALLBACK, USE_SUGGESTION
-from ui.intake import IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
+from ui.intake import DATABASE_AWAY, IntakeState, form_failed, intake_modal, kept_source, read_intake, with_kept_source
 from ui.objectives import read_objective
 from ui.tokens import as_read, typed_text, unnamed
 
@@ -69,20 +70,27 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     if from_message:
         names = d.names.of(client, team_id, unnamed(ask + "\n" + evidence), logger)
         ask, evidence = as_read(ask, names), as_read(evidence, names)
-    with d.sessions() as session:
-        objectives = objective_choices(session, team_id)
-    draft = None
-    # An ask longer than its field, and the message the form is opened on, are kept on the server; the
-    # form carries their key.
-    kept = {**({"ask": ask} if len(ask) > limit else {}),
-            **(kept_source(source) if source.message_ts or source.author_id else {})}
-    if kept:
-        with d.sessions.begin() as session:
-            draft = save_draft(session, team_id, kept)
-    state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
-                        insights=insights)
     # Words typed after `/idea` are gone from the person's message box: if the form cannot open, they get them back.
     typed = source.message_ts is None and not insights and bool(ask.strip())
+    draft = None
+    try:
+        with d.sessions() as session:
+            objectives = objective_choices(session, team_id)
+        # An ask longer than its field, and the message the form is opened on, are kept on the server; the
+        # form carries their key.
+        kept = {**({"ask": ask} if len(ask) > limit else {}),
+                **(kept_source(source) if source.message_ts or source.author_id else {})}
+        if kept:
+            with d.sessions.begin() as session:
+                draft = save_draft(session, team_id, kept)
+    except SQLAlchemyError as error:
+        if not typed:
+            raise  # the words are still where they were (a message, the inbox): told the database is away
+        logger.warning("the form for %s did not open: the database is away (%s)", user_id, type(error).__name__)
+        tell(d, body, team_id, user_id, form_failed(ask, DATABASE_AWAY))
+        return
+    state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
+                        insights=insights)
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
                      logger, failed=form_failed(ask) if typed else FORM_FAILED)
     if view is None or d.coach is None or not ask.strip():

@@ -209,12 +209,16 @@ def with_kept_source(state: IntakeState, kept: dict[str, Any]) -> IntakeState:
 TYPED_KEPT = 30_000  # characters of an ask given back in one message (Slack cuts a message's text at 40,000)
 
 
-def form_failed(ask: str) -> str:
-    """When Slack will not open the form for `/idea <text>`: what was typed, to paste again, since the
-    person's message box no longer holds it. In a code block, escaped, so it reads as typed and pings nobody."""
+SLACK_WONT_OPEN = "Slack could not open the form just now (it took too long, or said no)"
+DATABASE_AWAY = "outcome-bot can't reach its database just now"
+
+
+def form_failed(ask: str, why: str = SLACK_WONT_OPEN) -> str:
+    """When the form for `/idea <text>` does not open (Slack will not, or the database is away): what was
+    typed, to paste again, since the person's message box no longer holds it. In a code block, escaped, so
+    it reads as typed and pings nobody."""
     typed = clip(escape(ask.replace("```", "`\u200b``")), TYPED_KEPT)
-    return ("Slack could not open the form just now (it took too long, or said no), so nothing was saved. "
-            f"Here is what you typed, to use with `/idea` again:\n```{typed}```")
+    return f"{why}, so nothing was saved. Here is what you typed, to use with `/idea` again:\n```{typed}```"
 
 
 def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:

@@ -97,3 +97,15 @@ def test_it_recovers_by_itself_when_the_database_comes_back(make_bot, slack, tmp
         assert time.monotonic() < deadline, "never recovered"
         time.sleep(0.5)
     assert bot.slack.get("/healthz").status == 200
+
+
+def test_words_typed_after_the_command_while_the_database_is_away_are_given_back(make_bot, slack, dead_database):
+    """The form cannot open without the database; the person's message box no longer holds what they typed
+    after `/idea`: it comes back to them, as typed, with the word that the database is away."""
+    bot = make_bot(on_engine=make_engine(dead_database))
+    typed = "Let finance export the *monthly* report to CSV <!channel>"
+    assert bot.slack.command(typed).status == 200
+    said = slack.wait_for("response_url")[0].args["text"]
+    assert DOWN in said and "```Let finance export the *monthly* report to CSV @channel```" in said
+    assert "<!channel>" not in said
+    assert not slack.calls("views.open")
