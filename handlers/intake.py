@@ -76,10 +76,10 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
     try:
         with d.sessions() as session:
             objectives = objective_choices(session, team_id)
-        # An ask longer than its field, and the message the form is opened on, are kept on the server; the
-        # form carries their key.
+        # An ask longer than its field, and where the form was opened (a channel, a message), are kept on the
+        # server; the form carries their key.
         kept = {**({"ask": ask} if len(ask) > limit else {}),
-                **(kept_source(source) if source.message_ts or source.author_id else {})}
+                **(kept_source(source) if source.channel_id or source.message_ts or source.author_id else {})}
         if kept:
             with d.sessions.begin() as session:
                 draft = save_draft(session, team_id, kept)

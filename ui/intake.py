@@ -121,10 +121,10 @@ def intake_modal(
                                                   objectives_left_out(OBJECTIVE_OPTIONS, len(objectives))])), 2000),
             "element": objective_select(objectives, read_objective(state.values.get("objective")), INTAKE_OBJECTIVE),
         })
-    # The message an idea comes from (its ts and author) is kept on the server with the draft, never carried:
-    # a forged form could otherwise credit anyone and have decisions told in any thread.
+    # Where an idea comes from (its channel, and a message's ts and author) is kept on the server with the
+    # draft, never carried: a forged form could otherwise credit anyone, have decisions told in any thread
+    # and put the idea in any channel's own digest.
     metadata = {
-        "channel": state.source.channel_id,
         "d": state.draft,
         "checked": state.checked or None,
         "v": state.version if state.version > 1 else None,
@@ -184,9 +184,8 @@ def read_intake(view: dict[str, Any]) -> IntakeState:
         values[name] = value if isinstance(value, str) else None
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        source = Source(channel_id=carried(meta.get("channel")))
         version = int(meta.get("v") or 1)
-        return IntakeState(values, source, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
+        return IntakeState(values, NO_SOURCE, None, bool(meta.get("checked")), version if 0 < version < 100 else 1,
                            carried(meta.get("d")), tuple(read_ids(meta.get("i"), INSIGHTS_CARRIED)))
     except (ValueError, AttributeError, TypeError):
         return IntakeState(values)

@@ -207,3 +207,18 @@ def test_an_idea_form_with_forged_values_gets_a_field_error_not_a_traceback(bot,
         stored = session.scalar(select(func.count()).select_from(Idea))
     # either the form says which field needs words, or (the forged field being optional) the idea is in
     assert answer.get("response_action") in ("errors", "update") or stored == 1
+
+
+@pytest.mark.parametrize("forged", [{"channel": "CLEADERSHIP"}, {"channel": "CLEADERSHIP", "d": None}, {}])
+def test_an_idea_form_says_where_it_was_opened_not_where_its_metadata_claims(bot, slack, engine, forged):
+    """The channel an idea came from decides which channel-only digests show it and what its card says: it is
+    the channel `/idea` was typed in, kept on the server, not one written into the form's metadata."""
+    view = open_modal(bot, slack, channel="CSALES")
+    carried = json.loads(view.get("private_metadata") or "{}")
+    metadata = {k: v for k, v in {**carried, **forged}.items() if v is not None}
+    reply = bot.slack.submit_view({**view, "private_metadata": json.dumps(metadata)}, GOOD)
+    assert reply.status == 200 and reply.body == ""
+    bot.deliver()
+    with Session(engine) as session:
+        assert session.scalar(select(Idea.source_channel_id)) in ("CSALES", None)
+    assert "CLEADERSHIP" not in str(slack.calls("chat.postMessage"))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.decisions import REASON_MAX_CHARS, Triage
-from bot.ideas import FIELDS, Source
+from bot.ideas import FIELDS, NO_SOURCE, Source
 from bot.objectives import KeyResultDraft, ObjectiveChoice
 from bot.team_settings import TeamConfig
 from models import Decision, Idea, KeyResult, Objective, Stage, Support
@@ -68,8 +68,9 @@ def test_the_intake_form_reads_back_what_it_was_given(version):
     typed = {name: WORST[: spec.max_chars] for name, spec in FIELDS.items()}
     back = intake.read_intake(submitted(view, {**typed, "objective": "7"}))
     assert back.values == {**typed, "objective": "7"}
-    assert (back.source, back.checked, back.version, back.draft) == (Source("C1"), True, version, "k3y_-.AbC")
-    assert back.suggestion is None  # kept on the server, under the draft key, as is the message it came from
+    assert (back.source, back.checked, back.version, back.draft) == (NO_SOURCE, True, version, "k3y_-.AbC")
+    # kept on the server, under the draft key, as is where it came from (a form's metadata can be forged)
+    assert back.suggestion is None
     assert intake.with_kept_source(back, intake.kept_source(source)).source == source
 
 
