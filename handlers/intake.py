@@ -113,7 +113,8 @@ def suggest(d: Deps, job: Job) -> None:
             kept = load_draft(session, job.team_id, payload.get("draft"))
             draft = save_draft(session, job.team_id, {**kept, "suggestion": suggestion.model_dump()})
             channel, ts, author = payload["source"]
-            state = IntakeState(values={"ask": payload["ask"], "evidence": payload.get("evidence") or None},
+            whole = kept.get("ask") if isinstance(kept.get("ask"), str) else payload["ask"]  # the form says it is kept
+            state = IntakeState(values={"ask": whole, "evidence": payload.get("evidence") or None},
                                 source=Source(channel, ts, author), suggestion=suggestion.model_dump(), draft=draft,
                                 insights=tuple(payload.get("insights") or ()))
             form = intake_modal(state=state, objectives=objective_choices(session, job.team_id))
@@ -132,7 +133,7 @@ def use_suggestion_callback(ack: Ack, body: dict, context: BoltContext) -> None:
         state, suggestion = with_kept_source(state, kept), kept.get("suggestion")
         if not isinstance(suggestion, dict):
             return
-        values = dict(state.values)
+        values = _whole_ask(state.values, kept.get("ask"))  # an ask longer than its field: the form says so again
         for name in ("outcome", "problem"):
             if not (values.get(name) or "").strip():
                 values[name] = str(suggestion.get(name) or "")

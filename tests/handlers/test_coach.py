@@ -203,3 +203,25 @@ def test_an_outcome_that_reads_like_an_output_gets_one_gentle_nudge(bot, slack, 
     assert again.body == ""
     with Session(engine) as session:
         assert session.scalar(select(Idea.outcome)) == "Add a CSV export button to the reports page"
+
+
+def test_a_suggestion_for_an_ask_longer_than_its_field_still_says_all_of_it_is_kept(coached, slack, model, engine):
+    """The form shows the start of a long ask and says the idea keeps all of it; the versions the suggestion
+    and "Use it" bring say so too, and the idea keeps every word."""
+    ask = " ".join(f"word{n}" for n in range(2000))
+    assert coached.slack.command(ask).status == 200
+    kept = "whole of it is kept with the idea"
+    assert kept in str(slack.wait_for("views.open")[0].args["view"]["blocks"])
+    update = slack.wait_for("views.update")[0].args
+    suggested = update["view"]
+    assert kept in str(suggested["blocks"])
+    typed = {**suggested, "id": update["view_id"], "hash": "h2", "state": {"values": {
+        input_block(suggested, "ask")["block_id"]: {"ask": {"value": input_block(suggested, "ask")["element"][
+            "initial_value"]}}}}}
+    coached.slack.press(buttons(suggested["blocks"])["use_suggestion"], view=typed)
+    used = slack.wait_for("views.update", 2)[1].args["view"]
+    assert kept in str(used["blocks"])
+    filled = {**used, "id": update["view_id"], "hash": "h3"}
+    assert coached.slack.submit_view(filled, {**GOOD, "ask": input_block(used, "ask")["element"]["initial_value"]}
+                                     ).body == ""
+    assert ideas(engine)[0].ask == ask
