@@ -4,6 +4,7 @@ an idea (and the author it was credited to) hears straight after."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -216,8 +217,15 @@ def form_failed(ask: str, why: str = SLACK_WONT_OPEN) -> str:
     """When the form for `/idea <text>` does not open (Slack will not, or the database is away): what was
     typed, to paste again, since the person's message box no longer holds it. In a code block, escaped, so
     it reads as typed and pings nobody."""
-    typed = clip(escape(ask.replace("```", "`\u200b``")), TYPED_KEPT)
+    typed = clip(escape(_unfenced(ask)), TYPED_KEPT)
     return f"{why}, so nothing was saved. Here is what you typed, to use with `/idea` again:\n```{typed}```"
+
+
+def _unfenced(text: str) -> str:
+    """`text` with no run of backticks that could close the code block it is shown in: a zero-width space
+    between any two (```` and more too), and at either end that is one, next to the block's own fence."""
+    text = re.sub(r"`(?=`)", "`\u200b", text)
+    return ("\u200b" if text.startswith("`") else "") + text + ("\u200b" if text.endswith("`") else "")
 
 
 def confirmation(idea: Idea, look_alikes: Sequence[Idea] = ()) -> dict[str, Any]:

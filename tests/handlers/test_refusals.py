@@ -56,6 +56,19 @@ def test_an_idea_form_slack_will_not_open_gives_back_what_was_typed(bot, slack, 
     assert session_count(engine, Idea) == 0
 
 
+@pytest.mark.parametrize("typed", ["Fences ```` like *these* and _those_", "`inline` at the ends`",
+                                   "``double`` and ````` five"])
+@pytest.mark.refusals_expected
+def test_backticks_typed_never_close_the_block_the_words_are_given_back_in(bot, slack, typed):
+    """Four backticks, or one next to the block's own fence, would end the code block early, and the rest
+    would be read as formatting (`*these*` losing its stars): the words come back whole, in one block."""
+    slack.fail("views.open", "expired_trigger_id", times=1)
+    assert bot.slack.command(typed).status == 200
+    said = slack.wait_for("response_url")[0].args["text"]
+    assert said.count("```") == 2 and not said.split("```")[1].startswith("`") and not said.endswith("````")
+    assert said.split("```")[1].replace("\u200b", "") == typed
+
+
 @pytest.mark.refusals_expected
 def test_a_form_from_a_message_that_will_not_open_says_so_without_quoting_it(bot, slack):
     slack.fail("views.open", "expired_trigger_id", times=1)
