@@ -43,9 +43,11 @@ class Markup:
 
 # A zero-width joiner after `@` or `#`: the words read and copy as typed, but GitHub (whose Markdown has no
 # escape for either: a backslash is dropped and the mention made all the same) sees no mention of
-# `@octocat` and no reference to `#123`, `GH-123` or `acme/roadmap#123`.
+# `@octocat` and no reference to `#123`, `GH-123` or `acme/roadmap#123`. And after a `<` that would open
+# HTML: `<!--` typed in an idea would otherwise hide the rest of the issue (the reason, the link back).
 ZWJ = "\u200d"
-_GITHUB_LIVE = re.compile(r"((?<![0-9A-Za-z_])@(?=[0-9A-Za-z])|#(?=[0-9])|\bGH-(?=[0-9]))", re.IGNORECASE)
+_GITHUB_LIVE = re.compile(r"((?<![0-9A-Za-z_])@(?=[0-9A-Za-z])|#(?=[0-9])|\bGH-(?=[0-9])|<(?=[A-Za-z!/?]))",
+                          re.IGNORECASE)
 # Jira's wiki markup (REST v2): a backslash makes its special characters text: `[~accountid:…]` mentions,
 # `[…|…]` links, `{…}` macros, `!…!` images, `|` tables, `*bold*` and `_emphasis_`. Hyphens and the like are
 # left alone: "month-end" never strikes anything through, and they are in every other sentence.

@@ -63,3 +63,22 @@ def test_an_issue_is_written_in_its_trackers_own_markup(tracked_bot, slack, engi
     assert "**" not in (shown if tracker == "jira" else "")
     assert '<a href="https://acme.slack.com/archives/CTRIAGE/' in shown if tracker == "jira" else \
         "](https://acme.slack.com/archives/CTRIAGE/" in shown
+
+
+def test_html_typed_in_an_idea_hides_nothing_of_its_github_issue(tracked_bot, slack, engine, trackers):
+    """GitHub's Markdown takes raw HTML: `<!--` typed in an idea would hide all that follows it in the issue
+    (the PM's reason, the link back to the idea), and `<details>` would fold it away. Shown as typed instead."""
+    import re
+
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    typed = {"problem": "The export page prints <!-- debug --> and then stops", "evidence": "<details><summary>"
+             "Logs</summary> and </div> too <img src=x>, though 2 < 3 stays as it is"}
+    card = share_idea(bot, slack, user="U1", **typed)
+    assert to_delivery(bot, slack, card, {"tracker": "create:github"})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=10)
+    body, _ = filed_body(trackers, engine, "github")
+    assert re.search(r"<[A-Za-z!/?]", body) is None, body
+    shown = body.replace("\u200d", "")
+    assert typed["problem"] in shown and typed["evidence"] in shown and "Filed by outcome-bot" in shown
