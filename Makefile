@@ -25,13 +25,14 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 
-# The suite runs on SQLite (two workers: each test has its own database file), then again on PostgreSQL
-# wherever 127.0.0.1:5432 answers (two workers, each with a database of its own: test_gw0, test_gw1).
+# The suite runs on SQLite (two workers: each test has its own database file), then the tests that use a
+# database run again on PostgreSQL wherever 127.0.0.1:5432 answers (two workers, each with a database of its
+# own: test_gw0, test_gw1); the rest would only repeat themselves (tests/conftest.py).
 test: lint
 	$(BIN)/python -m pytest -q -n 2
 	@url=$$($(BIN)/python -m tests.postgres_url); \
 	if [ -n "$$url" ]; then \
-		echo "== the suite again, on PostgreSQL ($$url)"; \
+		echo "== the tests that use a database again, on PostgreSQL ($$url)"; \
 		TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -n 2; \
 	else \
 		echo "PostgreSQL is not answering on 127.0.0.1:5432: ran on SQLite only"; \

@@ -75,6 +75,9 @@ def create_app(settings: Settings, engine: Engine, *, client: WebClient | None =
     client = client or make_client(settings)
     check_token(settings, client)
     app = App(
+        # Without a name Bolt takes the caller's file name from inspect.stack(), which reads the source of every
+        # frame on the stack: a tenth of a second each time an app is made.
+        name="outcome-bot",
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         # runtime/web.py checks every request's signature before anything is parsed; Bolt need not again.

@@ -193,6 +193,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "refusals_expected: the test makes the fake Slack refuse Block Kit on purpose")
 
 
+# A test that asks for none of these never touches a database: on the PostgreSQL pass it would only repeat
+# what the SQLite pass just did (the detector's corpora, Block Kit builders, the spelling of asks).
+DATABASE_FIXTURES = frozenset({"database_url", "migrated_template"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, only the tests that use a database."""
+    if not PG_URL:
+        return
+    uses = [bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))) for item in items]
+    if not all(uses):
+        config.hook.pytest_deselected(items=[item for item, used in zip(items, uses, strict=True) if not used])
+        items[:] = [item for item, used in zip(items, uses, strict=True) if used]
+
+
 @pytest.fixture
 def sender(engine: Engine, slack: FakeSlack) -> Iterator[Sender]:
     """The sender alone, delivering to the fake Slack, for tests of the scheduler's side."""
