@@ -83,10 +83,16 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database_url(migrated_template: str, tmp_path: Path) -> str:
     """An empty, migrated database for one test."""
     if PG_URL:
+        # DELETE, then the ids from 1 again: a test leaves a few rows, and TRUNCATE of every table costs a
+        # quarter of a second each time (more than many tests).
         engine = create_engine(PG_URL)
-        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            sequences = connection.scalars(text("SELECT quote_ident(sequencename) FROM pg_sequences "
+                                                "WHERE schemaname = current_schema()")).all()
+            connection.execute(text("; ".join(f"DELETE FROM {table.name}"
+                                              for table in reversed(Base.metadata.sorted_tables))))
+            if sequences:
+                connection.execute(text("; ".join(f"ALTER SEQUENCE {name} RESTART" for name in sequences)))
         engine.dispose()
         return PG_URL
     path = tmp_path / "test.db"
