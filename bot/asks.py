@@ -132,4 +132,4 @@ def _shape(text: str) -> _Shape:
                   frozenset(what for to, what in found if to != "from"),
                   frozenset(name for name, said in _PLATFORMS.items() if said.search(text)),
                   tuple(root(w) for w in words if w not in ASK_STOP),
-                  bool(NEGATING & frozenset(WORD.findall(_NOUN_STOP.sub(" ", text)))))
+                  bool(NEGATING & frozenset(words)) and bool(NEGATING & set(WORD.findall(_NOUN_STOP.sub(" ", text)))))
