@@ -86,7 +86,7 @@ class SlackEndpoint(SlackRequestHandler):
                 return BoltResponse(status=401, body="")
         try:
             bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError, RecursionError):
             logger.warning("a signed request that would not parse was refused (400)")
             return BoltResponse(status=400, body="Bad Request")
         response = self.app.dispatch(bolt_request)

@@ -49,7 +49,7 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
             return answer("401 Unauthorized", {"ok": False, "error": "signature"})
         try:
             event = tracker.event(raw, headers)
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # nested past the parser's depth
             logger.warning("a signed %s webhook that would not parse was refused (400)", tracker.name)
             return answer("400 Bad Request", {"ok": False})
         if event.kind == "ping":

@@ -94,6 +94,8 @@ def _github_closed(number=57, sender=None, **extra):
 @pytest.mark.parametrize(("path", "body", "statuses", "ships"), [
     ("github", b"{not json", {400}, False),
     ("github", b"\xff\xfe", {400}, False),
+    ("github", b"[" * 100_000 + b"]" * 100_000, {400}, False),  # nested deeper than the parser goes
+    ("jira", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, {400}, False),
     ("github", b"null", {200, 400}, False),
     ("github", b"[]", {200, 400}, False),
     ("github", {"action": "closed", "issue": None}, {200, 400}, False),

@@ -32,6 +32,7 @@ def signed_post(bot, body: bytes, content_type: str) -> Reply:
         (b"payload=%7Bbad", "application/x-www-form-urlencoded", True, 400),
         (b"payload=\xff\xfe\xfa", "application/x-www-form-urlencoded", True, 400),
         (b"\xff\xfe{}", "application/json", True, 400),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", True, 400),  # nested deeper than the parser goes
     ],
 )
 def test_bad_bodies_get_a_plain_status_and_no_traceback(bot, slack, caplog, body, content_type, signed, status):
