@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from runtime.trackers import (
 _URL = re.compile(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:issues|pull)/(\d+)/?(?:[?#].*)?$")
 _KEY = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")  # owner/repo#57, as ideas store it
 _SHORT = re.compile(r"^#?(\d+)$")
+LAST_CHECK = 0.5  # seconds the repository's check gets at least, when the issue's took nearly all the time
 NEWEST = 100  # issues read from the newest (GitHub's largest page) before its search is asked
 
 
@@ -63,9 +65,12 @@ class GitHub:
         if match is None:
             return None
         repo, number = match.groups()
+        started = time.monotonic()
         status, answer = call("GET", f"{self.settings.api_url}/repos/{repo}/issues/{number}", headers=self.headers,
                               timeout=timeout)
-        if status == 404 and self._hidden(repo, timeout):
+        # The repository's own check shares the time someone waits for (a form's answer is due in 3 s).
+        left = None if timeout is None else max(timeout - (time.monotonic() - started), LAST_CHECK)
+        if status == 404 and self._hidden(repo, left):
             raise Refused(_refusal(404, answer, repo))  # not a deleted issue: a repository the token cannot see
         if status == 410 and _issues_off(answer):
             # 410 for every issue of a repository whose Issues were turned off: none was deleted.

@@ -4,6 +4,7 @@ their REST APIs and sign their webhooks, and the fake Slack."""
 from __future__ import annotations
 
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -176,6 +177,19 @@ def test_linking_an_issue_that_does_not_exist_is_a_field_error(tracked_bot, slac
     _, reply = to_delivery(tracked_bot, slack, card, {"tracker": "link", "issue": reference})
     assert words in reply.json()["errors"]["issue"]
     assert idea_row(engine).stage == "discovery"  # nothing was decided
+
+
+def test_a_slow_missing_issue_and_a_slow_repository_check_still_answer_the_form_in_time(tracked_bot, slack,
+                                                                                         engine, trackers):
+    """A GitHub 404 is checked against the repository itself (is it out of the token's sight?): the two
+    calls share the time the form's answer has, not two seconds each."""
+    card = share_idea(tracked_bot, slack)
+    trackers.slow(r"GET /github/repos/acme/roadmap/issues/999$", 1.6)
+    trackers.slow(r"GET /github/repos/acme/roadmap$", 1.6)
+    started = time.monotonic()
+    _, reply = to_delivery(tracked_bot, slack, card, {"tracker": "link", "issue": "#999"})
+    assert time.monotonic() - started < 2.9  # Slack waits 3 s for a form's answer
+    assert reply.status == 200 and idea_row(engine).stage == "discovery"
 
 
 @pytest.mark.parametrize("reference", ["#12", "https://github.com/acme/roadmap/issues/12", "acme/roadmap#12",
