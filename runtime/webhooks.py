@@ -63,7 +63,8 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
                         "updated": event.updated, "delivery": event.delivery_id}))
         except SQLAlchemyError:
             logger.warning("%s webhook %s not recorded: the database is away", tracker.name, event.delivery_id)
-            return answer("503 Service Unavailable", {"ok": False})  # the tracker sends it again
+            # Jira sends it again; GitHub does not on its own, and the daily sweep reads the issue instead.
+            return answer("503 Service Unavailable", {"ok": False})
         wake()
         return answer("200 OK", {"ok": True})
 
