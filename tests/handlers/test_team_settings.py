@@ -93,9 +93,9 @@ def test_the_admin_hears_when_outcome_bot_cannot_post_in_the_triage_channel_chos
         assert session.scalar(select(TeamSettings.triage_channel)) == channel
     if words is None:
         wait_until(lambda: slack.calls("conversations.info"))
+        wait_until(lambda: slack.channels.get(channel, {}).get("is_member", True))  # a public one is joined
         bot.deliver()
         assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "UADMIN"] == []
-        assert slack.channels.get(channel, {}).get("is_member", True)
         return
     [told] = slack.wait_for("chat.postMessage")
     assert told.args["channel"] == "UADMIN" and f"<#{channel}>" in told.args["text"] and words in told.args["text"]
