@@ -32,7 +32,8 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import usage
-from bot.coach import digest_intro_writer, make_coach
+from bot.coach import make_coach
+from bot.digests.intro import digest_intro_writer
 from bot.listening import words as request_words
 from bot.settings import ConfigError, Settings
 from handlers import register_all

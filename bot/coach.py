@@ -25,7 +25,6 @@ from typing import TypeVar
 import openai
 from pydantic import BaseModel, ValidationError
 
-from bot.digests.compose import Digest
 from bot.model_health import CHAT, EMBEDDINGS, KINDS, Health, names_structured_outputs
 from bot.settings import Settings
 
@@ -345,28 +344,6 @@ def _skipped(why: str) -> None:
     """A call not made while the model rests: the failure that rested it was logged already, this is not news."""
     logger.debug("outcome coach: model not asked (%s); using the heuristics", why)
     return None
-
-
-# Writes the optional digest intro for a team's digest, or None.
-IntroWriter = Callable[[str, Digest], str | None]
-
-
-def digest_intro_writer(settings: Settings, coach: Coach | None) -> IntroWriter | None:
-    """Only with DIGEST_SUMMARY=true and a model; the model sees this digest's decisions and nothing else."""
-    if coach is None or not settings.digest_summary:
-        return None
-
-    def write(team_id: str, digest: Digest) -> str | None:
-        lines = [
-            f"{label}: \"{idea.outcome}\"; reason given: \"{decision.reason}\""
-            for label, moved in (("moved to delivery", digest.to_delivery), ("shipped", digest.shipped),
-                                  ("moved to discovery", digest.to_discovery), ("parked", digest.parked),
-                                  ("declined", digest.declined))
-            for idea, decision in moved
-        ]
-        return coach.digest_intro(team_id, lines) if lines else None
-
-    return write
 
 
 def make_coach(settings: Settings, record_usage: UsageSink) -> Coach | None:

@@ -21,8 +21,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coach import Coach, IntroWriter
+from bot.coach import Coach
 from bot.decisions import may_decide
+from bot.digests.intro import IntroWriter
 from bot.people import FRESH, GOOD_ENOUGH, Known, recall, remember
 from bot.settings import Settings
 from bot.team_settings import NotHere, TeamConfig, team_config

@@ -16,7 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coach import IntroWriter
+from bot.digests.intro import IntroWriter
 from bot.settings import Settings
 from models import utcnow
 from runtime.scheduled import owe_due_check_ins, owe_due_digests, owe_sweeps

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coach import IntroWriter
 from bot.digests.compose import Digest
+from bot.digests.intro import IntroWriter
 from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
 from bot.reviews import claim_check_in, due_check_ins, schedule_missing_check_ins, to_look_up_for_check_ins
 from bot.settings import Settings

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import coach
 from bot.listening.detect import detect
-from models import Idea, ModelUsage
+from models import Decision, Idea, ModelUsage, utcnow
 from tests.flows import GOOD, ideas, share_idea, wait_until
 from tests.handlers.test_listening import message, say
+from tests.scale import seed_workspace
 from tests.slack_requests import buttons
 
 ASK = "Add a CSV export button to the reports page <!channel>"
@@ -189,6 +191,25 @@ def test_the_digest_intro_is_written_only_from_its_decisions(make_bot, slack, mo
     [request] = [r for r in model.requests if r["response_format"]["json_schema"]["name"] == "DigestIntro"]
     assert "Finance loses a day & more every month" in request["messages"][1]["content"]
     assert "Finance loses" not in request["messages"][0]["content"]
+
+
+def test_a_week_of_hundreds_of_decisions_still_gets_its_intro(make_bot, slack, model, engine):
+    """Three hundred decisions this week, each with a long reason: shown whole they would overflow a small
+    model's context (a 400, and the paragraph silently missing). The model is shown how many of each kind and
+    as many as fit, and the digest opens with its paragraph."""
+    bot = make_bot(openai_api_key="sk-test", openai_base_url=model.url, openai_timeout=1.0, digest_summary=True)
+    seed_workspace(engine, ideas=300, supports=0, insights=0, objectives=0, subscriptions=0)
+    with engine.begin() as db:
+        db.execute(update(Decision).values(decided_at=utcnow() - timedelta(hours=2),
+                                           reason="because the numbers say so " * 60))
+    model.context_chars = 16_000  # about 4,000 tokens: a small local model's
+    model.answers["DigestIntro"] = {"paragraph": "A very busy week for the roadmap."}
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+    posted = next(c.args for c in slack.wait_for("chat.postMessage", timeout=20) if c.args["channel"] == "CPRODUCT")
+    assert "A very busy week for the roadmap." in str(posted["blocks"])
+    [request] = [r for r in model.requests if r["response_format"]["json_schema"]["name"] == "DigestIntro"]
+    shown = request["messages"][1]["content"]
+    assert "in all: " in shown and "shipped" in shown and "more decisions not shown" in shown
 
 
 def test_an_outcome_that_reads_like_an_output_gets_one_gentle_nudge(bot, slack, engine):
