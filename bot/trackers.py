@@ -72,9 +72,9 @@ JIRA_WIKI = Markup(bold=lambda label: f"*{label}*", link=lambda label, url: f"[{
 def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | None, limit: int = 30_000,
                markup: Markup = GITHUB_MARKDOWN) -> str:
     """What the team building it should know: the outcome and problem first, then why it was chosen, in
-    the tracker's own markup with everyone's words inert. Within `limit` characters (trackers refuse
-    longer bodies: Jira at 32,767): an ask too long for it (a whole pasted message) is cut where the room
-    ends and says so; the idea keeps all of it."""
+    the tracker's own markup with everyone's words inert. Within `limit` units (trackers refuse longer
+    bodies: Jira at 32,767 UTF-16 units, where an emoji is two): an ask too long for it (a whole pasted
+    message) is cut where the room ends and says so; the idea keeps all of it."""
     bold = markup.bold
 
     def said(text: str) -> str:
@@ -96,10 +96,10 @@ def issue_body(idea: Idea, *, supporters: int, reason: str, card_link: str | Non
               f"({filing_mark(idea)})")
     if idea.ask:
         label, separators = bold("Originally asked for:") + " ", 2 * len("\n\n")
-        room = limit - len("\n\n".join(parts)) - len(footer) - len(label) - separators
+        room = limit - units("\n\n".join(parts)) - units(footer) - units(label) - separators
         parts.append(label + _cut(said(idea.ask), room, f"see {where} for all of it", len(idea.ask)))
     body = "\n\n".join([*parts, footer])
-    return body if len(body) <= limit else _cut(body, limit, "the rest is on the idea")
+    return body if units(body) <= limit else _cut(body, limit, "the rest is on the idea")
 
 
 # What starts every filing mark. In people's words it is followed by a joiner, so that an idea quoting another
@@ -118,12 +118,23 @@ def filing_mark(idea: Idea) -> str:
 
 
 def _cut(text: str, room: int, rest: str, whole: int | None = None) -> str:
-    """`text`, or as much of it as fits in `room` characters followed by a note of what was left out
+    """`text`, or as much of it as fits in `room` units (`units`) followed by a note of what was left out
     (`whole`: how long it was as typed, before the tracker's escapes)."""
-    if len(text) <= room:
+    if units(text) <= room:
         return text
     note = f"… ({whole or len(text):,} characters in all; {rest})"
-    return text[: max(0, room - len(note))].rstrip() + note
+    return _prefix(text, max(0, room - units(note))).rstrip() + note
+
+
+def units(text: str) -> int:
+    """A text's length as Jira counts it (Java's UTF-16 units: an emoji is two), which is never less than
+    GitHub's count; a body within the limit by this count is taken by both."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(text: str, room: int) -> str:
+    """The longest start of `text` within `room` units; an emoji whose second unit falls outside is left out."""
+    return text.encode("utf-16-le")[: 2 * room].decode("utf-16-le", errors="ignore")
 
 
 def link(session: Session, idea: Idea, tracker: str, key: str, url: str, state: str) -> None:

@@ -319,7 +319,7 @@ class FakeTrackers:
                 return 400, {"errorMessages": [], "errors": {"project": "valid project is required"}}, {}
             too_long = {name: f"The entered text is too long. It exceeds the allowed limit of {limit:,} characters."
                         for name, limit in (("summary", 255), ("description", JIRA_TEXT_LIMIT))
-                        if len(fields.get(name) or "") > limit}
+                        if len((fields.get(name) or "").encode("utf-16-le")) // 2 > limit}  # Java's length
             if too_long:
                 return 400, {"errorMessages": [], "errors": too_long}, {}
             with self._lock:
