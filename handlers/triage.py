@@ -117,6 +117,13 @@ def decision_submission_callback(ack: Ack, view: dict, client: WebClient, contex
                            refusal_text(Refused(Refusal.NOT_A_PM), None), waiting=True)) is not None:
         ack(response_action="errors", errors={"reason": refused})
         return
+    try:  # a form left open while someone else moved the idea is told so before the tracker is asked anything
+        with d.sessions() as session:
+            check_move(session, team_id=context.team_id, idea_id=form.idea_id, shown_stage=form.shown_stage,
+                       to_stage=form.to_stage)
+    except Refused as refused:
+        ack(response_action="errors", errors={"reason": refusal_text(refused, None)})
+        return
     filing = filing_plan(d, form)
     if filing.error is not None:
         ack(response_action="errors", errors={"issue" if filing.issue_field else "tracker": filing.error})

@@ -193,6 +193,21 @@ def test_a_slow_missing_issue_and_a_slow_repository_check_still_answer_the_form_
     assert reply.status == 200 and idea_row(engine).stage == "discovery"
 
 
+def test_a_delivery_form_left_open_while_the_idea_moved_is_refused_before_the_tracker_is_asked(
+        tracked_bot, slack, engine, trackers):
+    """Two PMs open the delivery form; the first moves the idea. The second's link is not looked up in the
+    tracker (seconds of waiting, and a call, for a move that cannot happen): the form says the idea moved."""
+    bot = tracked_bot
+    trackers.github_issue(12)
+    card = share_idea(bot, slack)
+    view, reply = to_delivery(bot, slack, card, {"tracker": "none"})
+    assert reply.body == ""
+    late = bot.slack.submit_view(view, {"reason": "Three teams asked and the evidence holds", "tracker": "link",
+                                        "issue": "#12"}, user="UPM").json()
+    assert "already moved" in late["errors"]["reason"]
+    assert trackers.made("GET", r"issues/12$") == [] and idea_row(engine).tracker_key is None
+
+
 @pytest.mark.parametrize("reference", ["#12", "https://github.com/acme/roadmap/issues/12", "acme/roadmap#12",
                                        "OPS-12", "https://acme.atlassian.net/browse/OPS-12"])
 def test_linking_an_existing_issue_shows_it_at_once(tracked_bot, slack, engine, trackers, reference):
