@@ -98,15 +98,18 @@ def _withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str)
     return session.get(WithdrawnMessage, (team_id, channel_id, message_ts)) is not None
 
 
-def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str, now: datetime) -> int:
-    """A message deleted from a feedback channel takes its requests still waiting (or being matched) out of
-    the inbox; those a PM or the matcher put on an idea stay its evidence. The deletion is remembered (a while),
-    so the message delivered again after it, or before it was ever read, adds nothing. How many left."""
-    session.execute(delete(WithdrawnMessage).where(WithdrawnMessage.team_id == team_id,
-                                                   WithdrawnMessage.deleted_at < now - WITHDRAWN_KEPT))
-    table = WithdrawnMessage.__table__
-    session.execute(dialect_insert(session)(table).values(
-        team_id=team_id, channel_id=channel_id, message_ts=message_ts, deleted_at=now).on_conflict_do_nothing())
+def withdrawn(session: Session, team_id: str, channel_id: str, message_ts: str, now: datetime, *,
+              remember: bool) -> int:
+    """A deleted message takes its requests still waiting (or being matched) out of the inbox; those a PM or
+    the matcher put on an idea stay its evidence. With `remember` (a feedback channel's message) the deletion
+    is kept a while, so the message delivered again after it, or before it was ever read, adds nothing. How
+    many left."""
+    if remember:
+        session.execute(delete(WithdrawnMessage).where(WithdrawnMessage.team_id == team_id,
+                                                       WithdrawnMessage.deleted_at < now - WITHDRAWN_KEPT))
+        table = WithdrawnMessage.__table__
+        session.execute(dialect_insert(session)(table).values(
+            team_id=team_id, channel_id=channel_id, message_ts=message_ts, deleted_at=now).on_conflict_do_nothing())
     gone = session.execute(delete(Insight).where(
         Insight.team_id == team_id, Insight.channel_id == channel_id, Insight.message_ts == message_ts,
         Insight.state.in_((NEW, INBOX))))

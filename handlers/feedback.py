@@ -220,7 +220,8 @@ def _refresh_home(d: Deps, context: BoltContext) -> None:
     d.sender.soon(context.team_id, home)
 
 
-def forget_deleted(d: Deps, team_id: str, channel_id: str, message_ts: str) -> None:
-    """A message deleted from a feedback channel leaves the inbox (what is on ideas stays their evidence)."""
+def forget_deleted(d: Deps, team_id: str, channel_id: str, message_ts: str, *, remember: bool) -> None:
+    """A deleted message's requests leave the inbox (what is on ideas stays their evidence); in a feedback
+    channel (`remember`) the deletion is kept, so the message delivered again is not read."""
     with changing(d) as session:
-        feedback.withdrawn(session, team_id, channel_id, message_ts, utcnow())
+        feedback.withdrawn(session, team_id, channel_id, message_ts, utcnow(), remember=remember)

@@ -54,12 +54,15 @@ def message_callback(event: dict, context: BoltContext) -> None:
     with d.sessions() as session:
         config = team_config(session, context.team_id, d.settings)
         in_feedback = is_feedback_channel(session, context.team_id, event.get("channel") or "")
+    if (deleted := read_deleted(event)) is not None:
+        # Wherever it was: a channel that has stopped being a feedback channel still has its messages' requests
+        # waiting in the inbox, and they go with the message.
+        forget_deleted(d, context.team_id, *deleted, remember=in_feedback)
+        return
     if in_feedback:
         said = read_feedback_message(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if said is not None:
             read_feedback(d, context.client, context.team_id, said, context.logger)
-        elif (deleted := read_deleted(event)) is not None:
-            forget_deleted(d, context.team_id, *deleted)
         return
     message = ChannelMessage(
         team_id=context.team_id,

@@ -263,6 +263,20 @@ def test_a_deleted_message_slack_delivers_again_stays_out_of_the_inbox(bot, slac
     assert insights(engine) == []
 
 
+def test_a_message_deleted_after_its_channel_stopped_being_read_still_leaves_the_inbox(bot, slack, engine):
+    """`/idea feedback off` stops reading the channel, not what it already brought: a review withdrawn from the
+    feed afterwards takes its waiting request out of the inbox, and nothing is kept for that channel."""
+    listen_here(bot, slack)
+    post = integration_post("Please add a dark mode to the mobile app.")
+    bot.slack.event(post)
+    settled(bot, engine, 1)
+    bot.slack.command("feedback off", user="UPM", channel=post["channel"])
+    wait_until(lambda: "no longer read" in str(slack.calls("response_url")[-1].args))
+    bot.slack.event(deleted(post))
+    wait_until(lambda: insights(engine) == [])
+    assert withdrawn(engine) == []
+
+
 def withdrawn(engine) -> list[WithdrawnMessage]:
     with Session(engine) as session:
         return list(session.scalars(select(WithdrawnMessage)))
