@@ -218,7 +218,7 @@ def intake_submission_callback(ack: Ack, view: dict, client: WebClient, context:
             if created and state.insights and not linked:  # another PM attached them meanwhile
                 went = feedback.get_insight(session, context.team_id, state.insights[0])
                 outbox.owe(session, context.team_id, outbox.post(context.user_id, {
-                    "text": sorted_meanwhile(idea.id, went.idea_id if went is not None else None)}))
+                    "text": sorted_meanwhile(idea.id, went and went.idea_id, deleted=went is None)}))
             if created:
                 outbox.owe(session, context.team_id, outbox.job("announce", {"idea": idea.id}))
     except IntegrityError:

@@ -335,8 +335,12 @@ INBOX_GONE = "Someone has dealt with that feedback already."
 NOT_OPEN = "That idea is no longer open, so feedback can't be attached to it. Choose another."
 
 
-def sorted_meanwhile(idea_id: int, went_to: int | None) -> str:
-    """To the PM whose idea made from inbox feedback was saved after another PM sorted that feedback."""
+def sorted_meanwhile(idea_id: int, went_to: int | None, *, deleted: bool = False) -> str:
+    """To the PM whose idea made from inbox feedback was saved after another PM sorted that feedback, or after
+    the message it came from was deleted from its channel."""
+    if deleted:
+        return (f"Idea #{idea_id} is saved. The customer feedback you made it from was deleted from its channel "
+                "meanwhile, so it is not counted on the idea.")
     where = f"attached to #{went_to}" if went_to is not None else "sorted"
     return (f"Idea #{idea_id} is saved, but the customer feedback you made it from was {where} by someone else "
             "meanwhile, so it stays there. If the two ideas ask for the same thing, merge them.")

@@ -214,6 +214,29 @@ def test_an_idea_made_from_a_request_another_pm_attached_meanwhile_says_where_th
     assert [i.customer_mentions for i in ideas(engine)] == [1, 0]
 
 
+def test_an_idea_made_from_a_request_whose_message_was_deleted_meanwhile_says_so(make_bot, slack, engine):
+    """The review is withdrawn from the feed while the PM writes the idea from it: the idea is saved, and the
+    PM hears that the message was deleted, not that someone else sorted it."""
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    listen_here(bot, slack)
+    post = integration_post("Would love a calendar view of all bookings in the admin panel.")
+    bot.slack.event(post)
+    waiting = settled(bot, engine, 1)[0]
+    bot.slack.press({"action_id": "inbox_make_idea", "value": str(waiting.id)}, user="UPM", channel=None,
+                    message_ts=None)
+    form = slack.wait_for("views.open", 1)[-1].args["view"]
+    bot.slack.event(deleted(post))
+    wait_until(lambda: insights(engine) == [])
+    calendar = {"outcome": "Front desk sees the week's bookings at a glance",
+                "problem": "Bookings are a long list, so double bookings are missed"}
+    assert submit_keeping_my_words(bot, form, calendar, user="UPM").body == ""
+    wait_until(lambda: len(ideas(engine)) == 1)
+    bot.finish_work()
+    dm = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+    assert any("was deleted from its channel meanwhile" in text for text in dm), dm
+    assert not any("someone else" in text for text in dm), dm
+
+
 def test_a_message_deleted_from_a_feedback_channel_leaves_the_inbox_but_not_the_ideas(bot, slack, engine):
     """A review feed withdraws a review (or a person deletes their note): its requests waiting in the inbox go,
     the one already counted on an idea stays that idea's evidence."""
