@@ -197,10 +197,11 @@ class Coach:
         suggestion = self._ask(team_id, SUGGEST_PROMPT, f"<request>\n{_as_data(ask)}\n</request>", OutcomeSuggestion)
         if suggestion is None:
             return None
-        if not suggestion.outcome.strip() or not suggestion.problem.strip():
+        outcome, problem = _printable(suggestion.outcome).strip(), _printable(suggestion.problem).strip()
+        if not outcome or not problem:
             return _failed("empty suggestion")
-        return OutcomeSuggestion(outcome=_clip(suggestion.outcome.strip(), SUGGESTED_CHARS["outcome"]),
-                                 problem=_clip(suggestion.problem.strip(), SUGGESTED_CHARS["problem"]))
+        return OutcomeSuggestion(outcome=_clip(outcome, SUGGESTED_CHARS["outcome"]),
+                                 problem=_clip(problem, SUGGESTED_CHARS["problem"]))
 
     def confirm_request(self, team_id: str, text: str) -> bool | None:
         verdict = self._ask(team_id, CONFIRM_PROMPT, f"<message>\n{_as_data(text)}\n</message>", RequestVerdict)
@@ -225,7 +226,7 @@ class Coach:
     def digest_intro(self, team_id: str, decisions: list[str]) -> str | None:
         given = "\n".join(f"- {_as_data(line)}" for line in decisions)
         intro = self._ask(team_id, DIGEST_PROMPT, f"<decisions>\n{given}\n</decisions>", DigestIntro)
-        return None if intro is None else _clip(intro.paragraph.strip(), INTRO_CHARS) or None
+        return None if intro is None else _clip(_printable(intro.paragraph).strip(), INTRO_CHARS) or None
 
     def _ask(self, team_id: str, system: str, user: str, answer: type[Answer]) -> Answer | None:
         """A structured answer, or None. An endpoint that refuses structured outputs (a 400 about the response
@@ -309,6 +310,16 @@ def _as_data(text: str) -> str:
     """A person's text as the model is shown it: clipped (a very long one would be refused for its context), and
     with anything that looks like our own tags defused, so no text can close its block and open another."""
     return _TAGS.sub(lambda tag: tag.group(0).replace("<", "‹").replace(">", "›"), _clip(text, TEXT_CHARS))
+
+
+# Control characters but the tab and the line break: PostgreSQL stores no NUL in text, and none of them shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """What a model said, as a person could have typed it: no control characters (a NUL could never be stored
+    nor seen, so a form filled with it would be refused for what nobody can find), line breaks as `\n`."""
+    return _UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _clip(text: str, limit: int) -> str:

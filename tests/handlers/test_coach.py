@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import coach
 from bot.listening.detect import detect
 from models import Decision, Idea, ModelUsage, utcnow
-from tests.flows import GOOD, ideas, share_idea, wait_until
+from tests.flows import GOOD, ideas, share_idea, submit_keeping_my_words, wait_until
 from tests.handlers.test_listening import message, say
 from tests.scale import seed_workspace
 from tests.slack_requests import buttons
@@ -184,7 +186,7 @@ def test_the_digest_intro_is_written_only_from_its_decisions(make_bot, slack, mo
     view = slack.wait_for("views.open", 2)[-1].args["view"]
     bot.slack.submit_view(view, {"reason": "Finance loses a day & more every month"}, user="UPM")
     slack.wait_for("chat.update")
-    model.answers["DigestIntro"] = {"paragraph": "One idea moved <!here>, with its reason below."}
+    model.answers["DigestIntro"] = {"paragraph": "One idea moved <!here>,\x00 with its reason below.\x1b"}
     bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
     posted = next(c.args for c in slack.wait_for("chat.postMessage", 4) if c.args["channel"] == "CPRODUCT")
     assert "One idea moved &lt;!here&gt;, with its reason below." in str(posted["blocks"])
@@ -246,3 +248,23 @@ def test_a_suggestion_for_an_ask_longer_than_its_field_still_says_all_of_it_is_k
     assert coached.slack.submit_view(filled, {**GOOD, "ask": input_block(used, "ask")["element"]["initial_value"]}
                                      ).body == ""
     assert ideas(engine)[0].ask == ask
+
+
+def test_a_suggestion_with_characters_nobody_can_store_or_see_is_taken_without_them(coached, slack, model, engine):
+    """A model may answer a NUL (PostgreSQL stores none in text) or other control characters: they never reach
+    the form, so "Use it" and submitting as it is store the idea, rather than refuse a character nobody can see."""
+    model.answers["OutcomeSuggestion"] = {"outcome": "Finance\x00 closes the month\x1b a day sooner\x07",
+                                          "problem": "Finance\x00 rebuilds the\x0c report by hand\r\nevery month"}
+    assert coached.slack.command(ASK).status == 200
+    update = slack.wait_for("views.update")[0].args
+    suggested = update["view"]
+    typed = {**suggested, "id": update["view_id"], "hash": "h2", "state": {"values": {}}}
+    coached.slack.press(buttons(suggested["blocks"])["use_suggestion"], view=typed)
+    used = slack.wait_for("views.update", 2)[1].args["view"]
+    reply = submit_keeping_my_words(coached, {**used, "id": update["view_id"]}, {}, view_id=update["view_id"])
+    assert reply.body == "", reply.body
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", json.dumps([suggested, used], ensure_ascii=False))
+    assert input_block(used, "outcome")["element"]["initial_value"] == "Finance closes the month a day sooner"
+    problem = input_block(used, "problem")["element"]["initial_value"]
+    assert problem == "Finance rebuilds the report by hand\nevery month"
+    assert ideas(engine)[0].outcome == "Finance closes the month a day sooner"
