@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import feedback
 from bot.drafts import load_draft, save_draft
 from bot.ideas import FIELDS, IdeaDraft, Source, find_submission, get_idea, remember_permalink, submit_idea, validate
+from bot.listening.rules import SLACKBOT
 from bot.objectives import objective_choices
 from bot.outcomes import reads_like_output, rewrite_hint
 from bot.pool import open_ideas
@@ -172,10 +173,11 @@ def as_shown(client: WebClient, d: Deps, team_id: str, slack_text: str, logger: 
 
 def _person_who_wrote(message: dict, bot_user_id: str | None) -> str | None:
     """The person a message is credited to, or None for a bot's, an integration's or a workflow's (which
-    carry a bot user's id too): no person is behind those, so the one who pressed is the requester."""
+    carry a bot user's id too), or Slackbot's (which carry no bot_id): no person is behind those, so the one
+    who pressed is the requester."""
     user = message.get("user")
     if not isinstance(user, str) or message.get("bot_id") or message.get("subtype") == "bot_message" \
-            or user == bot_user_id:
+            or user in (bot_user_id, SLACKBOT):
         return None
     return user
 

@@ -294,8 +294,10 @@ def dms_of(bot, slack, user):
         {"user": "UWF", "bot_id": "BWF", "text": "Workflow: please add dark mode to the iOS app"},
         {"user": "UBOT", "bot_id": "BBOT", "text": "Idea #4 is in: please add dark mode"},
         {"bot_id": "BHOOK", "subtype": "bot_message", "text": "please add dark mode"},
+        # Slackbot's reminders and custom responses come with its user id and no bot_id, as if a person's.
+        {"user": "USLACKBOT", "text": "Reminder: please add dark mode to the iOS app."},
     ],
-    ids=["integration", "workflow", "this-bot", "webhook"],
+    ids=["integration", "workflow", "this-bot", "webhook", "slackbot"],
 )
 def test_turn_into_idea_on_a_bots_message_credits_the_person_who_pressed(bot, slack, engine, original):
     """No person wrote it, so nobody else is credited (nor sent a word): the one who pressed asked."""
