@@ -61,12 +61,14 @@ def register(app: App, d: Deps) -> None:
 
 
 def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,
-                logger: Logger, evidence: str = "", insights: tuple[int, ...] = (), from_message: bool = False
-                ) -> None:
+                logger: Logger, evidence: str = "", insights: tuple[int, ...] = (), from_message: bool = False,
+                failed: str = FORM_FAILED) -> bool:
     """Opens the form at once; an ask longer than its field is kept whole on the server, and a model, if
     there is one, is asked for a suggestion after. `insights`: requests from the feedback inbox the idea
     is made from (their quotes prefill `evidence`). `from_message`: the words are a message's, whose people
-    and channels Slack sends by id alone: they are shown by name, as the message showed them."""
+    and channels Slack sends by id alone: they are shown by name, as the message showed them. `failed`: what
+    the person hears when Slack will not open the form (words typed after `/idea` are given back instead).
+    Whether the form opened."""
     limit = FIELDS["ask"].max_chars
     if from_message:
         names = d.names.of(client, team_id, unnamed(ask + "\n" + evidence), logger)
@@ -89,19 +91,20 @@ def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Sou
             raise  # the words are still where they were (a message, the inbox): told the database is away
         logger.warning("the form for %s did not open: the database is away (%s)", user_id, type(error).__name__)
         tell(d, body, team_id, user_id, form_failed(ask, DATABASE_AWAY))
-        return
+        return False
     state = IntakeState(values={"ask": ask, "evidence": evidence or None}, source=source, draft=draft,
                         insights=insights)
     view = open_form(client, d, body, team_id, user_id, intake_modal(state=state, objectives=objectives),
-                     logger, failed=form_failed(ask) if typed else FORM_FAILED)
+                     logger, failed=form_failed(ask) if typed else failed)
     if view is None or d.coach is None or not ask.strip():
-        return
+        return view is not None
     with changing(d) as session:
         outbox.owe(session, team_id, outbox.job("suggest", {
             "view_id": view["id"], "hash": view.get("hash"), "ask": ask[:limit], "draft": draft,
             "source": [source.channel_id, source.message_ts, source.author_id],
             "evidence": evidence, "insights": list(insights),
         }))
+    return True
 
 
 def suggest(d: Deps, job: Job) -> None:

@@ -37,6 +37,8 @@ from ui.listening import OPTED_OUT, nudges_setting
 from ui.listening import nudge as nudge_message
 
 EXPIRED = "That invitation has expired. Type `/idea` to share an idea."
+SHARE_FAILED = "Slack could not open the form just now (it took too long, or said no), so nothing changed. " \
+               "Please press *Share the outcome* again."
 
 
 def register(app: App, d: Deps) -> None:
@@ -148,12 +150,12 @@ def nudge_share_callback(ack: Ack, body: dict, action: dict, client: WebClient, 
     if nudge is None or nudge.user_id != context.user_id:
         _replace(d, body, context.team_id, {"text": EXPIRED, "replace_original": True})
         return
-    _replace(d, body, context.team_id, {"delete_original": True})
     source = Source(channel_id=nudge.channel_id, message_ts=nudge.message_ts, author_id=nudge.user_id)
     # A nudge keeps its message as Slack sent it (one from before it did was kept with its entities undone,
     # which reads the same but for a typed `&lt;`).
-    open_intake(client, d, body, ask=as_shown(client, d, context.team_id, nudge.text, logger), source=source,
-                team_id=context.team_id, user_id=context.user_id, logger=logger)
+    if open_intake(client, d, body, ask=as_shown(client, d, context.team_id, nudge.text, logger), source=source,
+                   team_id=context.team_id, user_id=context.user_id, logger=logger, failed=SHARE_FAILED):
+        _replace(d, body, context.team_id, {"delete_original": True})  # until then, its button is pressed again
 
 
 def _replace(d: Deps, body: dict, team_id: str, message: dict[str, Any]) -> None:

@@ -200,6 +200,27 @@ def test_the_form_keeps_the_words_as_typed_not_as_slack_encodes_them(bot, slack,
                             "we need SSO & SCIM before the bank signs"]
 
 
+def test_a_nudge_whose_form_slack_would_not_open_stays_to_press_again(bot, slack, engine):
+    """Slack refused the form (a trigger that expired, an outage): the invitation is kept, with its buttons, and
+    the person is told to press it again, rather than told to try again under a nudge that is gone."""
+    event = say(bot, message(channel="CSALES"))
+    nudge = slack.wait_for("chat.postEphemeral")[0].args
+    slack.fail("views.open", "expired_trigger_id")
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1", channel="CSALES")
+    wait_until(lambda: [c for c in slack.calls("response_url") if c.args.get("text")])
+    bot.deliver()
+    [said] = [c.args for c in slack.calls("response_url") if c.args.get("text")]
+    assert "press *Share the outcome* again" in said["text"] and said.get("replace_original") is False
+    assert not [c for c in slack.calls("response_url") if c.args.get("delete_original")]
+
+    bot.slack.press(buttons(nudge["blocks"])["nudge_share"], user="U1", channel="CSALES")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    assert "could we add a CSV export" in str(view["blocks"])
+    wait_until(lambda: [c for c in slack.calls("response_url") if c.args.get("delete_original")])
+    assert bot.slack.submit_view(view, GOOD, user="U1").body == ""
+    assert [(i.requester_id, i.source_message_ts) for i in ideas(engine)] == [("U1", event["ts"])]
+
+
 def test_someone_else_cannot_use_a_nudge(bot, slack, engine):
     say(bot, message())
     nudge = slack.wait_for("chat.postEphemeral")[0].args
