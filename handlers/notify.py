@@ -20,6 +20,7 @@ from bot.team_settings import TeamConfig, team_config
 from models import Decision, Idea, Stage, utcnow
 from runtime import outbox
 from runtime.outbox import Owed
+from runtime.scheduled import refused_askers
 from ui.cards import triage_card
 from ui.decisions import decision_notice, merged_here_notice
 from ui.intake import confirmation, credit_notice
@@ -115,8 +116,9 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
             supported_already=backer.user_id in already_supporting) if personal else to_backers,
             key=notice_key(decision.id, backer.user_id)))
     if decision.to_stage == Stage.REVIEWED:  # whoever shipped it was asked too; an edited question notifies nobody
-        for pm in sorted({check_in.ask_user_id for check_in in check_ins_of(session, idea.id)} - heard
-                         - {idea.submitted_by}):
+        asked = check_ins_of(session, idea.id)
+        for pm in sorted({check_in.ask_user_id for check_in in asked} - heard - {idea.submitted_by}
+                         - refused_askers(session, idea, asked)):
             owed.append(dm(pm, outcome_recorded_notice(idea, decision), key=notice_key(decision.id, pm)))
     if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
         owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why

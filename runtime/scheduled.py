@@ -25,6 +25,7 @@ from bot.team_settings import team_config
 from models import CheckIn, Delivery, DigestSubscription, Idea
 from models.stored_times import normalize_times
 from runtime import outbox
+from runtime.failures import RECIPIENT_ERRORS
 from runtime.outbox import Owed
 from ui.digests import digest_messages
 from ui.loop import check_in as question_of
@@ -190,6 +191,22 @@ def questions_redrawn(session: Session, idea: Idea, check_ins: Iterable[CheckIn]
     if not keys:
         return []
     return [outbox.revision(row.key, row.id, answered) for row in outbox.owed_under(session, idea.team_id, *keys)]
+
+
+def refused_askers(session: Session, idea: Idea, check_ins: Iterable[CheckIn]) -> set[str]:
+    """The PMs asked about these check-ins whose own DMs Slack would not take the question in (deactivated, say):
+    it went to another PM or the triage channel in their place, where it is redrawn once answered. Telling them
+    the outcome by DM would only fail again, and sit among what PMs are asked to try again."""
+    refused = set()
+    for check_in in check_ins:
+        asker = check_in.ask_user_id
+        if asker == idea.requester_id:
+            continue
+        rows = outbox.owed_under(session, idea.team_id, question_key(check_in.id, asker))
+        if any(row.payload.get("channel") == asker and row.state in (outbox.REROUTED, outbox.FAILED)
+               and row.error in RECIPIENT_ERRORS for row in rows):
+            refused.add(asker)
+    return refused
 
 
 def owe_sweeps(sessions: sessionmaker[Session], trackers: tuple[str, ...], wake: Callable[[], None]) -> None:

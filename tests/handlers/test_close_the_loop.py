@@ -576,3 +576,24 @@ def test_an_outcome_of_symbols_at_the_forms_limit_is_shown_whole_on_the_card_and
     for where, message in shown.items():
         said = "".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section").replace("&gt; ", "")
         assert "Close faster " + "&amp;&lt;" * 491 + " end" in said and "…" not in said, (where, said[-200:])
+
+
+def test_a_pm_whose_question_slack_refused_is_not_dmed_the_outcome_either(make_bot, slack, engine):
+    """The PM who shipped it is deactivated, so their question went to another PM: once the requester records the
+    outcome, that question is redrawn, and no DM to the deactivated PM is tried and left failed for PMs to retry."""
+    from models import Delivery
+    from runtime.outbox import FAILED
+
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    slack.users["UPM"] = {"deleted": True}
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    refused_before = len([c for c in slack.calls("chat.postMessage") if c.error])
+    view = opened_form_from(bot, slack, buttons(questions(slack, "U1")[0]["blocks"])["review_met"], "U1")
+    assert "Recorded" in bot.slack.submit_view(view, {"learning": "Close took four days, down from five"},
+                                               user="U1").body
+    bot.finish_work()
+    answered_for_everyone(slack, ("U1", "UPM2"), ("<@U1>", "*met*"))
+    assert len([c for c in slack.calls("chat.postMessage") if c.error]) == refused_before
+    with Session(engine) as session:
+        assert session.scalars(select(Delivery.key).where(Delivery.state == FAILED)).all() == []
