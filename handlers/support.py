@@ -58,6 +58,7 @@ from ui.loop import (
     recorded,
     review_closed,
     review_modal,
+    review_taken,
     support_modal,
     supported,
     thanks_view,
@@ -193,6 +194,17 @@ def review_submission_callback(ack: Ack, view: dict, client: WebClient, context:
                        *questions_redrawn(session, idea, check_ins_of(session, idea.id),
                                           check_in_recorded(idea, decision)))
     except Refused as refused:
-        ack(response_action="errors", errors={"learning": refusal_text(refused, None)})
+        ack(response_action="errors", errors={"learning": review_refused(d, context.team_id, refused)})
         return
     ack(response_action="update", view=thanks_view(recorded(idea, form.result)))
+
+
+def review_refused(d: Deps, team_id: str, refused: Refused) -> str:
+    """Why a review form recorded nothing: the outcome already recorded (said as what), or why not."""
+    if refused.refusal is Refusal.ALREADY_MOVED and refused.idea_id is not None:
+        with d.sessions() as session:
+            idea = get_idea(session, team_id, refused.idea_id)
+            taken = review_taken(idea, latest_decision(session, idea.id)) if idea is not None else None
+        if taken is not None:
+            return taken
+    return refusal_text(refused, None)

@@ -169,6 +169,16 @@ def review_closed(idea: Idea, review: Decision | None) -> str:
             f"*{result_words(review)}*. Nothing changed.")
 
 
+def review_taken(idea: Idea, review: Decision | None) -> str | None:
+    """A review form submitted after the outcome was recorded (by the other person asked), in plain words for
+    the form's field (which shows no mrkdwn): what was recorded; None when the idea was not reviewed."""
+    if idea.stage != Stage.REVIEWED or review is None or review.to_stage != Stage.REVIEWED:
+        return None
+    result = RESULT_WORDS.get(review.result or "") or "reviewed"
+    return (f"The outcome of {idea_ref(idea)} was already recorded: {result}. Nothing was recorded twice; "
+            "the question now says who recorded it, and what we learned.")
+
+
 def asked_again(idea: Idea, when: date | None) -> str:
     if when is None:
         return REVIEW_CLOSED

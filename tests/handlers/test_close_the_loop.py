@@ -597,3 +597,19 @@ def test_a_pm_whose_question_slack_refused_is_not_dmed_the_outcome_either(make_b
     assert len([c for c in slack.calls("chat.postMessage") if c.error]) == refused_before
     with Session(engine) as session:
         assert session.scalars(select(Delivery.key).where(Delivery.state == FAILED)).all() == []
+
+
+def test_a_review_form_submitted_after_the_other_recorded_it_says_what_was_recorded(bot, slack, engine):
+    """The PM and the requester both opened the form; the second to press Record hears that the outcome was
+    recorded, and what, as a button pressed late does, not that the idea "is now outcome reviewed"."""
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    ask_due_check_ins(bot, utcnow() + timedelta(weeks=4))
+    late = opened_form_from(bot, slack, buttons(questions(slack, "UPM")[0]["blocks"])["review_missed"], "UPM")
+    first = opened_form_from(bot, slack, buttons(questions(slack, "U1")[0]["blocks"])["review_met"], "U1")
+    assert "Recorded" in bot.slack.submit_view(first, {"learning": "Close took four days, down from five"},
+                                               user="U1").body
+    said = bot.slack.submit_view(late, {"learning": "Nobody uses the new export at all"}, user="UPM").json()
+    assert said["response_action"] == "errors"
+    # A form's error is plain text: no mention nor bold, which it would show as typed.
+    assert said["errors"]["learning"].startswith("The outcome of #1 was already recorded: met."), said
+    assert [d.result for d in decisions(engine) if d.to_stage == "reviewed"] == ["met"]
