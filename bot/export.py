@@ -81,7 +81,8 @@ def _quote_line(insight: Insight) -> str:
 
 
 def _decision_line(decision: Decision) -> str:
-    extra = f" [{decision.result}]" if decision.result else ""
+    said = [part for part in (decision.result, f"measured: {decision.measured}" if decision.measured else "") if part]
+    extra = f" [{'; '.join(said)}]" if said else ""
     via = f" in {decision.via}" if decision.via else ""
     day = f"{decision.decided_at:%Y-%m-%d}" if decision.decided_at else "date unknown"
     return (

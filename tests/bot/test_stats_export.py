@@ -82,6 +82,19 @@ def test_csv_round_trips_commas_quotes_newlines_and_unicode(sessions):
     assert "candidate -> discovery by UPM: Because the evidence says so" in parsed[0]["decisions"]
 
 
+def test_a_reviews_measure_is_exported_with_its_result(sessions):
+    """What was measured is the evidence the outcome happened: the export keeps it beside the result."""
+    idea_id = seed(sessions, [("discovery", 1), ("delivery", 2), ("shipped", 3)])
+    with sessions.begin() as session:
+        decide(session, team_id="T1", idea_id=idea_id, shown_stage="shipped", to_stage="reviewed",
+               reason="Automating the export removed the manual day", decided_by="U1", result="partly",
+               measured="close took 3.5 days in October")
+    with sessions() as session:
+        [row] = list(csv.DictReader(io.StringIO(to_csv(export_rows(session, "T1")))))
+    assert ("shipped -> reviewed [partly; measured: close took 3.5 days in October] by U1: "
+            "Automating the export removed the manual day") in row["decisions"]
+
+
 def test_operators_export_from_the_command_line(sessions, database_url, tmp_path):
     seed(sessions, [("discovery", 2)], outcome=AWKWARD)
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
