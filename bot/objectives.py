@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.ideas import UNSTORABLE, get_idea, storable
-from models import Idea, KeyResult, Objective
+from models import Idea, KeyResult, Objective, Stage
 
 KEY_RESULT_SLOTS = 3
 # An objective written elsewhere may have more: its form shows them all (five blocks each, within a modal's
@@ -123,6 +123,22 @@ def matching(choices: Sequence[ObjectiveChoice], typed: str, most: int) -> list[
     words = typed.casefold().split()
     found = [choice for choice in reversed(choices) if all(word in choice.title.casefold() for word in words)]
     return found[:most]
+
+
+# Where a card's objective menu still matters: ideas on their way, and shipped ones whose delivery counts.
+LINKABLE = (Stage.CANDIDATE, Stage.DISCOVERY, Stage.DELIVERY, Stage.PARKED, Stage.SHIPPED)
+
+
+def cards_showing(session: Session, team_id: str, objective_id: int, *, every_open: bool
+                  ) -> list[tuple[int, str | None]]:
+    """(idea id, its card's channel) of the posted cards that show an objective as it was: those of ideas linked
+    to it, and with `every_open` those of every idea still linkable, whose menus list every objective."""
+    shows = Idea.objective_id == objective_id
+    if every_open:
+        shows = or_(shows, Idea.stage.in_(LINKABLE))
+    return [(idea_id, channel) for idea_id, channel in session.execute(
+        select(Idea.id, Idea.triage_channel_id)
+        .where(Idea.team_id == team_id, Idea.triage_message_ts.is_not(None), shows).order_by(Idea.id))]
 
 
 def link(session: Session, team_id: str, idea_id: int, objective_id: int | None) -> Idea | None:

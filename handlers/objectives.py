@@ -11,15 +11,31 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bot.command import IdeaCommand
 from bot.decisions import Refusal, Refused
 from bot.drafts import remember_submitted, submitted_before
-from bot.objectives import find_objective, link, objective_choices, objective_errors, save_objective
+from bot.objectives import (
+    cards_showing,
+    find_objective,
+    link,
+    objective_choices,
+    objective_errors,
+    save_objective,
+)
+from bot.team_settings import team_config
 from handlers import notify
 from handlers.access import Deps, changing, deps, guarded, open_form, refusal, team, tell
 from handlers.home import home_of
 from runtime import outbox
+from runtime.sender import Job
 from ui.decisions import refusal_text
 from ui.ids import ADD_OBJECTIVE, EDIT_OBJECTIVE, FIND_OBJECTIVE, INTAKE_OBJECTIVE, OKR_CALLBACK, SET_OBJECTIVE
 from ui.kit import carried, read_id
-from ui.objectives import OBJECTIVES_FOR_PMS, objective_options, okr_modal, read_objective, read_okr
+from ui.objectives import (
+    OBJECTIVES_FOR_PMS,
+    OBJECTIVES_ON_A_CARD,
+    objective_options,
+    okr_modal,
+    read_objective,
+    read_okr,
+)
 
 
 def register(app: App, d: Deps) -> None:
@@ -31,6 +47,21 @@ def register(app: App, d: Deps) -> None:
     app.action(ADD_OBJECTIVE)(guarded(objective_form_callback))
     app.action(EDIT_OBJECTIVE)(guarded(objective_form_callback))
     app.view(OKR_CALLBACK)(guarded(objective_submission_callback))
+    d.sender.register("objective_cards", lambda job: redraw_cards(d, job))
+
+
+def redraw_cards(d: Deps, job: Job) -> None:
+    """The posted cards that show an objective as it was before it was added or renamed, redrawn: a menu listing
+    every objective offers the new one, and a card linked to a renamed one names it anew. Done by the sender,
+    so the form is answered at once however many cards there are."""
+    objective_id, every_open = read_id(str(job.payload.get("objective"))), bool(job.payload.get("every_open"))
+    with d.sessions.begin() as session:
+        if objective_id is not None:
+            config = team_config(session, job.team_id, d.settings)
+            shown = cards_showing(session, job.team_id, objective_id, every_open=every_open)
+            outbox.owe(session, job.team_id, *(outbox.card(idea_id, channel or config.triage_channel)
+                                                for idea_id, channel in shown if channel or config.triage_channel))
+        job.finish(session)
 
 
 def okr_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,
@@ -114,10 +145,17 @@ def objective_submission_callback(ack: Ack, view: dict, client: WebClient, conte
             if form_id is not None and submitted_before(session, context.team_id, form_id):
                 ack()  # a double click: the first submission saved it
                 return
+            before = find_objective(session, context.team_id, objective_id) if objective_id is not None else None
+            titled = before.title if before is not None else None
             saved = save_objective(session, team_id=context.team_id, user_id=context.user_id, title=title,
                                    key_results=key_results, objective_id=objective_id)
             if saved is not None and form_id is not None:
                 remember_submitted(session, context.team_id, form_id)
+            if saved is not None and saved.title != titled:  # new, or renamed: the cards drawn before say otherwise
+                listed = len(objective_choices(session, context.team_id)) <= OBJECTIVES_ON_A_CARD + 1
+                outbox.owe(session, context.team_id, outbox.job(
+                    "objective_cards", {"objective": saved.id, "every_open": listed},
+                    key=f"objective-cards:{saved.id}", collapses=True))
             home = home_of(session, d, context.team_id, context.user_id, True) if saved is not None else None
     except IntegrityError:
         with d.sessions() as session:

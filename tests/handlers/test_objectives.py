@@ -223,3 +223,34 @@ def test_a_pm_edits_an_objective_older_than_home_lists_by_finding_it(bot, slack,
     form = slack.wait_for("views.open", opened + 1)[opened].args["view"]
     assert form["title"]["text"] == "Edit objective"
     assert form["blocks"][0]["element"]["initial_value"] == "Finance closes faster"
+
+
+def test_an_objective_added_or_renamed_later_is_offered_on_cards_already_posted(bot, slack, engine):
+    """A PM adds the next quarter's objective, then links the open ideas to it from their cards: the cards'
+    menus, drawn before it existed, offer it; and a renamed objective reads as renamed on the card."""
+    add_objective(bot, slack)
+    share_serving_the_objective(bot, slack)
+    wait_until(lambda: cards(slack))
+    bot.deliver()
+    assert add_objective(bot, slack, title="Support answers refunds in one reply").body == ""
+    bot.deliver()
+
+    def card_now() -> str:
+        drawn = [c.args for c in slack.calls() if c.ok and c.method in ("chat.postMessage", "chat.update")
+                 and c.args.get("channel") == "CTRIAGE"]
+        return str(drawn[-1]["blocks"])
+
+    wait_until(lambda: "Support answers refunds in one reply" in card_now())
+    from tests.handlers.test_triage import open_home
+
+    with Session(engine) as session:
+        first = session.scalar(select(Objective.id).order_by(Objective.id))
+    home = open_home(bot, slack, "UPM")
+    [edit] = [b["accessory"] for b in home["blocks"] if b.get("accessory", {}).get("value") == str(first)]
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(edit, user="UPM", view=home)
+    form = slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert bot.slack.submit_view(form, {"title": "Finance closes the month in three days",
+                                        "kr1_metric": "Days to close the month"}, user="UPM").body == ""
+    bot.deliver()
+    wait_until(lambda: "Objective: Finance closes the month in three days" in card_now())
