@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
@@ -50,6 +52,11 @@ def register(app: App, d: Deps) -> None:
     d.sender.register("objective_cards", lambda job: redraw_cards(d, job))
 
 
+# Cards redrawn for an objective go out one every two seconds: hundreds at once would meet chat.update's rate
+# limit (about 50 a minute), and the wait it asks for would hold back the decisions people are owed too.
+CARD_PACE = timedelta(seconds=2)
+
+
 def redraw_cards(d: Deps, job: Job) -> None:
     """The posted cards that show an objective as it was before it was added or renamed, redrawn: a menu listing
     every objective offers the new one, and a card linked to a renamed one names it anew. Done by the sender,
@@ -59,8 +66,9 @@ def redraw_cards(d: Deps, job: Job) -> None:
         if objective_id is not None:
             config = team_config(session, job.team_id, d.settings)
             shown = cards_showing(session, job.team_id, objective_id, every_open=every_open)
-            outbox.owe(session, job.team_id, *(outbox.card(idea_id, channel or config.triage_channel)
-                                                for idea_id, channel in shown if channel or config.triage_channel))
+            cards = [outbox.card(idea_id, channel or config.triage_channel)
+                     for idea_id, channel in shown if channel or config.triage_channel]
+            outbox.owe(session, job.team_id, *(replace(card, after=n * CARD_PACE) for n, card in enumerate(cards)))
         job.finish(session)
 
 

@@ -19,8 +19,7 @@ from models import Delivery, utcnow
 
 PENDING, SENT, FAILED, SUPERSEDED, EXPIRED = "pending", "sent", "failed", "superseded", "expired"
 RATE_LIMITED = "ratelimited"  # a row's error while it waits out a 429 (and holds its method back)
-# Rows that write messages in a channel: a card goes out through chat.postMessage or chat.update, a
-# revision through chat.update. A 429 met by one of them holds the others back too.
+# Rows that write messages (a card by chat.postMessage or chat.update): a 429 met by one holds all back.
 MESSAGE_WRITES = ("card", "chat.postMessage", "chat.revise", "chat.update")
 REROUTED = "rerouted"  # could not go where it was meant to, and went to its alternate instead
 LEASE = timedelta(minutes=2)
@@ -38,6 +37,7 @@ class Owed:
     collapses: bool = False  # a newer row with the same key makes pending older ones pointless
     expires_in: timedelta | None = None
     replies: Sequence[Owed] = field(default=())  # thread replies, sent once this has its ts
+    after: timedelta = timedelta(0)  # due this long after it is owed (a burst paced below a rate limit)
 
 
 PASSING_TRIES = 3
@@ -181,7 +181,7 @@ def _add(session: Session, team_id: str, item: Owed, parent_id: int | None, now:
         uncertain = _supersede(session, item.key, now)
     row = Delivery(
         team_id=team_id, method=item.method, payload=item.payload, key=item.key, parent_id=parent_id,
-        state=PENDING, attempts=0, next_attempt_at=now, uncertain=uncertain, created_at=now,
+        state=PENDING, attempts=0, next_attempt_at=now + item.after, uncertain=uncertain, created_at=now,
         expires_at=now + item.expires_in if item.expires_in is not None else None,
     )
     session.add(row)

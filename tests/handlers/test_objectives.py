@@ -254,3 +254,23 @@ def test_an_objective_added_or_renamed_later_is_offered_on_cards_already_posted(
                                         "kr1_metric": "Days to close the month"}, user="UPM").body == ""
     bot.deliver()
     wait_until(lambda: "Objective: Finance closes the month in three days" in card_now())
+
+
+def test_the_cards_redrawn_for_a_new_objective_go_out_paced_below_slacks_rate_limit(bot, slack, engine):
+    """Hundreds of open ideas' cards redrawn at once would meet chat.update's limit (about 50 a minute), and its
+    Retry-After would hold back every decision notice owed meanwhile: they are owed two seconds apart."""
+    for n in range(3):
+        share_idea(bot, slack, outcome=f"Finance closes the month {n + 1} days sooner")
+    bot.deliver()
+    with Session(engine) as session:
+        before = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
+    assert add_objective(bot, slack).body == ""
+    wait_until(lambda: len(redraws(engine, before)) == 3)
+    due = [row.next_attempt_at for row in redraws(engine, before)]
+    assert [round((later - due[0]).total_seconds()) for later in due] == [0, 2, 4]
+
+
+def redraws(engine, after: int) -> list[Delivery]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Delivery).where(Delivery.id > after, Delivery.method == "card")
+                                    .order_by(Delivery.id)))
