@@ -215,6 +215,18 @@ def standing(client: WebClient, d: Deps, config: TeamConfig, team_id: str, user_
     return Standing.NO if admins_only or config.pm_user_ids else Standing.NOT_ADMIN
 
 
+def standing_stored(d: Deps, config: TeamConfig, team_id: str, user_id: str) -> Standing | None:
+    """`standing` from what is stored alone (the PM list, or what Slack said of them in the last minutes), for
+    an answer that goes back in the ack; None when only Slack can say."""
+    if config.pm_user_ids:
+        return Standing.YES if user_id in config.pm_user_ids else Standing.NO
+    with d.sessions() as session:
+        known = recall(session, team_id, user_id, utcnow())
+    if known is None:
+        return None
+    return Standing.YES if known.is_admin else Standing.NOT_ADMIN
+
+
 SLACK_UNSURE = "Slack did not say just now whether you are a workspace admin or owner, who may do this here, " \
                "so nothing changed. Please try again in a minute."
 # Who decides with no PM list, for anyone refused then: an admin of another organisation in a Slack Connect

@@ -1,4 +1,5 @@
-"""`/idea digest here|off|now|preview`: channel digests; all but the preview are for product managers."""
+"""`/idea digest here|off|now|preview`: channel digests; all but a subscribed channel's preview are for product
+managers."""
 
 from __future__ import annotations
 
@@ -21,7 +22,18 @@ from bot.digests.runs import (
 )
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
-from handlers.access import Deps, answer, changing, deps, refusal, team, tell
+from handlers.access import (
+    Deps,
+    Standing,
+    answer,
+    changing,
+    deps,
+    refusal,
+    refused_for,
+    standing_stored,
+    team,
+    tell,
+)
 from models import utcnow
 from runtime import calls, outbox
 from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
@@ -32,6 +44,7 @@ from ui.digests import (
     DIGEST_OFF,
     DIGEST_WAS_OFF,
     INVITE_ME,
+    PREVIEW_FOR_PMS,
     SLACK_BUSY,
     digest_help,
     digest_messages,
@@ -47,18 +60,10 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     if parsed.verb is Verb.DIGEST_HELP:
         ack(**digest_help(), response_type="ephemeral")
         return
-    if parsed.verb is Verb.DIGEST_PREVIEW and d.digest_intro is None:
-        with d.sessions() as session:
-            first, *rest = digest_messages(digest_now(session, team_id, channel, now))
-        ack(**_preview(first, rest), response_type="ephemeral")
+    if parsed.verb is Verb.DIGEST_PREVIEW:
+        preview(ack, d, command, client, team_id, channel, user, logger)
         return
     ack()
-    if parsed.verb is Verb.DIGEST_PREVIEW:  # with the model's paragraph, which may take seconds
-        with d.sessions() as session:
-            digest = digest_now(session, team_id, channel, now)
-        first, *rest = digest_messages(digest, write_intro(d.digest_intro, team_id, digest))
-        _say(d, command, team_id, _preview(first, rest))
-        return
     config = team(d, team_id)
     if (refused := refusal(client, d, config, team_id, user, logger, DIGEST_FOR_PMS)) is not None:
         tell(d, command, team_id, user, refused)
@@ -88,6 +93,34 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
     d.sender.soon(team_id, answer(command, {**said, "response_type": "ephemeral"}))
+
+
+def preview(ack: Ack, d: Deps, command: dict, client: WebClient, team_id: str, channel: str, user: str,
+            logger: Logger) -> None:
+    """A channel's digest, to whoever asks there (its members read it once posted); where none is set up (a
+    channel without one, a DM), the whole workspace's week, with ideas from private channels and DMs and the
+    PMs' reasons: for product managers only, never a guest. Answered in the ack when the database can say
+    who may see it and no model writes its paragraph; else after it, once Slack has said."""
+    with d.sessions() as session:
+        subscribed = find_subscription(session, team_id, channel) is not None
+    config = None if subscribed else team(d, team_id)
+    said = Standing.YES if config is None else standing_stored(d, config, team_id, user)
+    if said is Standing.YES and d.digest_intro is None:
+        with d.sessions() as session:
+            first, *rest = digest_messages(digest_now(session, team_id, channel, utcnow()))
+        ack(**_preview(first, rest), response_type="ephemeral")
+        return
+    if said is not None and said.refused:
+        ack(text=refused_for(said, PREVIEW_FOR_PMS), response_type="ephemeral")
+        return
+    ack()
+    if said is None and (refused := refusal(client, d, config, team_id, user, logger, PREVIEW_FOR_PMS)) is not None:
+        tell(d, command, team_id, user, refused)
+        return
+    with d.sessions() as session:
+        digest = digest_now(session, team_id, channel, utcnow())
+    first, *rest = digest_messages(digest, write_intro(d.digest_intro, team_id, digest))  # may take seconds
+    _say(d, command, team_id, _preview(first, rest))
 
 
 def _preview(first: dict, rest: list[dict]) -> dict:

@@ -192,7 +192,11 @@ def _pulse_words(pulse: Pulse) -> str:
     return "Pulse: " + " · ".join(parts)
 
 
-DIGEST_FOR_PMS = "Only product managers can set up or post digests. `/idea digest preview` shows what one would say."
+DIGEST_FOR_PMS = ("Only product managers can set up or post digests. In a channel that has one, `/idea digest preview` "
+                  "shows what it would say.")
+PREVIEW_FOR_PMS = ("No digest is set up here, so a preview would show the whole workspace's week, private channels "
+                   "and direct messages included: only product managers see that. In a channel that has a digest, "
+                   "`/idea digest preview` shows what it would post.")
 DIGEST_OFF = "This channel will get no more digests. `/idea digest here` starts them again."
 DIGEST_WAS_OFF = "This channel had no digest to stop."
 DIGEST_JUST_POSTED = ("A digest for this channel is on its way, or went out a moment ago, so I did not post another. "

@@ -244,7 +244,7 @@ def test_an_idea_shipped_this_week_is_in_the_digest_not_a_quiet_week(bot, slack,
         session.execute(update(Idea).values(created_at=utcnow() - timedelta(days=40)))
         session.execute(update(Decision).where(Decision.to_stage != "shipped")
                         .values(decided_at=utcnow() - timedelta(days=30)))
-    preview = bot.slack.command("digest preview", user="U2", channel="CPRODUCT").json()
+    preview = bot.slack.command("digest preview", user="UPM", channel="CPRODUCT").json()
     said = str(preview["blocks"])
     assert "quiet week" not in preview["text"] and "1 shipped" in preview["text"]
     assert "Shipped" in said and "Finance closes the month a day sooner" in said and REASON.split(" &")[0] in said
@@ -255,7 +255,7 @@ def test_a_merge_is_in_the_digest_with_its_reason_and_the_idea_it_went_into(bot,
     share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
     dupe = share_idea(bot, slack, user="U3", outcome="Month-end close takes a day less")
     assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
-    preview = bot.slack.command("digest preview", user="U2", channel="CPRODUCT").json()
+    preview = bot.slack.command("digest preview", user="UPM", channel="CPRODUCT").json()
     said = str(preview["blocks"])
     assert "1 merged" in preview["text"]
     assert "Merged" in said and "Month-end close takes a day less" in said and "merged into #1" in said

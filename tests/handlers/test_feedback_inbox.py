@@ -32,7 +32,7 @@ SURFACES = {
     "card": lambda bot, slack: str(slack.calls("chat.update")[-1].args["blocks"]),
     "home line": lambda bot, slack: str(open_home(bot, slack, "U1")["blocks"]),
     "/idea list": lambda bot, slack: str(bot.slack.command("list", user="U1").json()["blocks"]),
-    "digest item": lambda bot, slack: str(bot.slack.command("digest preview", user="U2").json()["blocks"]),
+    "digest item": lambda bot, slack: str(bot.slack.command("digest preview", user="UPM").json()["blocks"]),
 }
 
 
@@ -122,7 +122,7 @@ def test_the_digests_pulse_counts_customer_mentions_as_the_idea_does(bot, slack,
         bot.slack.event(integration_post(post))
     found = settled(bot, engine, len(posts) + 1)
     assert ideas(engine)[0].customer_mentions == len(posts), [(i.text, i.state) for i in found]
-    assert pulse in bot.slack.command("digest preview", user="U2").body
+    assert pulse in bot.slack.command("digest preview", user="UPM").body
 
 
 def test_a_request_matched_to_an_idea_merged_while_it_was_being_matched_follows_the_merge(bot, slack, engine):
