@@ -20,8 +20,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.oauth.installation_store import Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from bot.settings import BOT_SCOPES, ConfigError, Settings
@@ -129,15 +130,24 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
     database; their tables come from our migrations. Bolt refreshes rotating tokens by itself."""
     if not settings.slack_client_id:
         return None
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
         installation_store=ResumingInstallationStore(client_id=settings.slack_client_id, engine=engine),
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+        state_store=CheckedStateStore(expiration_seconds=600, engine=engine),
     )
+
+
+class CheckedStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's store, but a database that does not answer is raised (and the person installing told so, by
+    runtime/web.py) rather than read as a state never issued, which Bolt calls a link not valid; the state
+    stays unused, for when the database is back."""
+
+    def consume(self, state: str) -> bool:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return super().consume(state)
 
 
 # What failed for want of an installation is sent again when the workspace installs within this long.

@@ -60,6 +60,11 @@ def read_body(environ: dict, limit: int = MAX_BODY_BYTES) -> bytes:
     return body
 
 
+INSTALL_DATABASE_DOWN = ("<html><body><h2>outcome-bot can't reach its database just now</h2><p>So it is not installed "
+                         "yet. Please try again in a minute: <a href=\"{install}\">install outcome-bot</a>.</p>"
+                         "</body></html>")
+
+
 class SlackEndpoint(SlackRequestHandler):
     """Bolt's WSGI adapter, guarded as the module says, and timing each dispatch: the latency logged
     is how long Slack waited. The line is written once the answer has gone (the server closes the body
@@ -92,6 +97,23 @@ class SlackEndpoint(SlackRequestHandler):
         response = self.app.dispatch(bolt_request)
         self._dispatched.line = (bolt_request, response, (time.perf_counter() - started) * 1000)
         return response
+
+    def handle_installation(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self._installing(super().handle_installation, request)
+
+    def handle_callback(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self._installing(super().handle_callback, request)
+
+    def _installing(self, step: Callable[[WsgiHttpRequest], BoltResponse], request: WsgiHttpRequest) -> BoltResponse:
+        """OAuth's pages (the install link, Slack's redirect back) keep their state and the installation in the
+        database: with it away, the person installing is told so and to start again, not shown a bare 500."""
+        try:
+            return step(request)
+        except SQLAlchemyError as error:
+            logger.warning("installing: database unavailable: %s", type(error).__name__)
+            install = self.app.oauth_flow.install_path if self.app.oauth_flow is not None else "/slack/install"
+            return BoltResponse(status=503, body=INSTALL_DATABASE_DOWN.format(install=install),
+                                headers={"content-type": "text/html; charset=utf-8"})
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         self._dispatched.line = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.ideas import IdeaDraft, submit_idea
 from bot.settings import BOT_SCOPES
-from models import BOTS, Idea
+from models import BOTS, Idea, make_engine
 from tests.conftest import ROOT
 from tests.flows import GOOD, open_modal, submit_keeping_my_words, wait_until
 
@@ -134,3 +135,19 @@ def test_two_installed_workspaces_cannot_touch_each_others_ideas(make_bot, slack
     assert slack.calls("views.open") == []
     with Session(engine) as session:
         assert session.get(Idea, idea_id).stage == "candidate"
+
+
+def test_installing_while_the_database_is_away_says_so_rather_than_fail(make_bot, slack):
+    """The install page and Slack's redirect back both need the database (the OAuth state, the installation):
+    with it away, the person who installs hears it and to try again, not "A server error occurred" (a 500, with a
+    traceback logged) nor that their link was not valid (a state the database could not look up)."""
+    with socket.socket() as listener:  # a PostgreSQL that refuses every connection
+        listener.bind(("127.0.0.1", 0))
+        engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{listener.getsockname()[1]}/test")
+        bot = make_bot(on_engine=engine, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh")
+        pages = [bot.slack.get("/slack/install"),
+                 bot.slack.get("/slack/oauth_redirect?code=code-T2&state=s1",
+                               headers={"Cookie": "slack-app-oauth-state=s1"})]
+    for page in pages:
+        assert page.status == 503 and "can't reach its database" in page.body and "/slack/install" in page.body
+    assert slack.calls("oauth.v2.access") == []
