@@ -299,6 +299,12 @@ class _Checker:
             self.options(element, pointer, kind)
         elif kind == "external_select":
             self.external(element, pointer)
+        elif kind in ("users_select", "multi_users_select", "conversations_select", "channels_select"):
+            chosen = [element.get(name) for name in ("initial_user", "initial_conversation", "initial_channel")
+                      if element.get(name) is not None] + list(element.get("initial_users") or [])
+            for value in chosen:  # an id, as the picker would hold one; a name or a typo is refused
+                if not (isinstance(value, str) and re.fullmatch(r"[UWCGD][A-Z0-9]{1,31}", value)):
+                    self.err("must be a valid id", f"{pointer}/initial")
         elif kind == "datepicker" and element.get("initial_date") is not None:
             self.date(element["initial_date"], f"{pointer}/initial_date")
         elif kind == "timepicker" and element.get("initial_time") is not None:

@@ -23,12 +23,13 @@ def settings_modal(config: TeamConfig, *, configured_pms: bool = False, default_
                       "placeholder": plain("Where new ideas are posted for PMs", 150),
                       # Cards go to a channel PMs share: a direct message or a person would hide them.
                       "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
-    if config.triage_channel:
+    # Only what a picker could hold: a row written by hand ("#product", "bob") would make Slack refuse the form.
+    if config.triage_channel and _CHANNEL.match(config.triage_channel):
         channel["initial_conversation"] = config.triage_channel
     pms: Block = {"type": "multi_users_select", "action_id": "pm_user_ids",
                   "placeholder": plain("Who may decide on ideas", 150)}
-    if config.pm_user_ids:
-        pms["initial_users"] = sorted(config.pm_user_ids)
+    if people := sorted(filter(_PERSON.match, config.pm_user_ids)):
+        pms["initial_users"] = people
     days = [{"text": plain(day.title(), 75), "value": str(n)} for n, day in enumerate(DAYS)]
     day = {"type": "static_select", "action_id": "digest_weekday", "options": days,
            "initial_option": days[config.digest_weekday if 0 <= config.digest_weekday < 7 else 0]}

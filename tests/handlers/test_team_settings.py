@@ -70,6 +70,20 @@ def test_a_forged_channel_or_person_in_the_settings_is_a_field_error_and_nothing
         assert session.scalar(select(TeamSettings)) is None
 
 
+def test_settings_written_by_hand_with_names_still_open_as_a_form(bot, slack, engine):
+    """A row written by hand (a channel's name, someone's name among the ids): Slack refuses a picker holding
+    anything but an id, so the form opens with what a picker can hold, rather than not at all."""
+    with Session(engine) as session, session.begin():
+        session.add(TeamSettings(team_id="T1", triage_channel="#product", pm_user_ids="UPM2, bob",
+                                 updated_by="UADMIN"))
+    slack.users["UADMIN"] = {"is_admin": True}
+    form = open_modal(bot, slack, "settings", user="UADMIN")
+    assert all(call.ok for call in slack.calls("views.open"))
+    elements = {b["block_id"]: b["element"] for b in form["blocks"] if b.get("type") == "input"}
+    assert elements["pm_user_ids"]["initial_users"] == ["UPM2"]
+    assert "initial_conversation" not in elements["triage_channel"]
+
+
 def test_the_triage_channel_picker_offers_channels_only(bot, slack):
     slack.users["UADMIN"] = {"is_admin": True}
     form = open_modal(bot, slack, "settings", user="UADMIN")
