@@ -248,10 +248,10 @@ def test_an_idea_travels_to_shipped_and_declined_ideas_stop(bot, slack, engine):
     assert buttons(slack.wait_for("chat.update", 4)[-1].args["blocks"]) == {}
 
 
-def open_home(bot, slack, user):
+def open_home(bot, slack, user, timeout: float = 5.0):
     published = len(slack.calls("views.publish"))
     bot.slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
-    return slack.wait_for("views.publish", published + 1)[-1].args["view"]
+    return slack.wait_for("views.publish", published + 1, timeout=timeout)[-1].args["view"]
 
 
 def test_home_gives_pms_the_queue_oldest_first_and_parked_ideas_due(bot, slack, engine):
