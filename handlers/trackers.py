@@ -45,6 +45,7 @@ from runtime.trackers import (
     NOT_PLANNED,
     OPEN,
     REOPENED,
+    UNSEEN,
     Issue,
     Refused,
     Tracker,
@@ -264,6 +265,8 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
     reopened, deleted) moves nothing and is told, once, to the PM who moved it to delivery."""
     if kind == REOPENED and idea.tracker_state not in CLOSED:
         return []  # open all along, as far as the bot knew: work moving along is no news
+    if kind == UNSEEN and idea.tracker_state == DELETED:
+        return []  # Jira's 404 after its webhook said deleted: the same news, told already in plainer words
     if not noticed(session, idea.id, kind):
         return []  # heard already (a webhook and the sweep, or a redelivery)
     config = team_config(session, idea.team_id, d.settings)
