@@ -20,6 +20,9 @@ TITLE_MAX_CHARS = 120
 LABELS = {"github": "GitHub", "jira": "Jira"}
 # Stages in which the tracker's news still matters: it may ship the idea, or its PM should hear.
 FOLLOWED = (Stage.DELIVERY, Stage.SHIPPED)
+# What became of an issue that no longer holds the work (in runtime.trackers' words): closed without it (as
+# not planned, or as a duplicate of the issue that has it) or gone (deleted, no longer seen).
+WITHOUT_THE_WORK = ("not_planned", "duplicate", "deleted", "unseen")
 
 
 def issue_title(idea: Idea) -> str:
@@ -140,6 +143,14 @@ def _prefix(text: str, room: int) -> str:
 def link(session: Session, idea: Idea, tracker: str, key: str, url: str, state: str) -> None:
     idea.tracker, idea.tracker_key, idea.tracker_url, idea.tracker_state = tracker, key[:200], url[:500], state[:32]
     session.flush()
+
+
+def needs_an_issue(idea: Idea, state: str | None = None) -> bool:
+    """Whether a PM may link an issue to an idea in delivery: it has none, or its issue (in `state`, when
+    just heard of) no longer holds the work, and only the issue that does (the one it duplicates, one filed
+    again) can ship the idea."""
+    state = state or idea.tracker_state
+    return idea.stage == Stage.DELIVERY and (not idea.tracker_key or state in WITHOUT_THE_WORK)
 
 
 def linking(session: Session, tracker: str, key: str) -> list[Idea]:

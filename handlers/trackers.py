@@ -28,6 +28,7 @@ from bot.trackers import (
     issue_title,
     link,
     linking,
+    needs_an_issue,
     noticed,
     ship_through_tracker,
 )
@@ -277,13 +278,15 @@ def news(session: Session, d: Deps, idea: Idea, tracker: str, kind: str, actor: 
         return notify.decision_made(session, *moved, config) if moved is not None else []
     if kind == COMPLETED:
         return []
+    # The card offers to link the issue that has the work now, when this one no longer does.
+    redrawn = notify.card_of(session, idea.team_id, idea.id, config) if needs_an_issue(idea, kind) else []
     pm = delivery_decider(session, idea.id) or pm_first
     to = pm or config.triage_channel
     if to is None:
-        return []
+        return redrawn
     message = tracker_news(idea, kind, actor, LABELS.get(tracker, tracker))
     alternates = [{"channel": config.triage_channel}] if pm and config.triage_channel else []
-    return [outbox.post(to, message, alternates=alternates)]
+    return [outbox.post(to, message, alternates=alternates), *redrawn]
 
 
 def sweep(d: Deps, job: Job) -> None:
@@ -335,7 +338,7 @@ def link_issue_callback(ack: Ack, body: dict, action: dict, client: WebClient, c
     idea_id = read_id(action.get("value"))
     with d.sessions() as session:
         idea = get_idea(session, context.team_id, idea_id) if idea_id is not None else None
-    if idea is None or idea.stage != Stage.DELIVERY or not d.trackers:
+    if idea is None or not needs_an_issue(idea) or not d.trackers:
         tell(d, body, context.team_id, context.user_id, "That idea is not waiting for a tracker issue, so nothing "
                                                           "changed.")
         return
@@ -363,6 +366,10 @@ def link_issue_submission_callback(ack: Ack, view: dict, client: WebClient, cont
         idea = get_idea(session, context.team_id, form.idea_id)
         if idea is None or idea.stage != Stage.DELIVERY:
             ack(response_action="errors", errors={"issue": "That idea is no longer in delivery, so nothing changed."})
+            return
+        if not needs_an_issue(idea):  # another PM linked one meanwhile: theirs stands
+            ack(response_action="errors", errors={"issue": "Another issue was linked to that idea meanwhile, so "
+                                                           "nothing changed."})
             return
         outbox.owe(session, context.team_id, *link_found(session, idea, found),
                    *notify.card_of(session, context.team_id, idea.id, config))

@@ -11,6 +11,7 @@ from typing import Any
 from bot.objectives import ObjectiveChoice
 from bot.reviews import RESULTS, SUPPORTABLE
 from bot.stages import next_stages
+from bot.trackers import needs_an_issue
 from models import Decision, Idea, Insight, Stage, Support
 from ui.chunks import chunks, labelled_whole
 from ui.feedback import evidence_block, mentions_words
@@ -114,9 +115,8 @@ def triage_card(
                         "value": move_value(idea)})
     if idea.stage in SUPPORTABLE:
         buttons.append(support_button(idea))
-    if trackers_on and idea.stage == Stage.DELIVERY and not idea.tracker_key:
-        buttons.append({"type": "button", "action_id": LINK_ISSUE, "text": plain("Link a tracker issue", 75),
-                        "value": str(idea.id)})
+    if trackers_on and needs_an_issue(idea):
+        buttons.append(link_issue_button(idea))
     if idea.merged_into_id:
         blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
     elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
@@ -211,6 +211,11 @@ def read_move(action_id: str, value: str | None) -> Move | None:
     if number is None or shown not in STAGE_NAMES or not action_id.startswith(MOVE_ACTION_PREFIX):
         return None
     return Move(number, shown, action_id.removeprefix(MOVE_ACTION_PREFIX))
+
+
+def link_issue_button(idea: Idea) -> Block:
+    """Links a tracker issue to an idea in delivery that has none, or whose issue no longer holds the work."""
+    return {"type": "button", "action_id": LINK_ISSUE, "text": plain("Link a tracker issue", 75), "value": str(idea.id)}
 
 
 def move_buttons(idea: Idea) -> list[Block]:

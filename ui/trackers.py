@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.trackers import needs_an_issue
 from models import Idea, Stage
-from ui.cards import move_buttons, review_buttons
+from ui.cards import link_issue_button, move_buttons, review_buttons
 from ui.ids import LINK_ISSUE_CALLBACK
 from ui.kit import (
     Block,
@@ -70,8 +71,9 @@ def link_for_pms(triage_channel: str | None) -> str:
 
 
 def link_issue_modal(idea: Idea) -> dict[str, Any]:
+    replaces = f"\nIt replaces {issue_link(idea)}, which no longer holds the work." if idea.tracker_key else ""
     return modal(LINK_ISSUE_CALLBACK, "Link a tracker issue", [
-        section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}"),
+        section(f"*{idea_ref(idea)}*: {clip(escape(idea.outcome), 1000)}{replaces}"),
         {"type": "input", "block_id": "issue", "label": plain("The issue", 2000), "hint": plain(REFERENCE_HINT, 2000),
          "element": {"type": "plain_text_input", "action_id": "issue", "max_length": 300}},
     ], submit="Link", metadata={"idea": idea.id})
@@ -108,6 +110,8 @@ def tracker_news(idea: Idea, kind: str, actor: str | None, label: str) -> dict[s
             f"*{stage_name(idea.stage).lower()}*. What should happen to it?")
     blocks: list[Block] = [section(text), section(f"*Outcome:* {clip(escape(idea.outcome), 1000)}")]
     buttons = move_buttons(idea) + (review_buttons(idea) if idea.stage == Stage.SHIPPED else [])
+    if needs_an_issue(idea, kind):  # the issue that has the work now (the one it duplicates, one filed again)
+        buttons.append(link_issue_button(idea))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"moves_{idea.id}", "elements": buttons})
     return message(f"The {label} issue for idea {idea_ref(idea)} {NEWS.get(kind, 'changed')}", blocks)

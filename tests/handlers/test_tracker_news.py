@@ -3,7 +3,10 @@ the daily sweep brings it first."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fake_trackers import DONE
+from tests.flows import share_idea, wait_until
 from tests.handlers.test_tracker_webhooks import linked_idea, stage
 
 
@@ -25,3 +28,51 @@ def test_a_jira_issue_deleted_is_told_once_not_again_by_the_next_sweep(tracked_b
     assert stage(engine, idea_id) == "delivery"
     news = [str(m["blocks"]) for m in dms(slack, "UPM") if "OPS-12" in str(m["blocks"])]
     assert len(news) == 1 and "was *deleted*" in news[0], news
+
+
+@pytest.mark.parametrize(("tracker", "send", "told"), [
+    ("github", {"reason": "duplicate"}, "closed as a *duplicate*"),
+    ("github", {"reason": "not_planned"}, "closed as *not planned*"),
+    ("github", {"action": "deleted"}, "was *deleted*"),
+    ("jira", {"status": DONE, "resolution": "Duplicate"}, "closed as a *duplicate*"),
+    ("jira", {"status": DONE, "event": "jira:issue_deleted"}, "was *deleted*"),
+])
+def test_an_issue_closed_as_a_duplicate_or_deleted_can_be_replaced_by_the_one_with_the_work(
+        tracked_bot, slack, engine, trackers, tracker, send, told):
+    """The issue is closed as a duplicate of another (or not planned, or deleted, and filed again): the PM
+    told so links the issue where the work now is, from their message or the card, and its close as done
+    ships the idea. Without it the idea stays tied to a dead issue, and nothing ships it."""
+    from tests.flows import ideas
+    from tests.handlers.test_trackers import dms, to_delivery
+    from tests.handlers.test_triage import opened_modal
+    from tests.slack_requests import buttons
+
+    bot = tracked_bot
+    if tracker == "github":
+        trackers.github_issue(12), trackers.github_issue(13)
+        first, second = "#12", "https://github.com/acme/roadmap/issues/13"
+    else:
+        trackers.jira_issue("OPS-12"), trackers.jira_issue("OPS-13")
+        first, second = "OPS-12", "OPS-13"
+    card = share_idea(bot, slack, user="U1")
+    assert to_delivery(bot, slack, card, {"tracker": "link", "issue": first})[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=10)
+    if tracker == "github":
+        assert trackers.close_github(bot.url, 12, **send)[0] == 200
+    else:
+        assert trackers.move_jira(bot.url, "OPS-12", **send)[0] == 200
+    bot.sender.drain(20, retries_too=True)
+    [news] = [m for m in dms(slack, "UPM") if told in str(m["blocks"])]
+    assert "link_issue" in str(slack.messages("CTRIAGE")[0]["blocks"])  # the card, redrawn, offers it too
+    opened = len(slack.calls("views.open"))
+    assert bot.slack.press(buttons(news["blocks"])["link_issue"], user="UPM", channel="DUPM").status == 200
+    assert bot.slack.submit_view(opened_modal(slack, opened), {"issue": second}, user="UPM").body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key in ("acme/roadmap#13", "OPS-13"), timeout=10)
+    bot.sender.drain(20, retries_too=True)
+    assert "link_issue" not in str(slack.messages("CTRIAGE")[0]["blocks"])
+    if tracker == "github":
+        assert trackers.close_github(bot.url, 13)[0] == 200
+    else:
+        assert trackers.move_jira(bot.url, "OPS-13", status=DONE, resolution="Done")[0] == 200
+    bot.finish_work()
+    assert ideas(engine)[0].stage == "shipped"
