@@ -42,6 +42,9 @@ NOT_DONE_RESOLUTIONS = frozenset({"won't do", "won't fix", "wont do", "wont fix"
 LOOK_BACK_DAYS, PAGE, PAGES = 3, 100, 10
 _KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-(\d+)$")
 _URL = re.compile(r"^https?://[^/]+/(?:browse|jira/software/projects/[^/]+/issues)/([A-Z][A-Z0-9_]{0,9}-\d+)(?:[/?#].*)?$")
+# Where else Jira Cloud's address bar shows an issue: its page under /jira/… (company-managed projects' /c/, a
+# service desk's queue), and an issue opened beside a board, a backlog or a search (`selectedIssue=`).
+_PATH_KEY = re.compile(r"^/(?:jira|projects)/.+/([A-Z][A-Z0-9_]{0,9}-\d+)/?$")
 
 
 class Jira:
@@ -109,6 +112,8 @@ class Jira:
         text = reference.strip().strip("<>")
         if match := _URL.match(text):
             return match.group(1)
+        if text.lower().startswith(("https://", "http://")):
+            return _key_in_address(text)
         text = text.upper()
         return text if _KEY.match(text) else None
 
@@ -140,6 +145,17 @@ class Jira:
 
     def _url(self, key: str) -> str:
         return f"{self.settings.base_url}/browse/{key}"
+
+
+def _key_in_address(url: str) -> str | None:
+    """The issue a Jira address shows: the one opened beside a board or a search, else the page's own."""
+    parts = urllib.parse.urlsplit(url)
+    asked = {name.lower(): value for name, value in urllib.parse.parse_qsl(parts.query)}
+    selected = asked.get("selectedissue", "").strip().upper()
+    if _KEY.match(selected):
+        return selected
+    found = _PATH_KEY.match(parts.path)
+    return found.group(1) if found else None
 
 
 def _state(fields: dict[str, Any]) -> str:

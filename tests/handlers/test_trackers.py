@@ -208,8 +208,17 @@ def test_a_delivery_form_left_open_while_the_idea_moved_is_refused_before_the_tr
     assert trackers.made("GET", r"issues/12$") == [] and idea_row(engine).tracker_key is None
 
 
-@pytest.mark.parametrize("reference", ["#12", "https://github.com/acme/roadmap/issues/12", "acme/roadmap#12",
-                                       "OPS-12", "https://acme.atlassian.net/browse/OPS-12"])
+@pytest.mark.parametrize("reference", [
+    "#12", "https://github.com/acme/roadmap/issues/12", "acme/roadmap#12", "OPS-12",
+    "https://acme.atlassian.net/browse/OPS-12",
+    # The address bar as Jira Cloud leaves it: an issue opened from a board, a backlog, a search or a queue.
+    "https://acme.atlassian.net/jira/software/c/projects/OPS/boards/7?selectedIssue=OPS-12",
+    "https://acme.atlassian.net/jira/software/c/projects/OPS/boards/7/backlog?selectedissue=OPS-12",
+    "https://acme.atlassian.net/jira/software/c/projects/OPS/issues/OPS-12",
+    "https://acme.atlassian.net/jira/software/projects/OPS/issues/OPS-12?jql=project%20%3D%20OPS",
+    "https://acme.atlassian.net/issues/?jql=project%20%3D%20OPS&selectedIssue=OPS-12",
+    "https://acme.atlassian.net/jira/servicedesk/projects/OPS/queues/custom/1/OPS-12",
+])
 def test_linking_an_existing_issue_shows_it_at_once(tracked_bot, slack, engine, trackers, reference):
     trackers.github_issue(12)
     trackers.jira_issue("OPS-12")
