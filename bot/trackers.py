@@ -161,6 +161,15 @@ def linking(session: Session, tracker: str, key: str) -> list[Idea]:
     ))
 
 
+def relink(session: Session, tracker: str, was: str, key: str, url: str | None) -> list[Idea]:
+    """Every idea that followed an issue by the key it had (`was`), following it under its new one."""
+    moved = linking(session, tracker, was)
+    for idea in moved:
+        idea.tracker_key, idea.tracker_url = key[:200], (url or "")[:500] or idea.tracker_url
+    session.flush()
+    return moved
+
+
 def followed(session: Session, tracker: str) -> list[Idea]:
     """Ideas in delivery with an issue in this tracker: what the daily sweep looks at."""
     return list(session.scalars(

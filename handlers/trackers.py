@@ -30,6 +30,7 @@ from bot.trackers import (
     linking,
     needs_an_issue,
     noticed,
+    relink,
     ship_through_tracker,
 )
 from handlers import notify, tracker_status
@@ -66,6 +67,7 @@ from ui.trackers import (
     tracker_news,
 )
 
+OTHER = "other"  # an event that is no news of the issue's state (a move to another project: where it is)
 # The issue's states from which it can be reopened.
 CLOSED = (COMPLETED, NOT_PLANNED, DUPLICATE)
 # How long a webhook delivery's id is kept (GitHub redelivers up to three days back; Jira retries for hours).
@@ -217,13 +219,18 @@ def apply_event(d: Deps, job: Job) -> None:
     payload = job.payload
     kind, actor = payload["kind"], payload.get("actor")
     tracker = d.trackers.get(payload["tracker"])
-    newer = changed_since(d, tracker, payload["key"], payload.get("updated")) if tracker is not None else False
+    newer = changed_since(d, tracker, payload["key"], payload.get("updated")) \
+        if tracker is not None and kind != OTHER else False
     if isinstance(newer, tuple) and newer[0] != kind:
         kind, actor = newer
     with changing(d) as session:
         if tracker is not None and newer is not False:  # read: the tracker takes the token
             tracker_status.works(session, d, tracker)
-        for idea in linking(session, payload["tracker"], payload["key"]):
+        for idea in relink(session, payload["tracker"], payload["was"], payload["key"], payload.get("url")) \
+                if payload.get("was") else []:  # moved to another project or repository: followed there
+            outbox.owe(session, idea.team_id, *notify.card_of(session, idea.team_id, idea.id,
+                                                              team_config(session, idea.team_id, d.settings)))
+        for idea in linking(session, payload["tracker"], payload["key"]) if kind != OTHER else []:
             outbox.owe(session, idea.team_id, *news(session, d, idea, payload["tracker"], kind, actor))
         job.finish(session)
 

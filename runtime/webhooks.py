@@ -56,11 +56,13 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
             return answer("200 OK", {"ok": True, "pong": True})
         try:
             with sessions.begin() as session:
-                if record(session, tracker.name, event.delivery_id, utcnow()) and event.kind != "other" \
-                        and event.key and linking(session, tracker.name, event.key):
+                if record(session, tracker.name, event.delivery_id, utcnow()) and event.key and (
+                        event.kind != "other" and linking(session, tracker.name, event.key)
+                        or event.was and linking(session, tracker.name, event.was)):  # moved: followed there
                     outbox.owe(session, ANY_TEAM, outbox.job("tracker_event", {
                         "tracker": tracker.name, "kind": event.kind, "key": event.key, "actor": event.actor,
-                        "updated": event.updated, "delivery": event.delivery_id}))
+                        "updated": event.updated, "delivery": event.delivery_id, "was": event.was,
+                        "url": event.url}))
         except SQLAlchemyError:
             logger.warning("%s webhook %s not recorded: the database is away", tracker.name, event.delivery_id)
             # Jira sends it again; GitHub does not on its own, and the daily sweep reads the issue instead.

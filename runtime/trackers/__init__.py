@@ -80,6 +80,7 @@ class Event:
     title: str | None = None
     url: str | None = None
     updated: str | None = None  # when the issue last changed, as the webhook says
+    was: str | None = None  # the key it had until this event: moved to another project or repository
 
 
 class Tracker(Protocol):

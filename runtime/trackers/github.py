@@ -132,6 +132,8 @@ class GitHub:
         issue, action = body[field], body.get("action")
         repository, sender = body.get("repository"), body.get("sender")
         repo = text_of(repository.get("full_name")) if isinstance(repository, dict) else None
+        if action == "transferred":  # to another repository, under a new number: news of where it is now
+            return _transferred(delivered, body, repo, issue)
         what = {"reopened": REOPENED, "deleted": DELETED}.get(action)
         if action == "closed":  # a pull request (as its own event says it): done when merged
             what = _closed_as(issue) if field == "issue" else COMPLETED if issue.get("merged") else NOT_PLANNED
@@ -152,6 +154,17 @@ class GitHub:
         return Issue("github", key, str(answer.get("html_url") or ""),
                      str(answer.get("title") or ""), state, f"@{closed_by}" if closed_by else None,
                      text_of(answer.get("updated_at")))
+
+
+def _transferred(delivered: str, body: dict[str, Any], repo: str | None, issue: dict[str, Any]) -> Event:
+    """An issue transferred out of `repo`: its new key (from its new address), and the key it had."""
+    number = issue.get("number")
+    new = (body.get("changes") or {}).get("new_issue") if isinstance(body.get("changes"), dict) else None
+    found = _URL.match(text_of(new.get("html_url")) or "") if isinstance(new, dict) else None
+    if found is None or not repo or not isinstance(number, int) or isinstance(number, bool):
+        return Event(delivered, "other")
+    return Event(delivered, "other", key=f"{found.group(1)}#{int(found.group(2))}", url=new["html_url"],
+                 was=f"{repo}#{number}")
 
 
 def _issues_off(answer: Any) -> bool:

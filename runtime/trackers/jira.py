@@ -134,8 +134,12 @@ class Jira:
                   "url": self._url(key) if key else None, "updated": text_of(fields.get("updated"))}
         if body.get("webhookEvent") == "jira:issue_deleted":
             return Event(delivered, DELETED, **common)
-        status_change = next((item for item in (body.get("changelog") or {}).get("items") or []
-                              if isinstance(item, dict) and item.get("field") == "status"), None)
+        items = [item for item in (body.get("changelog") or {}).get("items") or [] if isinstance(item, dict)]
+        status_change = next((item for item in items if item.get("field") == "status"), None)
+        # Moved to another project: the issue has a new key, and the changelog names the one it had.
+        rekeyed = next((item for item in items if str(item.get("field")).lower() == "key"), None)
+        if rekeyed is not None and body.get("webhookEvent") == "jira:issue_updated":
+            common["was"] = text_of(rekeyed.get("fromString"))
         if body.get("webhookEvent") != "jira:issue_updated" or status_change is None:
             return Event(delivered, "other", **common)
         now = _state(fields)

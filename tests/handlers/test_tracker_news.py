@@ -76,3 +76,55 @@ def test_an_issue_closed_as_a_duplicate_or_deleted_can_be_replaced_by_the_one_wi
         assert trackers.move_jira(bot.url, "OPS-13", status=DONE, resolution="Done")[0] == 200
     bot.finish_work()
     assert ideas(engine)[0].stage == "shipped"
+
+
+@pytest.mark.parametrize("tracker", ["github", "jira"])
+def test_an_issue_moved_to_another_project_or_repository_is_followed_by_its_webhook(tracked_bot, slack, engine,
+                                                                                    trackers, tracker):
+    """Moved to another Jira project (its key changes: OPS-12 becomes NEW-3) or transferred to another
+    repository, the issue is followed there at once, from the webhook that says so: its close as done the
+    same afternoon ships the idea, rather than waiting for the next day's sweep."""
+    from tests.fake_trackers import GITHUB_SECRET, JIRA_SECRET, post_webhook
+    from tests.flows import ideas
+    from tests.handlers.test_trackers import to_delivery
+
+    bot = tracked_bot
+    old = dict(trackers.github_issue(12))
+    trackers.jira_issue("OPS-12")
+    card = share_idea(bot, slack, user="U1")
+    assert to_delivery(bot, slack, card, {"tracker": "link", "issue": "#12" if tracker == "github" else "OPS-12"}
+                       )[1].body == ""
+    wait_until(lambda: ideas(engine)[0].tracker_key is not None, timeout=10)
+    idea_id = ideas(engine)[0].id
+    if tracker == "github":
+        new = trackers.transfer(12, "acme/roadmap", to="acme/other")
+        body = {"action": "transferred", "issue": old, "repository": {"full_name": "acme/roadmap"},
+                "changes": {"new_issue": new, "new_repository": {"full_name": "acme/other"}},
+                "sender": {"login": "octo"}}
+        sent = post_webhook(f"{bot.url}/github/events", body, {"X-GitHub-Event": "issues",
+                                                                "X-GitHub-Delivery": "moved"},
+                            GITHUB_SECRET, "X-Hub-Signature-256")
+        now_key, now_url = f"acme/other#{new['number']}", new["html_url"]
+    else:
+        trackers.jira.pop("OPS-12")
+        moved = trackers.jira_issue("NEW-3")
+        body = {"webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_moved",
+                "user": {"displayName": "Jane Doe"}, "issue": moved,
+                "changelog": {"items": [{"field": "Key", "fieldtype": "jira", "fromString": "OPS-12",
+                                         "toString": "NEW-3"},
+                                        {"field": "project", "fieldtype": "jira", "fromString": "Operations",
+                                         "toString": "New things"}]}}
+        sent = post_webhook(f"{bot.url}/jira/events", body, {"X-Atlassian-Webhook-Identifier": "moved"},
+                            JIRA_SECRET, "X-Hub-Signature")
+        now_key, now_url = "NEW-3", f"{trackers.url}/jira/browse/NEW-3"
+    assert sent[0] == 200
+    bot.sender.drain(20, retries_too=True)
+    [idea] = ideas(engine)
+    assert (idea.tracker_key, idea.tracker_url) == (now_key, now_url)
+    assert now_key in str(slack.messages("CTRIAGE")[0]["blocks"])  # the card shows where it is now
+    if tracker == "github":
+        assert trackers.close_github(bot.url, new["number"], repo="acme/other")[0] == 200
+    else:
+        assert trackers.move_jira(bot.url, "NEW-3", status=DONE, resolution="Done")[0] == 200
+    bot.sender.drain(20, retries_too=True)
+    assert stage(engine, idea_id) == "shipped"
