@@ -30,6 +30,12 @@ def routes(trackers: dict[str, Tracker], sessions: sessionmaker[Session], wake: 
     return {f"/{name}/events": endpoint(tracker, sessions, wake) for name, tracker in trackers.items()}
 
 
+# A tracker sends a whole issue: Jira with its comments, GitHub with a body of up to 65,536 characters (and
+# caps its own payloads at 25 MB). A few megabytes is a real issue with a long history, not an attack, and a
+# 413 would leave its idea waiting a day for the sweep.
+TRACKER_MAX_BODY = 10 * 1024 * 1024
+
+
 def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[], None]) -> WSGIApp:
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         def answer(status: str, body: dict) -> Iterable[bytes]:
@@ -39,7 +45,7 @@ def endpoint(tracker: Tracker, sessions: sessionmaker[Session], wake: Callable[[
         if environ.get("REQUEST_METHOD") != "POST":
             return answer("405 Method Not Allowed", {"ok": False})
         try:
-            raw = read_body(environ)
+            raw = read_body(environ, TRACKER_MAX_BODY)
         except TooLarge:
             return answer("413 Payload Too Large", {"ok": False})
         except TimeoutError:  # the body stopped arriving (the server's socket timeout)

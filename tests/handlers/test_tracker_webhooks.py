@@ -146,6 +146,28 @@ def test_a_signed_webhook_with_an_odd_body_is_answered_cleanly_and_breaks_nothin
         assert "<!channel>" not in posted and "<@UEVIL>" not in posted
 
 
+@pytest.mark.parametrize("path", ["github", "jira"])
+def test_a_webhook_for_an_issue_with_a_long_history_still_ships_the_idea(tracked_bot, engine, trackers, path):
+    """Jira sends the whole issue, comments included, and GitHub an issue's whole body: a webhook of a few
+    megabytes is a real issue's, taken (not a 413 that leaves the idea waiting a day for the sweep)."""
+    import hashlib
+    import hmac
+
+    key = "acme/roadmap#57" if path == "github" else "OPS-7"
+    idea_id = linked_idea(engine, path, key)
+    trackers.github_issue(57).update(state="closed", state_reason="completed")
+    trackers.jira_issue("OPS-7", status=DONE)["fields"]["resolution"] = {"name": "Done"}
+    comments = [{"body": f"comment {n}: " + "x" * 2000} for n in range(1200)]  # about 2.5 MB
+    body = _github_closed(comments=comments) if path == "github" else _jira_done(comments=comments)
+    raw = json.dumps(body).encode()
+    secret, header = (GITHUB_SECRET, "X-Hub-Signature-256") if path == "github" else (JIRA_SECRET, "X-Hub-Signature")
+    headers = {header: "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
+               "X-GitHub-Event": "issues", "X-GitHub-Delivery": "big", "X-Atlassian-Webhook-Identifier": "big"}
+    assert raw_post(f"{tracked_bot.url}/{path}/events", raw, headers) == 200
+    tracked_bot.finish_work()
+    assert stage(engine, idea_id) == "shipped"
+
+
 @pytest.mark.parametrize(("merged_at", "ships"), [(None, False), ("2026-11-30T10:00:00Z", True)])
 def test_a_linked_pull_request_ships_the_idea_only_when_merged(tracked_bot, slack, engine, trackers, merged_at,
                                                               ships):
