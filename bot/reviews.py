@@ -247,20 +247,32 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     return AskedAgain(due, closed)
 
 
-def support(session: Session, team_id: str, idea: Idea, user_id: str, evidence: str | None) -> bool:
-    """Counts the person once; saying it again updates their evidence. True the first time."""
+@dataclass(frozen=True)
+class Supported:
+    """A +1 recorded: whether it is the person's first on the idea, whether their evidence changed, and their
+    evidence as it stands now (a +1 given again with none keeps what they said before)."""
+
+    first: bool
+    changed: bool
+    evidence: str | None
+
+
+def support(session: Session, team_id: str, idea: Idea, user_id: str, evidence: str | None) -> Supported:
+    """Counts the person once; saying it again with new evidence updates it, and with none keeps the old."""
     table = Support.__table__
     evidence = (evidence or "").strip()[:EVIDENCE_MAX_CHARS] or None
     existing = session.get(Support, (idea.id, user_id))
     if existing is not None:
-        existing.evidence = evidence or existing.evidence
-        return False
+        changed = evidence is not None and evidence != existing.evidence
+        if changed:
+            existing.evidence = evidence
+        return Supported(first=False, changed=changed, evidence=existing.evidence)
     session.execute(
         dialect_insert(session)(table)
         .values(idea_id=idea.id, user_id=user_id, team_id=team_id, evidence=evidence)
         .on_conflict_do_nothing()
     )
-    return True
+    return Supported(first=True, changed=evidence is not None, evidence=evidence)
 
 
 def supporters(session: Session, idea_id: int) -> list[Support]:

@@ -126,10 +126,11 @@ def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> N
             own = idea is not None and idea.requester_id == context.user_id
             ack(response_action="errors", errors={"evidence": SUPPORT_OWN if own else SUPPORT_CLOSED})
             return
-        first = support(session, context.team_id, idea, context.user_id, form.evidence)
-        config = team_config(session, context.team_id, d.settings)
-        outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
-    ack(response_action="update", view=thanks_view(supported(idea, first)))
+        given = support(session, context.team_id, idea, context.user_id, form.evidence)
+        if given.first or given.changed:  # the card shows the count and the evidence
+            config = team_config(session, context.team_id, d.settings)
+            outbox.owe(session, context.team_id, *notify.card_of(session, context.team_id, idea.id, config))
+    ack(response_action="update", view=thanks_view(supported(idea, given)))
 
 
 def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.decisions import REASON_MAX_CHARS
-from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS
+from bot.reviews import EVIDENCE_MAX_CHARS, MEASURED_MAX_CHARS, Supported
 from models import Decision, Idea, Stage
 from ui.cards import RESULT_WORDS, result_words, review_buttons
 from ui.chunks import chunks, sections
@@ -149,10 +149,16 @@ REVIEW_CLOSED = "That idea is not waiting for a review any more, so nothing chan
 REVIEW_WHO = "Only product managers and the person who asked can record whether the outcome happened."
 
 
-def supported(idea: Idea, first: bool) -> str:
-    if first:
+def supported(idea: Idea, given: Supported) -> str:
+    """The +1 form's last word: counted, or, given again, what became of their evidence."""
+    if given.first:
         return f"Thanks: your +1 on {idea_ref(idea)} is counted, and you will hear what is decided, and why."
-    return f"You had already supported {idea_ref(idea)}; your evidence is updated."
+    if given.changed:
+        return f"You had already supported {idea_ref(idea)}; your evidence is updated."
+    if given.evidence is None:
+        return f"You had already supported {idea_ref(idea)}, and you count once. Nothing changed."
+    return (f"You had already supported {idea_ref(idea)}, and you count once. Nothing changed: your evidence "
+            f"stays as you gave it, \u201c{clip(escape(given.evidence), 600)}\u201d.")
 
 
 def recorded(idea: Idea, result: str) -> str:

@@ -1,0 +1,64 @@
+"""Closing the loop, where a merge or a check-in has been round more than once: a +1 given again, a merge into an
+idea since merged itself or closed, "Not yet" said across a year's end or a time zone, and a PM who is gone."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Delivery, Support
+from runtime.outbox import FAILED, REROUTED
+from tests.flows import share_idea
+from tests.handlers.test_close_the_loop import (
+    merge_via_card,
+    supports,
+)
+from tests.slack_requests import buttons
+
+
+def support_form(bot, slack, card, user):
+    opened = len(slack.calls("views.open"))
+    bot.slack.press(buttons(card["blocks"])["support_idea"], user=user, channel="CTRIAGE")
+    return slack.wait_for("views.open", opened + 1)[-1].args["view"]
+
+
+def evidence_of(engine, user):
+    with Session(engine) as session:
+        return session.scalar(select(Support.evidence).where(Support.user_id == user))
+
+
+def test_a_plus_one_given_again_without_evidence_says_the_evidence_stays(bot, slack, engine):
+    card = share_idea(bot, slack, user="U1")
+    said = []
+    for evidence in ("3 calls a week", "", "now 5 calls a week", "now 5 calls a week"):
+        thanks = bot.slack.submit_view(support_form(bot, slack, card, "U2"), {"evidence": evidence}, user="U2").json()
+        said.append(str(thanks["view"]))
+    assert supports(engine) == 1 and evidence_of(engine, "U2") == "now 5 calls a week"
+    first, empty, changed, same = said
+    assert "is counted" in first
+    assert "evidence is updated" not in empty and "3 calls a week" in empty and "stays" in empty, empty
+    assert "evidence is updated" in changed
+    assert "evidence is updated" not in same and "nothing changed" in same.lower(), same
+
+    # Someone who gave none, twice: nothing to update, nor anything kept.
+    bot.slack.submit_view(support_form(bot, slack, card, "U3"), {"evidence": ""}, user="U3")
+    again = str(bot.slack.submit_view(support_form(bot, slack, card, "U3"), {"evidence": ""}, user="U3").json()["view"])
+    assert "evidence is updated" not in again and "nothing changed" in again.lower(), again
+
+
+def merge_chain(bot, slack):
+    """#3 merged into #2, then #2 into #1: #3's people now count on #1."""
+    share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    middle = share_idea(bot, slack, user="U2", outcome="Month end close takes one day less")
+    first = share_idea(bot, slack, user="U3", outcome="The close of each month is quicker by a day")
+    assert merge_via_card(bot, slack, first, {"target": "2", "reason": "Both ask for a faster close"}).body == ""
+    assert merge_via_card(bot, slack, middle, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    bot.deliver()
+    return first, middle
+
+
+def undelivered(engine) -> int:
+    with Session(engine) as session:
+        return len(session.scalars(select(Delivery.id).where(Delivery.state.in_((FAILED, REROUTED)))).all())
+
+
