@@ -10,6 +10,7 @@ count once each, with their evidence.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -67,6 +68,35 @@ def to_support(session: Session, team_id: str, idea_id: int, *, lock: bool = Fal
             return idea
         idea = get_idea(session, team_id, idea.merged_into_id)
     return idea
+
+
+def merge_ends(session: Session, team_id: str, ideas: Iterable[Idea]) -> dict[int, int]:
+    """Of these ideas, each merged into one that was itself merged since (A into B, then B into C): the idea at
+    the end of the chain (C), where its people now count (each merge moved them on), read from stored state a
+    step for all at once. A chain written round in a circle stops before it comes back, and one longer than
+    MERGE_HOPS at its last hop. Ideas merged into one still open are left out: their target is the end."""
+    first = {idea.id: idea.merged_into_id for idea in ideas
+             if idea.stage == Stage.MERGED and idea.merged_into_id is not None}
+    onward: dict[int, int | None] = {}  # an idea -> the one it was merged into, None when it was not
+    asking = set(first.values())
+    for _ in range(MERGE_HOPS):
+        asking -= onward.keys()
+        if not asking:
+            break
+        rows = session.execute(select(Idea.id, Idea.stage, Idea.merged_into_id)
+                               .where(Idea.team_id == team_id, Idea.id.in_(sorted(asking))))
+        onward |= dict.fromkeys(asking)
+        onward |= {row.id: row.merged_into_id for row in rows if row.stage == Stage.MERGED}
+        asking = {onward[idea_id] for idea_id in asking if onward[idea_id] is not None}
+    ends = {}
+    for idea_id, target in first.items():
+        seen, end = {idea_id}, target
+        while (following := onward.get(end)) is not None and following not in seen and len(seen) <= MERGE_HOPS:
+            seen.add(end)
+            end = following
+        if end != target:
+            ends[idea_id] = end
+    return ends
 
 
 @dataclass(frozen=True)

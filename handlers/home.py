@@ -19,7 +19,7 @@ from bot.ideas import ideas_of
 from bot.objectives import objectives_of
 from bot.people import ZONE_KEPT, local_today
 from bot.pool import open_ideas
-from bot.reviews import support_counts
+from bot.reviews import merge_ends, support_counts
 from bot.similar import ranked
 from bot.stats import build_trap_stats
 from handlers.access import Deps, Standing, answer, changing, deps, guarded, refusal, standing, team, tell
@@ -90,6 +90,7 @@ def home_of(session: Session, d: Deps, team_id: str, user_id: str, pm: bool, *, 
         failed_total=outbox.failed_total(session, team_id) if len(undelivered) >= outbox.UNDELIVERED_SHOWN else None,
         people=support_counts(session, sorted({idea.id for idea in shown})),
         unsure=unsure,
+        ends=merge_ends(session, team_id, mine),
     )
     return outbox.home(user_id, view)
 
@@ -127,7 +128,8 @@ def list_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient
                  logger: Logger) -> None:
     with deps(context).sessions() as session:
         ideas, total = ideas_of(session, context.team_id, context.user_id, LIST_LIMIT)
-        reply = my_ideas(ideas, total, utcnow(), support_counts(session, [idea.id for idea in ideas]))
+        reply = my_ideas(ideas, total, utcnow(), support_counts(session, [idea.id for idea in ideas]),
+                         merge_ends(session, context.team_id, ideas))
     ack(**reply, response_type="ephemeral")
 
 

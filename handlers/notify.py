@@ -14,7 +14,7 @@ from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
 from bot.objectives import objective_choices
-from bot.reviews import SUPPORTABLE, check_ins_of, next_asked_on, supporters
+from bot.reviews import SUPPORTABLE, check_ins_of, merge_ends, next_asked_on, supporters
 from bot.settings import Settings
 from bot.team_settings import TeamConfig, team_config
 from models import Decision, Idea, Stage, utcnow
@@ -61,6 +61,7 @@ def card_now(session: Session, idea: Idea, settings: Settings) -> dict[str, Any]
         quotes=evidence_of(session, [idea.id]).get(idea.id, ()) if idea.customer_mentions else (),
         now=utcnow(),
         asked_on=next_asked_on(session, idea.id) if idea.stage == Stage.SHIPPED else None,
+        merged_end=merge_ends(session, idea.team_id, [idea]).get(idea.id),
     )
 
 

@@ -71,6 +71,12 @@ def idea_details(idea: Idea) -> list[Block]:
     return blocks
 
 
+def merged_where(idea: Idea, end: int | None = None) -> str:
+    """Where a merged idea went: "#12", or, when that idea was merged on since (`end`, where its people now
+    count), "#15 (via #12)"."""
+    return f"#{end} (via #{idea.merged_into_id})" if end is not None else f"#{idea.merged_into_id}"
+
+
 def triage_card(
     idea: Idea,
     decision: Decision | None = None,
@@ -81,10 +87,12 @@ def triage_card(
     quotes: Sequence[Insight] = (),
     now: datetime | None = None,
     asked_on: date | None = None,
+    merged_end: int | None = None,
 ) -> dict[str, Any]:
     """The card PMs decide from: the idea, who else has the problem, what customers said, its latest
     decision, where its delivery is tracked, and buttons for what can happen next. `asked_on`: when a
-    shipped idea's outcome is next asked about, if a "not yet" moved it from the decision's date."""
+    shipped idea's outcome is next asked about, if a "not yet" moved it from the decision's date. `merged_end`:
+    for an idea merged into one merged on since, where the chain ends (`merge_ends`)."""
     where = "" if not idea.source_channel_id else " in a direct message" if idea.source_channel_id.startswith("D") \
         else f" in {channel_link(idea.source_channel_id)}"  # a DM has no name Slack would show to the PMs
     if idea.source_permalink:
@@ -118,7 +126,7 @@ def triage_card(
     if trackers_on and needs_an_issue(idea):
         buttons.append(link_issue_button(idea))
     if idea.merged_into_id:
-        blocks.append(context(f":link: Merged into idea #{idea.merged_into_id}"))
+        blocks.append(context(f":link: Merged into idea {merged_where(idea, merged_end)}"))
     elif looks_like is not None and Stage.MERGED in next_stages(idea.stage):
         blocks.append(context(f":twisted_rightwards_arrows: Looks like {idea_ref(looks_like)} "
                               f"\u201c{clip(escape(looks_like.outcome), 200)}\u201d: merge it there if it is the "

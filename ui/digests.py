@@ -11,7 +11,7 @@ from bot.digests.compose import Digest, Pulse
 from bot.digests.schedule import DAYS, Schedule, in_words
 from bot.reviews import SUPPORTABLE
 from models import Decision, Idea, Insight, Stage
-from ui.cards import review_words, support_button
+from ui.cards import merged_where, review_words, support_button
 from ui.chunks import chunks
 from ui.feedback import latest_quote, mentions_words
 from ui.kit import (
@@ -71,7 +71,7 @@ def digest_messages(digest: Digest, intro: str | None = None) -> list[dict[str, 
         if moved:
             counts.append(f"{len(moved)} {verb}")
             body.append([section(f"*{title}* ({len(moved)})")])
-            body += _grouped_by_objective(moved, digest.quotes, digest.people)
+            body += _grouped_by_objective(moved, digest.quotes, digest.people, digest.ends)
     if digest.waiting_total:
         oldest = "\n".join(
             f"• *{idea_ref(idea)}* {clip(escape(idea.outcome), 200)} (from {mention(idea.requester_id)}, "
@@ -130,7 +130,7 @@ def _joined(before: Block, after: Block) -> Block | None:
 
 
 def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[int, Sequence[Insight]],
-                          people: Mapping[int, int]) -> list[list[Block]]:
+                          people: Mapping[int, int], ends: Mapping[int, int]) -> list[list[Block]]:
     """Items under each objective, those with none last; the objective is named where its group starts
     (in the item's own section, so grouping costs no blocks). A section none of whose ideas has an
     objective is not grouped: "Objective: No objective" over everything says nothing."""
@@ -140,14 +140,16 @@ def _grouped_by_objective(moved: list[tuple[Idea, Decision]], quotes: Mapping[in
     for idea, decision in ordered:
         heading = (None if idea.objective_id == previous or not grouped
                    else f"*Objective: {objective_name(idea.objective)}*")
-        items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ()), people.get(idea.id, 0)))
+        items.append(_digest_item(idea, decision, heading, quotes.get(idea.id, ()), people.get(idea.id, 0),
+                                  ends.get(idea.id)))
         previous = idea.objective_id
     return items
 
 
 def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quotes: Sequence[Insight] = (),
-                 people: int = 0) -> list[Block]:
-    """An idea and its decision: the whole reason, in as many sections as it takes."""
+                 people: int = 0, end: int | None = None) -> list[Block]:
+    """An idea and its decision: the whole reason, in as many sections as it takes. `end`: for an idea merged
+    into one merged on since, where the chain ends."""
     head = f"*{idea_ref(idea)}* {clip(escape(idea.outcome), 600)}\nfrom {mention(idea.requester_id)}"
     if heading:
         head = f"{heading}\n{head}"
@@ -160,7 +162,7 @@ def _digest_item(idea: Idea, decision: Decision, heading: str | None = None, quo
     elif decision.revisit_on is not None and decision.to_stage == Stage.SHIPPED:
         head += f" · we ask whether the outcome happened on {decision.revisit_on:%d %b %Y}"
     elif decision.to_stage == Stage.MERGED and idea.merged_into_id:
-        head += f" · merged into #{idea.merged_into_id}, where its requester and supporters now count"
+        head += f" · merged into {merged_where(idea, end)}, where its requester and supporters now count"
     if idea.tracker_key and decision.to_stage in (Stage.DELIVERY, Stage.SHIPPED):
         head += f" · tracked in {issue_link(idea)}"
     if counted := mentions_words(idea, people):  # "+3 people, 7 customer mentions", as the card says

@@ -11,7 +11,7 @@ from bot.decisions import Triage
 from bot.stats import Stats
 from bot.usage import Usage
 from models import Delivery, Idea, Insight, Stage
-from ui.cards import decision_summary, move_buttons
+from ui.cards import decision_summary, merged_where, move_buttons
 from ui.feedback import latest_quote, mentions_words
 from ui.ids import DISMISS_DELIVERIES, RETRY_DELIVERIES
 from ui.kit import (
@@ -38,8 +38,10 @@ from ui.objectives import objective_name
 LIST_LIMIT = 15
 
 
-def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = (), people: int = 0) -> Block:
-    where = f" into #{idea.merged_into_id}" if idea.merged_into_id else ""  # where its people now count
+def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = (), people: int = 0, end: int | None = None
+              ) -> Block:
+    """`end`: for an idea merged into one merged on since, where the chain ends."""
+    where = f" into {merged_where(idea, end)}" if idea.merged_into_id else ""  # where its people now count
     head = f"*{idea_ref(idea)}* · {stage_words(idea.stage)}{where} · submitted {age_words(idea.created_at, now)}"
     head += f" · objective: {clip(objective_name(idea.objective), 100)}"  # or none: the build trap, visible
     if idea.tracker_key:
@@ -53,21 +55,24 @@ def idea_line(idea: Idea, now: datetime, quotes: Sequence[Insight] = (), people:
 
 
 def _idea_list(ideas: Iterable[Idea], total: int, shown: int, now: datetime, more_hint: str,
-               quotes: Mapping[int, Sequence[Insight]] | None = None, people: Mapping[int, int] | None = None
-               ) -> list[Block]:
-    quotes, people = quotes or {}, people or {}
-    blocks = [idea_line(idea, now, quotes.get(idea.id, ()), people.get(idea.id, 0)) for idea in ideas]
+               quotes: Mapping[int, Sequence[Insight]] | None = None, people: Mapping[int, int] | None = None,
+               ends: Mapping[int, int] | None = None) -> list[Block]:
+    quotes, people, ends = quotes or {}, people or {}, ends or {}
+    blocks = [idea_line(idea, now, quotes.get(idea.id, ()), people.get(idea.id, 0), ends.get(idea.id))
+              for idea in ideas]
     if total > shown:
         blocks.append(context(f"and {total - shown} more. {more_hint}"))
     return blocks
 
 
-def my_ideas(ideas: list[Idea], total: int, now: datetime, people: Mapping[int, int] | None = None) -> dict[str, Any]:
+def my_ideas(ideas: list[Idea], total: int, now: datetime, people: Mapping[int, int] | None = None,
+             ends: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """`/idea list`; `ends`: where each idea merged into one merged on since ended up (`merge_ends`)."""
     if not ideas:
         text = "You have no ideas yet. Type `/idea` and what you would like, then say what outcome you are after."
         return message(text, [section(text)])
     blocks = [section(f"*Your ideas* ({total})")]
-    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.", people=people)
+    blocks += _idea_list(ideas, total, len(ideas), now, "Only your newest are shown.", people=people, ends=ends)
     return message(f"Your ideas ({total})", blocks)
 
 
@@ -111,6 +116,7 @@ def home_view(
     people: Mapping[int, int] | None = None,
     alerts: Sequence[Block] = (),
     unsure: bool = False,
+    ends: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """Everyone sees their own ideas; product managers see what could not be delivered, the triage
     queue, the customer feedback inbox, and what the optional model costs. `people`: how many support
@@ -137,7 +143,7 @@ def home_view(
         # A PM's Home can fill Slack's 100 blocks before their own ideas: fewer are shown then, and the
         # line after them says how many more there are, rather than the view being cut short.
         ideas = ideas[:max(1, VIEW_BLOCKS - len(blocks) - 1)]
-        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes, people)
+        blocks += _idea_list(ideas, total, len(ideas), now, "Only the newest are shown here.", quotes, people, ends)
     else:
         blocks.append(
             section(

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.feedback import evidence_of, received
-from bot.reviews import support_counts
+from bot.reviews import merge_ends, support_counts
 from models import Decision, Idea, Insight, Stage
 
 OLDEST_CANDIDATES = 3
@@ -43,6 +43,7 @@ class Digest:
     shipped: list[tuple[Idea, Decision]] = field(default_factory=list)
     merged: list[tuple[Idea, Decision]] = field(default_factory=list)
     timezone: str = "UTC"  # the schedule's: the period is named by the dates the channel lives it on
+    ends: dict[int, int] = field(default_factory=dict)  # a merged idea whose target was merged on: where it ended
 
     @property
     def is_empty(self) -> bool:
@@ -101,6 +102,7 @@ def compose(session: Session, team_id: str, start: datetime, end: datetime, chan
         ),
         quotes=dict(evidence_of(session, quoted, per_idea=1)),
         people=support_counts(session, [idea.id for pairs in moved.values() for idea, _ in pairs]),
+        ends=merge_ends(session, team_id, [idea for idea, _ in moved[Stage.MERGED]]),
     )
 
 

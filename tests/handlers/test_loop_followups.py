@@ -3,16 +3,17 @@ idea since merged itself or closed, "Not yet" said across a year's end or a time
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Delivery, Support
+from models import Delivery, Idea, Stage, Support
 from runtime.outbox import FAILED, REROUTED
 from tests.flows import share_idea
 from tests.handlers.test_close_the_loop import (
     merge_via_card,
     supports,
 )
+from tests.handlers.test_triage import open_home
 from tests.slack_requests import buttons
 
 
@@ -55,6 +56,25 @@ def merge_chain(bot, slack):
     assert merge_via_card(bot, slack, middle, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
     bot.deliver()
     return first, middle
+
+
+def test_an_idea_merged_into_one_merged_since_shows_where_it_ended_up(bot, slack, engine):
+    merge_chain(bot, slack)
+    with Session(engine) as session:
+        assert {s.user_id for s in session.scalars(select(Support).where(Support.idea_id == 1))} >= {"U2", "U3"}
+    listed = str(bot.slack.command("list", user="U3").json()["blocks"])
+    assert "*#3* · :link: Merged into #1 (via #2) ·" in listed, listed
+    home = str(open_home(bot, slack, "U3"))
+    assert "*#3* · :link: Merged into #1 (via #2) ·" in home
+    digest = str(bot.slack.command("digest preview", user="UPM", channel="C1").json()["blocks"])
+    assert "merged into #1 (via #2), where its requester and supporters now count" in digest, digest
+    assert "merged into #1, where its requester" in digest  # #2's own item: one step, said as before
+
+    # A chain written wrong elsewhere, round in a circle: each is still listed, and nothing hangs.
+    with Session(engine) as session, session.begin():
+        session.execute(update(Idea).where(Idea.id == 1).values(stage=Stage.MERGED, merged_into_id=3))
+    listed = bot.slack.command("list", user="U3").json()
+    assert "*#3* · :link: Merged" in str(listed["blocks"])
 
 
 def undelivered(engine) -> int:
