@@ -48,7 +48,6 @@ from ui.loop import (
     REVIEW_ACTIONS,
     REVIEW_CLOSED,
     REVIEW_WHO,
-    SUPPORT_CLOSED,
     SUPPORT_OWN,
     asked_again,
     check_in_not_yet,
@@ -59,6 +58,7 @@ from ui.loop import (
     review_closed,
     review_modal,
     review_taken,
+    support_closed,
     support_modal,
     supported,
     thanks_view,
@@ -108,7 +108,7 @@ def support_button_callback(ack: Ack, body: dict, action: dict, client: WebClien
         idea = to_support(session, context.team_id, idea_id) if idea_id is not None else None
     if idea is None or not may_support(context.user_id, idea):
         own = idea is not None and idea.requester_id == context.user_id
-        tell(d, body, context.team_id, context.user_id, SUPPORT_OWN if own else SUPPORT_CLOSED)
+        tell(d, body, context.team_id, context.user_id, SUPPORT_OWN if own else support_closed(idea_id, idea))
         return
     merged_from = idea_id if idea_id != idea.id else None
     open_form(client, d, body, context.team_id, context.user_id, support_modal(idea, merged_from), logger)
@@ -124,7 +124,8 @@ def support_submission_callback(ack: Ack, view: dict, context: BoltContext) -> N
         idea = to_support(session, context.team_id, form.idea_id, lock=True) if form else None
         if idea is None or not may_support(context.user_id, idea):
             own = idea is not None and idea.requester_id == context.user_id
-            ack(response_action="errors", errors={"evidence": SUPPORT_OWN if own else SUPPORT_CLOSED})
+            said = SUPPORT_OWN if own else support_closed(form.idea_id if form else None, idea)
+            ack(response_action="errors", errors={"evidence": said})
             return
         given = support(session, context.team_id, idea, context.user_id, form.evidence)
         if given.first or given.changed:  # the card shows the count and the evidence

@@ -145,6 +145,25 @@ def thanks_view(text: str) -> dict[str, Any]:
 
 SUPPORT_OWN = "It's your idea, so you count already. Ask others who have the problem to add their +1."
 SUPPORT_CLOSED = "That idea is no longer open for support."
+# What became of an idea no longer open for support, in words for a sentence (and a form's plain-text error).
+CLOSED_WORDS = {
+    Stage.SHIPPED: "has shipped",
+    Stage.REVIEWED: "has shipped, and its outcome was reviewed",
+    Stage.DECLINED: "was declined",
+    Stage.MERGED: "was merged into another idea",
+}
+
+
+def support_closed(named: int | None, idea: Idea | None) -> str:
+    """Why a +1 on idea `named` counts nowhere: what became of the idea it is for (`to_support`), and, when that
+    is another idea the named one was merged into, which one, so nobody is left wondering where the need went."""
+    if idea is None or named is None:
+        return SUPPORT_CLOSED
+    became = CLOSED_WORDS.get(idea.stage, "is closed")
+    if idea.id == named:
+        return f"Idea {idea_ref(idea)} {became}, so it is no longer open for support."
+    return (f"Idea #{named} was merged into {idea_ref(idea)}, which {became} since, so it is no longer open for "
+            "support.")
 REVIEW_CLOSED = "That idea is not waiting for a review any more, so nothing changed."
 REVIEW_WHO = "Only product managers and the person who asked can record whether the outcome happened."
 

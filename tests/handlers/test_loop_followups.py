@@ -3,17 +3,19 @@ idea since merged itself or closed, "Not yet" said across a year's end or a time
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Delivery, Idea, Stage, Support
 from runtime.outbox import FAILED, REROUTED
-from tests.flows import share_idea
+from tests.flows import share_idea, wait_until
 from tests.handlers.test_close_the_loop import (
     merge_via_card,
+    opened_form,
     supports,
 )
-from tests.handlers.test_triage import open_home
+from tests.handlers.test_triage import decide, open_home
 from tests.slack_requests import buttons
 
 
@@ -75,6 +77,28 @@ def test_an_idea_merged_into_one_merged_since_shows_where_it_ended_up(bot, slack
         session.execute(update(Idea).where(Idea.id == 1).values(stage=Stage.MERGED, merged_into_id=3))
     listed = bot.slack.command("list", user="U3").json()
     assert "*#3* · :link: Merged" in str(listed["blocks"])
+
+
+@pytest.mark.parametrize("how", ["button", "form"])
+def test_a_plus_one_on_an_idea_merged_into_one_since_shipped_says_where_it_went(bot, slack, engine, how):
+    keep = share_idea(bot, slack, user="U1", outcome="Finance closes the month a day sooner")
+    dupe = share_idea(bot, slack, user="U3", outcome="Month end close takes one day less")
+    form = opened_form(bot, slack, dupe, "support_idea", "U5")  # opened before the merge, sent after #1 shipped
+    assert merge_via_card(bot, slack, dupe, {"target": "1", "reason": "Both ask for a faster close"}).body == ""
+    blocks = keep["blocks"]
+    for action, then in (("idea_move_discovery", "idea_move_delivery"), ("idea_move_delivery", "idea_move_shipped"),
+                         ("idea_move_shipped", "review_met")):
+        assert decide(bot, slack, blocks, action).body == ""
+        wait_until(lambda then=then: then in buttons(slack.messages("CTRIAGE")[0]["blocks"]))
+        blocks = slack.messages("CTRIAGE")[0]["blocks"]
+    if how == "button":
+        told = len(slack.calls("response_url"))
+        bot.slack.press(buttons(dupe["blocks"])["support_idea"], user="U5", channel="CTRIAGE")
+        said = slack.wait_for("response_url", told + 1)[told].args["text"]
+    else:
+        said = bot.slack.submit_view(form, {"evidence": "every month end"}, user="U5").json()["errors"]["evidence"]
+    assert said == "Idea #2 was merged into #1, which has shipped since, so it is no longer open for support.", said
+    assert supports(engine) == 1  # #2's requester, moved over by the merge; no +1 from U5
 
 
 def undelivered(engine) -> int:
