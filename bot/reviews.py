@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.due import AHEAD, is_due
 from bot.ideas import UNSTORABLE, get_idea, lock_ideas, storable
-from bot.people import time_zones, to_look_up
+from bot.people import local_today, time_zones, to_look_up
 from models import CheckIn, Decision, Idea, Stage, Support, dialect_insert
 
 RESULTS = {"met": "met", "partly": "partly met", "missed": "missed"}
@@ -242,8 +242,9 @@ def check_ins_of(session: Session, idea_id: int) -> list[CheckIn]:
 
 
 def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> AskedAgain | None:
-    """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today or after
-    the asked one's date, whichever is later; None if the idea is not awaiting one. When the next one is
+    """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today (the
+    presser's, where they are) or after the asked one's date, whichever is later; None if the idea is not
+    awaiting one. When the next one is
     already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
     that date stands: everyone hears it, and the question is asked once. The next is asked of the same PM
     as the last (and the requester, as always), whoever pressed: a requester's "not yet" does not take the
@@ -267,7 +268,8 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     last_asked = session.scalar(
         select(func.max(CheckIn.due_on)).where(CheckIn.idea_id == idea_id, _ASKED))
     # From the asked one's date, not the latest: two presses at once pick the same date, which is stored once.
-    due = max(now.date(), last_asked or now.date()) + ASK_AGAIN_AFTER
+    today = local_today(session, team_id, user_id, now)
+    due = max(today, last_asked or today) + ASK_AGAIN_AFTER
     table = CheckIn.__table__
     session.execute(
         dialect_insert(session)(table)

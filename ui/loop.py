@@ -76,8 +76,8 @@ def outcome_recorded_notice(idea: Idea, review: Decision) -> dict[str, Any]:
 
 def check_in_not_yet(idea: Idea, by: str, again: date) -> dict[str, Any]:
     """The question redrawn after "Not yet": who said so, and when it will be asked again (a new message then)."""
-    said = f":hourglass_flowing_sand: <@{by}> answered *not yet*. I will ask again on {again:%A %d %B}."
-    return message(f"Idea {idea_ref(idea)}: <@{by}> answered not yet; I will ask again on {again:%A %d %B}.",
+    said = f":hourglass_flowing_sand: <@{by}> answered *not yet*. I will ask again on {again:%A %d %B %Y}."
+    return message(f"Idea {idea_ref(idea)}: <@{by}> answered not yet; I will ask again on {again:%A %d %B %Y}.",
                    [*_question(idea), section(said)])
 
 
@@ -207,4 +207,4 @@ def review_taken(idea: Idea, review: Decision | None) -> str | None:
 def asked_again(idea: Idea, when: date | None) -> str:
     if when is None:
         return REVIEW_CLOSED
-    return f"Noted: not yet. I will ask again about {idea_ref(idea)} on {when:%A %d %B}."
+    return f"Noted: not yet. I will ask again about {idea_ref(idea)} on {when:%A %d %B %Y}."

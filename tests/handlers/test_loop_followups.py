@@ -3,16 +3,21 @@ idea since merged itself or closed, "Not yet" said across a year's end or a time
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Delivery, Idea, Stage, Support
+from models import CheckIn, Delivery, Idea, Person, Stage, Support, utcnow
 from runtime.outbox import FAILED, REROUTED
 from tests.flows import share_idea, wait_until
 from tests.handlers.test_close_the_loop import (
+    ask_due_check_ins,
     merge_via_card,
     opened_form,
+    questions,
     supports,
 )
 from tests.handlers.test_triage import decide, open_home
@@ -99,6 +104,53 @@ def test_a_plus_one_on_an_idea_merged_into_one_since_shipped_says_where_it_went(
         said = bot.slack.submit_view(form, {"evidence": "every month end"}, user="U5").json()["errors"]["evidence"]
     assert said == "Idea #2 was merged into #1, which has shipped since, so it is no longer open for support.", said
     assert supports(engine) == 1  # #2's requester, moved over by the merge; no +1 from U5
+
+
+def test_not_yet_says_the_year_of_the_date_it_will_ask_again(bot, slack, engine):
+    from tests.handlers.test_close_the_loop import ship
+
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(bot, due)
+    told = len(slack.calls("response_url"))
+    bot.slack.press(buttons(questions(slack, "U1")[-1]["blocks"])["review_not_yet"], user="U1", channel="DU1")
+    again = (due + timedelta(weeks=2)).date()
+    said = slack.wait_for("response_url", told + 1)[told].args["text"]
+    assert f"on {again:%A %d %B %Y}" in said, said
+    bot.finish_work()
+    for user in ("U1", "UPM"):
+        shown = str(questions(slack, user)[-1]["blocks"])
+        assert f"I will ask again on {again:%A %d %B %Y}" in shown, shown
+
+
+def test_not_yet_counts_two_weeks_from_the_pressers_own_today(bot, slack, engine):
+    """A question answered late (its date long past) is asked again two weeks after the day the person said
+    "Not yet", their day where they are: in Kiritimati it is already tomorrow for most of UTC's day, in Pago
+    Pago still yesterday for the rest."""
+    from tests.handlers.test_close_the_loop import ship
+
+    now = utcnow()
+    tz = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    slack.users["U1"] = {"tz": tz}
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    with Session(engine) as session, session.begin():
+        session.execute(update(CheckIn).values(due_on=now.date() - timedelta(days=7)))
+    ask_due_check_ins(bot, utcnow())
+
+    def known() -> bool:
+        with Session(engine) as session:
+            return session.scalar(select(Person.tz).where(Person.user_id == "U1")) == tz
+
+    wait_until(known)
+    theirs = utcnow().astimezone(ZoneInfo(tz)).date()
+    assert theirs != utcnow().date()
+    told = len(slack.calls("response_url"))
+    bot.slack.press(buttons(questions(slack, "U1")[-1]["blocks"])["review_not_yet"], user="U1", channel="DU1")
+    said = slack.wait_for("response_url", told + 1)[told].args["text"]
+    again = theirs + timedelta(weeks=2)
+    with Session(engine) as session:
+        assert session.scalar(select(CheckIn.due_on).where(CheckIn.answered_at.is_(None))) == again
+    assert f"{again:%A %d %B %Y}" in said, said
 
 
 def undelivered(engine) -> int:
