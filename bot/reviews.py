@@ -10,7 +10,7 @@ count once each, with their evidence.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -241,14 +241,16 @@ def check_ins_of(session: Session, idea_id: int) -> list[CheckIn]:
     return list(session.scalars(select(CheckIn).where(CheckIn.idea_id == idea_id).order_by(CheckIn.id)))
 
 
-def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime) -> AskedAgain | None:
+def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, now: datetime,
+                    stand_ins: Mapping[str, str] | None = None) -> AskedAgain | None:
     """"Not yet": closes the check-in that was asked and schedules the next, two weeks after today (the
     presser's, where they are) or after the asked one's date, whichever is later; None if the idea is not
     awaiting one. When the next one is
     already scheduled (the PM and the requester were both asked and both said "not yet", or a double click)
     that date stands: everyone hears it, and the question is asked once. The next is asked of the same PM
     as the last (and the requester, as always), whoever pressed: a requester's "not yet" does not take the
-    PM who shipped it out of the loop. The idea is held first, so a review recorded at the same moment comes
+    PM who shipped it out of the loop; `stand_ins`: who is asked instead of a PM who can no longer be (Slack
+    refused their DMs). The idea is held first, so a review recorded at the same moment comes
     wholly before (and this finds nothing to ask again) or after (and answers what this schedules)."""
     idea = get_idea(session, team_id, idea_id)
     if idea is not None:
@@ -263,6 +265,7 @@ def ask_again_later(session: Session, team_id: str, idea_id: int, user_id: str, 
     asker = session.scalar(
         select(CheckIn.ask_user_id).where(CheckIn.idea_id == idea_id).order_by(CheckIn.due_on.desc()).limit(1)
     ) or user_id
+    asker = (stand_ins or {}).get(asker, asker)
     closed = tuple(session.scalars(select(CheckIn).where(*unanswered, _ASKED).order_by(CheckIn.id)))
     session.execute(update(CheckIn).where(*unanswered, _ASKED).values(answered_at=now))
     last_asked = session.scalar(

@@ -39,7 +39,7 @@ from handlers.access import (
 from models import Idea, Stage, utcnow
 from runtime import outbox
 from runtime.failures import Permanent, classify
-from runtime.scheduled import questions_redrawn
+from runtime.scheduled import questions_redrawn, stand_ins
 from runtime.sender import Job
 from ui.decisions import refusal_text
 from ui.ids import REVIEW_CALLBACK, REVIEW_PREFIX, SUPPORT_ACTION, SUPPORT_CALLBACK
@@ -152,12 +152,13 @@ def review_button_callback(ack: Ack, body: dict, action: dict, client: WebClient
     result = REVIEW_ACTIONS.get(action["action_id"])
     if result is None:
         with changing(d) as session:
-            again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow())
+            config = team_config(session, context.team_id, d.settings)
+            instead = stand_ins(session, idea, config.pm_user_ids, context.user_id, said is Standing.YES)
+            again = ask_again_later(session, context.team_id, idea.id, context.user_id, utcnow(), instead)
             if again is not None:
                 not_yet = check_in_not_yet(idea, context.user_id, again.on)
                 outbox.owe(session, context.team_id, *questions_redrawn(session, idea, again.closed, not_yet),
-                           *notify.card_of(session, context.team_id, idea.id,
-                                           team_config(session, context.team_id, d.settings)))
+                           *notify.card_of(session, context.team_id, idea.id, config))
         tell(d, body, context.team_id, context.user_id, asked_again(idea, again.on if again is not None else None))
         return
     open_form(client, d, body, context.team_id, context.user_id, review_modal(idea, result), logger)

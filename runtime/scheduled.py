@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.digests.compose import Digest
 from bot.digests.intro import IntroWriter
 from bot.digests.runs import Claim, claim, claim_due, digest_for, due_runs, take_claimed
-from bot.reviews import claim_check_in, due_check_ins, schedule_missing_check_ins, to_look_up_for_check_ins
+from bot.reviews import (
+    check_ins_of,
+    claim_check_in,
+    due_check_ins,
+    schedule_missing_check_ins,
+    to_look_up_for_check_ins,
+)
 from bot.settings import Settings
 from bot.stages import normalize_stages
 from bot.team_settings import team_config
@@ -207,6 +213,26 @@ def refused_askers(session: Session, idea: Idea, check_ins: Iterable[CheckIn]) -
                and row.error in RECIPIENT_ERRORS for row in rows):
             refused.add(asker)
     return refused
+
+
+def stand_ins(session: Session, idea: Idea, pm_user_ids: Iterable[str], presser: str, presser_is_pm: bool
+              ) -> dict[str, str]:
+    """For each PM asked about this idea whose DMs Slack refused the question (`refused_askers`), who is to be
+    asked in their place next time: the PM answering now, else the PM the question went to instead, else the
+    first other PM. Asking the refused one again would only be refused again, and add another line to what
+    PMs see on App Home. Nobody when there is no one (the triage channel then takes it, as before)."""
+    asked = check_ins_of(session, idea.id)
+    refused = refused_askers(session, idea, asked)
+    if not refused:
+        return {}
+    shunned = refused | {idea.requester_id}
+    took = [row.payload.get("channel") for check_in in sorted(asked, key=lambda c: c.id, reverse=True)
+            for row in outbox.owed_under(session, idea.team_id, question_key(check_in.id, check_in.ask_user_id))
+            if row.state == outbox.SENT]
+    people = [str(channel) for channel in took if str(channel)[:1] in ("U", "W")]
+    choices = ([presser] if presser_is_pm else []) + people + sorted(pm_user_ids)
+    stand_in = next((user for user in choices if user not in shunned), None)
+    return dict.fromkeys(refused, stand_in) if stand_in is not None else {}
 
 
 def owe_sweeps(sessions: sessionmaker[Session], trackers: tuple[str, ...], wake: Callable[[], None]) -> None:

@@ -15,6 +15,7 @@ from runtime.outbox import FAILED, REROUTED
 from tests.flows import share_idea, wait_until
 from tests.handlers.test_close_the_loop import (
     ask_due_check_ins,
+    dms,
     merge_via_card,
     opened_form,
     questions,
@@ -158,3 +159,28 @@ def undelivered(engine) -> int:
         return len(session.scalars(select(Delivery.id).where(Delivery.state.in_((FAILED, REROUTED)))).all())
 
 
+@pytest.mark.parametrize("presser", ["U1", "UPM2"])
+def test_not_yet_asks_again_whoever_took_the_question_of_a_pm_slack_refused(make_bot, slack, engine, presser):
+    """The PM who shipped it is deactivated: their question went to another PM. After "Not yet" the next question
+    goes to that PM straight away, not to the deactivated one again (another "rerouted" line on Home each round)."""
+    from tests.handlers.test_close_the_loop import ship
+
+    bot = make_bot(pm_user_ids=frozenset({"UPM", "UPM2"}))
+    ship(bot, slack, share_idea(bot, slack, user="U1"))
+    slack.users["UPM"] = {"deleted": True}
+    due = utcnow() + timedelta(weeks=4)
+    ask_due_check_ins(bot, due)
+    assert questions(slack, "UPM2") and not questions(slack, "UPM")
+    rerouted = undelivered(engine)
+    bot.slack.press(buttons(questions(slack, presser)[-1]["blocks"])["review_not_yet"], user=presser,
+                    channel="D" + presser)
+    bot.finish_work()
+    refused = len([c for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"])
+    assert ask_due_check_ins(bot, due + timedelta(weeks=2)) == 1
+    bot.finish_work()
+    assert len(questions(slack, "UPM2")) == 2 and len(questions(slack, "U1")) == 2
+    assert len([c for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]) == refused
+    assert undelivered(engine) == rerouted, "a second rerouted line for PMs"
+    with Session(engine) as session:
+        assert session.scalar(select(CheckIn.ask_user_id).where(CheckIn.answered_at.is_(None))) == "UPM2"
+    assert dms(slack, "UPM2")
