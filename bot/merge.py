@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.decisions import decide
 from bot.feedback import move_evidence
 from bot.ideas import get_idea, lock_ideas
-from bot.reviews import EVIDENCE_MAX_CHARS, SUPPORTABLE
+from bot.reviews import EVIDENCE_MAX_CHARS, MERGE_HOPS, SUPPORTABLE
 from models import Decision, Idea, Stage, Support
 
 
@@ -68,3 +68,24 @@ def merge(
     session.flush()
     move_evidence(session, source.id, target.id)
     return Merged(source, target, decision, supporting)
+
+
+def shared_into(session: Session, team_id: str, idea_id: int) -> dict[str, int]:
+    """Whoever turned another's message into an idea merged into this one (directly, or into an idea merged
+    into it since), each with the first such idea they shared. A merge moves the requester and the supporters
+    over, but the sharer has no +1 to move (they need not have the problem): they were promised the idea's
+    news, so they hear this one's. Read from stored state, a step for all at once, at most MERGE_HOPS deep."""
+    found: dict[str, int] = {}
+    seen, reaching = {idea_id}, {idea_id}
+    for _ in range(MERGE_HOPS):
+        rows = session.execute(select(Idea.id, Idea.submitted_by).where(
+            Idea.team_id == team_id, Idea.stage == Stage.MERGED, Idea.merged_into_id.in_(sorted(reaching)))
+            .order_by(Idea.id)).all()
+        reaching = {row.id for row in rows} - seen
+        for row in rows:
+            if row.submitted_by and row.id in reaching:
+                found.setdefault(row.submitted_by, row.id)
+        seen |= reaching
+        if not reaching:
+            break
+    return found

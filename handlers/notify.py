@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.decisions import latest_decision
 from bot.feedback import evidence_of
 from bot.ideas import get_idea
+from bot.merge import shared_into
 from bot.objectives import objective_choices
 from bot.reviews import SUPPORTABLE, check_ins_of, merge_ends, next_asked_on, supporters
 from bot.settings import Settings
@@ -103,9 +104,14 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
         ] if idea.source_channel_id else ()))
     heard = {idea.requester_id, decision.decided_by, *(backer.user_id for backer in backers)}
+    shared_here = shared_into(session, idea.team_id, idea.id)  # sharers of ideas merged into this one
     if (sharer := idea.submitted_by) is not None and sharer not in heard:  # "You will both hear", they were told
         owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, filing_in=filing_in,
                                                merged_into=merged_into), key=notice_key(decision.id, sharer)))
+    for sharer, shared in shared_here.items():
+        if sharer not in heard and sharer != idea.submitted_by:
+            owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, shared_as=shared, filing_in=filing_in,
+                                                   merged_into=merged_into), key=notice_key(decision.id, sharer)))
     to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in, merged_into=merged_into)
     for backer in backers:
         if backer.user_id == idea.requester_id:
@@ -121,7 +127,7 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         for pm in sorted({check_in.ask_user_id for check_in in asked} - heard - {idea.submitted_by}
                          - refused_askers(session, idea, asked)):
             owed.append(dm(pm, outcome_recorded_notice(idea, decision), key=notice_key(decision.id, pm)))
-    if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by}:
+    if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by, *shared_here}:
         owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
         owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))
     return owed
@@ -138,10 +144,15 @@ def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owe
     readers: dict[str, str | None] = {notice_key(decision.id): None}
     readers |= {notice_key(decision.id, backer.user_id): backer.user_id for backer in supporters(session, idea.id)}
     shared = notice_key(decision.id, idea.submitted_by) if idea.submitted_by else None
+    # Whoever shared an idea since merged into this one hears its news too, told where theirs went.
+    merged_in = {notice_key(decision.id, sharer): idea_id
+                 for sharer, idea_id in shared_into(session, idea.team_id, idea.id).items()}
     owed = []
-    for original in outbox.owed_under(session, idea.team_id, *readers, *([shared] if shared else [])):
+    for original in outbox.owed_under(session, idea.team_id, *readers, *([shared] if shared else []), *merged_in):
         if original.key == shared and original.key not in readers:
             notice = decision_notice(idea, decision, sharer=True)
+        elif original.key in merged_in and original.key not in readers:
+            notice = decision_notice(idea, decision, sharer=True, shared_as=merged_in[original.key])
         elif (backer := readers[original.key]) is not None:
             notice = decision_notice(idea, decision, supporter=True, reader=backer)
         elif original.payload.get("thread_ts"):

@@ -142,26 +142,31 @@ def read_decision(view: dict[str, Any]) -> DecisionForm | None:
 def decision_notice(
     idea: Idea, decision: Decision, *, to: str | None = None, supporter: bool = False, filing_in: str | None = None,
     merged_into: Idea | None = None, reader: str | None = None, sharer: bool = False, supported_already: bool = False,
+    shared_as: int | None = None,
 ) -> dict[str, Any]:
     """What the requester hears: what was decided, by whom and why, in plain words. `to` mentions
     the person when the notice is a reply in the thread of their original message; supporters hear
     the same news about "an idea you supported", and whoever turned another's message into the idea
     (`sharer`) about "the idea you shared". A merge names the idea it went into (`merged_into`), whose own
     requester (`reader`) is told it is theirs, not that they now support it, and one who supported it already
-    (`supported_already`) that they already do."""
+    (`supported_already`) that they already do. `shared_as`: for a sharer, the idea they shared, merged into
+    this one, which the news names as where it went."""
     revisit = f"{decision.revisit_on:%A %d %B %Y}" if decision.revisit_on else "a later date"
     result = result_words(decision)
     whose = "The idea you shared" if sharer else "The idea you supported" if supporter else "Your idea"
+    ref = idea_ref(idea)
+    if sharer and shared_as is not None:
+        whose, ref = "Idea", f"{ref} (where the idea you shared, #{shared_as}, was merged)"
     target = f"#{idea.merged_into_id}" if idea.merged_into_id else "another idea"
     if merged_into is not None:
         target = f"{idea_ref(merged_into)} \u201c{clip(escape(merged_into.outcome), 300)}\u201d"
     mine = merged_into is not None and reader is not None and reader == merged_into.requester_id
     among = "It is your idea too, so you will hear its news." if mine else \
-        "Whoever asked is now among its supporters." if sharer else \
+        "Whoever asked is now among its supporters, and you will hear its news too." if sharer else \
         "You already support it, so you will keep hearing its news." if supported_already else \
         "You are now among its supporters, so you will hear its news."
     news = NEXT_STEPS[Stage(decision.to_stage)].format(
-        whose=whose, ref=idea_ref(idea), revisit=revisit, result=result, target=target, among=among
+        whose=whose, ref=ref, revisit=revisit, result=result, target=target, among=among
     )
     if decision.measured:
         news += f" Measured: {clip(escape(decision.measured), 500)}"

@@ -184,3 +184,34 @@ def test_not_yet_asks_again_whoever_took_the_question_of_a_pm_slack_refused(make
     with Session(engine) as session:
         assert session.scalar(select(CheckIn.ask_user_id).where(CheckIn.answered_at.is_(None))) == "UPM2"
     assert dms(slack, "UPM2")
+
+
+def test_whoever_shared_a_message_merged_into_another_idea_keeps_hearing_its_news(bot, slack, engine):
+    """U2 turned U1's message into #2, and was promised "You will both hear what a product manager decides". #2 is
+    merged into #1: U1 moves over as a supporter, and U2, who has no +1 to give, hears #1's decisions too, told
+    that it is where the idea they shared went."""
+    from tests.flows import GOOD, cards
+
+    share_idea(bot, slack, user="U3", outcome="Finance closes the month a day sooner")
+    original = {"user": "U1", "ts": "1700002000.000900", "text": "we really need the month end close to be quicker"}
+    opened = len(slack.calls("views.open"))
+    bot.slack.message_shortcut(original, user="U2", channel="CSALES")
+    view = slack.wait_for("views.open", opened + 1)[opened].args["view"]
+    assert bot.slack.submit_view(view, {**GOOD, "outcome": "Month end close takes one day less"}, user="U2").body == ""
+    wait_until(lambda: len(cards(slack)) == 2)
+    bot.deliver()
+    assert merge_via_card(bot, slack, cards(slack)[1], {"target": "1", "reason": "Both ask for a faster close"}
+                          ).body == ""
+    bot.deliver()
+    [merged] = [m for m in dms(slack, "U2") if "merged" in m["text"]]
+    assert "you will hear its news" in str(merged["blocks"]), merged
+    with Session(engine) as session:
+        assert "U2" not in {s.user_id for s in session.scalars(select(Support))}  # shared it; not counted as a +1
+    assert decide(bot, slack, cards(slack)[0]["blocks"], "idea_move_discovery").body == ""
+    bot.deliver()
+    wait_until(lambda: any("now in discovery" in m["text"] for m in dms(slack, "U2")))
+    [news] = [m for m in dms(slack, "U2") if "now in discovery" in m["text"]]
+    shown = str(news["blocks"])
+    assert "#1" in news["text"] and "the idea you shared, #2" in shown, shown
+    assert "Your idea" not in shown
+    assert len([m for m in dms(slack, "U1") if "now in discovery" in m["text"]]) == 1  # the author, as a supporter
