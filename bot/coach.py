@@ -87,6 +87,9 @@ class DigestIntro(BaseModel):
 
 SUGGESTED_CHARS = {"outcome": 400, "problem": 600}
 INTRO_CHARS = 800
+# More tokens than any model takes or writes in one call: a count above it (or below zero, or not a number) is
+# the endpoint's mistake, recorded as none (the call is still counted).
+MOST_TOKENS = 2_000_000
 
 
 # Records the tokens a call used, for the team: (team_id, prompt_tokens, completion_tokens).
@@ -177,7 +180,7 @@ class Coach:
         except Exception:  # noqa: BLE001 - a 200 that is no embeddings answer (a proxy's page, `{}`)
             return _failed("embeddings: not an embeddings answer")
         if answer.usage is not None:
-            self.record_usage(team_id, answer.usage.prompt_tokens, 0)
+            self._record(team_id, getattr(answer.usage, "prompt_tokens", 0), 0)
         if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
             return _failed("embeddings: not one vector per text")
         with self._lock:
@@ -275,10 +278,23 @@ class Coach:
         """The tokens a chat answer says it cost, whatever the answer turns out to be."""
         try:
             usage = json.loads(body)["usage"]
-            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
         except (ValueError, TypeError, AttributeError, KeyError):
             return  # not JSON, or no usage in it: nothing says what it cost
-        self.record_usage(team_id, prompt, completion)
+        self._record(team_id, prompt, completion)
+
+    def _record(self, team_id: str, prompt: object, completion: object) -> None:
+        """Counts a call made. Never at its answer's cost: a count that cannot be written (the database away) is
+        logged once and passed over, so the job that asked is neither failed nor retried to pay the model again."""
+        try:
+            self.record_usage(team_id, _tokens(prompt), _tokens(completion))
+        except Exception as error:  # noqa: BLE001 - whatever the sink raises, the answer stands
+            with _logged_lock:
+                first = "usage" not in _logged
+                _logged.add("usage")
+            if first:
+                logger.warning("outcome coach: the tokens a model call used could not be recorded (%s); its answer "
+                               "is used all the same (logged once)", type(error).__name__)
 
 
 # Ideas no team is likely to have, one of which is shown to the model among the candidates as a control.
@@ -327,6 +343,17 @@ def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] or text[:limit]
+
+
+def _tokens(count: object) -> int:
+    """A token count as an endpoint said it, if it is one: a whole number from 0 to MOST_TOKENS; else 0."""
+    if isinstance(count, bool) or not isinstance(count, (int, float, str)):
+        return 0
+    try:
+        tokens = int(count)
+    except (ValueError, OverflowError):  # Infinity, NaN, words
+        return 0
+    return tokens if 0 <= tokens <= MOST_TOKENS else 0
 
 
 def _meaningful(vector: list[float]) -> bool:

@@ -55,6 +55,8 @@ class FakeOpenAI:
         self.structured = "yes"
         # The SameNeed answer worked out from the user message (a model talked into an answer by its input).
         self.same_need_of: Callable[[str], list[int]] | None = None
+        # The usage every answer reports in place of the usual (an endpoint that counts oddly: Infinity, 1e30).
+        self.usage: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -99,7 +101,7 @@ class FakeOpenAI:
                     "logprobs": None,
                 }
             ],
-            "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
+            "usage": self.usage or {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
         }
         with self._lock:
             self.completed += 1
@@ -124,7 +126,7 @@ class FakeOpenAI:
             if self.vector_of is not None:
                 vector = self.vector_of(text)
             data.append({"object": "embedding", "index": index, "embedding": vector})
-        usage = {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}
+        usage = self.usage or {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}
         return 200, json.dumps({"object": "list", "data": data, "model": body.get("model"), "usage": usage}).encode()
 
     def close(self) -> None:
