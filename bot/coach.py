@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import threading
 import time
 import zlib
-from array import array
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -27,13 +24,12 @@ from pydantic import BaseModel, ValidationError
 
 from bot.model_health import CHAT, EMBEDDINGS, KINDS, Health, names_structured_outputs
 from bot.settings import Settings
+from bot.vectors import Kept, batches, meaningful
 
 logger = logging.getLogger(__name__)
 DEADLINE_SECONDS = 8.0
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
-# Vectors kept per process, by text: an idea is embedded once, not again for every idea or request after it.
-EMBEDDINGS_KEPT = 2000
 # What the model is shown of any one text (an idea made from a long message keeps its whole ask): enough to
 # say what is asked, and nine of them stay well within a small model's context.
 TEXT_CHARS = 2000
@@ -110,8 +106,7 @@ class Coach:
     embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
     deadline: float = DEADLINE_SECONDS
     health: Health = field(default_factory=Health)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _vectors: OrderedDict[str, array] = field(default_factory=OrderedDict, repr=False)
+    _kept: Kept = field(default_factory=Kept, repr=False)
 
     def _call(self, kind: str, request: Callable[[openai.OpenAI], Result]) -> Result:
         """One call that ends within the deadline: a 5xx or a dropped connection is tried once more in the time
@@ -148,24 +143,21 @@ class Coach:
 
     def embed(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
         """One vector per text, in order; None without an embedding model or on any failure. Texts embedded
-        before are not asked for again (a text's vector does not change while the model does not)."""
+        before are not asked for again (a text's vector does not change while the model does not). The rest are
+        asked for in batches (bot/vectors.py), each kept as it comes: a batch that fails, or the deadline
+        passing with batches still to ask, leaves the heuristics to choose this time and the next call less to ask."""
         if not self.embedding_model or not texts:
             return None
         texts = [_clip(text, TEXT_CHARS) for text in texts]
-        with self._lock:
-            known = {text: self._vectors[text] for text in texts if text in self._vectors}
-            for text in known:
-                self._vectors.move_to_end(text)
-        missing = list(dict.fromkeys(text for text in texts if text not in known))
-        if missing:
-            fetched = self._fetch_vectors(team_id, missing)
+        known = self._kept.known(texts)
+        started = time.monotonic()
+        for batch in batches(list(dict.fromkeys(text for text in texts if text not in known))):
+            if time.monotonic() - started > self.deadline:
+                return _failed("embeddings: more texts than the deadline allows; the rest are asked for next time")
+            fetched = self._fetch_vectors(team_id, batch)
             if fetched is None:
                 return None
-            with self._lock:
-                for text, vector in zip(missing, fetched, strict=True):
-                    known[text] = self._vectors[text] = array("f", vector)
-                while len(self._vectors) > EMBEDDINGS_KEPT:
-                    self._vectors.popitem(last=False)
+            known.update(self._kept.keep(batch, fetched))
         return [list(known[text]) for text in texts]
 
     def _fetch_vectors(self, team_id: str, texts: list[str]) -> list[list[float]] | None:
@@ -183,14 +175,11 @@ class Coach:
             self._record(team_id, getattr(answer.usage, "prompt_tokens", 0), 0)
         if len(vectors) != len(texts) or not all(isinstance(v, list) and v for v in vectors):
             return _failed("embeddings: not one vector per text")
-        with self._lock:
-            kept = next(iter(self._vectors.values()), None)
-        sizes = {len(v) for v in vectors} | ({len(kept)} if kept is not None else set())
-        if len(sizes) != 1:  # another model answers now: what is kept cannot be compared with what it says
-            with self._lock:
-                self._vectors.clear()
+        kept = self._kept.size()
+        if len({len(v) for v in vectors} | ({kept} if kept is not None else set())) != 1:
+            self._kept.forget()  # another model answers now: what is kept cannot be compared with what it says
             return _failed("embeddings: vectors of different sizes")
-        if not all(_meaningful(v) for v in vectors):
+        if not all(meaningful(v) for v in vectors):
             return _failed("embeddings: zero or not-a-number vectors")
         return vectors
 
@@ -354,14 +343,6 @@ def _tokens(count: object) -> int:
     except (ValueError, OverflowError):  # Infinity, NaN, words
         return 0
     return tokens if 0 <= tokens <= MOST_TOKENS else 0
-
-
-def _meaningful(vector: list[float]) -> bool:
-    """A vector that can rank anything: numbers, finite, not all zero."""
-    try:
-        return all(math.isfinite(x) for x in vector) and any(x != 0 for x in vector)
-    except TypeError:
-        return False
 
 
 _logged: set[str] = set()

@@ -3,6 +3,7 @@
 It answers structured-output requests with JSON for the schema asked for (by its name), records
 every request, and can be told to be slow, fail with a status (and headers, such as a 429's
 Retry-After), send unparsable content, or answer 200 with something that is no completion at all (`raw`).
+Like real endpoints it refuses an embeddings request with more inputs or characters than it takes.
 Like OpenAI's strict mode it refuses a schema with keywords strict mode does not take (`maxLength`...),
 and like an endpoint without structured outputs it can refuse `response_format` or ignore it (`structured`).
 """
@@ -45,6 +46,12 @@ class FakeOpenAI:
         # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
         self.raw: tuple[str, bytes] | None = None
         self.embeddings_status = 200
+        self.embedding_delay = 0.0
+        # What one embeddings request may hold, as endpoints limit it: OpenAI takes 2,048 inputs and about 300,000
+        # tokens (some 1,200,000 characters); Hugging Face's text-embeddings-inference 32 inputs unless told more.
+        # A request over either is refused with a 400, as they refuse it.
+        self.embedding_inputs = 2048
+        self.embedding_chars = 1_200_000
         # Each text's vector in place of the hashed words' (what a broken endpoint sends: zeros, NaN, odd sizes).
         self.vector_of: Callable[[str], list[float]] | None = None
         self.headers: dict[str, str] = {}
@@ -113,9 +120,18 @@ class FakeOpenAI:
             self.requests.append(body)
         if self.raw is not None:
             return 200, self.raw[1], self.raw[0]
+        if self.embedding_delay:
+            time.sleep(self.embedding_delay)
         if self.embeddings_status != 200:
             return self.embeddings_status, json.dumps({"error": {"message": "no embeddings here"}}).encode()
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        if len(texts) > self.embedding_inputs:
+            return 400, json.dumps({"error": {"message": f"'$.input' is invalid: {len(texts)} inputs, at most "
+                                              f"{self.embedding_inputs} allowed", "type": "invalid_request_error"}
+                                    }).encode()
+        if sum(len(text) for text in texts) > self.embedding_chars:
+            return 400, json.dumps({"error": {"message": "Requested too many tokens, max 300000 tokens per request",
+                                              "type": "max_tokens_per_request"}}).encode()
         if self.context_chars and any(len(text) > self.context_chars for text in texts):
             return _too_long()
         data = []
