@@ -57,7 +57,7 @@ def register(app: App, d: Deps) -> None:
     app.action(INBOX_MAKE_IDEA)(guarded(make_idea_callback))
     app.action(INBOX_ATTACH)(guarded(attach_callback))
     app.action(INBOX_NOT_A_REQUEST)(guarded(not_a_request_callback))
-    d.sender.register("insight", lambda job: match_insights(d, job))
+    d.sender.register("insight", lambda job: match_insights(d, job), waits_on_model=d.coach is not None)
 
 
 # --- /idea feedback here|off ----------------------------------------------------------------------------

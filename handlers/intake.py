@@ -56,8 +56,8 @@ def register(app: App, d: Deps) -> None:
     app.view(INTAKE_CALLBACK)(guarded(intake_submission_callback))
     app.action(USE_SUGGESTION)(guarded(use_suggestion_callback))
     app.shortcut(SHORTCUT_CALLBACK)(guarded(turn_into_idea_callback))
-    d.sender.register("announce", lambda job: announce(d, job))
-    d.sender.register("suggest", lambda job: suggest(d, job))
+    d.sender.register("announce", lambda job: announce(d, job), waits_on_model=d.coach is not None)
+    d.sender.register("suggest", lambda job: suggest(d, job), waits_on_model=d.coach is not None)
 
 
 def open_intake(client: WebClient, d: Deps, body: dict, *, ask: str, source: Source, team_id: str, user_id: str,

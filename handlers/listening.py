@@ -46,7 +46,7 @@ def register(app: App, d: Deps) -> None:
     app.action(NUDGE_SHARE)(guarded(nudge_share_callback))
     app.action(NUDGE_DISMISS)(guarded(nudge_dismiss_callback))
     app.action(NUDGE_OPT_OUT)(guarded(nudge_opt_out_callback))
-    d.sender.register("confirm_request", lambda job: confirm_request(d, job))
+    d.sender.register("confirm_request", lambda job: confirm_request(d, job), waits_on_model=d.coach is not None)
 
 
 def message_callback(event: dict, context: BoltContext) -> None:

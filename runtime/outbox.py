@@ -205,17 +205,16 @@ def _supersede(session: Session, key: str, now: datetime) -> bool:
 # --- the sender's side ------------------------------------------------------------------------------
 
 
-def due(session: Session, now: datetime, limit: int) -> list[int]:
-    """Ids of rows a sender may take now: pending, due, not held, after every earlier row with their key,
-    after their thread parent, and not while Slack has told anyone to wait: a row of the same method (any
-    message write, for one) and workspace waits out a 429's Retry-After, and rows owed meanwhile, by any
-    process, wait with it."""
+def due(session: Session, now: datetime, limit: int, *where: ColumnElement[bool]) -> list[int]:
+    """Ids of rows a sender may take now (of those `where` says): pending, due, not held, after every earlier row
+    with their key, after their thread parent, and not while Slack has told anyone to wait: a row of the same
+    method (any message write, for one) and workspace waits out a 429's Retry-After, and rows owed meanwhile, by
+    any process, wait with it."""
     earlier, parent, limited = aliased(Delivery), aliased(Delivery), aliased(Delivery)
     query = (
         select(Delivery.id)
         .where(
-            Delivery.state == PENDING,
-            Delivery.next_attempt_at <= now,
+            Delivery.state == PENDING, Delivery.next_attempt_at <= now, *where,
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
             or_(Delivery.key.is_(None), ~exists().where(
                 earlier.key == Delivery.key, earlier.id < Delivery.id, earlier.state == PENDING)),

@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from bot.ideas import remember_triage_card
 from models import Delivery, Idea, utcnow
 from runtime import calls, failures, outbox
 from runtime.failures import Permanent, Transient, classify
+from runtime.jobs import Job, JobFunction, ModelJobs
 from runtime.slack import Clients
 
 logger = logging.getLogger("outcome_bot.sender")
@@ -42,26 +42,6 @@ MAX_BACKOFF = 300.0
 KEEP = timedelta(days=7)
 
 
-@dataclass
-class Job:
-    """A job row as its function sees it; `finish` marks it done inside the job's own transaction, so
-    the rows the job adds and the job's completion commit together (or, if the lease was lost, neither)."""
-
-    id: int
-    team_id: str
-    payload: dict[str, Any]
-    sender: Sender
-    uncertain: bool = False  # an earlier attempt may have done its work before its answer was lost
-
-    def finish(self, session: Session) -> None:
-        if not outbox.mark_sent(session, self.id, self.sender.id, utcnow()):
-            raise Transient("lease_lost")
-
-    def client(self):  # noqa: ANN201 - the workspace's WebClient, for jobs that must ask Slack something
-        return self.sender.clients(self.team_id)
-
-
-JobFunction = Callable[[Job], None]
 # An idea's card as stored state says now: (session, idea) -> its text and blocks.
 CardDrawer = Callable[[Session, Idea], "dict[str, Any]"]
 
@@ -73,6 +53,7 @@ class Sender:
         self.timeout = timeout
         self.clients = clients
         self.jobs = dict(jobs)
+        self._model_jobs = ModelJobs(max(1, threads // 2))  # at most half the threads wait on the model at once
         self.id = uuid.uuid4().hex
         self.threads = threads
         self.poll_seconds = poll_seconds
@@ -94,8 +75,11 @@ class Sender:
 
     # --- running ----------------------------------------------------------------------------------
 
-    def register(self, name: str, function: JobFunction) -> None:
+    def register(self, name: str, function: JobFunction, *, waits_on_model: bool = False) -> None:
+        """A job the outbox may owe; one that `waits_on_model` holds a thread for as long as the model takes."""
         self.jobs[name] = function
+        if waits_on_model:
+            self._model_jobs.add(name)
 
     def draw_cards(self, draw: CardDrawer) -> None:
         """How cards are drawn: as they go out, from what is stored then, so a card owed before a change
@@ -168,6 +152,7 @@ class Sender:
         started = self._dispatch_passing(room)
         room -= started
         with self._lock:
+            model_room = self._model_jobs.room()  # only this dispatcher thread takes more; finishing frees room
             # Woken only by a reply in memory: the outbox is read when something was committed, and
             # once a poll (rows whose retry time came, rows other processes owe).
             if room <= 0 or not (self._owed or time.monotonic() >= self._next_look):
@@ -176,11 +161,12 @@ class Sender:
             self._next_look = time.monotonic() + self.poll_seconds
         now = utcnow()
         with self.sessions.begin() as session:
-            rows = outbox.claim(session, outbox.due(session, now, room), self.id, now)
+            rows = outbox.claim(session, self._model_jobs.due(session, now, room, model_room), self.id, now)
             session.expunge_all()
         with self._lock:
             self._owed = self._owed or len(rows) == room  # all it had room for: there may be more
             self._in_flight += len(rows)
+            self._model_jobs.taken(rows)
         for n, row in enumerate(rows):
             if not self._submit(self._deliver_and_release, row, len(rows) - n):
                 with self.sessions.begin() as session:  # claimed, never started: the next process sends them now
@@ -253,6 +239,7 @@ class Sender:
         finally:
             with self._lock:
                 self._in_flight -= 1
+                self._model_jobs.done(row)
                 self._owed = True  # the row after it (same key, or its thread reply) may be due now
             self._wake.set()
 

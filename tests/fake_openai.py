@@ -41,6 +41,8 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.completed = 0
         self.delay = 0.0
+        self.most_at_once = 0  # the most chat requests answered at the same time
+        self._answering = 0
         self.status = 200
         self.malformed = False
         # A whole answer in place of a completion (status 200): what a proxy's or a portal's page looks like.
@@ -73,6 +75,15 @@ class FakeOpenAI:
     def reply(self, body: dict[str, Any]) -> tuple[int, bytes] | tuple[int, bytes, str]:
         with self._lock:
             self.requests.append(body)
+            self._answering += 1
+            self.most_at_once = max(self.most_at_once, self._answering)
+        try:
+            return self._reply(body)
+        finally:
+            with self._lock:
+                self._answering -= 1
+
+    def _reply(self, body: dict[str, Any]) -> tuple[int, bytes] | tuple[int, bytes, str]:
         if self.delay:
             time.sleep(self.delay)
         if self.status != 200:

@@ -13,6 +13,7 @@ from tests.handlers.test_close_the_loop import dms
 from tests.handlers.test_duplicates import OTHER_NEED
 from tests.handlers.test_feedback import csv_idea, integration_post, listen_here, settled
 from tests.handlers.test_listening import message, say
+from tests.slack_requests import buttons
 
 TIMEOUT = 2.0
 # Borderline for the detector, and a request by its heuristic: the model is asked, and without it the person is nudged.
@@ -152,3 +153,25 @@ def test_slack_is_answered_and_forms_open_while_the_model_hangs(coached, slack, 
     answered.append(timed(lambda: coached.slack.event(message(BORDERLINE_REQUEST, user="U7", channel="C7"))))
     answered.append(timed(lambda: coached.slack.event(integration_post("Would love dark mode in the app."))))
     assert all(seconds < 1.0 for seconds in answered), answered
+
+
+def test_a_decision_is_told_at_once_while_a_slow_model_judges_a_burst_of_messages(coached, slack, model):
+    """A model that answers just within its deadline, and two dozen borderline messages at once: each waits on the
+    model in a sender thread, but only half the threads may, so the decision a PM makes meanwhile redraws its card
+    at once instead of after every message before it (three rounds of model calls, before)."""
+    card = share_idea(coached, slack, outcome="Finance closes the month a day sooner")
+    coached.deliver()
+    coached.slack.press(buttons(card["blocks"])["idea_move_discovery"], user="UPM", channel="CTRIAGE")
+    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    model.delay = TIMEOUT * 0.8
+    redrawn = len(slack.calls("chat.update"))
+    for n in range(24):
+        say(coached, message(BORDERLINE_REQUEST, user=f"U{n + 10}", channel=f"C{n + 10}"))
+    wait_until(lambda: model.most_at_once > 1)
+    started = time.monotonic()
+    coached.slack.submit_view(view, {"reason": "Finance loses a day every month"}, user="UPM")
+    wait_until(lambda: len(slack.calls("chat.update")) > redrawn, timeout=30)
+    assert time.monotonic() - started < TIMEOUT * 0.8  # before even one model call ends
+    coached.finish_work()
+    assert len(slack.calls("chat.postEphemeral")) == 24  # every message judged, and its author invited
+    assert model.most_at_once <= 4  # half the sender's eight threads
