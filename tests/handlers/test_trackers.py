@@ -355,6 +355,7 @@ def test_webhooks_are_verified_idempotent_and_harmless_when_unlinked(tracked_bot
 
 
 def test_a_ping_and_an_oversized_body(tracked_bot, trackers):
+    from runtime.webhooks import TRACKER_MAX_BODY
     from tests.fake_trackers import GITHUB_SECRET, post_webhook
 
     assert post_webhook(f"{tracked_bot.url}/github/events", {"zen": "Keep it logically awesome."},
@@ -365,7 +366,8 @@ def test_a_ping_and_an_oversized_body(tracked_bot, trackers):
     host, port = tracked_bot.server.server_address[:2]
     with socket.create_connection((host, port), timeout=5) as connection:
         connection.sendall(b"POST /github/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"X-GitHub-Event: issues\r\nContent-Length: 2097152\r\n\r\n{\"padding\":")
+                           b"X-GitHub-Event: issues\r\nContent-Length: %d\r\n\r\n{\"padding\":"
+                           % (TRACKER_MAX_BODY + 1))
         answer = connection.recv(200)
     assert b" 413 " in answer.split(b"\r\n")[0]
 
