@@ -22,6 +22,7 @@ from bot.digests.runs import (
 )
 from bot.digests.schedule import ScheduleError, next_run
 from bot.digests.schedule import parse as parse_schedule
+from bot.people import ZONE_KEPT, recall
 from handlers.access import (
     Deps,
     Standing,
@@ -80,9 +81,11 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     if parsed.verb is Verb.DIGEST_NOW:
         post_now(d, command, team_id, channel, now)
         return
+    tz = zone_of(d, client, team_id, channel, user, logger)
+    if tz is None:
+        tell(d, command, team_id, user, SLACK_BUSY)
+        return
     try:
-        known = d.roles.user(client, team_id, user, logger)
-        tz = known.tz if known is not None else None
         request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
     except ScheduleError as error:
         tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
@@ -93,6 +96,22 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)
     d.sender.soon(team_id, answer(command, {**said, "response_type": "ephemeral"}))
+
+
+def zone_of(d: Deps, client: WebClient, team_id: str, channel: str, user: str, logger: Logger) -> str | None:
+    """The time zone `digest here` means: the PM's, as Slack says it ("" when Slack gives none: UTC). When
+    Slack does not answer, the channel's own when it has a digest (saying it again to change its scope
+    keeps its hours), else what Slack said of the PM this week; None when nothing says it, rather than UTC
+    that nobody chose."""
+    known = d.roles.user(client, team_id, user, logger)
+    if known is not None:
+        return known.tz or ""
+    with d.sessions() as session:
+        subscription = find_subscription(session, team_id, channel)
+        if subscription is not None:
+            return subscription.timezone
+        known = recall(session, team_id, user, utcnow(), ZONE_KEPT)
+    return None if known is None else known.tz or ""
 
 
 def preview(ack: Ack, d: Deps, command: dict, client: WebClient, team_id: str, channel: str, user: str,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
-from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, utcnow
+from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, Person, utcnow
 from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import merge_via_card, ship
 from tests.handlers.test_triage import REASON, decide
@@ -289,3 +289,26 @@ def test_two_pms_saying_digest_here_at_once_subscribe_the_channel_once_and_both_
         said = [c.args["text"] for c in slack.wait_for("response_url", before + 2)[before:]]
         assert all("Next digest" in text for text in said), said
     assert sorted(s.channel_id for s in subscriptions(engine)) == ["CDESIGN", "CPRODUCT", "CSALES"]
+
+
+def test_digest_here_while_slack_cannot_say_the_pms_time_zone_keeps_the_channels_else_asks_to_try_again(
+        bot, slack, engine):
+    slack.users["UPM"] = {"tz": "Europe/London"}
+    bot.slack.command("digest here friday 9am", user="UPM", channel="CPRODUCT")
+    assert "Next digest" in reply(slack)["text"]
+    with Session(engine) as session, session.begin():  # what Slack said is an hour old: it is asked again
+        session.execute(update(Person).values(checked_at=utcnow() - timedelta(hours=1)))
+    slack.fail("users.info", "internal_error", status=503, times=None)
+    bot.slack.command("digest here friday 9am only-this-channel", user="UPM", channel="CPRODUCT")
+    assert "Europe/London" in reply(slack, 2)["text"]
+    [subscription] = subscriptions(engine)
+    assert (subscription.timezone, subscription.minute_of_day, subscription.only_this_channel) == (
+        "Europe/London", 540, True)
+    bot.slack.command("digest here", user="UPM", channel="CDESIGN")  # what Slack said this week will do
+    assert "Europe/London" in reply(slack, 3)["text"]
+    with Session(engine) as session, session.begin():
+        session.execute(update(Person).values(checked_at=utcnow() - timedelta(days=8)))
+    bot.slack.command("digest here", user="UPM", channel="CSALES")
+    assert "Slack did not answer" in reply(slack, 4)["text"]
+    assert sorted((s.channel_id, s.timezone) for s in subscriptions(engine)) == [
+        ("CDESIGN", "Europe/London"), ("CPRODUCT", "Europe/London")]
