@@ -37,7 +37,7 @@ from handlers.access import (
 )
 from models import utcnow
 from runtime import calls, outbox
-from runtime.scheduled import digest_just_owed, digest_owed, owe_now, write_intro
+from runtime.scheduled import digest_just_owed, digest_owed, digest_withdrawn, owe_now, write_intro
 from ui.digests import (
     ARCHIVED,
     DIGEST_FOR_PMS,
@@ -72,6 +72,8 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     if parsed.verb is Verb.DIGEST_OFF:
         with changing(d) as session:
             was_on = unsubscribe(session, team_id, channel)
+            if was_on:
+                digest_withdrawn(session, team_id, channel, now)
         tell(d, command, team_id, user, DIGEST_OFF if was_on else DIGEST_WAS_OFF)
         return
     problem = can_post_in(client, channel, logger)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digests.compose import Digest
@@ -125,6 +125,25 @@ def digest_just_owed(session: Session, team_id: str, channel_id: str, now: datet
                                                         Delivery.created_at > now - JUST_OWED))
     found = select(Delivery.id).where(Delivery.team_id == team_id, Delivery.key == f"digest:{channel_id}", recent)
     return session.scalar(found.limit(1)) is not None
+
+
+def digest_withdrawn(session: Session, team_id: str, channel_id: str, now: datetime) -> int:
+    """`/idea digest off`: the channel's scheduled digest still waiting to go out (Slack busy or down, retried)
+    is not posted after all, nor its thread: "no more digests" holds for it too. One a sender is posting
+    this moment, or whose last try may have reached Slack (it timed out), goes out whole. Returns how many."""
+    idle = and_(Delivery.team_id == team_id, Delivery.key == f"digest:{channel_id}",
+                Delivery.state == outbox.PENDING, or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                or_(Delivery.uncertain.is_(None), Delivery.uncertain.is_(False)))
+    scheduled = [row.id for row in session.execute(select(Delivery.id, Delivery.payload).where(idle))
+                 if isinstance(row.payload.get("on_sent"), dict) and row.payload["on_sent"].get("digest_run")]
+    if not scheduled:
+        return 0
+    withdrawn = list(session.scalars(update(Delivery).where(idle, Delivery.id.in_(scheduled))
+                                     .values(state=outbox.SUPERSEDED, finished_at=now).returning(Delivery.id)))
+    if withdrawn:  # its thread waits on it, so no sender holds any of it
+        session.execute(update(Delivery).where(Delivery.parent_id.in_(withdrawn), Delivery.state == outbox.PENDING)
+                        .values(state=outbox.SUPERSEDED, finished_at=now).execution_options(synchronize_session=False))
+    return len(withdrawn)
 
 
 def owe_due_check_ins(sessions: sessionmaker[Session], settings: Settings, now: datetime,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.schedule import Schedule, in_words, next_run
-from models import Decision, DigestNowClaim, DigestRun, DigestSubscription, Idea, Person, utcnow
+from models import Decision, Delivery, DigestNowClaim, DigestRun, DigestSubscription, Idea, Person, utcnow
 from tests.flows import share_idea, together, wait_until
 from tests.handlers.test_close_the_loop import merge_via_card, ship
 from tests.handlers.test_triage import REASON, decide
@@ -312,3 +312,24 @@ def test_digest_here_while_slack_cannot_say_the_pms_time_zone_keeps_the_channels
     assert "Slack did not answer" in reply(slack, 4)["text"]
     assert sorted((s.channel_id, s.timezone) for s in subscriptions(engine)) == [
         ("CDESIGN", "Europe/London"), ("CPRODUCT", "Europe/London")]
+
+
+def test_digest_off_while_the_digest_waits_on_slack_posts_it_no_more(bot, slack, engine):
+    """The week's digest is being retried (Slack down) when a PM says off: "no more digests" holds for it too."""
+    share_idea(bot, slack)
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    slack.fail("chat.postMessage", "internal_error", status=503, times=3, match={"channel": "CPRODUCT"})
+    bot.slack.command("digest now", user="UPM", channel="CPRODUCT")
+
+    def waiting_to_try_again() -> bool:
+        with Session(engine) as session:
+            return session.scalar(select(Delivery.id).where(
+                Delivery.key == "digest:CPRODUCT", Delivery.state == "pending", Delivery.error.is_not(None),
+                Delivery.lease_until.is_(None))) is not None
+
+    wait_until(waiting_to_try_again)
+    bot.slack.command("digest off", user="UPM", channel="CPRODUCT")
+    assert "no more digests" in reply(slack, 2)["text"]
+    bot.finish_work()
+    assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == "CPRODUCT" and c.ok] == []
