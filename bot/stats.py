@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.reviews import RESULTS
 from models import Decision, Idea, Stage
+
+_EVER_SHIPPED = (Stage.SHIPPED.value, Stage.REVIEWED.value)
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,8 @@ class Stats:
     by_stage: dict[str, int]
     median_days_to_first_decision: float | None
     median_days_discovery_to_delivery: float | None
-    shipped: int  # ever shipped: still shipped, or reviewed since
-    reviewed: int
+    shipped: int  # ideas ever shipped: still shipped, or reviewed since
+    reviewed: int  # ideas whose outcome was reviewed
     results: dict[str, int]  # met / partly / missed; a review with no result we know is in none
     in_delivery_or_later: int
     tied_to_objective: int
@@ -69,17 +71,27 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
                into_delivery.to_stage == Stage.DELIVERY, into_delivery.decided_at > into_discovery.decided_at)
         .group_by(into_discovery.idea_id)
     ).all()
-    # Grouped as stored, then read: "Met" and "met" are one result, and one we do not know is no result.
-    spelt = session.execute(
-        select(Decision.result, func.count())
-        .where(Decision.team_id == team_id, Decision.to_stage == Stage.REVIEWED)
-        .group_by(Decision.result)
+    # Counted by idea, not by review row: an idea another tool wrote as reviewed without its history is shipped
+    # and reviewed; one whose review left its stage at shipped is one idea; an outcome recorded twice counts once,
+    # as last recorded. A result spelt otherwise ("Met") reads as ours, and one we do not know is no result.
+    review = and_(Decision.idea_id == Idea.id, func.lower(func.trim(Decision.to_stage)) == Stage.REVIEWED.value)
+    shipped_or_reviewed = session.execute(
+        select(Idea.id, Idea.stage, Decision.id, Decision.result)
+        .outerjoin(Decision, review)
+        .where(mine, or_(Decision.id.is_not(None), func.lower(func.trim(Idea.stage)).in_(_EVER_SHIPPED)))
+        .order_by(Idea.id, Decision.decided_at, Decision.id)
     ).all()
+    latest: dict[int, str | None] = {}
+    reviewed_ideas: set[int] = set()
+    for idea_id, stage, review_id, result in shipped_or_reviewed:
+        if review_id is not None:
+            latest[idea_id] = result
+        if review_id is not None or stage == Stage.REVIEWED:
+            reviewed_ideas.add(idea_id)
     results: dict[str, int] = {}
-    for result, count in spelt:
+    for result in latest.values():
         if result in RESULTS:
-            results[result] = results.get(result, 0) + count
-    reviewed = sum(count for _, count in spelt)
+            results[result] = results.get(result, 0) + 1
     later = (Stage.DELIVERY, Stage.SHIPPED, Stage.REVIEWED)
     tied = session.scalar(
         select(func.count()).select_from(Idea).where(mine, Idea.stage.in_(later), Idea.objective_id.is_not(None))
@@ -90,8 +102,8 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
         by_stage=by_stage,
         median_days_to_first_decision=_median_days(first),
         median_days_discovery_to_delivery=_median_days(discovery_to_delivery),
-        shipped=by_stage.get(Stage.SHIPPED, 0) + reviewed,
-        reviewed=reviewed,
+        shipped=len({idea_id for idea_id, *_ in shipped_or_reviewed}),
+        reviewed=len(reviewed_ideas),
         results=results,
         in_delivery_or_later=sum(by_stage.get(stage, 0) for stage in later),
         tied_to_objective=tied,

@@ -1,0 +1,57 @@
+"""`/idea stats` over rows another tool (or an older version) wrote: ideas in a late stage with no history, a
+review recorded twice or with the stage left behind, decisions dated before their idea. Each figure counts ideas
+as a person would, and no span runs backwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from models import Decision, utcnow
+from tests.handlers.test_data_written_by_others import written_by_hand
+from tests.handlers.test_triage import REASON
+
+
+def stats_lines(bot) -> list[str]:
+    reply = bot.slack.command("stats", user="U2")
+    assert reply.status == 200
+    return reply.json()["blocks"][0]["text"]["text"].splitlines()
+
+
+def decided(engine, idea_id: int, to_stage: str, *, ago: timedelta, result: str | None = None,
+            from_stage: str = "shipped") -> None:
+    with Session(engine) as session:
+        session.add(Decision(team_id="T1", idea_id=idea_id, from_stage=from_stage, to_stage=to_stage, reason=REASON,
+                             decided_by="UPM", result=result, decided_at=utcnow() - ago))
+        session.commit()
+
+
+def test_an_idea_imported_as_reviewed_without_its_history_counts_as_shipped_and_reviewed(bot, engine):
+    """Counted by review decisions, it was in neither: 'reviewed: 0% (0 of 1)' with one reviewed, one shipped."""
+    written_by_hand(engine, stage="reviewed")
+    written_by_hand(engine, stage="shipped")
+    lines = stats_lines(bot)
+    assert "• Shipped ideas whose outcome was reviewed: 50% (1 of 2)" in lines
+    assert "• Outcome hit rate: n/a (no review says met, partly or missed)" in lines
+
+
+def test_a_review_whose_stage_was_left_at_shipped_is_one_idea_not_two(bot, engine):
+    """Counted as a shipped idea and again as a review: '50% (1 of 2)' for the one idea there is."""
+    idea_id = written_by_hand(engine, stage="Shipped")
+    decided(engine, idea_id, "reviewed", ago=timedelta(hours=1), result="met")
+    lines = stats_lines(bot)
+    assert "• Shipped ideas whose outcome was reviewed: 100% (1 of 1)" in lines
+    assert "• Outcome hit rate: 100% met (1 of 1), 0 partly, 0 missed" in lines
+
+
+@pytest.mark.parametrize("to_stage", ["reviewed", " Reviewed "])
+def test_an_outcome_recorded_twice_counts_once_as_last_recorded(bot, engine, to_stage):
+    """Two review rows for one idea (another tool logged it again) made two reviewed ideas out of one."""
+    idea_id = written_by_hand(engine, stage="reviewed")
+    decided(engine, idea_id, to_stage, ago=timedelta(days=3), result="met")
+    decided(engine, idea_id, to_stage, ago=timedelta(days=1), result="missed")
+    lines = stats_lines(bot)
+    assert "• Shipped ideas whose outcome was reviewed: 100% (1 of 1)" in lines
+    assert "• Outcome hit rate: 0% met (0 of 1), 0 partly, 1 missed" in lines
