@@ -111,5 +111,8 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
 
 
 def _median_days(spans: list) -> float | None:
-    days = [(end - start).total_seconds() / 86400 for start, end in spans if start is not None and end is not None]
+    """A span that ends before it starts (an idea imported with today's date and its decisions with theirs, or
+    decisions written out of order) measures nothing: it is left out, not counted as a wait under a day."""
+    days = [(end - start).total_seconds() / 86400 for start, end in spans
+            if start is not None and end is not None and end >= start]
     return round(median(days), 1) if days else None

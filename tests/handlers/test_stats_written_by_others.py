@@ -55,3 +55,23 @@ def test_an_outcome_recorded_twice_counts_once_as_last_recorded(bot, engine, to_
     lines = stats_lines(bot)
     assert "• Shipped ideas whose outcome was reviewed: 100% (1 of 1)" in lines
     assert "• Outcome hit rate: 0% met (0 of 1), 0 partly, 1 missed" in lines
+
+
+def test_a_decision_dated_before_its_idea_was_submitted_is_no_negative_wait(bot, engine):
+    """An idea imported with today's date and its decisions with theirs waited minus 28 days: the median of that and
+    a real 1-day wait said 'under a day'."""
+    imported = written_by_hand(engine, stage="discovery")  # submitted 2 days ago, as written_by_hand writes it
+    decided(engine, imported, "discovery", ago=timedelta(days=30), from_stage="candidate")
+    waited = written_by_hand(engine, stage="discovery")
+    decided(engine, waited, "discovery", ago=timedelta(days=1), from_stage="candidate")
+    assert "• Median time from submission to a first decision: 1 day" in stats_lines(bot)
+
+
+def test_discovery_and_delivery_written_out_of_order_give_no_negative_cycle(bot, engine):
+    """Twice into discovery and twice into delivery, interleaved: the latest discovery and the earliest delivery
+    after any discovery made a span that ran backwards."""
+    idea_id = written_by_hand(engine, stage="delivery")
+    for to_stage, days_ago in (("discovery", 20), ("delivery", 16), ("discovery", 12), ("delivery", 4)):
+        decided(engine, idea_id, to_stage, ago=timedelta(days=days_ago), from_stage="candidate")
+    lines = stats_lines(bot)
+    assert not [line for line in lines if "discovery to delivery" in line and "under a day" in line], lines
