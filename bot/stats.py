@@ -7,14 +7,16 @@ the database hands back, since SQLite has no percentile function).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from statistics import median
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.reviews import RESULTS
-from models import Decision, Idea, Stage
+from models import Decision, Idea, Stage, utcnow
 
+CLOCK_SKEW = timedelta(minutes=5)  # another process's clock a little ahead is not the future
 _EVER_SHIPPED = (Stage.SHIPPED.value, Stage.REVIEWED.value)
 
 
@@ -45,7 +47,10 @@ class Stats:
         return self.results.get("met", 0) / self.judged if self.judged else None
 
 
-def build_trap_stats(session: Session, team_id: str) -> Stats:
+def build_trap_stats(session: Session, team_id: str, now: datetime | None = None) -> Stats:
+    """`now`: a decision dated after it (by a tool whose clock was wrong) has not been made yet, and waits in no
+    median."""
+    made = (now or utcnow()) + CLOCK_SKEW
     mine = Idea.team_id == team_id
     # Grouped as stored, then summed as read: "Shipped" and "shipped" (until the scheduler's minute stores it
     # as ours) are one stage, not two groups of which one overwrites the other.
@@ -59,7 +64,7 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
     ) or 0
     first = session.execute(
         select(Idea.created_at, func.min(Decision.decided_at))
-        .join(Decision, Decision.idea_id == Idea.id)
+        .join(Decision, and_(Decision.idea_id == Idea.id, Decision.decided_at <= made))
         .where(mine)
         .group_by(Idea.id, Idea.created_at)
     ).all()
@@ -68,7 +73,8 @@ def build_trap_stats(session: Session, team_id: str) -> Stats:
         select(func.max(into_discovery.decided_at), func.min(into_delivery.decided_at))
         .join(into_delivery, into_delivery.idea_id == into_discovery.idea_id)
         .where(into_discovery.team_id == team_id, into_discovery.to_stage == Stage.DISCOVERY,
-               into_delivery.to_stage == Stage.DELIVERY, into_delivery.decided_at > into_discovery.decided_at)
+               into_delivery.to_stage == Stage.DELIVERY, into_delivery.decided_at > into_discovery.decided_at,
+               into_delivery.decided_at <= made)
         .group_by(into_discovery.idea_id)
     ).all()
     # Counted by idea, not by review row: an idea another tool wrote as reviewed without its history is shipped

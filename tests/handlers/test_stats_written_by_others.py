@@ -4,7 +4,7 @@ as a person would, and no span runs backwards."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -75,3 +75,18 @@ def test_discovery_and_delivery_written_out_of_order_give_no_negative_cycle(bot,
         decided(engine, idea_id, to_stage, ago=timedelta(days=days_ago), from_stage="candidate")
     lines = stats_lines(bot)
     assert not [line for line in lines if "discovery to delivery" in line and "under a day" in line], lines
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=400), timedelta(days=3_000_000)])
+def test_a_decision_dated_in_the_future_has_not_happened_yet(bot, engine, ahead):
+    """A tool with its clock wrong dated a decision next year (or in 9999): the median wait was half of that, or
+    '2.91343e+06 days'. A first decision, or a delivery, is one made by now."""
+    ahead = min(ahead, datetime(9999, 12, 31, tzinfo=UTC) - utcnow())
+    dated_ahead = written_by_hand(engine, stage="delivery")
+    decided(engine, dated_ahead, "discovery", ago=timedelta(days=1), from_stage="candidate")
+    decided(engine, dated_ahead, "delivery", ago=-ahead, from_stage="discovery")
+    first_ahead = written_by_hand(engine, stage="discovery")
+    decided(engine, first_ahead, "discovery", ago=-ahead, from_stage="candidate")
+    lines = stats_lines(bot)
+    assert "• Median time from submission to a first decision: 1 day" in lines
+    assert "• Median time from discovery to delivery: n/a (nothing has reached delivery from discovery)" in lines
