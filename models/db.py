@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, Integer, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.base import Base
+from models.base import Base, _unknown
 
 CONNECT_TIMEOUT_SECONDS = 2
 STATEMENT_TIMEOUT_MS = 5_000
@@ -42,6 +44,8 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
                            pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=connect_args)
     if sqlite_file:
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _lenient_times)
     _fail_fast_while_down(engine)
     return engine
 
@@ -79,6 +83,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _lenient(loader: type) -> type:
+    class Lenient(loader):
+        def load(self, data: Any) -> Any:
+            try:
+                return super().load(data)
+            except psycopg.DataError:
+                return _unknown(bytes(data))  # None: a date we do not know
+    return Lenient
+
+
+def _lenient_times(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI objects are untyped
+    """A date or time PostgreSQL holds but Python cannot ('infinity', which other tools write for "never", a year
+    past 9999 or before Christ) reads as unknown, as garbage in a SQLite date column does, instead of failing every
+    query that reads its row: the stats, every Home, the export, the digest."""
+    from psycopg.types import datetime as loaders
+
+    for oid_name, loader in (("date", loaders.DateLoader), ("date", loaders.DateBinaryLoader),
+                             ("timestamp", loaders.TimestampLoader), ("timestamp", loaders.TimestampBinaryLoader),
+                             ("timestamptz", loaders.TimestamptzLoader),
+                             ("timestamptz", loaders.TimestamptzBinaryLoader)):
+        dbapi_connection.adapters.register_loader(oid_name, _lenient(loader))
 
 
 def dialect_insert(session: Session):  # noqa: ANN201 - the dialects' insert() constructs share no public type
