@@ -8,6 +8,7 @@ callable (POST /slack/events, GET /healthz) for any WSGI server.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import gc
 import http.client
@@ -221,7 +222,10 @@ def wsgi() -> WSGIApp:
     except (ConfigError, BoltError) as error:
         print(f"outcome-bot cannot start: {_explain(error)}", file=sys.stderr)
         raise SystemExit(GUNICORN_HALT) from None
-    start_background(built)
+    # A worker stopping exits the interpreter, which freezes the sender's dispatcher (a daemon) wherever it is:
+    # between claiming rows and handing them to its pool, they would wait out their lease. Stopped first, it
+    # hands back what it claimed and did not start, and finishes what it did.
+    atexit.register(stop_background, built, start_background(built))
     return web_app(built)
 
 
