@@ -46,6 +46,7 @@ from ui.digests import (
     DIGEST_WAS_OFF,
     INVITE_ME,
     PREVIEW_FOR_PMS,
+    SHARED_OUTSIDE,
     SLACK_BUSY,
     digest_help,
     digest_messages,
@@ -76,7 +77,17 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
                 digest_withdrawn(session, team_id, channel, now)
         tell(d, command, team_id, user, DIGEST_OFF if was_on else DIGEST_WAS_OFF)
         return
-    problem = can_post_in(client, channel, logger)
+    try:  # the words first: a typo is said before Slack is asked anything
+        only_here = parse_schedule(parsed.text.split(), "UTC").only_this_channel \
+            if parsed.verb is not Verb.DIGEST_NOW else None
+    except ScheduleError as error:
+        tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
+        return
+    if only_here is None:
+        with d.sessions() as session:
+            subscription = find_subscription(session, team_id, channel)
+        only_here = subscription is not None and subscription.only_this_channel
+    problem = can_post_in(client, channel, logger, shared=None if only_here else SHARED_OUTSIDE)
     if problem is not None:
         tell(d, command, team_id, user, problem)
         return
@@ -190,10 +201,13 @@ def post_now(d: Deps, command: dict, team_id: str, channel: str, now) -> None:  
                 release_now(session, team_id, channel, now)
 
 
-def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None) -> str | None:
+def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: str | None = None,
+                shared: str | None = None) -> str | None:
     """Joins a public channel the bot is not in; a private one needs an invitation, said plainly. Slack
     rate-limited, down or silent is said as that: an invitation would not help. (Feedback channels use
-    it too: the bot reads only where it is a member, and never a group DM, said as `group_dm`.)"""
+    it too: the bot reads only where it is a member, and never a group DM, said as `group_dm`.) `shared`: what
+    to say in a channel shared with another organisation (Slack Connect), where the workspace's own week, its
+    private channels' ideas and the PMs' reasons, must not go."""
     if channel.startswith("D"):
         return "Digests go to channels: run `/idea digest here` in the channel that should get it."
     try:
@@ -202,6 +216,8 @@ def can_post_in(client: WebClient, channel: str, logger: Logger, *, group_dm: st
             return ARCHIVED
         if group_dm is not None and info.get("is_mpim"):
             return group_dm
+        if shared is not None and (info.get("is_ext_shared") or info.get("is_pending_ext_shared")):
+            return shared
         if info.get("is_member"):
             return None
         if info.get("is_private"):

@@ -205,6 +205,9 @@ DIGEST_JUST_POSTED = ("A digest for this channel is on its way, or went out a mo
                       "`/idea digest now` in a minute posts a fresh one.")
 INVITE_ME = "I can't post here yet: invite me with `/invite @outcome-bot`, then try again."
 ARCHIVED = "This channel is archived, so I can't work in it."
+SHARED_OUTSIDE = ("This channel is shared with another organisation, so it gets only the ideas that came from it: "
+                  "`/idea digest here only-this-channel`. The whole workspace's week (ideas from private channels "
+                  "and direct messages, and why they moved) stays in your own channels.")
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."
 
 

@@ -135,6 +135,26 @@ def test_the_bot_joins_a_public_channel_and_asks_to_be_invited_to_a_private_one(
     assert [s.channel_id for s in subscriptions(engine)] == ["CPUBLIC"]
 
 
+def test_a_channel_shared_with_another_organisation_gets_only_its_own_ideas(bot, slack, engine):
+    """Slack Connect: the workspace's week (ideas from private channels and DMs, and the PMs' reasons) is not
+    posted where another organisation reads; the channel's own ideas are."""
+    slack.channels["CSHARED"] = {"is_ext_shared": True}
+    share_idea(bot, slack, channel="CPRIVATE", outcome="Payroll closes two days sooner")
+    bot.slack.command("digest here", user="UPM", channel="CSHARED")
+    assert "shared with another organisation" in reply(slack)["text"]
+    bot.slack.command("digest now", user="UPM", channel="CSHARED")
+    assert "shared with another organisation" in reply(slack, 2)["text"]
+    assert subscriptions(engine) == []
+    bot.slack.command("digest here only-this-channel", user="UPM", channel="CSHARED")
+    reply(slack, 3)
+    assert [(s.channel_id, s.only_this_channel) for s in subscriptions(engine)] == [("CSHARED", True)]
+    bot.slack.command("digest now", user="UPM", channel="CSHARED")
+    posted = slack.wait_for("chat.postMessage", 2)
+    bot.finish_work()
+    shown = str([c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == "CSHARED"])
+    assert shown != "[]" and "Payroll" not in shown, posted
+
+
 def test_off_stops_it(bot, slack, engine):
     bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
     reply(slack)
