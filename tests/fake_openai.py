@@ -16,8 +16,10 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_server import LocalServer
 
 DEFAULT_ANSWERS: dict[str, dict[str, Any]] = {
     "OutcomeSuggestion": {
@@ -67,8 +69,7 @@ class FakeOpenAI:
         # The usage every answer reports in place of the usual (an endpoint that counts oddly: Infinity, 1e30).
         self.usage: dict[str, Any] | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 

@@ -27,12 +27,13 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_slack_objects import check_confirm, check_option_group
 from tests.fake_slack_replies import reply_json, suggestion_reply_errors, view_response_errors
+from tests.local_server import LocalServer
 
 __all__ = ["Call", "FakeSlack", "blocks_text_length", "validate_message", "validate_view"]
 
@@ -594,8 +595,7 @@ class FakeSlack:
         self._counter = itertools.count(1)
         self._view_ids: dict[str, str] = {}
         self._connections: set[socket.socket] = set()  # open now, closed with the server
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", 0), _make_handler(self))
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/api/"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True)

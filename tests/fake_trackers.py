@@ -21,8 +21,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_server import LocalServer
 
 GITHUB_TOKEN, GITHUB_REPO, GITHUB_SECRET = "ghp_test", "acme/roadmap", "github-webhook-secret"
 JIRA_EMAIL, JIRA_TOKEN, JIRA_PROJECT, JIRA_SECRET = "pm@acme.test", "jira-api-token", "OPS", "jira-webhook-secret"
@@ -76,8 +78,7 @@ class FakeTrackers:
         self._lock = threading.Lock()
         self._numbers = itertools.count(57)
         self._jira_ids = itertools.count(10000)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
