@@ -7,7 +7,19 @@ import re
 
 from slack_bolt import App
 
-from handlers import admin, commands, feedback, home, intake, listening, objectives, support, trackers, triage
+from handlers import (
+    admin,
+    commands,
+    digests,
+    feedback,
+    home,
+    intake,
+    listening,
+    objectives,
+    support,
+    trackers,
+    triage,
+)
 from handlers.access import Deps, ProvideDeps
 
 __all__ = ["Deps", "register_all"]
@@ -17,7 +29,7 @@ def register_all(app: App, dependencies: Deps) -> None:
     app.middleware(ProvideDeps(dependencies))
     # Bolt tries each listener's matcher in turn, so the most frequent requests come first: channel
     # messages, then commands and buttons, then form submissions.
-    for flow in (listening, commands, triage, intake, support, objectives, home, feedback, admin, trackers):
+    for flow in (listening, commands, triage, intake, support, objectives, home, feedback, admin, trackers, digests):
         flow.register(app, dependencies)
     # Last: any other event (app_uninstalled in one workspace, where no installation is kept) is answered
     # 200 and left alone. Bolt answers 404 otherwise, which Slack retries, and counts towards turning the

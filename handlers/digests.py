@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.client
 from logging import Logger
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,6 +15,7 @@ from bot.digests.runs import (
     claim_now,
     digest_now,
     find_subscription,
+    narrowed_to_channel,
     release_now,
     schedule_of,
     subscribe,
@@ -29,6 +30,7 @@ from handlers.access import (
     answer,
     changing,
     deps,
+    guarded,
     refusal,
     refused_for,
     standing_stored,
@@ -51,8 +53,26 @@ from ui.digests import (
     digest_help,
     digest_messages,
     digest_subscribed,
+    narrowed_notice,
 )
 from ui.kit import context, escape
+
+
+def register(app: App, d: Deps) -> None:
+    app.event("channel_shared")(guarded(channel_shared_callback))
+
+
+def channel_shared_callback(event: dict, context: BoltContext) -> None:
+    """A digest channel shared with another organisation (Slack Connect) keeps to its own ideas from then on, and
+    whoever set it up hears so: the workspace's week, private channels' ideas and the PMs' reasons, stays home."""
+    channel = event.get("channel")
+    if not isinstance(channel, str):
+        return
+    d = deps(context)
+    with changing(d) as session:
+        narrowed = narrowed_to_channel(session, context.team_id, channel)
+        if narrowed is not None:  # a retried event finds it narrow already, and says nothing twice
+            outbox.owe(session, context.team_id, outbox.post(narrowed.created_by, {"text": narrowed_notice(channel)}))
 
 
 def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClient, context: BoltContext,

@@ -21,6 +21,7 @@ from ui.kit import (
     SECTION_LIMIT,
     Block,
     age_words,
+    channel_link,
     clip,
     context,
     days_words,
@@ -208,6 +209,15 @@ ARCHIVED = "This channel is archived, so I can't work in it."
 SHARED_OUTSIDE = ("This channel is shared with another organisation, so it gets only the ideas that came from it: "
                   "`/idea digest here only-this-channel`. The whole workspace's week (ideas from private channels "
                   "and direct messages, and why they moved) stays in your own channels.")
+
+
+def narrowed_notice(channel_id: str) -> str:
+    """To whoever set up a digest in a channel since shared with another organisation."""
+    return (f"{channel_link(channel_id)} is now shared with another organisation, so its digest now shows only the "
+            "ideas that came from it (`only-this-channel`): the workspace's week, with ideas from private channels "
+            "and direct messages, stays in your own channels.")
+
+
 SLACK_BUSY = "Slack did not answer just now, so nothing changed. Please try again in a minute."
 
 

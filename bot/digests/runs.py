@@ -67,6 +67,17 @@ def unsubscribe(session: Session, team_id: str, channel_id: str) -> bool:
     return gone.rowcount == 1  # of two at once, one says it stopped and the other that it was not on
 
 
+def narrowed_to_channel(session: Session, team_id: str, channel_id: str) -> DigestSubscription | None:
+    """The channel was shared with another organisation: its digest, if it told the whole workspace's week, tells
+    only the channel's own ideas from now on. The subscription so narrowed, or None (none, or narrow already)."""
+    subscription = find_subscription(session, team_id, channel_id)
+    if subscription is None or subscription.only_this_channel:
+        return None
+    subscription.only_this_channel = True
+    session.flush()
+    return subscription
+
+
 def stop_digest_of(session: Session, run_id: int) -> None:
     """The channel of this run's digest can no longer take it (archived, deleted, the bot removed): its
     subscription ends rather than fail again every week; `/idea digest here` there starts it again."""

@@ -155,6 +155,22 @@ def test_a_channel_shared_with_another_organisation_gets_only_its_own_ideas(bot,
     assert shown != "[]" and "Payroll" not in shown, posted
 
 
+def test_a_digest_channel_shared_later_with_another_organisation_keeps_to_its_own_ideas(bot, slack, engine):
+    """The channel is shared (Slack Connect) after its workspace-wide digest was set up: from then on it tells only
+    the channel's own ideas, and whoever set it up hears so, once however often Slack delivers the event."""
+    bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
+    reply(slack)
+    shared = {"type": "channel_shared", "connected_team_id": "T0OTHER", "channel": "CPRODUCT",
+              "event_ts": "1700000000.000100"}
+    bot.slack.event(shared, event_id="EvSHARED")
+    bot.slack.event(shared, event_id="EvSHARED", headers={"X-Slack-Retry-Num": "1",
+                                                          "X-Slack-Retry-Reason": "http_timeout"})
+    bot.finish_work()
+    assert [(s.channel_id, s.only_this_channel) for s in subscriptions(engine)] == [("CPRODUCT", True)]
+    told = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+    assert len([t for t in told if "shared with another organisation" in t]) == 1, told
+
+
 def test_off_stops_it(bot, slack, engine):
     bot.slack.command("digest here", user="UPM", channel="CPRODUCT")
     reply(slack)
