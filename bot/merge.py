@@ -89,3 +89,10 @@ def shared_into(session: Session, team_id: str, idea_id: int) -> dict[str, int]:
         if not reaching:
             break
     return found
+
+
+def merged_into_it(session: Session, team_id: str, idea_id: int) -> list[int]:
+    """The ideas merged into this one before it was merged on: their cards say where they went, now one step
+    further ("#15 (via #12)")."""
+    return list(session.scalars(select(Idea.id).where(
+        Idea.team_id == team_id, Idea.stage == Stage.MERGED, Idea.merged_into_id == idea_id).order_by(Idea.id)))

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.decisions import Refusal, Refused, check_move, decide, form_errors, reason_error
-from bot.merge import NoSuchTarget, merge
+from bot.merge import NoSuchTarget, merge, merged_into_it
 from bot.people import ZONE_KEPT, local_today, their_today
 from bot.team_settings import TeamConfig, team_config
 from handlers import notify
@@ -181,6 +181,8 @@ def merge_submission_callback(ack: Ack, view: dict, client: WebClient, context: 
             owed = notify.decision_made(session, merged.source, merged.decision, config,
                                         already_supporting=merged.already_supporting)
             owed += notify.card_of(session, context.team_id, merged.target.id, config)
+            for earlier in merged_into_it(session, context.team_id, merged.source.id):
+                owed += notify.card_of(session, context.team_id, earlier, config)
             outbox.owe(session, context.team_id, *owed)
     except NoSuchTarget as problem:
         ack(response_action="errors", errors={"target": str(problem)})

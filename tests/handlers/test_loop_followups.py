@@ -67,7 +67,7 @@ def merge_chain(bot, slack):
 
 
 def test_an_idea_merged_into_one_merged_since_shows_where_it_ended_up(bot, slack, engine):
-    merge_chain(bot, slack)
+    first, _ = merge_chain(bot, slack)
     with Session(engine) as session:
         assert {s.user_id for s in session.scalars(select(Support).where(Support.idea_id == 1))} >= {"U2", "U3"}
     listed = str(bot.slack.command("list", user="U3").json()["blocks"])
@@ -76,6 +76,8 @@ def test_an_idea_merged_into_one_merged_since_shows_where_it_ended_up(bot, slack
     assert "*#3* · :link: Merged into #1 (via #2) ·" in home
     digest = str(bot.slack.command("digest preview", user="UPM", channel="C1").json()["blocks"])
     assert "merged into #1 (via #2), where its requester and supporters now count" in digest, digest
+    first_card = [c.args for c in slack.calls("chat.update") if c.args["ts"] == first["ts"]]
+    assert "Merged into idea #1 (via #2)" in str(first_card[-1]["blocks"])  # redrawn when #2 was merged on
     assert "merged into #1, where its requester" in digest  # #2's own item: one step, said as before
 
     # A chain written wrong elsewhere, round in a circle: each is still listed, and nothing hangs.
