@@ -70,12 +70,12 @@ def unsubscribe(session: Session, team_id: str, channel_id: str) -> bool:
 def narrowed_to_channel(session: Session, team_id: str, channel_id: str) -> DigestSubscription | None:
     """The channel was shared with another organisation: its digest, if it told the whole workspace's week, tells
     only the channel's own ideas from now on. The subscription so narrowed, or None (none, or narrow already)."""
-    subscription = find_subscription(session, team_id, channel_id)
-    if subscription is None or subscription.only_this_channel:
-        return None
-    subscription.only_this_channel = True
-    session.flush()
-    return subscription
+    narrowed = session.execute(  # a compare-and-set: the event delivered twice at once narrows it, and says so, once
+        update(DigestSubscription)
+        .where(DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id,
+               or_(DigestSubscription.only_this_channel.is_(False), DigestSubscription.only_this_channel.is_(None)))
+        .values(only_this_channel=True).execution_options(synchronize_session=False))
+    return find_subscription(session, team_id, channel_id) if narrowed.rowcount == 1 else None
 
 
 def stop_digest_of(session: Session, run_id: int) -> None:
