@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.digests.compose import Digest, compose
@@ -73,7 +73,7 @@ def narrowed_to_channel(session: Session, team_id: str, channel_id: str) -> Dige
     narrowed = session.execute(  # a compare-and-set: the event delivered twice at once narrows it, and says so, once
         update(DigestSubscription)
         .where(DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id,
-               or_(DigestSubscription.only_this_channel.is_(False), DigestSubscription.only_this_channel.is_(None)))
+               or_(DigestSubscription.only_this_channel.is_(false()), DigestSubscription.only_this_channel.is_(None)))
         .values(only_this_channel=True).execution_options(synchronize_session=False))
     return find_subscription(session, team_id, channel_id) if narrowed.rowcount == 1 else None
 
