@@ -278,12 +278,8 @@ class Coach:
         try:
             self.record_usage(team_id, _tokens(prompt), _tokens(completion))
         except Exception as error:  # noqa: BLE001 - whatever the sink raises, the answer stands
-            with _logged_lock:
-                first = "usage" not in _logged
-                _logged.add("usage")
-            if first:
-                logger.warning("outcome coach: the tokens a model call used could not be recorded (%s); its answer "
-                               "is used all the same (logged once)", type(error).__name__)
+            _once("usage", "outcome coach: the tokens a model call used could not be recorded (%s); its answer is "
+                           "used all the same (logged once)", type(error).__name__)
 
 
 # Ideas no team is likely to have, one of which is shown to the model among the candidates as a control.
@@ -349,13 +345,18 @@ _logged: set[str] = set()
 _logged_lock = threading.Lock()
 
 
-def _failed(kind: str) -> None:
-    """Logs a kind of failure the first time it happens; the caller falls back to the heuristic."""
+def _once(kind: str, message: str, *args: object) -> None:
+    """Logs a kind of trouble the first time this process meets it."""
     with _logged_lock:
         first = kind not in _logged
         _logged.add(kind)
     if first:
-        logger.warning("outcome coach: model call failed (%s); using the heuristics (logged once)", kind)
+        logger.warning(message, *args)
+
+
+def _failed(kind: str) -> None:
+    """Logs a kind of failure the first time it happens; the caller falls back to the heuristic."""
+    _once(kind, "outcome coach: model call failed (%s); using the heuristics (logged once)", kind)
     return None
 
 

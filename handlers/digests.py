@@ -4,6 +4,7 @@ managers."""
 from __future__ import annotations
 
 import http.client
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,7 +22,7 @@ from bot.digests.runs import (
     subscribe,
     unsubscribe,
 )
-from bot.digests.schedule import ScheduleError, next_run
+from bot.digests.schedule import ScheduleError, next_run, valid_timezone
 from bot.digests.schedule import parse as parse_schedule
 from bot.people import ZONE_KEPT, recall
 from handlers.access import (
@@ -97,13 +98,15 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
                 digest_withdrawn(session, team_id, channel, now)
         tell(d, command, team_id, user, DIGEST_OFF if was_on else DIGEST_WAS_OFF)
         return
-    try:  # the words first: a typo is said before Slack is asked anything
-        only_here = parse_schedule(parsed.text.split(), "UTC").only_this_channel \
-            if parsed.verb is not Verb.DIGEST_NOW else None
+    try:  # the words first, in UTC until the PM's zone is known: a typo is said before Slack is asked anything
+        request = parse_schedule(parsed.text.split(), "UTC", weekday=config.digest_weekday,
+                                 minute=config.digest_minute) if parsed.verb is not Verb.DIGEST_NOW else None
     except ScheduleError as error:
         tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
         return
-    if only_here is None:
+    if request is not None:
+        only_here = request.only_this_channel
+    else:
         with d.sessions() as session:
             subscription = find_subscription(session, team_id, channel)
         only_here = subscription is not None and subscription.only_this_channel
@@ -118,13 +121,9 @@ def digest_command(ack: Ack, parsed: IdeaCommand, command: dict, client: WebClie
     if tz is None:
         tell(d, command, team_id, user, SLACK_BUSY)
         return
-    try:
-        request = parse_schedule(parsed.text.split(), tz, weekday=config.digest_weekday, minute=config.digest_minute)
-    except ScheduleError as error:
-        tell(d, command, team_id, user, escape(str(error)))  # it quotes what was typed
-        return
     with changing(d) as session:
-        subscription = subscribe(session, team_id=team_id, channel_id=channel, schedule=request.schedule,
+        subscription = subscribe(session, team_id=team_id, channel_id=channel,
+                                 schedule=replace(request.schedule, timezone=valid_timezone(tz)),
                                  only_this_channel=request.only_this_channel, created_by=user, now=now)
         schedule = schedule_of(subscription)
         said = digest_subscribed(schedule, next_run(schedule, now), request.only_this_channel)

@@ -47,7 +47,7 @@ def _sqlite_datetime(value: Any) -> datetime | None:
         return datetime.fromtimestamp(float(text), UTC) if text.replace(".", "", 1).isdigit() else \
             datetime.fromisoformat(text)
     except (ValueError, OverflowError, OSError):
-        return _unknown(value)
+        return read_as_unknown(value)
 
 
 def _sqlite_date(value: Any) -> date | None:
@@ -68,7 +68,7 @@ def _sqlite_date(value: Any) -> date | None:
 _SEEN_UNKNOWN: set[str] = set()
 
 
-def _unknown(value: Any) -> None:
+def read_as_unknown(value: Any) -> None:
     """Logs a value that is no date or time once per process (not once per read: Home is read all day)."""
     shown = repr(value)[:100]
     if shown not in _SEEN_UNKNOWN and len(_SEEN_UNKNOWN) < 1000:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.base import Base, _unknown
+from models.base import Base, read_as_unknown
 
 CONNECT_TIMEOUT_SECONDS = 2
 STATEMENT_TIMEOUT_MS = 5_000
@@ -91,7 +91,7 @@ def _lenient(loader: type) -> type:
             try:
                 return super().load(data)
             except psycopg.DataError:
-                return _unknown(bytes(data))  # None: a date we do not know
+                return read_as_unknown(bytes(data))  # None: a date we do not know
     return Lenient
 
 
