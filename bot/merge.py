@@ -74,25 +74,32 @@ def shared_into(session: Session, team_id: str, idea_id: int) -> dict[str, int]:
     """Whoever turned another's message into an idea merged into this one (directly, or into an idea merged
     into it since), each with the first such idea they shared. A merge moves the requester and the supporters
     over, but the sharer has no +1 to move (they need not have the problem): they were promised the idea's
-    news, so they hear this one's. Read from stored state, a step for all at once, at most MERGE_HOPS deep."""
+    news, so they hear this one's."""
     found: dict[str, int] = {}
-    seen, reaching = {idea_id}, {idea_id}
-    for _ in range(MERGE_HOPS):
-        rows = session.execute(select(Idea.id, Idea.submitted_by).where(
-            Idea.team_id == team_id, Idea.stage == Stage.MERGED, Idea.merged_into_id.in_(sorted(reaching)))
-            .order_by(Idea.id)).all()
-        reaching = {row.id for row in rows} - seen
-        for row in rows:
-            if row.submitted_by and row.id in reaching:
-                found.setdefault(row.submitted_by, row.id)
-        seen |= reaching
-        if not reaching:
-            break
+    for merged_id, sharer in _merged_before(session, team_id, idea_id, MERGE_HOPS):
+        if sharer:
+            found.setdefault(sharer, merged_id)
     return found
 
 
 def merged_into_it(session: Session, team_id: str, idea_id: int) -> list[int]:
     """The ideas merged into this one before it was merged on: their cards say where they went, now one step
     further ("#15 (via #12)")."""
-    return list(session.scalars(select(Idea.id).where(
-        Idea.team_id == team_id, Idea.stage == Stage.MERGED, Idea.merged_into_id == idea_id).order_by(Idea.id)))
+    return [merged_id for merged_id, _ in _merged_before(session, team_id, idea_id, 1)]
+
+
+def _merged_before(session: Session, team_id: str, idea_id: int, hops: int) -> list[tuple[int, str | None]]:
+    """(id, who shared it) of the ideas merged into this one, nearest first: those merged into it, then those
+    merged into them, up to `hops` steps; read from stored state a step at a time for all, never round a cycle."""
+    found: list[tuple[int, str | None]] = []
+    seen, reaching = {idea_id}, {idea_id}
+    for _ in range(hops):
+        rows = [(row.id, row.submitted_by) for row in session.execute(select(Idea.id, Idea.submitted_by).where(
+            Idea.team_id == team_id, Idea.stage == Stage.MERGED, Idea.merged_into_id.in_(sorted(reaching)))
+            .order_by(Idea.id)) if row.id not in seen]
+        if not rows:
+            break
+        found += rows
+        reaching = {merged_id for merged_id, _ in rows}
+        seen |= reaching
+    return found

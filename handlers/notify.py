@@ -104,14 +104,12 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
             {"method": "chat.postEphemeral", "channel": idea.source_channel_id, "user": idea.requester_id}
         ] if idea.source_channel_id else ()))
     heard = {idea.requester_id, decision.decided_by, *(backer.user_id for backer in backers)}
-    shared_here = shared_into(session, idea.team_id, idea.id)  # sharers of ideas merged into this one
-    if (sharer := idea.submitted_by) is not None and sharer not in heard:  # "You will both hear", they were told
-        owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, filing_in=filing_in,
-                                               merged_into=merged_into), key=notice_key(decision.id, sharer)))
-    for sharer, shared in shared_here.items():
-        if sharer not in heard and sharer != idea.submitted_by:
-            owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, shared_as=shared, filing_in=filing_in,
-                                                   merged_into=merged_into), key=notice_key(decision.id, sharer)))
+    sharers = _sharers(session, idea)
+    for sharer, shared_as in sharers.items():
+        if sharer not in heard:  # "You will both hear", they were told
+            owed.append(dm(sharer, decision_notice(idea, decision, sharer=True, shared_as=shared_as,
+                                                   filing_in=filing_in, merged_into=merged_into),
+                           key=notice_key(decision.id, sharer)))
     to_backers = decision_notice(idea, decision, supporter=True, filing_in=filing_in, merged_into=merged_into)
     for backer in backers:
         if backer.user_id == idea.requester_id:
@@ -127,7 +125,7 @@ def decision_made(session: Session, idea: Idea, decision: Decision, config: Team
         for pm in sorted({check_in.ask_user_id for check_in in asked} - heard - {idea.submitted_by}
                          - refused_askers(session, idea, asked)):
             owed.append(dm(pm, outcome_recorded_notice(idea, decision), key=notice_key(decision.id, pm)))
-    if merged_into is not None and merged_into.requester_id not in heard | {idea.submitted_by, *shared_here}:
+    if merged_into is not None and merged_into.requester_id not in heard | sharers.keys():
         owner = merged_into.requester_id  # whose idea now carries this one's people: told who, and why
         owed.append(dm(owner, merged_here_notice(idea, decision, merged_into), key=notice_key(decision.id, owner)))
     return owed
@@ -143,16 +141,11 @@ def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owe
     whoever shared the message, and each supporter's), redrawn now that the idea has changed (its issue was filed)."""
     readers: dict[str, str | None] = {notice_key(decision.id): None}
     readers |= {notice_key(decision.id, backer.user_id): backer.user_id for backer in supporters(session, idea.id)}
-    shared = notice_key(decision.id, idea.submitted_by) if idea.submitted_by else None
-    # Whoever shared an idea since merged into this one hears its news too, told where theirs went.
-    merged_in = {notice_key(decision.id, sharer): idea_id
-                 for sharer, idea_id in shared_into(session, idea.team_id, idea.id).items()}
+    shared = {notice_key(decision.id, sharer): shared_as for sharer, shared_as in _sharers(session, idea).items()}
     owed = []
-    for original in outbox.owed_under(session, idea.team_id, *readers, *([shared] if shared else []), *merged_in):
-        if original.key == shared and original.key not in readers:
-            notice = decision_notice(idea, decision, sharer=True)
-        elif original.key in merged_in and original.key not in readers:
-            notice = decision_notice(idea, decision, sharer=True, shared_as=merged_in[original.key])
+    for original in outbox.owed_under(session, idea.team_id, *readers, *shared):
+        if original.key in shared and original.key not in readers:
+            notice = decision_notice(idea, decision, sharer=True, shared_as=shared[original.key])
         elif (backer := readers[original.key]) is not None:
             notice = decision_notice(idea, decision, supporter=True, reader=backer)
         elif original.payload.get("thread_ts"):
@@ -164,6 +157,14 @@ def notice_revised(session: Session, idea: Idea, decision: Decision) -> list[Owe
             notice = decision_notice(idea, decision, reader=idea.requester_id)
         owed.append(outbox.revision(original.key, original.id, notice))
     return owed
+
+
+def _sharers(session: Session, idea: Idea) -> dict[str, int | None]:
+    """Whoever turned another's message into this idea (None: this one), then whoever shared an idea since
+    merged into it (which one, for the news to say where theirs went): each hears its decisions."""
+    own = {idea.submitted_by: None} if idea.submitted_by else {}
+    return own | {sharer: shared for sharer, shared in shared_into(session, idea.team_id, idea.id).items()
+                  if sharer not in own}
 
 
 def card_of(session: Session, team_id: str, idea_id: int, config: TeamConfig) -> list[Owed]:

@@ -222,16 +222,7 @@ def refused_askers(session: Session, idea: Idea, check_ins: Iterable[CheckIn]) -
     """The PMs asked about these check-ins whose own DMs Slack would not take the question in (deactivated, say):
     it went to another PM or the triage channel in their place, where it is redrawn once answered. Telling them
     the outcome by DM would only fail again, and sit among what PMs are asked to try again."""
-    refused = set()
-    for check_in in check_ins:
-        asker = check_in.ask_user_id
-        if asker == idea.requester_id:
-            continue
-        rows = outbox.owed_under(session, idea.team_id, question_key(check_in.id, asker))
-        if any(row.payload.get("channel") == asker and row.state in (outbox.REROUTED, outbox.FAILED)
-               and row.error in RECIPIENT_ERRORS for row in rows):
-            refused.add(asker)
-    return refused
+    return _refused(idea, _questions(session, idea, check_ins))
 
 
 def stand_ins(session: Session, idea: Idea, pm_user_ids: Iterable[str], presser: str, presser_is_pm: bool
@@ -240,18 +231,29 @@ def stand_ins(session: Session, idea: Idea, pm_user_ids: Iterable[str], presser:
     asked in their place next time: the PM answering now, else the PM the question went to instead, else the
     first other PM. Asking the refused one again would only be refused again, and add another line to what
     PMs see on App Home. Nobody when there is no one (the triage channel then takes it, as before)."""
-    asked = check_ins_of(session, idea.id)
-    refused = refused_askers(session, idea, asked)
+    questions = _questions(session, idea, check_ins_of(session, idea.id))
+    refused = _refused(idea, questions)
     if not refused:
         return {}
     shunned = refused | {idea.requester_id}
-    took = [row.payload.get("channel") for check_in in sorted(asked, key=lambda c: c.id, reverse=True)
-            for row in outbox.owed_under(session, idea.team_id, question_key(check_in.id, check_in.ask_user_id))
-            if row.state == outbox.SENT]
+    took = [row.payload.get("channel") for _, rows in sorted(questions, key=lambda asked: asked[0].id, reverse=True)
+            for row in rows if row.state == outbox.SENT]
     people = [str(channel) for channel in took if str(channel)[:1] in ("U", "W")]
     choices = ([presser] if presser_is_pm else []) + people + sorted(pm_user_ids)
     stand_in = next((user for user in choices if user not in shunned), None)
     return dict.fromkeys(refused, stand_in) if stand_in is not None else {}
+
+
+def _questions(session: Session, idea: Idea, check_ins: Iterable[CheckIn]) -> list[tuple[CheckIn, list[Delivery]]]:
+    """Each check-in with the outbox rows of its question to the PM asked: where it went, and how it went."""
+    return [(check_in, outbox.owed_under(session, idea.team_id, question_key(check_in.id, check_in.ask_user_id)))
+            for check_in in check_ins]
+
+
+def _refused(idea: Idea, questions: Iterable[tuple[CheckIn, list[Delivery]]]) -> set[str]:
+    return {check_in.ask_user_id for check_in, rows in questions if check_in.ask_user_id != idea.requester_id
+            and any(row.payload.get("channel") == check_in.ask_user_id and row.state in (outbox.REROUTED, outbox.FAILED)
+                    and row.error in RECIPIENT_ERRORS for row in rows)}
 
 
 def owe_sweeps(sessions: sessionmaker[Session], trackers: tuple[str, ...], wake: Callable[[], None]) -> None:
