@@ -164,6 +164,8 @@ def support_closed(named: int | None, idea: Idea | None) -> str:
         return f"Idea {idea_ref(idea)} {became}, so it is no longer open for support."
     return (f"Idea #{named} was merged into {idea_ref(idea)}, which {became} since, so it is no longer open for "
             "support.")
+
+
 REVIEW_CLOSED = "That idea is not waiting for a review any more, so nothing changed."
 REVIEW_WHO = "Only product managers and the person who asked can record whether the outcome happened."
 

@@ -188,6 +188,26 @@ def test_a_long_review_read_with_a_slow_model_is_matched_whole(make_bot, slack, 
     assert ideas(engine)[0].customer_mentions == 1
 
 
+CALENDAR = {"outcome": "Front desk sees the week's bookings at a glance",
+            "problem": "Bookings are a long list, so double bookings are missed"}
+
+
+def made_into_an_idea(bot, slack, waiting) -> dict:
+    """A PM presses Make it an idea on a request waiting in the inbox: the form it opens."""
+    opened = len(slack.calls("views.open"))
+    bot.slack.press({"action_id": "inbox_make_idea", "value": str(waiting.id)}, user="UPM", channel=None,
+                    message_ts=None)
+    return slack.wait_for("views.open", opened + 1)[-1].args["view"]
+
+
+def saved_and_told(bot, slack, engine, form, *, ideas_then: int) -> list[str]:
+    """The PM submits the calendar idea: it is saved (`ideas_then` ideas in all), and what the PM was told."""
+    assert submit_keeping_my_words(bot, form, CALENDAR, user="UPM").body == ""
+    wait_until(lambda: len(ideas(engine)) == ideas_then)
+    bot.finish_work()
+    return [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+
+
 def test_an_idea_made_from_a_request_another_pm_attached_meanwhile_says_where_the_request_went(make_bot, slack,
                                                                                               engine):
     """PM A writes the idea from a request; PM B attaches that request to #1 meanwhile. A's idea is saved without
@@ -197,19 +217,12 @@ def test_an_idea_made_from_a_request_another_pm_attached_meanwhile_says_where_th
     listen_here(bot, slack)
     bot.slack.event(integration_post("Would love a calendar view of all bookings in the admin panel."))
     waiting = settled(bot, engine, 1)[0]
-    bot.slack.press({"action_id": "inbox_make_idea", "value": str(waiting.id)}, user="UPM", channel=None,
-                    message_ts=None)
-    form = slack.wait_for("views.open", 2)[-1].args["view"]
+    form = made_into_an_idea(bot, slack, waiting)
     attach_to_first = {"action_id": "inbox_attach", "block_id": f"inbox:{waiting.id}",
                        "options": [{"text": {"type": "plain_text", "text": "#1"}, "value": "1"}]}
     bot.slack.select(attach_to_first, "1", user="UPM2")
     wait_until(lambda: insights(engine)[0].state == "attached")
-    calendar = {"outcome": "Front desk sees the week's bookings at a glance",
-                "problem": "Bookings are a long list, so double bookings are missed"}
-    assert submit_keeping_my_words(bot, form, calendar, user="UPM").body == ""
-    wait_until(lambda: len(ideas(engine)) == 2)
-    bot.finish_work()
-    told = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+    told = saved_and_told(bot, slack, engine, form, ideas_then=2)
     assert any("attached to #1" in text for text in told), told
     assert [i.customer_mentions for i in ideas(engine)] == [1, 0]
 
@@ -221,18 +234,10 @@ def test_an_idea_made_from_a_request_whose_message_was_deleted_meanwhile_says_so
     listen_here(bot, slack)
     post = integration_post("Would love a calendar view of all bookings in the admin panel.")
     bot.slack.event(post)
-    waiting = settled(bot, engine, 1)[0]
-    bot.slack.press({"action_id": "inbox_make_idea", "value": str(waiting.id)}, user="UPM", channel=None,
-                    message_ts=None)
-    form = slack.wait_for("views.open", 1)[-1].args["view"]
+    form = made_into_an_idea(bot, slack, settled(bot, engine, 1)[0])
     bot.slack.event(deleted(post))
     wait_until(lambda: insights(engine) == [])
-    calendar = {"outcome": "Front desk sees the week's bookings at a glance",
-                "problem": "Bookings are a long list, so double bookings are missed"}
-    assert submit_keeping_my_words(bot, form, calendar, user="UPM").body == ""
-    wait_until(lambda: len(ideas(engine)) == 1)
-    bot.finish_work()
-    dm = [c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == "UPM"]
+    dm = saved_and_told(bot, slack, engine, form, ideas_then=1)
     assert any("was deleted from its channel meanwhile" in text for text in dm), dm
     assert not any("someone else" in text for text in dm), dm
 
